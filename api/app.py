@@ -1,0 +1,47 @@
+"""The FastAPI application: REST API under /api/v1, /healthz, and the scheduler's lifetime."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from api import bank_files
+from api.runtime import Runtime
+
+
+def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        scheduler = None
+        if start_scheduler:
+            from ingest.jobs import build_scheduler
+
+            scheduler = build_scheduler(
+                rt.ingestor(actor="inbox"),
+                inbox=rt.settings.inbox_dir,
+                poll_seconds=rt.settings.inbox_poll_seconds,
+            )
+            scheduler.start()
+            if rt.settings.inbox_dir is not None:
+                scheduler.modify_job("inbox", next_run_time=datetime.now(timezone.utc))
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=True)
+
+    app = FastAPI(title="remit", version="0.1.0", lifespan=lifespan)
+    app.state.runtime = rt
+    app.include_router(bank_files.router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        with rt.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return {"status": "ok", "database": "ok"}
+
+    return app

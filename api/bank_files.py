@@ -1,0 +1,62 @@
+"""/api/v1/bank-files: upload (ingest), list, get. Thin: the ingestor owns the transactions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, UploadFile, status
+from fastapi.responses import JSONResponse
+
+from api.auth import TreasuryReview
+from ledger.db import transaction
+from ledger.models import BankFile
+from ledger.repositories import bank_files
+
+router = APIRouter(prefix="/api/v1/bank-files", tags=["bank-files"])
+
+
+def _file_json(f: BankFile) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "name": f.name,
+        "sha256": f.sha256,
+        "source": f.source,
+        "format": f.format,
+        "status": f.status,
+        "size_bytes": f.size_bytes,
+        "received_at": f.received_at.isoformat(),
+        "processed_at": f.processed_at.isoformat() if f.processed_at else None,
+        "statements": f.statements,
+        "entries_new": f.entries_new,
+        "entries_duplicate": f.entries_duplicate,
+        "transactions": f.transactions_new,
+        "error": f.error,
+        "warnings": f.warnings,
+    }
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def upload(request: Request, file: UploadFile, principal: TreasuryReview) -> JSONResponse:
+    """Ingest an uploaded bank file. 201 stored, 200 duplicate (nothing done), 422 rejected."""
+    ingestor = request.app.state.runtime.ingestor(actor=principal.actor)
+    result = ingestor.ingest_stream(file.file, name=file.filename or "upload", source="api")
+    code = {"parsed": 201, "duplicate": 200}.get(result.status, 422)
+    return JSONResponse(result.as_json(), status_code=code)
+
+
+@router.get("")
+def list_files(
+    request: Request, principal: TreasuryReview, status: str | None = None, limit: int = 100, offset: int = 0
+) -> list[dict[str, Any]]:
+    limit = max(1, min(limit, 1000))
+    with transaction(request.app.state.runtime.engine) as session:
+        return [_file_json(f) for f in bank_files.list_files(session, status=status, limit=limit, offset=offset)]
+
+
+@router.get("/{file_id}")
+def get_file(request: Request, file_id: int, principal: TreasuryReview) -> dict[str, Any]:
+    with transaction(request.app.state.runtime.engine) as session:
+        found = bank_files.get(session, file_id)
+        if found is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no bank file #{file_id}")
+        return _file_json(found)

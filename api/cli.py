@@ -1,0 +1,217 @@
+"""The `remit` command (DESIGN.md §6). Thin: parse arguments, call a service, print."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="remit: bank files to cash applied.")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+app.add_typer(db_app, name="db")
+
+EXIT_REJECTED = 2
+PROGRESS_MIN_BYTES = 2 * 1024 * 1024
+
+
+def _fail(message: str, code: int = EXIT_REJECTED) -> None:
+    print(f"remit: {message}", file=sys.stderr)
+    raise typer.Exit(code)
+
+
+def _print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+@app.command()
+def parse(
+    file: Annotated[Path, typer.Argument(help="bank file to parse", exists=True, dir_okay=False)],
+    format: Annotated[Optional[str], typer.Option("--format", help="skip detection: camt.053, ach, bai2, ...")] = None,
+    validate: Annotated[bool, typer.Option("--validate", help="also validate camt against the bundled XSD")] = False,
+) -> None:
+    """Parse FILE (no database) and print the normalized records as JSON."""
+    from core.contract import parsed_file_json
+    from core.errors import ParseError
+    from core.records import Format
+    from ingest.formats import parse_path
+
+    try:
+        fmt = Format(format) if format else None
+    except ValueError:
+        _fail(f"unknown format {format!r}; one of: {', '.join(f.value for f in Format)}")
+    try:
+        parsed = parse_path(file, fmt)
+        out = parsed_file_json(file.name, parsed)
+        if validate:
+            if parsed.format not in (Format.CAMT052, Format.CAMT053, Format.CAMT054):
+                _fail(f"--validate applies to camt files, not {parsed.format.value}")
+            from iso20022.validate import validate_path
+
+            out["schema_errors"] = validate_path(file)
+    except ParseError as error:
+        _fail(f"rejected: {error}")
+    _print_json(out)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the database (REMIT_DATABASE_URL) to the latest schema."""
+    from core.settings import get_settings
+    from ledger.migrate import current, upgrade
+
+    url = get_settings().database_url
+    upgrade(url)
+    print(f"database at revision {current(url)}")
+
+
+@app.command()
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="bank files, ingested in the order given", exists=True, dir_okay=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per file")] = False,
+    format: Annotated[Optional[str], typer.Option("--format", help="skip detection")] = None,
+    source: Annotated[str, typer.Option(help="where the files came from (recorded)")] = "cli",
+) -> None:
+    """Register, archive, parse and store bank files. A rejected file never stops the others."""
+    from api.runtime import runtime
+    from core.records import Format
+
+    fmt = Format(format) if format else None
+    rt = runtime(migrate=True)
+    ingestor = rt.ingestor(actor=f"cli:{source}")
+    rejected = 0
+    for path in files:
+        result = _ingest_one(ingestor, path, fmt=fmt, source=source, show_progress=not as_json)
+        rejected += result.status == "rejected"
+        if as_json:
+            print(json.dumps(result.as_json(), ensure_ascii=False), flush=True)
+        else:
+            _print_result(result)
+    if rejected:
+        raise typer.Exit(EXIT_REJECTED)
+
+
+def _ingest_one(ingestor: Any, path: Path, *, fmt: Any, source: str, show_progress: bool) -> Any:
+    if not show_progress or path.stat().st_size < PROGRESS_MIN_BYTES or not sys.stderr.isatty():
+        return ingestor.ingest_path(path, source=source, fmt=fmt)
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "[progress.description]{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(path.name, total=path.stat().st_size)
+        return ingestor.ingest_path(
+            path, source=source, fmt=fmt, progress=lambda done, total: bar.update(task, completed=done)
+        )
+
+
+def _print_result(result: Any) -> None:
+    if result.status == "parsed":
+        line = (
+            f"parsed     {result.file} ({result.format}): {result.statements} statement(s), "
+            f"{result.entries_new} new entries, {result.entries_duplicate} already known, "
+            f"{result.transactions} transactions"
+        )
+    elif result.status == "duplicate":
+        line = f"duplicate  {result.file}: same bytes as file #{result.duplicate_of}, skipped"
+    else:
+        line = f"rejected   {result.error}"
+    print(line)
+    for warning in result.warnings[:20]:
+        print(f"  warning: {warning}")
+    if len(result.warnings) > 20:
+        print(f"  ... {len(result.warnings) - 20} more warnings")
+
+
+@app.command()
+def files(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    status: Annotated[Optional[str], typer.Option(help="received | parsed | rejected")] = None,
+    limit: Annotated[int, typer.Option()] = 100,
+) -> None:
+    """List the file registry, newest first."""
+    from api.runtime import runtime
+    from ledger.db import transaction
+    from ledger.repositories import bank_files
+
+    rt = runtime(migrate=True)
+    with transaction(rt.engine) as session:
+        rows = [
+            {
+                "id": f.id, "name": f.name, "sha256": f.sha256, "source": f.source, "format": f.format,
+                "status": f.status, "size_bytes": f.size_bytes, "received_at": f.received_at.isoformat(),
+                "entries_new": f.entries_new, "entries_duplicate": f.entries_duplicate,
+                "transactions": f.transactions_new, "error": f.error,
+            }
+            for f in bank_files.list_files(session, status=status, limit=limit)
+        ]
+    if as_json:
+        _print_json(rows)
+        return
+    for r in rows:
+        detail = r["error"] if r["status"] == "rejected" else f"{r['entries_new']} new / {r['entries_duplicate']} known"
+        print(f"#{r['id']:<5} {r['status']:<9} {r['format'] or '-':<9} {r['name']}  {detail}")
+
+
+@app.command()
+def demo(
+    database: Annotated[Path, typer.Option(help="SQLite file to (re)create")] = Path("remit-demo.db"),
+    serve: Annotated[bool, typer.Option("--serve", help="then start the web UI on it")] = False,
+    port: Annotated[int, typer.Option()] = 8000,
+) -> None:
+    """The main job on the embedded default: fresh SQLite, the sample bank files, a summary."""
+    from api.demo import run_demo
+
+    run_demo(database)
+    if serve:
+        _serve(host="127.0.0.1", port=port)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+) -> None:
+    """API + UI + scheduler (inbox polling)."""
+    _serve(host=host, port=port)
+
+
+def _serve(*, host: str, port: int) -> None:
+    import uvicorn
+
+    from api.app import create_app
+    from api.runtime import runtime
+
+    rt = runtime(migrate=True)
+    uvicorn.run(create_app(rt, start_scheduler=True), host=host, port=port, log_level="info")
+
+
+@app.command("apikey")
+def apikey(
+    name: Annotated[str, typer.Argument(help="who or what the key is for")],
+    scope: Annotated[list[str], typer.Option("--scope", help="ar:read, ar:write, treasury:review, admin")],
+) -> None:
+    """Create an API key with the given scopes; the key is printed once and stored hashed."""
+    from api.auth import SCOPES
+    from api.runtime import runtime
+    from ledger import audit
+    from ledger.db import transaction
+    from ledger.repositories import api_keys
+
+    unknown = sorted(set(scope) - set(SCOPES))
+    if unknown:
+        _fail(f"unknown scope(s) {', '.join(unknown)}; known: {', '.join(SCOPES)}", code=1)
+    rt = runtime(migrate=True)
+    with transaction(rt.engine) as session:
+        key = api_keys.create(session, name=name, scopes=scope)
+        audit.record(session, actor="cli", action="api_key.created", entity_type="api_key", entity_id=name,
+                     after={"scopes": sorted(set(scope))})
+    print(key)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,114 @@
+"""`remit demo`: the main job on the embedded default (fresh SQLite, bundled sample files).
+
+Ingests the demo day (an intraday camt.054 and the evening camt.053 that repeats it) and
+every sample bank file in fixtures/, sends one file a second time, and prints what happened:
+per format, files parsed / rejected / duplicate, bookings stored once, returns and NOCs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections import Counter, defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import func, select
+
+from api.runtime import Runtime, fixtures_dir, runtime
+from core.money import from_minor
+from core.settings import Settings
+from ingest.service import IngestResult
+from ledger.db import engine_for, transaction
+from ledger.models import BankEntry, BankTransaction
+
+
+def _fresh(database: Path) -> Settings:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    archive = database.with_name(database.stem + "-archive")
+    shutil.rmtree(archive, ignore_errors=True)
+    url = f"sqlite:///{database.resolve()}"
+    engine_for.cache_clear()
+    return Settings(database_url=url, archive_dir=archive, inbox_dir=None)
+
+
+def demo_files(root: Path) -> list[Path]:
+    """The demo day first (in arrival order), then the sample corpus, format by format."""
+    day = sorted((root / "demo" / "bank").glob("*"))
+    samples = sorted(
+        p for p in (root / "samples").rglob("*")
+        if p.is_file() and not p.name.endswith((".expected.json", ".md"))
+    )
+    return [p for p in day + samples if p.is_file()]
+
+
+def run_demo(database: Path, console: Console | None = None) -> list[IngestResult]:
+    console = console or Console()
+    rt = runtime(_fresh(database), migrate=True)
+    root = fixtures_dir()
+    files = demo_files(root)
+    if not files:
+        raise SystemExit(f"no demo files under {root}")
+    ingestor = rt.ingestor(actor="demo")
+    results = [ingestor.ingest_path(p, source="demo") for p in files]
+    # The bank sends the evening statement again (a retried SFTP drop): nothing doubles.
+    results.append(ingestor.ingest_path(files[1] if len(files) > 1 else files[0], source="demo"))
+    _summary(console, rt, results, database)
+    return results
+
+
+def _summary(console: Console, rt: Runtime, results: list[IngestResult], database: Path) -> None:
+    per_format: dict[str, Counter[str]] = defaultdict(Counter)
+    for r in results:
+        fmt = r.format or "unrecognised"
+        per_format[fmt][r.status] += 1
+        per_format[fmt]["entries_new"] += r.entries_new
+        per_format[fmt]["entries_duplicate"] += r.entries_duplicate
+        per_format[fmt]["transactions"] += r.transactions
+        per_format[fmt]["warnings"] += len(r.warnings)
+
+    table = Table(title="remit demo: bank files ingested")
+    for col in ("format", "parsed", "duplicate", "rejected", "new bookings", "already known", "transactions", "warnings"):
+        table.add_column(col, justify="left" if col == "format" else "right")
+    for fmt in sorted(per_format):
+        c = per_format[fmt]
+        table.add_row(
+            fmt, str(c["parsed"]), str(c["duplicate"]), str(c["rejected"]), str(c["entries_new"]),
+            str(c["entries_duplicate"]), str(c["transactions"]), str(c["warnings"]),
+        )
+    console.print(table)
+
+    with transaction(rt.engine) as session:
+        credits = session.execute(
+            select(BankEntry.currency, func.count(), func.sum(BankEntry.amount_minor))
+            .where(BankEntry.direction == "credit", BankEntry.status == "booked")
+            .group_by(BankEntry.currency).order_by(BankEntry.currency)
+        ).all()
+        returns = session.scalar(select(func.count()).where(BankTransaction.return_reason.is_not(None))) or 0
+        nocs = session.scalar(select(func.count()).where(BankTransaction.change_code.is_not(None))) or 0
+        pending = session.scalar(select(func.count()).where(BankEntry.status != "booked")) or 0
+
+    cash = Table(title="booked credits (cash received), stored once")
+    for col in ("currency", "bookings", "amount"):
+        cash.add_column(col, justify="right")
+    for currency, count, total in credits:
+        amount: Decimal = from_minor(int(total or 0), currency)
+        cash.add_row(currency, str(count), f"{amount:,}")
+    console.print(cash)
+    console.print(f"returns (ACH addenda 99 / camt RtrInf / BAI2 returned items): {returns}")
+    console.print(f"notifications of change (ACH addenda 98): {nocs}")
+    console.print(f"pending or information-only bookings (not cash yet): {pending}")
+    for r in results:
+        if r.status == "rejected":
+            console.print(f"[yellow]rejected[/yellow] {r.error}")
+    again = results[-1]
+    console.print(
+        f"re-sent {again.file}: {again.status}"
+        + (f" (same bytes as file #{again.duplicate_of}, nothing applied twice)" if again.duplicate_of else "")
+    )
+    console.print(f"database: {database} (REMIT_DATABASE_URL=sqlite:///{database.resolve()})")
+    if os.environ.get("REMIT_DEMO_QUIET") is None:
+        console.print("next: `remit demo --serve` to browse it, `remit files` to list the registry")

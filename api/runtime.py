@@ -1,0 +1,44 @@
+"""Wiring shared by the CLI, the web app and jobs: settings → engine, archive, ingestor."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from core.limits import ParseLimits
+from core.settings import Settings, get_settings
+from ingest.archive import Archive
+from ingest.service import Ingestor
+from ledger.db import engine_for
+from ledger.migrate import upgrade
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def fixtures_dir() -> Path:
+    """fixtures/ of the checkout (editable install), or $REMIT_FIXTURES_DIR, or ./fixtures."""
+    for candidate in (os.environ.get("REMIT_FIXTURES_DIR"), REPO_ROOT / "fixtures", Path.cwd() / "fixtures"):
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return REPO_ROOT / "fixtures"
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    archive: Archive
+
+    def ingestor(self, actor: str = "system") -> Ingestor:
+        limits = ParseLimits(max_file_bytes=self.settings.max_file_bytes)
+        return Ingestor(self.engine, self.archive, limits=limits, actor=actor)
+
+
+def runtime(settings: Settings | None = None, *, migrate: bool = False) -> Runtime:
+    settings = settings or get_settings()
+    if migrate:
+        upgrade(settings.database_url)
+    return Runtime(settings=settings, engine=engine_for(settings.database_url), archive=Archive(settings.archive_dir))

@@ -1,0 +1,83 @@
+"""Errors and warnings that name where they happened.
+
+    RemitError
+     ├── ParseError       a file that cannot be read (fatal for that file)
+     └── LimitExceeded    a file that breaks a safety limit (size, depth, lines)
+
+Warnings are values (`ParseWarning`), yielded by parsers beside the records they concern.
+Every message names the file, the record or line, the field and the offending value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+def _where(
+    file: str | None, line: int | None, record: str | None, field: str | None, value: str | None
+) -> str:
+    parts = []
+    if file:
+        parts.append(file)
+    if line is not None:
+        parts.append(f"line {line}")
+    if record:
+        parts.append(f"record {record}")
+    if field:
+        shown = value if value is None or len(value) <= 60 else value[:57] + "..."
+        parts.append(f"field {field}" + ("" if value is None else f" = {shown!r}"))
+    return ", ".join(parts)
+
+
+class RemitError(Exception):
+    """Base of remit's own exceptions."""
+
+
+class ParseError(RemitError):
+    """A bank file that cannot be parsed. Carries its location for the rejection message."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        record: str | None = None,
+        field: str | None = None,
+        value: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+        self.record = record
+        self.field = field
+        self.value = value
+
+    def with_file(self, file: str) -> "ParseError":
+        if self.file is None:
+            self.file = file
+        return self
+
+    def __str__(self) -> str:
+        where = _where(self.file, self.line, self.record, self.field, self.value)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class LimitExceeded(ParseError):
+    """A safety limit was hit (file size, XML depth, text size, line count)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParseWarning:
+    """Something odd but survivable in a file: a control-total mismatch, an unknown code."""
+
+    message: str
+    line: int | None = None
+    record: str | None = None
+    field: str | None = None
+    value: str | None = None
+
+    def __str__(self) -> str:
+        where = _where(None, self.line, self.record, self.field, self.value)
+        return f"{where}: {self.message}" if where else self.message

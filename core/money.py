@@ -1,0 +1,90 @@
+"""Money: one constructor, exact decimals, integer minor units at the edges.
+
+Every amount in remit is a `decimal.Decimal` made by `D()` from the text the bank sent
+(never from a float), and is stored as integer minor units of its currency.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+ZERO = Decimal(0)
+
+# ISO 4217 minor-unit exponents that differ from the default of 2.
+_EXPONENTS: dict[str, int] = {
+    **dict.fromkeys(
+        "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split(), 0
+    ),
+    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
+    **dict.fromkeys("CLF UYW".split(), 4),
+}
+
+
+class AmountError(ValueError):
+    """An amount that is not an exact decimal or does not fit its currency."""
+
+
+def D(value: str | int | Decimal) -> Decimal:
+    """The one way to make an amount. Floats are refused: they cannot hold cents exactly."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise TypeError(f"amounts must not be made from {type(value).__name__}: {value!r}")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    else:
+        text = value.strip().replace("_", "")
+        try:
+            result = Decimal(text)
+        except InvalidOperation:
+            raise AmountError(f"not a decimal amount: {value!r}") from None
+    if not result.is_finite():
+        raise AmountError(f"not a finite amount: {value!r}")
+    return result
+
+
+def parse_amount(text: str, *, decimal_comma: bool | None = None) -> Decimal:
+    """Parse bank amount text: optional sign, '.' or ',' as decimal mark.
+
+    `decimal_comma=None` guesses from the text: a lone ',' followed by 1-3 digits at the end
+    with no '.' is a decimal comma ("12,50"); thousands separators are dropped.
+    """
+    s = text.strip().replace(" ", "").replace("\u00a0", "")
+    if not s:
+        raise AmountError("empty amount")
+    if decimal_comma is None:
+        decimal_comma = "," in s and "." not in s and len(s) - s.rfind(",") - 1 in (1, 2, 3) and s.count(",") == 1
+    if decimal_comma:
+        s = s.replace(".", "").replace(",", ".")
+    else:
+        s = s.replace(",", "")
+    return D(s)
+
+
+def exponent(currency: str | None) -> int:
+    """Number of minor-unit digits of an ISO 4217 currency (2 when unknown or absent)."""
+    return _EXPONENTS.get((currency or "").upper(), 2)
+
+
+def to_minor(amount: Decimal, currency: str | None) -> int:
+    """Exact integer minor units; raises AmountError if the amount has sub-minor precision."""
+    exp = exponent(currency)
+    scaled = amount.scaleb(exp)
+    if scaled != scaled.to_integral_value():
+        raise AmountError(
+            f"{format_amount(amount)} {currency or ''} has more than {exp} decimal places".strip()
+        )
+    return int(scaled)
+
+
+def from_minor(units: int, currency: str | None) -> Decimal:
+    """Decimal amount quantized to the currency's exponent."""
+    exp = exponent(currency)
+    return Decimal(units).scaleb(-exp).quantize(Decimal(1).scaleb(-exp))
+
+
+def format_amount(amount: Decimal | None) -> str | None:
+    """Plain decimal string for JSON (no exponent notation); None stays None."""
+    if amount is None:
+        return None
+    return format(amount, "f")

@@ -1,0 +1,189 @@
+"""Database models (DESIGN.md §4). Money is integer minor units (`*_minor`) + ISO currency.
+
+Invariants live in the schema too (CHECK constraints), so no code path can break them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from ledger.types import UTCDateTime, utc_now
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class BankFile(Base):
+    """Every file received, kept byte-for-byte in the archive and known by its SHA-256."""
+
+    __tablename__ = "bank_files"
+    __table_args__ = (
+        CheckConstraint("status IN ('received', 'parsed', 'rejected')", name="status"),
+        CheckConstraint("size_bytes >= 0", name="size"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(512))
+    source: Mapped[str] = mapped_column(String(32))  # cli | api | inbox | sftp | demo
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    archive_path: Mapped[str] = mapped_column(String(1024))
+    format: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    error: Mapped[str | None] = mapped_column(Text)
+    warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    statements: Mapped[int] = mapped_column(Integer, default=0)
+    entries_new: Mapped[int] = mapped_column(Integer, default=0)
+    entries_duplicate: Mapped[int] = mapped_column(Integer, default=0)
+    transactions_new: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class StatementRow(Base):
+    """A statement / notification / report as one file stated it (kept per file)."""
+
+    __tablename__ = "statements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("bank_files.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)  # position in the file
+    statement_id: Mapped[str | None] = mapped_column(String(256))
+    account: Mapped[str | None] = mapped_column(String(128))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    opening_minor: Mapped[int | None] = mapped_column(BigInteger)
+    closing_minor: Mapped[int | None] = mapped_column(BigInteger)
+    from_date: Mapped[date | None] = mapped_column(Date)
+    to_date: Mapped[date | None] = mapped_column(Date)
+    balances: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class BankEntry(Base):
+    """A booking on a bank account, stored once however many files report it."""
+
+    __tablename__ = "bank_entries"
+    __table_args__ = (
+        CheckConstraint("amount_minor >= 0", name="amount_positive"),
+        CheckConstraint("direction IN ('credit', 'debit')", name="direction"),
+        CheckConstraint("status IN ('booked', 'pending', 'info')", name="status"),
+        CheckConstraint(
+            "ref_key IS NOT NULL OR e2e_key IS NOT NULL OR content_key IS NOT NULL", name="has_key"
+        ),
+        Index("ix_bank_entries_account_booking", "account", "booking_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("bank_files.id"), index=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id"), index=True)
+    account: Mapped[str | None] = mapped_column(String(128))
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    direction: Mapped[str] = mapped_column(String(6))
+    status: Mapped[str] = mapped_column(String(8))
+    booking_date: Mapped[date | None] = mapped_column(Date)
+    value_date: Mapped[date | None] = mapped_column(Date)
+    bank_reference: Mapped[str | None] = mapped_column(String(256))
+    reversal: Mapped[bool] = mapped_column(Boolean, default=False)
+    kind: Mapped[str] = mapped_column(String(8))
+    bank_code: Mapped[str | None] = mapped_column(String(128))
+    additional_info: Mapped[str | None] = mapped_column(Text)
+    charges_minor: Mapped[int | None] = mapped_column(BigInteger)
+    ref_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    e2e_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    content_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+
+class BankEntrySighting(Base):
+    """Each file that reported an entry: explains why a second report applied nothing."""
+
+    __tablename__ = "bank_entry_sightings"
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("bank_entries.id"), primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("bank_files.id"), primary_key=True, index=True)
+    status: Mapped[str] = mapped_column(String(8))  # the status this file reported
+
+
+class BankTransaction(Base):
+    """The remittance unit (camt TxDtls, ACH entry, lockbox check): what gets matched."""
+
+    __tablename__ = "bank_transactions"
+    __table_args__ = (
+        CheckConstraint("amount_minor IS NULL OR amount_minor >= 0", name="amount_positive"),
+        Index("ix_bank_transactions_entry_seq", "entry_id", "seq", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("bank_entries.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    end_to_end_id: Mapped[str | None] = mapped_column(String(256), index=True)
+    instruction_id: Mapped[str | None] = mapped_column(String(256))
+    transaction_id: Mapped[str | None] = mapped_column(String(256), index=True)
+    uetr: Mapped[str | None] = mapped_column(String(64))
+    mandate_id: Mapped[str | None] = mapped_column(String(256))
+    check_number: Mapped[str | None] = mapped_column(String(64))
+    counterparty_name: Mapped[str | None] = mapped_column(String(512))
+    counterparty_account: Mapped[str | None] = mapped_column(String(128), index=True)
+    remittance: Mapped[list[str]] = mapped_column(JSON, default=list)
+    references: Mapped[list[str]] = mapped_column(JSON, default=list)
+    invoices: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    return_reason: Mapped[str | None] = mapped_column(String(16))
+    return_original_reference: Mapped[str | None] = mapped_column(String(256), index=True)
+    return_info: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    change_code: Mapped[str | None] = mapped_column(String(8))
+    change_info: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class AuditEvent(Base):
+    """Append-only (triggers refuse UPDATE and DELETE): who did what to what, when."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now, index=True)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    entity_type: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ApiKey(Base):
+    """API keys, stored only as HMAC-SHA256 digests, each with its scopes."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,1 @@
+"""All SQL lives here: repositories take a session and never commit."""

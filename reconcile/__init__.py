@@ -1,0 +1,1 @@
+"""remit: reconcile."""

@@ -1,0 +1,79 @@
+"""HTTP API: every route authenticated by scope except the allowlist; upload ingests."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.auth import PUBLIC_PATHS, RequireScope
+from ledger.db import transaction
+from ledger.repositories import api_keys
+from tests.factories import E, camt
+
+
+def _key(rt, *scopes: str) -> str:  # type: ignore[no-untyped-def]
+    with transaction(rt.engine) as s:
+        return api_keys.create(s, name="test", scopes=list(scopes))
+
+
+def _requires_scope(route: APIRoute) -> bool:
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dep = pending.pop()
+        if isinstance(dep.call, RequireScope):
+            return True
+        pending.extend(dep.dependencies)
+    return False
+
+
+def test_every_route_requires_a_scope_except_the_allowlist(rt) -> None:
+    app = create_app(rt)
+    unguarded = [
+        r.path for r in app.routes
+        if isinstance(r, APIRoute) and r.path not in PUBLIC_PATHS and not _requires_scope(r)
+    ]
+    assert unguarded == []
+    assert {r.path for r in app.routes if isinstance(r, APIRoute) and r.path in PUBLIC_PATHS} == {"/healthz"}
+
+
+@pytest.fixture
+def client(rt):  # type: ignore[no-untyped-def]
+    with TestClient(create_app(rt)) as c:
+        yield c
+
+
+def test_healthz_is_public(client) -> None:
+    assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/bank-files", "/api/v1/bank-files/1"])
+def test_anonymous_is_401_and_wrong_scope_is_403(client, rt, path) -> None:
+    assert client.get(path).status_code == 401
+    assert client.get(path, headers={"Authorization": "Bearer rmt_not-a-key"}).status_code == 401
+    ar = _key(rt, "ar:read")
+    assert client.get(path, headers={"Authorization": f"Bearer {ar}"}).status_code == 403
+
+
+def test_upload_ingests_then_duplicate_then_rejected(client, rt) -> None:
+    auth = {"Authorization": f"Bearer {_key(rt, 'treasury:review')}"}
+    data = camt("053", [E("99.95", ref="U1")])
+    first = client.post("/api/v1/bank-files", headers=auth, files={"file": ("up.xml", data)})
+    assert first.status_code == 201, first.text
+    body = first.json()
+    assert (body["status"], body["format"], body["transactions"]) == ("parsed", "camt.053", 1)
+    again = client.post("/api/v1/bank-files", headers=auth, files={"file": ("up2.xml", data)})
+    assert (again.status_code, again.json()["status"]) == (200, "duplicate")
+    bad = client.post("/api/v1/bank-files", headers=auth, files={"file": ("bad.xml", b"<Document>")})
+    assert bad.status_code == 422 and "bad.xml" in bad.json()["error"]
+    listed = client.get("/api/v1/bank-files", headers=auth).json()
+    assert [(f["name"], f["status"], f["source"]) for f in listed] == [("bad.xml", "rejected", "api"), ("up.xml", "parsed", "api")]
+    one = client.get(f"/api/v1/bank-files/{body['file_id']}", headers=auth).json()
+    assert one["sha256"] == body["sha256"] and one["entries_new"] == 1
+    assert client.get("/api/v1/bank-files/999", headers=auth).status_code == 404
+
+
+def test_admin_scope_implies_the_others(client, rt) -> None:
+    admin = _key(rt, "admin")
+    assert client.get("/api/v1/bank-files", headers={"Authorization": f"Bearer {admin}"}).status_code == 200
