@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from core.errors import ParseError, ParseWarning
@@ -19,7 +19,8 @@ from core.identity import EntryKeys, entry_keys
 from core.money import AmountError, format_amount, to_minor
 from core.contract import balance_json, change_info_json, invoices_json, return_info_json
 from core.records import Entry, Record, Statement, Transaction
-from ledger import audit
+from ledger import audit, bulk
+from ledger.types import utc_now
 from ledger.models import BankEntry, BankEntrySighting, BankTransaction, StatementRow
 
 CHUNK = 500
@@ -50,6 +51,7 @@ class EntryStore:
         self.file_id = file_id
         self.actor = actor
         self.counts = StoreCounts()
+        self._now = utc_now()
         self._statement_row: int | None = None
         self._statement: Statement | None = None
         self._statement_seq = 0
@@ -189,23 +191,41 @@ class EntryStore:
     def _insert(self, new: list[tuple[Entry, EntryKeys, str]]) -> None:
         assert self._statement is not None
         rows = [self._entry_row(entry, keys, record) for entry, keys, record in new]
-        ids = self.session.scalars(
-            insert(BankEntry).returning(BankEntry.id, sort_by_parameter_order=True), rows
-        ).all()
+        ids = self._insert_returning_ids(BankEntry.__table__, rows)
         tx_rows: list[dict[str, Any]] = []
         for entry_id, (entry, _keys, record) in zip(ids, new, strict=True):
             for seq, tx in enumerate(entry.transactions, start=1):
                 tx_rows.append(_transaction_row(entry_id, seq, tx, entry, f"{record} transaction {seq}"))
         if tx_rows:
-            tx_ids = self.session.scalars(
-                insert(BankTransaction).returning(BankTransaction.id, sort_by_parameter_order=True), tx_rows
-            ).all()
+            tx_ids = self._insert_returning_ids(BankTransaction.__table__, tx_rows)
             self.counts.new_transaction_ids.extend(tx_ids)
             self.counts.transactions_new += len(tx_ids)
         self._insert_sightings(
             [{"entry_id": i, "file_id": self.file_id, "status": e.status.value} for i, (e, _, _) in zip(ids, new)]
         )
         self.counts.entries_new += len(ids)
+
+    def _insert_returning_ids(self, table: Any, rows: list[dict[str, Any]]) -> list[int]:
+        """Bulk insert with ids reserved up front, so no per-row RETURNING round trip."""
+        ids = self._reserve_ids(table, len(rows))
+        for row, new_id in zip(rows, ids, strict=True):
+            row["id"] = new_id
+        bulk.insert_rows(self.session.connection(), table, rows)
+        return ids
+
+    def _reserve_ids(self, table: Any, n: int) -> list[int]:
+        conn = self.session.connection()
+        if conn.dialect.name == "postgresql":
+            return list(
+                conn.execute(
+                    text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+                    {"t": table.name, "n": n},
+                ).scalars()
+            )
+        # SQLite: this transaction holds the database write lock (BEGIN IMMEDIATE), and rows are
+        # never deleted, so max(id) + 1 ... is ours alone.
+        start = conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one() + 1
+        return list(range(start, start + n))
 
     def _insert_sightings(self, rows: list[dict[str, Any]]) -> None:
         # A file may name one booking twice (same entry in a 054 section and a 053 section).
@@ -220,7 +240,7 @@ class EntryStore:
         )
         fresh = [r for (entry_id, _), r in unique.items() if entry_id not in already]
         if fresh:
-            self.session.execute(insert(BankEntrySighting), fresh)
+            bulk.insert_rows(self.session.connection(), BankEntrySighting.__table__, fresh)
 
     def _entry_row(self, entry: Entry, keys: EntryKeys, record: str) -> dict[str, Any]:
         assert self._statement is not None and self._statement_row is not None
@@ -248,6 +268,7 @@ class EntryStore:
             ref_key=keys.ref_key,
             e2e_key=keys.e2e_key,
             content_key=keys.content_key,
+            created_at=self._now,
         )
 
 
