@@ -13,6 +13,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Connection, Date, Table
+from sqlalchemy.exc import IntegrityError
 
 from ledger.types import UTCDateTime
 
@@ -72,10 +73,15 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     values = [tuple(conv(row[name]) for name, conv in zip(names, converters)) for row in rows]
     columns = ", ".join(f'"{name}"' for name in names)
     if dialect == "postgresql":
+        statement = f'COPY "{table.name}" ({columns}) FROM STDIN'
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
-            for value in values:
-                copy.write_row(value)
+        try:
+            with cursor.copy(statement) as copy:
+                for value in values:
+                    copy.write_row(value)
+        except conn.dialect.dbapi.IntegrityError as error:  # type: ignore[union-attr]
+            # Callers handle SQLAlchemy's IntegrityError (e.g. a concurrent duplicate): same type here.
+            raise IntegrityError(statement, None, error) from error
         return
     marks = ", ".join("?" for _ in names)
     conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', values)
