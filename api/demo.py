@@ -46,7 +46,8 @@ def demo_files(root: Path) -> list[Path]:
 
 
 def run_demo(database: Path, console: Console | None = None) -> list[IngestResult]:
-    console = console or Console()
+    # Wide enough for the tables when piped (rich assumes 80 columns without a terminal).
+    console = console or Console(width=max(120, Console().width))
     rt = runtime(_fresh(database), migrate=True)
     root = fixtures_dir()
     files = demo_files(root)

@@ -7,6 +7,7 @@ Each parser module exposes the same small API:
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -26,20 +27,25 @@ class Parser(Protocol):
     ) -> Iterator[Record]: ...
 
 
-def _parsers() -> dict[Format, Parser]:
-    # Imported lazily so that `remit` starts fast and a broken optional parser names itself.
-    from ingest import ach, bai2, lockbox, ofx
-    from iso20022 import camt
+# Format -> module holding its parser; detection asks them in this order.
+_MODULES: dict[Format, str] = {
+    Format.CAMT052: "iso20022.camt",
+    Format.CAMT053: "iso20022.camt",
+    Format.CAMT054: "iso20022.camt",
+    Format.OFX: "ingest.ofx",
+    Format.ACH: "ingest.ach",
+    Format.LOCKBOX: "ingest.lockbox",
+    Format.BAI2: "ingest.bai2",
+}
 
-    return {
-        Format.CAMT052: camt,
-        Format.CAMT053: camt,
-        Format.CAMT054: camt,
-        Format.OFX: ofx,
-        Format.ACH: ach,
-        Format.LOCKBOX: lockbox,
-        Format.BAI2: bai2,
-    }
+
+def _parser(fmt: Format) -> Parser:
+    # Imported on first use, so that one format's parser never stops another from working.
+    return importlib.import_module(_MODULES[fmt])  # type: ignore[return-value]
+
+
+def _parsers() -> dict[Format, Parser]:
+    return {fmt: _parser(fmt) for fmt in _MODULES}
 
 
 def detect_format(head: bytes) -> Format:
@@ -64,7 +70,7 @@ def detect_format(head: bytes) -> Format:
 def iter_records(
     fmt: Format, source: BinaryIO, *, limits: ParseLimits = DEFAULT_LIMITS
 ) -> Iterator[Record]:
-    return _parsers()[fmt].iter_records(source, limits=limits)
+    return _parser(fmt).iter_records(source, limits=limits)
 
 
 def parse_path(

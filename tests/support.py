@@ -36,7 +36,8 @@ def fixture_samples(fmt: str) -> list[Path]:
     """Bank files copied into fixtures/samples/<fmt>/ (each with a .expected.json beside it)."""
     base = SAMPLES / fmt
     return sorted(
-        p for p in base.glob("*") if p.is_file() and not p.name.endswith(".expected.json")
+        p for p in base.glob("*")
+        if p.is_file() and not p.name.endswith(".expected.json") and p.name != "SOURCES.md"
     )
 
 
