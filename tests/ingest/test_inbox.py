@@ -32,3 +32,24 @@ def test_poll_ingests_settled_files_and_moves_them(rt, tmp_path) -> None:
     again = poll_inbox(rt.ingestor(), inbox, settle_seconds=5)
     assert [(r.file, r.status) for r in again] == [("a.xml", "duplicate"), ("d.xml", "parsed")]
     assert sorted(p.name for p in (inbox / "processed").iterdir()) == ["a.2.xml", "a.xml", "d.xml"]
+
+
+def test_the_served_app_polls_the_inbox_on_a_schedule(settings, tmp_path) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.runtime import runtime
+
+    settings.inbox_poll_seconds = 1
+    inbox = settings.inbox_dir
+    assert inbox is not None
+    inbox.mkdir(parents=True)
+    old = time.time() - 60
+    (inbox / "drop.xml").write_bytes(camt("053", [E("3.00", ref="X")]))
+    os.utime(inbox / "drop.xml", (old, old))
+    with TestClient(create_app(runtime(settings), start_scheduler=True)):
+        deadline = time.time() + 20
+        while time.time() < deadline and not (inbox / "processed" / "drop.xml").exists():
+            time.sleep(0.2)
+    assert (inbox / "processed" / "drop.xml").exists()
+    assert not (inbox / "drop.xml").exists()
