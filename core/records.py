@@ -69,8 +69,8 @@ class ReturnInfo:
     additional_info: str | None = None
     original_rdfi: str | None = None
     date_of_death: date | None = None
-    dishonored_code: str | None = None  # R61-R69: the ODFI refused the return
-    contested_code: str | None = None  # R70-R77: the RDFI contests the dishonor
+    dishonored_code: str | None = None  # R61-R70: the ODFI dishonors (refuses) the return
+    contested_code: str | None = None  # R71-R77: the RDFI contests the dishonor
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +106,8 @@ class Transaction:
     mandate_id: str | None = None
     check_number: str | None = None
     counterparty_name: str | None = None
-    counterparty_account: str | None = None  # IBAN, "ABA:<routing>:<account>", or other id
+    # IBAN, "ABA:<routing>:<account>", "ACH-CO:<company id>" (an ACH originator), or other id
+    counterparty_account: str | None = None
     remittance: tuple[str, ...] = ()
     references: tuple[str, ...] = ()  # structured creditor refs: RF, QR/ESR, national
     invoices: tuple[InvoiceRef, ...] = ()

@@ -1,0 +1,19 @@
+"""NACHA ACH files: streaming reader (`detect`, `iter_records`) and writer (`write_file`).
+
+Layout: records.py (one dataclass per record type), codes.py (code tables), reader.py
+(record stream and controls), mapping.py (to Statement/Entry/Transaction), x12.py (CTX
+remittance and RMR invoices), writer.py (input model and file writer).
+"""
+
+from ingest.ach.reader import detect, iter_records
+from ingest.ach.writer import BatchSpec, ChangeSpec, EntrySpec, ReturnSpec, write_file
+
+__all__ = [
+    "BatchSpec",
+    "ChangeSpec",
+    "EntrySpec",
+    "ReturnSpec",
+    "detect",
+    "iter_records",
+    "write_file",
+]

@@ -1,0 +1,75 @@
+"""Remittance text in ACH addenda: joining CTX addenda and reading X12 820 RMR segments.
+
+A CTX entry carries an X12 820 payment order split over up to 9,999 addenda 05 records of
+80 characters each, cut without regard to segment boundaries. CCD+/PPD+ entries carry one
+segment (typically `RMR*IV*<invoice>**<amount>\\`) in a single addenda.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+
+from core.money import AmountError, D
+from core.records import InvoiceRef
+
+# RMR01 qualifiers that name an invoice: seller's invoice, original invoice, A/R open item.
+INVOICE_QUALIFIERS = frozenset({"IV", "OI", "R7"})
+
+_TERMINATORS = re.compile(r"[~\\\n]")
+
+
+def join_ctx(parts: Iterable[str]) -> str:
+    """Join CTX payment-info fields (trailing blanks removed) in sequence order.
+
+    X12 content runs on across records, so the 80-character fields are joined as written
+    (blanks at a cut are data). Free text without X12 segment terminators is joined with a
+    single blank instead, so 'Debit First Account' and 'Debit Second Account' stay readable.
+    """
+    parts = list(parts)
+    if any(_TERMINATORS.search(p) for p in parts):
+        return "".join(p.ljust(80) for p in parts[:-1]) + (parts[-1] if parts else "")
+    return " ".join(p.strip() for p in parts if p.strip())
+
+
+def _separators(text: str) -> tuple[str, re.Pattern[str]]:
+    """Element separator and segment terminator: from the ISA envelope when there is one."""
+    start = text.find("ISA")
+    if start != -1 and len(text) >= start + 106:
+        element, terminator = text[start + 3], text[start + 105]
+        if not terminator.isalnum() and terminator != element:
+            return element, re.compile(re.escape(terminator) + r"|\n")
+    return "*", _TERMINATORS
+
+
+def parse_rmr(text: str) -> tuple[InvoiceRef, ...]:
+    """Invoices named by RMR segments: RMR*<qualifier>*<number>*<action>*<amount paid>*...
+
+    Only invoice qualifiers count (IV, OI, R7); PO numbers and other references stay in the
+    remittance text. An amount that is absent or not a number gives `amount=None`.
+    """
+    if "RMR" not in text.upper():
+        return ()
+    element, terminators = _separators(text)
+    found: list[InvoiceRef] = []
+    for segment in terminators.split(text):
+        fields = [f.strip() for f in segment.strip().split(element)]
+        if len(fields) < 3 or fields[0].upper() != "RMR":
+            continue
+        qualifier, number = fields[1].upper(), fields[2]
+        if qualifier not in INVOICE_QUALIFIERS or not number:
+            continue
+        paid = fields[4] if len(fields) > 4 else ""  # RMR04: monetary amount paid
+        found.append(InvoiceRef(number=number, amount=_amount(paid)))
+    return tuple(found)
+
+
+def _amount(text: str) -> Decimal | None:
+    # X12 "R" data type: explicit decimal point, optional minus sign, no thousands separators.
+    if not re.fullmatch(r"-?\d+(\.\d*)?|-?\.\d+", text):
+        return None
+    try:
+        return D(text)
+    except AmountError:
+        return None
