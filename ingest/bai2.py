@@ -4,7 +4,7 @@ Streaming: physical lines are read one at a time, split into records, records jo
 their 88 continuations into logical records, and each logical record is turned into
 records as soon as the next record starts. Memory stays flat in the file size.
 
-Decisions (see also ingest/bai2_codes.py):
+Decisions (see also core/bai_codes.py):
 - Text: UTF-8 when the line is valid UTF-8, else Windows-1252; control characters (other
   than tab) are rejected, which is what stops binary junk and EBCDIC.
 - Line ends: LF, CRLF and a lone CR all end a physical line.
@@ -36,7 +36,7 @@ Decisions (see also ingest/bai2_codes.py):
   "CHKN:" (check number, on check codes only); Citi "BO:"/"BO1:" (by-order-of account and
   name). Other tags (Citi PY/BI/OB/TRID, Goldman REMI/CREF/IDNM) stay in remittance only;
   references and invoices stay empty (no bank here tags invoice numbers).
-- Returns (bai2_codes.RETURN_CODES): reversal=True; reason_code is the NACHA R-code after
+- Returns (bai_codes.RETURN_CODES): reversal=True; reason_code is the NACHA R-code after
   "Reason:" when present, else the type code's description; Goldman's "Return of Client Ref
   ID:" is the original reference, its quoted "Return Reason:" the additional info.
 """
@@ -65,7 +65,7 @@ from core.records import (
     Statement,
     Transaction,
 )
-from ingest import bai2_codes as codes
+from core import bai_codes as codes
 
 _BOM = b"\xef\xbb\xbf"
 _CHUNK = 64 * 1024

@@ -573,11 +573,11 @@ _KINDS: dict[Kind, str] = {
     Kind.CHECK: "170 175 176 222 250 255 395 470 471 472 474 475 522 550 555",
     Kind.CARD: "146 147",
 }
-_KIND_OF: dict[str, Kind] = {code: kind for kind, codes in _KINDS.items() for code in codes.split()}
+KIND_OF: dict[str, Kind] = {code: kind for kind, codes in _KINDS.items() for code in codes.split()}
 
 
 def kind_of(code: str) -> Kind:
-    return _KIND_OF.get(code, Kind.OTHER)
+    return KIND_OF.get(code, Kind.OTHER)
 
 
 def description(code: str) -> str:

@@ -1,0 +1,708 @@
+"""camt elements → records: the statement header, an Ntry → Entry, a TxDtls → Transaction.
+
+Each builder walks the children of its element once and picks what it needs by Clark name
+(read into locals first: these loops run for every entry). Version differences are handled
+where they occur, so one code path reads .001.02 to .001.13:
+- `Sts` is text (02/04) or `Sts/Cd` (08+);
+- parties are `Dbtr/Nm` (02/04) or `Dbtr/Pty/Nm` (08+);
+- a TxDtls amount is `TxDtls/Amt` (03+), else `AmtDtls/TxAmt/Amt`, else `AmtDtls/InstdAmt/Amt`;
+- dates are `Dt` or `DtTm` (a DtTm gives its date; a zone on a Dt is allowed).
+
+Leniencies (real files are often not schema-valid): an entry amount without Ccy takes the
+account currency (Acct/Ccy); a missing or unknown Sts is a warning and "info" (not cash);
+a TxDtls whose CdtDbtInd differs from its entry's is a warning, the entry's direction rules.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+
+from lxml import etree
+
+from core.errors import ParseWarning
+from core.records import (
+    Balance,
+    Direction,
+    Entry,
+    EntryStatus,
+    InvoiceRef,
+    Kind,
+    ReturnInfo,
+    Statement,
+    Transaction,
+)
+from iso20022 import _values as v
+from iso20022._values import Names
+from iso20022.bank_codes import bank_code, kind_of
+
+_STATUSES = {"BOOK": EntryStatus.BOOKED, "PDNG": EntryStatus.PENDING, "INFO": EntryStatus.INFO}
+_NOT_PROVIDED = "NOTPROVIDED"
+_OPENING_TYPES = ("OPBD", "PRCD")  # in order of preference
+_CLOSING_TYPE = "CLBD"
+
+# (count, line, text) of TxsSummry/TtlNtries/NbOfNtries
+DeclaredCount = tuple[int, int | None, str]
+
+
+# ---------------------------------------------------------------------------------------------
+# Statement header
+
+
+def statement_header(
+    stmt: etree._Element, n: Names, label: str
+) -> tuple[Statement, DeclaredCount | None]:
+    """The Statement from the children before the first Ntry, and TxsSummry's entry count."""
+    ident = account = currency = None
+    from_date = to_date = None
+    balances: list[Balance] = []
+    declared = None
+    for item in stmt:
+        tag = item.tag
+        if tag == n.Ntry:
+            break
+        if tag == n.Id:
+            ident = v.text(item)
+        elif tag == n.Acct:
+            account = v.account_id(item, n)
+            ccy = v.child(item, n.Ccy)
+            currency = None if ccy is None else v.text(ccy)
+        elif tag == n.Bal:
+            balances.append(_balance(item, n, label))
+        elif tag == n.FrToDt:
+            from_date, to_date = _period(item, n, label)
+        elif tag == n.TxsSummry:
+            declared = _declared_entries(item, n, label)
+    opening = None
+    for kind in _OPENING_TYPES:
+        opening = next((b.amount for b in balances if b.type == kind), None)
+        if opening is not None:
+            break
+    closing = next((b.amount for b in balances if b.type == _CLOSING_TYPE), None)
+    statement = Statement(
+        id=ident,
+        account=account,
+        currency=currency,
+        opening_balance=opening,
+        closing_balance=closing,
+        from_date=from_date,
+        to_date=to_date,
+        balances=tuple(balances),
+    )
+    return statement, declared
+
+
+def _balance(bal: etree._Element, n: Names, label: str) -> Balance:
+    record = f"{label} / Bal"
+    kind = amount = direction = when = currency = None
+    for item in bal:
+        tag = item.tag
+        if tag == n.Tp:
+            choice = v.child(item, n.CdOrPrtry)
+            kind = None if choice is None else v.code(choice, n)
+        elif tag == n.Amt:
+            amount = v.amount(item, record, "Bal/Amt")
+            currency = item.get("Ccy")
+        elif tag == n.CdtDbtInd:
+            direction = v.direction(item, record, "Bal/CdtDbtInd")
+        elif tag == n.Dt:
+            when = v.date_text(item, n)
+    if amount is None:
+        raise v.fail("balance without an amount", bal, record, "Bal/Amt", None)
+    if direction is None:
+        raise v.fail("balance without CdtDbtInd", bal, record, "Bal/CdtDbtInd", None)
+    signed = -amount if direction is Direction.DEBIT and amount else amount
+    return Balance(type=kind or "", amount=signed, currency=currency, date=when)
+
+
+def _period(period: etree._Element, n: Names, label: str) -> tuple[date | None, date | None]:
+    start = end = None
+    for item in period:
+        if item.tag == n.FrDtTm:
+            start = v.iso_date(item, label, "FrToDt/FrDtTm")
+        elif item.tag == n.ToDtTm:
+            end = v.iso_date(item, label, "FrToDt/ToDtTm")
+    return start, end
+
+
+def _declared_entries(summary: etree._Element, n: Names, label: str) -> DeclaredCount | None:
+    totals = v.child(summary, n.TtlNtries)
+    count = None if totals is None else v.child(totals, n.NbOfNtries)
+    if count is None:
+        return None
+    raw = v.text(count) or ""
+    if not raw.isdigit():
+        raise v.fail("not a number of entries", count, label, "TxsSummry/TtlNtries/NbOfNtries", raw)
+    return int(raw), count.sourceline, raw
+
+
+# ---------------------------------------------------------------------------------------------
+# Entries
+
+
+class EntryContext:
+    """What the TxDtls of an entry need to know of it, and where warnings go."""
+
+    __slots__ = (
+        "amount", "currency", "direction", "direction_code", "single", "record", "warnings",
+        "tx_charges",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        amount: Decimal,
+        currency: str | None,
+        direction: Direction,
+        single: bool,
+        record: str,
+        warnings: list,
+    ) -> None:
+        self.amount = amount
+        self.currency = currency
+        self.direction = direction
+        self.direction_code = "CRDT" if direction is Direction.CREDIT else "DBIT"
+        self.single = single  # exactly one TxDtls: it may borrow the entry amount
+        self.record = record
+        self.warnings = warnings
+        self.tx_charges: list[etree._Element] = []  # TxDtls/Chrgs, used when the entry has none
+
+
+class EarlyDetails:
+    """The TxDtls of a very large entry, built and freed before the entry ends (see camt.py).
+
+    `blocks` pairs each NtryDtls element with the transactions already built from it, in
+    document order; the entry's end builds the rest and checks the batches as a whole.
+    """
+
+    __slots__ = ("context", "blocks", "count", "first_code")
+
+    def __init__(self, context: EntryContext) -> None:
+        self.context = context
+        self.blocks: list[tuple[etree._Element, list[tuple[Transaction, bool]]]] = []
+        self.count = 0
+        self.first_code: etree._Element | None = None  # BkTxCd of the first TxDtls, if any
+
+
+def entry_context(
+    ntry: etree._Element, n: Names, record: str, statement_currency: str | None, warnings: list
+) -> EntryContext | None:
+    """The context of an entry still being read: Amt and CdtDbtInd precede NtryDtls.
+
+    None when they have not been seen yet (a file out of schema order): the entry is then
+    read whole at its end.
+    """
+    amount_el = direction_el = None
+    for item in ntry:
+        tag = item.tag
+        if tag == n.Amt:
+            amount_el = item
+        elif tag == n.CdtDbtInd:
+            direction_el = item
+        elif tag == n.NtryDtls:
+            break
+    if amount_el is None or direction_el is None:
+        return None
+    amount = v.amount(amount_el, record, "Ntry/Amt")
+    currency = amount_el.get("Ccy") or statement_currency
+    direction = v.direction(direction_el, record, "Ntry/CdtDbtInd")
+    return EntryContext(amount, currency, direction, False, record, warnings)
+
+
+def build_early(
+    block: etree._Element, details: etree._Element, n: Names, early: EarlyDetails
+) -> None:
+    """Build one ended TxDtls of `block` (a NtryDtls) ahead of its entry's end."""
+    if early.blocks and early.blocks[-1][0] is block:  # details come in document order
+        built = early.blocks[-1][1]
+    else:
+        built = []
+        early.blocks.append((block, built))
+    if early.count == 0:
+        early.first_code = v.child(details, n.BkTxCd)
+    early.count += 1
+    built.append(transaction(details, n, early.context, early.count))
+
+
+def entry(
+    ntry: etree._Element,
+    n: Names,
+    record: str,
+    statement_currency: str | None,
+    warnings: list,
+    early: EarlyDetails | None = None,
+) -> Entry:
+    """One Ntry → Entry (with its transactions); ParseWarnings are appended to `warnings`.
+
+    `early` holds the transactions of TxDtls already built and freed (very large entries).
+    """
+    amount_el = direction_el = status_el = code_el = None
+    reversal = False
+    booking = value = ntry_ref = servicer_ref = info = None
+    charges: list[etree._Element] = []
+    blocks: list[tuple[etree._Element, list[etree._Element]]] = []  # NtryDtls and its TxDtls
+    AMT, CDI, STS, BOOKG, VALDT, SVCR = n.Amt, n.CdtDbtInd, n.Sts, n.BookgDt, n.ValDt, n.AcctSvcrRef
+    for item in ntry:
+        tag = item.tag
+        if tag == AMT:
+            amount_el = item
+        elif tag == CDI:
+            direction_el = item
+        elif tag == STS:
+            status_el = item
+        elif tag == BOOKG:
+            booking = v.date_choice(item, n, record, "Ntry/BookgDt")
+        elif tag == VALDT:
+            value = v.date_choice(item, n, record, "Ntry/ValDt")
+        elif tag == SVCR:
+            servicer_ref = v.text(item)
+        elif tag == n.NtryRef:
+            ntry_ref = v.text(item)
+        elif tag == n.BkTxCd:
+            code_el = item
+        elif tag == n.NtryDtls:
+            blocks.append((item, [tx for tx in item if tx.tag == n.TxDtls]))
+        elif tag == n.RvslInd:
+            reversal = v.boolean(item, record, "Ntry/RvslInd")
+        elif tag == n.Chrgs:
+            charges.append(item)
+        elif tag == n.AddtlNtryInf and info is None:
+            info = v.free_text(item)
+    if amount_el is None:
+        raise v.fail("entry without an amount", ntry, record, "Ntry/Amt", None)
+    amount = v.amount(amount_el, record, "Ntry/Amt")
+    currency = amount_el.get("Ccy") or statement_currency
+    if direction_el is None:
+        raise v.fail("entry without CdtDbtInd", ntry, record, "Ntry/CdtDbtInd", None)
+    direction = v.direction(direction_el, record, "Ntry/CdtDbtInd")
+    status = _status(status_el, ntry, n, record, warnings)
+
+    remaining = sum(len(txs) for _, txs in blocks)
+    if code_el is None:  # some banks code only the details
+        if early is not None and early.first_code is not None:
+            code_el = early.first_code
+        elif remaining:
+            code_el = v.child(next(txs[0] for _, txs in blocks if txs), n.BkTxCd)
+    code, kind = _bank_code(code_el, n, currency)
+
+    if early is None:
+        context = EntryContext(amount, currency, direction, remaining == 1, record, warnings)
+        index = 0
+        prebuilt: dict[int, list[tuple[Transaction, bool]]] = {}
+    else:
+        context, index = early.context, early.count
+        prebuilt = {id(block): built for block, built in early.blocks}  # blocks are kept alive
+    built_blocks: list[tuple[etree._Element, list[tuple[Transaction, bool]]]] = []
+    for block, txs in blocks:
+        built = list(prebuilt.get(id(block), ()))
+        for tx in txs:
+            index += 1
+            built.append(transaction(tx, n, context, index))
+        built_blocks.append((block, built))
+    if index:
+        _check_batches(built_blocks, n, context)
+        transactions = tuple(tx for _, built in built_blocks for tx, _ in built)
+    else:  # no details: one transaction from the entry, with its text as remittance
+        transactions = (
+            Transaction(amount=amount, currency=currency, remittance=(info,) if info else ()),
+        )
+    return Entry(
+        amount=amount,
+        currency=currency,
+        direction=direction,
+        status=status,
+        booking_date=booking,
+        value_date=value,
+        bank_reference=servicer_ref or ntry_ref,
+        reversal=reversal,
+        kind=kind,
+        bank_code=code,
+        additional_info=info,
+        charges=_charges(charges or context.tx_charges, n, record),
+        transactions=transactions,
+    )
+
+
+def _status(
+    status_el: etree._Element | None,
+    ntry: etree._Element,
+    n: Names,
+    record: str,
+    warnings: list,
+) -> EntryStatus:
+    found = None if status_el is None else v.code(status_el, n)
+    status = _STATUSES.get(found or "")
+    if status is None:
+        warnings.append(
+            ParseWarning(
+                "unknown entry status; treated as info (not cash)",
+                line=(status_el if status_el is not None else ntry).sourceline,
+                record=record,
+                field="Ntry/Sts",
+                value=found,
+            )
+        )
+        return EntryStatus.INFO
+    return status
+
+
+def _bank_code(
+    code_el: etree._Element | None, n: Names, currency: str | None
+) -> tuple[str | None, Kind]:
+    """BkTxCd/Domn (Cd, Fmly/Cd, Fmly/SubFmlyCd) and BkTxCd/Prtry (Cd, Issr) → code and kind."""
+    domain = family = subfamily = proprietary = issuer = None
+    if code_el is not None:
+        for part in code_el:
+            if part.tag == n.Domn:
+                for item in part:
+                    if item.tag == n.Cd:
+                        domain = v.text(item)
+                    elif item.tag == n.Fmly:
+                        for sub in item:
+                            if sub.tag == n.Cd:
+                                family = v.text(sub)
+                            elif sub.tag == n.SubFmlyCd:
+                                subfamily = v.text(sub)
+            elif part.tag == n.Prtry:
+                for item in part:
+                    if item.tag == n.Cd:
+                        proprietary = v.text(item)
+                    elif item.tag == n.Issr:
+                        issuer = v.text(item)
+    return _code_and_kind(domain, family, subfamily, proprietary, issuer, currency)
+
+
+@lru_cache(maxsize=4096)  # bounded: a hostile file may make every code unique
+def _code_and_kind(
+    domain: str | None,
+    family: str | None,
+    subfamily: str | None,
+    proprietary: str | None,
+    issuer: str | None,
+    currency: str | None,
+) -> tuple[str | None, Kind]:
+    code = bank_code(domain, family, subfamily, proprietary, issuer)
+    return code, kind_of(family, subfamily, proprietary, issuer, currency)
+
+
+def _charges(charges: list[etree._Element], n: Names, record: str) -> Decimal | None:
+    """TtlChrgsAndTaxAmt when given (it is the total), else the sum of the charge amounts.
+
+    v02 repeats Chrgs (each with Amt); v04+ has one Chrgs with Rcrd/Amt records. Entry-level
+    Chrgs when present, else those of the TxDtls (banks put them on either level).
+    """
+    if not charges:
+        return None
+    for block in charges:
+        for item in block:
+            if item.tag == n.TtlChrgsAndTaxAmt:
+                given = v.optional_amount(item, record, "Chrgs/TtlChrgsAndTaxAmt")
+                if given is not None:
+                    return given
+    total = Decimal(0)
+    for block in charges:
+        for item in block:
+            if item.tag == n.Amt:
+                total += v.optional_amount(item, record, "Chrgs/Amt") or 0
+            elif item.tag == n.Rcrd:
+                found = v.child(item, n.Amt)
+                if found is not None:
+                    total += v.optional_amount(found, record, "Chrgs/Rcrd/Amt") or 0
+    return total
+
+
+def _check_batches(
+    blocks: list[tuple[etree._Element, list[tuple[Transaction, bool]]]],
+    n: Names,
+    context: EntryContext,
+) -> None:
+    """Warn when a batch's declared count or total, or the details' sum, disagrees."""
+    for block, built in blocks:
+        first = next(iter(block), None)
+        if built and first is not None and first.tag == n.Btch:  # Btch precedes the TxDtls
+            _check_batch(first, n, context, len(built))
+    with_details = [(block, built) for block, built in blocks if built]
+    if len(with_details) == 1:
+        _check_sum(*with_details[0], context)
+
+
+def _check_batch(batch: etree._Element, n: Names, context: EntryContext, count: int) -> None:
+    for item in batch:
+        if item.tag == n.NbOfTxs:
+            declared = v.text(item)
+            if not (declared and declared.isdigit() and int(declared) == count):
+                context.warnings.append(
+                    ParseWarning(
+                        f"Btch/NbOfTxs says {declared} transactions but the entry has {count}"
+                        " TxDtls",
+                        line=item.sourceline,
+                        record=context.record,
+                        field="NtryDtls/Btch/NbOfTxs",
+                        value=declared,
+                    )
+                )
+        elif item.tag == n.TtlAmt and item.get("Ccy") in (None, context.currency):
+            total = v.optional_amount(item, context.record, "NtryDtls/Btch/TtlAmt")
+            if total is not None and total != context.amount:
+                context.warnings.append(
+                    ParseWarning(
+                        f"Btch/TtlAmt {total} differs from the entry amount {context.amount}",
+                        line=item.sourceline,
+                        record=context.record,
+                        field="NtryDtls/Btch/TtlAmt",
+                        value=str(total),
+                    )
+                )
+
+
+def _check_sum(
+    block: etree._Element, built: list[tuple[Transaction, bool]], context: EntryContext
+) -> None:
+    """The details' own amounts against the entry: only when all are given, in its currency."""
+    total = Decimal(0)
+    for tx, own in built:
+        if not own or tx.amount is None or tx.currency != context.currency:
+            return
+        total += tx.amount
+    if total != context.amount:
+        context.warnings.append(
+            ParseWarning(
+                f"TxDtls amounts sum to {total} but the entry amount is {context.amount}",
+                line=block.sourceline,
+                record=context.record,
+                field="NtryDtls/TxDtls/Amt",
+                value=str(total),
+            )
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Transactions (TxDtls)
+
+
+def transaction(
+    tx: etree._Element, n: Names, context: EntryContext, index: int
+) -> tuple[Transaction, bool]:
+    """One TxDtls → Transaction, and whether its amount is its own (not borrowed from the entry)."""
+    record = f"{context.record} / TxDtls {index}"
+    amount_el = amount_details = parties = rtr_el = addtl_info = None
+    refs = _NO_REFS
+    remittance: list[str] = []
+    references: list[str] = []
+    invoices: list[InvoiceRef] = []
+    REFS, AMT, CDI, AMTDTLS, PARTIES, RMTINF, RTRINF, ADDTL, CHRGS = n.tx_children
+    for item in tx:
+        tag = item.tag
+        if tag == REFS:
+            refs = _references(item, n)
+        elif tag == AMT:
+            amount_el = item
+        elif tag == CDI:
+            if item.text != context.direction_code:  # the usual case, same as the entry: no work
+                _check_sign(item, context, record)
+        elif tag == AMTDTLS:
+            amount_details = item
+        elif tag == PARTIES:
+            parties = item
+        elif tag == RMTINF:
+            _remittance(item, n, record, remittance, references, invoices)
+        elif tag == RTRINF:
+            rtr_el = item
+        elif tag == ADDTL:
+            addtl_info = v.free_text(item)
+        elif tag == CHRGS:
+            context.tx_charges.append(item)
+
+    amount, currency, own = _tx_amount(amount_el, amount_details, n, context, record)
+    name = account = None
+    if parties is not None:
+        name, account = _counterparty(parties, n, context.direction is Direction.CREDIT)
+    end_to_end, instruction, tx_id, uetr, mandate, cheque = refs
+    if end_to_end is not None and end_to_end.upper() == _NOT_PROVIDED:
+        end_to_end = None
+    if not remittance and addtl_info:
+        remittance.append(addtl_info)
+    return_info = None
+    if rtr_el is not None:
+        return_info = _return_info(rtr_el, n, end_to_end or instruction)
+    built = Transaction(
+        amount,
+        currency,
+        end_to_end_id=end_to_end,
+        instruction_id=instruction,
+        transaction_id=tx_id,
+        uetr=uetr,
+        mandate_id=mandate,
+        check_number=cheque,
+        counterparty_name=name,
+        counterparty_account=account,
+        remittance=tuple(remittance),
+        references=tuple(references),
+        invoices=tuple(invoices),
+        return_info=return_info,
+    )
+    return built, own
+
+
+_NO_REFS: tuple[None, ...] = (None,) * 6
+
+
+def _references(refs: etree._Element, n: Names) -> tuple[str | None, ...]:
+    """Refs: (EndToEndId, InstrId, TxId, UETR, MndtId, ChqNb), each None when absent."""
+    end_to_end = instruction = tx_id = uetr = mandate = cheque = None
+    E2E, INSTR, TXID, UETR, MNDT, CHQ = n.ref_children
+    for item in refs:
+        tag = item.tag
+        if tag == E2E:
+            end_to_end = v.text(item)
+        elif tag == TXID:
+            tx_id = v.text(item)
+        elif tag == INSTR:
+            instruction = v.text(item)
+        elif tag == UETR:
+            uetr = v.text(item)
+        elif tag == MNDT:
+            mandate = v.text(item)
+        elif tag == CHQ:
+            cheque = v.text(item)
+    return end_to_end, instruction, tx_id, uetr, mandate, cheque
+
+
+def _tx_amount(
+    amount_el: etree._Element | None,
+    amount_details: etree._Element | None,
+    n: Names,
+    context: EntryContext,
+    record: str,
+) -> tuple[Decimal | None, str | None, bool]:
+    """TxDtls/Amt, else AmtDtls/TxAmt/Amt, else AmtDtls/InstdAmt/Amt, else (sole TxDtls) the
+    entry's amount; with its currency and whether it is the TxDtls' own."""
+    if amount_el is not None:
+        found = v.optional_amount(amount_el, record, "TxDtls/Amt")
+        if found is not None:
+            return found, amount_el.get("Ccy"), True
+    if amount_details is not None:
+        tx_amount = instructed = None
+        for item in amount_details:
+            if item.tag == n.TxAmt:
+                tx_amount = v.child(item, n.Amt)
+            elif item.tag == n.InstdAmt:
+                instructed = v.child(item, n.Amt)
+        for candidate, field in (
+            (tx_amount, "TxDtls/AmtDtls/TxAmt/Amt"),
+            (instructed, "TxDtls/AmtDtls/InstdAmt/Amt"),
+        ):
+            if candidate is not None:
+                found = v.optional_amount(candidate, record, field)
+                if found is not None:
+                    return found, candidate.get("Ccy"), True
+    if context.single:
+        return context.amount, context.currency, False
+    return None, None, False
+
+
+def _check_sign(element: etree._Element, context: EntryContext, record: str) -> None:
+    found = v.direction(element, record, "TxDtls/CdtDbtInd")
+    if found is not context.direction:
+        context.warnings.append(
+            ParseWarning(
+                f"TxDtls is {found.value} but its entry is {context.direction.value}",
+                line=element.sourceline,
+                record=record,
+                field="TxDtls/CdtDbtInd",
+                value=(element.text or "").strip(),
+            )
+        )
+
+
+def _counterparty(parties: etree._Element, n: Names, credit: bool) -> tuple[str | None, str | None]:
+    """The other side: the debtor of a credit, the creditor of a debit (name, account).
+
+    The ultimate party's name is used when the party itself has none.
+    """
+    party, account_tag, ultimate = n.debtor_side if credit else n.creditor_side
+    name = account = ultimate_el = None
+    for item in parties:
+        tag = item.tag
+        if tag == party:
+            name = v.party_name(item, n)
+        elif tag == account_tag:
+            account = v.account_id(item, n)
+        elif tag == ultimate:
+            ultimate_el = item
+    if name is None and ultimate_el is not None:
+        name = v.party_name(ultimate_el, n)
+    return name, account
+
+
+def _remittance(
+    info: etree._Element,
+    n: Names,
+    record: str,
+    lines: list[str],
+    references: list[str],
+    invoices: list[InvoiceRef],
+) -> None:
+    """RmtInf: Ustrd lines; Strd (0..n) creditor references and referred documents.
+
+    RfrdDocAmt belongs to the whole Strd block, so it is an invoice's amount only when the
+    block names one document.
+    """
+    USTRD, STRD, DOC, DOC_AMOUNT, CREDITOR_REF = n.remittance_children
+    for item in info:
+        tag = item.tag
+        if tag == USTRD:
+            line = v.free_text(item)
+            if line:
+                lines.append(line)
+        elif tag == STRD:
+            numbers: list[str] = []
+            paid = None
+            for part in item:
+                ptag = part.tag
+                if ptag == DOC:
+                    number = v.child(part, n.Nb)
+                    found = None if number is None else v.text(number)
+                    if found:
+                        numbers.append(found)
+                elif ptag == DOC_AMOUNT:
+                    paid = _document_amount(part, n, record)
+                elif ptag == CREDITOR_REF:
+                    ref = v.child(part, n.Ref)
+                    found = None if ref is None else v.text(ref)
+                    if found:
+                        references.append(found)
+            for number in numbers:
+                invoices.append(InvoiceRef(number, paid if len(numbers) == 1 else None))
+
+
+def _document_amount(amounts: etree._Element, n: Names, record: str) -> Decimal | None:
+    remitted = due = None
+    for item in amounts:
+        if item.tag == n.RmtdAmt:
+            remitted = v.optional_amount(item, record, "RmtInf/Strd/RfrdDocAmt/RmtdAmt")
+        elif item.tag == n.DuePyblAmt:
+            due = v.optional_amount(item, record, "RmtInf/Strd/RfrdDocAmt/DuePyblAmt")
+    return remitted if remitted is not None else due
+
+
+def _return_info(rtr: etree._Element, n: Names, original: str | None) -> ReturnInfo:
+    """RtrInf: reason Rsn/Cd or Rsn/Prtry (e.g. NACHA "R02"), AddtlInf lines joined.
+
+    camt has no original end-to-end id field: banks repeat the returned payment's ids in the
+    TxDtls Refs, so the original reference is its EndToEndId (else InstrId).
+    """
+    reason = None
+    notes: list[str] = []
+    for item in rtr:
+        if item.tag == n.Rsn:
+            reason = v.code(item, n)
+        elif item.tag == n.AddtlInf:
+            note = v.free_text(item)
+            if note:
+                notes.append(note)
+    return ReturnInfo(
+        reason_code=reason,
+        original_reference=original,
+        additional_info=" ".join(notes) or None,
+    )
