@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, text, update
+from sqlalchemy import String, any_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from core.errors import ParseError, ParseWarning
@@ -147,13 +148,18 @@ class EntryStore:
     def _existing(self, keys: list[str]) -> dict[str, dict[str, Any]]:
         if not keys:
             return {}
+        if self.session.get_bind().dialect.name == "postgresql":
+            # One array parameter instead of ~1,500 bound values per chunk.
+            wanted = bindparam("keys", value=keys, type_=postgresql.ARRAY(String))
+            match = [BankEntry.ref_key == any_(wanted), BankEntry.e2e_key == any_(wanted),
+                     BankEntry.content_key == any_(wanted)]
+        else:
+            match = [BankEntry.ref_key.in_(keys), BankEntry.e2e_key.in_(keys), BankEntry.content_key.in_(keys)]
         rows = self.session.execute(
             select(
                 BankEntry.id, BankEntry.ref_key, BankEntry.e2e_key, BankEntry.content_key,
                 BankEntry.status, BankEntry.file_id,
-            ).where(
-                or_(BankEntry.ref_key.in_(keys), BankEntry.e2e_key.in_(keys), BankEntry.content_key.in_(keys))
-            )
+            ).where(or_(*match))
         ).mappings()
         found: dict[str, dict[str, Any]] = {}
         for row in rows:
