@@ -54,15 +54,17 @@ class Input:
     totals: dict[str, str]  # "credit EUR" -> exact decimal text
 
 
-def ensure_input(size_mb: float, seed: int = SEED) -> Input:
-    """The cached generated file of this size (generated on first use, with a JSON sidecar)."""
+def ensure_input(size_mb: float | None = None, seed: int = SEED, *, entries: int | None = None) -> Input:
+    """The cached generated file of this size, or of exactly `entries` entries (generated on
+    first use, with a JSON sidecar)."""
     from benchmarks.generate_camt import GENERATOR_VERSION, generate
 
-    name = f"camt053-v08-{size_mb:g}mb-seed{seed}-g{GENERATOR_VERSION}.xml"
+    size = f"{entries}e" if entries else f"{size_mb:g}mb"
+    name = f"camt053-v08-{size}-seed{seed}-g{GENERATOR_VERSION}.xml"
     path = OUT / name
     meta = path.with_suffix(".json")
     if not (path.exists() and meta.exists()):
-        result = generate(path, entries=None, target_mb=size_mb, seed=seed)
+        result = generate(path, entries=entries, target_mb=None if entries else size_mb, seed=seed)
         meta.write_text(
             json.dumps(
                 {

@@ -46,7 +46,9 @@ def make_engine(url: str) -> Engine:
     return create_engine(
         url,
         pool_pre_ping=True,
-        connect_args={"application_name": "remit", "connect_timeout": 10},
+        # No server-side prepared statements: a generic plan made while a table is still empty
+        # (early in a 100k-entry ingest transaction) would keep seq-scanning as it grows.
+        connect_args={"application_name": "remit", "connect_timeout": 10, "prepare_threshold": None},
     )
 
 
