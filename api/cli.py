@@ -166,9 +166,9 @@ def demo(
     """The main job on the embedded default: fresh SQLite, the sample bank files, a summary."""
     from api.demo import run_demo
 
-    run_demo(database)
+    rt, _ = run_demo(database)
     if serve:
-        _serve(host="127.0.0.1", port=port)
+        _serve(host="127.0.0.1", port=port, rt=rt)
 
 
 @app.command()
@@ -180,13 +180,13 @@ def serve(
     _serve(host=host, port=port)
 
 
-def _serve(*, host: str, port: int) -> None:
+def _serve(*, host: str, port: int, rt: Any = None) -> None:
     import uvicorn
 
     from api.app import create_app
     from api.runtime import runtime
 
-    rt = runtime(migrate=True)
+    rt = rt or runtime(migrate=True)
     uvicorn.run(create_app(rt, start_scheduler=True), host=host, port=port, log_level="info")
 
 

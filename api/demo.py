@@ -45,7 +45,7 @@ def demo_files(root: Path) -> list[Path]:
     return [p for p in day + samples if p.is_file()]
 
 
-def run_demo(database: Path, console: Console | None = None) -> list[IngestResult]:
+def run_demo(database: Path, console: Console | None = None) -> tuple[Runtime, list[IngestResult]]:
     # Wide enough for the tables when piped (rich assumes 80 columns without a terminal).
     console = console or Console(width=max(120, Console().width))
     rt = runtime(_fresh(database), migrate=True)
@@ -58,7 +58,7 @@ def run_demo(database: Path, console: Console | None = None) -> list[IngestResul
     # The bank sends the evening statement again (a retried SFTP drop): nothing doubles.
     results.append(ingestor.ingest_path(files[1] if len(files) > 1 else files[0], source="demo"))
     _summary(console, rt, results, database)
-    return results
+    return rt, results
 
 
 def _summary(console: Console, rt: Runtime, results: list[IngestResult], database: Path) -> None:

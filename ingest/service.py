@@ -141,11 +141,17 @@ class Ingestor:
                 duplicate_of=previous.id,
                 error=None,
             )
+        if fmt is None:
+            try:
+                with self.archive.open(archived.sha256) as raw:
+                    fmt = detect_format(raw.read(HEAD_BYTES))
+            except ParseError as error:
+                return self._reject(file_id, archived, name=name, error=error, fmt=None)
         for attempt in (1, 2):
             try:
                 return self._process(file_id, archived, name=name, fmt=fmt, progress=progress)
             except ParseError as error:
-                return self._reject(file_id, archived, name=name, error=error)
+                return self._reject(file_id, archived, name=name, error=error, fmt=fmt)
             except IntegrityError:
                 # Another run stored an overlapping booking at the same moment: the retry sees
                 # it and treats it as a duplicate instead of storing it twice.
@@ -155,7 +161,7 @@ class Ingestor:
                 raise  # the database is down or misconfigured: not the file's fault
             except Exception as error:  # noqa: BLE001 - a parser bug must not stop other files
                 internal = ParseError(f"internal error while parsing ({type(error).__name__}: {error})")
-                return self._reject(file_id, archived, name=name, error=internal)
+                return self._reject(file_id, archived, name=name, error=internal, fmt=fmt)
         raise AssertionError("unreachable")
 
     # -- steps ----------------------------------------------------------------------------
@@ -203,7 +209,7 @@ class Ingestor:
         archived: Archived,
         *,
         name: str,
-        fmt: Format | None,
+        fmt: Format,
         progress: Callable[[int, int], None] | None,
     ) -> IngestResult:
         with transaction(self.engine) as session:
@@ -215,9 +221,6 @@ class Ingestor:
                     sha256=archived.sha256, duplicate_of=file_id,
                 )
             with self.archive.open(archived.sha256) as raw:
-                if fmt is None:
-                    fmt = detect_format(raw.read(HEAD_BYTES))
-                    raw.seek(0)
                 reader = _CountingReader(raw)
                 source = io.BufferedReader(reader, buffer_size=1024 * 1024)
                 store = EntryStore(session, file_id=file_id, actor=self.actor)
@@ -270,13 +273,15 @@ class Ingestor:
             new_transaction_ids=counts.new_transaction_ids,
         )
 
-    def _reject(self, file_id: int, archived: Archived, *, name: str, error: ParseError) -> IngestResult:
+    def _reject(
+        self, file_id: int, archived: Archived, *, name: str, error: ParseError, fmt: Format | None
+    ) -> IngestResult:
         message = str(error.with_file(name))
         with transaction(self.engine) as session:
             session.execute(
                 update(BankFile)
                 .where(BankFile.id == file_id)
-                .values(status="rejected", error=message, processed_at=utc_now())
+                .values(status="rejected", error=message, format=fmt and fmt.value, processed_at=utc_now())
             )
             audit.record(
                 session,
@@ -288,7 +293,8 @@ class Ingestor:
                 after={"status": "rejected", "error": message},
             )
         return IngestResult(
-            file=name, status="rejected", file_id=file_id, sha256=archived.sha256, error=message
+            file=name, status="rejected", format=fmt and fmt.value, file_id=file_id,
+            sha256=archived.sha256, error=message,
         )
 
 

@@ -179,3 +179,10 @@ class TestConcurrency:
             t.join()
         assert sorted(r.status for r in results) == ["parsed", "parsed"]
         assert _counts(rt)["entries"] == 119
+
+
+def test_a_recognised_file_rejected_later_keeps_its_format(rt) -> None:
+    result = _ingest(rt, camt("053", [E("1.00", ref="A"), E("x", ref="B")]), "bad.xml")
+    assert (result.status, result.format) == ("rejected", "camt.053")
+    with transaction(rt.engine) as s:
+        assert s.scalars(select(BankFile.format)).one() == "camt.053"
