@@ -117,7 +117,10 @@ def _print_result(result: Any) -> None:
             f"{result.transactions} transactions"
         )
     elif result.status == "duplicate":
-        line = f"duplicate  {result.file}: same bytes as file #{result.duplicate_of}, skipped"
+        line = (
+            f"duplicate  {result.file}: same bytes as file #{result.duplicate_of}"
+            f" ({result.duplicate_of_status}), skipped"
+        )
     else:
         line = f"rejected   {result.error}"
     print(line)

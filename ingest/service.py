@@ -51,6 +51,7 @@ class IngestResult:
     review: int = 0  # transactions sent to the review queue
     error: str | None = None
     duplicate_of: int | None = None
+    duplicate_of_status: str | None = None  # parsed | rejected: what became of the first copy
     warnings: list[str] = field(default_factory=list)
     new_transaction_ids: list[int] = field(default_factory=list, repr=False)
 
@@ -69,6 +70,7 @@ class IngestResult:
             "review": self.review,
             "error": self.error,
             "duplicate_of": self.duplicate_of,
+            "duplicate_of_status": self.duplicate_of_status,
             "warnings": self.warnings,
         }
 
@@ -139,6 +141,7 @@ class Ingestor:
                 file_id=previous.id,
                 sha256=archived.sha256,
                 duplicate_of=previous.id,
+                duplicate_of_status=previous.status,
                 error=None,
             )
         if fmt is None:
@@ -218,7 +221,7 @@ class Ingestor:
                 assert known is not None
                 return IngestResult(
                     file=name, status="duplicate", format=known.format, file_id=file_id,
-                    sha256=archived.sha256, duplicate_of=file_id,
+                    sha256=archived.sha256, duplicate_of=file_id, duplicate_of_status=known.status,
                 )
             with self.archive.open(archived.sha256) as raw:
                 reader = _CountingReader(raw)

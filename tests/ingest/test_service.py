@@ -46,7 +46,7 @@ class TestRegistry:
         first = _ingest(rt, data, "a.xml")
         second = _ingest(rt, data, "renamed.xml")
         assert second.status == "duplicate" and second.duplicate_of == first.file_id
-        assert second.error is None
+        assert (second.error, second.duplicate_of_status) == (None, "parsed")
         assert _counts(rt) == {"files": 1, "statements": 1, "entries": 1, "transactions": 1}
 
 
@@ -115,6 +115,13 @@ class TestRejection:
         with transaction(rt.engine) as s:
             f = s.scalars(select(BankFile)).one()
             assert (f.status, f.error) == ("rejected", result.error)
+
+    def test_resending_a_rejected_file_says_the_first_copy_was_rejected(self, rt) -> None:
+        data = camt("053", [E("1.00", ref="A"), E("x", ref="B")])
+        first = _ingest(rt, data, "bad.xml")
+        again = _ingest(rt, data, "bad-again.xml")
+        assert (again.status, again.duplicate_of, again.duplicate_of_status) == ("duplicate", first.file_id, "rejected")
+        assert _counts(rt)["entries"] == 0
 
     def test_unrecognised_content_is_rejected(self, rt) -> None:
         result = _ingest(rt, b"\x00\x01\x02binary junk\xff" * 10, "junk.bin")
