@@ -15,13 +15,14 @@ Document element validated. Compiled schemas are cached per version.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 from pathlib import Path
 
 from lxml import etree
 
 from core.errors import ParseError
 from core.limits import DEFAULT_LIMITS, ParseLimits
-from iso20022._xml import GuardedReader
+from iso20022._xml import HARDENED_OPTIONS, GuardedReader
 from iso20022.versions import CamtVersion, version_in
 
 XSD_DIR = Path(__file__).resolve().parent / "xsd"
@@ -76,16 +77,8 @@ def _checked_head(path: Path, limits: ParseLimits) -> bytes:
         return reader.read(_HEAD_BYTES)
 
 
-def _hardened(**options) -> dict:
-    return dict(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-        **options,
-    )
+def _hardened(**options: Any) -> dict[str, Any]:
+    return {**HARDENED_OPTIONS, **options}
 
 
 def _syntax_error(error: etree.XMLSyntaxError) -> ParseError:
