@@ -1,0 +1,134 @@
+"""The matcher's vocabulary (DESIGN.md §5): pure, immutable, no I/O.
+
+Inputs:  `Customer`s and their `OpenInvoice`s (the invoice book), `Payment`s (booked bank
+         transactions), `MatchSettings`.
+Output:  one `Decision` per payment: apply a `Candidate` (allocations to invoices), or send
+         the payment to review with up to five ranked `Candidate` suggestions and a reason.
+
+Money is Decimal in the payment's currency; scores are integers 0..100 (not money, but kept
+exact so decisions are reproducible bit for bit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from core.records import Direction, InvoiceRef, Kind
+from core.terms import Terms
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    id: str
+    name: str
+    accounts: tuple[str, ...] = ()  # normalized: IBAN, "ABA:<routing>:<account>", "ACH-CO:<id>", ...
+    aliases: tuple[str, ...] = ()  # other names the customer pays under (imported or learned)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenInvoice:
+    id: int
+    number: str
+    customer_id: str
+    currency: str
+    amount: Decimal  # as issued
+    open_amount: Decimal  # still to be paid (> 0 for an open invoice)
+    issue_date: date
+    due_date: date | None = None
+    terms: Terms | None = None
+    po_number: str | None = None
+    discount_taken: Decimal = Decimal(0)  # already granted on earlier applications
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """A booked incoming bank transaction (the remittance unit), as the matcher sees it."""
+
+    id: int  # bank_transactions.id
+    amount: Decimal
+    currency: str
+    value_date: date
+    direction: Direction = Direction.CREDIT
+    kind: Kind = Kind.OTHER
+    payer_name: str | None = None
+    payer_account: str | None = None
+    remittance: tuple[str, ...] = ()  # unstructured lines
+    references: tuple[str, ...] = ()  # structured creditor references (RF, QR, national)
+    invoices: tuple[InvoiceRef, ...] = ()  # structured referred documents (RfrdDocInf, RMR, lockbox)
+    end_to_end_id: str | None = None
+    bank_reference: str | None = None
+
+
+class ReviewReason(StrEnum):
+    """Why a payment was not applied automatically (the exception queue's reason)."""
+
+    NO_CUSTOMER = "no_customer"
+    AMBIGUOUS = "ambiguous"  # two candidates too close to call
+    LOW_CONFIDENCE = "low_confidence"
+    UNKNOWN_REFERENCE = "unknown_reference"  # a reference was given but matches nothing open
+    SHORT_PAY = "short_pay"  # below the open amount beyond the fee tolerance
+    OVER_PAYMENT = "over_payment"
+    PARTIAL_PAYMENT = "partial_payment"
+    DISCOUNT_EXPIRED = "discount_expired"
+    DUPLICATE_PAYMENT = "duplicate_payment"  # the invoices it names are already paid
+    CURRENCY_MISMATCH = "currency_mismatch"
+    NOTHING_OPEN = "nothing_open"  # customer known, no open invoice fits
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """Part of a payment applied to one invoice. applied + discount + write_off settles it."""
+
+    invoice_id: int
+    invoice_number: str
+    applied: Decimal  # cash from the payment
+    discount: Decimal = Decimal(0)  # early-payment discount granted
+    write_off: Decimal = Decimal(0)  # short-pay written off (bank charges)
+    write_off_reason: str | None = None  # e.g. "bank_charges"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    customer_id: str | None
+    allocations: tuple[Allocation, ...]
+    score: int  # 0..100
+    reasons: tuple[str, ...]  # named evidence, e.g. "reference INV-1042 in remittance (exact)"
+    unapplied: Decimal = Decimal(0)  # over-payment left on account
+
+    @property
+    def invoice_numbers(self) -> tuple[str, ...]:
+        return tuple(a.invoice_number for a in self.allocations)
+
+
+class Action(StrEnum):
+    APPLY = "apply"
+    REVIEW = "review"
+    IGNORE = "ignore"  # not receivables: debits, pending/info, zero amounts
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    payment_id: int
+    action: Action
+    applied: Candidate | None = None  # set when action is APPLY
+    suggestions: tuple[Candidate, ...] = ()  # ranked, at most five, for review
+    reason: ReviewReason | None = None  # set when action is REVIEW (and for flagged applies,
+    # e.g. OVER_PAYMENT: applied, the rest left on account and flagged)
+    explanation: str = ""  # one sentence a reviewer reads first
+
+
+@dataclass(frozen=True, slots=True)
+class MatchSettings:
+    auto_threshold: int = 90  # apply only at or above this score ...
+    margin: int = 15  # ... and this far ahead of the runner-up
+    suggest_threshold: int = 40  # below this, no suggestion is shown
+    fee_tolerance: Decimal = Decimal("25.00")  # short-pay written off as bank charges (absolute)
+    fee_tolerance_percent: Decimal = Decimal("1.0")  # ... and at most this % of the invoices
+    discount_grace_days: int = 3  # discount still granted this many days after the window
+    name_min_score: int = 85  # rapidfuzz token score to accept a name match
+    name_margin: int = 8  # over the second-best customer
+    subset_max_invoices: int = 8  # at most this many invoices in one combined payment
+    subset_max_candidates: int = 40  # the customer's open invoices considered for subsets
