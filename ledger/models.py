@@ -20,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -135,7 +136,17 @@ class BankTransaction(Base):
     __tablename__ = "bank_transactions"
     __table_args__ = (
         CheckConstraint("amount_minor IS NULL OR amount_minor >= 0", name="amount_positive"),
+        # Cash applied from this payment never exceeds it (sum of live applications).
+        CheckConstraint(
+            "applied_minor >= 0 AND (amount_minor IS NULL OR applied_minor <= amount_minor)",
+            name="applied_within_amount",
+        ),
+        CheckConstraint(
+            "match_status IN ('unmatched', 'applied', 'review', 'ignored', 'returned')",
+            name="match_status",
+        ),
         Index("ix_bank_transactions_entry_seq", "entry_id", "seq", unique=True),
+        Index("ix_bank_transactions_match_status", "match_status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -159,6 +170,147 @@ class BankTransaction(Base):
     return_info: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     change_code: Mapped[str | None] = mapped_column(String(8))
     change_info: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    applied_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    match_status: Mapped[str] = mapped_column(String(10), default="unmatched", server_default="unmatched")
+
+
+class Customer(Base):
+    """A customer of the AR book (id as the AR system knows it)."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(512))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+
+class CustomerAccount(Base):
+    """A bank account a customer pays from (normalized: IBAN, ABA:<routing>:<account>, ...)."""
+
+    __tablename__ = "customer_accounts"
+    __table_args__ = (CheckConstraint("source IN ('imported', 'learned')", name="source"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    account: Mapped[str] = mapped_column(String(128), unique=True)
+    source: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+
+class CustomerAlias(Base):
+    """Another name a customer pays under (a parent company, a trading name, a payer's typo)."""
+
+    __tablename__ = "customer_aliases"
+    __table_args__ = (
+        CheckConstraint("source IN ('imported', 'learned')", name="source"),
+        Index("ix_customer_aliases_customer_alias", "customer_id", "alias", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"))
+    alias: Mapped[str] = mapped_column(String(512))
+    source: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+
+class Invoice(Base):
+    """An invoice of the AR book. open = amount - applied - discount - written off, never < 0."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (
+        CheckConstraint("amount_minor >= 0", name="amount_positive"),
+        CheckConstraint("open_minor >= 0 AND open_minor <= amount_minor", name="open_within_amount"),
+        CheckConstraint("discount_minor >= 0 AND written_off_minor >= 0", name="adjustments_positive"),
+        CheckConstraint("status IN ('open', 'paid', 'void')", name="status"),
+        Index("ix_invoices_customer_status", "customer_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"))
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    open_minor: Mapped[int] = mapped_column(BigInteger)
+    discount_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    written_off_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    issue_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    terms: Mapped[str | None] = mapped_column(String(64))
+    po_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+
+class Application(Base):
+    """Cash from one bank transaction applied to one invoice; reversed, never deleted."""
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        CheckConstraint(
+            "applied_minor >= 0 AND discount_minor >= 0 AND write_off_minor >= 0", name="amounts_positive"
+        ),
+        CheckConstraint("method IN ('auto', 'manual')", name="method"),
+        CheckConstraint("status IN ('applied', 'reversed')", name="status"),
+        # Never two live applications of one payment to one invoice.
+        Index(
+            "uq_applications_live",
+            "transaction_id",
+            "invoice_id",
+            unique=True,
+            sqlite_where=text("status = 'applied'"),
+            postgresql_where=text("status = 'applied'"),
+        ),
+        Index("ix_applications_invoice", "invoice_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("bank_transactions.id"))
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"))
+    currency: Mapped[str] = mapped_column(String(3))
+    applied_minor: Mapped[int] = mapped_column(BigInteger)
+    discount_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    write_off_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    write_off_reason: Mapped[str | None] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(8))
+    confidence: Mapped[int | None] = mapped_column(Integer)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    actor: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(8), default="applied")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reversed_by: Mapped[str | None] = mapped_column(String(128))
+    reversal_reason: Mapped[str | None] = mapped_column(String(256))
+
+
+class ReviewItem(Base):
+    """A payment a person must look at, with ranked suggestions and the reason."""
+
+    __tablename__ = "review_items"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'resolved', 'dismissed')", name="status"),
+        # At most one open item per payment.
+        Index(
+            "uq_review_items_open",
+            "transaction_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index("ix_review_items_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("bank_transactions.id"))
+    reason: Mapped[str] = mapped_column(String(32))
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    candidates: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    resolution: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditEvent(Base):

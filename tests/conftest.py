@@ -18,7 +18,8 @@ from sqlalchemy import Engine, create_engine, text
 from core.settings import Settings
 
 PG_ADMIN_URL = os.environ.get("REMIT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-TABLES = "audit_events, bank_entry_sightings, bank_transactions, bank_entries, statements, bank_files, api_keys"
+TABLES = ("audit_events, review_items, applications, invoices, customer_aliases, customer_accounts, customers, "
+          "bank_entry_sightings, bank_transactions, bank_entries, statements, bank_files, api_keys")
 
 
 def _pg_url(database: str) -> str:

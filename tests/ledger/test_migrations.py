@@ -23,3 +23,14 @@ def test_no_money_column_is_floating_point(engine) -> None:
             assert not any(t in type_name for t in ("REAL", "FLOAT", "DOUBLE")), (table, column["name"])
             if column["name"].endswith("_minor"):
                 assert "INT" in type_name, (table, column["name"], type_name)
+
+
+def test_migrations_go_down_and_up_again(db_url) -> None:
+    from alembic import command
+
+    from ledger.migrate import alembic_config, current, upgrade
+
+    command.downgrade(alembic_config(db_url), "base")
+    assert current(db_url) is None
+    upgrade(db_url)
+    assert current(db_url) == "0002"
