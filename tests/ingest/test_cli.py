@@ -62,4 +62,4 @@ def test_parse_prints_contract_json_and_rejects_with_exit_2(tmp_path) -> None:
 
 def test_db_upgrade(cli_env, tmp_path) -> None:
     proc = run(["db", "upgrade"], cli_env, tmp_path)
-    assert proc.returncode == 0 and "0001" in proc.stdout
+    assert proc.returncode == 0 and "at revision 0002" in proc.stdout
