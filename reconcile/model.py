@@ -76,6 +76,9 @@ class ReviewReason(StrEnum):
     DUPLICATE_PAYMENT = "duplicate_payment"  # the invoices it names are already paid
     CURRENCY_MISMATCH = "currency_mismatch"
     NOTHING_OPEN = "nothing_open"  # customer known, no open invoice fits
+    RETURNED_PAYMENT = "returned_payment"  # a return or reversal undid an earlier payment
+    NO_AMOUNT = "no_amount"  # the bank gave no amount for this transaction (batch detail)
+    MANUAL_UNAPPLY = "manual_unapply"  # a person took the cash back off the invoices
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,111 @@
+"""Database rows → the matcher's immutable inputs (reconcile.model). Reads only."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from core.accounts import try_normalize_account
+from core.money import D, from_minor
+from core.records import Direction, InvoiceRef, Kind
+from core.terms import parse_terms
+from ledger.models import BankEntry, BankTransaction, Customer as CustomerRow, CustomerAccount, CustomerAlias, Invoice
+from reconcile.model import Customer, OpenInvoice, Payment
+
+# Paid invoices stay visible this long, so a second payment of one is caught as a duplicate.
+CLOSED_LOOKBACK_DAYS = 180
+
+
+def load_customers(session: Session) -> list[Customer]:
+    accounts: dict[str, list[str]] = defaultdict(list)
+    for customer_id, account in session.execute(
+        select(CustomerAccount.customer_id, CustomerAccount.account).order_by(CustomerAccount.id)
+    ):
+        accounts[customer_id].append(account)
+    aliases: dict[str, list[str]] = defaultdict(list)
+    for customer_id, alias in session.execute(
+        select(CustomerAlias.customer_id, CustomerAlias.alias).order_by(CustomerAlias.id)
+    ):
+        aliases[customer_id].append(alias)
+    return [
+        Customer(id=c.id, name=c.name, accounts=tuple(accounts[c.id]), aliases=tuple(aliases[c.id]))
+        for c in session.scalars(select(CustomerRow).order_by(CustomerRow.id))
+    ]
+
+
+def to_open_invoice(row: Invoice) -> OpenInvoice:
+    terms, _ = parse_terms(row.terms)
+    return OpenInvoice(
+        id=row.id,
+        number=row.number,
+        customer_id=row.customer_id,
+        currency=row.currency,
+        amount=from_minor(row.amount_minor, row.currency),
+        open_amount=from_minor(row.open_minor, row.currency),
+        issue_date=row.issue_date,
+        due_date=row.due_date,
+        terms=terms if terms.text else None,
+        po_number=row.po_number,
+        discount_taken=from_minor(row.discount_minor, row.currency),
+    )
+
+
+def load_invoices(session: Session, *, today: date) -> list[OpenInvoice]:
+    """Open invoices, and those paid recently (to recognise duplicate payments)."""
+    since = today - timedelta(days=CLOSED_LOOKBACK_DAYS)
+    rows = session.scalars(
+        select(Invoice)
+        .where(or_(Invoice.status == "open", (Invoice.status == "paid") & (Invoice.updated_at >= _midnight(since))))
+        .order_by(Invoice.id)
+    )
+    return [to_open_invoice(r) for r in rows]
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+
+
+def payment_query(statuses: Sequence[str], transaction_ids: Sequence[int] | None = None):  # type: ignore[no-untyped-def]
+    query = (
+        select(BankTransaction, BankEntry)
+        .join(BankEntry, BankEntry.id == BankTransaction.entry_id)
+        .where(BankTransaction.match_status.in_(statuses), BankEntry.status == "booked")
+        .order_by(BankTransaction.id)
+    )
+    if transaction_ids is not None:
+        query = query.where(BankTransaction.id.in_(transaction_ids))
+    return query
+
+
+def to_payment(tx: BankTransaction, entry: BankEntry) -> Payment | None:
+    """The matcher's view of a stored transaction; None when it has no amount of its own."""
+    currency = tx.currency or entry.currency
+    if tx.amount_minor is None:
+        return None
+    return Payment(
+        id=tx.id,
+        amount=from_minor(tx.amount_minor, currency),
+        currency=currency,
+        value_date=entry.value_date or entry.booking_date or date.min,
+        direction=Direction(entry.direction),
+        kind=Kind(entry.kind),
+        payer_name=tx.counterparty_name,
+        payer_account=try_normalize_account(tx.counterparty_account),
+        remittance=tuple(tx.remittance or ()),
+        references=tuple(tx.references or ()),
+        invoices=tuple(
+            InvoiceRef(i["number"], None if i.get("amount") is None else D(i["amount"])) for i in tx.invoices or ()
+        ),
+        end_to_end_id=tx.end_to_end_id,
+        bank_reference=entry.bank_reference,
+    )
+
+
+def is_return(tx: BankTransaction, entry: BankEntry) -> bool:
+    """A transaction that undoes an earlier payment rather than paying anything."""
+    return tx.return_reason is not None or tx.return_info is not None or entry.reversal
+

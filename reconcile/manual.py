@@ -1,0 +1,109 @@
+"""What a reviewer does to a payment: apply it by hand, write off, dismiss, unapply.
+
+A manual application also teaches remit who paid: the payer's account and name are learned
+for the invoices' customer, so the next payment from them is identified without help.
+Never commits: the command or request owns the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from core.accounts import try_normalize_account
+from ledger import audit
+from ledger.models import BankTransaction, Customer, CustomerAccount, CustomerAlias, Invoice
+from reconcile import apply
+from reconcile.model import Allocation, ReviewReason
+from reconcile.normalize_names import alias_key
+
+
+@dataclass(frozen=True, slots=True)
+class ManualLine:
+    invoice_number: str
+    applied: Decimal = Decimal(0)
+    discount: Decimal = Decimal(0)
+    write_off: Decimal = Decimal(0)
+    write_off_reason: str | None = None
+
+
+def manual_apply(
+    session: Session, *, transaction_id: int, lines: Sequence[ManualLine], actor: str, note: str | None = None
+) -> apply.Applied:
+    numbers = [line.invoice_number for line in lines]
+    invoices = {i.number: i for i in session.scalars(select(Invoice).where(Invoice.number.in_(numbers)))}
+    missing = [n for n in numbers if n not in invoices]
+    if missing:
+        raise apply.ApplicationError(f"unknown invoice(s): {', '.join(missing)}")
+    allocations = [
+        Allocation(
+            invoice_id=invoices[line.invoice_number].id,
+            invoice_number=line.invoice_number,
+            applied=line.applied,
+            discount=line.discount,
+            write_off=line.write_off,
+            write_off_reason=line.write_off_reason or ("manual" if line.write_off else None),
+        )
+        for line in lines
+    ]
+    reasons = [f"applied by {actor}"] + ([note] if note else [])
+    done = apply.apply_allocations(
+        session, transaction_id=transaction_id, allocations=allocations, method="manual", actor=actor,
+        reasons=reasons,
+    )
+    apply.close_review(session, transaction_id=transaction_id, status="resolved",
+                       resolution=f"applied to {', '.join(done.invoice_numbers)}", actor=actor)
+    customers = {invoices[n].customer_id for n in numbers}
+    if len(customers) == 1:
+        learn_payer(session, transaction_id=transaction_id, customer_id=customers.pop(), actor=actor)
+    return done
+
+
+def learn_payer(session: Session, *, transaction_id: int, customer_id: str, actor: str) -> list[str]:
+    """Remember the payer's account and name for this customer (never steals an account)."""
+    tx = session.get(BankTransaction, transaction_id)
+    customer = session.get(Customer, customer_id)
+    if tx is None or customer is None:
+        return []
+    learned = []
+    account = try_normalize_account(tx.counterparty_account)
+    if account:
+        owner = session.scalars(select(CustomerAccount.customer_id).where(CustomerAccount.account == account)).first()
+        if owner is None:
+            session.execute(insert(CustomerAccount).values(customer_id=customer_id, account=account, source="learned"))
+            learned.append(f"account {account}")
+    name = (tx.counterparty_name or "").strip()
+    if name and alias_key(name) != alias_key(customer.name):
+        known = session.scalars(
+            select(CustomerAlias.alias).where(CustomerAlias.customer_id == customer_id)
+        ).all()
+        if alias_key(name) not in {alias_key(a) for a in known}:
+            session.execute(insert(CustomerAlias).values(customer_id=customer_id, alias=name, source="learned"))
+            learned.append(f"name {name!r}")
+    if learned:
+        audit.record(session, actor=actor, action="customer.learned", entity_type="customer", entity_id=customer_id,
+                     after={"learned": learned, "from_transaction": transaction_id})
+    return learned
+
+
+def dismiss(session: Session, *, transaction_id: int, actor: str, reason: str) -> None:
+    """Not receivables after all (a refund, an internal transfer): out of the queue, audited."""
+    if not apply.close_review(session, transaction_id=transaction_id, status="dismissed", resolution=reason,
+                              actor=actor):
+        raise apply.ApplicationError(f"transaction #{transaction_id} has no open review item")
+    apply.set_match_status(session, transaction_id, "ignored")
+
+
+def unapply(session: Session, *, transaction_id: int, actor: str, reason: str) -> list[str]:
+    """Take a payment's cash back off its invoices; the payment goes to review, not re-matching."""
+    reopened = apply.reverse_applications(session, transaction_id=transaction_id, actor=actor, reason=reason)
+    if not reopened:
+        raise apply.ApplicationError(f"transaction #{transaction_id} has no live applications")
+    apply.set_match_status(session, transaction_id, "review")
+    apply.open_review(session, transaction_id=transaction_id, reason=ReviewReason.MANUAL_UNAPPLY.value,
+                      explanation=f"Unapplied by {actor}: {reason}", candidates=[], actor=actor)
+    return reopened
