@@ -20,8 +20,10 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
         if start_scheduler:
             from ingest.jobs import build_scheduler
 
+            from api.pipeline import ingest_path
+
             scheduler = build_scheduler(
-                rt.ingestor(actor="inbox"),
+                lambda path: ingest_path(rt, path, source="inbox", actor="inbox"),
                 inbox=rt.settings.inbox_dir,
                 poll_seconds=rt.settings.inbox_poll_seconds,
             )

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Request, UploadFile, status
 from fastapi.responses import JSONResponse
 
 from api.auth import TreasuryReview
+from api.pipeline import ingest_stream
 from ledger.db import transaction
 from ledger.models import BankFile
 from ledger.repositories import bank_files
@@ -38,8 +39,9 @@ def _file_json(f: BankFile) -> dict[str, Any]:
 @router.post("", status_code=status.HTTP_201_CREATED)
 def upload(request: Request, file: UploadFile, principal: TreasuryReview) -> JSONResponse:
     """Ingest an uploaded bank file. 201 stored, 200 duplicate (nothing done), 422 rejected."""
-    ingestor = request.app.state.runtime.ingestor(actor=principal.actor)
-    result = ingestor.ingest_stream(file.file, name=file.filename or "upload", source="api")
+    result = ingest_stream(
+        request.app.state.runtime, file.file, name=file.filename or "upload", source="api", actor=principal.actor
+    )
     code = {"parsed": 201, "duplicate": 200}.get(result.status, 422)
     return JSONResponse(result.as_json(), status_code=code)
 

@@ -75,7 +75,8 @@ def ingest(
     format: Annotated[Optional[str], typer.Option("--format", help="skip detection")] = None,
     source: Annotated[str, typer.Option(help="where the files came from (recorded)")] = "cli",
 ) -> None:
-    """Register, archive, parse and store bank files. A rejected file never stops the others."""
+    """Register, archive, parse, store, then match and apply. A rejected file never stops the others."""
+    from api.pipeline import match_after
     from api.runtime import runtime
     from core.records import Format
 
@@ -85,6 +86,7 @@ def ingest(
     rejected = 0
     for path in files:
         result = _ingest_one(ingestor, path, fmt=fmt, source=source, show_progress=not as_json)
+        result = match_after(rt, result, actor=f"cli:{source}")
         rejected += result.status == "rejected"
         if as_json:
             print(json.dumps(result.as_json(), ensure_ascii=False), flush=True)
@@ -114,7 +116,7 @@ def _print_result(result: Any) -> None:
         line = (
             f"parsed     {result.file} ({result.format}): {result.statements} statement(s), "
             f"{result.entries_new} new entries, {result.entries_duplicate} already known, "
-            f"{result.transactions} transactions"
+            f"{result.transactions} transactions; {result.applied} applied, {result.review} to review"
         )
     elif result.status == "duplicate":
         line = (
@@ -216,5 +218,76 @@ def apikey(
     print(key)
 
 
+# --- `remit invoices ...`: the invoice book --------------------------------------------------
+
+invoices_app = typer.Typer(no_args_is_help=True, help="The invoice book (open items from the AR system).")
+app.add_typer(invoices_app, name="invoices")
+
+SHOWN_ISSUES = 100  # per list in the human summary; --json always has all of them
+
+
+@invoices_app.command("import")
+def invoices_import(
+    file: Annotated[Path, typer.Argument(help="CSV with a header row, or JSON Lines", exists=True, dir_okay=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="print the result as one JSON object")] = False,
+    format: Annotated[Optional[str], typer.Option("--format", help="csv | jsonl (default: from name and content)")] = None,
+) -> None:
+    """Upsert invoices by invoice_number, with their customers, names, accounts and aliases.
+
+    Exit 0: every row imported. Exit 2: some rows rejected (the good ones are imported), or
+    the file is unreadable (nothing imported). Exit 1: the database refused the import
+    (nothing imported).
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from api.runtime import runtime
+    from core.settings import get_settings
+    from ledger.db import transaction
+    from reconcile.invoice_import import import_book
+    from reconcile.invoice_rows import BookFileError, parse_book
+
+    if format is not None and format not in ("csv", "jsonl"):
+        _fail(f"unknown format {format!r}; one of: csv, jsonl")
+    settings = get_settings()
+    try:
+        if file.stat().st_size > settings.max_file_bytes:
+            _fail(f"{file.name}: rejected, nothing imported: larger than {settings.max_file_bytes} bytes")
+        book = parse_book(file.read_bytes(), file.name, format=format)
+    except (BookFileError, OSError) as error:
+        _fail(f"{file.name}: rejected, nothing imported: {error}")
+    rt = runtime(settings, migrate=True)
+    try:
+        with transaction(rt.engine) as session:
+            result = import_book(session, book, file=file.name, actor="cli:invoices-import")
+    except SQLAlchemyError as error:
+        _fail(f"{file.name}: the database refused the import, nothing imported: "
+              f"{getattr(error, 'orig', None) or error}", code=1)
+    if as_json:
+        _print_json(result.as_json())
+    else:
+        _print_import_summary(result)
+    if result.errors:
+        raise typer.Exit(EXIT_REJECTED)
+
+
+def _print_import_summary(result: Any) -> None:
+    print(
+        f"{result.file} ({result.format}): {result.rows_read} rows: {result.created} created, "
+        f"{result.updated} updated, {result.unchanged} unchanged, {result.skipped} skipped"
+        + (f" ({result.rejected} rejected, {len(result.held)} held: cash applied in remit)" if result.held else "")
+    )
+    print(
+        f"customers: {result.customers_created} created, {result.customers_renamed} renamed; "
+        f"{result.accounts_added} account(s) and {result.aliases_added} alias(es) added"
+    )
+    for label, items in (("error", result.errors), ("warning", result.warnings)):
+        for item in items[:SHOWN_ISSUES]:
+            print(f"  {label}: {item}")
+        if len(items) > SHOWN_ISSUES:
+            print(f"  ... {len(items) - SHOWN_ISSUES} more {label}s (--json lists them all)")
+
+
 def main() -> None:
+    import api.cli_cash  # noqa: F401  (registers match, applications, exceptions, apply, ...)
+
     app()

@@ -1,8 +1,9 @@
 """`remit demo`: the main job on the embedded default (fresh SQLite, bundled sample files).
 
-Ingests the demo day (an intraday camt.054 and the evening camt.053 that repeats it) and
-every sample bank file in fixtures/, sends one file a second time, and prints what happened:
-per format, files parsed / rejected / duplicate, bookings stored once, returns and NOCs.
+Imports the demo invoice book, ingests the demo day (an intraday camt.054 and the evening
+camt.053 that repeats it) and every sample bank file in fixtures/, matching and applying
+cash after each file; sends one file a second time; and prints what happened: files per
+format, bookings stored once, cash applied (discounts, write-offs), the review queue.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
+from api.pipeline import ingest_path
 from api.runtime import Runtime, fixtures_dir, runtime
 from core.money import from_minor
 from core.settings import Settings
 from ingest.service import IngestResult
 from ledger.db import engine_for, transaction
-from ledger.models import BankEntry, BankTransaction
+from ledger.models import Application, BankEntry, BankTransaction, ReviewItem
 
 
 def _fresh(database: Path) -> Settings:
@@ -53,12 +55,61 @@ def run_demo(database: Path, console: Console | None = None) -> tuple[Runtime, l
     files = demo_files(root)
     if not files:
         raise SystemExit(f"no demo files under {root}")
-    ingestor = rt.ingestor(actor="demo")
-    results = [ingestor.ingest_path(p, source="demo") for p in files]
+    book = _import_invoices(rt, root / "demo" / "invoices.csv")
+    results = [ingest_path(rt, p, source="demo", actor="demo") for p in files]
     # The bank sends the evening statement again (a retried SFTP drop): nothing doubles.
-    results.append(ingestor.ingest_path(files[1] if len(files) > 1 else files[0], source="demo"))
+    results.append(ingest_path(rt, files[1] if len(files) > 1 else files[0], source="demo", actor="demo"))
     _summary(console, rt, results, database)
+    _cash_summary(console, rt, book)
     return rt, results
+
+
+def _import_invoices(rt: Runtime, path: Path) -> str:
+    from reconcile.invoice_import import import_book
+    from reconcile.invoice_rows import parse_book
+
+    with transaction(rt.engine) as session:
+        result = import_book(session, parse_book(path.read_bytes(), path.name), file=path.name, actor="demo")
+    return f"{path.name}: {result.created} invoices imported, {len(result.errors)} rejected rows"
+
+
+def _cash_summary(console: Console, rt: Runtime, book: str) -> None:
+    with transaction(rt.engine) as session:
+        apps = session.execute(
+            select(Application.method, Application.currency, func.count(), func.sum(Application.applied_minor),
+                   func.sum(Application.discount_minor), func.sum(Application.write_off_minor))
+            .where(Application.status == "applied")
+            .group_by(Application.method, Application.currency).order_by(Application.method, Application.currency)
+        ).all()
+        statuses = dict(session.execute(
+            select(BankTransaction.match_status, func.count()).group_by(BankTransaction.match_status)
+        ).all())
+        queue = session.execute(
+            select(ReviewItem.reason, func.count()).where(ReviewItem.status == "open")
+            .group_by(ReviewItem.reason).order_by(func.count().desc(), ReviewItem.reason)
+        ).all()
+        open_items = session.execute(
+            select(ReviewItem, BankTransaction).join(BankTransaction, BankTransaction.id == ReviewItem.transaction_id)
+            .where(ReviewItem.status == "open").order_by(ReviewItem.id)
+        ).all()
+        sample = [(item, tx) for item, tx in open_items if item.candidates][:3]
+    console.print(f"invoice book: {book}")
+    table = Table(title="cash applied")
+    for col in ("method", "currency", "applications", "applied", "discounts taken", "written off"):
+        table.add_column(col, justify="left" if col in ("method", "currency") else "right")
+    for method, currency, count, applied, discount, write_off in apps:
+        table.add_row(method, currency, str(count), f"{from_minor(int(applied or 0), currency):,}",
+                      f"{from_minor(int(discount or 0), currency):,}", f"{from_minor(int(write_off or 0), currency):,}")
+    console.print(table)
+    console.print("bank transactions by outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
+    console.print("review queue: " + (", ".join(f"{reason} {n}" for reason, n in queue) or "empty"))
+    for item, tx in sample:
+        best = item.candidates[0]
+        console.print(
+            f"  #{tx.id} {from_minor(tx.amount_minor or 0, tx.currency):,} {tx.currency} from "
+            f"{tx.counterparty_name or 'unknown payer'}: {item.reason}; suggested "
+            f"{', '.join(best['invoice_numbers'])} (score {best['score']}: {'; '.join(best['reasons'][:2])})"
+        )
 
 
 def _summary(console: Console, rt: Runtime, results: list[IngestResult], database: Path) -> None:

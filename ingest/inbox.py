@@ -12,7 +12,11 @@ import shutil
 import time
 from pathlib import Path
 
-from ingest.service import Ingestor, IngestResult
+from collections.abc import Callable
+
+from ingest.service import IngestResult
+
+IngestFn = Callable[[Path], IngestResult]
 
 PROCESSED = "processed"
 REJECTED = "rejected"
@@ -36,15 +40,18 @@ def _move(path: Path, folder: Path) -> Path:
     return target
 
 
-def poll_inbox(ingestor: Ingestor, inbox: Path, *, settle_seconds: float = 2.0) -> list[IngestResult]:
-    """Ingest every settled file in `inbox` (sorted by name, so arrival order is repeatable)."""
+def poll_inbox(ingest: IngestFn, inbox: Path, *, settle_seconds: float = 2.0) -> list[IngestResult]:
+    """Ingest every settled file in `inbox` (sorted by name, so arrival order is repeatable).
+
+    `ingest(path)` does the work (e.g. `Ingestor.ingest_path` with source "inbox", plus matching).
+    """
     inbox.mkdir(parents=True, exist_ok=True)
     now = time.time()
     results = []
     for path in sorted(p for p in inbox.iterdir() if p.is_file()):
         if not _ready(path, settle_seconds, now):
             continue
-        result = ingestor.ingest_path(path, source="inbox")
+        result = ingest(path)
         _move(path, inbox / (REJECTED if result.status == "rejected" else PROCESSED))
         results.append(result)
     return results

@@ -32,7 +32,8 @@ def pg_database(worker_id: str) -> Iterator[str]:
     from ledger.db import normalise_url
     from ledger.migrate import upgrade
 
-    name = f"remit_test_{worker_id}"
+    # Unique per process: two test runs at once (two developers, CI) must not share tables.
+    name = f"remit_test_{worker_id}_{os.getpid()}"
     admin = create_engine(normalise_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:

@@ -19,6 +19,9 @@ class E:
     name: str = "ACME Corp"
     text: list[str] = field(default_factory=list)
     ccy: str = "EUR"
+    account: str | None = None  # the counterparty's IBAN
+    reversal: bool = False
+    return_reason: str | None = None  # RtrInf/Rsn/Cd, e.g. AC04
 
 
 def camt(message: str, entries: list[E], *, account: str = "DE89370400440532013000", stmt_id: str = "S1") -> bytes:
@@ -28,14 +31,17 @@ def camt(message: str, entries: list[E], *, account: str = "DE893704004405320130
     for e in entries:
         refs = f"<EndToEndId>{escape(e.e2e)}</EndToEndId>" if e.e2e else ""
         ustrd = "".join(f"<Ustrd>{escape(t)}</Ustrd>" for t in e.text)
+        party = "Dbtr" if e.direction == "CRDT" else "Cdtr"
+        acct = f"<{party}Acct><Id><IBAN>{e.account}</IBAN></Id></{party}Acct>" if e.account else ""
+        rtr = f"<RtrInf><Rsn><Cd>{e.return_reason}</Cd></Rsn></RtrInf>" if e.return_reason else ""
         ntries.append(
             f"""<Ntry><Amt Ccy="{e.ccy}">{e.amount}</Amt><CdtDbtInd>{e.direction}</CdtDbtInd>
-<Sts><Cd>{e.status}</Cd></Sts><BookgDt><Dt>{e.date}</Dt></BookgDt><ValDt><Dt>{e.date}</Dt></ValDt>
+{"<RvslInd>true</RvslInd>" if e.reversal else ""}<Sts><Cd>{e.status}</Cd></Sts><BookgDt><Dt>{e.date}</Dt></BookgDt><ValDt><Dt>{e.date}</Dt></ValDt>
 {f"<AcctSvcrRef>{escape(e.ref)}</AcctSvcrRef>" if e.ref else ""}
 <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
 <NtryDtls><TxDtls><Refs>{refs}</Refs><Amt Ccy="{e.ccy}">{e.amount}</Amt><CdtDbtInd>{e.direction}</CdtDbtInd>
-<RltdPties><Dbtr><Pty><Nm>{escape(e.name)}</Nm></Pty></Dbtr></RltdPties>
-{f"<RmtInf>{ustrd}</RmtInf>" if ustrd else ""}</TxDtls></NtryDtls></Ntry>"""
+<RltdPties><{party}><Pty><Nm>{escape(e.name)}</Nm></Pty></{party}>{acct}</RltdPties>
+{f"<RmtInf>{ustrd}</RmtInf>" if ustrd else ""}{rtr}</TxDtls></NtryDtls></Ntry>"""
         )
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.{message}.001.08">

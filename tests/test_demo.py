@@ -1,4 +1,4 @@
-"""`remit demo`, the main job, on a fresh SQLite file."""
+"""`remit demo`, the main job, on a fresh SQLite file: the demo days end to end."""
 
 from __future__ import annotations
 
@@ -8,23 +8,34 @@ import sys
 from pathlib import Path
 
 
-def test_demo_ingests_the_sample_day_and_corpus_once(tmp_path: Path) -> None:
+def test_demo_ingests_matches_and_applies_the_demo_days(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "api", "demo"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    assert "remit demo: bank files ingested" in proc.stdout
+    assert "remit demo: bank files ingested" in proc.stdout and "cash applied" in proc.stdout
     assert "duplicate (same bytes as file #2, nothing applied twice)" in proc.stdout
     db = sqlite3.connect(tmp_path / "remit-demo.db")
-    # The demo day: 3 bookings in the intraday camt.054, 5 in the evening camt.053, 3 of them the same.
-    day = db.execute(
-        "SELECT bank_reference, amount_minor, status FROM bank_entries WHERE account = 'DE44500105175407324931' ORDER BY 1"
+    # Day 1: 3 bookings in the intraday camt.054, 5 in the evening camt.053, 3 of them the same.
+    day1 = db.execute(
+        "SELECT bank_reference, amount_minor, status FROM bank_entries"
+        " WHERE bank_reference LIKE '20261120-%' ORDER BY 1"
     ).fetchall()
-    assert day == [
+    assert day1 == [
         ("20261120-0001", 125000, "booked"), ("20261120-0002", 98000, "booked"), ("20261120-0003", 441000, "booked"),
         ("20261120-0004", 31025, "booked"), ("20261120-0005", 7240, "booked"),
     ]
-    statuses = dict(db.execute("SELECT status, count(*) FROM bank_files GROUP BY status").fetchall())
-    assert statuses["rejected"] == 2 and statuses["parsed"] > 50
-    # running it again starts from a fresh database
+    apps = db.execute(
+        "SELECT i.number, a.applied_minor, a.discount_minor, a.write_off_minor, a.write_off_reason, a.status"
+        " FROM applications a JOIN invoices i ON i.id = a.invoice_id ORDER BY a.id"
+    ).fetchall()
+    by_invoice = {row[0]: row[1:] for row in apps}
+    assert by_invoice["RF18539007547034"] == (441000, 9000, 0, None, "applied")  # 2/10 net 30 earned
+    assert by_invoice["INV-10430"] == (31025, 0, 250, "bank_charges", "applied")  # 2.50 fee short-pay
+    assert by_invoice["INV-10421"][-1] == "reversed"  # day 2: the Northwind payment came back (AC04)
+    assert {by_invoice["INV-10422"][0], by_invoice["INV-10423"][0]} == {62000, 36000}  # one payment, two invoices
+    assert db.execute("SELECT open_minor, status FROM invoices WHERE number = 'INV-10421'").fetchone() == (125000, "open")
+    reasons = {r for (r,) in db.execute("SELECT reason FROM review_items WHERE status = 'open'")}
+    assert {"returned_payment", "over_payment"} <= reasons
+    # running it again starts from a fresh database with the same outcome
     again = subprocess.run([sys.executable, "-m", "api", "demo"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0
-    assert sqlite3.connect(tmp_path / "remit-demo.db").execute("SELECT count(*) FROM bank_files").fetchone() == (db.execute("SELECT count(*) FROM bank_files").fetchone())
+    assert sqlite3.connect(tmp_path / "remit-demo.db").execute("SELECT count(*) FROM applications").fetchone() == (len(apps),)

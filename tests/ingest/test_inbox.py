@@ -20,7 +20,7 @@ def test_poll_ingests_settled_files_and_moves_them(rt, tmp_path) -> None:
     for name in ("a.xml", "b.bin", "c.xml.part"):
         os.utime(inbox / name, (old, old))
     # d.xml was written just now: it may still be growing, so it waits for the next poll
-    results = poll_inbox(rt.ingestor(), inbox, settle_seconds=5)
+    results = poll_inbox(lambda p: rt.ingestor().ingest_path(p, source="inbox"), inbox, settle_seconds=5)
     assert [(r.file, r.status) for r in results] == [("a.xml", "parsed"), ("b.bin", "rejected")]
     assert sorted(p.name for p in (inbox / "processed").iterdir()) == ["a.xml"]
     assert sorted(p.name for p in (inbox / "rejected").iterdir()) == ["b.bin"]
@@ -29,7 +29,7 @@ def test_poll_ingests_settled_files_and_moves_them(rt, tmp_path) -> None:
     # the same bytes dropped again later are a duplicate, moved to processed/ under a new name
     (inbox / "a.xml").write_bytes(camt("053", [E("1.00", ref="A")]))
     os.utime(inbox / "a.xml", (old, old))
-    again = poll_inbox(rt.ingestor(), inbox, settle_seconds=5)
+    again = poll_inbox(lambda p: rt.ingestor().ingest_path(p, source="inbox"), inbox, settle_seconds=5)
     assert [(r.file, r.status) for r in again] == [("a.xml", "duplicate"), ("d.xml", "parsed")]
     assert sorted(p.name for p in (inbox / "processed").iterdir()) == ["a.2.xml", "a.xml", "d.xml"]
 

@@ -1,0 +1,219 @@
+"""`remit match`, `applications`, `exceptions`, and a reviewer's `apply`, `dismiss`, `unapply`.
+
+Each command is one transaction (the command owns it; services never commit).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Annotated, Any, Optional
+
+import typer
+from sqlalchemy import select
+
+from api.cli import _fail, _print_json, app
+from core.money import D, format_amount, from_minor
+
+
+def _today(as_of: Optional[str]) -> date:
+    return date.fromisoformat(as_of) if as_of else datetime.now(timezone.utc).date()
+
+
+@app.command("match")
+def match_command(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    include_review: Annotated[bool, typer.Option("--include-review", help="also retry payments in review")] = False,
+    as_of: Annotated[Optional[str], typer.Option(help="today's date for recency rules (YYYY-MM-DD)")] = None,
+) -> None:
+    """Match unmatched bank transactions (e.g. after new invoices arrived) and apply cash."""
+    from api.runtime import runtime
+    from ledger.db import transaction
+    from reconcile.service import match_pending
+
+    rt = runtime(migrate=True)
+    with transaction(rt.engine) as session:
+        summary = match_pending(session, actor="cli:match", today=_today(as_of), include_review=include_review)
+    if as_json:
+        _print_json(summary.as_json())
+    else:
+        print(f"applied {summary.applied}, review {summary.review}, ignored {summary.ignored}, "
+              f"returns {summary.returned}")
+        for error in summary.errors:
+            print(f"  not applied: {error}")
+
+
+@app.command("applications")
+def applications_command(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Cash applications, live and reversed (DESIGN.md §6)."""
+    from api.runtime import runtime
+    from ledger.db import transaction
+    from ledger.models import Application, BankEntry, BankTransaction, Invoice
+
+    rt = runtime(migrate=True)
+    with transaction(rt.engine) as session:
+        rows = session.execute(
+            select(Application, BankTransaction, BankEntry, Invoice)
+            .join(BankTransaction, BankTransaction.id == Application.transaction_id)
+            .join(BankEntry, BankEntry.id == BankTransaction.entry_id)
+            .join(Invoice, Invoice.id == Application.invoice_id)
+            .order_by(Application.id)
+        ).all()
+        out = [
+            {
+                "application_id": a.id,
+                "transaction_id": t.id,
+                "bank_reference": e.bank_reference,
+                "end_to_end_id": t.end_to_end_id,
+                "invoice_number": i.number,
+                "currency": a.currency,
+                "applied_amount": format_amount(from_minor(a.applied_minor, a.currency)),
+                "discount_amount": format_amount(from_minor(a.discount_minor, a.currency)),
+                "write_off_amount": format_amount(from_minor(a.write_off_minor, a.currency)),
+                "write_off_reason": a.write_off_reason,
+                "method": a.method,
+                "confidence": a.confidence,
+                "reasons": a.reasons,
+                "status": a.status,
+                "actor": a.actor,
+                "created_at": a.created_at.isoformat(),
+            }
+            for a, t, e, i in rows
+        ]
+    if as_json:
+        _print_json(out)
+        return
+    for r in out:
+        print(f"#{r['transaction_id']:<6} {r['status']:<8} {r['method']:<6} {r['invoice_number']:<14} "
+              f"{r['applied_amount']:>12} {r['currency']}  disc {r['discount_amount']}  w/o {r['write_off_amount']}")
+
+
+@app.command("exceptions")
+def exceptions_command(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The open review queue, each with its reason and ranked suggestions (DESIGN.md §6)."""
+    from api.runtime import runtime
+    from ledger.db import transaction
+    from ledger.models import BankEntry, BankTransaction, ReviewItem
+
+    rt = runtime(migrate=True)
+    with transaction(rt.engine) as session:
+        rows = session.execute(
+            select(ReviewItem, BankTransaction, BankEntry)
+            .join(BankTransaction, BankTransaction.id == ReviewItem.transaction_id)
+            .join(BankEntry, BankEntry.id == BankTransaction.entry_id)
+            .where(ReviewItem.status == "open")
+            .order_by(ReviewItem.id)
+        ).all()
+        out = [
+            {
+                "review_id": r.id,
+                "transaction_id": t.id,
+                "bank_reference": e.bank_reference,
+                "end_to_end_id": t.end_to_end_id,
+                "amount": format_amount(from_minor(t.amount_minor, t.currency)) if t.amount_minor is not None else None,
+                "currency": t.currency or e.currency,
+                "payer": t.counterparty_name,
+                "reason": r.reason,
+                "explanation": r.explanation,
+                "candidates": [
+                    {"invoice_numbers": c["invoice_numbers"], "score": c["score"], "reasons": c["reasons"]}
+                    for c in r.candidates
+                ],
+            }
+            for r, t, e in rows
+        ]
+    if as_json:
+        _print_json(out)
+        return
+    for r in out:
+        best = r["candidates"][0] if r["candidates"] else None
+        hint = f" → {', '.join(best['invoice_numbers'])} ({best['score']})" if best else ""
+        print(f"#{r['transaction_id']:<6} {r['reason']:<18} {r['amount']:>12} {r['currency']}  "
+              f"{r['payer'] or '-'}{hint}")
+
+
+def _lines(pairs: list[str], discounts: list[str], write_offs: list[str], reason: Optional[str]) -> list[Any]:
+    from reconcile.manual import ManualLine
+
+    def parse(items: list[str], what: str) -> dict[str, Any]:
+        out = {}
+        for item in items:
+            number, sep, amount = item.rpartition("=")
+            if not sep or not number:
+                _fail(f"{what} must look like INVOICE=AMOUNT, not {item!r}", code=1)
+            try:
+                out[number] = D(amount)
+            except ValueError:
+                _fail(f"{what} {item!r}: {amount!r} is not an amount", code=1)
+        return out
+
+    applied, discount, write_off = parse(pairs, "invoice"), parse(discounts, "--discount"), parse(write_offs, "--write-off")
+    numbers = list(dict.fromkeys([*applied, *discount, *write_off]))
+    return [
+        ManualLine(n, applied.get(n, D(0)), discount.get(n, D(0)), write_off.get(n, D(0)),
+                   reason if n in write_off else None)
+        for n in numbers
+    ]
+
+
+@app.command("apply")
+def apply_command(
+    transaction_id: Annotated[int, typer.Argument(help="bank transaction id (see `remit exceptions`)")],
+    invoices: Annotated[list[str], typer.Argument(help="INVOICE=AMOUNT applied from the payment")] = [],  # noqa: B006
+    discount: Annotated[list[str], typer.Option("--discount", help="INVOICE=AMOUNT discount granted")] = [],  # noqa: B006
+    write_off: Annotated[list[str], typer.Option("--write-off", help="INVOICE=AMOUNT written off")] = [],  # noqa: B006
+    reason: Annotated[Optional[str], typer.Option(help="write-off reason, e.g. bank_charges")] = None,
+    actor: Annotated[str, typer.Option(help="who is applying (recorded)")] = "cli",
+) -> None:
+    """Apply a payment by hand; remit learns the payer's account and name for next time."""
+    from api.runtime import runtime
+    from ledger.db import transaction
+    from reconcile.apply import ApplicationError
+    from reconcile.manual import manual_apply
+
+    lines = _lines(invoices, discount, write_off, reason)
+    if not lines:
+        _fail("name at least one INVOICE=AMOUNT", code=1)
+    rt = runtime(migrate=True)
+    try:
+        with transaction(rt.engine) as session:
+            done = manual_apply(session, transaction_id=transaction_id, lines=lines, actor=f"cli:{actor}")
+    except ApplicationError as error:
+        _fail(f"not applied: {error}", code=1)
+    print(f"applied transaction #{transaction_id} to {', '.join(done.invoice_numbers)}")
+
+
+@app.command("dismiss")
+def dismiss_command(
+    transaction_id: Annotated[int, typer.Argument()],
+    reason: Annotated[str, typer.Option(help="why it is not receivables")],
+    actor: Annotated[str, typer.Option()] = "cli",
+) -> None:
+    """Take a payment out of the review queue without applying it."""
+    _manual("dismiss", transaction_id, reason, actor)
+
+
+@app.command("unapply")
+def unapply_command(
+    transaction_id: Annotated[int, typer.Argument()],
+    reason: Annotated[str, typer.Option(help="why the application was wrong")],
+    actor: Annotated[str, typer.Option()] = "cli",
+) -> None:
+    """Reverse a payment's applications; it goes to the review queue."""
+    _manual("unapply", transaction_id, reason, actor)
+
+
+def _manual(action: str, transaction_id: int, reason: str, actor: str) -> None:
+    from api.runtime import runtime
+    from ledger.db import transaction
+    from reconcile import manual
+    from reconcile.apply import ApplicationError
+
+    rt = runtime(migrate=True)
+    try:
+        with transaction(rt.engine) as session:
+            result = getattr(manual, action)(session, transaction_id=transaction_id, actor=f"cli:{actor}", reason=reason)
+    except ApplicationError as error:
+        _fail(f"{action}: {error}", code=1)
+    print(f"{action} transaction #{transaction_id}" + (f": reopened {', '.join(result)}" if result else ""))
+
+

@@ -1,0 +1,398 @@
+"""How a payment amount can settle invoices: exact, discounted, fees, partial, combined.
+
+Why separate: this is where money is split, so it is kept small, exact (Decimal in, Decimal
+out; integer minor units inside the subset search) and free of any scoring opinion. A
+`Plan` says how the cash would be applied and what kind of fit it is; the scorer decides
+how much to trust it.
+
+Subset search ("one payment, N invoices") is an exact, bounded depth-first search, not a
+greedy fill: values sorted descending, a branch is cut when even the largest remaining
+invoices cannot reach the target, at most `max_size` invoices per subset, and a node budget
+so a customer with hundreds of equal invoices cannot stall a run. It reports up to three
+solutions (two are enough to call a payment ambiguous) and whether it searched everything.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from core.money import exponent
+from reconcile.model import MatchSettings, OpenInvoice
+
+ZERO = Decimal(0)
+NODE_BUDGET = 20_000  # DFS nodes per search (~10 ms): MatchSettings has no field for it
+MAX_SOLUTIONS = 3
+WRITE_OFF_REASON = "bank_charges"
+SHORT_PAY_SHARE = 2  # an unreferenced payment is a short-pay suggestion if it is >= 1/2 of the invoice
+
+
+class Fit(StrEnum):
+    EXACT = "exact"  # open amount(s) paid in full
+    DISCOUNT = "discount"  # paid in full less an earned early-payment discount
+    STRUCTURED = "structured"  # structured remittance amounts, each settling its invoice
+    STRUCTURED_PARTIAL = "structured_partial"  # structured amounts, some invoices stay open
+    WRITE_OFF = "write_off"  # short by bank charges within tolerance
+    OVER = "over"  # everything named paid, money left on account
+    PARTIAL = "partial"  # one invoice, paid in part
+    SHORT = "short"  # short beyond tolerance (suggestion only)
+    DISCOUNT_EXPIRED = "discount_expired"  # discount taken after its window (suggestion only)
+
+
+SETTLING = frozenset({Fit.EXACT, Fit.DISCOUNT, Fit.STRUCTURED, Fit.WRITE_OFF})
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """An invoice with its open amount at this point of the run."""
+
+    invoice: OpenInvoice
+    open: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    invoice: OpenInvoice
+    applied: Decimal
+    discount: Decimal = ZERO
+    write_off: Decimal = ZERO
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    fit: Fit
+    lines: tuple[Line, ...]
+    unapplied: Decimal
+    reasons: tuple[str, ...]
+    subset: bool = False  # chosen by subset search among more invoices
+    exhaustive: bool = True  # the search saw every eligible invoice, within budget
+    solutions: int = 1  # equally good subsets found (>1: ambiguous)
+
+
+@dataclass(frozen=True, slots=True)
+class Discount:
+    amount: Decimal
+    percent: Decimal
+    deadline: date
+    last_day: date  # deadline plus grace days
+    earned: bool
+
+    def reason(self, number: str, paid: date) -> str:
+        pct = format(self.percent.normalize(), "f")
+        if not self.earned:
+            return (f"{pct}% discount on {number} taken after its window (paid {paid}, "
+                    f"window to {self.deadline})")
+        grace = f", within {(self.last_day - self.deadline).days} grace days" if paid > self.deadline else ""
+        return f"{pct}% discount earned on {number} (paid {paid}, window to {self.deadline}{grace})"
+
+
+def fmt(amount: Decimal, currency: str) -> str:
+    exp = exponent(currency)
+    return f"{amount.quantize(Decimal(1).scaleb(-exp)):f} {currency}"
+
+
+def minor(amount: Decimal, currency: str) -> int | None:
+    """Exact integer minor units, None if the amount has sub-minor digits."""
+    scaled = amount.scaleb(exponent(currency))
+    integral = scaled.to_integral_value()
+    return int(integral) if scaled == integral else None
+
+
+def discount_for(item: Item, paid: date, grace_days: int) -> Discount | None:
+    """The early-payment discount still available on an invoice, earned or not."""
+    inv = item.invoice
+    terms = inv.terms
+    if terms is None or terms.discount_percent is None:
+        return None
+    deadline = terms.discount_deadline(inv.issue_date)
+    if deadline is None:
+        return None
+    amount = terms.discount_amount(inv.amount, inv.currency) - inv.discount_taken
+    if amount <= ZERO or amount >= item.open:
+        return None
+    last_day = deadline + timedelta(days=grace_days)
+    return Discount(amount, terms.discount_percent, deadline, last_day, paid <= last_day)
+
+
+def within_tolerance(short: Decimal, open_total: Decimal, settings: MatchSettings) -> bool:
+    """Bank charges: small in absolute terms AND relative to the invoices."""
+    return (ZERO < short <= settings.fee_tolerance
+            and short * 100 <= open_total * settings.fee_tolerance_percent)
+
+
+def _oldest(items: Iterable[Item]) -> list[Item]:
+    return sorted(items, key=lambda it: (it.invoice.issue_date, it.invoice.number, it.invoice.id))
+
+
+def _full(items: Sequence[Item]) -> tuple[Line, ...]:
+    return tuple(Line(it.invoice, it.open) for it in items)
+
+
+def _numbers(items: Sequence[Item]) -> str:
+    numbers = [it.invoice.number for it in items]
+    return numbers[0] if len(numbers) == 1 else f"{len(numbers)} invoices ({', '.join(numbers)})"
+
+
+def plan_set(items: Sequence[Item], amount: Decimal, currency: str, paid: date,
+             settings: MatchSettings, structured: Mapping[int, Decimal] | None = None) -> Plan:
+    """How `amount` settles exactly this set of invoices (the ones a payment names)."""
+    items = _oldest(items)
+    total = sum((it.open for it in items), ZERO)
+    what = _numbers(items)
+    if structured and (plan := _structured(items, amount, currency, paid, settings, structured)):
+        return plan
+    if total == amount:
+        return Plan(Fit.EXACT, _full(items), ZERO, (f"amount equals open amount of {what}",))
+    if plan := _discounted(items, amount, paid, settings):
+        return plan
+    short = total - amount
+    if within_tolerance(short, total, settings):
+        return _write_off(items, short, currency, what)
+    if short < ZERO:
+        return Plan(Fit.OVER, _full(items), -short,
+                    (f"over-payment: {what} paid in full, {fmt(-short, currency)} left on account",))
+    if len(items) == 1:
+        return Plan(Fit.PARTIAL, (Line(items[0].invoice, amount),), ZERO,
+                    (f"partial payment: {fmt(amount, currency)} of {fmt(total, currency)} open on {what}",))
+    return short_plan(items, amount, currency)
+
+
+def short_plan(items: Sequence[Item], amount: Decimal, currency: str) -> Plan:
+    """A short payment spread oldest first (a suggestion: the reviewer decides)."""
+    lines: list[Line] = []
+    left = amount
+    total = ZERO
+    for it in _oldest(items):
+        total += it.open
+        if left > ZERO:
+            take = min(left, it.open)
+            lines.append(Line(it.invoice, take))
+            left -= take
+    return Plan(Fit.SHORT, tuple(lines), left,
+                (f"short-pay: {fmt(amount, currency)} against {fmt(total, currency)} open, "
+                 f"beyond the fee tolerance",))
+
+
+def _structured(items: Sequence[Item], amount: Decimal, currency: str, paid: date,
+                settings: MatchSettings, given: Mapping[int, Decimal]) -> Plan | None:
+    """The payer's own split (remittance advice amounts), when it adds up and fits."""
+    if any(it.invoice.id not in given for it in items):
+        return None
+    if sum((given[it.invoice.id] for it in items), ZERO) != amount:
+        return None
+    lines, reasons, partial = [], [], False
+    for it in items:
+        paid_here = given[it.invoice.id]
+        disc = discount_for(it, paid, settings.discount_grace_days)
+        if paid_here <= ZERO or paid_here > it.open:
+            return None
+        if paid_here == it.open:
+            lines.append(Line(it.invoice, paid_here))
+        elif disc and disc.earned and paid_here == it.open - disc.amount:
+            lines.append(Line(it.invoice, paid_here, discount=disc.amount))
+            reasons.append(disc.reason(it.invoice.number, paid))
+        else:
+            lines.append(Line(it.invoice, paid_here))
+            partial = True
+            reasons.append(f"remittance pays {fmt(paid_here, currency)} of {fmt(it.open, currency)} "
+                           f"open on {it.invoice.number}")
+    fit = Fit.STRUCTURED_PARTIAL if partial else Fit.STRUCTURED
+    return Plan(fit, tuple(lines), ZERO, ("remittance amounts add up to the payment", *reasons))
+
+
+def _discounted(items: Sequence[Item], amount: Decimal, paid: date, settings: MatchSettings) -> Plan | None:
+    """Full payment less early-payment discounts: earned ones first, then expired ones."""
+    discounts = [discount_for(it, paid, settings.discount_grace_days) for it in items]
+    if not any(discounts):
+        return None
+    for earned_only in (True, False):
+        lines, reasons, total, expired = [], [], ZERO, False
+        for it, disc in zip(items, discounts):
+            if disc and (disc.earned or not earned_only):
+                lines.append(Line(it.invoice, it.open - disc.amount, discount=disc.amount))
+                reasons.append(disc.reason(it.invoice.number, paid))
+                total += it.open - disc.amount
+                expired = expired or not disc.earned
+            else:
+                lines.append(Line(it.invoice, it.open))
+                total += it.open
+        if total == amount and len(reasons) > 0:
+            return Plan(Fit.DISCOUNT_EXPIRED if expired else Fit.DISCOUNT, tuple(lines), ZERO, tuple(reasons))
+    return None
+
+
+def _write_off(items: Sequence[Item], short: Decimal, currency: str, what: str) -> Plan:
+    # The charge is written off on the largest invoice (it always has room for it).
+    target = max(items, key=lambda it: (it.open, -it.invoice.id))
+    lines = tuple(Line(it.invoice, it.open - short, write_off=short) if it is target else Line(it.invoice, it.open)
+                  for it in items)
+    return Plan(Fit.WRITE_OFF, lines, ZERO,
+                (f"amount equals open amount of {what} less {fmt(short, currency)}, within the fee "
+                 f"tolerance: written off as bank charges",))
+
+
+# -- amount only (no reference): single invoices, then subsets -------------------------------
+
+
+def amount_only(items: Sequence[Item], amount: Decimal, currency: str, paid: date,
+                settings: MatchSettings, *, complete: bool = True,
+                budget: int = NODE_BUDGET) -> list[Plan]:
+    """Plans for a payment with no usable reference, among one customer's open invoices.
+
+    `complete`: `items` are all of the customer's open invoices in this currency (else a
+    window of them), so a unique subset is really unique.
+    """
+    plans: list[Plan] = []
+    for it in _oldest(items):
+        if it.open == amount:
+            plans.append(Plan(Fit.EXACT, (Line(it.invoice, it.open),), ZERO,
+                              (f"amount equals open amount of {it.invoice.number}",)))
+        elif (disc := discount_for(it, paid, settings.discount_grace_days)) and it.open - disc.amount == amount:
+            fit = Fit.DISCOUNT if disc.earned else Fit.DISCOUNT_EXPIRED
+            plans.append(Plan(fit, (Line(it.invoice, amount, discount=disc.amount),), ZERO,
+                              (f"amount equals open amount of {it.invoice.number} less discount",
+                               disc.reason(it.invoice.number, paid))))
+    if any(p.fit in (Fit.EXACT, Fit.DISCOUNT) for p in plans):
+        return plans
+    for it in _oldest(items):
+        if within_tolerance(it.open - amount, it.open, settings):
+            plans.append(_write_off([it], it.open - amount, currency, it.invoice.number))
+    plans += subset_plans(items, amount, currency, paid, settings, complete=complete, budget=budget)
+    if not plans:
+        # A short-pay suggestion only when the payment covers most of an invoice (a deduction);
+        # 12.34 against 75.50 is not a short-pay of that invoice, it is nothing we know.
+        above = [it for it in items if it.open > amount and amount * SHORT_PAY_SHARE >= it.open]
+        if above:
+            nearest = min(above, key=lambda it: (it.open, it.invoice.issue_date, it.invoice.id))
+            plans.append(short_plan([nearest], amount, currency))
+    return plans
+
+
+def subset_window(items: Sequence[Item], amount: Decimal, paid: date, max_candidates: int,
+                  forced: Sequence[Item] = ()) -> tuple[list[Item], bool]:
+    """The invoices a subset may use (nearest by due date to the payment); complete flag."""
+    forced_ids = {it.invoice.id for it in forced}
+    eligible = [it for it in items if ZERO < it.open <= amount and it.invoice.id not in forced_ids]
+    if len(eligible) <= max_candidates:
+        return eligible, True
+    def distance(it: Item) -> tuple[int, date, int]:
+        anchor = it.invoice.due_date or it.invoice.issue_date
+        return abs((paid - anchor).days), it.invoice.issue_date, it.invoice.id
+    return sorted(eligible, key=distance)[:max_candidates], False
+
+
+def subset_plans(items: Sequence[Item], amount: Decimal, currency: str, paid: date,
+                 settings: MatchSettings, *, forced: Sequence[Item] = (), complete: bool = True,
+                 budget: int = NODE_BUDGET) -> list[Plan]:
+    """Subsets of `items` (plus all of `forced`) summing exactly to the amount.
+
+    Tries full open amounts, then amounts less earned discounts. Ranked oldest first; more
+    than one solution means nothing distinguishes them (each plan carries `solutions`).
+    """
+    forced_total = sum((it.open for it in forced), ZERO)
+    target_amount = amount - forced_total
+    slots = settings.subset_max_invoices - len(forced)
+    if target_amount <= ZERO or slots < 1:
+        return []
+    window, whole = subset_window(items, target_amount, paid, settings.subset_max_candidates, forced)
+    if len(window) + len(forced) < 2:
+        return []
+    for with_discount in (False, True):
+        values: list[int] = []
+        picks: list[tuple[Item, Discount | None]] = []
+        for it in window:
+            disc = discount_for(it, paid, settings.discount_grace_days) if with_discount else None
+            disc = disc if disc and disc.earned else None
+            value = minor(it.open - (disc.amount if disc else ZERO), currency)
+            if value is not None and value > 0:
+                values.append(value)
+                picks.append((it, disc))
+        if with_discount and not any(d for _, d in picks):
+            break
+        target = minor(target_amount, currency)
+        if target is None:
+            return []
+        found, searched_all = find_subsets(values, target, slots, budget)
+        found = [s for s in found if len(s) + len(forced) >= 2]
+        if found:
+            return _subset_result(found, picks, forced, currency, paid, with_discount,
+                                  exhaustive=searched_all and whole and complete)
+    return []
+
+
+def _subset_result(found: list[tuple[int, ...]], picks: list[tuple[Item, Discount | None]],
+                   forced: Sequence[Item], currency: str, paid: date, with_discount: bool,
+                   exhaustive: bool) -> list[Plan]:
+    plans = []
+    for solution in found:
+        chosen = [picks[i] for i in solution] + [(it, None) for it in forced]
+        lines, reasons = [], []
+        for it, disc in sorted(chosen, key=lambda p: (p[0].invoice.issue_date, p[0].invoice.number, p[0].invoice.id)):
+            if disc:
+                lines.append(Line(it.invoice, it.open - disc.amount, discount=disc.amount))
+                reasons.append(disc.reason(it.invoice.number, paid))
+            else:
+                lines.append(Line(it.invoice, it.open))
+        what = ", ".join(line.invoice.number for line in lines)
+        first = (f"amount equals the sum of {len(lines)} open invoices ({what})"
+                 + (" less earned discounts" if with_discount else ""))
+        plans.append(Plan(Fit.DISCOUNT if with_discount else Fit.EXACT, tuple(lines), ZERO,
+                          (first, *reasons), subset=True, exhaustive=exhaustive, solutions=len(found)))
+    plans.sort(key=lambda p: tuple(sorted(line.invoice.issue_date for line in p.lines)))
+    return plans
+
+
+class _Stop(Exception):
+    pass
+
+
+def find_subsets(values: Sequence[int], target: int, max_size: int, budget: int = NODE_BUDGET,
+                 limit: int = MAX_SOLUTIONS) -> tuple[list[tuple[int, ...]], bool]:
+    """Index sets of `values` (positive ints) summing to `target`, at most `max_size` each.
+
+    Returns (up to `limit` solutions, searched_everything). Finding `limit` solutions counts
+    as complete for our purpose: it already proves the payment ambiguous.
+    """
+    order = sorted(range(len(values)), key=lambda i: (-values[i], i))
+    desc = [values[i] for i in order]
+    neg = [-v for v in desc]
+    prefix = [0]
+    for v in desc:
+        prefix.append(prefix[-1] + v)
+    n = len(desc)
+    solutions: list[tuple[int, ...]] = []
+    chosen: list[int] = []
+    nodes = 0
+
+    def dfs(start: int, remaining: int, slots: int) -> None:
+        nonlocal nodes
+        # Skip values larger than what remains (desc order: a binary search finds the first fit).
+        i = bisect.bisect_left(neg, -remaining, lo=start)
+        while i < n:
+            nodes += 1
+            if nodes > budget:
+                raise _Stop(False)
+            # The largest `slots` values from here cannot reach the target: nothing later can.
+            if prefix[min(n, i + slots)] - prefix[i] < remaining:
+                return
+            chosen.append(order[i])
+            if desc[i] == remaining:
+                solutions.append(tuple(sorted(chosen)))
+                if len(solutions) >= limit:
+                    raise _Stop(True)
+            elif slots > 1:
+                dfs(i + 1, remaining - desc[i], slots - 1)
+            chosen.pop()
+            i += 1
+
+    if target <= 0 or max_size < 1:
+        return [], True
+    try:
+        dfs(0, target, max_size)
+    except _Stop as stop:
+        return solutions, bool(stop.args[0])
+    return solutions, True

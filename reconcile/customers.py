@@ -1,0 +1,234 @@
+"""Who paid? Payer account, then known names and aliases, then a fuzzy name match.
+
+Why separate: customer identification is the second pillar of every match (it is what
+lets a one-edit reference or a bare amount be trusted), and it is cached per payer, so
+it has its own index built once per run.
+
+Fuzzy strategy. Names are normalized (`reconcile.normalize.name_tokens`: accents, case,
+punctuation, legal forms, abbreviations), then compared with rapidfuzz's ratio on the
+*sorted* tokens, i.e. `token_sort_ratio`. Not WRatio: its token-set and partial parts score
+any name that is contained in another near 100 ("ACME" vs "ACME HOLDINGS"), which is
+exactly the false identification we cannot afford. Truncated payer names (banks cut at
+16/22/35/40 characters) get a second, prefix score: the payer's normalized name against
+the same-length prefix of the customer's normalized name, word order kept. A name is
+accepted at `name_min_score` with `name_margin` over the best *different* customer.
+
+Blocking: only customers sharing a word or a 4-letter word prefix with the payer are
+scored, so a run with 100k customers never compares every payer with every customer.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from rapidfuzz import fuzz, process
+
+from reconcile.model import Customer, MatchSettings
+from reconcile.normalize import LEGAL_FORMS, name_key, name_tokens
+
+TRUNCATION_LENGTHS = frozenset({16, 22, 35, 40, 70, 140})  # ACH, SWIFT, SEPA name fields
+LONG_NAME = 30  # a payer name this long may have been cut even after trimming spaces
+PREFIX_MIN = 10  # shorter prefixes ("ACME ") fit too many customers
+COMMON_KEY = 2000  # a blocking key on more names than this is skipped once rarer keys were found
+SCORED = 64  # names scored per payer name: those sharing the most words with it
+ANY_NAME_FLOOR = 60  # below this a name is no evidence at all
+
+
+class Method(StrEnum):
+    ACCOUNT = "account"  # payer account on file for exactly this customer
+    ACCOUNT_SHARED = "account_shared"  # account on file for several customers
+    ALIAS = "alias"  # normalized name or alias equal
+    NAME = "name"  # fuzzy name, above threshold and margin
+    NAME_AMBIGUOUS = "name_ambiguous"  # fuzzy name above threshold, but not by a margin
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerHit:
+    customer_id: str
+    method: Method
+    score: int  # name similarity 0..100 (100 for account and alias)
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Identification:
+    hits: tuple[CustomerHit, ...] = ()  # best first
+
+    @property
+    def unique(self) -> CustomerHit | None:
+        """The customer, when the payer evidence points at exactly one."""
+        if len(self.hits) == 1 and self.hits[0].method in (Method.ACCOUNT, Method.ALIAS, Method.NAME):
+            return self.hits[0]
+        return None
+
+    def hit_for(self, customer_id: str) -> CustomerHit | None:
+        return next((h for h in self.hits if h.customer_id == customer_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    customer_id: str
+    display: str  # as on file, for reasons
+    ordered: str  # normalized, word order kept
+    sorted: str  # normalized, words sorted
+
+
+def looks_truncated(raw: str) -> bool:
+    """Could the bank have cut this name? (a cut at a space is trimmed, so long names count)"""
+    return len(raw) in TRUNCATION_LENGTHS or len(raw.rstrip()) >= LONG_NAME
+
+
+class CustomerIndex:
+    """Accounts, exact name keys and a blocked fuzzy-name index over the customers of a run."""
+
+    def __init__(self, customers: Iterable[Customer]) -> None:
+        self.by_id: dict[str, Customer] = {}
+        self.by_account: dict[str, list[str]] = defaultdict(list)
+        self.by_key: dict[str, list[str]] = defaultdict(list)
+        self.names: list[_Name] = []
+        self.names_of: dict[str, list[int]] = defaultdict(list)
+        self.literal_of: dict[str, set[str]] = defaultdict(set)  # customer -> literal name keys
+        self.block: dict[str, list[int]] = defaultdict(list)
+        self._cache: dict[tuple[str | None, str | None, MatchSettings], Identification] = {}
+        for customer in sorted(customers, key=lambda c: c.id):
+            self._add(customer)
+
+    def _add(self, customer: Customer) -> None:
+        cid = customer.id
+        self.by_id[cid] = customer
+        for account in customer.accounts:
+            if account and cid not in self.by_account[account]:
+                self.by_account[account].append(cid)
+        for text in (customer.name, *customer.aliases):
+            tokens = name_tokens(text) if text else ()
+            if not tokens:
+                continue
+            entry = _Name(cid, text, " ".join(tokens), " ".join(sorted(tokens)))
+            if cid not in self.by_key[entry.sorted]:
+                self.by_key[entry.sorted].append(cid)
+            self.literal_of[cid].add(name_key(text, expand=False))
+            idx = len(self.names)
+            self.names.append(entry)
+            self.names_of[cid].append(idx)
+            for key in _block_keys(tokens):
+                self.block[key].append(idx)
+
+    # -- identification ------------------------------------------------------------------
+
+    def identify(self, account: str | None, name: str | None, settings: MatchSettings) -> Identification:
+        key = (account, name, settings)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self._identify(account, name, settings)
+        return found
+
+    def _identify(self, account: str | None, name: str | None, settings: MatchSettings) -> Identification:
+        owners = self.by_account.get(account, []) if account else []
+        if len(owners) == 1:
+            return Identification((CustomerHit(owners[0], Method.ACCOUNT, 100,
+                                               f"payer account matches customer {owners[0]}"),))
+        if owners:
+            by_name = self._by_name(name, settings, among=set(owners)) if name else Identification()
+            if by_name.unique:
+                hit = by_name.unique
+                return Identification((CustomerHit(hit.customer_id, Method.ACCOUNT, 100,
+                                                   f"payer account (shared) and {hit.reason}"),))
+            return Identification(tuple(
+                CustomerHit(cid, Method.ACCOUNT_SHARED, 100, f"payer account is on file for {len(owners)} "
+                            f"customers, among them {cid}") for cid in sorted(owners)))
+        return self._by_name(name, settings) if name else Identification()
+
+    def _by_name(self, name: str, settings: MatchSettings, among: set[str] | None = None) -> Identification:
+        tokens = name_tokens(name)
+        if not tokens:
+            return Identification()
+        exact = [c for c in self.by_key.get(" ".join(sorted(tokens)), ()) if among is None or c in among]
+        if len(exact) > 1:  # 'Technology' and 'Technologies' both on file: the literal spelling decides
+            literal = name_key(name, expand=False)
+            exact = [c for c in exact if literal in self.literal_of[c]] or exact
+        if len(exact) == 1:
+            cid = exact[0]
+            shown = self.names[self.names_of[cid][0]].display
+            return Identification((CustomerHit(cid, Method.ALIAS, 100,
+                                               f"payer name '{name}' = '{shown}' of customer {cid}"),))
+        if len(exact) > 1:  # the same normalized name on file for several customers
+            ranked = [(100, c, self.names[self.names_of[c][0]].display) for c in sorted(exact)]
+        else:
+            ranked = self._fuzzy(name, tokens, among)
+        good = [r for r in ranked if r[0] >= settings.name_min_score]
+        if not good:
+            return Identification()
+        best, runner = good[0][0], ranked[1][0] if len(ranked) > 1 else 0
+        if best - runner >= settings.name_margin:
+            score, cid, shown = good[0]
+            return Identification((CustomerHit(cid, Method.NAME, score,
+                                               f"name '{name}' ~ '{shown}' ({score})"),))
+        return Identification(tuple(
+            CustomerHit(cid, Method.NAME_AMBIGUOUS, score,
+                        f"name '{name}' ~ '{shown}' ({score}), but other customers are as close")
+            for score, cid, shown in good[:3]))
+
+    def _fuzzy(self, raw: str, tokens: tuple[str, ...], among: set[str] | None) -> list[tuple[int, str, str]]:
+        """(score, customer id, name on file), best per customer, best first."""
+        idxs = self._candidates(tokens, among)
+        if not idxs:
+            return []
+        entries = [self.names[i] for i in idxs]
+        scores = [0] * len(entries)
+        found = process.extract(" ".join(sorted(tokens)), [e.sorted for e in entries], scorer=fuzz.ratio,
+                                score_cutoff=ANY_NAME_FLOOR, limit=None)
+        for _, score, pos in found:
+            scores[pos] = int(score)  # rapidfuzz scores are floats: an int at once
+        for query in _prefix_queries(raw, tokens):  # compare with names cut to the same length
+            cut = [e.ordered[: len(query)] for e in entries]
+            for _, score, pos in process.extract(query, cut, scorer=fuzz.ratio, score_cutoff=ANY_NAME_FLOOR,
+                                                 limit=None):
+                scores[pos] = max(scores[pos], int(score))
+        best: dict[str, tuple[int, str]] = {}
+        for entry, score in zip(entries, scores):
+            if score and score > best.get(entry.customer_id, (0, ""))[0]:
+                best[entry.customer_id] = (score, entry.display)
+        return sorted(((s, cid, shown) for cid, (s, shown) in best.items()), key=lambda r: (-r[0], r[1]))
+
+    def _candidates(self, tokens: Sequence[str], among: set[str] | None) -> list[int]:
+        """Names sharing the most (rarest-first) words or word prefixes with the payer's name."""
+        if among is not None:
+            return sorted({i for cid in among for i in self.names_of.get(cid, ())})
+        postings = sorted((self.block[k] for k in _block_keys(tokens) if k in self.block), key=len)
+        if not postings:
+            return []
+        shared: Counter[int] = Counter()
+        for posting in postings:
+            if shared and len(posting) > COMMON_KEY:
+                break  # a word half the customers share says little; rarer ones were counted
+            shared.update(posting)
+        return sorted(i for i, _ in shared.most_common(SCORED))  # ties: first counted, deterministic
+
+    def similarity(self, name: str | None, customer_id: str) -> tuple[int, str]:
+        """Best name score of the payer name against one customer's names (corroboration)."""
+        if not name:
+            return 0, ""
+        tokens = name_tokens(name)
+        ranked = self._fuzzy(name, tokens, {customer_id}) if tokens else []
+        return (ranked[0][0], ranked[0][2]) if ranked else (0, "")
+
+
+def _block_keys(tokens: Sequence[str]) -> set[str]:
+    keys = set(tokens)
+    keys.update("~" + t[:4] for t in tokens if len(t) >= 4)
+    return keys
+
+
+def _prefix_queries(raw: str, tokens: tuple[str, ...]) -> list[str]:
+    """Normalized prefixes to compare when the payer name may have been cut."""
+    if not looks_truncated(raw):
+        return []
+    queries = [" ".join(tokens)]
+    last = tokens[-1]
+    # A cut legal form ('... GMB', '... LIMI') is not part of the name: drop it.
+    if len(tokens) > 1 and any(form.startswith(last) for form in LEGAL_FORMS | {"LIMITED", "INCORPORATED"}):
+        queries.append(" ".join(tokens[:-1]))
+    return [q for q in queries if len(q) >= PREFIX_MIN]

@@ -1,0 +1,551 @@
+"""The matching run: indexes once, payments in canonical order, decide, consume open amounts.
+
+Why this shape: the matcher is pure (DESIGN.md §5): invoices and payments in, one
+`Decision` per payment out. Everything that needs the whole run lives here: the indexes
+(built once; never payment x invoice), the canonical processing order that makes results
+independent of arrival order, and the in-memory open amounts so two payments never take
+the same euro. Candidate evidence comes from `references`, `customers` and `amounts`;
+`scoring` turns it into a number; this module decides.
+
+Order: payments that name an invoice exactly go first (so an amount-only guess cannot take
+an invoice another payment names), then by (value date, currency, amount, payer, text, ids),
+the payment id only as the last tie-break.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from core.records import Direction
+from reconcile.amounts import (
+    SETTLING,
+    WRITE_OFF_REASON,
+    ZERO,
+    Fit,
+    Item,
+    Line,
+    Plan,
+    amount_only,
+    fmt,
+    plan_set,
+    subset_plans,
+)
+from reconcile.customers import CustomerIndex, Identification, Method
+from reconcile.model import (
+    Action,
+    Allocation,
+    Candidate,
+    Customer,
+    Decision,
+    MatchSettings,
+    OpenInvoice,
+    Payment,
+    ReviewReason,
+)
+from reconcile.normalize import po_key, ref_key
+from reconcile.references import Extracted, Probe, RefHit, Source, extract, fuzzy_hits
+from reconcile.scoring import (
+    NO_CUSTOMER,
+    CustomerEvidence,
+    Evidence,
+    conflicting,
+    customer_evidence,
+    resembling,
+    score,
+)
+
+SMALL_CUSTOMER = 400  # open invoices scanned in full; bigger customers: amount index + date window
+RESEMBLE_MIN = 70  # a payer name this close to a referenced invoice's customer corroborates
+MAX_SUGGESTIONS = 5
+MAX_GLOBAL = 5  # amount-only suggestions when the payer is unknown
+
+
+def match(payments: Iterable[Payment], customers: Sequence[Customer], invoices: Sequence[OpenInvoice],
+          settings: MatchSettings = MatchSettings()) -> list[Decision]:
+    """One Decision per payment, in input order (see module docstring for the rules)."""
+    return _Run(customers, invoices, settings).run(list(payments))
+
+
+# -- the invoice book with this run's open amounts ------------------------------------------
+
+
+class _Book:
+    """Indexes over the invoices (built once) and the open amounts as cash is applied."""
+
+    def __init__(self, invoices: Sequence[OpenInvoice]) -> None:
+        self.by_number: dict[str, list[OpenInvoice]] = defaultdict(list)
+        self.by_po: dict[str, list[OpenInvoice]] = defaultdict(list)
+        self.by_customer: dict[str, list[OpenInvoice]] = defaultdict(list)  # open at start
+        self.by_amount: dict[tuple[str, Decimal], list[OpenInvoice]] = defaultdict(list)
+        self._open: dict[int, Decimal] = {}  # only invoices touched in this run
+        seen: set[int] = set()
+        for inv in invoices:
+            if inv.id in seen:
+                raise ValueError(f"invoice id {inv.id} appears twice")
+            seen.add(inv.id)
+            if inv.open_amount < ZERO:
+                raise ValueError(f"invoice {inv.number} has a negative open amount")
+            if key := ref_key(inv.number):
+                self.by_number[key].append(inv)
+            if inv.po_number and (pkey := po_key(inv.po_number)):
+                self.by_po[pkey].append(inv)
+            if inv.open_amount > ZERO:
+                self.by_customer[inv.customer_id].append(inv)
+                self.by_amount[(inv.currency, inv.open_amount)].append(inv)
+        for invs in self.by_customer.values():
+            invs.sort(key=_anchor_key)
+        self._dates: dict[str, list[date]] = {
+            cid: [_anchor(inv) for inv in invs] for cid, invs in self.by_customer.items() if len(invs) > SMALL_CUSTOMER
+        }
+
+    def open_of(self, inv: OpenInvoice) -> Decimal:
+        return self._open.get(inv.id, inv.open_amount)
+
+    def consume(self, allocations: Sequence[Allocation], invoices: dict[int, OpenInvoice]) -> None:
+        for a in allocations:
+            inv = invoices[a.invoice_id]
+            left = self.open_of(inv) - a.applied - a.discount - a.write_off
+            _invariant(left >= ZERO, f"invoice {inv.number} would go below zero")
+            self._open[inv.id] = left
+            if left > ZERO:  # still findable by its new open amount
+                self.by_amount[(inv.currency, left)].append(inv)
+
+    def items(self, customer_id: str, currency: str, amount: Decimal, paid: date,
+              window: int) -> tuple[list[Item], bool]:
+        """A customer's open invoices in a currency; (items, complete). Big customers give
+        the invoices of exactly this amount plus a window around the payment date."""
+        invs = self.by_customer.get(customer_id, [])
+        dates = self._dates.get(customer_id)
+        if dates is not None:
+            mid = bisect.bisect_left(dates, paid)
+            near = invs[max(0, mid - window): mid + window]
+            exact = [i for i in self.by_amount.get((currency, amount), ()) if i.customer_id == customer_id]
+            chosen = {i.id: i for i in [*near, *exact]}
+            invs = sorted(chosen.values(), key=_anchor_key)
+        items = [Item(inv, o) for inv in invs if inv.currency == currency and (o := self.open_of(inv)) > ZERO]
+        return items, dates is None
+
+    def open_currencies(self, customer_id: str) -> set[str]:
+        return {inv.currency for inv in self.by_customer.get(customer_id, ()) if self.open_of(inv) > ZERO}
+
+
+def _anchor(inv: OpenInvoice) -> date:
+    return inv.due_date or inv.issue_date
+
+
+def _anchor_key(inv: OpenInvoice) -> tuple[date, date, int]:
+    return _anchor(inv), inv.issue_date, inv.id
+
+
+# -- one run ----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Draft:
+    customer_id: str | None
+    plan: Plan
+    score: int
+    reasons: tuple[str, ...]
+    referenced: bool  # built on a reference (exact or one-edit), not on the amount alone
+    conflict: bool = False  # the payer looks like another customer
+
+    def sort_key(self) -> tuple[object, ...]:
+        lines = self.plan.lines
+        return (-self.score, self.plan.fit not in SETTLING, min(line.invoice.issue_date for line in lines),
+                tuple(line.invoice.number for line in lines), self.customer_id or "")
+
+
+@dataclass(slots=True)
+class _Context:
+    """What one payment knows while its candidates are built."""
+
+    payment: Payment
+    extracted: Extracted
+    ident: Identification
+    open_hits: dict[str, list[RefHit]] = field(default_factory=dict)  # customer -> open named
+    closed_hits: list[RefHit] = field(default_factory=list)
+    drafts: list[_Draft] = field(default_factory=list)
+
+
+class _Run:
+    def __init__(self, customers: Sequence[Customer], invoices: Sequence[OpenInvoice],
+                 settings: MatchSettings) -> None:
+        self.settings = settings
+        self.book = _Book(invoices)
+        self.people = CustomerIndex(customers)
+        self.named_count: Counter[int] = Counter()
+        self.invoices_by_id: dict[int, OpenInvoice] = {}
+
+    def run(self, payments: list[Payment]) -> list[Decision]:
+        extracted = [extract(p, self.book.by_number, self.book.by_po) if _receivable(p) else _NOTHING
+                     for p in payments]
+        for p, ex in zip(payments, extracted):
+            self._count_claims(p, ex)
+        order = sorted(range(len(payments)), key=lambda i: _canonical(payments[i], extracted[i]))
+        decisions: list[Decision | None] = [None] * len(payments)
+        for i in order:
+            decisions[i] = self._decide(payments[i], extracted[i])
+        return [d for d in decisions if d is not None]
+
+    def _count_claims(self, p: Payment, ex: Extracted) -> None:
+        """Invoices a payment plausibly claims: named, and the payer is unknown or their customer.
+        (A decoy naming another customer's invoice claims nothing.)"""
+        if not ex.hits:
+            return
+        payer = self.people.identify(p.payer_account, p.payer_name, self.settings).unique
+        self.named_count.update({h.invoice.id for h in ex.hits
+                                 if payer is None or payer.customer_id == h.invoice.customer_id})
+
+    # -- per payment ------------------------------------------------------------------------
+
+    def _decide(self, p: Payment, ex: Extracted) -> Decision:
+        if p.direction is Direction.DEBIT:
+            return Decision(p.id, Action.IGNORE, explanation="A debit is never applied to receivables.")
+        if p.amount <= ZERO:
+            return Decision(p.id, Action.IGNORE, explanation="A zero or negative amount is not a receipt.")
+        ctx = _Context(p, ex, self.people.identify(p.payer_account, p.payer_name, self.settings))
+        for hit in ex.hits:
+            if self.book.open_of(hit.invoice) > ZERO:
+                ctx.open_hits.setdefault(hit.invoice.customer_id, []).append(hit)
+            elif hit.source is not Source.PO:
+                ctx.closed_hits.append(hit)
+        evidence = self._customers(ctx)
+        for cid in sorted(evidence):
+            self._named_drafts(ctx, cid, evidence[cid])
+        for cid in sorted(evidence):
+            if evidence[cid].identified and not self._settled(ctx, cid):
+                self._fuzzy_drafts(ctx, cid, evidence[cid])
+        for cid in sorted(evidence):
+            if ctx.ident.hit_for(cid) and not self._settled(ctx, cid):
+                self._amount_drafts(ctx, cid, evidence[cid])
+        if not evidence:
+            self._global_drafts(ctx)
+        return self._conclude(ctx)
+
+    def _customers(self, ctx: _Context) -> dict[str, CustomerEvidence]:
+        """Candidate customers: the payer's, and those of the invoices the payment names."""
+        out = {h.customer_id: customer_evidence(h, self.settings) for h in ctx.ident.hits}
+        payer = ctx.ident.unique
+        for cid in ctx.open_hits:
+            if cid in out:
+                continue
+            if payer is not None:
+                out[cid] = conflicting(payer, cid)
+                continue
+            similar, shown = self.people.similarity(ctx.payment.payer_name, cid)
+            out[cid] = resembling(similar, shown, cid) if similar >= RESEMBLE_MIN else NO_CUSTOMER
+        return out
+
+    def _settled(self, ctx: _Context, cid: str) -> bool:
+        return any(d.customer_id == cid and d.referenced and d.plan.fit in SETTLING for d in ctx.drafts)
+
+    def _sources(self, ctx: _Context, cid: str) -> dict[int, Source]:
+        return {h.invoice.id: h.source for h in ctx.open_hits.get(cid, ())}
+
+    def _add(self, ctx: _Context, cid: str | None, plan: Plan, cev: CustomerEvidence,
+             sources: dict[int, Source], ref_reasons: list[str], **flags: object) -> None:
+        exact_named = {i for i, s in sources.items() if s not in (Source.PO, Source.FUZZY)}
+        in_plan = {line.invoice.id for line in plan.lines}
+        evidence = Evidence(plan, cev, sources, list(ref_reasons),
+                            leaves_out_named=len(exact_named - in_plan), **flags)  # type: ignore[arg-type]
+        points, reasons = score(evidence, self.settings)
+        referenced = any(line.invoice.id in sources for line in plan.lines)
+        ctx.drafts.append(_Draft(cid, plan, points, reasons, referenced, cev.points < 0))
+
+    def _items(self, ctx: _Context, cid: str) -> tuple[list[Item], bool]:
+        p = ctx.payment
+        return self.book.items(cid, p.currency, p.amount, p.value_date, self.settings.subset_max_candidates)
+
+    # -- candidates from exact references -----------------------------------------------------
+
+    def _named_drafts(self, ctx: _Context, cid: str, cev: CustomerEvidence) -> None:
+        p, s = ctx.payment, self.settings
+        hits = [h for h in ctx.open_hits.get(cid, ()) if h.invoice.currency == p.currency]
+        sources = self._sources(ctx, cid)
+        reasons = [_hit_reason(h) for h in hits]
+        exact = [h for h in hits if h.source is not Source.PO]
+        if exact:
+            items = [Item(h.invoice, self.book.open_of(h.invoice)) for h in exact]
+            given = {h.invoice.id: h.amount for h in exact if h.amount is not None}
+            plan = plan_set(items, p.amount, p.currency, p.value_date, s, given)
+            self._add(ctx, cid, plan, cev, sources, reasons)
+            if plan.fit is Fit.SHORT:  # names three, pays two of them exactly
+                for sub in subset_plans(items, p.amount, p.currency, p.value_date, s):
+                    self._add(ctx, cid, sub, cev, sources, reasons)
+            if plan.fit is Fit.OVER:  # names one, pays it and another
+                pool, complete = self._items(ctx, cid)
+                for sub in subset_plans(pool, p.amount, p.currency, p.value_date, s, forced=items,
+                                        complete=complete):
+                    self._add(ctx, cid, sub, cev, sources, reasons)
+        po = [h for h in hits if h.source is Source.PO]
+        if po and not self._settled(ctx, cid):
+            items = [Item(h.invoice, self.book.open_of(h.invoice)) for h in po]
+            plans = amount_only(items, p.amount, p.currency, p.value_date, s)
+            if len(items) > 1 or not plans:
+                plans.append(plan_set(items, p.amount, p.currency, p.value_date, s))
+            for plan in plans:
+                self._add(ctx, cid, plan, cev, sources, reasons)
+
+    # -- one-edit references, only inside an identified customer -------------------------------
+
+    def _fuzzy_drafts(self, ctx: _Context, cid: str, cev: CustomerEvidence) -> None:
+        p, s = ctx.payment, self.settings
+        if not ctx.extracted.probes:
+            return
+        pool, _ = self._items(ctx, cid)
+        named = {h.invoice.id for hits in ctx.open_hits.values() for h in hits}
+        candidates = [it.invoice for it in pool if it.invoice.id not in named]
+        # A key that names one of this customer's invoices exactly is not a typo of another one.
+        own = {_number_key(h.invoice) for h in ctx.open_hits.get(cid, ())}
+        probes = [probe for probe in ctx.extracted.probes if probe.key not in own]
+        for inv, probe in fuzzy_hits(probes, candidates, _number_key):
+            item = Item(inv, self.book.open_of(inv))
+            given = {inv.id: probe.amount} if probe.amount is not None else None
+            plan = plan_set([item], p.amount, p.currency, p.value_date, s, given)
+            sources = {**self._sources(ctx, cid), inv.id: Source.FUZZY}
+            self._add(ctx, cid, plan, cev, sources, [_fuzzy_reason(inv, probe)])
+
+    # -- the amount alone, inside a customer the payer evidence points at ----------------------
+
+    def _amount_drafts(self, ctx: _Context, cid: str, cev: CustomerEvidence) -> None:
+        p, s = ctx.payment, self.settings
+        pool, complete = self._items(ctx, cid)
+        if not pool:
+            return
+        # The payment names invoices (of this customer, or settling another's): not these.
+        names_own = bool(ctx.open_hits.get(cid)) or any(h.invoice.customer_id == cid for h in ctx.closed_hits)
+        contested = any(d.referenced and d.plan.fit in SETTLING and d.customer_id != cid for d in ctx.drafts)
+        sources = self._sources(ctx, cid)
+        for plan in amount_only(pool, p.amount, p.currency, p.value_date, s, complete=complete):
+            own_claim = ctx.ident.unique is not None and ctx.ident.unique.customer_id == cid
+            others = [line.invoice.number for line in plan.lines
+                      if self.named_count[line.invoice.id] > (1 if own_claim and line.invoice.id in sources else 0)]
+            self._add(ctx, cid, plan, cev, sources, [], named_elsewhere=names_own or contested,
+                      named_by_another=others)
+
+    # -- nobody identified, nothing named: amount-only and one-edit guesses from the book -------
+
+    def _global_drafts(self, ctx: _Context) -> None:
+        p = ctx.payment
+        pool = [inv for inv in self.book.by_amount.get((p.currency, p.amount), ())
+                if inv.currency == p.currency and self.book.open_of(inv) == p.amount]
+        pool = sorted({inv.id: inv for inv in pool}.values(), key=lambda i: (i.issue_date, i.id))
+        for inv, probe in fuzzy_hits(ctx.extracted.probes, pool, _number_key):
+            plan = plan_set([Item(inv, p.amount)], p.amount, p.currency, p.value_date, self.settings)
+            self._add(ctx, inv.customer_id, plan, self._resemblance(ctx, inv.customer_id),
+                      {inv.id: Source.FUZZY}, [_fuzzy_reason(inv, probe)])
+        for inv in pool[:MAX_GLOBAL]:
+            plan = Plan(Fit.EXACT, (Line(inv, p.amount),), ZERO,
+                        (f"amount equals open amount of {inv.number} (customer {inv.customer_id})",))
+            self._add(ctx, inv.customer_id, plan, self._resemblance(ctx, inv.customer_id), {}, [])
+
+    def _resemblance(self, ctx: _Context, cid: str) -> CustomerEvidence:
+        similar, shown = self.people.similarity(ctx.payment.payer_name, cid)
+        return resembling(similar, shown, cid) if similar >= RESEMBLE_MIN else NO_CUSTOMER
+
+    # -- decide ---------------------------------------------------------------------------------
+
+    def _conclude(self, ctx: _Context) -> Decision:
+        p, s = ctx.payment, self.settings
+        best_by_set: dict[tuple[str | None, frozenset[int]], _Draft] = {}
+        for d in sorted(ctx.drafts, key=_Draft.sort_key):
+            best_by_set.setdefault((d.customer_id, frozenset(l.invoice.id for l in d.plan.lines)), d)
+        drafts = sorted(best_by_set.values(), key=_Draft.sort_key)
+        best = drafts[0] if drafts else None
+        runner = drafts[1].score if len(drafts) > 1 else 0
+        duplicate = self._duplicate(ctx, drafts)
+        if (best and not duplicate and best.score >= s.auto_threshold and best.score - runner >= s.margin
+                and best.plan.fit not in (Fit.SHORT, Fit.DISCOUNT_EXPIRED)):
+            candidate = self._candidate(p, best)
+            self.book.consume(candidate.allocations, self.invoices_by_id)
+            return Decision(p.id, Action.APPLY, applied=candidate, reason=_flag(best.plan),
+                            explanation=_explain_apply(p, best, candidate))
+        suggestions = tuple(self._candidate(p, d) for d in drafts if d.score >= s.suggest_threshold)[:MAX_SUGGESTIONS]
+        reason, text = self._review_reason(ctx, drafts, duplicate)
+        return Decision(p.id, Action.REVIEW, suggestions=suggestions, reason=reason, explanation=text)
+
+    def _duplicate(self, ctx: _Context, drafts: list[_Draft]) -> bool:
+        """The payment names invoices already paid (before or in this run), and nothing better."""
+        payer = ctx.ident.unique
+        relevant = [h for h in ctx.closed_hits if payer is None or h.invoice.customer_id == payer.customer_id]
+        if not relevant:
+            return False
+        return not any(d.referenced and d.score >= self.settings.auto_threshold for d in drafts)
+
+    def _review_reason(self, ctx: _Context, drafts: list[_Draft], duplicate: bool) -> tuple[ReviewReason, str]:
+        p, s = ctx.payment, self.settings
+        amount = fmt(p.amount, p.currency)
+        if duplicate:
+            numbers = ", ".join(sorted({h.invoice.number for h in ctx.closed_hits}))
+            return ReviewReason.DUPLICATE_PAYMENT, f"The invoice(s) this payment names ({numbers}) are already paid."
+        best = drafts[0] if drafts else None
+        if best is None or best.score < s.suggest_threshold:
+            if mismatch := self._currency_mismatch(ctx):
+                return ReviewReason.CURRENCY_MISMATCH, mismatch
+        if best is None:
+            payer = ctx.ident.unique
+            if ctx.extracted.unknown and not ctx.open_hits:
+                refs = ", ".join(ctx.extracted.unknown[:3])
+                return ReviewReason.UNKNOWN_REFERENCE, f"The payment names {refs}, but no open invoice has that number."
+            if payer is not None:
+                return ReviewReason.NOTHING_OPEN, (f"Customer {payer.customer_id} has no open invoice in "
+                                                   f"{p.currency} that {amount} fits.")
+            return ReviewReason.NO_CUSTOMER, "No customer could be identified and nothing in the remittance names an open invoice."
+        runner = drafts[1] if len(drafts) > 1 else None
+        close = runner is not None and best.score - runner.score < s.margin
+        if close and best.score >= s.auto_threshold:
+            return ReviewReason.AMBIGUOUS, _explain_ambiguous(best, runner)  # type: ignore[arg-type]
+        if best.conflict:
+            return ReviewReason.LOW_CONFIDENCE, (f"The payment names {_numbers(best)} of customer {best.customer_id}, "
+                                                 f"but the payer looks like another customer.")
+        by_fit = {Fit.DISCOUNT_EXPIRED: ReviewReason.DISCOUNT_EXPIRED, Fit.SHORT: ReviewReason.SHORT_PAY,
+                  Fit.PARTIAL: ReviewReason.PARTIAL_PAYMENT, Fit.STRUCTURED_PARTIAL: ReviewReason.PARTIAL_PAYMENT,
+                  Fit.OVER: ReviewReason.OVER_PAYMENT}
+        if best.plan.fit in by_fit:
+            return by_fit[best.plan.fit], _explain_fit(p, best)
+        if close and runner is not None and runner.score >= s.suggest_threshold:
+            return ReviewReason.AMBIGUOUS, _explain_ambiguous(best, runner)
+        if not ctx.ident.hits and not best.referenced:
+            return ReviewReason.NO_CUSTOMER, (f"No customer could be identified; {amount} equals the open amount of "
+                                              f"{_numbers(best)}, which is not evidence enough.")
+        if ctx.extracted.unknown and not best.referenced:
+            refs = ", ".join(ctx.extracted.unknown[:3])
+            return ReviewReason.UNKNOWN_REFERENCE, (f"The payment names {refs}, which matches no open invoice; "
+                                                    f"best guess {_numbers(best)} ({best.score}).")
+        return ReviewReason.LOW_CONFIDENCE, (f"Best candidate {_numbers(best)} scores {best.score}, below the "
+                                             f"auto-apply threshold of {s.auto_threshold}.")
+
+    def _currency_mismatch(self, ctx: _Context) -> str | None:
+        p = ctx.payment
+        # Named invoices in another currency that this payment would settle, or the payer's own.
+        payer = ctx.ident.unique
+        other = sorted({h.invoice.number for hits in ctx.open_hits.values() for h in hits
+                        if h.invoice.currency != p.currency
+                        and (self.book.open_of(h.invoice) == p.amount
+                             or (payer is not None and h.invoice.customer_id == payer.customer_id))})
+        if other:
+            return f"The payment is in {p.currency}, but the invoices it names ({', '.join(other)}) are not."
+        if payer is not None:
+            currencies = self.book.open_currencies(payer.customer_id)
+            if currencies and p.currency not in currencies:
+                return (f"The payment is in {p.currency}; customer {payer.customer_id} has open invoices only in "
+                        f"{', '.join(sorted(currencies))}.")
+        return None
+
+    # -- output and invariants --------------------------------------------------------------------
+
+    def _candidate(self, p: Payment, d: _Draft) -> Candidate:
+        allocations = tuple(
+            Allocation(line.invoice.id, line.invoice.number, line.applied, line.discount, line.write_off,
+                       WRITE_OFF_REASON if line.write_off > ZERO else None)
+            for line in d.plan.lines)
+        for line in d.plan.lines:
+            self.invoices_by_id[line.invoice.id] = line.invoice
+            _invariant(line.invoice.currency == p.currency, "allocation across currencies")
+            _invariant(line.applied + line.discount + line.write_off <= self.book.open_of(line.invoice),
+                       f"allocation exceeds the open amount of {line.invoice.number}")
+        candidate = Candidate(d.customer_id, allocations, d.score, d.reasons, d.plan.unapplied)
+        check_candidate(candidate, p.amount)
+        return candidate
+
+
+def check_candidate(candidate: Candidate, amount: Decimal) -> None:
+    """Invariants of every candidate (DESIGN.md §4): exact split, nothing negative, distinct."""
+    allocations = candidate.allocations
+    _invariant(bool(allocations), "a candidate allocates to at least one invoice")
+    _invariant(len({a.invoice_id for a in allocations}) == len(allocations), "allocations to distinct invoices")
+    _invariant(all(a.applied >= ZERO and a.discount >= ZERO and a.write_off >= ZERO for a in allocations),
+               "negative allocation")
+    _invariant(candidate.unapplied >= ZERO, "negative unapplied amount")
+    total = sum((a.applied for a in allocations), ZERO) + candidate.unapplied
+    _invariant(total == amount, f"allocations {total} do not add up to the payment {amount}")
+    _invariant(0 <= candidate.score <= 100, "score out of range")
+
+
+def _invariant(condition: bool, message: str) -> None:
+    if not condition:  # not `assert`: invariants must hold under python -O too
+        raise AssertionError(message)
+
+
+# -- small helpers ------------------------------------------------------------------------------
+
+_NOTHING = Extracted((), (), (), ())
+
+
+def _receivable(p: Payment) -> bool:
+    return p.direction is not Direction.DEBIT and p.amount > ZERO
+
+
+def _canonical(p: Payment, ex: Extracted) -> tuple[object, ...]:
+    return (0 if ex.hits else 1, p.value_date, p.currency, p.amount, p.payer_account or "", p.payer_name or "",
+            p.remittance, p.references, tuple((d.number, str(d.amount)) for d in p.invoices),
+            p.end_to_end_id or "", p.bank_reference or "", str(p.direction), str(p.kind), p.id)
+
+
+def _number_key(inv: OpenInvoice) -> str | None:
+    return ref_key(inv.number)
+
+
+def _hit_reason(hit: RefHit) -> str:
+    number = hit.invoice.number
+    match hit.source:
+        case Source.STRUCTURED:
+            return f"invoice {number} named in structured remittance"
+        case Source.RF:
+            return f"creditor reference {hit.written} (check digits valid) carries invoice {number}"
+        case Source.CREDITOR_REF:
+            return f"structured reference {hit.written} names invoice {number}"
+        case Source.PO:
+            return f"PO {hit.written} matches invoice {number}"
+        case _:
+            return f"invoice {number} named in remittance (exact)"
+
+
+def _fuzzy_reason(inv: OpenInvoice, probe: Probe) -> str:
+    return f"invoice {inv.number} ~ '{probe.written}' in remittance (one edit)"
+
+
+def _flag(plan: Plan) -> ReviewReason | None:
+    if plan.unapplied > ZERO:
+        return ReviewReason.OVER_PAYMENT
+    if plan.fit in (Fit.PARTIAL, Fit.STRUCTURED_PARTIAL):
+        return ReviewReason.PARTIAL_PAYMENT
+    return None
+
+
+def _numbers(d: _Draft) -> str:
+    return ", ".join(line.invoice.number for line in d.plan.lines)
+
+
+def _explain_apply(p: Payment, d: _Draft, c: Candidate) -> str:
+    text = (f"Applied {fmt(p.amount, p.currency)} to {_numbers(d)} of customer {d.customer_id} "
+            f"(score {d.score}): {'; '.join(d.reasons[:3])}")
+    if c.unapplied > ZERO:
+        text += f"; {fmt(c.unapplied, p.currency)} left on account"
+    elif d.plan.fit in (Fit.PARTIAL, Fit.STRUCTURED_PARTIAL):
+        text += "; the invoice stays open for the rest"
+    return text + "."
+
+
+def _explain_ambiguous(best: _Draft, runner: _Draft) -> str:
+    return (f"Two candidates are too close to call: {_numbers(best)} ({best.score}) and "
+            f"{_numbers(runner)} ({runner.score}).")
+
+
+def _explain_fit(p: Payment, d: _Draft) -> str:
+    amount = fmt(p.amount, p.currency)
+    match d.plan.fit:
+        case Fit.DISCOUNT_EXPIRED:
+            return f"{amount} equals {_numbers(d)} less its early-payment discount, but the discount window has passed."
+        case Fit.SHORT:
+            return f"{amount} is short of the open amount of {_numbers(d)} by more than the fee tolerance."
+        case Fit.OVER:
+            return (f"{amount} pays {_numbers(d)} in full and leaves {fmt(d.plan.unapplied, p.currency)}; "
+                    f"confirm before putting the rest on account.")
+        case _:
+            return f"{amount} pays only part of {_numbers(d)}; confirm the partial application."

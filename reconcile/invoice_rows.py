@@ -1,0 +1,556 @@
+"""Read an invoice book file (`remit invoices import`, DESIGN.md §6): pure, no database.
+
+    parse_book(data, name) -> Book(rows=[InvoiceRow...], errors=[RowError...], warnings=[...])
+
+CSV with a header row, or JSON Lines with the same keys. Columns (header names are matched
+case- and space-insensitively; unknown columns are ignored with one warning):
+
+    required  invoice_number, customer_id, customer_name, currency, amount, issue_date
+    optional  open_amount (default: amount), due_date (default: from the terms' net days),
+              terms, po_number, customer_accounts (';'-separated IBAN / ABA routing:account),
+              customer_aliases (';'-separated other names the customer pays under; an
+              extension of the §6 contract)
+
+An optional column that is absent (not in the CSV header, not a key of the JSON line) is
+not the same as an empty one: an update keeps the stored value of an absent column (see
+`InvoiceRow.given`), an empty one clears it.
+
+A bad value rejects its row (a `RowError` naming row, column and value; every bad column of
+the row is reported, not just the first); the other rows are unaffected. Only a file that
+cannot be read at all (not UTF-8, no header, required columns missing, not JSON Lines)
+raises `BookFileError`.
+
+Row numbers are what a person opening the file sees: for CSV the spreadsheet row (the header
+is row 1, blank rows count), for JSON Lines the line number.
+
+Money is exact: plain decimal text with a decimal point ("1250.00", "1,250.00"), or a JSON
+string or integer. Floats, exponents, decimal commas and more decimals than the currency
+has are errors, never rounded.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from core.accounts import AccountError, normalize_account
+from core.money import AmountError, D, exponent, from_minor, to_minor
+from core.terms import parse_terms
+
+REQUIRED = ("invoice_number", "customer_id", "customer_name", "currency", "amount", "issue_date")
+OPTIONAL = ("open_amount", "due_date", "terms", "po_number", "customer_accounts", "customer_aliases")
+COLUMNS = REQUIRED + OPTIONAL
+
+# Column sizes of the schema (ledger/models.py): checked here so SQLite (which ignores
+# VARCHAR lengths) and PostgreSQL (which enforces them) accept exactly the same rows.
+MAX_LEN = {
+    "invoice_number": 64,
+    "customer_id": 64,
+    "customer_name": 512,
+    "terms": 64,
+    "po_number": 64,
+    "customer_accounts": 128,  # per account
+    "customer_aliases": 512,  # per alias
+}
+MAX_INTEGER_DIGITS = 15  # 10^15 major units: far above any invoice, far below BIGINT minor units
+SHOWN_VALUE_CHARS = 200  # a hostile file must not turn one error into a megabyte of output
+LIST_SEPARATOR = ";"
+
+_PLAIN_AMOUNT = re.compile(r"^\d+(?:\.\d+)?$")
+# Thousands separators only next to a decimal point: "1,250" alone could be 1.25 in a
+# decimal-comma locale, so it is rejected rather than guessed.
+_GROUPED_AMOUNT = re.compile(r"^\d{1,3}(?:,\d{3})+\.\d+$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CURRENCY = re.compile(r"^[A-Za-z]{3}$")
+
+
+class BookFileError(ValueError):
+    """The file as a whole cannot be read: nothing in it may be imported."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One bad value: the row it is in, its column (None for the row as a whole), the value."""
+
+    row: int
+    column: str | None
+    value: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return describe(self.row, self.column, self.value, self.message)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "value": self.value, "message": self.message}
+
+
+def describe(row: int, column: str | None, value: str | None, message: str) -> str:
+    """'row N, column C = 'V': message' — the one wording of errors and warnings."""
+    where = f"row {row}"
+    if column:
+        where += f", column {column}"
+        if value is not None:
+            where += f" = {value!r}"
+    return f"{where}: {message}"
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceRow:
+    """One valid row of the invoice book. Money in integer minor units of `currency`."""
+
+    row: int
+    invoice_number: str
+    customer_id: str
+    customer_name: str
+    currency: str
+    amount_minor: int
+    open_minor: int
+    issue_date: date
+    due_date: date | None = None
+    terms: str | None = None  # as written, known to core.terms or not
+    po_number: str | None = None
+    accounts: tuple[str, ...] = ()  # normalized (core.accounts)
+    aliases: tuple[str, ...] = ()
+    # Optional columns this row actually carries (a CSV header's columns, a JSON line's keys;
+    # due_date also when derived from the terms). An update leaves the others as stored: an
+    # export without a po_number column must not wipe every PO. Present-but-empty clears.
+    given: frozenset[str] = frozenset(OPTIONAL)
+
+    @property
+    def amount(self) -> Decimal:
+        return from_minor(self.amount_minor, self.currency)
+
+    @property
+    def open_amount(self) -> Decimal:
+        return from_minor(self.open_minor, self.currency)
+
+    def content(self) -> tuple[Any, ...]:
+        """Everything but the row number: two rows with equal content say the same thing."""
+        return (self.invoice_number, self.customer_id, self.customer_name, self.currency,
+                self.amount_minor, self.open_minor, self.issue_date, self.due_date, self.terms,
+                self.po_number, self.accounts, self.aliases, self.given)
+
+
+@dataclass(frozen=True, slots=True)
+class Book:
+    """A parsed invoice book: the valid rows, the rejected values, and warnings."""
+
+    format: str  # "csv" | "jsonl"
+    rows_read: int  # data rows seen (blank ones not counted)
+    rows: tuple[InvoiceRow, ...]
+    errors: tuple[RowError, ...]
+    warnings: tuple[str, ...]
+
+    @property
+    def rejected_rows(self) -> int:
+        return len({e.row for e in self.errors})
+
+
+class _Pairs(list[tuple[str, Any]]):
+    """A JSON object as its (key, value) pairs, in order, duplicates kept."""
+
+
+class _JsonFloat(str):
+    """A JSON number with a fraction or exponent, kept as its text so it can be refused."""
+
+
+def _shown(value: object) -> str | None:
+    """A value as the error message shows it (JSON values as JSON, long text cut short)."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= SHOWN_VALUE_CHARS else text[: SHOWN_VALUE_CHARS - 3] + "..."
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def column_key(name: str) -> str:
+    """'Invoice Number', ' invoice_number ', 'INVOICE-NUMBER' -> 'invoice_number'."""
+    return re.sub(r"[\s\-]+", "_", name.strip().casefold())
+
+
+# --------------------------------------------------------------------------- one row
+
+
+@dataclass
+class _RowReader:
+    """Validates the raw values of one row, collecting every error rather than the first."""
+
+    row: int
+    raw: Mapping[str, object]
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def fail(self, column: str | None, value: object, message: str) -> None:
+        self.errors.append(RowError(self.row, column, _shown(value), message))
+
+    def text(self, column: str, *, required: bool = False) -> str | None:
+        value = self.raw.get(column)
+        if _blank(value):
+            if required:
+                self.fail(column, value, "required, but missing or empty")
+            return None
+        if isinstance(value, (bool, _JsonFloat)) or not isinstance(value, (str, int)):
+            # JSON Lines only; an identifier sent as 10421.0 has already lost information.
+            self.fail(column, value, "expected text")
+            return None
+        text = str(value).strip()
+        limit = MAX_LEN.get(column)
+        if limit is not None and len(text) > limit:
+            self.fail(column, text, f"longer than {limit} characters")
+            return None
+        return text
+
+    def currency(self) -> str | None:
+        text = self.text("currency", required=True)
+        if text is None:
+            return None
+        if not _CURRENCY.match(text):
+            self.fail("currency", text, "not an ISO 4217 currency code (three letters, e.g. EUR)")
+            return None
+        return text.upper()
+
+    def amount(self, column: str, currency: str | None, *, required: bool) -> int | None:
+        """Integer minor units, or None (absent, or an error was recorded)."""
+        value = self.raw.get(column)
+        if _blank(value):
+            if required:
+                self.fail(column, value, "required, but missing or empty")
+            return None
+        if isinstance(value, _JsonFloat):
+            self.fail(column, str(value),
+                      "a JSON number with a decimal point or exponent is a float: send money as a "
+                      'string ("1250.00") or as an integer')
+            return None
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            self.fail(column, value, "expected an amount")
+            return None
+        text = str(value).strip()
+        if text.startswith("-"):
+            self.fail(column, text, "negative amounts are not invoices (credit notes are not imported)")
+            return None
+        if not (_PLAIN_AMOUNT.match(text) or _GROUPED_AMOUNT.match(text)):
+            self.fail(column, text,
+                      "not a plain decimal amount: digits with a decimal point, e.g. 1250.00 "
+                      "(no exponent, no decimal comma, no currency sign)")
+            return None
+        plain = text.replace(",", "")
+        if len(plain.split(".")[0].lstrip("0")) > MAX_INTEGER_DIGITS:
+            self.fail(column, text, "too large")
+            return None
+        amount = D(plain)
+        if currency is None:
+            return None  # the currency's own error is reported; precision cannot be judged
+        try:
+            return to_minor(amount, currency)
+        except AmountError:
+            places = exponent(currency)
+            self.fail(column, text, f"{currency} has {places} decimal place(s); amounts are never rounded")
+            return None
+
+    def date(self, column: str, *, required: bool) -> date | None:
+        text = self.text(column, required=required)
+        if text is None:
+            return None
+        try:
+            if not _ISO_DATE.match(text):
+                raise ValueError
+            return date.fromisoformat(text)
+        except ValueError:
+            self.fail(column, text, "not a date in ISO form YYYY-MM-DD")
+            return None
+
+    def items(self, column: str) -> list[str]:
+        """A ';'-separated list (or, in JSON Lines, a list of strings); blanks dropped."""
+        value = self.raw.get(column)
+        if value is None:
+            return []
+        if isinstance(value, str):
+            parts = value.split(LIST_SEPARATOR)
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            parts = list(value)
+        else:
+            self.fail(column, value, "expected ';'-separated text or a list of strings")
+            return []
+        return [p.strip() for p in parts if p.strip()]
+
+    def accounts(self) -> tuple[str, ...]:
+        found: list[str] = []
+        limit = MAX_LEN["customer_accounts"]
+        for item in self.items("customer_accounts"):
+            try:
+                account = normalize_account(item)
+            except AccountError as error:
+                self.fail("customer_accounts", item, str(error))
+                continue
+            if account is None:
+                continue
+            if len(account) > limit:
+                self.fail("customer_accounts", item, f"longer than {limit} characters")
+            elif account not in found:
+                found.append(account)
+        return tuple(found)
+
+    def aliases(self, customer_name: str | None) -> tuple[str, ...]:
+        found: list[str] = []
+        limit = MAX_LEN["customer_aliases"]
+        for item in self.items("customer_aliases"):
+            alias = re.sub(r"\s+", " ", item)
+            if len(alias) > limit:
+                self.fail("customer_aliases", item, f"longer than {limit} characters")
+            # The customer's own name is matched anyway: storing it again adds nothing.
+            elif alias not in found and alias.casefold() != (customer_name or "").casefold():
+                found.append(alias)
+        return tuple(found)
+
+
+def parse_row(
+    row: int, raw: Mapping[str, object]
+) -> tuple[InvoiceRow | None, list[RowError], list[str]]:
+    """Validate one row's values (keys already normalized by `column_key`)."""
+    r = _RowReader(row, raw)
+    number = r.text("invoice_number", required=True)
+    customer_id = r.text("customer_id", required=True)
+    customer_name = r.text("customer_name", required=True)
+    currency = r.currency()
+    amount = r.amount("amount", currency, required=True)
+    open_minor = r.amount("open_amount", currency, required=False)
+    issue = r.date("issue_date", required=True)
+    due = r.date("due_date", required=False)
+    terms_text = r.text("terms")
+    po_number = r.text("po_number")
+    accounts = r.accounts()
+    aliases = r.aliases(customer_name)
+
+    if open_minor is None and _blank(raw.get("open_amount")) and amount is not None:
+        open_minor = amount  # an AR export without balances: the invoice is wholly open
+    if amount is not None and open_minor is not None and open_minor > amount:
+        r.fail("open_amount", raw.get("open_amount"),
+               f"more than the invoice amount ({from_minor(amount, currency)})")
+
+    given = {c for c in OPTIONAL if c in raw}
+    if terms_text is not None:
+        terms, warning = parse_terms(terms_text)
+        if warning:
+            r.warnings.append(describe(row, "terms", terms_text,
+                                       "unknown payment terms, kept as text: no early-payment "
+                                       "discount and no due date derived from them"))
+        if due is None and issue is not None:
+            due = terms.net_due(issue)
+            if due is not None:
+                given.add("due_date")
+    if issue is not None and due is not None and due < issue:
+        r.fail("due_date", raw.get("due_date") or due.isoformat(),
+               f"before the issue date {issue.isoformat()}")
+
+    if r.errors:
+        return None, r.errors, r.warnings
+    assert number and customer_id and customer_name and currency and issue  # noqa: S101 (checked above)
+    assert amount is not None and open_minor is not None  # noqa: S101
+    return (
+        InvoiceRow(row=row, invoice_number=number, customer_id=customer_id, customer_name=customer_name,
+                   currency=currency, amount_minor=amount, open_minor=open_minor, issue_date=issue,
+                   due_date=due, terms=terms_text, po_number=po_number, accounts=accounts,
+                   aliases=aliases, given=frozenset(given)),
+        [],
+        r.warnings,
+    )
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a BOM
+    except UnicodeDecodeError as error:
+        raise BookFileError(
+            f"not UTF-8 text (byte {error.start}): save the file as UTF-8 (e.g. Excel 'CSV UTF-8')"
+        ) from None
+
+
+def detect_format(name: str, text: str) -> str:
+    """'jsonl' or 'csv', from the file name, else from the first character."""
+    lower = name.lower()
+    if lower.endswith((".jsonl", ".ndjson", ".json")):
+        return "jsonl"
+    if lower.endswith((".csv", ".tsv", ".txt")):
+        return "csv"
+    return "jsonl" if text.lstrip().startswith(("{", "[")) else "csv"
+
+
+def _unknown_columns_warning(unknown: set[str]) -> str:
+    return f"ignored unknown column(s): {', '.join(sorted(unknown))}"
+
+
+def _csv_dialect(header_line: str) -> str:
+    """The delimiter: ',' unless the header plainly uses ';' or tabs (European Excel, TSV)."""
+    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+def _read_csv(text: str) -> tuple[list[tuple[int, dict[str, object]]], list[RowError], list[str]]:
+    header_line = text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_csv_dialect(header_line))
+    try:
+        records = list(reader)
+    except csv.Error as error:
+        raise BookFileError(f"not a readable CSV file (record {reader.line_num}): {error}") from None
+    if not records or not any(c.strip() for c in records[0]):
+        raise BookFileError("empty file: expected a header row naming the columns")
+    header = [column_key(c) for c in records[0]]
+    duplicated = sorted({h for h in header if h and header.count(h) > 1})
+    if duplicated:
+        raise BookFileError(f"column(s) named twice in the header: {', '.join(duplicated)}")
+    _require_columns(set(header))
+    warnings = []
+    unknown = {h for h in header if h and h not in COLUMNS}
+    if unknown:
+        warnings.append(_unknown_columns_warning(unknown))
+    rows: list[tuple[int, dict[str, object]]] = []
+    errors: list[RowError] = []
+    for number, record in enumerate(records[1:], start=2):
+        if not any(c.strip() for c in record):
+            continue  # blank line, or a spreadsheet's trailing ",,,,"
+        if len(record) != len(header):
+            # A stray delimiter (an unquoted "Contoso, Ltd") shifts every later value into the
+            # wrong column: never guess which one moved.
+            errors.append(RowError(number, None, _shown(",".join(record)),
+                                   f"{len(record)} fields, the header has {len(header)} "
+                                   "(a value with an unquoted delimiter?)"))
+            continue
+        rows.append((number, {h: v for h, v in zip(header, record) if h in COLUMNS}))
+    return rows, errors, warnings
+
+
+def _require_columns(present: set[str]) -> None:
+    missing = [c for c in REQUIRED if c not in present]
+    if missing:
+        raise BookFileError(
+            f"required column(s) missing from the header: {', '.join(missing)} "
+            f"(expected: {', '.join(COLUMNS)})"
+        )
+
+
+def _reject_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a number")
+
+
+def _read_jsonl(text: str) -> tuple[list[tuple[int, dict[str, object]]], list[RowError], list[str]]:
+    if text.lstrip().startswith("["):
+        raise BookFileError("a JSON array: expected JSON Lines (one invoice object per line)")
+    rows: list[tuple[int, dict[str, object]]] = []
+    errors: list[RowError] = []
+    unknown: set[str] = set()
+    # split("\n"), not splitlines(): U+2028 and friends may stand unescaped inside JSON strings.
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.rstrip("\r")
+        if not line.strip():
+            continue
+        try:
+            # Pairs, not a dict: json.loads would silently keep the last of two equal keys.
+            obj = json.loads(line, parse_float=_JsonFloat, parse_constant=_reject_constant,
+                             object_pairs_hook=_Pairs)
+        except ValueError as error:
+            errors.append(RowError(number, None, _shown(line), f"not valid JSON: {error}"))
+            continue
+        if not isinstance(obj, _Pairs):
+            errors.append(RowError(number, None, _shown(line), "expected a JSON object"))
+            continue
+        values: dict[str, object] = {}
+        twice: list[str] = []
+        for key, value in obj:
+            k = column_key(key)
+            if k in values:
+                twice.append(k)
+            elif k in COLUMNS:
+                values[k] = value
+            else:
+                unknown.add(k)
+        if twice:
+            errors.extend(RowError(number, k, None, "key given twice (keys ignore case and spaces)")
+                          for k in twice)
+            continue
+        rows.append((number, values))  # absent required keys are reported by parse_row
+    if not rows and not errors:
+        raise BookFileError("empty file: expected one JSON object per line")
+    warnings = [_unknown_columns_warning(unknown)] if unknown else []
+    return rows, errors, warnings
+
+
+def _duplicates(rows: list[InvoiceRow]) -> tuple[list[InvoiceRow], list[RowError], list[str]]:
+    """One invoice number twice: identical rows are harmless (a warning), differing ones are
+    ambiguous, so every occurrence is rejected rather than letting file order pick a winner."""
+    by_number: dict[str, list[InvoiceRow]] = defaultdict(list)
+    for r in rows:
+        by_number[r.invoice_number].append(r)
+    errors: list[RowError] = []
+    warnings: list[str] = []
+    rejected: set[int] = set()
+    for number, group in by_number.items():
+        if len(group) < 2:
+            continue
+        where = ", ".join(str(r.row) for r in group)
+        if len({r.content() for r in group}) == 1:
+            warnings.extend(
+                describe(r.row, "invoice_number", number, f"repeats row {group[0].row} exactly")
+                for r in group[1:])
+            continue
+        for r in group:
+            rejected.add(r.row)
+            errors.append(RowError(
+                r.row, "invoice_number", number,
+                f"appears in rows {where} with different values: none of them imported"))
+    return [r for r in rows if r.row not in rejected], errors, warnings
+
+
+def _renamed_customers(rows: list[InvoiceRow]) -> list[str]:
+    """A customer named differently in one file: the rows are imported in order, so the last
+    name wins — worth saying, since it is usually an export mistake."""
+    names: dict[str, dict[str, int]] = defaultdict(dict)
+    for r in rows:
+        names[r.customer_id].setdefault(r.customer_name, r.row)
+    warnings = []
+    for customer_id, seen in names.items():
+        if len(seen) > 1:
+            last = next(r.customer_name for r in reversed(rows) if r.customer_id == customer_id)
+            listed = "; ".join(f"{n!r} (row {row})" for n, row in seen.items())
+            warnings.append(f"customer {customer_id} has {len(seen)} names in this file: {listed}; "
+                            f"the last, {last!r}, is kept")
+    return warnings
+
+
+def parse_book(data: bytes, name: str = "", *, format: str | None = None) -> Book:
+    """Parse a whole invoice book. Raises BookFileError only when nothing can be read."""
+    text = _decode(data)
+    fmt = format or detect_format(name, text)
+    if fmt not in ("csv", "jsonl"):
+        raise BookFileError(f"unknown invoice book format {fmt!r}: csv or jsonl")
+    raw_rows, errors, warnings = _read_csv(text) if fmt == "csv" else _read_jsonl(text)
+    good: list[InvoiceRow] = []
+    for number, raw in raw_rows:
+        row, row_errors, row_warnings = parse_row(number, raw)
+        errors.extend(row_errors)
+        warnings.extend(row_warnings)
+        if row is not None:
+            good.append(row)
+    good, dup_errors, dup_warnings = _duplicates(good)
+    errors.extend(dup_errors)
+    warnings.extend(dup_warnings)
+    warnings.extend(_renamed_customers(good))
+    parsed_rows = {n for n, _ in raw_rows}
+    unreadable_rows = {e.row for e in errors if e.row not in parsed_rows}  # bad JSON, shifted CSV
+    rows_read = len(parsed_rows) + len(unreadable_rows)
+    return Book(format=fmt, rows_read=rows_read, rows=tuple(good),
+                errors=tuple(sorted(errors, key=lambda e: e.row)), warnings=tuple(warnings))

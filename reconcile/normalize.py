@@ -1,0 +1,157 @@
+"""Text normalization for matching: payer/customer names and invoice/PO references.
+
+Why a module of its own: the invoice book (indexed once per run) and every payment must be
+normalized by the *same* functions, or exact lookups miss silently. Everything here is a
+pure function of a string; nothing knows about invoices or payments.
+
+Names:      "ACME Mfg. Co., Ltd."      -> ("ACME", "MANUFACTURING")
+            "Müller & Söhne GmbH & Co. KG" -> ("MULLER", "AND", "SOHNE")
+References: "INV-0001042", "Invoice no. 1042", "RE: #1042" -> "1042"
+            "PO 4500-123"                          -> PO key "4500123"
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Legal forms are noise for identity ("Acme Ltd" and "ACME LIMITED" are one payer).
+LEGAL_FORMS = frozenset(
+    """INC INCORPORATED LLC LLP LP LTD LIMITED GMBH MBH AG SA SAS SARL SRL SPA SL SAU BV NV
+    CORP CORPORATION CO COMPANY PLC OY OYJ AB KG KGAA OHG UG SE AS ASA APS PTY PC PLLC BVBA
+    SPRL CV EV EK SCA SCS SNC KFT ZRT SPZOO SRO DOO AD""".split()
+)
+# One spelling per word, so "ACME MFG" and "Acme Manufacturing" compare equal.
+ABBREVIATIONS = {
+    "MFG": "MANUFACTURING", "MFRS": "MANUFACTURERS", "MANUF": "MANUFACTURING",
+    "INTL": "INTERNATIONAL", "INTERNATL": "INTERNATIONAL", "INTNL": "INTERNATIONAL",
+    "CORP": "CORPORATION", "CORPN": "CORPORATION", "INC": "INCORPORATED",
+    "IND": "INDUSTRIES", "INDS": "INDUSTRIES", "INDUSTRY": "INDUSTRIES",
+    "TECH": "TECHNOLOGIES", "TECHNOLOGY": "TECHNOLOGIES", "TECHS": "TECHNOLOGIES",
+    "SVCS": "SERVICES", "SVC": "SERVICES", "SERV": "SERVICES", "SERVICE": "SERVICES",
+    "MGMT": "MANAGEMENT", "ASSOC": "ASSOCIATES", "ASSN": "ASSOCIATION", "BROS": "BROTHERS",
+    "DIST": "DISTRIBUTION", "DISTR": "DISTRIBUTION", "SYS": "SYSTEMS", "ENGG": "ENGINEERING",
+    "ENG": "ENGINEERING", "GRP": "GROUP", "HLDGS": "HOLDINGS", "HLDG": "HOLDINGS",
+    "NATL": "NATIONAL", "CTR": "CENTER", "CENTRE": "CENTER", "LABS": "LABORATORIES",
+    "LAB": "LABORATORIES", "SOLNS": "SOLUTIONS", "ELEC": "ELECTRONICS", "COMM": "COMMUNICATIONS",
+    "CHEM": "CHEMICALS", "PHARMA": "PHARMACEUTICALS", "INSTR": "INSTRUMENTS",
+    "INDL": "INDUSTRIAL", "ENGRG": "ENGINEERING", "PTNRS": "PARTNERS", "PRODS": "PRODUCTS",
+    "CONSTR": "CONSTRUCTION", "COMPNTS": "COMPONENTS", "MATLS": "MATERIALS", "TRANSP": "TRANSPORT",
+    "MED": "MEDICAL", "AUTO": "AUTOMOTIVE", "WW": "WORLDWIDE", "AMER": "AMERICA", "ELECS": "ELECTRONICS",
+    "DISTRIB": "DISTRIBUTION", "SUPP": "SUPPLY",
+}
+_STOPWORDS = frozenset({"THE"})
+_JOINERS = frozenset({"AND"})  # "GmbH & Co KG": the '&' between legal forms goes with them
+
+# Invoice-number prefixes a payer adds or drops ("INV-1042" paid as "1042", "RE: 1042").
+_INVOICE_PREFIXES = (
+    "INVOICENUMBER INVOICENO INVOICENR INVOICE INVNO INVNR INV RECHNUNGSNUMMER RECHNUNGSNR "
+    "RECHNUNG RGNR RG FACTURENO FACTURE FACTURA FATTURA FACTUUR REFERENCE REFNO REF RE "
+    "NUMBER NUMMER NUM NO NR DOC BILL"
+).split()
+_PO_PREFIXES = "PURCHASEORDERNO PURCHASEORDER PONUMBER PONO PO BESTELLNR BESTELLUNG ORDERNO ORDER".split()
+_INVOICE_PREFIX_RE = re.compile(rf"^(?:{'|'.join(_INVOICE_PREFIXES)})+(?=[0-9])")
+_PO_PREFIX_RE = re.compile(rf"^(?:{'|'.join(_PO_PREFIXES)})(?:{'|'.join(_INVOICE_PREFIXES)})*(?=[0-9])")
+PREFIX_WORDS = frozenset(_INVOICE_PREFIXES) | frozenset(_PO_PREFIXES)
+PO_WORDS = frozenset(_PO_PREFIXES) | {"P"}  # "P.O. 123" tokenizes to P, O, 123
+
+_NOT_ALNUM = re.compile(r"[^0-9A-Z]+")
+_APOSTROPHES = re.compile(r"['’`]")  # "O'Brien" -> "OBRIEN", "Int'l" -> "INTL"
+_INITIALS = re.compile(r"\b[A-Z](?:\.[A-Z])+\b\.?")  # "S.A." "B.V" "S.P.A." -> SA BV SPA; "ACME.COM" stays two words
+_DIGIT = re.compile(r"[0-9]")
+
+
+def fold(text: str) -> str:
+    """Upper-case ASCII-ish text: accents stripped, 'ß' -> 'SS' (casefold), other scripts kept."""
+    if text.isascii():
+        return text.upper()
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
+
+
+@lru_cache(maxsize=200_000)
+def name_tokens(text: str, expand: bool = True) -> tuple[str, ...]:
+    """Identity-bearing words of a company or person name, in their original order.
+
+    `expand=False` keeps words as written ('TECH', 'TECHNOLOGY'): the literal form tells
+    apart two customers whose expanded names coincide.
+    """
+    s = _APOSTROPHES.sub("", fold(text).replace("&", " AND ").replace("+", " AND "))
+    s = _INITIALS.sub(lambda m: m.group(0).replace(".", "") + " ", s)
+    raw = _NOT_ALNUM.sub(" ", s).split()
+    if expand:
+        raw = [ABBREVIATIONS.get(t, t) for t in raw]
+    legal = [ABBREVIATIONS.get(t, t) in LEGAL_FORMS for t in raw]
+    keep: list[str] = []
+    for i, token in enumerate(raw):
+        if legal[i] or token in _STOPWORDS:
+            continue
+        beside_legal = (i > 0 and legal[i - 1]) or (i + 1 < len(raw) and legal[i + 1])
+        if token in _JOINERS and beside_legal:
+            continue
+        keep.append(token)
+    if keep and keep[-1] in _JOINERS:  # "Smith &" left over from "Smith & Co"
+        keep.pop()
+    return tuple(keep) if keep else tuple(raw)
+
+
+def normalize_name(text: str) -> str:
+    """Normalized name, word order kept (for prefix comparison of truncated names)."""
+    return " ".join(name_tokens(text))
+
+
+def name_key(text: str, expand: bool = True) -> str:
+    """Word-order-free key: 'MURDOCH, PETER' and 'Peter Murdoch' share it."""
+    return " ".join(sorted(name_tokens(text, expand)))
+
+
+_ASCII_PUNCT = str.maketrans("", "", "".join(chr(c) for c in range(128) if not chr(c).isalnum()))
+
+
+def compact(text: str) -> str:
+    """Upper case, letters and digits only: 'inv-2024/00.42' -> 'INV20240042'."""
+    if text.isascii():  # the common case, ~5x faster than the regex (a million invoices per run)
+        return text.upper().translate(_ASCII_PUNCT)
+    return _NOT_ALNUM.sub("", fold(text))
+
+
+def has_digit(text: str) -> bool:
+    return _DIGIT.search(text) is not None
+
+
+def ref_key_compact(s: str) -> str | None:
+    """Invoice key of an already compacted string: prefixes and leading zeros dropped."""
+    if s[:1].isalpha():  # every prefix starts with a letter
+        s = _INVOICE_PREFIX_RE.sub("", s, count=1)
+    s = s.lstrip("0")
+    return s if s and not s.isalpha() else None  # compacted: not all letters = has a digit
+
+
+def ref_key(text: str) -> str | None:
+    """Key under which an invoice number is indexed and looked up (None: not a reference).
+
+    A reference must contain a digit: words alone ('PAYMENT') never name an invoice.
+    """
+    return ref_key_compact(compact(text))
+
+
+def po_key_compact(s: str) -> str | None:
+    s = _PO_PREFIX_RE.sub("", s, count=1)
+    s = _INVOICE_PREFIX_RE.sub("", s, count=1).lstrip("0")
+    return s if s and has_digit(s) else None
+
+
+def po_key(text: str) -> str | None:
+    """Key under which a purchase-order number is indexed and looked up."""
+    return po_key_compact(compact(text))
+
+
+def is_po_prefixed(s: str) -> bool:
+    """Does a compacted reference start with a PO prefix ('PO4500123')?"""
+    return _PO_PREFIX_RE.match(s) is not None
+
+
+def text_tokens(line: str) -> list[str]:
+    """Alphanumeric runs of a remittance line, folded: 'Inv.1001,1002' -> ['INV', '1001', '1002']."""
+    return _NOT_ALNUM.sub(" ", fold(line)).split()

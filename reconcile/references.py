@@ -1,0 +1,290 @@
+"""Find the invoices a payment names: structured items, creditor references, free text.
+
+Why separate: reference evidence is the strongest signal and the most format-dependent;
+keeping extraction apart from scoring lets it be tested shape by shape.
+
+Exact lookups go through the run's key indexes (`reconcile.normalize.ref_key`/`po_key`).
+Free text is split into alphanumeric tokens; adjacent tokens are joined (up to four, longest
+first) so "INV 2024 0042", "INV-2024-0042" and "2024/0042" all reach the key "20240042",
+while "INV 1001, 1002 and 1003" yields three hits. ISO 11649 RF references are trusted only
+when their check digits pass; their payload is looked up as an invoice number.
+
+Every reference-like key (one or two tokens, five characters or more) is also a `Probe`,
+even one that hit an invoice exactly: a typo can spell another customer's invoice. The
+engine matches probes with one edit (`one_edit`), but only against a small, already
+identified set of invoices.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from stdnum import iso11649
+from stdnum.ch import esr
+
+from reconcile.model import OpenInvoice, Payment
+from reconcile.normalize import (
+    PO_WORDS,
+    PREFIX_WORDS,
+    compact,
+    is_po_prefixed,
+    po_key_compact,
+    ref_key_compact,
+    text_tokens,
+)
+
+MAX_NGRAM = 4  # "RE INV 2024 0042": prefix words plus a number in up to two groups
+MIN_TEXT_KEY = 3  # a bare 1-2 digit number in free text is a quantity or a day, not an invoice
+FUZZY_MIN_LEN = 5  # one edit on shorter keys turns "1234" into a hundred other invoices
+MAX_PROBES = 24
+RF_MAX_LEN = 25  # ISO 11649: 'RF' + 2 check digits + up to 21 characters
+# Money in free text ("EUR 1.234,56", "100.00") is masked before tokenizing, so its digits
+# are not read as invoice numbers. A date ("12.11.2026") is not an amount.
+_AMOUNT = re.compile(r"(?<![\w.,])(?:\d{1,3}(?:[.,']\d{3})+|\d+)[.,]\d{2}(?!\w|[.,]\d)")
+_NO_E2E = frozenset({"NOTPROVIDED", "NONREF", "NONE", "NA"})
+
+
+class Source(StrEnum):
+    """Where a reference was found, strongest first (the scorer weighs them)."""
+
+    STRUCTURED = "structured"  # referred document in structured remittance
+    RF = "rf"  # ISO 11649 creditor reference with valid check digits
+    CREDITOR_REF = "creditor_ref"  # other structured reference (QR/ESR, national)
+    TEXT = "text"  # invoice number in unstructured remittance
+    PO = "po"  # purchase-order number (weaker: a PO may cover several invoices)
+    FUZZY = "fuzzy"  # one edit away from an invoice number (engine only)
+
+
+SOURCE_RANK = {s: i for i, s in enumerate(Source)}
+Lookup = Mapping[str, Sequence[OpenInvoice]]
+
+
+@dataclass(frozen=True, slots=True)
+class RefHit:
+    invoice: OpenInvoice
+    source: Source
+    written: str  # as the payer wrote it (for the reviewer)
+    amount: Decimal | None = None  # amount paid on it, when structured remittance says
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """A reference-like key that named nothing exactly: a candidate for one-edit matching."""
+
+    key: str
+    written: str
+    amount: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    hits: tuple[RefHit, ...]  # exact: invoice numbers, RF payloads, PO numbers
+    probes: tuple[Probe, ...]
+    unknown: tuple[str, ...]  # explicit references that named nothing (for UNKNOWN_REFERENCE)
+    notes: tuple[str, ...]  # e.g. an RF reference with bad check digits
+
+
+class _Collector:
+    def __init__(self, by_number: Lookup, by_po: Lookup) -> None:
+        self.by_number, self.by_po = by_number, by_po
+        self.hits: dict[tuple[int, Source], RefHit] = {}
+        self.probes: dict[str, Probe] = {}
+        self.unknown: list[str] = []
+        self.notes: list[str] = []
+
+    def add(self, invoices: Iterable[OpenInvoice], source: Source, written: str,
+            amount: Decimal | None = None) -> None:
+        for inv in invoices:
+            key = (inv.id, source)
+            if key not in self.hits:
+                self.hits[key] = RefHit(inv, source, written, amount)
+
+    def probe(self, key: str | None, written: str, amount: Decimal | None = None) -> None:
+        if key and len(key) >= FUZZY_MIN_LEN and key not in self.probes and len(self.probes) < MAX_PROBES:
+            self.probes[key] = Probe(key, written, amount)
+
+    def lookup_compact(self, s: str) -> tuple[Source, Sequence[OpenInvoice], str] | None:
+        """Exact lookup of one compacted reference as an invoice number, else as a PO."""
+        if is_po_prefixed(s):
+            key = po_key_compact(s)
+            found = self.by_po.get(key) if key else None
+            return (Source.PO, found, key) if found and key else None
+        key = ref_key_compact(s)
+        if key and (found := self.by_number.get(key)):
+            return Source.TEXT, found, key
+        pkey = po_key_compact(s)
+        if pkey and (found := self.by_po.get(pkey)):
+            return Source.PO, found, pkey
+        return None
+
+    def result(self) -> Extracted:
+        # One hit per invoice, the strongest source first: a number in both the structured
+        # block and the text is a structured hit.
+        best: dict[int, RefHit] = {}
+        for hit in sorted(self.hits.values(), key=lambda h: SOURCE_RANK[h.source]):
+            best.setdefault(hit.invoice.id, hit)
+        hits = tuple(sorted(best.values(), key=lambda h: (SOURCE_RANK[h.source], h.invoice.id)))
+        return Extracted(hits, tuple(self.probes.values()), tuple(self.unknown), tuple(self.notes))
+
+
+def valid_rf(reference: str) -> bool:
+    """ISO 11649 creditor reference with correct check digits (python-stdnum)."""
+    return iso11649.is_valid(reference)
+
+
+def _looks_rf(s: str) -> bool:
+    """'RF' and two check digits: the start of an ISO 11649 reference (maybe printed in groups)."""
+    return len(s) >= 4 and s.startswith("RF") and s[2:4].isdigit()
+
+
+def _rf(c: _Collector, s: str, written: str) -> None:
+    """A trusted RF names invoices through its payload (or as a whole, if stored so)."""
+    if not valid_rf(s):
+        c.notes.append(f"RF reference {written!r} fails its check digits; not trusted")
+        c.unknown.append(written)
+        return
+    payload = s[4:]
+    whole = ref_key_compact(s)
+    found = list(c.by_number.get(whole, ())) if whole else []  # an invoice stored under its RF
+    key = ref_key_compact(payload)
+    if key and key != whole:
+        found += c.by_number.get(key, ())
+    if found:
+        c.add(found, Source.RF, written)
+    else:
+        c.unknown.append(written)
+        c.probe(key, written)
+
+
+def _structured_reference(c: _Collector, ref: str) -> None:
+    s = compact(ref)
+    if not s:
+        return
+    if _looks_rf(s):
+        _rf(c, s, ref)
+        return
+    if s.isdigit() and len(s) in (16, 27) and esr.is_valid(s):
+        # Swiss QR/ESR reference: zero-padded payload plus a mod-10 check digit.
+        s = s[:-1]
+    got = c.lookup_compact(s)
+    if got:
+        source, invoices, _ = got
+        c.add(invoices, Source.CREDITOR_REF if source is Source.TEXT else Source.PO, ref)
+    else:
+        c.unknown.append(ref)
+        c.probe(ref_key_compact(s), ref)
+
+
+def _text_rf(c: _Collector, tokens: list[str], used: list[bool]) -> None:
+    """RF references in free text, printed in groups of four ('RF18 5390 0754 7034')."""
+    for i, tok in enumerate(tokens):
+        if not _looks_rf(tok) or used[i]:
+            continue
+        s, best, j = tok, -1, i
+        while True:
+            if len(s) <= RF_MAX_LEN and valid_rf(s):
+                best = j
+            j += 1
+            if j >= len(tokens) or len(s) + len(tokens[j]) > RF_MAX_LEN or len(tokens[j]) > 4:
+                break
+            s += tokens[j]
+        end = best if best >= 0 else j - 1
+        for k in range(i, end + 1):
+            used[k] = True
+        _rf(c, "".join(tokens[i:end + 1]), " ".join(tokens[i:end + 1]))
+
+
+def _is_year(token: str) -> bool:
+    return len(token) == 4 and token.isdigit() and token[:2] in ("19", "20")
+
+
+def _text_line(c: _Collector, line: str) -> None:
+    """Maximal munch: of all token runs that name an invoice, the longest keys win.
+
+    Left-to-right greediness would read "INSTALMENT 1 2026-38268" as "1 2026" (invoice
+    12026); the longest key, "2026 38268", is what the payer meant.
+    """
+    tokens = text_tokens(_AMOUNT.sub(" ", line))
+    n = len(tokens)
+    used = [False] * n
+    digits = [any(ch.isdigit() for ch in t) for t in tokens]
+    _text_rf(c, tokens, used)
+    found: list[tuple[int, int, int, Source, Sequence[OpenInvoice]]] = []
+    for i in range(n):
+        for size in range(1, min(MAX_NGRAM, n - i) + 1):
+            span = range(i, i + size)
+            if any(used[k] for k in span) or not any(digits[k] for k in span):
+                continue
+            if size == 1 and _is_year(tokens[i]):
+                continue  # "Nov 2026" is a date, not invoice 2026 (prefixed "INV 2026" still is)
+            s = "".join(tokens[i:i + size])
+            got = c.lookup_compact(s)
+            # 'INV 12' is explicit; a bare '12' in free text is not a reference.
+            if got and (len(got[2]) >= MIN_TEXT_KEY or got[2] != s.lstrip("0")):
+                found.append((-len(got[2]), i, size, got[0], got[1]))
+            if size <= 2:
+                c.probe(ref_key_compact(s), " ".join(tokens[i:i + size]))
+    for _, i, size, source, invoices in sorted(found, key=lambda f: (f[0], f[1], -f[2])):
+        span = range(i, i + size)
+        if any(used[k] for k in span):
+            continue
+        c.add(invoices, source, " ".join(tokens[i:i + size]))
+        for k in span:
+            used[k] = True
+    for i in range(1, n):  # "INV 99999": explicitly a reference, and it names nothing
+        if not used[i] and digits[i] and tokens[i - 1] in PREFIX_WORDS and tokens[i - 1] not in PO_WORDS:
+            c.unknown.append(f"{tokens[i - 1]} {tokens[i]}")
+
+
+def extract(payment: Payment, by_number: Lookup, by_po: Lookup) -> Extracted:
+    """Every exact reference in a payment, plus probes and unknown references."""
+    c = _Collector(by_number, by_po)
+    for doc in payment.invoices:
+        s = compact(doc.number)
+        got = c.lookup_compact(s) if s else None
+        if got and got[0] is Source.TEXT:
+            c.add(got[1], Source.STRUCTURED, doc.number, doc.amount)
+        elif got:
+            c.add(got[1], Source.PO, doc.number, doc.amount)
+        elif s:
+            c.unknown.append(doc.number)
+            c.probe(ref_key_compact(s), doc.number, doc.amount)
+    for ref in payment.references:
+        _structured_reference(c, ref)
+    for line in payment.remittance:
+        _text_line(c, line)
+    # Payers often put their invoice number in the end-to-end id (SEPA, wires).
+    e2e = payment.end_to_end_id
+    if e2e and compact(e2e) not in _NO_E2E:
+        _text_line(c, e2e)
+    return c.result()
+
+
+def one_edit(probe: str, keys: Sequence[str]) -> list[int]:
+    """Indexes of keys one edit (substitution, adjacent transposition, insertion, deletion)
+    from the probe. Exact equals are excluded (those were exact hits already)."""
+    if len(probe) < FUZZY_MIN_LEN or not keys:
+        return []
+    found = process.extract(probe, keys, scorer=OSA.distance, score_cutoff=1, limit=None)
+    return sorted(idx for key, dist, idx in found if dist == 1 and len(key) >= FUZZY_MIN_LEN)
+
+
+def fuzzy_hits(probes: Sequence[Probe], invoices: Sequence[OpenInvoice],
+               key_of: Callable[[OpenInvoice], str | None]) -> list[tuple[OpenInvoice, Probe]]:
+    """(invoice, probe) pairs one edit apart; `invoices` must be a small, identified set."""
+    if not probes or not invoices:
+        return []
+    keyed = [(key, inv) for inv in invoices if (key := key_of(inv))]
+    keys = [k for k, _ in keyed]
+    pairs: dict[int, tuple[OpenInvoice, Probe]] = {}
+    for probe in probes:
+        for idx in one_edit(probe.key, keys):
+            inv = keyed[idx][1]
+            pairs.setdefault(inv.id, (inv, probe))
+    return [pairs[k] for k in sorted(pairs)]

@@ -1,0 +1,74 @@
+"""The cash-application commands as scripts use them (DESIGN.md §6), end to end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from ledger.db import transaction
+from ledger.models import Customer, CustomerAccount, Invoice
+from tests.factories import E, camt
+
+IBAN = "GB29NWBK60161331926819"
+
+
+def run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "api", *args], env=env, cwd=cwd, capture_output=True, text=True,
+                          timeout=120)
+
+
+def _book(rt) -> None:  # type: ignore[no-untyped-def]
+    with transaction(rt.engine) as s:
+        s.execute(insert(Customer).values(id="C1", name="Northwind Traders GmbH"))
+        s.execute(insert(CustomerAccount).values(customer_id="C1", account=IBAN, source="imported"))
+        for number, minor in (("INV-10421", 125000), ("INV-10422", 50000)):
+            s.execute(insert(Invoice).values(number=number, customer_id="C1", currency="EUR", amount_minor=minor,
+                                             open_minor=minor, issue_date=date(2026, 11, 1)))
+
+
+def _statement(tmp_path: Path) -> Path:
+    data = camt("053", [
+        E("1250.00", ref="B1", e2e="E-1", name="Northwind Traders GmbH", text=["Invoice INV-10421"]),
+        E("77.70", ref="B2", name="Somebody Unknown", text=["thanks"]),
+    ]).replace(b"<Nm>Northwind Traders GmbH</Nm></Pty></Dbtr>",
+               f"<Nm>Northwind Traders GmbH</Nm></Pty></Dbtr><DbtrAcct><Id><IBAN>{IBAN}</IBAN></Id></DbtrAcct>".encode())
+    path = tmp_path / "stmt.xml"
+    path.write_bytes(data)
+    return path
+
+
+def test_ingest_matches_and_the_contract_commands_report_it(rt, cli_env, tmp_path) -> None:
+    _book(rt)
+    proc = run(["ingest", "--json", str(_statement(tmp_path))], cli_env, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert (result["status"], result["applied"], result["review"]) == ("parsed", 1, 1)
+
+    apps = json.loads(run(["applications", "--json"], cli_env, tmp_path).stdout)
+    assert [(a["invoice_number"], a["applied_amount"], a["method"], a["status"]) for a in apps] == [
+        ("INV-10421", "1250.00", "auto", "applied")]
+    keys = {"transaction_id", "bank_reference", "end_to_end_id", "invoice_number", "applied_amount",
+            "discount_amount", "write_off_amount", "write_off_reason", "method", "confidence", "reasons", "status"}
+    assert keys <= apps[0].keys() and apps[0]["bank_reference"] == "B1" and apps[0]["end_to_end_id"] == "E-1"
+    assert apps[0]["reasons"] and isinstance(apps[0]["confidence"], int)
+
+    exceptions = json.loads(run(["exceptions", "--json"], cli_env, tmp_path).stdout)
+    assert [(x["amount"], x["currency"], x["bank_reference"]) for x in exceptions] == [("77.70", "EUR", "B2")]
+    assert {"transaction_id", "end_to_end_id", "reason", "candidates"} <= exceptions[0].keys()
+
+    # a reviewer applies the unknown payment by hand, with a write-off; the queue empties
+    tx = exceptions[0]["transaction_id"]
+    proc = run(["apply", str(tx), "INV-10422=77.70"], cli_env, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(run(["exceptions", "--json"], cli_env, tmp_path).stdout) == []
+    proc = run(["apply", str(tx), "INV-10422=1.00"], cli_env, tmp_path)
+    assert proc.returncode == 1 and "already applied to INV-10422" in proc.stderr
+
+    # re-running matching changes nothing (idempotent)
+    again = json.loads(run(["match", "--json"], cli_env, tmp_path).stdout)
+    assert again == {"applied": 0, "review": 0, "ignored": 0, "returned": 0, "errors": []}

@@ -1,0 +1,344 @@
+"""The matcher end to end, rule by rule (DESIGN.md §5; the issue's rules 1-6)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from core.records import Direction
+from reconcile.engine import match
+from reconcile.model import Action, Decision, MatchSettings, ReviewReason
+
+from .builders import ACME, CUSTOMERS, DAY, GLOBEX, IBAN_ACME, IBAN_GLOBEX, customer, invoice, payment
+
+D = Decimal
+
+
+def one(p, invoices, customers=CUSTOMERS, settings=MatchSettings()) -> Decision:  # type: ignore[no-untyped-def]
+    [decision] = match([p], customers, invoices, settings)
+    return decision
+
+
+def applied(d: Decision) -> set[tuple[str, Decimal, Decimal, Decimal]]:
+    assert d.action is Action.APPLY, (d.reason, d.explanation, d.suggestions)
+    assert d.applied is not None
+    return {(a.invoice_number, a.applied, a.discount, a.write_off) for a in d.applied.allocations}
+
+
+def book() -> list:  # type: ignore[type-arg]
+    return [
+        invoice("INV-10421", "C1", "1000.00", issued=date(2026, 10, 1)),
+        invoice("INV-10422", "C1", "250.00", issued=date(2026, 10, 5)),
+        invoice("INV-10423", "C1", "75.50", issued=date(2026, 10, 9)),
+        invoice("INV-20001", "C2", "480.00", issued=date(2026, 10, 2), po="PO-77812"),
+        invoice("INV-20002", "C2", "1200.00", issued=date(2026, 10, 3)),
+        invoice("INV-20003", "C2", "999.99", open_amount="0", issued=date(2026, 9, 3)),  # paid
+        invoice("INV-30001", "C3", "500.00", currency="USD"),
+    ]
+
+
+# -- rule 2: references -------------------------------------------------------------------------
+
+
+def test_exact_reference_customer_and_amount_apply_with_reasons() -> None:
+    d = one(payment("1000.00", "Payment INV-10421 thanks", account=IBAN_ACME), book())
+    assert applied(d) == {("INV-10421", D("1000.00"), D(0), D(0))}
+    assert d.applied.score == 100 and d.reason is None
+    assert "payer account matches customer C1" in d.applied.reasons
+    assert "invoice INV-10421 named in remittance (exact)" in d.applied.reasons
+    assert "amount equals open amount of INV-10421" in d.applied.reasons
+    assert d.explanation.startswith("Applied 1000.00 EUR to INV-10421")
+
+
+def test_several_invoices_in_one_remittance() -> None:
+    d = one(payment("1325.50", "INV 10421, 10422 and 10423", name="ACME MFG"), book())
+    assert {a[0] for a in applied(d)} == {"INV-10421", "INV-10422", "INV-10423"}
+
+
+def test_structured_invoices_with_amounts_are_the_allocation() -> None:
+    p = payment("1100.00", account=IBAN_ACME, invoices=(("INV-10421", "850.00"), ("INV-10422", "250.00")))
+    d = one(p, book())
+    assert applied(d) == {("INV-10421", D("850.00"), D(0), D(0)), ("INV-10422", D("250.00"), D(0), D(0))}
+    assert d.reason is ReviewReason.PARTIAL_PAYMENT  # INV-10421 stays open, flagged
+
+
+def test_rf_reference_payload_names_the_invoice() -> None:
+    from stdnum.iso7064 import mod_97_10
+    rf = f"RF{mod_97_10.calc_check_digits('10422RF')}10422"
+    d = one(payment("250.00", references=(rf,), name="Somebody Else"), book())
+    assert applied(d) == {("INV-10422", D("250.00"), D(0), D(0))}
+    bad = rf[:2] + f"{(int(rf[2:4]) + 1) % 100:02d}" + rf[4:]
+    d = one(payment("250.00", references=(bad,), name="Somebody Else"), book())
+    assert d.action is Action.REVIEW  # an RF that fails its check digits is not trusted
+
+
+def test_po_number_with_customer_and_amount_applies() -> None:
+    d = one(payment("480.00", "PO 77812", account=IBAN_GLOBEX), book())
+    assert applied(d) == {("INV-20001", D("480.00"), D(0), D(0))}
+    assert any("PO" in r for r in d.applied.reasons)
+
+
+def test_po_number_alone_is_weaker_than_an_invoice_number() -> None:
+    d = one(payment("480.00", "PO 77812", name="Unknown Payer"), book())
+    assert d.action is Action.REVIEW
+
+
+def test_invoice_number_in_end_to_end_id() -> None:
+    from reconcile.model import Payment
+    p = payment("250.00", account=IBAN_ACME)
+    p = Payment(**{**{f: getattr(p, f) for f in p.__slots__}, "end_to_end_id": "INV10422"})
+    assert applied(one(p, book())) == {("INV-10422", D("250.00"), D(0), D(0))}
+
+
+# -- typo tolerance only with agreeing evidence ----------------------------------------------------
+
+
+@pytest.mark.parametrize("typo", ["INV 10412", "INV 14021", "10241", "INV 104211", "1042"])
+def test_one_edit_applies_when_customer_and_amount_agree(typo: str) -> None:
+    d = one(payment("1000.00", typo, account=IBAN_ACME), book())
+    if typo == "1042":  # too short for fuzzy matching: amount alone then, and it still fits
+        assert applied(d) == {("INV-10421", D("1000.00"), D(0), D(0))}
+        return
+    assert applied(d) == {("INV-10421", D("1000.00"), D(0), D(0))}
+    assert any("one edit" in r for r in d.applied.reasons)
+
+
+def test_one_edit_is_not_trusted_without_the_customer() -> None:
+    d = one(payment("1000.00", "INV 10412", name="Unknown Payer"), book())
+    assert d.action is Action.REVIEW
+    assert d.suggestions and d.suggestions[0].invoice_numbers == ("INV-10421",)
+
+
+def test_one_edit_is_not_trusted_when_the_amount_disagrees() -> None:
+    d = one(payment("640.00", "INV 10412", account=IBAN_ACME), book())
+    assert d.action is Action.REVIEW
+
+
+def test_a_typo_that_spells_another_customers_invoice() -> None:
+    # 'INV-20002' exists (customer C2), but the payer is C1 and 10002 -> 20002 is one edit away
+    invs = [*book(), invoice("INV-10002", "C1", "310.00")]
+    d = one(payment("310.00", "INV 20002", account=IBAN_ACME), invs)
+    assert applied(d) == {("INV-10002", D("310.00"), D(0), D(0))}
+
+
+# -- rule 1: customers ------------------------------------------------------------------------------
+
+
+def test_fuzzy_name_and_reference_apply() -> None:
+    d = one(payment("250.00", "inv 10422", name="ACME MANUFACTURNG"), book())
+    assert applied(d) == {("INV-10422", D("250.00"), D(0), D(0))}
+
+
+def test_truncated_payer_name_identifies_the_customer() -> None:
+    long = customer("C9", "Northwind Trading International Holdings Europe BV", aliases=())
+    invs = [invoice("N-55001", "C9", "812.40")]
+    d = one(payment("812.40", name="NORTHWIND TRADING INTERNATIONAL HOL"), invs, [*CUSTOMERS, long])
+    assert applied(d) == {("N-55001", D("812.40"), D(0), D(0))}
+
+
+def test_third_party_payer_with_a_unique_reference_and_exact_amount() -> None:
+    d = one(payment("1200.00", "INV-20002", name="PAYPAL EUROPE SARL"), book())
+    assert applied(d) == {("INV-20002", D("1200.00"), D(0), D(0))}
+    # the same from an account nobody has on file: reference and amount together are enough
+    d = one(payment("250.00", "order 10422 delivered", name="JOHN SMITH", account="NL91ABNA0417164300"), book())
+    assert applied(d) == {("INV-10422", D("250.00"), D(0), D(0))}
+
+
+def test_reference_to_another_customers_invoice_goes_to_review() -> None:
+    d = one(payment("333.00", "INV-20002", account=IBAN_ACME), book())
+    assert d.action is Action.REVIEW
+
+
+# -- rule 3: amounts ------------------------------------------------------------------------------------
+
+
+def test_amount_only_with_the_payers_account_applies() -> None:
+    d = one(payment("250.00", "SUPPLIER PAYMENT", account=IBAN_ACME), book())
+    assert applied(d) == {("INV-10422", D("250.00"), D(0), D(0))}
+
+
+def test_amount_only_with_a_fuzzy_name_is_only_suggested() -> None:
+    d = one(payment("250.00", name="ACME MANUFACTURNG"), book())
+    assert d.action is Action.REVIEW and d.suggestions[0].invoice_numbers == ("INV-10422",)
+
+
+def test_subset_without_reference() -> None:
+    d = one(payment("325.50", account=IBAN_ACME), book())  # 250.00 + 75.50
+    assert {a[0] for a in applied(d)} == {"INV-10422", "INV-10423"}
+
+
+def test_two_subsets_that_fit_equally_are_ambiguous() -> None:
+    invs = [invoice("A1", "C1", "100.00"), invoice("A2", "C1", "200.00"), invoice("A3", "C1", "150.00"),
+            invoice("A4", "C1", "150.00")]
+    d = one(payment("300.00", account=IBAN_ACME), invs)
+    assert d.action is Action.REVIEW and d.reason is ReviewReason.AMBIGUOUS
+    assert len(d.suggestions) == 2
+
+
+def test_equal_amounts_without_reference_are_ambiguous() -> None:
+    invs = [invoice("A1", "C1", "99.00"), invoice("A2", "C1", "99.00")]
+    d = one(payment("99.00", account=IBAN_ACME), invs)
+    assert d.reason is ReviewReason.AMBIGUOUS
+
+
+def test_subset_prefers_the_referenced_invoice() -> None:
+    invs = [invoice("A1", "C1", "100.00"), invoice("A2", "C1", "200.00"), invoice("A3", "C1", "200.00")]
+    d = one(payment("300.00", "A1", account=IBAN_ACME), invs)
+    assert d.action is Action.REVIEW  # names A1, pays A1 + one of two 200s: which one?
+    d = one(payment("300.00", "A1", account=IBAN_ACME), invs[:2])
+    assert applied(d) == {("A1", D("100.00"), D(0), D(0)), ("A2", D("200.00"), D(0), D(0))}
+
+
+def test_discount_inside_window_and_grace_days() -> None:
+    inv = invoice("INV-50001", "C1", "1000.00", issued=date(2026, 11, 1), terms="2/10 net 30")  # window to 11-11
+    for paid in (date(2026, 11, 5), date(2026, 11, 11), date(2026, 11, 14)):
+        d = one(payment("980.00", "INV-50001", account=IBAN_ACME, on=paid), [inv])
+        assert applied(d) == {("INV-50001", D("980.00"), D("20.00"), D(0))}
+        assert any("2% discount earned" in r and "window to 2026-11-11" in r for r in d.applied.reasons)
+
+
+def test_discount_after_window_and_grace_is_reviewed() -> None:
+    inv = invoice("INV-50001", "C1", "1000.00", issued=date(2026, 11, 1), terms="2/10 net 30")
+    d = one(payment("980.00", "INV-50001", account=IBAN_ACME, on=date(2026, 11, 15)), [inv])
+    assert d.action is Action.REVIEW and d.reason is ReviewReason.DISCOUNT_EXPIRED
+    assert d.suggestions[0].allocations[0].discount == D("20.00")
+
+
+def test_discount_without_reference_needs_the_account() -> None:
+    inv = invoice("INV-50001", "C1", "1000.00", issued=date(2026, 11, 1), terms="2/10 net 30")
+    d = one(payment("980.00", account=IBAN_ACME, on=date(2026, 11, 5)), [inv])
+    assert applied(d) == {("INV-50001", D("980.00"), D("20.00"), D(0))}
+
+
+def test_bank_charges_within_tolerance_are_written_off() -> None:
+    d = one(payment("1188.00", "INV-20002", account=IBAN_GLOBEX), book())
+    assert applied(d) == {("INV-20002", D("1188.00"), D(0), D("12.00"))}
+    assert d.applied.allocations[0].write_off_reason == "bank_charges"
+
+
+def test_short_pay_beyond_tolerance_on_several_invoices_is_reviewed() -> None:
+    d = one(payment("1100.00", "INV 10421 10422", account=IBAN_ACME), book())
+    assert d.action is Action.REVIEW and d.reason is ReviewReason.SHORT_PAY
+    assert sum(a.applied for a in d.suggestions[0].allocations) == D("1100.00")
+
+
+def test_referenced_partial_payment_with_strong_customer_applies() -> None:
+    d = one(payment("400.00", "INV-10421", account=IBAN_ACME), book())
+    assert applied(d) == {("INV-10421", D("400.00"), D(0), D(0))}
+    assert d.reason is ReviewReason.PARTIAL_PAYMENT
+
+
+def test_referenced_partial_payment_from_an_unknown_payer_is_reviewed() -> None:
+    d = one(payment("400.00", "INV-10421", name="Unknown Payer"), book())
+    assert d.action is Action.REVIEW and d.reason is ReviewReason.PARTIAL_PAYMENT
+
+
+def test_unreferenced_short_amount_is_reviewed() -> None:
+    d = one(payment("900.00", account=IBAN_ACME), [invoice("INV-10421", "C1", "1000.00")])
+    assert d.action is Action.REVIEW and d.reason is ReviewReason.SHORT_PAY
+    assert d.suggestions[0].allocations[0].applied == D("900.00")  # suggested as a partial application
+    d = one(payment("100.00", account=IBAN_ACME), [invoice("INV-10421", "C1", "1000.00")])
+    assert d.reason is ReviewReason.NOTHING_OPEN  # a tenth of an invoice is not a short-pay of it
+
+
+def test_over_payment_applies_and_leaves_the_rest_on_account() -> None:
+    d = one(payment("1050.00", "INV-10421", account=IBAN_ACME), [invoice("INV-10421", "C1", "1000.00")])
+    assert applied(d) == {("INV-10421", D("1000.00"), D(0), D(0))}
+    assert d.applied.unapplied == D("50.00") and d.reason is ReviewReason.OVER_PAYMENT
+
+
+def test_over_payment_from_an_unknown_payer_is_reviewed() -> None:
+    d = one(payment("1050.00", "INV-10421", name="X"), [invoice("INV-10421", "C1", "1000.00")])
+    assert d.action is Action.REVIEW and d.reason is ReviewReason.OVER_PAYMENT
+
+
+# -- rule 4/5: decide -------------------------------------------------------------------------------
+
+
+def test_duplicate_payment_of_a_paid_invoice() -> None:
+    d = one(payment("999.99", "INV-20003", account=IBAN_GLOBEX), book())
+    assert d.action is Action.REVIEW and d.reason is ReviewReason.DUPLICATE_PAYMENT
+
+
+def test_second_payment_of_the_same_invoice_in_one_run_is_a_duplicate() -> None:
+    ps = [payment("250.00", "INV-10422", account=IBAN_ACME, pid=1), payment("250.00", "INV-10422", account=IBAN_ACME, pid=2)]
+    first, second = match(ps, CUSTOMERS, book())
+    assert first.action is Action.APPLY
+    assert second.action is Action.REVIEW and second.reason is ReviewReason.DUPLICATE_PAYMENT
+
+
+def test_debits_and_non_positive_amounts_are_ignored() -> None:
+    assert one(payment("1000.00", "INV-10421", account=IBAN_ACME, direction=Direction.DEBIT), book()).action is Action.IGNORE
+    assert one(payment("0.00", "INV-10421", account=IBAN_ACME), book()).action is Action.IGNORE
+
+
+def test_currency_mismatch() -> None:
+    d = one(payment("500.00", "INV-30001", name="Initech GmbH"), book())
+    assert d.action is Action.REVIEW and d.reason is ReviewReason.CURRENCY_MISMATCH
+    d = one(payment("500.00", name="Initech GmbH"), book())
+    assert d.reason is ReviewReason.CURRENCY_MISMATCH
+
+
+def test_nothing_open_and_unknown_reference_and_no_customer() -> None:
+    assert one(payment("12.34", account=IBAN_ACME), book()).reason is ReviewReason.NOTHING_OPEN
+    assert one(payment("12.34", "INV 99999", name="X"), book()).reason is ReviewReason.UNKNOWN_REFERENCE
+    assert one(payment("12.34", name="JOHN SMITH"), book()).reason is ReviewReason.NO_CUSTOMER
+
+
+@pytest.mark.parametrize("p", [
+    payment("250.00", "SUPPLIER PAYMENT", name="JOHN SMITH"),  # amount of an unrelated invoice
+    payment("250.00"),
+    payment("77.00", "INV-10422", account=IBAN_GLOBEX),  # another customer's invoice number
+    payment("77.00", "order 10422 delivered", name="JOHN SMITH", account="NL91ABNA0417164300"),
+])
+def test_decoys_are_never_applied(p) -> None:  # type: ignore[no-untyped-def]
+    assert one(p, book()).action is Action.REVIEW
+
+
+def test_amount_only_never_applies_without_customer_evidence() -> None:
+    d = one(payment("75.50", name="JOHN SMITH"), book())
+    assert d.action is Action.REVIEW and d.reason is ReviewReason.NO_CUSTOMER
+    assert d.suggestions[0].invoice_numbers == ("INV-10423",) and d.suggestions[0].score < 90
+
+
+def test_review_suggestions_are_ranked_and_at_most_five() -> None:
+    invs = [invoice(f"A{i}", "C1", "10.00") for i in range(9)]
+    d = one(payment("10.00", account=IBAN_ACME), invs)
+    assert d.reason is ReviewReason.AMBIGUOUS
+    assert len(d.suggestions) == 5
+    assert [s.score for s in d.suggestions] == sorted((s.score for s in d.suggestions), reverse=True)
+
+
+def test_thresholds_are_settings() -> None:
+    strict = MatchSettings(auto_threshold=101)
+    assert one(payment("1000.00", "INV-10421", account=IBAN_ACME), book(), settings=strict).action is Action.REVIEW
+
+
+def test_cash_is_consumed_so_two_payments_never_take_the_same_euro() -> None:
+    ps = [payment("250.00", account=IBAN_ACME, pid=1), payment("250.00", account=IBAN_ACME, pid=2)]
+    first, second = match(ps, CUSTOMERS, book())
+    assert first.action is Action.APPLY and second.action is Action.REVIEW
+
+
+def test_a_named_invoice_is_not_taken_by_an_amount_only_payment() -> None:
+    # Payment 1 (amount only) comes first by date, but payment 2 names the invoice: it wins.
+    ps = [payment("250.00", account=IBAN_ACME, pid=1, on=date(2026, 11, 1)),
+          payment("250.00", "INV-10422", account=IBAN_ACME, pid=2, on=date(2026, 11, 9))]
+    first, second = match(ps, CUSTOMERS, book())
+    assert second.action is Action.APPLY and first.action is Action.REVIEW
+
+
+def test_decisions_come_back_in_input_order() -> None:
+    ps = [payment("75.50", account=IBAN_ACME, pid=7), payment("1.00", pid=3, direction=Direction.DEBIT)]
+    assert [d.payment_id for d in match(ps, CUSTOMERS, book())] == [7, 3]
+
+
+def test_duplicate_invoice_ids_are_refused() -> None:
+    with pytest.raises(ValueError):
+        match([], CUSTOMERS, [invoice("A", "C1", "1.00", iid=1), invoice("B", "C1", "1.00", iid=1)])
+
+
+def test_unused_names_are_fine() -> None:
+    assert ACME.id == "C1" and GLOBEX.id == "C2" and DAY.year == 2026
