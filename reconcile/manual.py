@@ -19,7 +19,7 @@ from ledger import audit
 from ledger.models import BankTransaction, Customer, CustomerAccount, CustomerAlias, Invoice
 from reconcile import apply
 from reconcile.model import Allocation, ReviewReason
-from reconcile.normalize_names import alias_key
+from reconcile.normalize import name_key as alias_key
 
 
 @dataclass(frozen=True, slots=True)
