@@ -130,11 +130,12 @@ class TestReturns:
 
 class TestManual:
     def test_manual_apply_learns_payer_account_and_name(self, rt) -> None:
+        # (a name the matcher already resolves, like "ACME MFG", is not learned: nothing to teach)
         _book(rt)
-        data = camt("053", [E("150.00", ref="M1", name="ACME MFG")]).replace(
+        data = camt("053", [E("150.00", ref="M1", name="Acme Group Europe")]).replace(
             b"</RltdPties>", b"</RltdPties>"
-        ).replace(b"<RltdPties><Dbtr><Pty><Nm>ACME MFG</Nm></Pty></Dbtr>",
-                  b"<RltdPties><Dbtr><Pty><Nm>ACME MFG</Nm></Pty></Dbtr><DbtrAcct><Id><IBAN>GB29NWBK60161331926819</IBAN></Id></DbtrAcct>")
+        ).replace(b"<RltdPties><Dbtr><Pty><Nm>Acme Group Europe</Nm></Pty></Dbtr>",
+                  b"<RltdPties><Dbtr><Pty><Nm>Acme Group Europe</Nm></Pty></Dbtr><DbtrAcct><Id><IBAN>GB29NWBK60161331926819</IBAN></Id></DbtrAcct>")
         (tx,) = rt.ingestor().ingest_stream(io.BytesIO(data), name="m.xml", source="test").new_transaction_ids
         with transaction(rt.engine) as s:
             manual.manual_apply(s, transaction_id=tx, actor="alice", lines=[
@@ -142,7 +143,7 @@ class TestManual:
         assert _open(rt, "INV-1") == (0, "paid") and _open(rt, "INV-2") == (0, "paid")
         with transaction(rt.engine) as s:
             assert s.scalars(select(CustomerAccount.account)).all() == ["GB29NWBK60161331926819"]
-            assert s.scalars(select(CustomerAlias.alias)).all() == ["ACME MFG"]
+            assert s.scalars(select(CustomerAlias.alias)).all() == ["Acme Group Europe"]
             assert {a.method for a in s.scalars(select(Application))} == {"manual"}
 
     def test_unapply_reopens_and_sends_to_review_then_dismiss(self, rt) -> None:
@@ -160,3 +161,11 @@ class TestManual:
         with transaction(rt.engine) as s:
             assert s.get(BankTransaction, tx).match_status == "ignored"
             assert s.scalars(select(ReviewItem.status)).all() == ["dismissed"]
+
+
+def test_a_name_the_matcher_already_resolves_is_not_learned(rt) -> None:
+    _book(rt)
+    (tx,) = _pay(rt, [E("100.00", ref="N1", name="ACME MFG")])
+    with transaction(rt.engine) as s:
+        manual.manual_apply(s, transaction_id=tx, actor="alice", lines=[manual.ManualLine("INV-1", D("100.00"))])
+        assert s.scalars(select(CustomerAlias.alias)).all() == []
