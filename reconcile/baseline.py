@@ -50,7 +50,9 @@ def match(payments: Iterable[Payment], customers: Sequence[Customer], invoices: 
                 if inv.currency == p.currency and ZERO < open_[inv.id] <= left:
                     picks.append(inv)
                     left -= open_[inv.id]
-            picks, reason = (picks, "greedy amount match by payer account") if picks and left == ZERO else ([], "")
+            reason = "greedy amount match by payer account"
+            if left != ZERO:
+                picks = []
         if not picks:
             decided[i] = Decision(p.id, Action.REVIEW, reason=ReviewReason.LOW_CONFIDENCE,
                                   explanation="No exact invoice number or amount match.")

@@ -25,6 +25,7 @@ from core.records import Direction
 from reconcile.amounts import (
     SETTLING,
     WRITE_OFF_REASON,
+    Budget,
     ZERO,
     Fit,
     Item,
@@ -35,7 +36,7 @@ from reconcile.amounts import (
     plan_set,
     subset_plans,
 )
-from reconcile.customers import CustomerIndex, Identification, Method
+from reconcile.customers import CustomerIndex, Identification
 from reconcile.model import (
     Action,
     Allocation,
@@ -99,17 +100,20 @@ class _Book:
                 self.by_amount[(inv.currency, inv.open_amount)].append(inv)
         for invs in self.by_customer.values():
             invs.sort(key=_anchor_key)
+        self._currencies = {cid: {inv.currency for inv in invs} for cid, invs in self.by_customer.items()}
         self._dates: dict[str, list[date]] = {
-            cid: [_anchor(inv) for inv in invs] for cid, invs in self.by_customer.items() if len(invs) > SMALL_CUSTOMER
+            cid: [_anchor(inv) for inv in invs]
+            for cid, invs in self.by_customer.items() if len(invs) > SMALL_CUSTOMER
         }
 
     def open_of(self, inv: OpenInvoice) -> Decimal:
         return self._open.get(inv.id, inv.open_amount)
 
-    def consume(self, allocations: Sequence[Allocation], invoices: dict[int, OpenInvoice]) -> None:
-        for a in allocations:
-            inv = invoices[a.invoice_id]
-            left = self.open_of(inv) - a.applied - a.discount - a.write_off
+    def consume(self, lines: Sequence[Line]) -> None:
+        """Apply cash in this run's memory: the next payment sees what is left."""
+        for line in lines:
+            inv = line.invoice
+            left = self.open_of(inv) - line.applied - line.discount - line.write_off
             _invariant(left >= ZERO, f"invoice {inv.number} would go below zero")
             self._open[inv.id] = left
             if left > ZERO:  # still findable by its new open amount
@@ -131,7 +135,8 @@ class _Book:
         return items, dates is None
 
     def open_currencies(self, customer_id: str) -> set[str]:
-        return {inv.currency for inv in self.by_customer.get(customer_id, ()) if self.open_of(inv) > ZERO}
+        """Currencies the customer had open invoices in when the run started."""
+        return self._currencies.get(customer_id, set())
 
 
 def _anchor(inv: OpenInvoice) -> date:
@@ -178,10 +183,11 @@ class _Run:
         self.settings = settings
         self.book = _Book(invoices)
         self.people = CustomerIndex(customers)
-        self.named_count: Counter[int] = Counter()
-        self.invoices_by_id: dict[int, OpenInvoice] = {}
+        self.named_count: Counter[int] = Counter()  # invoice id -> payments plausibly naming it
+        self.budget = Budget(0)  # subset-search nodes, sized per run
 
     def run(self, payments: list[Payment]) -> list[Decision]:
+        self.budget = Budget.for_run(len(payments))
         extracted = [extract(p, self.book.by_number, self.book.by_po) if _receivable(p) else _NOTHING
                      for p in payments]
         for p, ex in zip(payments, extracted):
@@ -248,11 +254,13 @@ class _Run:
         return {h.invoice.id: h.source for h in ctx.open_hits.get(cid, ())}
 
     def _add(self, ctx: _Context, cid: str | None, plan: Plan, cev: CustomerEvidence,
-             sources: dict[int, Source], ref_reasons: list[str], **flags: object) -> None:
+             sources: dict[int, Source], ref_reasons: list[str], *, named_elsewhere: bool = False,
+             named_by_another: Sequence[str] = ()) -> None:
         exact_named = {i for i, s in sources.items() if s not in (Source.PO, Source.FUZZY)}
         in_plan = {line.invoice.id for line in plan.lines}
         evidence = Evidence(plan, cev, sources, list(ref_reasons),
-                            leaves_out_named=len(exact_named - in_plan), **flags)  # type: ignore[arg-type]
+                            leaves_out_named=len(exact_named - in_plan),
+                            named_elsewhere=named_elsewhere, named_by_another=list(named_by_another))
         points, reasons = score(evidence, self.settings)
         referenced = any(line.invoice.id in sources for line in plan.lines)
         ctx.drafts.append(_Draft(cid, plan, points, reasons, referenced, cev.points < 0))
@@ -275,17 +283,17 @@ class _Run:
             plan = plan_set(items, p.amount, p.currency, p.value_date, s, given)
             self._add(ctx, cid, plan, cev, sources, reasons)
             if plan.fit is Fit.SHORT:  # names three, pays two of them exactly
-                for sub in subset_plans(items, p.amount, p.currency, p.value_date, s):
+                for sub in subset_plans(items, p.amount, p.currency, p.value_date, s, budget=self.budget):
                     self._add(ctx, cid, sub, cev, sources, reasons)
             if plan.fit is Fit.OVER:  # names one, pays it and another
                 pool, complete = self._items(ctx, cid)
                 for sub in subset_plans(pool, p.amount, p.currency, p.value_date, s, forced=items,
-                                        complete=complete):
+                                        complete=complete, budget=self.budget):
                     self._add(ctx, cid, sub, cev, sources, reasons)
         po = [h for h in hits if h.source is Source.PO]
         if po and not self._settled(ctx, cid):
             items = [Item(h.invoice, self.book.open_of(h.invoice)) for h in po]
-            plans = amount_only(items, p.amount, p.currency, p.value_date, s)
+            plans = amount_only(items, p.amount, p.currency, p.value_date, s, budget=self.budget)
             if len(items) > 1 or not plans:
                 plans.append(plan_set(items, p.amount, p.currency, p.value_date, s))
             for plan in plans:
@@ -321,10 +329,12 @@ class _Run:
         names_own = bool(ctx.open_hits.get(cid)) or any(h.invoice.customer_id == cid for h in ctx.closed_hits)
         contested = any(d.referenced and d.plan.fit in SETTLING and d.customer_id != cid for d in ctx.drafts)
         sources = self._sources(ctx, cid)
-        for plan in amount_only(pool, p.amount, p.currency, p.value_date, s, complete=complete):
-            own_claim = ctx.ident.unique is not None and ctx.ident.unique.customer_id == cid
+        own_claim = ctx.ident.unique is not None and ctx.ident.unique.customer_id == cid  # counted itself
+        for plan in amount_only(pool, p.amount, p.currency, p.value_date, s, complete=complete,
+                                budget=self.budget):
             others = [line.invoice.number for line in plan.lines
-                      if self.named_count[line.invoice.id] > (1 if own_claim and line.invoice.id in sources else 0)]
+                      if self.named_count[line.invoice.id]
+                      > (1 if own_claim and line.invoice.id in sources else 0)]
             self._add(ctx, cid, plan, cev, sources, [], named_elsewhere=names_own or contested,
                       named_by_another=others)
 
@@ -360,29 +370,35 @@ class _Run:
         runner = drafts[1].score if len(drafts) > 1 else 0
         duplicate = self._duplicate(ctx, drafts)
         if (best and not duplicate and best.score >= s.auto_threshold and best.score - runner >= s.margin
-                and best.plan.fit not in (Fit.SHORT, Fit.DISCOUNT_EXPIRED)):
+                and best.plan.fit is not Fit.SHORT):
             candidate = self._candidate(p, best)
-            self.book.consume(candidate.allocations, self.invoices_by_id)
+            self.book.consume(best.plan.lines)
             return Decision(p.id, Action.APPLY, applied=candidate, reason=_flag(best.plan),
                             explanation=_explain_apply(p, best, candidate))
-        suggestions = tuple(self._candidate(p, d) for d in drafts if d.score >= s.suggest_threshold)[:MAX_SUGGESTIONS]
+        shown = [d for d in drafts if d.score >= s.suggest_threshold][:MAX_SUGGESTIONS]
+        suggestions = tuple(self._candidate(p, d) for d in shown)
         reason, text = self._review_reason(ctx, drafts, duplicate)
         return Decision(p.id, Action.REVIEW, suggestions=suggestions, reason=reason, explanation=text)
 
+    def _paid_named(self, ctx: _Context) -> list[RefHit]:
+        """Paid invoices the payment names: the payer's own, or any when the payer is unknown."""
+        payer = ctx.ident.unique
+        return [h for h in ctx.closed_hits if payer is None or h.invoice.customer_id == payer.customer_id]
+
     def _duplicate(self, ctx: _Context, drafts: list[_Draft]) -> bool:
         """The payment names invoices already paid (before or in this run), and nothing better."""
-        payer = ctx.ident.unique
-        relevant = [h for h in ctx.closed_hits if payer is None or h.invoice.customer_id == payer.customer_id]
-        if not relevant:
+        if not self._paid_named(ctx):
             return False
         return not any(d.referenced and d.score >= self.settings.auto_threshold for d in drafts)
 
-    def _review_reason(self, ctx: _Context, drafts: list[_Draft], duplicate: bool) -> tuple[ReviewReason, str]:
+    def _review_reason(self, ctx: _Context, drafts: list[_Draft],
+                       duplicate: bool) -> tuple[ReviewReason, str]:
         p, s = ctx.payment, self.settings
         amount = fmt(p.amount, p.currency)
         if duplicate:
-            numbers = ", ".join(sorted({h.invoice.number for h in ctx.closed_hits}))
-            return ReviewReason.DUPLICATE_PAYMENT, f"The invoice(s) this payment names ({numbers}) are already paid."
+            numbers = ", ".join(sorted({h.invoice.number for h in self._paid_named(ctx)}))
+            return (ReviewReason.DUPLICATE_PAYMENT,
+                    f"The invoice(s) this payment names ({numbers}) are already paid.")
         best = drafts[0] if drafts else None
         if best is None or best.score < s.suggest_threshold:
             if mismatch := self._currency_mismatch(ctx):
@@ -391,34 +407,33 @@ class _Run:
             payer = ctx.ident.unique
             if ctx.extracted.unknown and not ctx.open_hits:
                 refs = ", ".join(ctx.extracted.unknown[:3])
-                return ReviewReason.UNKNOWN_REFERENCE, f"The payment names {refs}, but no open invoice has that number."
+                return (ReviewReason.UNKNOWN_REFERENCE,
+                        f"The payment names {refs}, but no open invoice has that number.")
             if payer is not None:
                 return ReviewReason.NOTHING_OPEN, (f"Customer {payer.customer_id} has no open invoice in "
                                                    f"{p.currency} that {amount} fits.")
-            return ReviewReason.NO_CUSTOMER, "No customer could be identified and nothing in the remittance names an open invoice."
+            return (ReviewReason.NO_CUSTOMER,
+                    "No customer could be identified and nothing in the remittance names an open invoice.")
         runner = drafts[1] if len(drafts) > 1 else None
         close = runner is not None and best.score - runner.score < s.margin
-        if close and best.score >= s.auto_threshold:
-            return ReviewReason.AMBIGUOUS, _explain_ambiguous(best, runner)  # type: ignore[arg-type]
+        if close and runner is not None and best.score >= s.auto_threshold:
+            return ReviewReason.AMBIGUOUS, _explain_ambiguous(best, runner)
         if best.conflict:
-            return ReviewReason.LOW_CONFIDENCE, (f"The payment names {_numbers(best)} of customer {best.customer_id}, "
-                                                 f"but the payer looks like another customer.")
-        by_fit = {Fit.DISCOUNT_EXPIRED: ReviewReason.DISCOUNT_EXPIRED, Fit.SHORT: ReviewReason.SHORT_PAY,
-                  Fit.PARTIAL: ReviewReason.PARTIAL_PAYMENT, Fit.STRUCTURED_PARTIAL: ReviewReason.PARTIAL_PAYMENT,
-                  Fit.OVER: ReviewReason.OVER_PAYMENT}
-        if best.plan.fit in by_fit:
-            return by_fit[best.plan.fit], _explain_fit(p, best)
+            return (ReviewReason.LOW_CONFIDENCE, f"The payment names {_numbers(best)} of customer "
+                    f"{best.customer_id}, but the payer looks like another customer.")
+        if best.plan.fit in _REASON_OF_FIT:
+            return _REASON_OF_FIT[best.plan.fit], _explain_fit(p, best)
         if close and runner is not None and runner.score >= s.suggest_threshold:
             return ReviewReason.AMBIGUOUS, _explain_ambiguous(best, runner)
         if not ctx.ident.hits and not best.referenced:
-            return ReviewReason.NO_CUSTOMER, (f"No customer could be identified; {amount} equals the open amount of "
-                                              f"{_numbers(best)}, which is not evidence enough.")
+            return (ReviewReason.NO_CUSTOMER, f"No customer could be identified; {amount} equals the open "
+                    f"amount of {_numbers(best)}, which is not evidence enough.")
         if ctx.extracted.unknown and not best.referenced:
             refs = ", ".join(ctx.extracted.unknown[:3])
-            return ReviewReason.UNKNOWN_REFERENCE, (f"The payment names {refs}, which matches no open invoice; "
-                                                    f"best guess {_numbers(best)} ({best.score}).")
-        return ReviewReason.LOW_CONFIDENCE, (f"Best candidate {_numbers(best)} scores {best.score}, below the "
-                                             f"auto-apply threshold of {s.auto_threshold}.")
+            return (ReviewReason.UNKNOWN_REFERENCE, f"The payment names {refs}, which matches no open "
+                    f"invoice; best guess {_numbers(best)} ({best.score}).")
+        return (ReviewReason.LOW_CONFIDENCE, f"Best candidate {_numbers(best)} scores {best.score}, "
+                f"below the auto-apply threshold of {s.auto_threshold}.")
 
     def _currency_mismatch(self, ctx: _Context) -> str | None:
         p = ctx.payment
@@ -433,8 +448,8 @@ class _Run:
         if payer is not None:
             currencies = self.book.open_currencies(payer.customer_id)
             if currencies and p.currency not in currencies:
-                return (f"The payment is in {p.currency}; customer {payer.customer_id} has open invoices only in "
-                        f"{', '.join(sorted(currencies))}.")
+                return (f"The payment is in {p.currency}; customer {payer.customer_id} has open "
+                        f"invoices only in {', '.join(sorted(currencies))}.")
         return None
 
     # -- output and invariants --------------------------------------------------------------------
@@ -445,7 +460,6 @@ class _Run:
                        WRITE_OFF_REASON if line.write_off > ZERO else None)
             for line in d.plan.lines)
         for line in d.plan.lines:
-            self.invoices_by_id[line.invoice.id] = line.invoice
             _invariant(line.invoice.currency == p.currency, "allocation across currencies")
             _invariant(line.applied + line.discount + line.write_off <= self.book.open_of(line.invoice),
                        f"allocation exceeds the open amount of {line.invoice.number}")
@@ -458,7 +472,8 @@ def check_candidate(candidate: Candidate, amount: Decimal) -> None:
     """Invariants of every candidate (DESIGN.md §4): exact split, nothing negative, distinct."""
     allocations = candidate.allocations
     _invariant(bool(allocations), "a candidate allocates to at least one invoice")
-    _invariant(len({a.invoice_id for a in allocations}) == len(allocations), "allocations to distinct invoices")
+    _invariant(len({a.invoice_id for a in allocations}) == len(allocations),
+               "allocations to distinct invoices")
     _invariant(all(a.applied >= ZERO and a.discount >= ZERO and a.write_off >= ZERO for a in allocations),
                "negative allocation")
     _invariant(candidate.unapplied >= ZERO, "negative unapplied amount")
@@ -475,6 +490,11 @@ def _invariant(condition: bool, message: str) -> None:
 # -- small helpers ------------------------------------------------------------------------------
 
 _NOTHING = Extracted((), (), (), ())
+_REASON_OF_FIT = {
+    Fit.DISCOUNT_EXPIRED: ReviewReason.DISCOUNT_EXPIRED, Fit.SHORT: ReviewReason.SHORT_PAY,
+    Fit.PARTIAL: ReviewReason.PARTIAL_PAYMENT, Fit.STRUCTURED_PARTIAL: ReviewReason.PARTIAL_PAYMENT,
+    Fit.OVER: ReviewReason.OVER_PAYMENT,
+}
 
 
 def _receivable(p: Payment) -> bool:
@@ -482,9 +502,10 @@ def _receivable(p: Payment) -> bool:
 
 
 def _canonical(p: Payment, ex: Extracted) -> tuple[object, ...]:
-    return (0 if ex.hits else 1, p.value_date, p.currency, p.amount, p.payer_account or "", p.payer_name or "",
-            p.remittance, p.references, tuple((d.number, str(d.amount)) for d in p.invoices),
-            p.end_to_end_id or "", p.bank_reference or "", str(p.direction), str(p.kind), p.id)
+    return (0 if ex.hits else 1, p.value_date, p.currency, p.amount, p.payer_account or "",
+            p.payer_name or "", p.remittance, p.references,
+            tuple((d.number, str(d.amount)) for d in p.invoices), p.end_to_end_id or "",
+            p.bank_reference or "", str(p.direction), str(p.kind), p.id)
 
 
 def _number_key(inv: OpenInvoice) -> str | None:
@@ -515,6 +536,8 @@ def _flag(plan: Plan) -> ReviewReason | None:
         return ReviewReason.OVER_PAYMENT
     if plan.fit in (Fit.PARTIAL, Fit.STRUCTURED_PARTIAL):
         return ReviewReason.PARTIAL_PAYMENT
+    if plan.fit is Fit.DISCOUNT_EXPIRED:
+        return ReviewReason.DISCOUNT_EXPIRED  # applied as cash; collections decide on the rest
     return None
 
 
@@ -529,6 +552,8 @@ def _explain_apply(p: Payment, d: _Draft, c: Candidate) -> str:
         text += f"; {fmt(c.unapplied, p.currency)} left on account"
     elif d.plan.fit in (Fit.PARTIAL, Fit.STRUCTURED_PARTIAL):
         text += "; the invoice stays open for the rest"
+    elif d.plan.fit is Fit.DISCOUNT_EXPIRED:
+        text += "; the discount was taken after its window, so it was not granted and stays open"
     return text + "."
 
 
@@ -541,7 +566,8 @@ def _explain_fit(p: Payment, d: _Draft) -> str:
     amount = fmt(p.amount, p.currency)
     match d.plan.fit:
         case Fit.DISCOUNT_EXPIRED:
-            return f"{amount} equals {_numbers(d)} less its early-payment discount, but the discount window has passed."
+            return (f"{amount} equals {_numbers(d)} less its early-payment discount, but the discount "
+                    f"window has passed: apply the cash and leave the unearned discount open?")
         case Fit.SHORT:
             return f"{amount} is short of the open amount of {_numbers(d)} by more than the fee tolerance."
         case Fit.OVER:

@@ -58,7 +58,8 @@ PO_WORDS = frozenset(_PO_PREFIXES) | {"P"}  # "P.O. 123" tokenizes to P, O, 123
 
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]+")
 _APOSTROPHES = re.compile(r"['’`]")  # "O'Brien" -> "OBRIEN", "Int'l" -> "INTL"
-_INITIALS = re.compile(r"\b[A-Z](?:\.[A-Z])+\b\.?")  # "S.A." "B.V" "S.P.A." -> SA BV SPA; "ACME.COM" stays two words
+# "S.A." "B.V" "S.P.A." -> SA BV SPA; "ACME.COM" stays two words.
+_INITIALS = re.compile(r"\b[A-Z](?:\.[A-Z])+\b\.?")
 _DIGIT = re.compile(r"[0-9]")
 
 

@@ -4,9 +4,12 @@ Why separate: reference evidence is the strongest signal and the most format-dep
 keeping extraction apart from scoring lets it be tested shape by shape.
 
 Exact lookups go through the run's key indexes (`reconcile.normalize.ref_key`/`po_key`).
-Free text is split into alphanumeric tokens; adjacent tokens are joined (up to four, longest
-first) so "INV 2024 0042", "INV-2024-0042" and "2024/0042" all reach the key "20240042",
-while "INV 1001, 1002 and 1003" yields three hits. ISO 11649 RF references are trusted only
+Free text (and the end-to-end id, where payers often put their number) is split into
+alphanumeric tokens after amounts are masked; runs of up to four adjacent tokens are looked
+up and the longest keys win, so "INV 2024 0042", "INV-2024-0042" and "2024/0042" all reach
+the key "20240042", "INSTALMENT 1 2026-38268" is 2026-38268 (not "1 2026"), and
+"INV 1001, 1002 and 1003" yields three hits. Bare 1-2 digit numbers and years are not
+references unless prefixed ("INV 7"). ISO 11649 RF references are trusted only
 when their check digits pass; their payload is looked up as an invoice number.
 
 Every reference-like key (one or two tokens, five characters or more) is also a `Probe`,

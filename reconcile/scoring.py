@@ -79,7 +79,10 @@ LARGE_SUBSET_POINTS = 40
 OTHER_SOLUTIONS = -10  # another combination fits just as well
 NAMES_OTHERS = -30
 NAMED_BY_ANOTHER = -20
-NEVER_AUTO = frozenset({Fit.DISCOUNT_EXPIRED, Fit.SHORT})
+NEVER_AUTO = frozenset({Fit.SHORT})
+# An expired discount is applied as cash only (like a referenced partial payment), and only
+# on an exact reference to that one invoice from a payer we identified.
+EXACT_SOURCES = frozenset({Source.STRUCTURED, Source.RF, Source.CREDITOR_REF, Source.TEXT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +111,8 @@ def customer_evidence(hit: CustomerHit | None, settings: MatchSettings) -> Custo
 
 
 def resembling(score: int, shown: str, customer_id: str) -> CustomerEvidence:
-    return CustomerEvidence(RESEMBLES, f"payer name resembles '{shown}' of customer {customer_id} ({score})", False)
+    reason = f"payer name resembles '{shown}' of customer {customer_id} ({score})"
+    return CustomerEvidence(RESEMBLES, reason, False)
 
 
 def conflicting(payer: CustomerHit, customer_id: str) -> CustomerEvidence:
@@ -173,7 +177,8 @@ def _amount_only_points(e: Evidence, reasons: list[str]) -> int:
         reasons.append("subset search did not see every open invoice of the customer")
     elif plan.subset and len(plan.lines) > LARGE_SUBSET:
         points = LARGE_SUBSET_POINTS
-        reasons.append(f"a combination of {len(plan.lines)} invoices without remittance is easily a coincidence")
+        reasons.append(f"a combination of {len(plan.lines)} invoices without remittance "
+                       f"is easily a coincidence")
     if e.named_elsewhere:
         points += NAMES_OTHERS
         reasons.append("the remittance names other invoices, not this one")
@@ -185,6 +190,10 @@ def _amount_only_points(e: Evidence, reasons: list[str]) -> int:
 
 def _never_auto(e: Evidence, named: list[Source]) -> bool:
     if e.plan.fit in NEVER_AUTO:
+        return True
+    if e.plan.fit is Fit.DISCOUNT_EXPIRED and not (
+        len(e.plan.lines) == 1 and e.customer.identified and EXACT_SOURCES.intersection(named)
+    ):
         return True
     if not named and not e.customer.identified:
         return True  # an amount alone, or with a vague name, is a coincidence until proven

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from reconcile.amounts import Fit, Item, amount_only, discount_for, find_subsets, plan_set, subset_plans
+from reconcile.amounts import Budget, Fit, Item, amount_only, discount_for, find_subsets, plan_set, subset_plans
 from reconcile.model import MatchSettings
 
 from .builders import invoice
@@ -19,20 +19,20 @@ def items(*amounts: str, terms: str | None = None, issued: date = date(2026, 11,
 
 
 def test_find_subsets_exact_and_bounded() -> None:
-    found, complete = find_subsets([500, 300, 200, 100], 600, max_size=3)
+    found, complete, _ = find_subsets([500, 300, 200, 100], 600, max_size=3)
     assert complete and sorted(found) == [(0, 3), (1, 2, 3)]
-    assert find_subsets([500, 300], 600, max_size=3) == ([], True)
-    assert find_subsets([100, 200, 300], 600, max_size=2) == ([], True)  # needs three
+    assert find_subsets([500, 300], 600, max_size=3)[:2] == ([], True)
+    assert find_subsets([100, 200, 300], 600, max_size=2)[:2] == ([], True)  # needs three
 
 
 def test_find_subsets_stops_at_the_node_budget() -> None:
     values = [1000 + i for i in range(40)]
-    found, complete = find_subsets(values, 7 * 1000 + 999, max_size=8, budget=500)
-    assert not complete
+    found, complete, used = find_subsets(values, 7 * 1000 + 999, max_size=8, budget=500)
+    assert not complete and used > 500
 
 
 def test_find_subsets_reports_at_most_the_limit() -> None:
-    found, complete = find_subsets([100] * 10, 200, max_size=2, limit=3)
+    found, complete, _ = find_subsets([100] * 10, 200, max_size=2, limit=3)
     assert len(found) == 3 and complete  # three solutions already prove ambiguity
 
 
@@ -127,3 +127,16 @@ def test_amount_only_prefers_singles_and_finds_subsets() -> None:
     assert [p.fit for p in plans] == [Fit.WRITE_OFF]
     plans = amount_only(its, D("60.00"), "EUR", PAID, S)
     assert [p.fit for p in plans] == [Fit.SHORT]
+
+
+def test_a_shared_run_budget_bounds_all_searches_together() -> None:
+    from reconcile.amounts import NODE_BUDGET, SEARCH_FLOOR
+    its = items(*[f"{1000 + 7 * i}.00" for i in range(40)])
+    budget = Budget(NODE_BUDGET + 100)
+    # whole euros can never make .88: no solution, and each search spends its whole allowance
+    assert subset_plans(its, D("8888.88"), "EUR", PAID, S, budget=budget) == []
+    assert budget.left == 100 - 1  # the budget check stops one node past it
+    left = budget.left
+    subset_plans(its, D("7777.88"), "EUR", PAID, S, budget=budget)
+    assert left - budget.left <= SEARCH_FLOOR + 1  # a spent pool still grants the floor
+    assert subset_plans(items("100.00", "200.00"), D("300.00"), "EUR", PAID, S, budget=budget)  # easy: solved

@@ -199,11 +199,22 @@ def test_discount_inside_window_and_grace_days() -> None:
         assert any("2% discount earned" in r and "window to 2026-11-11" in r for r in d.applied.reasons)
 
 
-def test_discount_after_window_and_grace_is_reviewed() -> None:
+def test_discount_after_window_is_applied_as_cash_only_and_flagged() -> None:
+    # Exact reference, known payer: the cash belongs to the invoice; the unearned 20.00 stays
+    # open for collections (never granted automatically).
     inv = invoice("INV-50001", "C1", "1000.00", issued=date(2026, 11, 1), terms="2/10 net 30")
     d = one(payment("980.00", "INV-50001", account=IBAN_ACME, on=date(2026, 11, 15)), [inv])
-    assert d.action is Action.REVIEW and d.reason is ReviewReason.DISCOUNT_EXPIRED
-    assert d.suggestions[0].allocations[0].discount == D("20.00")
+    assert d.action is Action.APPLY and d.reason is ReviewReason.DISCOUNT_EXPIRED
+    assert applied(d) == {("INV-50001", D("980.00"), D(0), D(0))}
+    assert "not granted" in d.explanation
+
+
+def test_discount_after_window_from_an_unknown_payer_is_reviewed_with_a_cash_only_suggestion() -> None:
+    inv = invoice("INV-50001", "C1", "1000.00", issued=date(2026, 11, 1), terms="2/10 net 30")
+    d = one(payment("980.00", account="GB33BUKB20201555555555", on=date(2026, 11, 15)), [inv])
+    assert d.action is Action.REVIEW
+    for candidate in d.suggestions:
+        assert all(a.discount == D(0) for a in candidate.allocations)
 
 
 def test_discount_without_reference_needs_the_account() -> None:
@@ -342,3 +353,13 @@ def test_duplicate_invoice_ids_are_refused() -> None:
 
 def test_unused_names_are_fine() -> None:
     assert ACME.id == "C1" and GLOBEX.id == "C2" and DAY.year == 2026
+
+
+def test_a_customer_with_hundreds_of_open_invoices_uses_the_amount_index_and_a_window() -> None:
+    from datetime import timedelta
+    invs = [invoice(f"BIG-{i}", "C1", f"{100 + i}.00", issued=date(2026, 1, 1) + timedelta(days=i % 300))
+            for i in range(600)]
+    d = one(payment("650.00", account=IBAN_ACME), invs)  # exactly one invoice has 650.00 open
+    assert applied(d) == {("BIG-550", D("650.00"), D(0), D(0))}
+    d = one(payment("100000.00", account=IBAN_ACME), invs)  # nothing fits; the search stays bounded
+    assert d.action is Action.REVIEW
