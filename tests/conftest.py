@@ -98,6 +98,26 @@ def engine(rt) -> Engine:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def fresh_runtime(db_url: str, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A factory of empty databases on this test's backend, for hypothesis: one per example."""
+    from api.runtime import runtime
+    from ledger.db import engine_for
+
+    def make():  # type: ignore[no-untyped-def]
+        work = tmp_path_factory.mktemp("example")
+        if db_url.startswith("sqlite"):
+            shutil.copyfile(sqlite_template, work / "db.sqlite")
+            url = f"sqlite:///{work / 'db.sqlite'}"
+        else:
+            url = db_url
+            with engine_for(url).begin() as conn:
+                conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+        return runtime(Settings(database_url=url, archive_dir=work / "archive"))
+
+    return make
+
+
+@pytest.fixture
 def cli_env(settings: Settings) -> dict[str, str]:
     """Environment for running the `remit` command against the test database."""
     env = dict(os.environ)

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import io
-import shutil
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from api.runtime import runtime
-from core.settings import Settings
-from ledger.db import engine_for, transaction
+from ledger.db import transaction
 from ledger.models import BankEntry
-from tests.conftest import TABLES
 from tests.factories import E, camt
 
 bookings = st.lists(
@@ -43,17 +39,9 @@ def arrivals(draw):  # type: ignore[no-untyped-def]
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=arrivals())
-def test_every_booking_is_stored_once_with_its_final_status(db_url, sqlite_template, tmp_path_factory, case) -> None:
+def test_every_booking_is_stored_once_with_its_final_status(fresh_runtime, case) -> None:
     items, refs, files, order = case
-    work = tmp_path_factory.mktemp("prop")
-    if db_url.startswith("sqlite"):
-        shutil.copyfile(sqlite_template, work / "db.sqlite")
-        url = f"sqlite:///{work / 'db.sqlite'}"
-    else:
-        url = db_url
-        with engine_for(url).begin() as conn:
-            conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
-    rt = runtime(Settings(database_url=url, archive_dir=work / "archive"))
+    rt = fresh_runtime()
     for i in order:
         rt.ingestor().ingest_stream(io.BytesIO(files[i]), name=f"f{i}.xml", source="test")
     with transaction(rt.engine) as s:

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import io
-import shutil
 from datetime import date
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 
-from api.runtime import runtime
-from core.settings import Settings
-from ledger.db import engine_for, transaction
+from ledger.db import transaction
 from ledger.models import Application, BankTransaction, Customer, CustomerAccount, Invoice
 from reconcile.service import match_pending
-from tests.conftest import TABLES
 from tests.factories import E, camt
 
 IBANS = ["GB29NWBK60161331926819", "DE89370400440532013000", "FR1420041010050500013M02606"]
@@ -39,17 +35,9 @@ def days(draw):  # type: ignore[no-untyped-def]
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=days())
-def test_no_over_application_and_reruns_change_nothing(db_url, sqlite_template, tmp_path_factory, case) -> None:
+def test_no_over_application_and_reruns_change_nothing(fresh_runtime, case) -> None:
     invoices, payments, arrivals = case
-    work = tmp_path_factory.mktemp("cash")
-    if db_url.startswith("sqlite"):
-        shutil.copyfile(sqlite_template, work / "db.sqlite")
-        url = f"sqlite:///{work / 'db.sqlite'}"
-    else:
-        url = db_url
-        with engine_for(url).begin() as conn:
-            conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
-    rt = runtime(Settings(database_url=url, archive_dir=work / "archive"))
+    rt = fresh_runtime()
     with transaction(rt.engine) as s:
         for c, iban in enumerate(IBANS):
             s.execute(insert(Customer).values(id=f"C{c}", name=f"Customer {c} Ltd"))
