@@ -32,7 +32,8 @@ def match_command(
 
     rt = runtime(migrate=True)
     with transaction(rt.engine) as session:
-        summary = match_pending(session, actor="cli:match", today=_today(as_of), include_review=include_review)
+        summary = match_pending(session, actor="cli:match", today=_today(as_of), include_review=include_review,
+                                settings=rt.match_settings())
     if as_json:
         _print_json(summary.as_json())
     else:

@@ -21,7 +21,7 @@ def match_after(rt: Runtime, result: IngestResult, *, actor: str) -> IngestResul
         return result
     today = datetime.now(timezone.utc).date()
     with transaction(rt.engine) as session:
-        summary = match_pending(session, actor=actor, today=today)
+        summary = match_pending(session, actor=actor, today=today, settings=rt.match_settings())
     result.applied, result.review = summary.applied, summary.review + summary.returned
     return result
 

@@ -14,6 +14,7 @@ from ingest.archive import Archive
 from ingest.service import Ingestor
 from ledger.db import engine_for
 from ledger.migrate import upgrade
+from reconcile.model import MatchSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,6 +32,17 @@ class Runtime:
     settings: Settings
     engine: Engine
     archive: Archive
+
+    def match_settings(self) -> MatchSettings:
+        s = self.settings
+        return MatchSettings(
+            auto_threshold=s.match_auto_threshold,
+            margin=s.match_margin,
+            suggest_threshold=s.match_suggest_threshold,
+            fee_tolerance=s.fee_tolerance,
+            fee_tolerance_percent=s.fee_tolerance_percent,
+            discount_grace_days=s.discount_grace_days,
+        )
 
     def ingestor(self, actor: str = "system") -> Ingestor:
         limits = ParseLimits(max_file_bytes=self.settings.max_file_bytes)

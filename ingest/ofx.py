@@ -212,7 +212,7 @@ def _sgml_encoding(encoding: str | None, charset: str | None) -> str:
 def _codec(name: str, field_name: str) -> str:
     try:
         return codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a name with a NUL byte in it
         raise ParseError("unknown character encoding", field=field_name, value=name) from None
 
 

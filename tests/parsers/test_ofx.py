@@ -737,3 +737,10 @@ def test_mutated_files_only_ever_raise_parse_error(data: bytes) -> None:
         return
     for entry in parsed.entries():
         assert isinstance(entry.amount, Decimal) and entry.amount >= 0
+
+
+def test_an_encoding_name_with_a_nul_byte_is_a_parse_error() -> None:
+    # Found by the mutation test: codecs.lookup raises ValueError, not LookupError, for it.
+    data = b'<?xml version="1.0" encoding="\x00us-ascii"?>\n<?OFX OFXHEADER="200" VERSION="200"?>\n<OFX></OFX>'
+    with pytest.raises(ParseError, match="unknown character encoding"):
+        list(ofx.iter_records(io.BytesIO(data)))

@@ -169,3 +169,43 @@ def test_a_name_the_matcher_already_resolves_is_not_learned(rt) -> None:
     with transaction(rt.engine) as s:
         manual.manual_apply(s, transaction_id=tx, actor="alice", lines=[manual.ManualLine("INV-1", D("100.00"))])
         assert s.scalars(select(CustomerAlias.alias)).all() == []
+
+
+def test_ach_return_by_original_trace_reverses_the_payment(rt) -> None:
+    from datetime import datetime
+
+    from ingest.ach import writer as w
+
+    with transaction(rt.engine) as s:
+        s.execute(insert(Customer).values(id="G1", name="Globex LLC"))
+        s.execute(insert(CustomerAccount).values(customer_id="G1", account="ACH-CO:1234567890", source="imported"))
+        s.execute(insert(Invoice).values(number="INV-1001", customer_id="G1", currency="USD", amount_minor=15000,
+                                         open_minor=15000, issue_date=date(2026, 11, 1)))
+
+    def ach(day: int, entry: w.EntrySpec, description: str) -> bytes:
+        batch = w.BatchSpec(company_name="GLOBEX LLC", company_id="1234567890", odfi="12104288", sec="CCD",
+                            entry_description=description, effective_date=date(2026, 11, day), entries=[entry])
+        return w.write_file([batch], immediate_destination="231380104", immediate_origin="121042882",
+                            creation=datetime(2026, 11, day, 9, 30))
+
+    paid = ach(20, w.EntrySpec(transaction_code=22, routing="231380104", account="998877", amount_cents=15000,
+                               name="OUR COMPANY", trace="121042880000001",
+                               addenda=("RMR*IV*INV-1001**150.00\\",)), "PAYMENT")
+    result = rt.ingestor().ingest_stream(io.BytesIO(paid), name="ach-1120.ach", source="test")
+    with transaction(rt.engine) as s:
+        assert match_pending(s, actor="test", today=TODAY).applied == 1
+    assert _open(rt, "INV-1001") == (0, "paid")
+
+    returned = ach(23, w.EntrySpec(transaction_code=21, routing="231380104", account="998877", amount_cents=15000,
+                                   name="OUR COMPANY", trace="231380100000009",
+                                   returned=w.ReturnSpec(code="R02", original_trace="121042880000001",
+                                                         original_rdfi="23138010")), "RETURN")
+    rt.ingestor().ingest_stream(io.BytesIO(returned), name="ach-ret-1123.ach", source="test")
+    with transaction(rt.engine) as s:
+        assert match_pending(s, actor="test", today=TODAY).returned == 1
+    assert _open(rt, "INV-1001") == (15000, "open")
+    with transaction(rt.engine) as s:
+        (original,) = result.new_transaction_ids
+        assert s.get(BankTransaction, original).match_status == "returned"
+        item = s.scalars(select(ReviewItem).where(ReviewItem.status == "open")).one()
+        assert item.reason == "returned_payment" and "R02" in item.explanation and "INV-1001" in item.explanation

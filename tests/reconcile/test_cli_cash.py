@@ -72,3 +72,33 @@ def test_ingest_matches_and_the_contract_commands_report_it(rt, cli_env, tmp_pat
     # re-running matching changes nothing (idempotent)
     again = json.loads(run(["match", "--json"], cli_env, tmp_path).stdout)
     assert again == {"applied": 0, "review": 0, "ignored": 0, "returned": 0, "errors": []}
+
+
+def test_thresholds_are_settings(rt, cli_env, tmp_path) -> None:
+    # With the auto threshold above any possible score, nothing is applied without a person.
+    _book(rt)
+    env = {**cli_env, "REMIT_MATCH_AUTO_THRESHOLD": "101"}
+    result = json.loads(run(["ingest", "--json", str(_statement(tmp_path))], env, tmp_path).stdout)
+    assert (result["applied"], result["review"]) == (0, 2)
+
+
+def test_write_off_unapply_and_dismiss_from_the_command_line(rt, cli_env, tmp_path) -> None:
+    _book(rt)
+    run(["ingest", "--json", str(_statement(tmp_path))], cli_env, tmp_path)
+    exceptions = json.loads(run(["exceptions", "--json"], cli_env, tmp_path).stdout)
+    tx = exceptions[0]["transaction_id"]  # the 77.70 payment from an unknown payer
+    proc = run(["apply", str(tx), "INV-10422=77.70", "--write-off", "INV-10422=2.30", "--reason", "bank_charges",
+                "--actor", "alice"], cli_env, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    apps = [a for a in json.loads(run(["applications", "--json"], cli_env, tmp_path).stdout) if a["transaction_id"] == tx]
+    assert [(a["applied_amount"], a["write_off_amount"], a["write_off_reason"], a["method"]) for a in apps] == [
+        ("77.70", "2.30", "bank_charges", "manual")]
+    proc = run(["unapply", str(tx), "--reason", "wrong invoice"], cli_env, tmp_path)
+    assert proc.returncode == 0 and "reopened INV-10422" in proc.stdout
+    queue = json.loads(run(["exceptions", "--json"], cli_env, tmp_path).stdout)
+    assert [(x["transaction_id"], x["reason"]) for x in queue] == [(tx, "manual_unapply")]
+    proc = run(["dismiss", str(tx), "--reason", "refund to a supplier"], cli_env, tmp_path)
+    assert proc.returncode == 0
+    assert json.loads(run(["exceptions", "--json"], cli_env, tmp_path).stdout) == []
+    statuses = [a["status"] for a in json.loads(run(["applications", "--json"], cli_env, tmp_path).stdout)]
+    assert statuses.count("reversed") == 1
