@@ -13,9 +13,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, text
 
 from core.settings import Settings
+
+# CI runs the same hypothesis examples every time (a red CI must be reproducible); local runs
+# keep exploring new ones, which is how bugs get found. HYPOTHESIS_PROFILE=ci locally to match.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default"))
 
 PG_ADMIN_URL = os.environ.get("REMIT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TABLES = ("audit_events, review_items, applications, invoices, customer_aliases, customer_accounts, customers, "
