@@ -195,12 +195,16 @@ def _serve(*, host: str, port: int, rt: Any = None) -> None:
     uvicorn.run(create_app(rt, start_scheduler=True), host=host, port=port, log_level="info")
 
 
-@app.command("apikey")
-def apikey(
+apikey_app = typer.Typer(no_args_is_help=True, help="API keys (stored hashed; shown once).")
+app.add_typer(apikey_app, name="apikey")
+
+
+@apikey_app.command("create")
+def apikey_create(
     name: Annotated[str, typer.Argument(help="who or what the key is for")],
     scope: Annotated[list[str], typer.Option("--scope", help="ar:read, ar:write, treasury:review, admin")],
 ) -> None:
-    """Create an API key with the given scopes; the key is printed once and stored hashed."""
+    """Create an API key with the given scopes; the key is printed once, as the last word."""
     from api.auth import SCOPES
     from api.runtime import runtime
     from ledger import audit
@@ -212,10 +216,26 @@ def apikey(
         _fail(f"unknown scope(s) {', '.join(unknown)}; known: {', '.join(SCOPES)}", code=1)
     rt = runtime(migrate=True)
     with transaction(rt.engine) as session:
-        key = api_keys.create(session, name=name, scopes=scope)
-        audit.record(session, actor="cli", action="api_key.created", entity_type="api_key", entity_id=name,
-                     after={"scopes": sorted(set(scope))})
-    print(key)
+        key_id, key = api_keys.create_with_id(session, name=name, scopes=scope)
+        audit.record(session, actor="cli", action="api_key.created", entity_type="api_key", entity_id=key_id,
+                     after={"name": name, "scopes": sorted(set(scope))})
+    print(f"created API key #{key_id} {name!r} with scopes {', '.join(sorted(set(scope)))}: {key}")
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(key_id: Annotated[int, typer.Argument(help="the key's number, as printed by create")]) -> None:
+    """Revoke an API key at once; requests with it get 401 from then on."""
+    from api.runtime import runtime
+    from ledger import audit
+    from ledger.db import transaction
+    from ledger.repositories import api_keys
+
+    rt = runtime(migrate=True)
+    with transaction(rt.engine) as session:
+        if not api_keys.revoke(session, key_id):
+            _fail(f"no active API key #{key_id}", code=1)
+        audit.record(session, actor="cli", action="api_key.revoked", entity_type="api_key", entity_id=key_id)
+    print(f"revoked API key #{key_id}")
 
 
 # --- `remit invoices ...`: the invoice book --------------------------------------------------

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from ledger.models import ApiKey
+from ledger.types import utc_now
 
 PREFIX = "rmt_"
 
@@ -18,10 +19,24 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def create(session: Session, *, name: str, scopes: list[str]) -> str:
+def create_with_id(session: Session, *, name: str, scopes: list[str]) -> tuple[int, str]:
     key = PREFIX + secrets.token_urlsafe(32)
-    session.execute(insert(ApiKey).values(name=name, key_hash=hash_key(key), scopes=sorted(set(scopes))))
-    return key
+    key_id = session.execute(
+        insert(ApiKey).values(name=name, key_hash=hash_key(key), scopes=sorted(set(scopes))).returning(ApiKey.id)
+    ).scalar_one()
+    return key_id, key
+
+
+def create(session: Session, *, name: str, scopes: list[str]) -> str:
+    return create_with_id(session, name=name, scopes=scopes)[1]
+
+
+def revoke(session: Session, key_id: int) -> bool:
+    """Revoke an active key; False if there is none with that id."""
+    result = session.execute(
+        update(ApiKey).where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None)).values(revoked_at=utc_now())
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def find_active(session: Session, key: str) -> ApiKey | None:

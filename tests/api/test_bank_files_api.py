@@ -77,3 +77,25 @@ def test_upload_ingests_then_duplicate_then_rejected(client, rt) -> None:
 def test_admin_scope_implies_the_others(client, rt) -> None:
     admin = _key(rt, "admin")
     assert client.get("/api/v1/bank-files", headers={"Authorization": f"Bearer {admin}"}).status_code == 200
+
+
+def test_apikey_create_prints_the_key_last_and_revoke_locks_it_out(rt, cli_env, tmp_path) -> None:
+    import subprocess
+    import sys
+
+    def remit(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "api", *args], env=cli_env, cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60)
+
+    created = remit("apikey", "create", "erp", "--scope", "treasury:review")
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.split()[-1]
+    assert key.startswith("rmt_")
+    with TestClient(create_app(rt)) as client:
+        auth = {"Authorization": f"Bearer {key}"}
+        assert client.get("/api/v1/bank-files", headers=auth).status_code == 200
+        key_id = created.stdout.split("#")[1].split()[0]
+        assert remit("apikey", "revoke", key_id).returncode == 0
+        assert client.get("/api/v1/bank-files", headers=auth).status_code == 401
+    assert remit("apikey", "revoke", key_id).returncode == 1
+    assert remit("apikey", "create", "x", "--scope", "root").returncode == 1
