@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from api import bank_files
+from api import bank_files, exceptions
 from api.runtime import Runtime
 
 
@@ -39,6 +39,7 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
     app = FastAPI(title="remit", version="0.1.0", lifespan=lifespan)
     app.state.runtime = rt
     app.include_router(bank_files.router)
+    app.include_router(exceptions.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -67,4 +67,5 @@ class RequireScope:
 
 
 TreasuryReview = Annotated[Principal, Depends(RequireScope("treasury:review"))]
+ArRead = Annotated[Principal, Depends(RequireScope("ar:read"))]
 Admin = Annotated[Principal, Depends(RequireScope("admin"))]

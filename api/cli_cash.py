@@ -9,10 +9,8 @@ from datetime import date, datetime, timezone
 from typing import Annotated, Any, Optional
 
 import typer
-from sqlalchemy import select
-
 from api.cli import _fail, _print_json, app
-from core.money import D, format_amount, from_minor
+from core.money import D
 
 
 def _today(as_of: Optional[str]) -> date:
@@ -48,38 +46,11 @@ def applications_command(as_json: Annotated[bool, typer.Option("--json")] = Fals
     """Cash applications, live and reversed (DESIGN.md §6)."""
     from api.runtime import runtime
     from ledger.db import transaction
-    from ledger.models import Application, BankEntry, BankTransaction, Invoice
+    from reconcile import views
 
     rt = runtime(migrate=True)
     with transaction(rt.engine) as session:
-        rows = session.execute(
-            select(Application, BankTransaction, BankEntry, Invoice)
-            .join(BankTransaction, BankTransaction.id == Application.transaction_id)
-            .join(BankEntry, BankEntry.id == BankTransaction.entry_id)
-            .join(Invoice, Invoice.id == Application.invoice_id)
-            .order_by(Application.id)
-        ).all()
-        out = [
-            {
-                "application_id": a.id,
-                "transaction_id": t.id,
-                "bank_reference": e.bank_reference,
-                "end_to_end_id": t.end_to_end_id,
-                "invoice_number": i.number,
-                "currency": a.currency,
-                "applied_amount": format_amount(from_minor(a.applied_minor, a.currency)),
-                "discount_amount": format_amount(from_minor(a.discount_minor, a.currency)),
-                "write_off_amount": format_amount(from_minor(a.write_off_minor, a.currency)),
-                "write_off_reason": a.write_off_reason,
-                "method": a.method,
-                "confidence": a.confidence,
-                "reasons": a.reasons,
-                "status": a.status,
-                "actor": a.actor,
-                "created_at": a.created_at.isoformat(),
-            }
-            for a, t, e, i in rows
-        ]
+        out = views.applications(session)
     if as_json:
         _print_json(out)
         return
@@ -93,35 +64,11 @@ def exceptions_command(as_json: Annotated[bool, typer.Option("--json")] = False)
     """The open review queue, each with its reason and ranked suggestions (DESIGN.md §6)."""
     from api.runtime import runtime
     from ledger.db import transaction
-    from ledger.models import BankEntry, BankTransaction, ReviewItem
+    from reconcile import views
 
     rt = runtime(migrate=True)
     with transaction(rt.engine) as session:
-        rows = session.execute(
-            select(ReviewItem, BankTransaction, BankEntry)
-            .join(BankTransaction, BankTransaction.id == ReviewItem.transaction_id)
-            .join(BankEntry, BankEntry.id == BankTransaction.entry_id)
-            .where(ReviewItem.status == "open")
-            .order_by(ReviewItem.id)
-        ).all()
-        out = [
-            {
-                "review_id": r.id,
-                "transaction_id": t.id,
-                "bank_reference": e.bank_reference,
-                "end_to_end_id": t.end_to_end_id,
-                "amount": format_amount(from_minor(t.amount_minor, t.currency)) if t.amount_minor is not None else None,
-                "currency": t.currency or e.currency,
-                "payer": t.counterparty_name,
-                "reason": r.reason,
-                "explanation": r.explanation,
-                "candidates": [
-                    {"invoice_numbers": c["invoice_numbers"], "score": c["score"], "reasons": c["reasons"]}
-                    for c in r.candidates
-                ],
-            }
-            for r, t, e in rows
-        ]
+        out = views.exceptions(session)
     if as_json:
         _print_json(out)
         return
