@@ -27,6 +27,16 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
                 inbox=rt.settings.inbox_dir,
                 poll_seconds=rt.settings.inbox_poll_seconds,
             )
+            if rt.settings.sftp_connections_file is not None:
+                from ingest.sftp import load_connections, schedule_polls
+
+                schedule_polls(
+                    scheduler,
+                    load_connections(rt.settings.sftp_connections_file),
+                    lambda path: ingest_path(rt, path, source="sftp", actor="sftp"),
+                    engine=rt.engine,
+                    workdir=rt.settings.sftp_workdir,
+                )
             scheduler.start()
             if rt.settings.inbox_dir is not None:
                 scheduler.modify_job("inbox", next_run_time=datetime.now(timezone.utc))

@@ -307,6 +307,40 @@ def _print_import_summary(result: Any) -> None:
             print(f"  ... {len(items) - SHOWN_ISSUES} more {label}s (--json lists them all)")
 
 
+sftp_app = typer.Typer(no_args_is_help=True, help="Bank SFTP drops (REMIT_SFTP_CONNECTIONS_FILE).")
+app.add_typer(sftp_app, name="sftp")
+
+
+@sftp_app.command("poll")
+def sftp_poll(
+    name: Annotated[str, typer.Argument(help="connection name in the connections file")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Poll one bank connection now: download new files, ingest and match them, move them aside."""
+    from api.pipeline import ingest_path
+    from api.runtime import runtime
+    from ingest.sftp import SftpConfigError, SftpConnectError, poll_by_name
+
+    rt = runtime(migrate=True)
+    if rt.settings.sftp_connections_file is None:
+        _fail("set REMIT_SFTP_CONNECTIONS_FILE to the SFTP connections file", code=1)
+    try:
+        results = poll_by_name(
+            rt.settings.sftp_connections_file, name,
+            lambda path: ingest_path(rt, path, source="sftp", actor=f"sftp:{name}"),
+            rt.settings.sftp_workdir, engine=rt.engine,
+        )
+    except (SftpConfigError, SftpConnectError) as error:
+        _fail(str(error), code=1)
+    if as_json:
+        _print_json([{"file": r.file, "status": r.status, "error": r.error} for r in results])
+    else:
+        for r in results:
+            print(f"{r.status:<10} {r.file}" + (f": {r.error}" if r.error else ""))
+    if any(r.status in ("failed", "rejected") for r in results):
+        raise typer.Exit(EXIT_REJECTED)
+
+
 def main() -> None:
     import api.cli_cash  # noqa: F401  (registers match, applications, exceptions, apply, ...)
 

@@ -15,6 +15,8 @@ class Settings(BaseSettings):
     archive_dir: Path = Path("remit-archive")
     inbox_dir: Path | None = None  # polled by `remit serve` when set
     inbox_poll_seconds: int = 60
+    sftp_connections_file: Path | None = None  # TOML/JSON of bank SFTP connections (ingest.sftp)
+    sftp_workdir: Path = Path("remit-sftp")  # downloads land here (as .part) before ingestion
     max_file_bytes: int = 2 * 1024**3
     # Matching (reconcile.model.MatchSettings): when cash is applied without a person.
     match_auto_threshold: int = 90  # apply only at or above this score (0..100) ...
