@@ -9,31 +9,11 @@ from fastapi.responses import JSONResponse
 
 from api.auth import TreasuryReview
 from api.pipeline import ingest_stream
+from ingest.views import bank_file_json
 from ledger.db import transaction
-from ledger.models import BankFile
 from ledger.repositories import bank_files
 
 router = APIRouter(prefix="/api/v1/bank-files", tags=["bank-files"])
-
-
-def _file_json(f: BankFile) -> dict[str, Any]:
-    return {
-        "id": f.id,
-        "name": f.name,
-        "sha256": f.sha256,
-        "source": f.source,
-        "format": f.format,
-        "status": f.status,
-        "size_bytes": f.size_bytes,
-        "received_at": f.received_at.isoformat(),
-        "processed_at": f.processed_at.isoformat() if f.processed_at else None,
-        "statements": f.statements,
-        "entries_new": f.entries_new,
-        "entries_duplicate": f.entries_duplicate,
-        "transactions": f.transactions_new,
-        "error": f.error,
-        "warnings": f.warnings,
-    }
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -52,7 +32,7 @@ def list_files(
 ) -> list[dict[str, Any]]:
     limit = max(1, min(limit, 1000))
     with transaction(request.app.state.runtime.engine) as session:
-        return [_file_json(f) for f in bank_files.list_files(session, status=status, limit=limit, offset=offset)]
+        return [bank_file_json(f) for f in bank_files.list_files(session, status=status, limit=limit, offset=offset)]
 
 
 @router.get("/{file_id}")
@@ -61,4 +41,4 @@ def get_file(request: Request, file_id: int, principal: TreasuryReview) -> dict[
         found = bank_files.get(session, file_id)
         if found is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no bank file #{file_id}")
-        return _file_json(found)
+        return bank_file_json(found)

@@ -140,20 +140,13 @@ def files(
 ) -> None:
     """List the file registry, newest first."""
     from api.runtime import runtime
+    from ingest.views import bank_file_json
     from ledger.db import transaction
     from ledger.repositories import bank_files
 
     rt = runtime(migrate=True)
     with transaction(rt.engine) as session:
-        rows = [
-            {
-                "id": f.id, "name": f.name, "sha256": f.sha256, "source": f.source, "format": f.format,
-                "status": f.status, "size_bytes": f.size_bytes, "received_at": f.received_at.isoformat(),
-                "entries_new": f.entries_new, "entries_duplicate": f.entries_duplicate,
-                "transactions": f.transactions_new, "error": f.error,
-            }
-            for f in bank_files.list_files(session, status=status, limit=limit)
-        ]
+        rows = [bank_file_json(f) for f in bank_files.list_files(session, status=status, limit=limit)]
     if as_json:
         _print_json(rows)
         return
