@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.accounts import try_normalize_account
 from core.money import D, from_minor
 from core.records import Direction, InvoiceRef, Kind
 from core.terms import parse_terms
-from ledger.models import BankEntry, BankTransaction, Customer as CustomerRow, CustomerAccount, CustomerAlias, Invoice
+from ledger.models import BankEntry, BankTransaction
+from ledger.repositories import invoices as invoice_repo
 from reconcile.model import Customer, OpenInvoice, Payment
 
 # Paid invoices stay visible this long, so a second payment of one is caught as a duplicate.
@@ -21,23 +21,13 @@ CLOSED_LOOKBACK_DAYS = 180
 
 
 def load_customers(session: Session) -> list[Customer]:
-    accounts: dict[str, list[str]] = defaultdict(list)
-    for customer_id, account in session.execute(
-        select(CustomerAccount.customer_id, CustomerAccount.account).order_by(CustomerAccount.id)
-    ):
-        accounts[customer_id].append(account)
-    aliases: dict[str, list[str]] = defaultdict(list)
-    for customer_id, alias in session.execute(
-        select(CustomerAlias.customer_id, CustomerAlias.alias).order_by(CustomerAlias.id)
-    ):
-        aliases[customer_id].append(alias)
     return [
-        Customer(id=c.id, name=c.name, accounts=tuple(accounts[c.id]), aliases=tuple(aliases[c.id]))
-        for c in session.scalars(select(CustomerRow).order_by(CustomerRow.id))
+        Customer(id=k.id, name=k.name, accounts=k.accounts, aliases=k.aliases)
+        for k in invoice_repo.customers_with_accounts_and_aliases(session)
     ]
 
 
-def to_open_invoice(row: Invoice) -> OpenInvoice:
+def to_open_invoice(row: invoice_repo.InvoiceSnapshot) -> OpenInvoice:
     terms, _ = parse_terms(row.terms)
     return OpenInvoice(
         id=row.id,
@@ -56,17 +46,12 @@ def to_open_invoice(row: Invoice) -> OpenInvoice:
 
 def load_invoices(session: Session, *, today: date) -> list[OpenInvoice]:
     """Open invoices, and those paid recently (to recognise duplicate payments)."""
-    since = today - timedelta(days=CLOSED_LOOKBACK_DAYS)
-    rows = session.scalars(
-        select(Invoice)
-        .where(or_(Invoice.status == "open", (Invoice.status == "paid") & (Invoice.updated_at >= _midnight(since))))
-        .order_by(Invoice.id)
-    )
+    as_of = datetime(today.year, today.month, today.day, tzinfo=timezone.utc)
+    rows = [
+        *invoice_repo.open_invoices(session),
+        *invoice_repo.recently_closed(session, CLOSED_LOOKBACK_DAYS, as_of=as_of),
+    ]
     return [to_open_invoice(r) for r in rows]
-
-
-def _midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
 
 
 def payment_query(statuses: Sequence[str], transaction_ids: Sequence[int] | None = None):  # type: ignore[no-untyped-def]
