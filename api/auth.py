@@ -38,8 +38,9 @@ def _authenticate(request: Request, credentials: HTTPAuthorizationCredentials | 
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "missing bearer API key", headers={"WWW-Authenticate": "Bearer"}
         )
-    with transaction(request.app.state.runtime.engine) as session:
-        key = api_keys.find_active(session, credentials.credentials)
+    rt = request.app.state.runtime
+    with transaction(rt.engine) as session:
+        key = api_keys.find_active(session, credentials.credentials, rt.settings.secret_key)
         if key is None:
             secrets.compare_digest("a", "b")  # keep timing uniform-ish for unknown keys
             raise HTTPException(

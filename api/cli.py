@@ -209,7 +209,9 @@ def apikey_create(
         _fail(f"unknown scope(s) {', '.join(unknown)}; known: {', '.join(SCOPES)}", code=1)
     rt = runtime(migrate=True)
     with transaction(rt.engine) as session:
-        key_id, key = api_keys.create_with_id(session, name=name, scopes=scope)
+        key_id, key = api_keys.create_with_id(
+            session, name=name, scopes=scope, secret=rt.settings.secret_key
+        )
         audit.record(session, actor="cli", action="api_key.created", entity_type="api_key", entity_id=key_id,
                      after={"name": name, "scopes": sorted(set(scope))})
     print(f"created API key #{key_id} {name!r} with scopes {', '.join(sorted(set(scope)))}: {key}")

@@ -172,6 +172,9 @@ class BankTransaction(Base):
     change_info: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     applied_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     match_status: Mapped[str] = mapped_column(String(10), default="unmatched", server_default="unmatched")
+    # Bumped by every change to the payment's cash or review state: a reviewer's action names
+    # the version it saw, and is refused (409) if the payment changed meanwhile.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class Customer(Base):
@@ -326,6 +329,49 @@ class AuditEvent(Base):
     entity_id: Mapped[str] = mapped_column(String(64))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class InvoiceEvent(Base):
+    """Outbox of invoice status changes, written in the transaction that made the change.
+
+    AR systems read it as a feed (cursor = id) or receive it by webhook; the delivery columns
+    record each webhook attempt so nothing is sent twice or silently dropped.
+    """
+
+    __tablename__ = "invoice_events"
+    __table_args__ = (
+        CheckConstraint("delivery_status IN ('pending', 'delivered', 'failed')", name="delivery_status"),
+        Index("ix_invoice_events_delivery", "delivery_status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)  # uuid4: the receiver's idempotency key
+    type: Mapped[str] = mapped_column(String(64))  # invoice.status_changed
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    invoice_number: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    delivery_status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_response_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class UiSession(Base):
+    """A browser session of the workbench: signed in with an API key, known by a token digest."""
+
+    __tablename__ = "ui_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ApiKey(Base):

@@ -28,6 +28,10 @@ class ApplicationError(RemitError):
     """An application that would break an invariant (over-application, negative open, ...)."""
 
 
+class StaleVersion(ApplicationError):
+    """The payment changed since the caller looked at it (optimistic concurrency)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Applied:
     application_ids: tuple[int, ...]
@@ -48,6 +52,22 @@ def _lock_transaction(session: Session, transaction_id: int) -> BankTransaction:
     if tx is None:
         raise ApplicationError(f"no bank transaction #{transaction_id}")
     return tx
+
+
+def check_version(session: Session, transaction_id: int, expected: int | None) -> BankTransaction:
+    """Lock the payment; refuse if `expected` is given and the payment has moved on since."""
+    tx = _lock_transaction(session, transaction_id)
+    if expected is not None and tx.version != expected:
+        raise StaleVersion(
+            f"payment #{transaction_id} changed since you loaded it (version {expected}, now {tx.version}): "
+            "reload and try again"
+        )
+    return tx
+
+
+def _bump(tx: BankTransaction) -> None:
+    # A SQL expression, not tx.version + 1: core UPDATEs elsewhere may have moved it already.
+    tx.version = BankTransaction.version + 1  # type: ignore[assignment]
 
 
 def apply_allocations(
@@ -156,6 +176,7 @@ def apply_allocations(
         )
     tx.applied_minor += total_applied
     tx.match_status = "applied"
+    _bump(tx)
     session.flush()
     return Applied(tuple(ids), tuple(r["invoice"].number for r in rows))
 
@@ -198,6 +219,8 @@ def reverse_applications(session: Session, *, transaction_id: int, actor: str, r
             before={"invoice": before, "status": "applied"},
             after={"invoice": _invoice_state(invoice), "status": "reversed", "reason": reason},
         )
+    if apps:
+        _bump(tx)
     session.flush()
     return reopened
 
@@ -218,6 +241,7 @@ def open_review(
     ).one_or_none()
     if existing is not None:
         existing.reason, existing.explanation, existing.candidates = reason, explanation, payload
+        _bump_id(session, transaction_id)
         session.flush()
         return existing.id
     item_id = session.execute(
@@ -226,6 +250,7 @@ def open_review(
                 status="open", created_at=utc_now())
         .returning(ReviewItem.id)
     ).scalar_one()
+    _bump_id(session, transaction_id)
     audit.record(session, actor=actor, action="review_item.opened", entity_type="review_item", entity_id=item_id,
                  after={"transaction_id": transaction_id, "reason": reason})
     return item_id
@@ -238,6 +263,7 @@ def close_review(session: Session, *, transaction_id: int, status: str, resoluti
     if item is None:
         return False
     item.status, item.resolution, item.actor, item.resolved_at = status, resolution, actor, utc_now()
+    _bump_id(session, transaction_id)
     audit.record(session, actor=actor, action=f"review_item.{status}", entity_type="review_item",
                  entity_id=item.id, before={"status": "open"}, after={"status": status, "resolution": resolution})
     session.flush()
@@ -245,7 +271,17 @@ def close_review(session: Session, *, transaction_id: int, status: str, resoluti
 
 
 def set_match_status(session: Session, transaction_id: int, status: str) -> None:
-    session.execute(update(BankTransaction).where(BankTransaction.id == transaction_id).values(match_status=status))
+    session.execute(
+        update(BankTransaction)
+        .where(BankTransaction.id == transaction_id)
+        .values(match_status=status, version=BankTransaction.version + 1)
+    )
+
+
+def _bump_id(session: Session, transaction_id: int) -> None:
+    session.execute(
+        update(BankTransaction).where(BankTransaction.id == transaction_id).values(version=BankTransaction.version + 1)
+    )
 
 
 def candidate_json(c: Candidate) -> dict[str, Any]:

@@ -15,8 +15,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from core.accounts import try_normalize_account
+from core.money import D
 from ledger import audit
-from ledger.models import BankTransaction, Customer, CustomerAccount, CustomerAlias, Invoice
+from ledger.models import BankTransaction, Customer, CustomerAccount, CustomerAlias, Invoice, ReviewItem
 from reconcile import apply
 from reconcile.model import Allocation, ReviewReason
 from reconcile.normalize import name_key as alias_key
@@ -32,8 +33,15 @@ class ManualLine:
 
 
 def manual_apply(
-    session: Session, *, transaction_id: int, lines: Sequence[ManualLine], actor: str, note: str | None = None
+    session: Session,
+    *,
+    transaction_id: int,
+    lines: Sequence[ManualLine],
+    actor: str,
+    note: str | None = None,
+    expected_version: int | None = None,
 ) -> apply.Applied:
+    apply.check_version(session, transaction_id, expected_version)
     numbers = [line.invoice_number for line in lines]
     invoices = {i.number: i for i in session.scalars(select(Invoice).where(Invoice.number.in_(numbers)))}
     missing = [n for n in numbers if n not in invoices]
@@ -90,16 +98,47 @@ def learn_payer(session: Session, *, transaction_id: int, customer_id: str, acto
     return learned
 
 
-def dismiss(session: Session, *, transaction_id: int, actor: str, reason: str) -> None:
+def accept_suggestion(
+    session: Session, *, transaction_id: int, rank: int, actor: str, expected_version: int | None = None
+) -> apply.Applied:
+    """Apply the open review item's suggestion number `rank` (1 = best) exactly as suggested."""
+    apply.check_version(session, transaction_id, expected_version)
+    item = session.scalars(
+        select(ReviewItem).where(ReviewItem.transaction_id == transaction_id, ReviewItem.status == "open")
+    ).one_or_none()
+    if item is None:
+        raise apply.ApplicationError(f"transaction #{transaction_id} has no open review item")
+    if not 1 <= rank <= len(item.candidates):
+        raise apply.ApplicationError(
+            f"transaction #{transaction_id} has {len(item.candidates)} suggestion(s); there is no number {rank}"
+        )
+    candidate = item.candidates[rank - 1]
+    if not candidate.get("allocations"):
+        raise apply.ApplicationError(f"suggestion {rank} names invoices but no amounts: apply it with amounts")
+    lines = [
+        ManualLine(a["invoice_number"], D(a["applied"]), D(a["discount"]), D(a["write_off"]), a["write_off_reason"])
+        for a in candidate["allocations"]
+    ]
+    note = f"accepted suggestion {rank} (score {candidate['score']}: {'; '.join(candidate['reasons'])})"
+    return manual_apply(session, transaction_id=transaction_id, lines=lines, actor=actor, note=note)
+
+
+def dismiss(
+    session: Session, *, transaction_id: int, actor: str, reason: str, expected_version: int | None = None
+) -> None:
     """Not receivables after all (a refund, an internal transfer): out of the queue, audited."""
+    apply.check_version(session, transaction_id, expected_version)
     if not apply.close_review(session, transaction_id=transaction_id, status="dismissed", resolution=reason,
                               actor=actor):
         raise apply.ApplicationError(f"transaction #{transaction_id} has no open review item")
     apply.set_match_status(session, transaction_id, "ignored")
 
 
-def unapply(session: Session, *, transaction_id: int, actor: str, reason: str) -> list[str]:
+def unapply(
+    session: Session, *, transaction_id: int, actor: str, reason: str, expected_version: int | None = None
+) -> list[str]:
     """Take a payment's cash back off its invoices; the payment goes to review, not re-matching."""
+    apply.check_version(session, transaction_id, expected_version)
     reopened = apply.reverse_applications(session, transaction_id=transaction_id, actor=actor, reason=reason)
     if not reopened:
         raise apply.ApplicationError(f"transaction #{transaction_id} has no live applications")

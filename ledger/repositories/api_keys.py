@@ -1,34 +1,43 @@
-"""API keys: only their SHA-256 digests are stored; the key itself is shown once."""
+"""API keys: only their HMAC-SHA256 digests are stored; the key itself is shown once.
+
+The digest is keyed with the deployment's secret (REMIT_SECRET_KEY): a copy of the table alone
+does not let anyone test guesses. Callers pass `secret` from settings.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from core.settings import DEFAULT_SECRET
 from ledger.models import ApiKey
 from ledger.types import utc_now
 
 PREFIX = "rmt_"
 
 
-def hash_key(key: str) -> str:
-    # Keys are 32 random bytes: a plain digest is enough (no dictionary to attack).
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+def hash_key(key: str, secret: str = DEFAULT_SECRET) -> str:
+    return hmac.new(secret.encode("utf-8"), key.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def create_with_id(session: Session, *, name: str, scopes: list[str]) -> tuple[int, str]:
+def create_with_id(
+    session: Session, *, name: str, scopes: list[str], secret: str = DEFAULT_SECRET
+) -> tuple[int, str]:
     key = PREFIX + secrets.token_urlsafe(32)
     key_id = session.execute(
-        insert(ApiKey).values(name=name, key_hash=hash_key(key), scopes=sorted(set(scopes))).returning(ApiKey.id)
+        insert(ApiKey)
+        .values(name=name, key_hash=hash_key(key, secret), scopes=sorted(set(scopes)))
+        .returning(ApiKey.id)
     ).scalar_one()
     return key_id, key
 
 
-def create(session: Session, *, name: str, scopes: list[str]) -> str:
-    return create_with_id(session, name=name, scopes=scopes)[1]
+def create(session: Session, *, name: str, scopes: list[str], secret: str = DEFAULT_SECRET) -> str:
+    return create_with_id(session, name=name, scopes=scopes, secret=secret)[1]
 
 
 def revoke(session: Session, key_id: int) -> bool:
@@ -39,8 +48,8 @@ def revoke(session: Session, key_id: int) -> bool:
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-def find_active(session: Session, key: str) -> ApiKey | None:
-    row = session.scalars(select(ApiKey).where(ApiKey.key_hash == hash_key(key))).one_or_none()
+def find_active(session: Session, key: str, secret: str = DEFAULT_SECRET) -> ApiKey | None:
+    row = session.scalars(select(ApiKey).where(ApiKey.key_hash == hash_key(key, secret))).one_or_none()
     if row is None or row.revoked_at is not None:
         return None
     return row
