@@ -311,6 +311,7 @@ class ReviewItem(Base):
     candidates: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(10), default="open")
     resolution: Mapped[str | None] = mapped_column(Text)
+    assignee: Mapped[str | None] = mapped_column(String(128))  # who is working on it (reassignable)
     actor: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -60,9 +60,15 @@ def upgrade() -> None:
     with op.batch_alter_table('bank_transactions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
 
+    with op.batch_alter_table('review_items', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('assignee', sa.String(length=128), nullable=True))
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('review_items', schema=None) as batch_op:
+        batch_op.drop_column('assignee')
+
     with op.batch_alter_table('bank_transactions', schema=None) as batch_op:
         batch_op.drop_column('version')
 
