@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.errors import LimitExceeded
+
 
 @dataclass(frozen=True, slots=True)
 class ParseLimits:
@@ -15,3 +17,26 @@ class ParseLimits:
 
 
 DEFAULT_LIMITS = ParseLimits()
+
+
+# The flat formats (ACH, BAI2, lockbox) read lines: the same two bounds, said the same way.
+
+
+def check_line_count(number: int, limits: ParseLimits) -> None:
+    if number > limits.max_lines:
+        raise LimitExceeded(
+            f"file has more than the limit of {limits.max_lines} lines",
+            line=number,
+            field="line count",
+            value=str(number),
+        )
+
+
+def line_too_long(number: int, value: str, limits: ParseLimits) -> LimitExceeded:
+    """The error for a line over the limit; `value` shows its start or its length."""
+    return LimitExceeded(
+        f"line is longer than the limit of {limits.max_line_bytes} bytes",
+        line=number,
+        field="line length",
+        value=value,
+    )

@@ -50,8 +50,9 @@ from datetime import date
 from decimal import Decimal
 from typing import BinaryIO
 
+from core import bai_codes as codes
 from core.errors import LimitExceeded, ParseError, ParseWarning
-from core.limits import DEFAULT_LIMITS, ParseLimits
+from core.limits import DEFAULT_LIMITS, ParseLimits, check_line_count, line_too_long
 from core.money import from_minor
 from core.records import (
     Balance,
@@ -65,7 +66,6 @@ from core.records import (
     Statement,
     Transaction,
 )
-from core import bai_codes as codes
 
 _BOM = b"\xef\xbb\xbf"
 _CHUNK = 64 * 1024
@@ -114,31 +114,15 @@ def physical_lines(source: BinaryIO, limits: ParseLimits) -> Iterator[tuple[int,
             start = match.end()
         buffer = buffer[start:]
         if len(buffer) > limits.max_line_bytes:
-            raise LimitExceeded(
-                f"line is longer than the limit of {limits.max_line_bytes} bytes",
-                line=number + 1,
-                field="line length",
-                value=str(len(buffer)),
-            )
+            raise line_too_long(number + 1, str(len(buffer)), limits)
     if buffer:
         yield number + 1, _decode(buffer, number + 1, limits)
 
 
 def _decode(raw: bytes, number: int, limits: ParseLimits) -> str:
-    if number > limits.max_lines:
-        raise LimitExceeded(
-            f"file has more than {limits.max_lines} lines",
-            line=number,
-            field="lines",
-            value=str(number),
-        )
+    check_line_count(number, limits)
     if len(raw) > limits.max_line_bytes:
-        raise LimitExceeded(
-            f"line is longer than the limit of {limits.max_line_bytes} bytes",
-            line=number,
-            field="line length",
-            value=str(len(raw)),
-        )
+        raise line_too_long(number, str(len(raw)), limits)
     if number == 1 and raw.startswith(_BOM):
         raw = raw[len(_BOM) :]
     try:

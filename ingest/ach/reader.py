@@ -19,19 +19,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import BinaryIO
 
-from core.errors import LimitExceeded, ParseError, ParseWarning
-from core.limits import DEFAULT_LIMITS, ParseLimits
+from core.errors import ParseError, ParseWarning
+from core.limits import DEFAULT_LIMITS, ParseLimits, check_line_count, line_too_long
 from core.money import from_minor
 from core.records import Direction, Format, Record, Statement
 from ingest.ach import codes
 from ingest.ach.mapping import CURRENCY, batch_date, build_entry, made_by_originator, yymmdd
 from ingest.ach.records import (
     RECORD_LENGTH,
-    ADVEntryDetail,
     Addenda,
     Addenda05,
     Addenda98,
     Addenda99,
+    ADVEntryDetail,
     BatchControl,
     BatchHeader,
     EntryDetail,
@@ -127,7 +127,7 @@ def _records(source: BinaryIO, limits: ParseLimits) -> Iterator[tuple[int, str]]
             cut = len(buffer) if eof else len(buffer) - len(buffer) % RECORD_LENGTH
             for i in range(0, cut, RECORD_LENGTH):
                 number += 1
-                _check_lines(number, limits)
+                check_line_count(number, limits)
                 record = buffer[i : i + RECORD_LENGTH]
                 if record.strip():
                     yield number, record.decode("latin-1")
@@ -141,19 +141,14 @@ def _records(source: BinaryIO, limits: ParseLimits) -> Iterator[tuple[int, str]]
         for raw in lines:
             for piece in _split(raw.rstrip(b"\r\n").decode("latin-1")) or [None]:
                 number += 1
-                _check_lines(number, limits)
+                check_line_count(number, limits)
                 if piece is not None:
                     yield number, piece
         if len(buffer) > limits.max_line_bytes:
             if buffer[:1] in (b"1", b"5") and _starts_record(buffer[RECORD_LENGTH:]):
                 unbroken = True
                 continue
-            raise LimitExceeded(
-                f"line is longer than the limit of {limits.max_line_bytes} bytes",
-                line=number + 1,
-                field="line length",
-                value=buffer[:40].decode("latin-1"),
-            )
+            raise line_too_long(number + 1, buffer[:40].decode("latin-1"), limits)
 
 
 def _split(body: str) -> list[str]:
@@ -165,16 +160,6 @@ def _split(body: str) -> list[str]:
     if len(body) % RECORD_LENGTH == 0:
         return [body[i : i + RECORD_LENGTH] for i in range(0, len(body), RECORD_LENGTH)]
     return [body]  # the reader reports its length
-
-
-def _check_lines(number: int, limits: ParseLimits) -> None:
-    if number > limits.max_lines:
-        raise LimitExceeded(
-            f"file has more than the limit of {limits.max_lines} lines",
-            line=number,
-            field="line count",
-            value=str(number),
-        )
 
 
 # --- the reader ---------------------------------------------------------------------------

@@ -584,7 +584,7 @@ def test_latin1_text_is_read_as_windows_1252() -> None:
 def test_limits() -> None:
     with pytest.raises(LimitExceeded, match="longer than the limit of 20 bytes"):
         parse(BASIC, limits=ParseLimits(max_line_bytes=20))
-    with pytest.raises(LimitExceeded, match="more than 3 lines"):
+    with pytest.raises(LimitExceeded, match="more than the limit of 3 lines"):
         parse(BASIC, limits=ParseLimits(max_lines=3))
     long_text = BASIC.replace("16,195,1500,0,REF1,CUST1,WIRE FROM ACME/",
                               "16,195,1500,0,REF1,CUST1,X\n" + "88,YYYYYYYYYY\n" * 20)
