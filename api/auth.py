@@ -18,6 +18,10 @@ from ledger.repositories import api_keys
 SCOPES = ("ar:read", "ar:write", "treasury:review", "admin")
 # Routes anyone may call: liveness and the API's own documentation.
 PUBLIC_PATHS = frozenset({"/healthz", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc"})
+# The workbench (api/ui) signs people in with a session cookie instead (api.ui.security.UiAuth);
+# open without one: its sign-in form, and the static files under UI_STATIC_PATH (CSS, JS).
+UI_PUBLIC_PATHS = frozenset({"/login"})
+UI_STATIC_PATH = "/static"
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -69,4 +73,5 @@ class RequireScope:
 
 TreasuryReview = Annotated[Principal, Depends(RequireScope("treasury:review"))]
 ArRead = Annotated[Principal, Depends(RequireScope("ar:read"))]
+ArWrite = Annotated[Principal, Depends(RequireScope("ar:write"))]
 Admin = Annotated[Principal, Depends(RequireScope("admin"))]

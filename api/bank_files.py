@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, UploadFile, status
 from fastapi.responses import JSONResponse
 
+from api import paging
 from api.auth import TreasuryReview
 from api.pipeline import ingest_stream
 from ingest.views import bank_file_json
@@ -36,7 +37,7 @@ def list_files(
 
 
 @router.get("/{file_id}")
-def get_file(request: Request, file_id: int, principal: TreasuryReview) -> dict[str, Any]:
+def get_file(request: Request, file_id: paging.RowId, principal: TreasuryReview) -> dict[str, Any]:
     with transaction(request.app.state.runtime.engine) as session:
         found = bank_files.get(session, file_id)
         if found is None:

@@ -3,17 +3,25 @@
 Thin: every action calls the same function as the CLI (reconcile.manual); the request owns
 the transaction. Amounts are JSON strings (never numbers: money is not float). A business
 conflict (over-application, invoice already paid, nothing open to dismiss) is 409.
+
+Optimistic concurrency: every action takes the payment's `version` as the caller last saw
+it (from the list, the detail, or its ETag), in the body or as `If-Match: "N"`; if the
+payment changed since, the action is refused with 409 and changes nothing. Without a
+version the action applies to whatever the payment is now.
 """
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
-from pydantic import BaseModel, Field, field_validator
+from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
+from pydantic import BaseModel, Field, field_validator, model_validator
 
+from api import paging
 from api.auth import ArRead, TreasuryReview
+from api.payments import detail_or_404
 from core.money import AmountError, D
 from ledger.db import transaction
 from reconcile import manual, views
@@ -21,91 +29,296 @@ from reconcile.apply import ApplicationError
 
 router = APIRouter(prefix="/api/v1", tags=["exceptions"])
 
+_PLAIN_AMOUNT = re.compile(r"^\d{1,15}(\.\d+)?$")
+_ETAG = re.compile(r'^(?:W/)?"?(\d{1,10})"?$')
+
 
 class AllocationIn(BaseModel):
-    invoice_number: str = Field(min_length=1, max_length=64)
+    invoice_number: str = Field(min_length=1, max_length=64, pattern=paging.NO_NUL)
     amount: str = "0"  # cash applied from the payment
     discount: str = "0"
     write_off: str = "0"
-    write_off_reason: str | None = Field(default=None, max_length=64)
+    write_off_reason: str | None = Field(default=None, max_length=64, pattern=paging.NO_NUL)
 
     @field_validator("amount", "discount", "write_off")
     @classmethod
     def _decimal(cls, value: str) -> str:
+        # Plain text only: no sign, exponent or separators (the currency's decimals are
+        # checked against the payment's currency when applying).
+        if not _PLAIN_AMOUNT.match(value.strip()):
+            raise ValueError(
+                'an amount is a string of digits with an optional decimal point, e.g. "100.00"'
+            )
         try:
-            if D(value) < 0:
-                raise ValueError("must not be negative")
+            D(value)
         except AmountError as error:
             raise ValueError(str(error)) from None
-        return value
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _settles_something(self) -> AllocationIn:
+        if D(self.amount) + D(self.discount) + D(self.write_off) <= 0:
+            raise ValueError(
+                f"{self.invoice_number}: amount, discount or write_off must be positive"
+            )
+        if D(self.write_off) > 0 and not (self.write_off_reason or "").strip():
+            raise ValueError(
+                f"{self.invoice_number}: a write_off needs a write_off_reason "
+                "(e.g. bank_charges, short_pay, small_balance)"
+            )
+        return self
 
 
 class ApplyIn(BaseModel):
     allocations: list[AllocationIn] = Field(min_length=1, max_length=100)
-    note: str | None = Field(default=None, max_length=500)
+    note: str | None = Field(default=None, max_length=500, pattern=paging.NO_NUL)
+    version: int | None = Field(
+        default=None, ge=1, le=paging.MAX_ID, description="the payment's version you saw"
+    )
 
 
 class ReasonIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: str = Field(min_length=1, max_length=500, pattern=paging.NO_NUL)
+    version: int | None = Field(
+        default=None, ge=1, le=paging.MAX_ID, description="the payment's version you saw"
+    )
+
+
+class AcceptIn(BaseModel):
+    rank: int = Field(default=1, ge=1, le=100, description="the suggestion's rank, 1 = best")
+    version: int | None = Field(
+        default=None, ge=1, le=paging.MAX_ID, description="the payment's version you saw"
+    )
+
+
+class AssignIn(BaseModel):
+    assignee: str | None = Field(
+        max_length=128, pattern=paging.NO_NUL, description="who works on it; null: nobody"
+    )
+    version: int | None = Field(
+        default=None, ge=1, le=paging.MAX_ID, description="the payment's version you saw"
+    )
 
 
 def _conflict(error: ApplicationError) -> HTTPException:
     return HTTPException(status.HTTP_409_CONFLICT, str(error))
 
 
+def _expected(body_version: int | None, if_match: str | None) -> int | None:
+    """The version the caller saw: the body's, or If-Match's; both must agree if both given."""
+    header = None
+    if if_match is not None and if_match.strip() != "*":
+        found = _ETAG.match(if_match.strip())
+        if found is None:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                f'If-Match must be a payment version such as "3", not {if_match!r}',
+            )
+        header = int(found.group(1))
+    if body_version is not None and header is not None and body_version != header:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"version {body_version} in the body, {header} in If-Match: send one",
+        )
+    return body_version if body_version is not None else header
+
+
+IfMatch = Header(None, alias="If-Match", description='the payment version you saw, e.g. "3"')
+
+
 @router.get("/exceptions")
 def list_exceptions(
     request: Request,
     principal: TreasuryReview,
-    reason: str | None = None,
-    limit: int = Query(100, ge=1, le=1000),
-    after: int | None = Query(None, description="cursor: the last review_id of the previous page"),
+    reason: str | None = Query(None, max_length=32, pattern=paging.NO_NUL),
+    assignee: str | None = Query(None, max_length=128, pattern=paging.NO_NUL),
+    payer: str | None = Query(
+        None,
+        max_length=200,
+        pattern=paging.NO_NUL,
+        description="part of the payer's name or account",
+    ),
+    amount_min: str | None = Query(None, pattern=paging.AMOUNT_PATTERN),
+    amount_max: str | None = Query(None, pattern=paging.AMOUNT_PATTERN),
+    limit: paging.Limit = 100,
+    after: paging.Cursor = None,
 ) -> dict[str, Any]:
     with transaction(request.app.state.runtime.engine) as session:
-        items = views.exceptions(session, reason=reason, limit=limit, after_id=after)
-    return {"items": items, "next": items[-1]["review_id"] if len(items) == limit else None}
+        items = views.exceptions(
+            session,
+            reason=reason,
+            assignee=assignee,
+            payer=payer,
+            amount_min=paging.amount(amount_min),
+            amount_max=paging.amount(amount_max),
+            limit=limit + 1,
+            after_id=after,
+        )
+    return paging.page(items, limit, "review_id")
+
+
+@router.get("/exceptions/{transaction_id}")
+def get_exception(
+    request: Request, transaction_id: paging.RowId, principal: TreasuryReview, response: Response
+) -> dict[str, Any]:
+    """The payment in full (as GET /payments/{id}), with its review item and suggestions."""
+    return detail_or_404(request, transaction_id, response)
 
 
 @router.post("/exceptions/{transaction_id}/apply", status_code=status.HTTP_201_CREATED)
-def apply_exception(request: Request, transaction_id: int, body: ApplyIn, principal: TreasuryReview) -> dict[str, Any]:
+def apply_exception(
+    request: Request,
+    transaction_id: paging.RowId,
+    body: ApplyIn,
+    principal: TreasuryReview,
+    if_match: str | None = IfMatch,
+) -> dict[str, Any]:
+    expected = _expected(body.version, if_match)
     lines = [
-        manual.ManualLine(a.invoice_number, Decimal(a.amount), Decimal(a.discount), Decimal(a.write_off),
-                          a.write_off_reason)
+        manual.ManualLine(
+            a.invoice_number,
+            Decimal(a.amount),
+            Decimal(a.discount),
+            Decimal(a.write_off),
+            a.write_off_reason,
+        )
         for a in body.allocations
     ]
     try:
         with transaction(request.app.state.runtime.engine) as session:
-            done = manual.manual_apply(session, transaction_id=transaction_id, lines=lines,
-                                       actor=principal.actor, note=body.note)
+            done = manual.manual_apply(
+                session,
+                transaction_id=transaction_id,
+                lines=lines,
+                actor=principal.actor,
+                note=body.note,
+                expected_version=expected,
+            )
+            version = views.payment_version(session, transaction_id)
     except ApplicationError as error:
         raise _conflict(error) from None
-    return {"transaction_id": transaction_id, "application_ids": list(done.application_ids),
-            "invoice_numbers": list(done.invoice_numbers)}
+    except AmountError as error:  # more decimals than the payment's currency has
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
+    return {
+        "transaction_id": transaction_id,
+        "application_ids": list(done.application_ids),
+        "invoice_numbers": list(done.invoice_numbers),
+        "version": version,
+    }
+
+
+@router.post("/exceptions/{transaction_id}/accept", status_code=status.HTTP_201_CREATED)
+def accept_suggestion(
+    request: Request,
+    transaction_id: paging.RowId,
+    body: AcceptIn,
+    principal: TreasuryReview,
+    if_match: str | None = IfMatch,
+) -> dict[str, Any]:
+    """Apply suggestion number `rank` of the open review item exactly as suggested."""
+    expected = _expected(body.version, if_match)
+    try:
+        with transaction(request.app.state.runtime.engine) as session:
+            done = manual.accept_suggestion(
+                session,
+                transaction_id=transaction_id,
+                rank=body.rank,
+                actor=principal.actor,
+                expected_version=expected,
+            )
+            version = views.payment_version(session, transaction_id)
+    except ApplicationError as error:
+        raise _conflict(error) from None
+    return {
+        "transaction_id": transaction_id,
+        "application_ids": list(done.application_ids),
+        "invoice_numbers": list(done.invoice_numbers),
+        "version": version,
+    }
+
+
+@router.post("/exceptions/{transaction_id}/assign")
+def assign_exception(
+    request: Request,
+    transaction_id: paging.RowId,
+    body: AssignIn,
+    principal: TreasuryReview,
+    if_match: str | None = IfMatch,
+) -> dict[str, Any]:
+    expected = _expected(body.version, if_match)
+    try:
+        with transaction(request.app.state.runtime.engine) as session:
+            review_id = manual.assign(
+                session,
+                transaction_id=transaction_id,
+                assignee=body.assignee,
+                actor=principal.actor,
+                expected_version=expected,
+            )
+            version = views.payment_version(session, transaction_id)
+    except ApplicationError as error:
+        raise _conflict(error) from None
+    return {
+        "transaction_id": transaction_id,
+        "review_id": review_id,
+        "assignee": (body.assignee or "").strip() or None,
+        "version": version,
+    }
 
 
 @router.post("/exceptions/{transaction_id}/dismiss")
-def dismiss_exception(request: Request, transaction_id: int, body: ReasonIn, principal: TreasuryReview) -> dict[str, Any]:
+def dismiss_exception(
+    request: Request,
+    transaction_id: paging.RowId,
+    body: ReasonIn,
+    principal: TreasuryReview,
+    if_match: str | None = IfMatch,
+) -> dict[str, Any]:
+    expected = _expected(body.version, if_match)
     try:
         with transaction(request.app.state.runtime.engine) as session:
-            manual.dismiss(session, transaction_id=transaction_id, actor=principal.actor, reason=body.reason)
+            manual.dismiss(
+                session,
+                transaction_id=transaction_id,
+                actor=principal.actor,
+                reason=body.reason,
+                expected_version=expected,
+            )
+            version = views.payment_version(session, transaction_id)
     except ApplicationError as error:
         raise _conflict(error) from None
-    return {"transaction_id": transaction_id, "status": "dismissed"}
+    return {"transaction_id": transaction_id, "status": "dismissed", "version": version}
 
 
 @router.post("/payments/{transaction_id}/unapply")
-def unapply_payment(request: Request, transaction_id: int, body: ReasonIn, principal: TreasuryReview) -> dict[str, Any]:
+def unapply_payment(
+    request: Request,
+    transaction_id: paging.RowId,
+    body: ReasonIn,
+    principal: TreasuryReview,
+    if_match: str | None = IfMatch,
+) -> dict[str, Any]:
+    expected = _expected(body.version, if_match)
     try:
         with transaction(request.app.state.runtime.engine) as session:
-            reopened = manual.unapply(session, transaction_id=transaction_id, actor=principal.actor, reason=body.reason)
+            reopened = manual.unapply(
+                session,
+                transaction_id=transaction_id,
+                actor=principal.actor,
+                reason=body.reason,
+                expected_version=expected,
+            )
+            version = views.payment_version(session, transaction_id)
     except ApplicationError as error:
         raise _conflict(error) from None
-    return {"transaction_id": transaction_id, "reopened": reopened}
+    return {"transaction_id": transaction_id, "reopened": reopened, "version": version}
 
 
 @router.get("/applications")
 def list_applications(
-    request: Request, principal: ArRead, transaction_id: int | None = None
+    request: Request,
+    principal: ArRead,
+    transaction_id: Annotated[int | None, Query(ge=1, le=paging.MAX_ID)] = None,
 ) -> list[dict[str, Any]]:
     with transaction(request.app.state.runtime.engine) as session:
         return views.applications(session, transaction_id=transaction_id)

@@ -227,6 +227,9 @@ class Invoice(Base):
         CheckConstraint("discount_minor >= 0 AND written_off_minor >= 0", name="adjustments_positive"),
         CheckConstraint("status IN ('open', 'paid', 'void')", name="status"),
         Index("ix_invoices_customer_status", "customer_id", "status"),
+        # Finding the invoice a payment without a reference pays: by its amount or open amount.
+        Index("ix_invoices_amount", "amount_minor"),
+        Index("ix_invoices_open", "open_minor"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -266,6 +269,8 @@ class Application(Base):
             postgresql_where=text("status = 'applied'"),
         ),
         Index("ix_applications_invoice", "invoice_id"),
+        # A payment's applications, reversed ones too (uq_applications_live covers live only).
+        Index("ix_applications_transaction", "transaction_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -302,6 +307,8 @@ class ReviewItem(Base):
             postgresql_where=text("status = 'open'"),
         ),
         Index("ix_review_items_status", "status"),
+        # A payment's latest item once resolved (uq_review_items_open covers open ones only).
+        Index("ix_review_items_transaction", "transaction_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -321,6 +328,8 @@ class AuditEvent(Base):
     """Append-only (triggers refuse UPDATE and DELETE): who did what to what, when."""
 
     __tablename__ = "audit_events"
+    # One entity's history (an invoice's, a payment's applications') without reading the trail.
+    __table_args__ = (Index("ix_audit_events_entity", "entity_type", "entity_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now, index=True)

@@ -1,4 +1,4 @@
-"""What a reviewer does to a payment: apply it by hand, write off, dismiss, unapply.
+"""What a reviewer does to a payment: apply it by hand, write off, dismiss, unapply, assign.
 
 A manual application also teaches remit who paid: the payer's account and name are learned
 for the invoices' customer, so the next payment from them is identified without help.
@@ -146,3 +146,34 @@ def unapply(
     apply.open_review(session, transaction_id=transaction_id, reason=ReviewReason.MANUAL_UNAPPLY.value,
                       explanation=f"Unapplied by {actor}: {reason}", candidates=[], actor=actor)
     return reopened
+
+
+def assign(
+    session: Session, *, transaction_id: int, assignee: str | None, actor: str,
+    expected_version: int | None = None,
+) -> int:
+    """Give the payment's open review item to `assignee` (None: nobody); audited.
+
+    Bumps the payment's version like any other change to its review state, so two people
+    taking the same item at once cannot both believe they have it. Returns the review item id.
+    """
+    tx = apply.check_version(session, transaction_id, expected_version)
+    item = session.scalars(
+        select(ReviewItem).where(
+            ReviewItem.transaction_id == transaction_id, ReviewItem.status == "open"
+        )
+    ).one_or_none()
+    if item is None:
+        raise apply.ApplicationError(f"transaction #{transaction_id} has no open review item")
+    assignee = (assignee or "").strip() or None
+    if item.assignee == assignee:
+        return item.id  # nothing changes: no event, no new version
+    before = item.assignee
+    item.assignee = assignee
+    # A SQL expression: core UPDATEs in reconcile.apply may have moved the version already.
+    tx.version = BankTransaction.version + 1  # type: ignore[assignment]
+    audit.record(session, actor=actor, action="review_item.assigned", entity_type="review_item",
+                 entity_id=item.id, before={"assignee": before},
+                 after={"assignee": assignee, "transaction_id": transaction_id})
+    session.flush()
+    return item.id

@@ -1,17 +1,132 @@
-"""Read models of cash application (DESIGN.md §6 shapes), shared by the CLI and the API."""
+"""Read models of cash application (DESIGN.md §6 shapes), shared by the CLI, the API and the UI.
+
+Lists page by id (keyset: `after_id` is the last id of the previous page, ORDER BY id), so
+page 1,000 costs what page 1 costs; filters are plain column comparisons. Amounts are decimal
+strings (never floats), dates ISO 8601, timestamps aware UTC ISO 8601. Reads only.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.money import format_amount, from_minor
-from ledger.models import Application, BankEntry, BankTransaction, Invoice, ReviewItem
+from core.money import _EXPONENTS, format_amount, from_minor
+from ledger.models import (
+    Application,
+    AuditEvent,
+    BankEntry,
+    BankFile,
+    BankTransaction,
+    Customer,
+    Invoice,
+    ReviewItem,
+)
+
+INVOICE_STATUSES = ("open", "partially_paid", "paid", "void")
+PAYMENT_STATUSES = ("matched", "partially_applied", "review", "returned", "unmatched", "ignored")
+# Audit actions on an application that belong to its invoice's history.
+_APPLICATION_ACTIONS = ("application.created", "application.reversed")
 
 
-def applications(session: Session, *, transaction_id: int | None = None) -> list[dict[str, Any]]:
+def _amt(minor: int | None, currency: str | None) -> str | None:
+    return None if minor is None else format_amount(from_minor(minor, currency))
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+# --------------------------------------------------------------------------- amounts in SQL
+# Money is stored in minor units of each row's own currency, so "amount >= 12.50" means 1250
+# for EUR rows but 13 for JPY rows (and 12500 for KWD): one condition per exponent class.
+
+_DEFAULT_EXPONENT = 2
+_BY_EXPONENT: dict[int, list[str]] = {}
+for _code, _exp in sorted(_EXPONENTS.items()):
+    _BY_EXPONENT.setdefault(_exp, []).append(_code)
+_NON_DEFAULT = sorted(_EXPONENTS)
+
+
+def _in_class(currency: ColumnElement[Any], exp: int) -> ColumnElement[bool]:
+    if exp == _DEFAULT_EXPONENT:
+        return currency.not_in(_NON_DEFAULT)
+    return currency.in_(_BY_EXPONENT[exp])
+
+
+def _classes() -> list[int]:
+    return sorted({_DEFAULT_EXPONENT, *_BY_EXPONENT})
+
+
+def _scaled(amount: Decimal, exp: int, rounding: str) -> int:
+    return int(amount.scaleb(exp).to_integral_value(rounding=rounding))
+
+
+def _amount_at_least(
+    minor: ColumnElement[Any], currency: ColumnElement[Any], amount: Decimal
+) -> ColumnElement[bool]:
+    return or_(
+        *(
+            and_(_in_class(currency, e), minor >= _scaled(amount, e, ROUND_CEILING))
+            for e in _classes()
+        )
+    )
+
+
+def _amount_at_most(
+    minor: ColumnElement[Any], currency: ColumnElement[Any], amount: Decimal
+) -> ColumnElement[bool]:
+    return or_(
+        *(
+            and_(_in_class(currency, e), minor <= _scaled(amount, e, ROUND_FLOOR))
+            for e in _classes()
+        )
+    )
+
+
+def _amount_equals(
+    columns: Sequence[ColumnElement[Any]], currency: ColumnElement[Any], amount: Decimal
+) -> ColumnElement[bool]:
+    """Any of `columns` equals `amount` exactly (never for a currency it cannot be in)."""
+    parts = []
+    values = []
+    for e in _classes():
+        scaled = amount.scaleb(e)
+        if scaled == scaled.to_integral_value():
+            values.append(int(scaled))
+            parts.append(and_(_in_class(currency, e), or_(*(c == int(scaled) for c in columns))))
+    if not parts:
+        return false()
+    # The plain IN list first: it is what lets SQLite (not only PostgreSQL) use the indexes.
+    return and_(or_(*(c.in_(values) for c in columns)), or_(*parts))
+
+
+def _statuses(value: str | Iterable[str] | None, allowed: Sequence[str]) -> list[str]:
+    """'open,partially_paid' or ['open', ...] -> the list; ValueError names an unknown one."""
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else list(value)
+    found = [s.strip() for s in items if s.strip()]
+    unknown = [s for s in found if s not in allowed]
+    if unknown:
+        raise ValueError(f"unknown status {', '.join(unknown)}: one of {', '.join(allowed)}")
+    return found
+
+
+# --------------------------------------------------------------------------- applications
+
+
+def applications(
+    session: Session, *, transaction_id: int | None = None, invoice_id: int | None = None
+) -> list[dict[str, Any]]:
     query = (
         select(Application, BankTransaction, BankEntry, Invoice)
         .join(BankTransaction, BankTransaction.id == Application.transaction_id)
@@ -21,6 +136,8 @@ def applications(session: Session, *, transaction_id: int | None = None) -> list
     )
     if transaction_id is not None:
         query = query.where(Application.transaction_id == transaction_id)
+    if invoice_id is not None:
+        query = query.where(Application.invoice_id == invoice_id)
     return [
         {
             "application_id": a.id,
@@ -29,9 +146,9 @@ def applications(session: Session, *, transaction_id: int | None = None) -> list
             "end_to_end_id": t.end_to_end_id,
             "invoice_number": i.number,
             "currency": a.currency,
-            "applied_amount": format_amount(from_minor(a.applied_minor, a.currency)),
-            "discount_amount": format_amount(from_minor(a.discount_minor, a.currency)),
-            "write_off_amount": format_amount(from_minor(a.write_off_minor, a.currency)),
+            "applied_amount": _amt(a.applied_minor, a.currency),
+            "discount_amount": _amt(a.discount_minor, a.currency),
+            "write_off_amount": _amt(a.write_off_minor, a.currency),
             "write_off_reason": a.write_off_reason,
             "method": a.method,
             "confidence": a.confidence,
@@ -39,24 +156,415 @@ def applications(session: Session, *, transaction_id: int | None = None) -> list
             "status": a.status,
             "actor": a.actor,
             "created_at": a.created_at.isoformat(),
+            "reversed_at": _iso(a.reversed_at),
+            "reversed_by": a.reversed_by,
+            "reversal_reason": a.reversal_reason,
         }
         for a, t, e, i in session.execute(query).all()
     ]
 
 
-def exceptions(
-    session: Session, *, reason: str | None = None, limit: int | None = None, after_id: int | None = None
+# --------------------------------------------------------------------------- invoices
+
+
+def invoice_status(status: str, open_minor: int, amount_minor: int) -> str:
+    """open | partially_paid (open, with part of it settled) | paid | void."""
+    if status == "open" and open_minor < amount_minor:
+        return "partially_paid"
+    return status
+
+
+def _invoice_status_clause(status: str) -> ColumnElement[bool]:
+    if status == "open":
+        return and_(Invoice.status == "open", Invoice.open_minor == Invoice.amount_minor)
+    if status == "partially_paid":
+        return and_(Invoice.status == "open", Invoice.open_minor < Invoice.amount_minor)
+    return Invoice.status == status
+
+
+def _invoice_json(i: Invoice, customer_name: str, today: date) -> dict[str, Any]:
+    overdue = None
+    if i.status == "open" and i.due_date is not None:
+        overdue = max(0, (today - i.due_date).days)
+    return {
+        "invoice_id": i.id,
+        "number": i.number,
+        "customer_id": i.customer_id,
+        "customer_name": customer_name,
+        "currency": i.currency,
+        "amount": _amt(i.amount_minor, i.currency),
+        "open_amount": _amt(i.open_minor, i.currency),
+        "discount_amount": _amt(i.discount_minor, i.currency),
+        "written_off_amount": _amt(i.written_off_minor, i.currency),
+        "issue_date": i.issue_date.isoformat(),
+        "due_date": _iso(i.due_date),
+        "terms": i.terms,
+        "po_number": i.po_number,
+        "status": invoice_status(i.status, i.open_minor, i.amount_minor),
+        "days_past_due": overdue,
+        "updated_at": i.updated_at.isoformat(),
+    }
+
+
+def invoice_list(
+    session: Session,
+    *,
+    customer_id: str | None = None,
+    status: str | Iterable[str] | None = None,
+    due_before: date | None = None,
+    due_after: date | None = None,
+    q: str | None = None,
+    amount: Decimal | None = None,
+    limit: int | None = 100,
+    after_id: int | None = None,
+    today: date | None = None,
 ) -> list[dict[str, Any]]:
-    """Open review items, oldest first; `after_id` pages by review item id (a stable cursor)."""
+    """Invoices in id order, filtered.
+
+    status: open (nothing settled yet) | partially_paid | paid | void, or several
+    comma-separated ("open,partially_paid" = everything with a balance); the statuses
+    partition the book, and each item's `status` is the one it is filtered by.
+    due_before / due_after: due on or before / on or after the date (inclusive).
+    q: part of the invoice number or of the customer's name (case-insensitive), or the
+    customer id. amount: the invoice amount or its open amount, exactly.
+    days_past_due: for open invoices with a due date, days from the due date to `today`
+    (0 when not yet due); null otherwise.
+    """
+    wanted = _statuses(status, INVOICE_STATUSES)
+    today = today or date.today()
     query = (
-        select(ReviewItem, BankTransaction, BankEntry)
-        .join(BankTransaction, BankTransaction.id == ReviewItem.transaction_id)
+        select(Invoice, Customer.name)
+        .join(Customer, Customer.id == Invoice.customer_id)
+        .order_by(Invoice.id)
+    )
+    if customer_id:
+        query = query.where(Invoice.customer_id == customer_id)
+    if wanted:
+        query = query.where(or_(*(_invoice_status_clause(s) for s in wanted)))
+    if due_before is not None:
+        query = query.where(Invoice.due_date <= due_before)
+    if due_after is not None:
+        query = query.where(Invoice.due_date >= due_after)
+    term = (q or "").strip()
+    if term:
+        # Customers are matched once each (a few thousand), not once per invoice row.
+        customers = select(Customer.id).where(
+            or_(Customer.id == term, Customer.name.icontains(term, autoescape=True))
+        )
+        query = query.where(
+            or_(Invoice.number.icontains(term, autoescape=True), Invoice.customer_id.in_(customers))
+        )
+    if amount is not None:
+        query = query.where(
+            _amount_equals((Invoice.amount_minor, Invoice.open_minor), Invoice.currency, amount)
+        )
+    if after_id is not None:
+        query = query.where(Invoice.id > after_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_invoice_json(i, name, today) for i, name in session.execute(query).all()]
+
+
+def invoice_detail(
+    session: Session, number: str, *, today: date | None = None
+) -> dict[str, Any] | None:
+    """One invoice with its applications (live and reversed) and its audit history."""
+    row = session.execute(
+        select(Invoice, Customer.name)
+        .join(Customer, Customer.id == Invoice.customer_id)
+        .where(Invoice.number == number)
+    ).one_or_none()
+    if row is None:
+        return None
+    invoice, name = row
+    out = _invoice_json(invoice, name, today or date.today())
+    out["applications"] = applications(session, invoice_id=invoice.id)
+    # The invoice's own events (import), and those of the applications to it: an application
+    # event is keyed by the application, so look the applications up rather than scan JSON.
+    app_ids = [str(a["application_id"]) for a in out["applications"]]
+    concerning = and_(AuditEvent.entity_type == "invoice", AuditEvent.entity_id == invoice.number)
+    if app_ids:
+        concerning = or_(
+            concerning,
+            and_(
+                AuditEvent.entity_type == "application",
+                AuditEvent.entity_id.in_(app_ids),
+                AuditEvent.action.in_(_APPLICATION_ACTIONS),
+            ),
+        )
+    events = session.scalars(select(AuditEvent).where(concerning).order_by(AuditEvent.id)).all()
+    out["history"] = [_event_json(e) for e in events]
+    return out
+
+
+# --------------------------------------------------------------------------- payments
+
+
+def payment_status(applied_minor: int, amount_minor: int | None, match_status: str) -> str:
+    """matched | partially_applied (from the cash applied), else the matcher's status."""
+    if applied_minor > 0:
+        return "matched" if applied_minor == amount_minor else "partially_applied"
+    return "unmatched" if match_status == "applied" else match_status
+
+
+def _payment_status_clause(status: str) -> ColumnElement[bool]:
+    t = BankTransaction
+    if status == "matched":
+        return and_(t.applied_minor > 0, t.applied_minor == t.amount_minor)
+    if status == "partially_applied":
+        return and_(t.applied_minor > 0, t.applied_minor < t.amount_minor)
+    if status == "unmatched":
+        return and_(t.applied_minor == 0, t.match_status.in_(("unmatched", "applied")))
+    return and_(t.applied_minor == 0, t.match_status == status)
+
+
+def _payment_json(t: BankTransaction, e: BankEntry) -> dict[str, Any]:
+    currency = t.currency or e.currency
+    unapplied = None if t.amount_minor is None else t.amount_minor - t.applied_minor
+    return {
+        "transaction_id": t.id,
+        "entry_id": e.id,
+        "file_id": e.file_id,
+        "amount": _amt(t.amount_minor, currency),
+        "applied_amount": _amt(t.applied_minor, currency),
+        "unapplied_amount": _amt(unapplied, currency),
+        "currency": currency,
+        "direction": e.direction,
+        "status": payment_status(t.applied_minor, t.amount_minor, t.match_status),
+        "match_status": t.match_status,
+        "value_date": _iso(e.value_date),
+        "booking_date": _iso(e.booking_date),
+        "bank_reference": e.bank_reference,
+        "end_to_end_id": t.end_to_end_id,
+        "payer": t.counterparty_name,
+        "payer_account": t.counterparty_account,
+        "version": t.version,
+    }
+
+
+def _payer_clause(payer: str) -> ColumnElement[bool]:
+    return or_(
+        BankTransaction.counterparty_name.icontains(payer, autoescape=True),
+        BankTransaction.counterparty_account.icontains(payer, autoescape=True),
+    )
+
+
+def payment_list(
+    session: Session,
+    *,
+    status: str | Iterable[str] | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    amount_min: Decimal | None = None,
+    amount_max: Decimal | None = None,
+    payer: str | None = None,
+    currency: str | None = None,
+    limit: int | None = 100,
+    after_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """Bank transactions (payments) in id order, filtered.
+
+    status: matched | partially_applied | review | returned | unmatched | ignored (or several,
+    comma-separated). date_from / date_to: inclusive, on the value date (else the booking
+    date). amount_min / amount_max: inclusive, in the payment's currency. payer: part of the
+    payer's name or account (case-insensitive).
+    """
+    wanted = _statuses(status, PAYMENT_STATUSES)
+    t, e = BankTransaction, BankEntry
+    ccy = func.coalesce(t.currency, e.currency)
+    day = func.coalesce(e.value_date, e.booking_date)
+    query = select(t, e).join(e, e.id == t.entry_id).order_by(t.id)
+    if wanted:
+        query = query.where(or_(*(_payment_status_clause(s) for s in wanted)))
+    if date_from is not None:
+        query = query.where(day >= date_from)
+    if date_to is not None:
+        query = query.where(day <= date_to)
+    if amount_min is not None:
+        query = query.where(_amount_at_least(t.amount_minor, ccy, amount_min))
+    if amount_max is not None:
+        query = query.where(_amount_at_most(t.amount_minor, ccy, amount_max))
+    if payer and payer.strip():
+        query = query.where(_payer_clause(payer.strip()))
+    if currency:
+        query = query.where(ccy == currency.strip().upper())
+    if after_id is not None:
+        query = query.where(t.id > after_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_payment_json(tx, entry) for tx, entry in session.execute(query).all()]
+
+
+def payment_version(session: Session, transaction_id: int) -> int | None:
+    """The payment's current version, read from the database (not the session's cache)."""
+    return session.scalar(
+        select(BankTransaction.version).where(BankTransaction.id == transaction_id)
+    )
+
+
+def _review_json(r: ReviewItem) -> dict[str, Any]:
+    return {
+        "review_id": r.id,
+        "status": r.status,
+        "reason": r.reason,
+        "explanation": r.explanation,
+        "candidates": [_candidate_json(c) for c in r.candidates],
+        "assignee": r.assignee,
+        "actor": r.actor,
+        "resolution": r.resolution,
+        "created_at": r.created_at.isoformat(),
+        "resolved_at": _iso(r.resolved_at),
+    }
+
+
+def _candidate_json(c: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "invoice_numbers": c["invoice_numbers"],
+        "score": c["score"],
+        "reasons": c["reasons"],
+        "customer_id": c.get("customer_id"),
+        "unapplied": c.get("unapplied"),
+        "allocations": c.get("allocations", []),
+    }
+
+
+def payment_detail(session: Session, transaction_id: int) -> dict[str, Any] | None:
+    """One payment with its entry, file, remittance, applications, review item and why."""
+    row = session.execute(
+        select(BankTransaction, BankEntry, BankFile)
         .join(BankEntry, BankEntry.id == BankTransaction.entry_id)
+        .join(BankFile, BankFile.id == BankEntry.file_id)
+        .where(BankTransaction.id == transaction_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    t, e, f = row
+    currency = t.currency or e.currency
+    out = _payment_json(t, e)
+    # The open item if there is one, else the latest: what a reviewer needs to see.
+    review = session.scalars(
+        select(ReviewItem)
+        .where(ReviewItem.transaction_id == transaction_id)
+        .order_by((ReviewItem.status == "open").desc(), ReviewItem.id.desc())
+        .limit(1)
+    ).one_or_none()
+    apps = applications(session, transaction_id=transaction_id)
+    review_json = _review_json(review) if review is not None else None
+    out.update(
+        entry={
+            "id": e.id,
+            "status": e.status,
+            "kind": e.kind,
+            "bank_code": e.bank_code,
+            "additional_info": e.additional_info,
+            "reversal": e.reversal,
+            "account": e.account,
+            "amount": _amt(e.amount_minor, e.currency),
+            "currency": e.currency,
+            "charges": _amt(e.charges_minor, e.currency),
+        },
+        file={"id": f.id, "name": f.name, "format": f.format},
+        remittance=t.remittance,
+        references=t.references,
+        invoices=t.invoices,
+        bank_transaction_id=t.transaction_id,
+        instruction_id=t.instruction_id,
+        mandate_id=t.mandate_id,
+        check_number=t.check_number,
+        return_reason=t.return_reason,
+        return_info=t.return_info,
+        change_code=t.change_code,
+        change_info=t.change_info,
+        applications=apps,
+        review=review_json,
+        explanation=_explain(t, currency, review_json, apps),
+    )
+    return out
+
+
+def _explain(
+    t: BankTransaction, currency: str, review: dict[str, Any] | None, apps: list[dict[str, Any]]
+) -> str:
+    """One paragraph a person reads first: why remit applied this payment, or flagged it."""
+    if review is not None and review["status"] == "open":
+        return review["explanation"] or f"In review: {review['reason']}."
+    live = [a for a in apps if a["status"] == "applied"]
+    if live:
+        # One sentence per decision (one apply call gives its applications the same reasons).
+        groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        for a in live:
+            groups.setdefault(
+                (a["method"], a["actor"], a["confidence"], tuple(a["reasons"])), []
+            ).append(a)
+        sentences = []
+        for (method, actor, confidence, reasons), items in groups.items():
+            how = "automatically" if method == "auto" else f"by {actor}"
+            if confidence is not None:
+                how += f" (confidence {confidence})"
+            to = ", ".join(
+                f"{a['invoice_number']} ({a['applied_amount']} {a['currency']})" for a in items
+            )
+            sentences.append(
+                f"Applied {how} to {to}" + (f": {'; '.join(reasons)}." if reasons else ".")
+            )
+        left = (t.amount_minor or 0) - t.applied_minor
+        if left > 0:
+            sentences.append(f"{_amt(left, currency)} {currency} is not applied.")
+        return " ".join(sentences)
+    if review is not None:
+        verb = "Dismissed" if review["status"] == "dismissed" else "Resolved"
+        return (
+            f"{verb} by {review['actor'] or 'unknown'}: {review['resolution'] or review['reason']}."
+        )
+    if t.match_status == "returned":
+        return f"Returned ({t.return_reason or 'reversal'}): its applications were reversed."
+    if t.match_status == "ignored":
+        return (
+            "Not receivables: a debit, a pending or information-only booking, or no amount; "
+            "the matcher leaves it alone."
+        )
+    return "Not matched yet: the next matching run looks at it."
+
+
+# --------------------------------------------------------------------------- review queue
+
+
+def exceptions(
+    session: Session,
+    *,
+    reason: str | None = None,
+    assignee: str | None = None,
+    payer: str | None = None,
+    amount_min: Decimal | None = None,
+    amount_max: Decimal | None = None,
+    limit: int | None = None,
+    after_id: int | None = None,
+    today: date | None = None,
+) -> list[dict[str, Any]]:
+    """Open review items, oldest first; `after_id` pages by review item id (a stable cursor).
+
+    age_days: whole days since the item was opened, as of `today` (UTC today by default).
+    """
+    today = today or _utc_today()
+    t, e = BankTransaction, BankEntry
+    query = (
+        select(ReviewItem, t, e)
+        .join(t, t.id == ReviewItem.transaction_id)
+        .join(e, e.id == t.entry_id)
         .where(ReviewItem.status == "open")
         .order_by(ReviewItem.id)
     )
     if reason:
         query = query.where(ReviewItem.reason == reason)
+    if assignee:
+        query = query.where(ReviewItem.assignee == assignee)
+    if payer and payer.strip():
+        query = query.where(_payer_clause(payer.strip()))
+    ccy = func.coalesce(t.currency, e.currency)
+    if amount_min is not None:
+        query = query.where(_amount_at_least(t.amount_minor, ccy, amount_min))
+    if amount_max is not None:
+        query = query.where(_amount_at_most(t.amount_minor, ccy, amount_max))
     if after_id is not None:
         query = query.where(ReviewItem.id > after_id)
     if limit is not None:
@@ -64,23 +572,59 @@ def exceptions(
     return [
         {
             "review_id": r.id,
-            "transaction_id": t.id,
-            "bank_reference": e.bank_reference,
-            "end_to_end_id": t.end_to_end_id,
-            "amount": format_amount(from_minor(t.amount_minor, t.currency)) if t.amount_minor is not None else None,
-            "currency": t.currency or e.currency,
-            "payer": t.counterparty_name,
-            "payer_account": t.counterparty_account,
-            "value_date": (e.value_date or e.booking_date).isoformat() if (e.value_date or e.booking_date) else None,
-            "remittance": t.remittance,
+            "transaction_id": tx.id,
+            "bank_reference": entry.bank_reference,
+            "end_to_end_id": tx.end_to_end_id,
+            "amount": _amt(tx.amount_minor, tx.currency or entry.currency),
+            "currency": tx.currency or entry.currency,
+            "payer": tx.counterparty_name,
+            "payer_account": tx.counterparty_account,
+            "value_date": _iso(entry.value_date or entry.booking_date),
+            "remittance": tx.remittance,
             "reason": r.reason,
             "explanation": r.explanation,
-            "candidates": [
-                {"invoice_numbers": c["invoice_numbers"], "score": c["score"], "reasons": c["reasons"],
-                 "allocations": c.get("allocations", [])}
-                for c in r.candidates
-            ],
+            "candidates": [_candidate_json(c) for c in r.candidates],
             "created_at": r.created_at.isoformat(),
+            "assignee": r.assignee,
+            "age_days": max(0, (today - r.created_at.date()).days),
+            "version": tx.version,
         }
-        for r, t, e in session.execute(query).all()
+        for r, tx, entry in session.execute(query).all()
     ]
+
+
+# --------------------------------------------------------------------------- audit trail
+
+
+def _event_json(ev: AuditEvent) -> dict[str, Any]:
+    return {
+        "event_id": ev.id,
+        "at": ev.at.isoformat(),
+        "actor": ev.actor,
+        "action": ev.action,
+        "entity_type": ev.entity_type,
+        "entity_id": ev.entity_id,
+        "before": ev.before,
+        "after": ev.after,
+    }
+
+
+def audit_events(
+    session: Session,
+    *,
+    entity_type: str | None = None,
+    entity_id: str | int | None = None,
+    limit: int | None = 100,
+    after_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """The audit trail in the order it was written (id), optionally of one entity."""
+    query = select(AuditEvent).order_by(AuditEvent.id)
+    if entity_type:
+        query = query.where(AuditEvent.entity_type == entity_type)
+    if entity_id is not None and str(entity_id) != "":
+        query = query.where(AuditEvent.entity_id == str(entity_id))
+    if after_id is not None:
+        query = query.where(AuditEvent.id > after_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_event_json(ev) for ev in session.scalars(query).all()]

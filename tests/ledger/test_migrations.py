@@ -33,4 +33,4 @@ def test_migrations_go_down_and_up_again(db_url) -> None:
     command.downgrade(alembic_config(db_url), "base")
     assert current(db_url) is None
     upgrade(db_url)
-    assert current(db_url) == "0003"
+    assert current(db_url) == "0004"

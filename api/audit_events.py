@@ -1,0 +1,44 @@
+"""/api/v1/audit-events: the append-only audit trail, optionally of one entity.
+
+Scope treasury:review (admin implies it): the trail shows payers, accounts and who did what
+to which payment, which is the reviewers' business rather than an AR system's (ar:read).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+
+from api import paging
+from api.auth import TreasuryReview
+from ledger.db import transaction
+from reconcile import views
+
+router = APIRouter(prefix="/api/v1/audit-events", tags=["audit"])
+
+
+@router.get("")
+def list_audit_events(
+    request: Request,
+    principal: TreasuryReview,
+    entity_type: str | None = Query(
+        None,
+        max_length=32,
+        pattern=paging.NO_NUL,
+        description="invoice, application, review_item, customer, bank_file, ...",
+    ),
+    entity_id: str | None = Query(
+        None,
+        max_length=64,
+        pattern=paging.NO_NUL,
+        description="the entity's id (an invoice's number, a row id)",
+    ),
+    limit: paging.Limit = 100,
+    after: paging.Cursor = None,
+) -> dict[str, Any]:
+    with transaction(request.app.state.runtime.engine) as session:
+        items = views.audit_events(
+            session, entity_type=entity_type, entity_id=entity_id, limit=limit + 1, after_id=after
+        )
+    return paging.page(items, limit, "event_id")

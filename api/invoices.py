@@ -1,0 +1,192 @@
+"""/api/v1/invoices: bulk upsert (ar:write), list and get (ar:read).
+
+The upsert is `remit invoices import` over HTTP: the rows go through the same parser
+(reconcile.invoice_rows, as JSON Lines) and the same import service
+(reconcile.invoice_import), so validation and the "held" rule (an invoice remit has applied
+cash to keeps its money fields) are the CLI's. One difference, on purpose: the CLI imports
+the good rows of a file with bad ones, while a request with any rejected row writes nothing
+and answers 422 with every row error, so a client can fix the batch and send it again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError, IntegrityError
+
+from api import paging
+from api.auth import ArRead, ArWrite
+from ledger.db import transaction
+from reconcile import views
+from reconcile.invoice_import import ImportResult, import_book
+from reconcile.invoice_rows import BookFileError, RowError, parse_book
+
+router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"])
+
+MAX_ROWS = 10_000
+SOURCE = "api"  # the `file` of the import result and of the audit trail
+STATUS_PATTERN = r"^[a-z_]+(,[a-z_]+)*$"
+
+
+class InvoicesIn(BaseModel):
+    invoices: list[Any] = Field(
+        min_length=1,
+        max_length=MAX_ROWS,
+        description=(
+            "Rows with the columns of `remit invoices import`: invoice_number, customer_id, "
+            "customer_name, currency, amount, issue_date (required), open_amount, due_date, "
+            "terms, po_number, customer_accounts (a list or ';'-separated), customer_aliases. "
+            'Amounts as strings ("1250.00") or integers, never floats. An error\'s `row` is '
+            "the row's 1-based position in this list."
+        ),
+    )
+
+
+class _Rejected(Exception):
+    """Raised inside the transaction so that it rolls back: nothing of a bad batch lands."""
+
+    def __init__(self, result: ImportResult) -> None:
+        self.result = result
+
+
+def _json_lines(rows: list[Any]) -> bytes:
+    # Re-encoded as JSON Lines for the CLI's parser: a float stays a float (refused there),
+    # and line N is row N of the request.
+    return "\n".join(json.dumps(row, ensure_ascii=False) for row in rows).encode()
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _nul_errors(rows: list[Any]) -> list[RowError]:
+    # PostgreSQL cannot store NUL in text (SQLite would): refused here, on both, as bad input.
+    return [
+        RowError(n, None, None, "contains a NUL character (\\u0000)")
+        for n, row in enumerate(rows, start=1)
+        if _has_nul(row)
+    ]
+
+
+def _rejected(rows_read: int, errors: Sequence[RowError], warnings: Sequence[str]) -> JSONResponse:
+    # Nothing was written: the counts stay zero, whatever a rolled-back attempt had counted.
+    shown = ImportResult(
+        file=SOURCE,
+        format="json",
+        rows_read=rows_read,
+        errors=list(errors),
+        warnings=list(warnings),
+    )
+    body = {
+        "detail": f"{shown.rejected} row(s) rejected, nothing imported: correct them and send "
+        "the batch again",
+        **shown.as_json(),
+    }
+    return JSONResponse(body, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+@router.post("")
+def upsert_invoices(request: Request, body: InvoicesIn, principal: ArWrite) -> JSONResponse:
+    """Upsert by invoice_number. 200 with created/updated/unchanged/held counts; 422 with the
+    row errors (and nothing written) when any row is rejected."""
+    try:
+        book = parse_book(_json_lines(body.invoices), "request.jsonl", format="jsonl")
+    except BookFileError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
+    errors = sorted([*book.errors, *_nul_errors(body.invoices)], key=lambda e: e.row)
+    if errors:
+        return _rejected(book.rows_read, errors, book.warnings)
+    try:
+        with transaction(request.app.state.runtime.engine) as session:
+            result = import_book(session, book, file=SOURCE, actor=principal.actor)
+            if result.errors:  # e.g. an account that belongs to another customer
+                raise _Rejected(result)
+    except _Rejected as rejected:
+        done = rejected.result
+        return _rejected(done.rows_read, done.errors, done.warnings)
+    except DataError as error:  # a value the database refuses (the checks above missed it)
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"the database refused a value, nothing imported: {getattr(error, 'orig', None) or error}",
+        ) from None
+    except IntegrityError as error:
+        # A concurrent import created the same customer or account first.
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"the database refused the import, nothing imported (retry): "
+            f"{getattr(error, 'orig', None) or error}",
+        ) from None
+    out = result.as_json()
+    out["format"] = "json"
+    return JSONResponse(out)
+
+
+@router.get("")
+def list_invoices(
+    request: Request,
+    principal: ArRead,
+    customer: str | None = Query(
+        None, max_length=64, pattern=paging.NO_NUL, description="customer id"
+    ),
+    status_: str | None = Query(
+        None,
+        alias="status",
+        pattern=STATUS_PATTERN,
+        description="open | partially_paid | paid | void, or several comma-separated",
+    ),
+    due_before: Annotated[date | None, Query(description="due on or before")] = None,
+    due_after: Annotated[date | None, Query(description="due on or after")] = None,
+    q: str | None = Query(
+        None,
+        max_length=200,
+        pattern=paging.NO_NUL,
+        description="part of the number or customer name, or the customer id",
+    ),
+    amount: str | None = Query(
+        None, pattern=paging.AMOUNT_PATTERN, description="the amount or open amount, exactly"
+    ),
+    limit: paging.Limit = 100,
+    after: paging.Cursor = None,
+) -> dict[str, Any]:
+    try:
+        with transaction(request.app.state.runtime.engine) as session:
+            items = views.invoice_list(
+                session,
+                customer_id=customer,
+                status=status_,
+                due_before=due_before,
+                due_after=due_after,
+                q=q,
+                amount=paging.amount(amount),
+                limit=limit + 1,
+                after_id=after,
+            )
+    except ValueError as error:  # an unknown status
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
+    return paging.page(items, limit, "invoice_id")
+
+
+@router.get("/{number:path}")
+def get_invoice(
+    request: Request,
+    number: Annotated[str, Path(max_length=64, pattern=paging.NO_NUL)],
+    principal: ArRead,
+) -> dict[str, Any]:
+    """The invoice with its applications (live and reversed) and its audit history."""
+    with transaction(request.app.state.runtime.engine) as session:
+        found = views.invoice_detail(session, number)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no invoice {number!r}")
+    return found

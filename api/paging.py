@@ -1,0 +1,38 @@
+"""What the list endpoints share: cursor pages and amount query parameters."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import Path, Query
+
+from core.money import D
+
+# Plain decimal text, as amounts are written in JSON here: no sign, exponent or separators;
+# at most 10^14, so that in minor units (up to 4 decimals) it still binds as a BIGINT.
+AMOUNT_PATTERN = r"^\d{1,14}(\.\d{1,4})?$"
+MAX_PAGE = 1000
+# Text a database can hold: PostgreSQL refuses NUL in text, and a refusal must be a 422.
+NO_NUL = r"^[^\x00]*$"
+# Row ids and versions are INTEGER columns: anything larger is bad input (422), never a 500
+# from the driver refusing to bind it.
+MAX_ID = 2**31 - 1
+
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
+Cursor = Annotated[
+    int | None, Query(ge=0, le=MAX_ID, description="cursor: `next` of the previous page")
+]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+
+
+def page(items: list[dict[str, Any]], limit: int, key: str) -> dict[str, Any]:
+    """`items` was read with limit + 1: the extra row only says whether a next page exists."""
+    more = len(items) > limit
+    items = items[:limit]
+    return {"items": items, "next": items[-1][key] if more and items else None}
+
+
+def amount(value: str | None) -> Decimal | None:
+    """A query amount already checked against AMOUNT_PATTERN (FastAPI answers 422 otherwise)."""
+    return None if value is None else D(value)

@@ -1,0 +1,87 @@
+"""/api/v1/payments: list and get bank transactions (ar:read), with their applications.
+
+A payment's `version` (also its ETag) is what a reviewer's action names to be refused (409)
+if the payment changed meanwhile; see api/exceptions.py. Unapply lives there too.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+
+from api import paging
+from api.auth import ArRead
+from ledger.db import transaction
+from reconcile import views
+
+router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
+
+STATUS_PATTERN = r"^[a-z_]+(,[a-z_]+)*$"
+
+
+@router.get("")
+def list_payments(
+    request: Request,
+    principal: ArRead,
+    status_: str | None = Query(
+        None,
+        alias="status",
+        pattern=STATUS_PATTERN,
+        description="matched | partially_applied | review | returned | unmatched | ignored, "
+        "or several comma-separated",
+    ),
+    date_from: Annotated[
+        date | None, Query(description="value date (else booking date) on or after")
+    ] = None,
+    date_to: Annotated[
+        date | None, Query(description="value date (else booking date) on or before")
+    ] = None,
+    amount_min: str | None = Query(None, pattern=paging.AMOUNT_PATTERN),
+    amount_max: str | None = Query(None, pattern=paging.AMOUNT_PATTERN),
+    payer: str | None = Query(
+        None,
+        max_length=200,
+        pattern=paging.NO_NUL,
+        description="part of the payer's name or account",
+    ),
+    currency: str | None = Query(None, pattern=r"^[A-Za-z]{3}$"),
+    limit: paging.Limit = 100,
+    after: paging.Cursor = None,
+) -> dict[str, Any]:
+    try:
+        with transaction(request.app.state.runtime.engine) as session:
+            items = views.payment_list(
+                session,
+                status=status_,
+                date_from=date_from,
+                date_to=date_to,
+                amount_min=paging.amount(amount_min),
+                amount_max=paging.amount(amount_max),
+                payer=payer,
+                currency=currency,
+                limit=limit + 1,
+                after_id=after,
+            )
+    except ValueError as error:  # an unknown status
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
+    return paging.page(items, limit, "transaction_id")
+
+
+def detail_or_404(request: Request, transaction_id: int, response: Response) -> dict[str, Any]:
+    """The payment in full, its version as the ETag (for If-Match on the actions)."""
+    with transaction(request.app.state.runtime.engine) as session:
+        found = views.payment_detail(session, transaction_id)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no payment #{transaction_id}")
+    response.headers["ETag"] = f'"{found["version"]}"'
+    return found
+
+
+@router.get("/{transaction_id}")
+def get_payment(
+    request: Request, transaction_id: paging.RowId, principal: ArRead, response: Response
+) -> dict[str, Any]:
+    """Entry, file, remittance, applications, review item, and why it was applied or flagged."""
+    return detail_or_404(request, transaction_id, response)
