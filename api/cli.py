@@ -166,6 +166,18 @@ def demo(
 
     rt, _ = run_demo(database)
     if serve:
+        from ledger import audit
+        from ledger.db import transaction
+        from ledger.repositories import api_keys
+
+        # A fresh demo database has no keys: make a reviewer's key to sign in to the workbench.
+        scopes = ["ar:read", "treasury:review"]
+        with transaction(rt.engine) as session:
+            key_id, key = api_keys.create_with_id(session, name="demo", scopes=scopes,
+                                                  secret=rt.settings.secret_key)
+            audit.record(session, actor="demo", action="api_key.created", entity_type="api_key",
+                         entity_id=key_id, after={"name": "demo", "scopes": scopes})
+        print(f"workbench: http://127.0.0.1:{port}/ — sign in with the demo reviewer key: {key}")
         _serve(host="127.0.0.1", port=port, rt=rt)
 
 
@@ -184,8 +196,37 @@ def _serve(*, host: str, port: int, rt: Any = None) -> None:
     from api.app import create_app
     from api.runtime import runtime
 
-    rt = rt or runtime(migrate=True)
+    rt = rt or runtime(_load_settings(), migrate=True)
     uvicorn.run(create_app(rt, start_scheduler=True), host=host, port=port, log_level="info")
+
+
+def _load_settings() -> Any:
+    """Settings, or a one-line error and exit 2 (never a traceback) when they are refused."""
+    from pydantic import ValidationError
+
+    from core.settings import InsecureSettings, get_settings
+
+    try:
+        return get_settings()
+    except (ValidationError, InsecureSettings) as error:
+        problems = (
+            _settings_problems(error.errors()) if isinstance(error, ValidationError) else str(error)
+        )
+        # The production check's own message already starts "refusing to start in ...".
+        _fail(
+            problems
+            if problems.startswith("refusing to start")
+            else f"refusing to start: {problems}"
+        )
+
+
+def _settings_problems(errors: list[Any]) -> str:
+    parts = []
+    for problem in errors:
+        where = "_".join(str(part) for part in problem.get("loc", ()))
+        message = str(problem.get("msg", "")).removeprefix("Value error, ")
+        parts.append(f"REMIT_{where.upper()}: {message}" if where else message)
+    return "; ".join(parts)
 
 
 apikey_app = typer.Typer(no_args_is_help=True, help="API keys (stored hashed; shown once).")
@@ -334,6 +375,93 @@ def sftp_poll(
             print(f"{r.status:<10} {r.file}" + (f": {r.error}" if r.error else ""))
     if any(r.status in ("failed", "rejected") for r in results):
         raise typer.Exit(EXIT_REJECTED)
+
+
+# --- `remit worker` and `remit webhooks ...`: the scheduled jobs ------------------------------
+
+
+@app.command()
+def worker() -> None:
+    """The scheduled jobs without the HTTP server (inbox and SFTP polls, webhook delivery),
+    the same as `remit serve` runs; migrates first; runs until SIGINT or SIGTERM."""
+    import logging
+    import signal
+    import threading
+
+    from api.jobs import describe_jobs, start_service_scheduler
+    from api.runtime import runtime
+    from ingest.sftp import SftpConfigError
+
+    settings = _load_settings()
+    rt = runtime(settings, migrate=True)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per run
+    stop = threading.Event()
+
+    def _stop(signum: int, _frame: Any) -> None:
+        print(
+            f"remit worker: {signal.Signals(signum).name}, stopping after the running jobs",
+            flush=True,
+        )
+        stop.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        scheduler = start_service_scheduler(rt)
+    except SftpConfigError as error:
+        _fail(f"refusing to start: {error}")
+    jobs = describe_jobs(scheduler)
+    if not jobs:
+        scheduler.shutdown(wait=False)
+        _fail(
+            "nothing to schedule: set REMIT_INBOX_DIR, REMIT_SFTP_CONNECTIONS_FILE or "
+            "REMIT_WEBHOOK_URL",
+            code=1,
+        )
+    print(f"remit worker: {len(jobs)} job(s) scheduled", flush=True)
+    for line in jobs:
+        print(f"  {line}", flush=True)
+    try:
+        while not stop.wait(0.5):  # a timed wait: signal handlers run between waits
+            pass
+    finally:
+        scheduler.shutdown(wait=True)
+    print("remit worker: stopped", flush=True)
+
+
+webhooks_app = typer.Typer(
+    no_args_is_help=True, help="Invoice events to AR systems (REMIT_WEBHOOK_URL)."
+)
+app.add_typer(webhooks_app, name="webhooks")
+
+
+@webhooks_app.command("deliver")
+def webhooks_deliver(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """One delivery pass now: POST every due invoice event, record the answers (cron, tests).
+
+    Exit 0 whatever the receiver answered (see the counts); 1 if no webhook URL is set.
+    """
+    from api.runtime import runtime
+    from api.webhooks import WebhookNotConfigured, deliver_pending
+
+    rt = runtime(_load_settings(), migrate=True)
+    try:
+        report = deliver_pending(rt)
+    except WebhookNotConfigured as error:
+        _fail(str(error), code=1)
+    if as_json:
+        _print_json(report.as_json())
+        return
+    print(
+        f"{report.attempted} attempted: {report.delivered} delivered, "
+        f"{report.retrying} to retry, {report.failed} failed for good, "
+        f"{report.released} released (receiver unreachable)"
+    )
+    for error in report.errors[:SHOWN_ISSUES]:
+        print(f"  error: {error}")
 
 
 def main() -> None:

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from core.errors import RemitError
 from core.money import format_amount, from_minor, to_minor
-from ledger import audit
-from ledger.models import Application, BankTransaction, Invoice, ReviewItem
+from ledger import audit, events
+from ledger.models import Application, BankEntry, BankTransaction, Invoice, ReviewItem
 from ledger.types import utc_now
 from reconcile.model import Allocation, Candidate
 
@@ -89,6 +89,13 @@ def apply_allocations(
     tx = _lock_transaction(session, transaction_id)
     if tx.amount_minor is None:
         raise ApplicationError(f"transaction #{transaction_id} has no amount of its own")
+    entry = session.get(BankEntry, tx.entry_id)
+    if entry is not None and entry.direction != "credit":
+        raise ApplicationError(f"payment #{transaction_id} is a debit (money out): only credits settle invoices")
+    if entry is not None and entry.status != "booked":
+        raise ApplicationError(
+            f"payment #{transaction_id} is {entry.status}, not booked: cash is applied once the bank books it"
+        )
     currency = tx.currency or ""
     invoices = _lock_invoices(session, [a.invoice_id for a in allocations])
     live = set(
@@ -130,11 +137,15 @@ def apply_allocations(
     for r in rows:
         invoice: Invoice = r["invoice"]
         before = _invoice_state(invoice)
+        prior = events.snapshot(invoice)
         invoice.open_minor -= r["applied"] + r["discount"] + r["write_off"]
         invoice.discount_minor += r["discount"]
         invoice.written_off_minor += r["write_off"]
         invoice.status = "paid" if invoice.open_minor == 0 else "open"
         invoice.updated_at = now
+        # Outbox row in this transaction: status change, or open amount (partial payment).
+        events.invoice_changed(session, invoice, before=prior, cause=events.APPLICATION_CREATED,
+                               actor=actor, transaction_id=transaction_id)
         app_id = session.execute(
             insert(Application)
             .values(
@@ -199,11 +210,14 @@ def reverse_applications(session: Session, *, transaction_id: int, actor: str, r
     for app in apps:
         invoice = invoices[app.invoice_id]
         before = _invoice_state(invoice)
+        prior = events.snapshot(invoice)
         invoice.open_minor += app.applied_minor + app.discount_minor + app.write_off_minor
         invoice.discount_minor -= app.discount_minor
         invoice.written_off_minor -= app.write_off_minor
         invoice.status = "open"
         invoice.updated_at = now
+        events.invoice_changed(session, invoice, before=prior, cause=events.APPLICATION_REVERSED,
+                               actor=actor, transaction_id=transaction_id, reason=reason)
         app.status = "reversed"
         app.reversed_at = now
         app.reversed_by = actor

@@ -1,0 +1,74 @@
+"""The service's scheduled jobs, in one place: `remit serve` (in the app's lifespan) and
+`remit worker` (no HTTP server) run the same scheduler.
+
+Jobs: the inbox poll (REMIT_INBOX_DIR), one cron poll per bank SFTP connection
+(REMIT_SFTP_CONNECTIONS_FILE), and webhook delivery of invoice events every
+REMIT_WEBHOOK_POLL_SECONDS (REMIT_WEBHOOK_URL). Every job is safe to run in several
+processes at once (file registry dedupe, SFTP poll locks, webhook claims).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from api.pipeline import ingest_path
+from api.runtime import Runtime
+from ingest.jobs import build_scheduler
+
+WEBHOOK_JOB_ID = "webhooks"
+
+
+def build_service_scheduler(rt: Runtime) -> BackgroundScheduler:
+    """A scheduler (not started) with every job the settings call for."""
+    settings = rt.settings
+    scheduler = build_scheduler(
+        lambda path: ingest_path(rt, path, source="inbox", actor="inbox"),
+        inbox=settings.inbox_dir,
+        poll_seconds=settings.inbox_poll_seconds,
+    )
+    if settings.sftp_connections_file is not None:
+        from ingest.sftp import load_connections, schedule_polls
+
+        schedule_polls(
+            scheduler,
+            load_connections(settings.sftp_connections_file),
+            lambda path: ingest_path(rt, path, source="sftp", actor="sftp"),
+            engine=rt.engine,
+            workdir=settings.sftp_workdir,
+        )
+    if settings.webhook_url:
+        from api.webhooks import webhook_job
+
+        scheduler.add_job(
+            webhook_job,
+            "interval",
+            seconds=settings.webhook_poll_seconds,
+            args=[rt],
+            id=WEBHOOK_JOB_ID,
+            name="webhook delivery",
+            max_instances=1,  # one pass at a time per process; claims guard across processes
+            coalesce=True,
+            next_run_time=datetime.now(timezone.utc),  # deliver the backlog at once
+        )
+    return scheduler
+
+
+def start_service_scheduler(rt: Runtime) -> BackgroundScheduler:
+    """Build and start; the inbox is polled at once rather than after the first interval."""
+    scheduler = build_service_scheduler(rt)
+    scheduler.start()
+    if scheduler.get_job("inbox") is not None:
+        scheduler.modify_job("inbox", next_run_time=datetime.now(timezone.utc))
+    return scheduler
+
+
+def describe_jobs(scheduler: BackgroundScheduler) -> list[str]:
+    """One line per job: id, trigger, next run (for `remit worker` to print)."""
+    lines = []
+    for job in scheduler.get_jobs():
+        when = getattr(job, "next_run_time", None)
+        suffix = f", next run {when.isoformat()}" if when else " (paused)"
+        lines.append(f"{job.id}: {job.trigger}{suffix}")
+    return lines

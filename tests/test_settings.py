@@ -1,0 +1,77 @@
+"""core/settings.py: production mode refuses development or weak secrets."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from core.settings import DEFAULT_SECRET, Settings, get_settings
+
+STRONG = "a-real-secret-of-at-least-32-characters!"
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in list(os.environ):
+        if name.startswith("REMIT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)  # no .env file from the checkout
+
+
+def test_development_accepts_the_defaults() -> None:
+    s = Settings()
+    assert (s.environment, s.secret_key, s.secure_cookies) == ("development", DEFAULT_SECRET, False)
+    assert Settings(webhook_url="http://127.0.0.1/hook").webhook_secret == DEFAULT_SECRET
+
+
+@pytest.mark.parametrize("secret", [DEFAULT_SECRET, "x" * 31])
+def test_production_refuses_a_default_or_short_secret_key(secret: str) -> None:
+    with pytest.raises(ValidationError, match="REMIT_SECRET_KEY"):
+        Settings(environment="production", secret_key=secret)
+
+
+def test_production_with_a_strong_key_starts_and_forces_secure_cookies() -> None:
+    s = Settings(environment="production", secret_key="x" * 32)
+    assert s.secure_cookies is True
+    # Without a webhook URL the webhook secret is never used, so it is not checked.
+    assert s.webhook_url is None and s.webhook_secret == DEFAULT_SECRET
+
+
+@pytest.mark.parametrize("webhook_secret", [DEFAULT_SECRET, "short"])
+def test_production_with_a_webhook_url_needs_a_real_webhook_secret(webhook_secret: str) -> None:
+    with pytest.raises(ValidationError, match="REMIT_WEBHOOK_SECRET") as caught:
+        Settings(environment="production", secret_key=STRONG,
+                 webhook_url="https://erp.example/hooks", webhook_secret=webhook_secret)
+    assert "REMIT_SECRET_KEY" not in str(caught.value)
+    ok = Settings(environment="production", secret_key=STRONG,
+                  webhook_url="https://erp.example/hooks", webhook_secret=STRONG)
+    assert ok.webhook_secret == STRONG
+
+
+def test_both_problems_are_named_at_once() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings(environment="production", webhook_url="https://erp.example/hooks")
+    message = str(caught.value)
+    assert "REMIT_SECRET_KEY" in message and "REMIT_WEBHOOK_SECRET" in message
+
+
+def test_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REMIT_ENVIRONMENT", "production")
+    with pytest.raises(ValidationError, match="refusing to start in production mode"):
+        get_settings()
+    monkeypatch.setenv("REMIT_SECRET_KEY", STRONG)
+    monkeypatch.setenv("REMIT_WEBHOOK_URL", "https://erp.example/hooks")
+    monkeypatch.setenv("REMIT_WEBHOOK_SECRET", STRONG[::-1])
+    monkeypatch.setenv("REMIT_WEBHOOK_MAX_ATTEMPTS", "3")
+    s = get_settings()
+    assert (s.environment, s.webhook_url, s.webhook_max_attempts) == (
+        "production", "https://erp.example/hooks", 3)
+
+
+def test_production_reads_secrets_from_a_dotenv_file(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(f"REMIT_ENVIRONMENT=production\nREMIT_SECRET_KEY={STRONG}\n")
+    s = get_settings()
+    assert (s.environment, s.secret_key) == ("production", STRONG)
