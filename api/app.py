@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
-from api import bank_files, exceptions
+from api import audit_events, bank_files, exceptions, invoices, metrics, payments, ui, webhooks
 from api.runtime import Runtime
 
 
@@ -18,28 +19,10 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         scheduler = None
         if start_scheduler:
-            from ingest.jobs import build_scheduler
+            from api.jobs import start_service_scheduler
 
-            from api.pipeline import ingest_path
-
-            scheduler = build_scheduler(
-                lambda path: ingest_path(rt, path, source="inbox", actor="inbox"),
-                inbox=rt.settings.inbox_dir,
-                poll_seconds=rt.settings.inbox_poll_seconds,
-            )
-            if rt.settings.sftp_connections_file is not None:
-                from ingest.sftp import load_connections, schedule_polls
-
-                schedule_polls(
-                    scheduler,
-                    load_connections(rt.settings.sftp_connections_file),
-                    lambda path: ingest_path(rt, path, source="sftp", actor="sftp"),
-                    engine=rt.engine,
-                    workdir=rt.settings.sftp_workdir,
-                )
-            scheduler.start()
-            if rt.settings.inbox_dir is not None:
-                scheduler.modify_job("inbox", next_run_time=datetime.now(timezone.utc))
+            # The same jobs as `remit worker` (api/jobs.py).
+            scheduler = start_service_scheduler(rt)
         try:
             yield
         finally:
@@ -48,13 +31,24 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
 
     app = FastAPI(title="remit", version="0.1.0", lifespan=lifespan)
     app.state.runtime = rt
+    metrics.install(app, rt)  # per-app registry + request metrics middleware
     app.include_router(bank_files.router)
     app.include_router(exceptions.router)
+    app.include_router(webhooks.router)
+    app.include_router(metrics.router)
+    app.include_router(invoices.router)
+    app.include_router(payments.router)
+    app.include_router(audit_events.router)
 
     @app.get("/healthz", tags=["health"])
-    def healthz() -> dict[str, str]:
-        with rt.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return {"status": "ok", "database": "ok"}
+    def healthz() -> JSONResponse:
+        # Liveness for load balancers and the Docker HEALTHCHECK: 503 while the database is away.
+        try:
+            with rt.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok"})
 
+    ui.install(app)  # the exception workbench at / (pages, /static, sign-in handling)
     return app

@@ -39,3 +39,42 @@ def test_demo_ingests_matches_and_applies_the_demo_days(tmp_path: Path) -> None:
     again = subprocess.run([sys.executable, "-m", "api", "demo"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0
     assert sqlite3.connect(tmp_path / "remit-demo.db").execute("SELECT count(*) FROM applications").fetchone() == (len(apps),)
+
+
+def test_demo_serve_prints_a_reviewer_key_that_signs_in(tmp_path: Path) -> None:
+    import re
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "api", "demo", "--serve", "--port", str(port)],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert proc.stdout is not None
+        key = None
+        deadline = time.monotonic() + 120
+        while key is None and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            assert line, "remit demo --serve ended before printing a key"
+            found = re.search(r"demo reviewer key: (rmt_\S+)", line)
+            key = found.group(1) if found else None
+        assert key is not None
+        base = f"http://127.0.0.1:{port}"
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        queue = httpx.get(f"{base}/api/v1/exceptions", headers={"Authorization": f"Bearer {key}"})
+        assert queue.status_code == 200 and queue.json()["items"], queue.text
+        signed_in = httpx.post(f"{base}/login", data={"api_key": key})
+        # The sign-in form wants its CSRF pair: without it, refused, never a 500.
+        assert signed_in.status_code in (400, 403)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

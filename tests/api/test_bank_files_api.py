@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from starlette.routing import Mount
 
 from api.app import create_app
-from api.auth import PUBLIC_PATHS, RequireScope
+from api.auth import PUBLIC_PATHS, UI_PUBLIC_PATHS, UI_STATIC_PATH, RequireScope
+from api.ui.routes import router as ui_router
+from api.ui.security import UiAuth
 from ledger.db import transaction
 from ledger.repositories import api_keys
 from tests.factories import E, camt
@@ -18,24 +24,67 @@ def _key(rt, *scopes: str) -> str:  # type: ignore[no-untyped-def]
         return api_keys.create(s, name="test", scopes=list(scopes))
 
 
-def _requires_scope(route: APIRoute) -> bool:
+def _routes(app: FastAPI) -> list[tuple[str, set[str], Any]]:
+    """(path, methods, route) of every endpoint, routers included: FastAPI >= 0.16x keeps an
+    included router as one lazy entry of app.routes, so walking app.routes alone sees none."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # older FastAPI: app.routes is flat
+        return [(r.path, set(r.methods or ()), r) for r in app.routes if isinstance(r, APIRoute)]
+    found = []
+    for ctx in iter_route_contexts(app.routes):
+        if isinstance(ctx.original_route, APIRoute):
+            found.append((ctx.path, set(ctx.methods or ()), ctx))
+    return found
+
+
+def _requires(route: Any, guards: tuple[type, ...]) -> bool:
     pending = list(route.dependant.dependencies)
     while pending:
         dep = pending.pop()
-        if isinstance(dep.call, RequireScope):
+        if isinstance(dep.call, guards):
             return True
         pending.extend(dep.dependencies)
     return False
 
 
+def _requires_scope(route: Any) -> bool:
+    # An API key with a scope, or a workbench session (itself signed in with such a key).
+    return _requires(route, (RequireScope, UiAuth))
+
+
 def test_every_route_requires_a_scope_except_the_allowlist(rt) -> None:
     app = create_app(rt)
-    unguarded = [
-        r.path for r in app.routes
-        if isinstance(r, APIRoute) and r.path not in PUBLIC_PATHS and not _requires_scope(r)
-    ]
+    routes = _routes(app)
+    assert {"/api/v1/bank-files", "/api/v1/exceptions", "/", "/exceptions"} <= {p for p, _, _ in routes}
+    allowed = PUBLIC_PATHS | UI_PUBLIC_PATHS
+    unguarded = [path for path, _, r in routes if path not in allowed and not _requires_scope(r)]
     assert unguarded == []
-    assert {r.path for r in app.routes if isinstance(r, APIRoute) and r.path in PUBLIC_PATHS} == {"/healthz"}
+    assert {path for path, _, _ in routes if path in allowed} == {"/healthz", "/login"}
+    # Anything mounted (not a route) is the workbench's static files, and nothing else.
+    assert [r.path for r in app.routes if isinstance(r, Mount)] == [UI_STATIC_PATH]
+
+
+def test_every_ui_page_needs_a_session(rt) -> None:
+    """Walk the workbench routes anonymously: pages redirect to sign-in, forms are refused."""
+    app = create_app(rt)
+    ui_paths = {r.path for r in ui_router.routes} - UI_PUBLIC_PATHS
+    ui_routes = [(path, methods) for path, methods, r in _routes(app) if path in ui_paths]
+    assert {"/", "/exceptions", "/exceptions/{transaction_id}", "/invoices", "/logout"} <= {
+        p for p, _ in ui_routes}
+    assert all(_requires(r, (UiAuth,)) for path, _, r in _routes(app) if path in ui_paths)
+    with TestClient(app) as client:
+        for path, methods in ui_routes:
+            url = path.replace("{transaction_id}", "1").replace("{number:path}", "INV-1")
+            for method in methods:
+                r = client.request(method, url, follow_redirects=False)
+                if method == "GET":
+                    assert r.status_code == 303, (method, path)
+                    assert r.headers["location"].startswith("/login"), path
+                else:
+                    assert r.status_code == 401, (method, path)
+        assert client.get("/login").status_code == 200
+        assert client.get(f"{UI_STATIC_PATH}/workbench.css").status_code == 200
 
 
 @pytest.fixture
@@ -46,6 +95,18 @@ def client(rt):  # type: ignore[no-untyped-def]
 
 def test_healthz_is_public(client) -> None:
     assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_says_503_when_the_database_is_unreachable(rt, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from ledger.db import make_engine
+
+    # Nothing listens on port 1 of loopback: the connection is refused at once.
+    away = replace(rt, engine=make_engine("postgresql://remit@127.0.0.1:1/none"))
+    with TestClient(create_app(away)) as c:
+        r = c.get("/healthz")
+    assert r.status_code == 503 and r.json() == {"status": "unavailable", "database": "unreachable"}
 
 
 @pytest.mark.parametrize("path", ["/api/v1/bank-files", "/api/v1/bank-files/1"])

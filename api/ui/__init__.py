@@ -1,0 +1,66 @@
+"""The exception workbench: server-rendered pages at `/` for reviewers (DESIGN.md §2 `api/`).
+
+`install(app)` adds the pages, the static files and the sign-in error handling to the app.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+
+from api.ui import security
+from api.ui.routes import STATIC_PATH, render, router, see_other
+
+__all__ = ["STATIC_PATH", "install", "router"]
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(router)
+    app.mount(
+        STATIC_PATH, StaticFiles(directory=Path(__file__).parent / "static"), name="ui-static"
+    )
+    app.state.ui_login_limiter = security.LoginLimiter()
+
+    @app.exception_handler(security.LoginRequired)
+    def _login_required(request: Request, exc: security.LoginRequired) -> Response:
+        return see_other(security.login_url(exc.next_path))
+
+    @app.exception_handler(security.NotSignedIn)
+    def _not_signed_in(request: Request, exc: security.NotSignedIn) -> Response:
+        return render(
+            request,
+            "error.html",
+            user=None,
+            status_code=401,
+            heading="Signed out",
+            message="Your session has ended (expired, signed out or key revoked): "
+            "nothing was changed. Sign in again.",
+            sign_in=True,
+        )
+
+    @app.exception_handler(security.CsrfRejected)
+    def _csrf(request: Request, exc: security.CsrfRejected) -> Response:
+        return render(
+            request,
+            "error.html",
+            user=None,
+            status_code=403,
+            heading="Refused",
+            message="The form's security token is missing or wrong, so nothing was changed. "
+            "Go back, reload the page and try again.",
+        )
+
+    @app.exception_handler(security.ScopeMissing)
+    def _scope(request: Request, exc: security.ScopeMissing) -> Response:
+        return render(
+            request,
+            "error.html",
+            user=None,
+            status_code=403,
+            heading="Not allowed",
+            message="This API key lacks the treasury:review scope the workbench needs.",
+            sign_in=True,
+        )
