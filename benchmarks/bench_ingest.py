@@ -11,7 +11,6 @@ totals in the database must equal what the generator wrote.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -21,9 +20,9 @@ from typing import Any
 
 from benchmarks import ROOT, Row
 from benchmarks.bench_parse import _peak_rss_mb, _size_label, ensure_input
+from benchmarks.pg import PG_ADMIN_URL, fresh_database
 
 TARGET_SECONDS = 60.0
-PG_ADMIN_URL = os.environ.get("REMIT_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PG_DB = "remit_bench"
 
 
@@ -56,22 +55,6 @@ def _child(url: str, archive: str, path: str) -> dict[str, Any]:
         "status": result.status, "error": result.error, "seconds": seconds, "rss": _peak_rss_mb(),
         "entries": entries, "transactions": transactions, "totals": totals,
     }
-
-
-def _fresh_postgres() -> str | None:
-    from sqlalchemy import create_engine, text
-
-    from ledger.db import normalise_url
-
-    try:
-        admin = create_engine(normalise_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{PG_DB}"'))
-        admin.dispose()
-    except Exception:  # noqa: BLE001 - no server: the row says SKIP
-        return None
-    return PG_ADMIN_URL.rpartition("/")[0] + f"/{PG_DB}"
 
 
 def _measure(backend: str, url: str, data: Any, workdir: Path) -> Row:
@@ -108,7 +91,7 @@ def run(quick: bool = False) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="remit-bench-") as tmp:
         work = Path(tmp)
         rows.append(_measure("SQLite", f"sqlite:///{work / 'bench.db'}", data, work / "sqlite"))
-        pg = _fresh_postgres()
+        pg = fresh_database(PG_DB)
         if pg is None:
             rows.append(Row("ingest camt.053 end to end: PostgreSQL", _size_label(data), None, "", None,
                             f"≤ {TARGET_SECONDS:.0f} s", "SKIP", f"no PostgreSQL at {PG_ADMIN_URL}"))
