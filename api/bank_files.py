@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request, UploadFile, status
 from fastapi.responses import JSONResponse
@@ -29,11 +29,16 @@ def upload(request: Request, file: UploadFile, principal: TreasuryReview) -> JSO
 
 @router.get("")
 def list_files(
-    request: Request, principal: TreasuryReview, status: str | None = None, limit: int = 100, offset: int = 0
-) -> list[dict[str, Any]]:
-    limit = max(1, min(limit, 1000))
+    request: Request,
+    principal: TreasuryReview,
+    status: Literal["received", "parsed", "rejected"] | None = None,
+    limit: paging.Limit = 100,
+    after: paging.Cursor = None,
+) -> dict[str, Any]:
+    """Newest first, `{"items", "next"}`; pass `next` as `after` for the following page."""
     with transaction(request.app.state.runtime.engine) as session:
-        return [bank_file_json(f) for f in bank_files.list_files(session, status=status, limit=limit, offset=offset)]
+        rows = bank_files.list_files(session, status=status, limit=limit + 1, before_id=after)
+        return paging.page([bank_file_json(f) for f in rows], limit, "id")
 
 
 @router.get("/{file_id}")

@@ -19,11 +19,14 @@ def get(session: Session, file_id: int) -> BankFile | None:
 
 
 def list_files(
-    session: Session, *, status: str | None = None, limit: int = 100, offset: int = 0
+    session: Session, *, status: str | None = None, limit: int = 100, before_id: int | None = None
 ) -> Sequence[BankFile]:
-    query = select(BankFile).order_by(BankFile.id.desc()).limit(limit).offset(offset)
+    """Newest first; `before_id` pages on (the last id of the previous page: a stable cursor)."""
+    query = select(BankFile).order_by(BankFile.id.desc()).limit(limit)
     if status:
         query = query.where(BankFile.status == status)
+    if before_id is not None:
+        query = query.where(BankFile.id < before_id)
     return session.scalars(query).all()
 
 

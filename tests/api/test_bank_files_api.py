@@ -129,7 +129,16 @@ def test_upload_ingests_then_duplicate_then_rejected(client, rt) -> None:
     bad = client.post("/api/v1/bank-files", headers=auth, files={"file": ("bad.xml", b"<Document>")})
     assert bad.status_code == 422 and "bad.xml" in bad.json()["error"]
     listed = client.get("/api/v1/bank-files", headers=auth).json()
-    assert [(f["name"], f["status"], f["source"]) for f in listed] == [("bad.xml", "rejected", "api"), ("up.xml", "parsed", "api")]
+    assert [(f["name"], f["status"], f["source"]) for f in listed["items"]] == [
+        ("bad.xml", "rejected", "api"), ("up.xml", "parsed", "api")]
+    first_page = client.get("/api/v1/bank-files?limit=1", headers=auth).json()
+    assert [f["name"] for f in first_page["items"]] == ["bad.xml"] and first_page["next"] is not None
+    second = client.get(f"/api/v1/bank-files?limit=1&after={first_page['next']}", headers=auth).json()
+    assert [f["name"] for f in second["items"]] == ["up.xml"] and second["next"] is None
+    rejected = client.get("/api/v1/bank-files?status=rejected", headers=auth).json()["items"]
+    assert [f["name"] for f in rejected] == ["bad.xml"]
+    for bad_query in ("status=nonsense", "limit=0", "after=-1", f"after={2**63}"):
+        assert client.get(f"/api/v1/bank-files?{bad_query}", headers=auth).status_code == 422
     one = client.get(f"/api/v1/bank-files/{body['file_id']}", headers=auth).json()
     assert one["sha256"] == body["sha256"] and one["entries_new"] == 1
     assert client.get("/api/v1/bank-files/999", headers=auth).status_code == 404
