@@ -269,6 +269,7 @@ class Application(Base):
             postgresql_where=text("status = 'applied'"),
         ),
         Index("ix_applications_invoice", "invoice_id"),
+        Index("ix_applications_created_at", "created_at"),  # the dashboard's "applied today"
         # A payment's applications, reversed ones too (uq_applications_live covers live only).
         Index("ix_applications_transaction", "transaction_id"),
     )
