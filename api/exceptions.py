@@ -33,6 +33,10 @@ _PLAIN_AMOUNT = re.compile(r"^\d{1,15}(\.\d+)?$")
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,10})"?$')
 
 
+# The payment's version as the caller last saw it (optimistic concurrency; None: don't check).
+Version = Annotated[int | None, Field(ge=1, le=paging.MAX_ID, description="the payment's version you saw")]
+
+
 class AllocationIn(BaseModel):
     invoice_number: str = Field(min_length=1, max_length=64, pattern=paging.NO_NUL)
     amount: str = "0"  # cash applied from the payment
@@ -72,32 +76,24 @@ class AllocationIn(BaseModel):
 class ApplyIn(BaseModel):
     allocations: list[AllocationIn] = Field(min_length=1, max_length=100)
     note: str | None = Field(default=None, max_length=500, pattern=paging.NO_NUL)
-    version: int | None = Field(
-        default=None, ge=1, le=paging.MAX_ID, description="the payment's version you saw"
-    )
+    version: Version = None
 
 
 class ReasonIn(BaseModel):
     reason: str = Field(min_length=1, max_length=500, pattern=paging.NO_NUL)
-    version: int | None = Field(
-        default=None, ge=1, le=paging.MAX_ID, description="the payment's version you saw"
-    )
+    version: Version = None
 
 
 class AcceptIn(BaseModel):
     rank: int = Field(default=1, ge=1, le=100, description="the suggestion's rank, 1 = best")
-    version: int | None = Field(
-        default=None, ge=1, le=paging.MAX_ID, description="the payment's version you saw"
-    )
+    version: Version = None
 
 
 class AssignIn(BaseModel):
     assignee: str | None = Field(
         max_length=128, pattern=paging.NO_NUL, description="who works on it; null: nobody"
     )
-    version: int | None = Field(
-        default=None, ge=1, le=paging.MAX_ID, description="the payment's version you saw"
-    )
+    version: Version = None
 
 
 def _conflict(error: ApplicationError) -> HTTPException:
