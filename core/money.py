@@ -20,6 +20,11 @@ _EXPONENTS: dict[str, int] = {
 }
 
 
+def non_default_exponents() -> dict[str, int]:
+    """The currencies whose minor unit is not 1/100 (for queries that compare minor units)."""
+    return dict(_EXPONENTS)
+
+
 class AmountError(ValueError):
     """An amount that is not an exact decimal or does not fit its currency."""
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.money import _EXPONENTS, format_amount, from_minor
+from core.money import format_amount, from_minor, non_default_exponents
 from ledger.models import (
     Application,
     AuditEvent,
@@ -51,9 +51,9 @@ def _utc_today() -> date:
 
 _DEFAULT_EXPONENT = 2
 _BY_EXPONENT: dict[int, list[str]] = {}
-for _code, _exp in sorted(_EXPONENTS.items()):
+for _code, _exp in sorted(non_default_exponents().items()):
     _BY_EXPONENT.setdefault(_exp, []).append(_code)
-_NON_DEFAULT = sorted(_EXPONENTS)
+_NON_DEFAULT = sorted(non_default_exponents())
 
 
 def _in_class(currency: ColumnElement[Any], exp: int) -> ColumnElement[bool]:
