@@ -10,9 +10,10 @@ business refusal (ApplicationError) is shown on the page, never a 500; a stale v
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
@@ -25,14 +26,18 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from api import paging
+from api.ar_metrics import MAX_DATE as MAX_AS_OF
+from api.ar_metrics import MIN_DATE as MIN_AS_OF
+from api.ar_metrics import csv_response
 from api.auth import UI_STATIC_PATH
-from api.ui import security
+from api.ui import ar_charts, security
 from api.ui.security import CsrfForm, UiUser, User
 from core.money import AmountError, parse_amount
 from ledger.db import transaction
 from ledger.models import ReviewItem
 from ledger.repositories import api_keys, ui_sessions
 from ledger.types import utc_now
+from receivables import ar_history
 from reconcile import dashboard, manual, views
 from reconcile.apply import ApplicationError, StaleVersion
 from reconcile.model import ReviewReason
@@ -243,10 +248,55 @@ def logout(request: Request, user: User, form: CsrfForm) -> Response:
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard_page(request: Request, user: User) -> Response:
+def dashboard_page(request: Request, user: User, as_of: str | None = None) -> Response:
+    day, message = _as_of(as_of)
     with transaction(_engine(request)) as session:
         data = dashboard.dashboard(session, today=utc_now().date())
-    return render(request, "dashboard.html", user=user, nav="dashboard", data=data)
+        ar = ar_charts.dashboard_charts(session, as_of=day)
+    return render(
+        request, "dashboard.html", user=user, nav="dashboard", data=data, ar=ar, message=message
+    )
+
+
+def _as_of(text: str | None) -> tuple[date, dict[str, str] | None]:
+    """The AR charts' as-of date (default today): a bad one falls back to today, with a note."""
+    today = utc_now().date()
+    if not text:
+        return today, None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        day = None
+    if day is None or not MIN_AS_OF <= day <= MAX_AS_OF:
+        return today, {"kind": "error", "text": f"Not a date: {text[:20]!r}; showing today."}
+    return day, None
+
+
+@router.get("/dashboard/aging.csv")
+def dashboard_aging_csv(request: Request, user: User, as_of: str | None = None) -> Response:
+    """The table behind the aging chart (amounts per bucket, the book's main currency)."""
+    day, _ = _as_of(as_of)
+    with transaction(_engine(request)) as session:
+        report = ar_history.aging_report(session, as_of=day)
+    response = csv_response(ar_history.aging_bucket_csv_rows(report), f"aging-{day}.csv")
+    response.headers.update(SECURITY_HEADERS)  # amounts: no-store, as every page
+    return response
+
+
+@router.get("/dashboard/trend.csv")
+def dashboard_trend_csv(
+    request: Request,
+    user: User,
+    metric: Annotated[Literal["dso", "cei", "match_rate"], Query()],
+    as_of: str | None = None,
+) -> Response:
+    """The table behind a trend chart: the 12 calendar months up to the as-of date."""
+    day, _ = _as_of(as_of)
+    with transaction(_engine(request)) as session:
+        report = ar_charts.trend_report(session, metric, day)
+    response = csv_response(ar_history.trend_csv_rows(report), f"{metric}-{day}.csv")
+    response.headers.update(SECURITY_HEADERS)
+    return response
 
 
 # -- queue -----------------------------------------------------------------------------------

@@ -1,0 +1,150 @@
+"""/api/v1/ar-metrics (scope ar:read): AR metrics as of a date, aging per customer, trends.
+
+Every route answers JSON, or with `format=csv` the table behind the matching dashboard chart
+as text/csv (amounts as plain decimal text). Figures come from receivables.ar_history (the
+ledger's own history); formulas and conventions are documented in receivables.analytics.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+
+from api import paging
+from api.auth import ArRead
+from ledger.db import transaction
+from receivables import analytics, ar_history
+
+router = APIRouter(prefix="/api/v1/ar-metrics", tags=["ar-metrics"])
+
+# Dates a report can be about: far enough from date.min/max that period and countback
+# arithmetic never overflows (a 422, never a 500).
+MIN_DATE = date(1900, 1, 1)
+MAX_DATE = date(2999, 12, 31)
+MAX_PERIOD_DAYS = 3660
+
+AsOf = Annotated[date | None, Query(description="as-of date (default: today, UTC)")]
+PeriodDays = Annotated[int, Query(ge=1, le=MAX_PERIOD_DAYS, description="days before as_of")]
+CustomerId = Annotated[str | None, Query(min_length=1, max_length=64, pattern=paging.NO_NUL)]
+Currency = Annotated[str | None, Query(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
+Format = Annotated[Literal["json", "csv"], Query(description="csv: the table as text/csv")]
+
+
+def _check_date(value: date | None, name: str) -> date:
+    day = value or ar_history.today()
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise HTTPException(
+            422,
+            f"{name} must be between {MIN_DATE} and {MAX_DATE}",
+        )
+    return day
+
+
+def csv_response(rows: list[list[str]], filename: str) -> Response:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("")
+def get_metrics(
+    request: Request,
+    principal: ArRead,
+    as_of: AsOf = None,
+    period_days: PeriodDays = 90,
+    customer: CustomerId = None,
+    currency: Currency = None,
+    format: Format = "json",
+) -> Any:
+    """DSO (simple, countback), best possible DSO, ADD, CEI, turnover, aging: as `remit
+    metrics --json`. Top level: `currency`, else the book's main currency; every currency
+    under `by_currency`."""
+    day = _check_date(as_of, "as_of")
+    with transaction(request.app.state.runtime.engine) as session:
+        report = ar_history.metrics_report(
+            session, as_of=day, period_days=period_days, customer=customer, currency=currency
+        )
+    if format == "csv":
+        return csv_response(ar_history.metrics_csv_rows(report), f"ar-metrics-{day}.csv")
+    return report
+
+
+@router.get("/aging")
+def get_aging(
+    request: Request,
+    principal: ArRead,
+    as_of: AsOf = None,
+    customer: CustomerId = None,
+    currency: Currency = None,
+    limit: paging.Limit = 100,
+    cursor: paging.Cursor = None,
+    format: Format = "json",
+    by: Annotated[
+        Literal["customer", "bucket"], Query(description="csv rows: per customer or per bucket")
+    ] = "customer",
+) -> Any:
+    """Aging buckets (current, 1-30, 31-60, 61-90, 90+ days past due) of one currency, and one
+    row per customer with AR, largest first (paged; `cursor` = `next` of the previous page)."""
+    day = _check_date(as_of, "as_of")
+    with transaction(request.app.state.runtime.engine) as session:
+        report = ar_history.aging_report(session, as_of=day, currency=currency, customer=customer)
+    if format == "csv":
+        if by == "bucket":
+            return csv_response(ar_history.aging_bucket_csv_rows(report), f"aging-{day}.csv")
+        return csv_response(ar_history.aging_csv_rows(report), f"aging-customers-{day}.csv")
+    rows = report.pop("customers")
+    start = cursor or 0
+    return {**report, **paging.page(rows[start : start + limit + 1], limit, "position")}
+
+
+@router.get("/trend")
+def get_trend(
+    request: Request,
+    principal: ArRead,
+    metric: Annotated[Literal["dso", "cei", "match_rate", "review_backlog"], Query()],
+    from_: Annotated[
+        date | None, Query(alias="from", description="default: 12 months back")
+    ] = None,
+    to: Annotated[date | None, Query(description="default: today (UTC)")] = None,
+    step: Annotated[Literal["day", "week", "month"], Query()] = "month",
+    customer: CustomerId = None,
+    currency: Currency = None,
+    format: Format = "json",
+) -> Any:
+    """One point per day, ISO week or calendar month of from..to: DSO and CEI over each
+    bucket, the auto-match rate of the credit payments dated in it, the review items open
+    at its end."""
+    last = _check_date(to, "to")
+    first = _check_date(from_, "from") if from_ else default_from(last)
+    if first > last:
+        raise HTTPException(422, "from is after to")
+    with transaction(request.app.state.runtime.engine) as session:
+        try:
+            report = ar_history.trend(
+                session,
+                metric=metric,
+                first=first,
+                last=last,
+                step=step,
+                currency=currency,
+                customer=customer,
+            )
+        except ValueError as error:
+            raise HTTPException(422, str(error)) from None
+    if format == "csv":
+        return csv_response(ar_history.trend_csv_rows(report), f"{metric}-{first}-{last}.csv")
+    return report
+
+
+def default_from(last: date) -> date:
+    """The first day of the month 11 months before `last`: 12 calendar months in all."""
+    return analytics.minus_months(last.replace(day=1), 11)

@@ -1,0 +1,90 @@
+"""`remit metrics`: AR metrics as of a date over the N days before it (DESIGN.md §6).
+
+Read-only: one transaction that writes nothing. Formulas: receivables.analytics.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+
+from api.cli import _fail, _print_json, app, cli_runtime
+
+EXIT_USAGE = 2
+
+
+def _table(report: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    ccy = report["currency"] or ""
+    who = f", customer {report['customer']}" if report["customer"] else ""
+    table = Table(
+        title=f"AR as of {report['as_of']} over {report['period_days']} days{who}"
+        + (f" ({ccy})" if ccy else " (no invoices)"),
+        show_header=True,
+    )
+    table.add_column("Figure")
+    table.add_column("Value", justify="right")
+    dash = "—"
+    for label, key, unit in (
+        ("AR total", "ar_total", ccy),
+        ("Credit sales", "sales", ccy),
+        ("DSO", "dso", "days"),
+        ("DSO (countback)", "dso_countback", "days"),
+        ("Best possible DSO", "best_possible_dso", "days"),
+        ("ADD", "add", "days"),
+        ("CEI", "cei", "%"),
+        ("AR turnover", "turnover", "x"),
+        ("Average collection period", "average_collection_period", "days"),
+    ):
+        value = report[key]
+        table.add_row(label, dash if value is None else f"{value} {unit}")
+    for bucket, amount in report["aging"].items():
+        table.add_row(f"Aging {bucket}", f"{amount} {ccy}")
+    console = Console()
+    console.print(table)
+    others = [c for c in report["by_currency"] if c != report["currency"]]
+    if others:
+        console.print(f"Other currencies (--currency to show one): {', '.join(others)}")
+
+
+@app.command("metrics")
+def metrics_command(
+    as_of: Annotated[str | None, typer.Option(help="as-of date YYYY-MM-DD (default today)")] = None,
+    period_days: Annotated[
+        int, typer.Option(help="days before the as-of date", min=1, max=3660)
+    ] = 90,
+    customer: Annotated[str | None, typer.Option(help="one customer's id")] = None,
+    currency: Annotated[str | None, typer.Option(help="ISO code (default: the main one)")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """AR metrics: DSO, best possible DSO, ADD, CEI, turnover, aging (per currency)."""
+    from api.ar_metrics import MAX_DATE, MIN_DATE
+    from ledger.db import transaction
+    from receivables import ar_history
+
+    try:
+        day = date.fromisoformat(as_of) if as_of else ar_history.today()
+    except ValueError:
+        _fail(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)", EXIT_USAGE)
+        raise AssertionError from None  # unreachable: _fail exits
+    if not MIN_DATE <= day <= MAX_DATE:
+        _fail(f"--as-of must be between {MIN_DATE} and {MAX_DATE}", EXIT_USAGE)
+    if currency is not None and not (len(currency) == 3 and currency.isalpha()):
+        _fail(f"--currency {currency!r} is not an ISO 4217 code", EXIT_USAGE)
+    rt = cli_runtime()
+    with transaction(rt.engine) as session:
+        report = ar_history.metrics_report(
+            session,
+            as_of=day,
+            period_days=period_days,
+            customer=customer,
+            currency=currency.upper() if currency else None,
+        )
+    if as_json:
+        _print_json(report)
+    else:
+        _table(report)
