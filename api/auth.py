@@ -54,11 +54,11 @@ def _authenticate(request: Request, credentials: HTTPAuthorizationCredentials | 
 
 
 class RequireScope:
-    """FastAPI dependency: the caller's key must carry `scope` (or admin)."""
+    """FastAPI dependency: the caller's key must carry one of `scopes` (or admin)."""
 
-    def __init__(self, scope: str) -> None:
-        assert scope in SCOPES, scope
-        self.scope = scope
+    def __init__(self, *scopes: str) -> None:
+        assert scopes and all(scope in SCOPES for scope in scopes), scopes
+        self.scopes = frozenset(scopes)
 
     def __call__(
         self,
@@ -66,8 +66,9 @@ class RequireScope:
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Principal:
         principal = _authenticate(request, credentials)
-        if self.scope not in principal.scopes and "admin" not in principal.scopes:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"this key lacks the scope {self.scope!r}")
+        if not (self.scopes | {"admin"}) & principal.scopes:
+            wanted = " or ".join(repr(scope) for scope in sorted(self.scopes))
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"this key lacks the scope {wanted}")
         return principal
 
 

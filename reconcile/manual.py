@@ -47,6 +47,11 @@ def manual_apply(
     missing = [n for n in numbers if n not in invoices]
     if missing:
         raise apply.ApplicationError(f"unknown invoice(s): {', '.join(missing)}")
+    # A "deduction" write-off stays open, disputed (receivables.disputes; imported here:
+    # receivables builds on reconcile).
+    from receivables import disputes
+
+    lines, deductions = disputes.hold_deductions(lines)
     allocations = [
         Allocation(
             invoice_id=invoices[line.invoice_number].id,
@@ -63,6 +68,8 @@ def manual_apply(
         session, transaction_id=transaction_id, allocations=allocations, method="manual", actor=actor,
         reasons=reasons,
     )
+    disputes.open_deduction_disputes(session, deductions, transaction_id=transaction_id,
+                                     actor=actor)
     apply.close_review(session, transaction_id=transaction_id, status="resolved",
                        resolution=f"applied to {', '.join(done.invoice_numbers)}", actor=actor)
     customers = {invoices[n].customer_id for n in numbers}

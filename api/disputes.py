@@ -1,0 +1,131 @@
+"""/api/v1/disputes: open, list, get and resolve disputes (receivables.disputes).
+
+Opening and resolving need `ar:write` (the AR system records the customer's dispute and its
+outcome) or `treasury:review` (the reviewers who meet deductions in the bank data); reading
+needs `ar:read`. Bad input is 422, a conflict with the ledger (amount above the undisputed
+open amount, invoice paid, resolved already) 409, an unknown id 404.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from pydantic import BaseModel, Field, field_validator
+
+from api import paging
+from api.auth import ArRead, Principal, RequireScope
+from core.money import AmountError, D
+from ledger.db import transaction
+from receivables import disputes
+
+router = APIRouter(prefix="/api/v1/disputes", tags=["disputes"])
+
+_PLAIN_AMOUNT = re.compile(r"^\d{1,14}(\.\d{1,4})?$")
+ReasonCode = Literal[
+    "pricing", "quantity", "damaged", "not_received", "duplicate_billing", "deduction", "other"
+]
+Resolution = Literal["credit", "write_off", "rebill", "rejected"]
+
+
+DisputeWriter = Annotated[Principal, Depends(RequireScope("ar:write", "treasury:review"))]
+
+
+class DisputeIn(BaseModel):
+    invoice_number: str = Field(min_length=1, max_length=64, pattern=paging.NO_NUL)
+    amount: str = Field(description='the disputed amount, a decimal string such as "120.00"')
+    reason_code: ReasonCode
+    note: str | None = Field(default=None, max_length=2000, pattern=paging.NO_NUL)
+
+    @field_validator("amount")
+    @classmethod
+    def _amount(cls, value: str) -> str:
+        if not _PLAIN_AMOUNT.match(value.strip()):
+            raise ValueError('an amount is a string of digits with a decimal point, e.g. "100.00"')
+        try:
+            if D(value) <= 0:
+                raise ValueError("a disputed amount is positive")
+        except AmountError as error:
+            raise ValueError(str(error)) from None
+        return value.strip()
+
+
+class ResolveIn(BaseModel):
+    resolution: Resolution
+    note: str | None = Field(default=None, max_length=2000, pattern=paging.NO_NUL)
+
+
+def _http(error: disputes.DisputeError) -> HTTPException:
+    if isinstance(error, disputes.DisputeNotFound):
+        return HTTPException(status.HTTP_404_NOT_FOUND, str(error))
+    if isinstance(error, disputes.DisputeInputError):
+        return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error))
+    return HTTPException(status.HTTP_409_CONFLICT, str(error))
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def open_dispute(request: Request, body: DisputeIn, principal: DisputeWriter) -> dict[str, Any]:
+    """Open a dispute over part (or all) of an invoice's open, undisputed amount."""
+    try:
+        with transaction(request.app.state.runtime.engine) as session:
+            d = disputes.open_dispute(
+                session,
+                invoice_number=body.invoice_number,
+                amount=D(body.amount),
+                reason_code=body.reason_code,
+                note=body.note,
+                source="api",
+                actor=principal.actor,
+            )
+            return disputes.get_dispute(session, d.id)
+    except disputes.DisputeError as error:
+        raise _http(error) from None
+
+
+@router.get("")
+def list_disputes(
+    request: Request,
+    principal: ArRead,
+    invoice: str | None = Query(
+        None, max_length=64, pattern=paging.NO_NUL, description="invoice number"
+    ),
+    status_: Literal["open", "resolved"] | None = Query(None, alias="status"),
+    limit: paging.Limit = 100,
+    after: paging.Cursor = None,
+) -> dict[str, Any]:
+    """Newest first; `next` is the cursor of the next page."""
+    with transaction(request.app.state.runtime.engine) as session:
+        items = disputes.list_disputes(
+            session, status=status_, invoice_number=invoice, limit=limit + 1, after_id=after
+        )
+    return paging.page(items, limit, "dispute_id")
+
+
+@router.get("/{dispute_id}")
+def get_dispute(request: Request, dispute_id: paging.RowId, principal: ArRead) -> dict[str, Any]:
+    try:
+        with transaction(request.app.state.runtime.engine) as session:
+            return disputes.get_dispute(session, dispute_id)
+    except disputes.DisputeError as error:
+        raise _http(error) from None
+
+
+@router.post("/{dispute_id}/resolve")
+def resolve_dispute(
+    request: Request, dispute_id: paging.RowId, body: ResolveIn, principal: DisputeWriter
+) -> dict[str, Any]:
+    """Close the dispute: credit / write_off take the amount off the invoice; rebill /
+    rejected leave it due. 409 if it is resolved already."""
+    try:
+        with transaction(request.app.state.runtime.engine) as session:
+            disputes.resolve_dispute(
+                session,
+                dispute_id=dispute_id,
+                resolution=body.resolution,
+                note=body.note,
+                actor=principal.actor,
+            )
+            return disputes.get_dispute(session, dispute_id)
+    except disputes.DisputeError as error:
+        raise _http(error) from None
