@@ -1,0 +1,342 @@
+"""/api/v1/dunning (policies, customer overrides) and /api/v1/reminders (list, preview, run,
+complete a queued task); the daily reminders job.
+
+Thin: the same service functions as the CLI (receivables.reminders); the request owns the
+transaction. Reading needs ar:read; changing policies, running reminders and completing
+tasks treasury:review (admin implies both). Bad input 422, unknown ids 404, conflicts 409.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from api import paging
+from api.auth import ArRead, TreasuryReview
+from api.runtime import Runtime
+from ledger.db import transaction
+from ledger.models import DunningPolicy
+from ledger.types import utc_now
+from receivables import dunning, reminders
+from receivables.mailer import SmtpMailer
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/v1", tags=["dunning"])
+
+Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_-]{0,63}$")]
+# As-of dates a person could mean; anything else is a typo (and would only fill the trail).
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
+
+
+def _engine(request: Request) -> Any:
+    return request.app.state.runtime.engine
+
+
+def _http(error: Exception) -> HTTPException:
+    if isinstance(error, reminders.NotFound):
+        return HTTPException(status.HTTP_404_NOT_FOUND, str(error))
+    if isinstance(error, reminders.Conflict | IntegrityError):
+        detail = (
+            str(error)
+            if not isinstance(error, IntegrityError)
+            else ("changed at the same time by someone else: try again")
+        )
+        return HTTPException(status.HTTP_409_CONFLICT, detail)
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error))
+
+
+class StepIn(BaseModel):
+    name: Name
+    offset_days: int = Field(
+        ge=-dunning.MAX_OFFSET,
+        le=dunning.MAX_OFFSET,
+        description="days relative to the due date; negative = before",
+    )
+    channel: Literal["email", "call", "letter", "agency"]
+    template: Name | None = Field(
+        default=None, description="default: the channel's (reminder, call, letter, agency)"
+    )
+
+    def step(self) -> dunning.Step:
+        return dunning.make_step(
+            self.name,
+            self.offset_days,
+            self.channel,
+            self.template or dunning.CHANNEL_TEMPLATES[self.channel],
+        )
+
+
+class PolicyIn(BaseModel):
+    name: Name
+    segment: Name | None = None
+    steps: list[StepIn] = Field(min_length=1, max_length=dunning.MAX_STEPS)
+
+
+def _save(request: Request, body: PolicyIn, actor: str, policy_id: int | None) -> dict[str, Any]:
+    try:
+        with transaction(_engine(request)) as session:
+            row = reminders.save_policy(
+                session,
+                name=body.name,
+                segment=body.segment,
+                steps=[s.step() for s in body.steps],
+                actor=actor,
+                policy_id=policy_id,
+                settings=request.app.state.runtime.settings,
+            )
+            return reminders.policy_json(row)
+    except (reminders.ReminderError, dunning.PolicyError, IntegrityError) as error:
+        raise _http(error) from None
+
+
+@router.get("/dunning/policies")
+def list_policies(
+    request: Request, principal: ArRead, after: paging.Cursor = None, limit: paging.Limit = 100
+) -> dict[str, Any]:
+    """Dunning policies by id. The one named "default" serves customers without an override
+    or a segment of their own (built in until the first run stores it)."""
+    with transaction(_engine(request)) as session:
+        q = select(DunningPolicy).order_by(DunningPolicy.id).limit(limit + 1)
+        if after is not None:
+            q = q.where(DunningPolicy.id > after)
+        items = [reminders.policy_json(r) for r in session.scalars(q)]
+    return paging.page(items, limit, "id")
+
+
+@router.post("/dunning/policies", status_code=status.HTTP_201_CREATED)
+def create_policy(request: Request, body: PolicyIn, principal: TreasuryReview) -> dict[str, Any]:
+    """Create a policy, or replace the steps of the policy of that name."""
+    return _save(request, body, principal.actor, None)
+
+
+@router.get("/dunning/policies/{policy_id}")
+def get_policy(request: Request, policy_id: paging.RowId, principal: ArRead) -> dict[str, Any]:
+    with transaction(_engine(request)) as session:
+        row = session.get(DunningPolicy, policy_id)
+        if row is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no dunning policy #{policy_id}")
+        return reminders.policy_json(row)
+
+
+@router.put("/dunning/policies/{policy_id}")
+def update_policy(
+    request: Request, policy_id: paging.RowId, body: PolicyIn, principal: TreasuryReview
+) -> dict[str, Any]:
+    return _save(request, body, principal.actor, policy_id)
+
+
+@router.delete("/dunning/policies/{policy_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_policy(request: Request, policy_id: paging.RowId, principal: TreasuryReview) -> Response:
+    """Refused (409) while customers are assigned to it or reminders were made under it."""
+    try:
+        with transaction(_engine(request)) as session:
+            reminders.delete_policy(session, policy_id, actor=principal.actor)
+    except (reminders.ReminderError, IntegrityError) as error:
+        raise _http(error) from None
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+class CustomerDunningIn(BaseModel):
+    policy: Name | None = Field(default=None, description="override by policy name; null clears")
+    segment: Name | None = Field(default=None, description="the customer's segment; null clears")
+
+
+@router.put("/dunning/customers/{customer_id}")
+def set_customer_dunning(
+    request: Request,
+    customer_id: Annotated[str, Path(min_length=1, max_length=64, pattern=paging.NO_NUL)],
+    body: CustomerDunningIn,
+    principal: TreasuryReview,
+) -> dict[str, Any]:
+    """Only the fields sent change: `{"policy": null}` clears the override."""
+    sent = body.model_fields_set
+    try:
+        with transaction(_engine(request)) as session:
+            return reminders.set_customer_dunning(
+                session,
+                customer_id,
+                actor=principal.actor,
+                policy_name=body.policy if "policy" in sent else None,
+                clear_policy="policy" in sent and body.policy is None,
+                segment=body.segment if "segment" in sent else None,
+                clear_segment="segment" in sent and body.segment is None,
+            )
+    except reminders.ReminderError as error:
+        raise _http(error) from None
+
+
+# -- reminders --------------------------------------------------------------------------------
+
+Text = Annotated[str | None, Query(min_length=1, max_length=64, pattern=paging.NO_NUL)]
+
+
+@router.get("/reminders")
+def list_reminders(
+    request: Request,
+    principal: ArRead,
+    invoice_number: Text = None,
+    customer_id: Text = None,
+    status_: Annotated[
+        Literal["sent", "queued", "failed", "done"] | None, Query(alias="status")
+    ] = None,
+    channel: Literal["email", "call", "letter", "agency"] | None = None,
+    after: paging.Cursor = None,
+    limit: paging.Limit = 100,
+) -> dict[str, Any]:
+    """Reminders on record, newest first (`after`: the `next` of the previous page). The
+    queued call, letter and agency tasks: `?status=queued`."""
+    with transaction(_engine(request)) as session:
+        items = reminders.list_reminders(
+            session,
+            invoice_number=invoice_number,
+            customer_id=customer_id,
+            status=status_,
+            channel=channel,
+            after_id=after,
+            limit=limit + 1,
+        )
+    return paging.page(items, limit, "reminder_id")
+
+
+def _check_as_of(value: date | None) -> date:
+    day = value or utc_now().date()
+    if not EARLIEST <= day <= LATEST:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"as_of must lie between {EARLIEST} and {LATEST}"
+        )
+    return day
+
+
+@router.get("/reminders/preview")
+def preview_reminder(
+    request: Request,
+    principal: ArRead,
+    invoice_number: Annotated[str, Query(min_length=1, max_length=64, pattern=paging.NO_NUL)],
+    step: Annotated[str | None, Query(max_length=64, pattern=paging.NO_NUL)] = None,
+    as_of: date | None = None,
+) -> dict[str, Any]:
+    """The message a step would send for one invoice (without a step: the step due now);
+    writes nothing."""
+    day = _check_as_of(as_of)
+    try:
+        with transaction(_engine(request)) as session:
+            p = reminders.preview(
+                session,
+                invoice_number=invoice_number,
+                step=step or None,
+                as_of=day,
+                settings=request.app.state.runtime.settings,
+            )
+    except reminders.ReminderError as error:
+        raise _http(error) from None
+    return {
+        "invoice_number": p.invoice_number,
+        "customer_id": p.customer_id,
+        "policy": p.policy,
+        "step": p.step,
+        "channel": p.channel,
+        "template": p.template,
+        "days_past_due": p.days_past_due,
+        "recipient": p.recipient,
+        "subject": p.subject,
+        "body": p.body,
+        "content_type": "text/html" if p.html else "text/plain",
+    }
+
+
+class RunIn(BaseModel):
+    as_of: date | None = Field(default=None, description="default: today (UTC)")
+    dry_run: bool = False
+
+    @field_validator("as_of")
+    @classmethod
+    def _range(cls, value: date | None) -> date | None:
+        if value is not None and not EARLIEST <= value <= LATEST:
+            raise ValueError(f"as_of must lie between {EARLIEST} and {LATEST}")
+        return value
+
+
+@router.post("/reminders/run")
+def run_reminders(request: Request, body: RunIn, principal: TreasuryReview) -> list[dict[str, Any]]:
+    """Run the reminders due as of a date: DESIGN.md §6 rows (invoice_number, customer_id,
+    step, channel, days_past_due), plus status and error unless a dry run."""
+    rt: Runtime = request.app.state.runtime
+    day = _check_as_of(body.as_of)
+    try:
+        with transaction(rt.engine) as session:
+            return reminders.run(
+                session,
+                as_of=day,
+                settings=rt.settings,
+                mailer=None if body.dry_run else SmtpMailer(rt.settings),
+                actor=principal.actor,
+                dry_run=body.dry_run,
+            )
+    except IntegrityError as error:  # another run at the same moment claimed the same step
+        raise _http(error) from None
+
+
+@router.get("/reminders/{reminder_id}")
+def get_reminder(request: Request, reminder_id: paging.RowId, principal: ArRead) -> dict[str, Any]:
+    """One reminder with the message as sent (or the task as queued)."""
+    try:
+        with transaction(_engine(request)) as session:
+            return reminders.get_reminder(session, reminder_id)
+    except reminders.ReminderError as error:
+        raise _http(error) from None
+
+
+@router.post("/reminders/{reminder_id}/done")
+def complete_task(
+    request: Request, reminder_id: paging.RowId, principal: TreasuryReview
+) -> dict[str, Any]:
+    """Staff completed a queued call, letter or agency hand-off (409 if not queued)."""
+    try:
+        with transaction(_engine(request)) as session:
+            return reminders.mark_done(session, reminder_id, actor=principal.actor)
+    except reminders.ReminderError as error:
+        raise _http(error) from None
+
+
+def reminders_job(rt: Runtime) -> None:
+    """The daily run (REMIT_REMINDERS_CRON): today's reminders, one transaction."""
+    try:
+        with transaction(rt.engine) as session:
+            # Segments first: today's payment behaviour picks today's policy.
+            reminders.assign_segments(session, settings=rt.settings, actor="job:reminders")
+            out = reminders.run(
+                session,
+                as_of=utc_now().date(),
+                settings=rt.settings,
+                mailer=SmtpMailer(rt.settings),
+                actor="job:reminders",
+            )
+    except Exception:  # a scheduler job logs and waits for the next day
+        log.exception("reminders run failed")
+        return
+    failed = sum(r["status"] == "failed" for r in out)
+    log.info("reminders: %d decided, %d failed", len(out), failed)
+
+
+JOB_ID = "reminders"
+
+
+def schedule_reminders_job(scheduler: Any, rt: Runtime, cron: str) -> None:
+    """Daily at `cron` (UTC), e.g. "0 6 * * *": after the nightly ingest and the late fees."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    scheduler.add_job(
+        reminders_job,
+        CronTrigger.from_crontab(cron, timezone="UTC"),
+        args=[rt],
+        id=JOB_ID,
+        name="reminders",
+        max_instances=1,
+        coalesce=True,
+    )
