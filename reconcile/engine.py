@@ -39,6 +39,7 @@ from reconcile.amounts import (
 from reconcile.customers import CustomerIndex, Identification
 from reconcile.model import (
     Action,
+    ActivePlan,
     Allocation,
     Candidate,
     Customer,
@@ -49,6 +50,8 @@ from reconcile.model import (
     ReviewReason,
 )
 from reconcile.normalize import po_key, ref_key
+from reconcile.plan_match import PlanIndex
+from reconcile.plan_match import draft as plan_draft
 from reconcile.references import Extracted, Probe, RefHit, Source, extract, fuzzy_hits
 from reconcile.scoring import (
     NO_CUSTOMER,
@@ -67,9 +70,11 @@ MAX_GLOBAL = 5  # amount-only suggestions when the payer is unknown
 
 
 def match(payments: Iterable[Payment], customers: Sequence[Customer], invoices: Sequence[OpenInvoice],
-          settings: MatchSettings = MatchSettings()) -> list[Decision]:
-    """One Decision per payment, in input order (see module docstring for the rules)."""
-    return _Run(customers, invoices, settings).run(list(payments))
+          settings: MatchSettings = MatchSettings(),
+          plans: Sequence[ActivePlan] = ()) -> list[Decision]:
+    """One Decision per payment, in input order (see module docstring for the rules).
+    `plans`: active payment plans, whose instalments are evidence too (reconcile.plan_match)."""
+    return _Run(customers, invoices, settings, plans).run(list(payments))
 
 
 # -- the invoice book with this run's open amounts ------------------------------------------
@@ -175,13 +180,15 @@ class _Context:
     open_hits: dict[str, list[RefHit]] = field(default_factory=dict)  # customer -> open named
     closed_hits: list[RefHit] = field(default_factory=list)
     drafts: list[_Draft] = field(default_factory=list)
+    plan_invoices: set[int] = field(default_factory=set)  # of plans this payment may pay
 
 
 class _Run:
     def __init__(self, customers: Sequence[Customer], invoices: Sequence[OpenInvoice],
-                 settings: MatchSettings) -> None:
+                 settings: MatchSettings, plans: Sequence[ActivePlan] = ()) -> None:
         self.settings = settings
         self.book = _Book(invoices)
+        self.plans = PlanIndex(plans, invoices)
         self.people = CustomerIndex(customers)
         self.named_count: Counter[int] = Counter()  # invoice id -> payments plausibly naming it
         self.budget = Budget(0)  # subset-search nodes, sized per run
@@ -223,6 +230,8 @@ class _Run:
         evidence = self._customers(ctx)
         for cid in sorted(evidence):
             self._named_drafts(ctx, cid, evidence[cid])
+        if self.plans:
+            self._plan_drafts(ctx, evidence)
         for cid in sorted(evidence):
             if evidence[cid].identified and not self._settled(ctx, cid):
                 self._fuzzy_drafts(ctx, cid, evidence[cid])
@@ -332,11 +341,49 @@ class _Run:
         own_claim = ctx.ident.unique is not None and ctx.ident.unique.customer_id == cid  # counted itself
         for plan in amount_only(pool, p.amount, p.currency, p.value_date, s, complete=complete,
                                 budget=self.budget):
+            if ctx.plan_invoices.issuperset(line.invoice.id for line in plan.lines):
+                continue  # the plan's own draft allocates cash to its invoices (oldest first)
             others = [line.invoice.number for line in plan.lines
                       if self.named_count[line.invoice.id]
                       > (1 if own_claim and line.invoice.id in sources else 0)]
             self._add(ctx, cid, plan, cev, sources, [], named_elsewhere=names_own or contested,
                       named_by_another=others)
+
+    # -- payment plans: a quoted plan reference, or the next instalment's amount ----------------
+
+    def _plan_drafts(self, ctx: _Context, evidence: dict[str, CustomerEvidence]) -> None:
+        p, open_of = ctx.payment, self.book.open_of
+        named_plans = self.plans.quoted(p)
+        quoted = {plan.id for plan in named_plans}
+        candidates: list[tuple[ActivePlan, CustomerEvidence, bool]] = []
+        for plan in named_plans:
+            cid = plan.customer_id
+            cev = evidence.get(cid) or (conflicting(ctx.ident.unique, cid) if ctx.ident.unique
+                                        else self._resemblance(ctx, cid))
+            candidates.append((plan, cev, True))
+        for cid in sorted(evidence):
+            # Unquoted: only the payer's own plans, and never when the payment names invoices
+            # of this customer (those are the invoices it pays, not the plan's next instalment).
+            names_own = bool(ctx.open_hits.get(cid)) or any(h.invoice.customer_id == cid
+                                                            for h in ctx.closed_hits)
+            if not evidence[cid].identified or names_own:
+                continue
+            for plan in self.plans.by_customer.get(cid, ()):
+                if plan.id not in quoted and self.plans.next_due(plan, open_of) == p.amount:
+                    candidates.append((plan, evidence[cid], False))
+        for plan, cev, is_quoted in candidates:
+            if plan.currency != p.currency:
+                continue
+            own = self.plans.plan_invoice_ids(plan)
+            named = ctx.open_hits.get(plan.customer_id, ())
+            leaves_out = any(h.invoice.id not in own for h in named)
+            d = plan_draft(self.plans, plan, p, open_of, cev, quoted=is_quoted,
+                           leaves_out_named=leaves_out)
+            if d is None:
+                continue
+            ctx.plan_invoices |= own
+            ctx.drafts.append(_Draft(plan.customer_id, d.plan, d.score, d.reasons, is_quoted,
+                                     cev.points < 0))
 
     # -- nobody identified, nothing named: amount-only and one-edit guesses from the book -------
 

@@ -12,9 +12,9 @@ from core.accounts import try_normalize_account
 from core.money import D, from_minor
 from core.records import Direction, InvoiceRef, Kind
 from core.terms import parse_terms
-from ledger.models import BankEntry, BankTransaction
+from ledger.models import BankEntry, BankTransaction, Instalment, PaymentPlan, PaymentPlanInvoice
 from ledger.repositories import invoices as invoice_repo
-from reconcile.model import Customer, OpenInvoice, Payment
+from reconcile.model import ActivePlan, Customer, OpenInvoice, Payment, PlanInstalment
 
 # Paid invoices stay visible this long, so a second payment of one is caught as a duplicate.
 CLOSED_LOOKBACK_DAYS = 180
@@ -52,6 +52,29 @@ def load_invoices(session: Session, *, today: date) -> list[OpenInvoice]:
         *invoice_repo.recently_closed(session, CLOSED_LOOKBACK_DAYS, as_of=as_of),
     ]
     return [to_open_invoice(r) for r in rows]
+
+
+def load_plans(session: Session) -> list[ActivePlan]:
+    """Active payment plans with their invoices and instalments (three queries, not per plan)."""
+    plans = session.scalars(select(PaymentPlan).where(PaymentPlan.status == "active")
+                            .order_by(PaymentPlan.id)).all()
+    if not plans:
+        return []
+    ids = [p.id for p in plans]
+    invoices: dict[int, list[int]] = {i: [] for i in ids}
+    for plan_id, invoice_id in session.execute(
+        select(PaymentPlanInvoice.plan_id, PaymentPlanInvoice.invoice_id)
+        .where(PaymentPlanInvoice.plan_id.in_(ids)).order_by(PaymentPlanInvoice.invoice_id)
+    ):
+        invoices[plan_id].append(invoice_id)
+    instalments: dict[int, list[PlanInstalment]] = {i: [] for i in ids}
+    currency = {p.id: p.currency for p in plans}
+    for inst in session.scalars(select(Instalment).where(Instalment.plan_id.in_(ids))
+                                .order_by(Instalment.plan_id, Instalment.seq)):
+        instalments[inst.plan_id].append(PlanInstalment(
+            inst.seq, inst.due_date, from_minor(inst.amount_minor, currency[inst.plan_id])))
+    return [ActivePlan(p.id, p.reference, p.customer_id, p.currency, tuple(invoices[p.id]),
+                       tuple(instalments[p.id])) for p in plans]
 
 
 def payment_query(statuses: Sequence[str], transaction_ids: Sequence[int] | None = None):  # type: ignore[no-untyped-def]

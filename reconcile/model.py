@@ -44,6 +44,26 @@ class OpenInvoice:
 
 
 @dataclass(frozen=True, slots=True)
+class PlanInstalment:
+    seq: int
+    due_date: date
+    amount: Decimal  # as scheduled; what is paid follows from the invoices' open amounts
+
+
+@dataclass(frozen=True, slots=True)
+class ActivePlan:
+    """An active payment plan (receivables/plans.py): instalments over some open invoices.
+    Paid so far = sum of instalments - the invoices' open amounts, earliest instalment first."""
+
+    id: int
+    reference: str  # "PLAN-7", quoted by payers
+    customer_id: str
+    currency: str
+    invoice_ids: tuple[int, ...]
+    instalments: tuple[PlanInstalment, ...]  # by seq
+
+
+@dataclass(frozen=True, slots=True)
 class Payment:
     """A booked incoming bank transaction (the remittance unit), as the matcher sees it."""
 

@@ -68,10 +68,17 @@ def match_pending(
     from reconcile.engine import match  # the pure engine, loaded only when there is work for it
 
     decisions = match(payments, loader.load_customers(session), loader.load_invoices(session, today=today),
-                      settings or MatchSettings())
+                      settings or MatchSettings(), loader.load_plans(session))
     for decision in decisions:
         _write(session, decision, actor=actor, summary=summary)
     session.flush()
+    applied = {a.invoice_id for d in decisions if d.action is Action.APPLY and d.applied is not None
+               for a in d.applied.allocations}
+    if applied:
+        from receivables.plan_service import sync_for_invoices  # receivables builds on reconcile
+
+        # Instalments of active plans are credited from the invoices' open amounts, now.
+        sync_for_invoices(session, applied, actor=actor)
     return summary
 
 

@@ -1,0 +1,163 @@
+"""/api/v1/payment-plans: create and cancel (ar:write), list and get (ar:read).
+
+Thin: the request owns the transaction and calls receivables.plan_service, as the CLI does.
+Amounts are JSON strings. Bad input (a schedule that does not add up, another customer's
+invoice, mixed currencies) is 422; a clash with the book (an invoice already in an active
+plan or not open, cancelling a plan that is no longer active) is 409.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request, status
+from pydantic import BaseModel, Field
+
+from api import paging
+from api.auth import ArRead, ArWrite
+from api.runtime import Runtime
+from core.money import D
+from ledger.db import transaction
+from receivables import plan_service as svc
+from receivables.plans import MAX_GRACE_DAYS, MAX_INSTALMENTS, PlanConflict, PlanError, parse_every
+
+router = APIRouter(prefix="/api/v1/payment-plans", tags=["payment plans"])
+
+_STATUS = r"^(active|completed|broken|cancelled)$"
+_TEXT = Annotated[str, Field(min_length=1, max_length=64, pattern=paging.NO_NUL)]
+_AMOUNT = Annotated[str, Field(pattern=paging.AMOUNT_PATTERN)]
+
+
+class PlanIn(BaseModel):
+    customer_id: _TEXT
+    invoice_numbers: list[_TEXT] = Field(min_length=1, max_length=200)
+    instalments: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_INSTALMENTS,
+        description="N equal instalments (the remainder on the last)",
+    )
+    first_due: date | None = None
+    every: str = Field(
+        default="month",
+        max_length=16,
+        pattern=paging.NO_NUL,
+        description="'month', '2m', '14d', '2w'",
+    )
+    amounts: list[_AMOUNT] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_INSTALMENTS,
+        description="explicit instalments instead of N equal",
+    )
+    due_dates: list[date] | None = Field(default=None, min_length=1, max_length=MAX_INSTALMENTS)
+    grace_days: int = Field(default=5, ge=0, le=MAX_GRACE_DAYS)
+    note: str | None = Field(default=None, max_length=500, pattern=paging.NO_NUL)
+
+
+class CancelIn(BaseModel):
+    note: str | None = Field(default=None, max_length=500, pattern=paging.NO_NUL)
+
+
+def _runtime(request_state: Any) -> Runtime:
+    return request_state.runtime  # type: ignore[no-any-return]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_plan(body: PlanIn, request: Request, principal: ArWrite) -> dict[str, Any]:
+    rt = _runtime(request.app.state)
+    try:
+        with transaction(rt.engine) as session:
+            plan = svc.create_plan(
+                session,
+                customer_id=body.customer_id,
+                invoice_numbers=body.invoice_numbers,
+                actor=principal.actor,
+                instalments=body.instalments,
+                first_due=body.first_due,
+                every=parse_every(body.every) if body.amounts is None else None,
+                amounts=[D(a) for a in body.amounts] if body.amounts is not None else None,
+                due_dates=body.due_dates,
+                grace_days=body.grace_days,
+                note=body.note,
+            )
+            return svc.plan_json(session, plan)
+    except PlanConflict as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+    except PlanError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
+
+
+@router.get("")
+def list_plans(
+    request: Request,
+    _: ArRead,
+    plan_status: Annotated[str | None, Query(alias="status", pattern=_STATUS)] = None,
+    customer_id: Annotated[str | None, Query(max_length=64, pattern=paging.NO_NUL)] = None,
+    cursor: paging.Cursor = None,
+    limit: paging.Limit = 100,
+) -> dict[str, Any]:
+    rt = _runtime(request.app.state)
+    with transaction(rt.engine) as session:
+        items = svc.list_plans(
+            session, status=plan_status, customer_id=customer_id, after=cursor, limit=limit
+        )
+    return paging.page(items, limit, "id")
+
+
+@router.get("/{plan_id}")
+def get_plan(plan_id: paging.RowId, request: Request, _: ArRead) -> dict[str, Any]:
+    rt = _runtime(request.app.state)
+    try:
+        with transaction(rt.engine) as session:
+            return svc.plan_json(session, svc.get_plan(session, plan_id))
+    except svc.PlanNotFound as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
+
+
+@router.post("/{plan_id}/cancel")
+def cancel_plan(
+    plan_id: paging.RowId, request: Request, principal: ArWrite, body: CancelIn | None = None
+) -> dict[str, Any]:
+    rt = _runtime(request.app.state)
+    try:
+        with transaction(rt.engine) as session:
+            plan = svc.cancel_plan(
+                session, plan_id, actor=principal.actor, note=body.note if body else None
+            )
+            return svc.plan_json(session, plan)
+    except svc.PlanNotFound as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
+    except PlanConflict as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+
+
+# -- the daily job (api/jobs.py) -----------------------------------------------------------------
+
+JOB_ID = "payment-plans"
+# REMIT_PLANS_CRON, e.g. "15 6 * * *" (UTC): after the nightly statements are ingested and
+# matched (an instalment paid yesterday is credited before its plan could be broken), and
+# before the reminders run (a broken plan's invoices are dunned again).
+
+
+def plans_job(rt: Runtime) -> None:
+    """Credit, complete and break plans as of today (UTC); one transaction."""
+    from datetime import datetime
+
+    with transaction(rt.engine) as session:
+        svc.run_plans(session, as_of=datetime.now(UTC).date(), actor="job:plans")
+
+
+def schedule_plans_job(scheduler: Any, rt: Runtime, cron: str) -> None:
+    from apscheduler.triggers.cron import CronTrigger
+
+    scheduler.add_job(
+        plans_job,
+        CronTrigger.from_crontab(cron, timezone="UTC"),
+        args=[rt],
+        id=JOB_ID,
+        name="payment plans",
+        max_instances=1,
+        coalesce=True,
+    )
