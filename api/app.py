@@ -12,6 +12,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api import audit_events, bank_files, exceptions, invoices, metrics, payments, ui, webhooks
 from api.runtime import Runtime
+from api import ar_metrics  # issue 5: AR analytics
+from api import disputes, fees  # issue 5: disputes, late fees
+from api import plans as payment_plans  # issue 5: payment plans
+from api import dunning  # issue 5: dunning policies, reminders
 
 
 def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
@@ -39,6 +43,11 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
     app.include_router(invoices.router)
     app.include_router(payments.router)
     app.include_router(audit_events.router)
+    app.include_router(ar_metrics.router)
+    app.include_router(disputes.router)
+    app.include_router(fees.router)
+    app.include_router(payment_plans.router)
+    app.include_router(dunning.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> JSONResponse:

@@ -77,11 +77,10 @@ def ingest(
 ) -> None:
     """Register, archive, parse, store, then match and apply. A rejected file never stops the others."""
     from api.pipeline import match_after
-    from api.runtime import runtime
     from core.records import Format
 
     fmt = Format(format) if format else None
-    rt = runtime(migrate=True)
+    rt = cli_runtime()
     ingestor = rt.ingestor(actor=f"cli:{source}")
     rejected = 0
     for path in files:
@@ -139,12 +138,11 @@ def files(
     limit: Annotated[int, typer.Option()] = 100,
 ) -> None:
     """List the file registry, newest first."""
-    from api.runtime import runtime
     from ingest.views import bank_file_json
     from ledger.db import transaction
     from ledger.repositories import bank_files
 
-    rt = runtime(migrate=True)
+    rt = cli_runtime()
     with transaction(rt.engine) as session:
         rows = [bank_file_json(f) for f in bank_files.list_files(session, status=status, limit=limit)]
     if as_json:
@@ -194,10 +192,17 @@ def _serve(*, host: str, port: int, rt: Any = None) -> None:
     import uvicorn
 
     from api.app import create_app
+
+    rt = rt or cli_runtime()
+    uvicorn.run(create_app(rt, start_scheduler=True), host=host, port=port, log_level="info")
+
+
+def cli_runtime() -> Any:
+    """What every database command starts from: the settings (or a one-line refusal, exit 2)
+    and a database migrated to head."""
     from api.runtime import runtime
 
-    rt = rt or runtime(_load_settings(), migrate=True)
-    uvicorn.run(create_app(rt, start_scheduler=True), host=host, port=port, log_level="info")
+    return runtime(_load_settings(), migrate=True)
 
 
 def _load_settings() -> Any:
@@ -240,7 +245,6 @@ def apikey_create(
 ) -> None:
     """Create an API key with the given scopes; the key is printed once, as the last word."""
     from api.auth import SCOPES
-    from api.runtime import runtime
     from ledger import audit
     from ledger.db import transaction
     from ledger.repositories import api_keys
@@ -248,7 +252,7 @@ def apikey_create(
     unknown = sorted(set(scope) - set(SCOPES))
     if unknown:
         _fail(f"unknown scope(s) {', '.join(unknown)}; known: {', '.join(SCOPES)}", code=1)
-    rt = runtime(migrate=True)
+    rt = cli_runtime()
     with transaction(rt.engine) as session:
         key_id, key = api_keys.create_with_id(
             session, name=name, scopes=scope, secret=rt.settings.secret_key
@@ -261,12 +265,11 @@ def apikey_create(
 @apikey_app.command("revoke")
 def apikey_revoke(key_id: Annotated[int, typer.Argument(help="the key's number, as printed by create")]) -> None:
     """Revoke an API key at once; requests with it get 401 from then on."""
-    from api.runtime import runtime
     from ledger import audit
     from ledger.db import transaction
     from ledger.repositories import api_keys
 
-    rt = runtime(migrate=True)
+    rt = cli_runtime()
     with transaction(rt.engine) as session:
         if not api_keys.revoke(session, key_id):
             _fail(f"no active API key #{key_id}", code=1)
@@ -297,14 +300,13 @@ def invoices_import(
     from sqlalchemy.exc import SQLAlchemyError
 
     from api.runtime import runtime
-    from core.settings import get_settings
     from ledger.db import transaction
     from reconcile.invoice_import import import_book
     from reconcile.invoice_rows import BookFileError, parse_book
 
     if format is not None and format not in ("csv", "jsonl"):
         _fail(f"unknown format {format!r}; one of: csv, jsonl")
-    settings = get_settings()
+    settings = _load_settings()
     try:
         if file.stat().st_size > settings.max_file_bytes:
             _fail(f"{file.name}: rejected, nothing imported: larger than {settings.max_file_bytes} bytes")
@@ -354,10 +356,9 @@ def sftp_poll(
 ) -> None:
     """Poll one bank connection now: download new files, ingest and match them, move them aside."""
     from api.pipeline import ingest_path
-    from api.runtime import runtime
     from ingest.sftp import SftpConfigError, SftpConnectError, poll_by_name
 
-    rt = runtime(migrate=True)
+    rt = cli_runtime()
     if rt.settings.sftp_connections_file is None:
         _fail("set REMIT_SFTP_CONNECTIONS_FILE to the SFTP connections file", code=1)
     try:
@@ -444,10 +445,9 @@ def webhooks_deliver(as_json: Annotated[bool, typer.Option("--json")] = False) -
 
     Exit 0 whatever the receiver answered (see the counts); 1 if no webhook URL is set.
     """
-    from api.runtime import runtime
     from api.webhooks import WebhookNotConfigured, deliver_pending
 
-    rt = runtime(_load_settings(), migrate=True)
+    rt = cli_runtime()
     try:
         report = deliver_pending(rt)
     except WebhookNotConfigured as error:
@@ -466,5 +466,9 @@ def webhooks_deliver(as_json: Annotated[bool, typer.Option("--json")] = False) -
 
 def main() -> None:
     import api.cli_cash  # noqa: F401  (registers match, applications, exceptions, apply, ...)
+    import api.cli_collections  # noqa: F401  (disputes, fees)
+    import api.cli_dunning  # noqa: F401  (dunning policies, reminders)
+    import api.cli_metrics  # noqa: F401  (metrics)
+    import api.cli_plans  # noqa: F401  (plans)
 
     app()

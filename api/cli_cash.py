@@ -9,7 +9,8 @@ from datetime import date, datetime, timezone
 from typing import Annotated, Any, Optional
 
 import typer
-from api.cli import _fail, _print_json, app
+
+from api.cli import _fail, _print_json, app, cli_runtime
 from core.money import D
 
 
@@ -24,11 +25,10 @@ def match_command(
     as_of: Annotated[Optional[str], typer.Option(help="today's date for recency rules (YYYY-MM-DD)")] = None,
 ) -> None:
     """Match unmatched bank transactions (e.g. after new invoices arrived) and apply cash."""
-    from api.runtime import runtime
     from ledger.db import transaction
     from reconcile.service import match_pending
 
-    rt = runtime(migrate=True)
+    rt = cli_runtime()
     with transaction(rt.engine) as session:
         summary = match_pending(session, actor="cli:match", today=_today(as_of), include_review=include_review,
                                 settings=rt.match_settings())
@@ -44,11 +44,10 @@ def match_command(
 @app.command("applications")
 def applications_command(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Cash applications, live and reversed (DESIGN.md §6)."""
-    from api.runtime import runtime
     from ledger.db import transaction
     from reconcile import views
 
-    rt = runtime(migrate=True)
+    rt = cli_runtime()
     with transaction(rt.engine) as session:
         out = views.applications(session)
     if as_json:
@@ -62,11 +61,10 @@ def applications_command(as_json: Annotated[bool, typer.Option("--json")] = Fals
 @app.command("exceptions")
 def exceptions_command(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """The open review queue, each with its reason and ranked suggestions (DESIGN.md §6)."""
-    from api.runtime import runtime
     from ledger.db import transaction
     from reconcile import views
 
-    rt = runtime(migrate=True)
+    rt = cli_runtime()
     with transaction(rt.engine) as session:
         out = views.exceptions(session)
     if as_json:
@@ -113,7 +111,6 @@ def apply_command(
     actor: Annotated[str, typer.Option(help="who is applying (recorded)")] = "cli",
 ) -> None:
     """Apply a payment by hand; remit learns the payer's account and name for next time."""
-    from api.runtime import runtime
     from ledger.db import transaction
     from reconcile.apply import ApplicationError
     from reconcile.manual import manual_apply
@@ -121,7 +118,7 @@ def apply_command(
     lines = _lines(invoices, discount, write_off, reason)
     if not lines:
         _fail("name at least one INVOICE=AMOUNT", code=1)
-    rt = runtime(migrate=True)
+    rt = cli_runtime()
     try:
         with transaction(rt.engine) as session:
             done = manual_apply(session, transaction_id=transaction_id, lines=lines, actor=f"cli:{actor}")
@@ -151,12 +148,11 @@ def unapply_command(
 
 
 def _manual(action: str, transaction_id: int, reason: str, actor: str) -> None:
-    from api.runtime import runtime
     from ledger.db import transaction
     from reconcile import manual
     from reconcile.apply import ApplicationError
 
-    rt = runtime(migrate=True)
+    rt = cli_runtime()
     try:
         with transaction(rt.engine) as session:
             result = getattr(manual, action)(session, transaction_id=transaction_id, actor=f"cli:{actor}", reason=reason)

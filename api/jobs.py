@@ -52,6 +52,19 @@ def build_service_scheduler(rt: Runtime) -> BackgroundScheduler:
             coalesce=True,
             next_run_time=datetime.now(timezone.utc),  # deliver the backlog at once
         )
+    if settings.late_fee_mode != "none":  # the daily late fee run (api/fees.py)
+        from apscheduler.triggers.cron import CronTrigger
+
+        from api.fees import JOB_ID as FEES_JOB
+        from api.fees import fees_job
+
+        daily = CronTrigger.from_crontab(settings.late_fee_cron, timezone="UTC")
+        scheduler.add_job(fees_job, daily, args=[rt], id=FEES_JOB, name="late fees",
+                          max_instances=1, coalesce=True)
+    if settings.plans_cron:  # the daily payment-plan run: credit, complete, break (api/plans.py)
+        __import__("api.plans").plans.schedule_plans_job(scheduler, rt, settings.plans_cron)
+    if settings.reminders_cron:  # the daily reminders run (api/dunning.py)
+        __import__("api.dunning").dunning.schedule_reminders_job(scheduler, rt, settings.reminders_cron)
     return scheduler
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Development defaults for secrets: fine on a laptop, refused in production (see below).
@@ -46,6 +46,32 @@ class Settings(BaseSettings):
     # Web UI sessions: cookie lifetime, and whether the cookie needs HTTPS (always in production).
     session_hours: int = 12
     secure_cookies: bool = False
+    # Reminders (receivables/reminders.py): email by SMTP; the daily job runs when a cron is set.
+    smtp_host: str | None = None  # unset: email reminders are recorded failed ("not configured")
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password_file: Path | None = None  # the password is read from this file, never the env
+    smtp_starttls: bool = False
+    smtp_from: str = "Accounts Receivable <ar@example.com>"
+    smtp_timeout_seconds: float = 30.0
+    reminders_cron: str | None = None  # e.g. "0 6 * * *" (UTC, after the nightly ingest)
+    reminder_templates_dir: Path | None = None  # overrides receivables/templates by file name
+    payment_instructions: str = "Pay by bank transfer and quote the invoice number as reference."
+    # Computed customer segments (remit dunning segments; the daily reminders job): a slow payer
+    # averages more than this many days late over its last N paid invoices; large by open balance.
+    segment_slow_days: int = 15
+    segment_history: int = 5
+    segment_large_open: Decimal = Decimal("50000")
+    # Late fees (receivables/fees.py): none | finance_charge | eu; amounts in invoice currency.
+    late_fee_mode: Literal["none", "finance_charge", "eu"] = "none"
+    late_fee_monthly_rate: Decimal = Field(Decimal("1.5"), ge=0, le=100)  # % a month
+    late_fee_grace_days: int = Field(0, ge=0, le=3650)
+    late_fee_minimum: Decimal = Field(Decimal("0"), ge=0)  # per charge (finance_charge)
+    late_fee_cap: Decimal | None = Field(None, ge=0)  # all fees of one invoice (finance_charge)
+    eu_reference_rate: Decimal = Field(Decimal("2.15"), ge=-100, le=100)  # ECB MRO, % a year
+    late_fee_eu_compensation: Decimal = Field(Decimal("40.00"), ge=0)  # EUR invoices only
+    late_fee_cron: str = "30 6 * * *"  # UTC, daily after the nightly ingest; when mode != none
+    plans_cron: str | None = None  # payment plans' daily run (api/plans.py), e.g. "15 6 * * *" UTC
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:

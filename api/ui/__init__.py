@@ -19,6 +19,9 @@ __all__ = ["STATIC_PATH", "install", "router"]
 
 def install(app: FastAPI) -> None:
     app.include_router(router)
+    app.include_router(__import__("api.ui.plans").ui.plans.router)  # payment plans (issue 5)
+    app.include_router(__import__("api.ui.dunning").ui.dunning.router)  # reminders (issue 5)
+    app.include_router(__import__("api.ui.disputes").ui.disputes.router)  # disputes, fees
     app.mount(
         STATIC_PATH, StaticFiles(directory=Path(__file__).parent / "static"), name="ui-static"
     )
