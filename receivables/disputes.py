@@ -75,17 +75,20 @@ def _amt(minor: int, currency: str) -> str:
     return format_amount(from_minor(minor, currency)) or "0"
 
 
-def disputed_minor(session: Session, invoice_ids: Iterable[int]) -> dict[int, int]:
-    """Open disputes' amounts per invoice (invoices without one are absent). For dunning and
-    late fees: a disputed amount is held from both."""
+def disputed_minor(session: Session, invoice_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """Open disputes' amounts per invoice (invoices without one are absent); None: the whole
+    book. For dunning and late fees: a disputed amount is held from both."""
+    base = (
+        select(Dispute.invoice_id, func.sum(Dispute.amount_minor))
+        .where(Dispute.status == "open")
+        .group_by(Dispute.invoice_id)
+    )
+    if invoice_ids is None:
+        return {invoice_id: int(total) for invoice_id, total in session.execute(base)}
     ids = sorted(set(invoice_ids))
     out: dict[int, int] = {}
     for i in range(0, len(ids), 1000):  # bounded IN lists
-        rows = session.execute(
-            select(Dispute.invoice_id, func.sum(Dispute.amount_minor))
-            .where(Dispute.invoice_id.in_(ids[i : i + 1000]), Dispute.status == "open")
-            .group_by(Dispute.invoice_id)
-        ).all()
+        rows = session.execute(base.where(Dispute.invoice_id.in_(ids[i : i + 1000]))).all()
         out.update({invoice_id: int(total) for invoice_id, total in rows})
     return out
 

@@ -28,10 +28,11 @@ from sqlalchemy.orm import Session
 from core.money import format_amount, from_minor
 from core.settings import Settings
 from ledger import audit
-from ledger.models import FeeItem, Invoice, InvoiceEvent, PaymentPlan, PaymentPlanInvoice
+from ledger.models import FeeItem, Invoice, InvoiceEvent
 from ledger.types import utc_now
 from receivables import fees
 from receivables.disputes import disputed_minor
+from receivables.plan_service import active_plan_of_invoices
 
 FEE_CHARGED = "invoice.fee_charged"
 CHUNK = 1000
@@ -99,16 +100,6 @@ def fee_json(item: FeeItem | fees.FeeCharge, invoice: Invoice) -> dict[str, Any]
     return out
 
 
-def _in_active_plan(session: Session, ids: list[int]) -> set[int]:
-    return set(
-        session.scalars(
-            select(PaymentPlanInvoice.invoice_id)
-            .join(PaymentPlan, PaymentPlan.id == PaymentPlanInvoice.plan_id)
-            .where(PaymentPlanInvoice.invoice_id.in_(ids), PaymentPlan.status == "active")
-        )
-    )
-
-
 def _prior(session: Session, ids: list[int]) -> dict[int, list[fees.PriorFee]]:
     """Fees already charged per invoice. A void fee (the AR system's correction) still
     marks its period as done, so it is never charged again, but adds nothing to the cap."""
@@ -156,7 +147,7 @@ def run_fees(
         held, prior, planned = (
             disputed_minor(session, ids),
             _prior(session, ids),
-            _in_active_plan(session, ids),
+            set(active_plan_of_invoices(session, ids)),
         )
         for invoice in invoices:
             if invoice.id in planned:

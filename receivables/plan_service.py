@@ -57,17 +57,22 @@ def reference_for(plan_id: int) -> str:
     return f"{REFERENCE_PREFIX}{plan_id}"
 
 
-def active_plan_of_invoices(session: Session, invoice_ids: Iterable[int]) -> dict[int, PaymentPlan]:
-    """invoice id -> the active plan it is in (at most one, create_plan makes sure)."""
-    ids = list(invoice_ids)
-    if not ids:
-        return {}
-    rows = session.execute(
+def active_plan_of_invoices(
+    session: Session, invoice_ids: Iterable[int] | None = None
+) -> dict[int, PaymentPlan]:
+    """invoice id -> the active plan it is in (at most one, create_plan makes sure); None: the
+    whole book. Invoices in an active plan are held from dunning and late fees."""
+    query = (
         select(PaymentPlanInvoice.invoice_id, PaymentPlan)
         .join(PaymentPlan, PaymentPlan.id == PaymentPlanInvoice.plan_id)
-        .where(PaymentPlanInvoice.invoice_id.in_(ids), PaymentPlan.status == "active")
-    ).all()
-    return {invoice_id: plan for invoice_id, plan in rows}
+        .where(PaymentPlan.status == "active")
+    )
+    if invoice_ids is not None:
+        ids = list(invoice_ids)
+        if not ids:
+            return {}
+        query = query.where(PaymentPlanInvoice.invoice_id.in_(ids))
+    return {invoice_id: plan for invoice_id, plan in session.execute(query).all()}
 
 
 def create_plan(

@@ -41,17 +41,16 @@ from core.settings import Settings
 from ledger import audit
 from ledger.models import (
     Customer,
-    Dispute,
     DunningPolicy,
     FeeItem,
     Instalment,
     Invoice,
     PaymentPlan,
-    PaymentPlanInvoice,
     Reminder,
 )
 from ledger.types import utc_now
 from receivables import dunning
+from receivables.disputes import disputed_minor
 from receivables.dunning import (
     DEFAULT_POLICY_NAME,
     DEFAULT_STEPS,
@@ -64,6 +63,7 @@ from receivables.dunning import (
     Step,
 )
 from receivables.mailer import Mailer, MailError, build_message
+from receivables.plan_service import active_plan_of_invoices
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 DONE_STATUSES = ("sent", "queued", "done")
@@ -340,32 +340,14 @@ def _invoice_state(inv: Invoice, disputed: int, in_plan: bool) -> InvoiceState:
     )
 
 
-def _disputed(session: Session, invoice_ids: Sequence[int] | None = None) -> dict[int, int]:
-    q = select(Dispute.invoice_id, func.sum(Dispute.amount_minor)).where(Dispute.status == "open")
-    if invoice_ids is not None:
-        q = q.where(Dispute.invoice_id.in_(invoice_ids))
-    return {i: int(s or 0) for i, s in session.execute(q.group_by(Dispute.invoice_id))}
-
-
-def _in_active_plans(session: Session, invoice_ids: Sequence[int] | None = None) -> set[int]:
-    q = (
-        select(PaymentPlanInvoice.invoice_id)
-        .join(PaymentPlan, PaymentPlan.id == PaymentPlanInvoice.plan_id)
-        .where(PaymentPlan.status == "active")
-    )
-    if invoice_ids is not None:
-        q = q.where(PaymentPlanInvoice.invoice_id.in_(invoice_ids))
-    return set(session.scalars(q))
-
-
 def load_book(session: Session, *, customer_id: str | None = None) -> Book:
     policies, default = load_policies(session)
     inv_q = select(Invoice).where(Invoice.status == "open", Invoice.open_minor > 0)
     if customer_id is not None:
         inv_q = inv_q.where(Invoice.customer_id == customer_id)
     invoices = session.scalars(inv_q.order_by(Invoice.id)).all()
-    disputed = _disputed(session)
-    planned = _in_active_plans(session)
+    disputed = disputed_minor(session)
+    planned = set(active_plan_of_invoices(session))
     ins_q = (
         select(Instalment, PaymentPlan)
         .join(PaymentPlan, PaymentPlan.id == Instalment.plan_id)
@@ -428,11 +410,12 @@ def _money(minor: int, currency: str) -> str:
 
 
 def _fees(session: Session, invoice_ids: Sequence[int]) -> dict[int, list[FeeItem]]:
+    # Every fee not waived: one the AR system has acknowledged (exported) is still owed.
     out: dict[int, list[FeeItem]] = defaultdict(list)
     if invoice_ids:
         rows = session.scalars(
             select(FeeItem)
-            .where(FeeItem.invoice_id.in_(invoice_ids), FeeItem.status == "open")
+            .where(FeeItem.invoice_id.in_(invoice_ids), FeeItem.status != "void")
             .order_by(FeeItem.period_end, FeeItem.id)
         )
         for f in rows:
@@ -552,8 +535,8 @@ def preview(
     customer = _customer(customer_row)
     policies, default = load_policies(session)
     policy = dunning.choose_policy(customer, policies, default)
-    disputed = _disputed(session, [inv.id]).get(inv.id, 0)
-    state = _invoice_state(inv, disputed, bool(_in_active_plans(session, [inv.id])))
+    disputed = disputed_minor(session, [inv.id]).get(inv.id, 0)
+    state = _invoice_state(inv, disputed, bool(active_plan_of_invoices(session, [inv.id])))
     due = dunning.effective_due(state) or inv.issue_date
     dpd = (as_of - due).days
     if step:
