@@ -54,7 +54,7 @@ WRITE_OFF_REASONS = (
     ("bank_charges", "Bank charges"),
     ("short_pay", "Short payment"),
     ("small_balance", "Small balance"),
-    ("deduction", "Customer deduction"),
+    ("deduction", "Customer deduction (kept open as a dispute)"),
     ("dispute", "Dispute"),
     ("late_discount", "Discount taken late"),
     ("other", "Other"),
@@ -553,11 +553,14 @@ def apply_form(request: Request, user: User, form: CsrfForm, transaction_id: TxI
             status_code=409,
             message={"kind": "error", "text": str(error)},
         )
+    held = [f"{line.write_off} on {line.invoice_number}" for line in lines
+            if line.write_off_reason == "deduction" and line.write_off > 0]
+    disputed = f" Deduction kept open as a dispute: {', '.join(held)}." if held else ""
     return redirect_with(
         request,
         _detail_url(transaction_id),
         "success",
-        f"Applied to {', '.join(done.invoice_numbers)}.",
+        f"Applied to {', '.join(done.invoice_numbers)}.{disputed}",
     )
 
 

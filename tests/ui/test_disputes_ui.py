@@ -195,7 +195,8 @@ def test_browser_a_deduction_becomes_a_dispute_then_a_credit(
     page.get_by_label("Write-off, row 1").fill("120.00")
     page.get_by_label("Write-off reason, row 1").select_option("deduction")
     page.get_by_role("button", name="Apply", exact=True).click()
-    expect(page.locator("[data-flash]")).to_have_text("Applied to INV-9.")
+    expect(page.locator("[data-flash]")).to_have_text(
+        "Applied to INV-9. Deduction kept open as a dispute: 120.00 on INV-9.")
 
     page.goto(f"{server}/invoices/INV-9")
     expect(page.locator("[data-invoice-status]")).to_have_text("partially_paid")
