@@ -184,9 +184,20 @@ def get_invoice(
     number: Annotated[str, Path(max_length=64, pattern=paging.NO_NUL)],
     principal: ArRead,
 ) -> dict[str, Any]:
-    """The invoice with its applications (live and reversed) and its audit history."""
+    """The invoice with its applications (live and reversed), its audit history, and its
+    collections: disputes, late fees, the active payment plan, reminders."""
+    from receivables import disputes, fee_job, plan_service, reminders
+
     with transaction(request.app.state.runtime.engine) as session:
         found = views.invoice_detail(session, number)
-    if found is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no invoice {number!r}")
-    return found
+        if found is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no invoice {number!r}")
+        plan = plan_service.active_plan_of_invoices(session, [found["invoice_id"]])
+        return {
+            **found,
+            "disputes": disputes.list_disputes(session, invoice_number=number, limit=1000),
+            "fees": fee_job.list_fees(session, invoice_number=number, limit=1000),
+            "plan": (plan_service.plan_json(session, plan[found["invoice_id"]], detail=False)
+                     if plan else None),
+            "reminders": reminders.list_reminders(session, invoice_number=number, limit=1000),
+        }

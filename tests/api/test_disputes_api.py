@@ -223,3 +223,13 @@ def test_cli_open_list_resolve(client, cli_env, tmp_path) -> None:
         ["disputes", "resolve", str(d["dispute_id"]), "--resolution", "credit"], cli_env, tmp_path
     )
     assert proc.returncode == 1 and "already resolved" in proc.stderr
+
+
+def test_the_invoice_detail_carries_its_collections(client) -> None:
+    assert _open(client).status_code == 201
+    one = client.get("/api/v1/invoices/INV-1", headers=client.keys_["reader"]).json()
+    assert [(d["amount"], d["reason_code"], d["status"]) for d in one["disputes"]] == [
+        ("250.00", "pricing", "open")]
+    assert (one["fees"], one["plan"], one["reminders"]) == ([], None, [])
+    other = client.get("/api/v1/invoices/INV-2", headers=client.keys_["reader"]).json()
+    assert other["disputes"] == []
