@@ -61,6 +61,7 @@ def run_demo(database: Path, console: Console | None = None) -> tuple[Runtime, l
     results.append(ingest_path(rt, files[1] if len(files) > 1 else files[0], source="demo", actor="demo"))
     _summary(console, rt, results, database)
     _cash_summary(console, rt, book)
+    _collections_summary(console, rt)
     return rt, results
 
 
@@ -110,6 +111,26 @@ def _cash_summary(console: Console, rt: Runtime, book: str) -> None:
             f"{tx.counterparty_name or 'unknown payer'}: {item.reason}; suggested "
             f"{', '.join(best['invoice_numbers'])} (score {best['score']}: {'; '.join(best['reasons'][:2])})"
         )
+
+
+def _collections_summary(console: Console, rt: Runtime) -> None:
+    """What is not paid: AR metrics of the main currency, and the reminders due today (a dry
+    run: the demo sends nothing)."""
+    from collections import Counter
+
+    from receivables import ar_history, reminders
+
+    today = ar_history.today()
+    with transaction(rt.engine) as session:
+        m = ar_history.metrics_report(session, as_of=today)
+        due = Counter(d.step.name for d in reminders.decide(session, today))
+    aging = ", ".join(f"{bucket} {amount}" for bucket, amount in m["aging"].items())
+    console.print(
+        f"receivables ({m['currency']}, as of {m['as_of']}, {m['period_days']} days): AR {m['ar_total']}, "
+        f"DSO {m['dso']}, best possible {m['best_possible_dso']}, CEI {m['cei']}; aging {aging}"
+    )
+    console.print("reminders due today (`remit reminders run --dry-run --json`): "
+                  + (", ".join(f"{step} {n}" for step, n in sorted(due.items())) or "none"))
 
 
 def _summary(console: Console, rt: Runtime, results: list[IngestResult], database: Path) -> None:

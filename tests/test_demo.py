@@ -13,6 +13,9 @@ def test_demo_ingests_matches_and_applies_the_demo_days(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "remit demo: bank files ingested" in proc.stdout and "cash applied" in proc.stdout
     assert "duplicate (same bytes as file #2, nothing applied twice)" in proc.stdout
+    # what is not paid yet: AR metrics and the reminders a run would send today
+    assert "receivables (" in proc.stdout and "DSO " in proc.stdout and "CEI " in proc.stdout
+    assert "reminders due today" in proc.stdout
     db = sqlite3.connect(tmp_path / "remit-demo.db")
     # Day 1: 3 bookings in the intraday camt.054, 5 in the evening camt.053, 3 of them the same.
     day1 = db.execute(
