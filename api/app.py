@@ -10,12 +10,22 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from api import audit_events, bank_files, exceptions, invoices, metrics, payments, ui, webhooks
-from api.runtime import Runtime
-from api import ar_metrics  # issue 5: AR analytics
-from api import disputes, fees  # issue 5: disputes, late fees
+from api import (  # issue 5: disputes, late fees
+    ar_metrics,  # issue 5: AR analytics
+    audit_events,
+    bank_files,
+    disputes,
+    dunning,  # issue 5: dunning policies, reminders
+    exceptions,
+    fees,
+    invoices,
+    metrics,
+    payments,
+    ui,
+    webhooks,
+)
 from api import plans as payment_plans  # issue 5: payment plans
-from api import dunning  # issue 5: dunning policies, reminders
+from api.runtime import Runtime
 
 
 def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:

@@ -25,13 +25,12 @@ def match_command(
     as_of: Annotated[Optional[str], typer.Option(help="today's date for recency rules (YYYY-MM-DD)")] = None,
 ) -> None:
     """Match unmatched bank transactions (e.g. after new invoices arrived) and apply cash."""
+    from api.pipeline import match
     from ledger.db import transaction
-    from reconcile.service import match_pending
 
     rt = cli_runtime()
     with transaction(rt.engine) as session:
-        summary = match_pending(session, actor="cli:match", today=_today(as_of), include_review=include_review,
-                                settings=rt.match_settings())
+        summary = match(session, rt, actor="cli:match", today=_today(as_of), include_review=include_review)
     if as_json:
         _print_json(summary.as_json())
     else:
@@ -112,8 +111,8 @@ def apply_command(
 ) -> None:
     """Apply a payment by hand; remit learns the payer's account and name for next time."""
     from ledger.db import transaction
+    from receivables.disputes import apply_by_hand
     from reconcile.apply import ApplicationError
-    from reconcile.manual import manual_apply
 
     lines = _lines(invoices, discount, write_off, reason)
     if not lines:
@@ -121,7 +120,7 @@ def apply_command(
     rt = cli_runtime()
     try:
         with transaction(rt.engine) as session:
-            done = manual_apply(session, transaction_id=transaction_id, lines=lines, actor=f"cli:{actor}")
+            done = apply_by_hand(session, transaction_id=transaction_id, lines=lines, actor=f"cli:{actor}")
     except ApplicationError as error:
         _fail(f"not applied: {error}", code=1)
     print(f"applied transaction #{transaction_id} to {', '.join(done.invoice_numbers)}")

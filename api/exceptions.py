@@ -24,6 +24,7 @@ from api.auth import ArRead, TreasuryReview
 from api.payments import detail_or_404
 from core.money import AmountError, D
 from ledger.db import transaction
+from receivables import disputes
 from reconcile import manual, views
 from reconcile.apply import ApplicationError
 
@@ -182,7 +183,7 @@ def apply_exception(
     ]
     try:
         with transaction(request.app.state.runtime.engine) as session:
-            done = manual.manual_apply(
+            done = disputes.apply_by_hand(
                 session,
                 transaction_id=transaction_id,
                 lines=lines,

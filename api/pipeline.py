@@ -6,14 +6,30 @@ booking first reported pending (camt.054) becomes cash when the evening camt.053
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, BinaryIO
+
+from sqlalchemy.orm import Session
 
 from api.runtime import Runtime
 from ingest.service import IngestResult
 from ledger.db import transaction
-from reconcile.service import match_pending
+from receivables.plan_service import sync_for_invoices
+from reconcile.service import MatchSummary, match_pending
+
+
+def _credit_plans(session: Session, invoice_ids: set[int], actor: str) -> None:
+    # Instalments of active payment plans are credited from their invoices' open amounts.
+    sync_for_invoices(session, invoice_ids, actor=actor)
+
+
+def match(
+    session: Session, rt: Runtime, *, actor: str, today: date, include_review: bool = False
+) -> MatchSummary:
+    """One matching run as every caller runs it: the runtime's settings, plans credited."""
+    return match_pending(session, actor=actor, today=today, settings=rt.match_settings(),
+                         include_review=include_review, after_apply=_credit_plans)
 
 
 def match_after(rt: Runtime, result: IngestResult, *, actor: str) -> IngestResult:
@@ -21,7 +37,7 @@ def match_after(rt: Runtime, result: IngestResult, *, actor: str) -> IngestResul
         return result
     today = datetime.now(timezone.utc).date()
     with transaction(rt.engine) as session:
-        summary = match_pending(session, actor=actor, today=today, settings=rt.match_settings())
+        summary = match(session, rt, actor=actor, today=today)
     result.applied, result.review = summary.applied, summary.review + summary.returned
     return result
 

@@ -34,7 +34,8 @@ from core.money import AmountError, format_amount, from_minor, to_minor
 from ledger import audit, events
 from ledger.models import Customer, Dispute, Invoice
 from ledger.types import utc_now
-from reconcile.apply import ApplicationError
+from reconcile.apply import ApplicationError, Applied
+from reconcile.manual import ManualLine, manual_apply
 
 REASON_CODES: dict[str, str] = {
     "pricing": "Price differs from the agreed price",
@@ -389,6 +390,25 @@ def hold_deductions(lines: Sequence[L]) -> tuple[list[L], list[tuple[str, Decima
                 continue
         kept.append(line)
     return kept, held
+
+
+def apply_by_hand(
+    session: Session,
+    *,
+    transaction_id: int,
+    lines: Sequence[ManualLine],
+    actor: str,
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> Applied:
+    """A reviewer's application (reconcile.manual.manual_apply), except that a `deduction`
+    write-off is not written off: the cash is applied, the deducted amount stays open on the
+    invoice, disputed. What the API, the workbench and the CLI call."""
+    kept, held = hold_deductions(lines)
+    done = manual_apply(session, transaction_id=transaction_id, lines=kept, actor=actor, note=note,
+                        expected_version=expected_version)
+    open_deduction_disputes(session, held, transaction_id=transaction_id, actor=actor)
+    return done
 
 
 def open_deduction_disputes(

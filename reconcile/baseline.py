@@ -16,7 +16,15 @@ from decimal import Decimal
 
 from core.records import Direction
 from reconcile.model import (
-    Action, Allocation, Candidate, Customer, Decision, MatchSettings, OpenInvoice, Payment, ReviewReason,
+    Action,
+    Allocation,
+    Candidate,
+    Customer,
+    Decision,
+    MatchSettings,
+    OpenInvoice,
+    Payment,
+    ReviewReason,
 )
 
 ZERO = Decimal(0)

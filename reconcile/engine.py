@@ -25,8 +25,8 @@ from core.records import Direction
 from reconcile.amounts import (
     SETTLING,
     WRITE_OFF_REASON,
-    Budget,
     ZERO,
+    Budget,
     Fit,
     Item,
     Line,

@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 from core.accounts import try_normalize_account
 from core.money import D
 from ledger import audit
-from ledger.models import BankTransaction, Customer, CustomerAccount, CustomerAlias, Invoice, ReviewItem
+from ledger.models import (
+    BankTransaction,
+    Customer,
+    CustomerAccount,
+    CustomerAlias,
+    Invoice,
+    ReviewItem,
+)
 from reconcile import apply
 from reconcile.model import Allocation, ReviewReason
 from reconcile.normalize import name_key as alias_key
@@ -47,11 +54,6 @@ def manual_apply(
     missing = [n for n in numbers if n not in invoices]
     if missing:
         raise apply.ApplicationError(f"unknown invoice(s): {', '.join(missing)}")
-    # A "deduction" write-off stays open, disputed (receivables.disputes; imported here:
-    # receivables builds on reconcile).
-    from receivables import disputes
-
-    lines, deductions = disputes.hold_deductions(lines)
     allocations = [
         Allocation(
             invoice_id=invoices[line.invoice_number].id,
@@ -68,8 +70,6 @@ def manual_apply(
         session, transaction_id=transaction_id, allocations=allocations, method="manual", actor=actor,
         reasons=reasons,
     )
-    disputes.open_deduction_disputes(session, deductions, transaction_id=transaction_id,
-                                     actor=actor)
     apply.close_review(session, transaction_id=transaction_id, status="resolved",
                        resolution=f"applied to {', '.join(done.invoice_numbers)}", actor=actor)
     customers = {invoices[n].customer_id for n in numbers}

@@ -12,7 +12,7 @@ payments still unmatched (and, on request, those in review) are considered.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -20,6 +20,10 @@ from sqlalchemy.orm import Session
 
 from reconcile import apply, loader, returns
 from reconcile.model import Action, Decision, MatchSettings, ReviewReason
+
+# Called in the run's transaction with the ids of the invoices that got cash and the actor:
+# how layers above reconcile (payment plans) follow what the matcher applied.
+AfterApply = Callable[[Session, set[int], str], object]
 
 
 @dataclass
@@ -43,6 +47,7 @@ def match_pending(
     settings: MatchSettings | None = None,
     transaction_ids: Sequence[int] | None = None,
     include_review: bool = False,
+    after_apply: AfterApply | None = None,
 ) -> MatchSummary:
     summary = MatchSummary()
     statuses = ["unmatched", "review"] if include_review else ["unmatched"]
@@ -74,11 +79,8 @@ def match_pending(
     session.flush()
     applied = {a.invoice_id for d in decisions if d.action is Action.APPLY and d.applied is not None
                for a in d.applied.allocations}
-    if applied:
-        from receivables.plan_service import sync_for_invoices  # receivables builds on reconcile
-
-        # Instalments of active plans are credited from the invoices' open amounts, now.
-        sync_for_invoices(session, applied, actor=actor)
+    if applied and after_apply is not None:
+        after_apply(session, applied, actor)
     return summary
 
 

@@ -37,7 +37,7 @@ from ledger.db import transaction
 from ledger.models import ReviewItem
 from ledger.repositories import api_keys, ui_sessions
 from ledger.types import utc_now
-from receivables import ar_history
+from receivables import ar_history, disputes
 from reconcile import dashboard, manual, views
 from reconcile.apply import ApplicationError, StaleVersion
 from reconcile.model import ReviewReason
@@ -533,7 +533,7 @@ def apply_form(request: Request, user: User, form: CsrfForm, transaction_id: TxI
         )
     try:
         with transaction(_engine(request)) as session:
-            done = manual.manual_apply(
+            done = disputes.apply_by_hand(
                 session,
                 transaction_id=transaction_id,
                 lines=lines,
