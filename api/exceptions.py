@@ -13,11 +13,13 @@ version the action applies to whatever the payment is now.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
 from pydantic import BaseModel, Field, field_validator, model_validator
+from sqlalchemy.orm import Session
 
 from api import paging
 from api.auth import ArRead, TreasuryReview
@@ -26,16 +28,19 @@ from core.money import AmountError, D
 from ledger.db import transaction
 from receivables import disputes
 from reconcile import manual, views
-from reconcile.apply import ApplicationError
+from reconcile.apply import ApplicationError, Applied
 
 router = APIRouter(prefix="/api/v1", tags=["exceptions"])
+T = TypeVar("T")
 
 _PLAIN_AMOUNT = re.compile(r"^\d{1,15}(\.\d+)?$")
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,10})"?$')
 
 
 # The payment's version as the caller last saw it (optimistic concurrency; None: don't check).
-Version = Annotated[int | None, Field(ge=1, le=paging.MAX_ID, description="the payment's version you saw")]
+Version = Annotated[
+    int | None, Field(ge=1, le=paging.MAX_ID, description="the payment's version you saw")
+]
 
 
 class AllocationIn(BaseModel):
@@ -162,6 +167,28 @@ def get_exception(
     return detail_or_404(request, transaction_id, response)
 
 
+def _act(
+    request: Request, transaction_id: int, action: Callable[[Session], T]
+) -> tuple[T, int | None]:
+    """Run one reviewer action in the request's transaction; its result and the payment's new
+    version. A business refusal (ApplicationError, StaleVersion included) is a 409."""
+    try:
+        with transaction(request.app.state.runtime.engine) as session:
+            result = action(session)
+            return result, views.payment_version(session, transaction_id)
+    except ApplicationError as error:
+        raise _conflict(error) from None
+
+
+def _applied(transaction_id: int, done: Applied, version: int | None) -> dict[str, Any]:
+    return {
+        "transaction_id": transaction_id,
+        "application_ids": list(done.application_ids),
+        "invoice_numbers": list(done.invoice_numbers),
+        "version": version,
+    }
+
+
 @router.post("/exceptions/{transaction_id}/apply", status_code=status.HTTP_201_CREATED)
 def apply_exception(
     request: Request,
@@ -172,36 +199,17 @@ def apply_exception(
 ) -> dict[str, Any]:
     expected = _expected(body.version, if_match)
     lines = [
-        manual.ManualLine(
-            a.invoice_number,
-            Decimal(a.amount),
-            Decimal(a.discount),
-            Decimal(a.write_off),
-            a.write_off_reason,
-        )
+        manual.ManualLine(a.invoice_number, Decimal(a.amount), Decimal(a.discount),
+                          Decimal(a.write_off), a.write_off_reason)
         for a in body.allocations
     ]
     try:
-        with transaction(request.app.state.runtime.engine) as session:
-            done = disputes.apply_by_hand(
-                session,
-                transaction_id=transaction_id,
-                lines=lines,
-                actor=principal.actor,
-                note=body.note,
-                expected_version=expected,
-            )
-            version = views.payment_version(session, transaction_id)
-    except ApplicationError as error:
-        raise _conflict(error) from None
+        done, version = _act(request, transaction_id, lambda session: disputes.apply_by_hand(
+            session, transaction_id=transaction_id, lines=lines, actor=principal.actor,
+            note=body.note, expected_version=expected))
     except AmountError as error:  # more decimals than the payment's currency has
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
-    return {
-        "transaction_id": transaction_id,
-        "application_ids": list(done.application_ids),
-        "invoice_numbers": list(done.invoice_numbers),
-        "version": version,
-    }
+    return _applied(transaction_id, done, version)
 
 
 @router.post("/exceptions/{transaction_id}/accept", status_code=status.HTTP_201_CREATED)
@@ -214,24 +222,10 @@ def accept_suggestion(
 ) -> dict[str, Any]:
     """Apply suggestion number `rank` of the open review item exactly as suggested."""
     expected = _expected(body.version, if_match)
-    try:
-        with transaction(request.app.state.runtime.engine) as session:
-            done = manual.accept_suggestion(
-                session,
-                transaction_id=transaction_id,
-                rank=body.rank,
-                actor=principal.actor,
-                expected_version=expected,
-            )
-            version = views.payment_version(session, transaction_id)
-    except ApplicationError as error:
-        raise _conflict(error) from None
-    return {
-        "transaction_id": transaction_id,
-        "application_ids": list(done.application_ids),
-        "invoice_numbers": list(done.invoice_numbers),
-        "version": version,
-    }
+    done, version = _act(request, transaction_id, lambda session: manual.accept_suggestion(
+        session, transaction_id=transaction_id, rank=body.rank, actor=principal.actor,
+        expected_version=expected))
+    return _applied(transaction_id, done, version)
 
 
 @router.post("/exceptions/{transaction_id}/assign")
@@ -243,18 +237,9 @@ def assign_exception(
     if_match: str | None = IfMatch,
 ) -> dict[str, Any]:
     expected = _expected(body.version, if_match)
-    try:
-        with transaction(request.app.state.runtime.engine) as session:
-            review_id = manual.assign(
-                session,
-                transaction_id=transaction_id,
-                assignee=body.assignee,
-                actor=principal.actor,
-                expected_version=expected,
-            )
-            version = views.payment_version(session, transaction_id)
-    except ApplicationError as error:
-        raise _conflict(error) from None
+    review_id, version = _act(request, transaction_id, lambda session: manual.assign(
+        session, transaction_id=transaction_id, assignee=body.assignee, actor=principal.actor,
+        expected_version=expected))
     return {
         "transaction_id": transaction_id,
         "review_id": review_id,
@@ -272,18 +257,9 @@ def dismiss_exception(
     if_match: str | None = IfMatch,
 ) -> dict[str, Any]:
     expected = _expected(body.version, if_match)
-    try:
-        with transaction(request.app.state.runtime.engine) as session:
-            manual.dismiss(
-                session,
-                transaction_id=transaction_id,
-                actor=principal.actor,
-                reason=body.reason,
-                expected_version=expected,
-            )
-            version = views.payment_version(session, transaction_id)
-    except ApplicationError as error:
-        raise _conflict(error) from None
+    _, version = _act(request, transaction_id, lambda session: manual.dismiss(
+        session, transaction_id=transaction_id, actor=principal.actor, reason=body.reason,
+        expected_version=expected))
     return {"transaction_id": transaction_id, "status": "dismissed", "version": version}
 
 
@@ -296,18 +272,9 @@ def unapply_payment(
     if_match: str | None = IfMatch,
 ) -> dict[str, Any]:
     expected = _expected(body.version, if_match)
-    try:
-        with transaction(request.app.state.runtime.engine) as session:
-            reopened = manual.unapply(
-                session,
-                transaction_id=transaction_id,
-                actor=principal.actor,
-                reason=body.reason,
-                expected_version=expected,
-            )
-            version = views.payment_version(session, transaction_id)
-    except ApplicationError as error:
-        raise _conflict(error) from None
+    reopened, version = _act(request, transaction_id, lambda session: manual.unapply(
+        session, transaction_id=transaction_id, actor=principal.actor, reason=body.reason,
+        expected_version=expected))
     return {"transaction_id": transaction_id, "reopened": reopened, "version": version}
 
 
