@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -31,6 +32,10 @@ from api.runtime import Runtime
 def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Everything loaded so far lives as long as the process: freeze it out of the cyclic
+        # GC, whose full collections otherwise walk it all and stall every request in flight.
+        gc.collect()
+        gc.freeze()
         scheduler = None
         if start_scheduler:
             from api.jobs import start_service_scheduler
