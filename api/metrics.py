@@ -20,8 +20,8 @@ What is exported:
     remit_payments{match_status}, remit_review_items_open{reason}, remit_invoices{status},
     remit_invoice_events{delivery_status} (the webhook backlog: pending and failed),
     remit_applications{method,status}, and remit_invoice_events_oldest_pending_seconds
-    (age of the oldest undelivered event; 0 when none). No money: Prometheus values are
-    floats, and counts are what alerting needs.
+    (age of the oldest undelivered event; 0 when none or when no webhook URL is set). No
+    money: Prometheus values are floats, and counts are what alerting needs.
   - remit_build_info{version,python} 1, and remit_database_up (0 when the counts could not
     be read; the HTTP metrics are still served).
 
@@ -223,9 +223,11 @@ class DatabaseCollector(Collector):
             ]
         age = GaugeMetricFamily(
             "remit_invoice_events_oldest_pending_seconds",
-            "Age of the oldest invoice event not yet delivered (0: none).",
+            "Age of the oldest invoice event not yet delivered (0: none, or no webhook set).",
         )
-        age.add_metric([], max((utc_now() - oldest).total_seconds(), 0.0) if oldest else 0.0)
+        # Without a webhook URL events wait for the feed, not for delivery: no backlog to page on.
+        delivering = oldest is not None and bool(self.rt.settings.webhook_url)
+        age.add_metric([], max((utc_now() - oldest).total_seconds(), 0.0) if delivering else 0.0)
         families.append(age)
         return families
 

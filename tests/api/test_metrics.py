@@ -142,3 +142,22 @@ def test_each_app_has_its_own_registry(rt, setup) -> None:
     key = {"method": "GET", "route": "/healthz", "status": "200"}
     assert (_get(a, "remit_http_requests_total", **key),
             _get(b, "remit_http_requests_total", **key)) == (2, 1)
+
+
+def test_the_webhook_backlog_age_counts_only_when_a_webhook_is_set(rt, setup) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    data = camt("053", [E("600.00", ref="B1", name="Contoso Ltd", text=["Invoice INV-1"],
+                          account=IBAN)])
+    with TestClient(create_app(rt)) as client:
+        assert client.post("/api/v1/bank-files", headers=setup["review"],
+                           files={"file": ("s.xml", data)}).status_code == 201
+        # One event pending; with no URL it waits for the feed, not for a delivery.
+        plain = _samples(client.get("/metrics", headers=setup["ar"]).text)
+    assert _get(plain, "remit_invoice_events", delivery_status="pending") == 1
+    assert _get(plain, "remit_invoice_events_oldest_pending_seconds") == 0
+    hooked = replace(rt, settings=rt.settings.model_copy(
+        update={"webhook_url": "http://127.0.0.1:9/hook"}))
+    with TestClient(create_app(hooked)) as client:
+        delivering = _samples(client.get("/metrics", headers=setup["ar"]).text)
+    assert _get(delivering, "remit_invoice_events_oldest_pending_seconds") > 0
