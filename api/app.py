@@ -76,3 +76,12 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
 
     ui.install(app)  # the exception workbench at / (pages, /static, sign-in handling)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one HTTP process of `remit serve --workers N` (uvicorn builds one per
+    process): settings from the environment, no scheduler (`remit worker` runs the jobs)."""
+    from api.runtime import runtime
+    from core.settings import get_settings
+
+    return create_app(runtime(get_settings()), start_scheduler=False)

@@ -183,9 +183,20 @@ def demo(
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
+    workers: Annotated[int, typer.Option(
+        min=1, max=64, help="HTTP processes; above 1 the scheduled jobs run in `remit worker`")] = 1,
 ) -> None:
-    """API + UI + scheduler (inbox polling)."""
-    _serve(host=host, port=port)
+    """API + UI + scheduled jobs (inbox, SFTP, webhooks, fees, reminders, plans)."""
+    if workers == 1:
+        _serve(host=host, port=port)
+        return
+    import uvicorn
+
+    cli_runtime()  # settings checked and the database migrated once, before the processes fork
+    print(f"remit serve: {workers} HTTP processes, no scheduled jobs here: run `remit worker` "
+          "beside them", flush=True)
+    uvicorn.run("api.app:app_from_environment", factory=True, host=host, port=port,
+                workers=workers, log_level="info")
 
 
 def _serve(*, host: str, port: int, rt: Any = None) -> None:

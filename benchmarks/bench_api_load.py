@@ -114,7 +114,9 @@ class Server:
 
 
 @contextmanager
-def serve(url: str, workdir: Path, *, timeout_s: float = 60.0) -> Iterator[Server]:
+def serve(
+    url: str, workdir: Path, *, timeout_s: float = 60.0, workers: int = 1
+) -> Iterator[Server]:
     """`remit serve` on a free port, configured only through REMIT_* (as in production)."""
     import httpx
 
@@ -130,7 +132,8 @@ def serve(url: str, workdir: Path, *, timeout_s: float = 60.0) -> Iterator[Serve
     log = workdir / "server.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [*_remit_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [*_remit_command(), "serve", "--host", "127.0.0.1", "--port", str(port),
+             "--workers", str(workers)],
             cwd=workdir,
             env=env,
             stdout=out,
@@ -322,13 +325,18 @@ async def _drive(
     return step
 
 
-def _cpu_seconds(pid: int) -> float:
-    """utime + stime of a process (and its reaped children), from /proc."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+def _cpu_seconds(pgid: int) -> float:
+    """utime + stime of every process of a process group (the server and, with --workers, its
+    HTTP processes), reaped children included, from /proc."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[2]) == pgid:  # field 5 of /proc/PID/stat: the process group
+            total += sum(int(v) for v in fields[11:15])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _postgres_backends(database: str) -> dict[int, float]:
@@ -571,6 +579,7 @@ def run(
     profile_rate: int | None = None,
     paths: list[str] | None = None,
     steps_out: list[Step] | None = None,
+    workers: int = 1,
 ) -> list[Row]:
     """The registry entry point (benchmarks/run.py)."""
     url = fresh_database(PG_DB)
@@ -585,6 +594,7 @@ def run(
             profile_rate,
             paths,
             steps_out,
+            workers,
         )
     finally:
         drop_database(PG_DB)
@@ -598,6 +608,7 @@ def _run_on(
     profile_rate: int | None,
     paths: list[str] | None,
     steps_out: list[Step] | None,
+    workers: int = 1,
 ) -> list[Row]:
     from benchmarks.seed_book import seed
     from ledger.migrate import upgrade
@@ -622,7 +633,7 @@ def _run_on(
     key = create_read_key(url)
     with (
         tempfile.TemporaryDirectory(prefix="remit-bench-api-") as tmp,
-        serve(url, Path(tmp)) as server,
+        serve(url, Path(tmp), workers=workers) as server,
     ):
         if paths is None:
             paths = available_paths(server)
@@ -724,6 +735,7 @@ def main(argv: list[str] | None = None) -> int:
         "--profile", type=int, metavar="RATE", help="py-spy the server at this rate"
     )
     parser.add_argument("--paths", choices=("api", "healthz"), default="api")
+    parser.add_argument("--workers", type=int, default=1, help="remit serve --workers N")
     args = parser.parse_args(argv)
     steps: list[Step] = []
     rows = run(
@@ -733,6 +745,7 @@ def main(argv: list[str] | None = None) -> int:
         profile_rate=args.profile,
         paths=["/healthz"] if args.paths == "healthz" else None,
         steps_out=steps,
+        workers=args.workers,
     )
     from benchmarks.run import print_table
 

@@ -142,3 +142,35 @@ def test_refused_settings_are_one_line_and_exit_2(
     assert len(lines) == 1 and lines[0].startswith("remit: refusing to start"), proc.stderr
     assert named in lines[0] and "Traceback" not in proc.stderr
     assert not (tmp_path / "never.db").exists()  # refused before touching the database
+
+
+def test_remit_serve_with_workers_runs_several_http_processes(cli_env, tmp_path) -> None:
+    import socket
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(REMIT + ["serve", "--port", str(port), "--workers", "2"],
+                            env=cli_env, cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("remit serve --workers 2 never answered /healthz")
+        # Fresh connections land on either process: all of them answer, with auth enforced.
+        answers = {httpx.get(f"{base}/api/v1/payments", timeout=5).status_code for _ in range(20)}
+        assert answers == {401}
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    assert "2 HTTP processes" in out and "run `remit worker`" in out
+    assert out.count("Started server process") == 2, out
