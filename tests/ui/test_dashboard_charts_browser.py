@@ -26,7 +26,6 @@ from api.app import create_app
 from ledger.db import transaction
 from ledger.repositories import api_keys
 from tests.receivables.ar_seed import seed_book
-from tests.ui.test_workbench_browser import browser, page, server  # noqa: F401  (fixtures)
 
 AS_OF = "2026-03-31"
 SHORT_MONTHS = [
@@ -49,7 +48,7 @@ def history(rt) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     return seed
 
 
-def _sign_in(page: Any, server: str, key: str, next_path: str) -> None:  # noqa: F811
+def sign_in(page: Any, server: str, key: str, next_path: str) -> None:
     page.goto(server + next_path)
     page.wait_for_url("**/login**")
     page.get_by_label("API key").fill(key)
@@ -60,10 +59,10 @@ def _values(locator: Any, attr: str) -> list[str]:
     return [locator.nth(i).get_attribute(attr) for i in range(locator.count())]
 
 
-def test_dashboard_charts_show_the_seeded_history(page, server, history) -> None:  # noqa: F811
+def test_dashboard_charts_show_the_seeded_history(page, server, history) -> None:
     from playwright.sync_api import expect
 
-    _sign_in(page, server, history["key"], f"/?as_of={AS_OF}")
+    sign_in(page, server, history["key"], f"/?as_of={AS_OF}")
     page.wait_for_url(f"{server}/?as_of={AS_OF}")
     expect(page.locator("[data-figure=ar_total]")).to_have_text("5400.00 EUR")
     expect(page.locator("[data-figure=dso]")).to_have_text("74.8 days")

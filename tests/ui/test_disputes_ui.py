@@ -148,12 +148,11 @@ def test_forms_need_a_session_and_csrf(client, rt) -> None:
 
 # -- in the browser (Debian chromium via Playwright; fixtures of test_workbench_browser) ----
 
-from tests.ui.test_workbench_browser import browser, page, server  # noqa: F401
 
 
 def test_browser_a_deduction_becomes_a_dispute_then_a_credit(
-    page,  # noqa: F811
-    server,  # noqa: F811
+    page,
+    server,
     rt,
 ) -> None:
     """A reviewer writes off a short-pay as a customer deduction: the invoice keeps it open,

@@ -18,7 +18,7 @@ from ledger.repositories import api_keys
 from ledger.types import utc_now
 from receivables import reminders
 from tests.receivables.test_reminders import clear_policies
-from tests.ui.test_workbench_browser import _sign_in, browser, page, server  # noqa: F401
+from tests.ui.conftest import sign_in
 
 
 @pytest.fixture
@@ -45,14 +45,14 @@ def book(rt) -> dict[str, Any]:  # type: ignore[no-untyped-def]
 
 
 def test_a_collector_previews_a_reminder_and_completes_the_task(  # type: ignore[no-untyped-def]
-    page,  # noqa: F811 (the fixtures imported above)
-    server,  # noqa: F811
+    page,
+    server,
     book,
     rt,
 ) -> None:
     from playwright.sync_api import expect
 
-    _sign_in(page, server, book["key"])
+    sign_in(page, server, book["key"])
     page.wait_for_url(server + "/")
     page.goto(server + "/invoices/INV-77")
     expect(page.get_by_role("heading", name="Reminders")).to_be_visible()
