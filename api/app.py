@@ -11,12 +11,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from api import (  # issue 5: disputes, late fees
-    ar_metrics,  # issue 5: AR analytics
+from api import (
+    ar_metrics,
     audit_events,
     bank_files,
     disputes,
-    dunning,  # issue 5: dunning policies, reminders
+    dunning,
     exceptions,
     fees,
     invoices,
@@ -25,7 +25,7 @@ from api import (  # issue 5: disputes, late fees
     ui,
     webhooks,
 )
-from api import plans as payment_plans  # issue 5: payment plans
+from api import plans as payment_plans
 from api.runtime import Runtime
 
 

@@ -2,9 +2,11 @@
 `remit worker` (no HTTP server) run the same scheduler.
 
 Jobs: the inbox poll (REMIT_INBOX_DIR), one cron poll per bank SFTP connection
-(REMIT_SFTP_CONNECTIONS_FILE), and webhook delivery of invoice events every
-REMIT_WEBHOOK_POLL_SECONDS (REMIT_WEBHOOK_URL). Every job is safe to run in several
-processes at once (file registry dedupe, SFTP poll locks, webhook claims).
+(REMIT_SFTP_CONNECTIONS_FILE), webhook delivery of invoice events every
+REMIT_WEBHOOK_POLL_SECONDS (REMIT_WEBHOOK_URL), and the daily collections runs: late fees
+(REMIT_LATE_FEE_MODE, REMIT_LATE_FEE_CRON), payment plans (REMIT_PLANS_CRON), reminders
+(REMIT_REMINDERS_CRON). Every job is safe to run in several processes at once (file registry
+dedupe, SFTP poll locks, webhook claims, unique fee periods and reminder steps).
 """
 
 from __future__ import annotations
@@ -52,7 +54,8 @@ def build_service_scheduler(rt: Runtime) -> BackgroundScheduler:
             coalesce=True,
             next_run_time=datetime.now(timezone.utc),  # deliver the backlog at once
         )
-    if settings.late_fee_mode != "none":  # the daily late fee run (api/fees.py)
+    # The daily collections runs (issue 5), each when its settings ask for it.
+    if settings.late_fee_mode != "none":
         from apscheduler.triggers.cron import CronTrigger
 
         from api.fees import JOB_ID as FEES_JOB
@@ -61,10 +64,14 @@ def build_service_scheduler(rt: Runtime) -> BackgroundScheduler:
         daily = CronTrigger.from_crontab(settings.late_fee_cron, timezone="UTC")
         scheduler.add_job(fees_job, daily, args=[rt], id=FEES_JOB, name="late fees",
                           max_instances=1, coalesce=True)
-    if settings.plans_cron:  # the daily payment-plan run: credit, complete, break (api/plans.py)
-        __import__("api.plans").plans.schedule_plans_job(scheduler, rt, settings.plans_cron)
-    if settings.reminders_cron:  # the daily reminders run (api/dunning.py)
-        __import__("api.dunning").dunning.schedule_reminders_job(scheduler, rt, settings.reminders_cron)
+    if settings.plans_cron:  # credit, complete, break payment plans
+        from api.plans import schedule_plans_job
+
+        schedule_plans_job(scheduler, rt, settings.plans_cron)
+    if settings.reminders_cron:  # segments, then the reminders due
+        from api.dunning import schedule_reminders_job
+
+        schedule_reminders_job(scheduler, rt, settings.reminders_cron)
     return scheduler
 
 
