@@ -88,6 +88,11 @@ def from_minor(units: int, currency: str | None) -> Decimal:
     return Decimal(units).scaleb(-exp).quantize(Decimal(1).scaleb(-exp))
 
 
+def minor_text(units: int, currency: str | None) -> str:
+    """Integer minor units as the plain decimal string JSON carries: 1250, EUR -> "12.50"."""
+    return format(from_minor(units, currency), "f")
+
+
 def format_amount(amount: Decimal | None) -> str | None:
     """Plain decimal string for JSON (no exponent notation); None stays None."""
     if amount is None:

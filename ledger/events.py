@@ -9,8 +9,8 @@ Two event types:
 
 Nothing is written when neither moved. Changes made by the AR system itself (invoice import,
 bulk upsert) are not echoed back: it knows them already, and a book of a million invoices
-would otherwise queue a million deliveries ahead of the cash events that matter. Delivery (webhook) and the polling feed are in
-api/webhooks.py; receivers deduplicate on `event_id`.
+would otherwise queue a million deliveries ahead of the cash events that matter. Delivery
+(webhook) and the polling feed are in api/webhooks.py; receivers deduplicate on `event_id`.
 
 Payload (amounts are decimal strings, never numbers):
     {"event_id": "<uuid4>", "type": "invoice.status_changed", "occurred_at": "<ISO 8601 UTC>",
@@ -34,7 +34,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from core.money import format_amount, from_minor
+from core.money import minor_text
 from ledger.models import Invoice, InvoiceEvent
 from ledger.types import utc_now
 
@@ -57,9 +57,6 @@ class InvoiceState:
 def snapshot(invoice: Invoice) -> InvoiceState:
     return InvoiceState(status=invoice.status, open_minor=invoice.open_minor)
 
-
-def _amount(minor: int, currency: str) -> str:
-    return format_amount(from_minor(minor, currency)) or "0"
 
 
 def event_row(
@@ -95,13 +92,13 @@ def event_row(
             "number": invoice.number,
             "customer_id": invoice.customer_id,
             "currency": ccy,
-            "amount": _amount(invoice.amount_minor, ccy),
-            "open_amount": _amount(invoice.open_minor, ccy),
-            "discount_amount": _amount(invoice.discount_minor or 0, ccy),
-            "written_off_amount": _amount(invoice.written_off_minor or 0, ccy),
+            "amount": minor_text(invoice.amount_minor, ccy),
+            "open_amount": minor_text(invoice.open_minor, ccy),
+            "discount_amount": minor_text(invoice.discount_minor or 0, ccy),
+            "written_off_amount": minor_text(invoice.written_off_minor or 0, ccy),
             "status": invoice.status,
             "previous_status": before.status,
-            "previous_open_amount": _amount(before.open_minor, ccy),
+            "previous_open_amount": minor_text(before.open_minor, ccy),
         },
         "cause": cause,
         "actor": actor,

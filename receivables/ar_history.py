@@ -24,7 +24,7 @@ from typing import Any, Literal
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
-from core.money import AmountError, D, format_amount, from_minor, to_minor
+from core.money import AmountError, D, minor_text, to_minor
 from core.terms import parse_terms
 from ledger.models import (
     Application,
@@ -163,17 +163,14 @@ def main_currency(books: dict[str, A.Book], as_of: date, period_days: int) -> st
 # -- reports ---------------------------------------------------------------------------------
 
 
-def _amt(minor: int, currency: str | None) -> str:
-    return format_amount(from_minor(minor, currency)) or "0"
-
 
 def figures_json(f: A.Figures, currency: str | None) -> dict[str, Any]:
     return {
         "currency": currency,
-        "ar_total": _amt(f.end_ar, currency),
-        "begin_ar": _amt(f.begin_ar, currency),
-        "current_ar": _amt(f.current_ar, currency),
-        "sales": _amt(f.sales, currency),
+        "ar_total": minor_text(f.end_ar, currency),
+        "begin_ar": minor_text(f.begin_ar, currency),
+        "current_ar": minor_text(f.current_ar, currency),
+        "sales": minor_text(f.sales, currency),
         "dso": A.days(f.dso),
         "dso_countback": A.days(f.dso_countback),
         "best_possible_dso": A.days(f.best_possible_dso),
@@ -181,7 +178,7 @@ def figures_json(f: A.Figures, currency: str | None) -> dict[str, Any]:
         "cei": A.percent(f.cei),
         "turnover": A.ratio(f.turnover),
         "average_collection_period": A.days(f.average_collection_period),
-        "aging": {b: _amt(f.aging[b], currency) for b in A.BUCKETS},
+        "aging": {b: minor_text(f.aging[b], currency) for b in A.BUCKETS},
     }
 
 
@@ -252,16 +249,16 @@ def aging_report(
                 "position": position,
                 "customer_id": cust,
                 "customer_name": names.get(cust),
-                "total": _amt(sum(amounts.values()), main),
-                **{b: _amt(amounts[b], main) for b in A.BUCKETS},
+                "total": minor_text(sum(amounts.values()), main),
+                **{b: minor_text(amounts[b], main) for b in A.BUCKETS},
             }
         )
     return {
         "as_of": as_of.isoformat(),
         "currency": main,
         "currencies": sorted(books),
-        "total": _amt(sum(totals.values()), main),
-        "buckets": [{"bucket": b, "amount": _amt(totals[b], main)} for b in A.BUCKETS],
+        "total": minor_text(sum(totals.values()), main),
+        "buckets": [{"bucket": b, "amount": minor_text(totals[b], main)} for b in A.BUCKETS],
         "customers": rows,
     }
 
@@ -346,8 +343,8 @@ def trend(
                     "start": start.isoformat(),
                     "end": end.isoformat(),
                     "value": value,
-                    "ar": _amt(f.end_ar, main),
-                    "sales": _amt(f.sales, main),
+                    "ar": minor_text(f.end_ar, main),
+                    "sales": minor_text(f.sales, main),
                 }
             )
     elif metric == "match_rate":

@@ -30,7 +30,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from core.errors import RemitError
-from core.money import AmountError, format_amount, from_minor, to_minor
+from core.money import AmountError, minor_text, to_minor
 from ledger import audit, events
 from ledger.models import Customer, Dispute, Invoice
 from ledger.types import utc_now
@@ -71,9 +71,6 @@ class DisputeInputError(DisputeError, ValueError):
 class DisputeNotFound(DisputeError):
     """No such dispute or invoice: 404 over HTTP."""
 
-
-def _amt(minor: int, currency: str) -> str:
-    return format_amount(from_minor(minor, currency)) or "0"
 
 
 def disputed_minor(session: Session, invoice_ids: Iterable[int] | None = None) -> dict[int, int]:
@@ -121,7 +118,7 @@ def dispute_json(
         "customer_id": invoice.customer_id if invoice is not None else None,
         "customer_name": customer_name,
         "currency": d.currency,
-        "amount": _amt(d.amount_minor, d.currency),
+        "amount": minor_text(d.amount_minor, d.currency),
         "reason_code": d.reason_code,
         "note": d.note,
         "source": d.source,
@@ -139,7 +136,7 @@ def dispute_json(
 def _state(d: Dispute) -> dict[str, Any]:
     return {
         "invoice_id": d.invoice_id,
-        "amount": _amt(d.amount_minor, d.currency),
+        "amount": minor_text(d.amount_minor, d.currency),
         "currency": d.currency,
         "reason_code": d.reason_code,
         "status": d.status,
@@ -151,8 +148,8 @@ def _state(d: Dispute) -> dict[str, Any]:
 def _invoice_state(invoice: Invoice) -> dict[str, Any]:
     return {
         "number": invoice.number,
-        "open": _amt(invoice.open_minor, invoice.currency),
-        "written_off": _amt(invoice.written_off_minor, invoice.currency),
+        "open": minor_text(invoice.open_minor, invoice.currency),
+        "written_off": minor_text(invoice.written_off_minor, invoice.currency),
         "status": invoice.status,
     }
 
@@ -189,10 +186,10 @@ def open_dispute(
     free = invoice.open_minor - held
     if minor > free:
         raise DisputeError(
-            f"{invoice.number}: disputing {_amt(minor, invoice.currency)} exceeds what is open "
-            f"and undisputed, {_amt(max(free, 0), invoice.currency)} {invoice.currency} "
-            f"(open {_amt(invoice.open_minor, invoice.currency)}, "
-            f"already disputed {_amt(held, invoice.currency)})"
+            f"{invoice.number}: disputing {minor_text(minor, invoice.currency)} exceeds what is "
+            f"open and undisputed, {minor_text(max(free, 0), invoice.currency)} {invoice.currency} "
+            f"(open {minor_text(invoice.open_minor, invoice.currency)}, "
+            f"already disputed {minor_text(held, invoice.currency)})"
         )
     note = (note or "").strip() or None
     dispute_id = session.execute(
@@ -261,7 +258,7 @@ def adjust_invoice(
         before={"invoice": before},
         after={
             "invoice": _invoice_state(invoice),
-            "write_off": _amt(taken, invoice.currency),
+            "write_off": minor_text(taken, invoice.currency),
             "reason": reason,
             entity[0]: entity[1],
         },
@@ -307,9 +304,10 @@ def resolve_dispute(
     dispute.resolved_by, dispute.resolved_at = actor, utc_now()
     after: dict[str, Any] = {**_state(dispute), "note": note, "invoice": _invoice_state(invoice)}
     if reason is not None:
-        after["written_off"] = _amt(written_off, dispute.currency)
+        after["written_off"] = minor_text(written_off, dispute.currency)
         if written_off < dispute.amount_minor:
-            after["paid_meanwhile"] = _amt(dispute.amount_minor - written_off, dispute.currency)
+            paid_meanwhile = dispute.amount_minor - written_off
+            after["paid_meanwhile"] = minor_text(paid_meanwhile, dispute.currency)
     audit.record(
         session,
         actor=actor,

@@ -25,7 +25,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.money import format_amount, from_minor
+from core.money import minor_text
 from core.settings import Settings
 from ledger import audit
 from ledger.models import FeeItem, Invoice, InvoiceEvent
@@ -69,12 +69,9 @@ class FeeRun:
             "dry_run": self.dry_run,
             "invoices_checked": self.invoices_checked,
             "fees": [{k: v for k, v in c.items() if k != "amount_minor"} for c in self.charged],
-            "totals": {ccy: _amt(m, ccy) for ccy, m in sorted(totals.items())},
+            "totals": {ccy: minor_text(m, ccy) for ccy, m in sorted(totals.items())},
         }
 
-
-def _amt(minor: int, currency: str) -> str:
-    return format_amount(from_minor(minor, currency)) or "0"
 
 
 def fee_json(item: FeeItem | fees.FeeCharge, invoice: Invoice) -> dict[str, Any]:
@@ -86,11 +83,11 @@ def fee_json(item: FeeItem | fees.FeeCharge, invoice: Invoice) -> dict[str, Any]
         "customer_id": invoice.customer_id,
         "kind": item.kind,
         "currency": ccy,
-        "base_amount": _amt(item.base_minor, ccy),
+        "base_amount": minor_text(item.base_minor, ccy),
         "rate": item.rate,
         "period_start": item.period_start.isoformat(),
         "period_end": item.period_end.isoformat(),
-        "amount": _amt(item.amount_minor, ccy),
+        "amount": minor_text(item.amount_minor, ccy),
         "explanation": item.explanation,
     }
     if isinstance(item, FeeItem):
@@ -225,8 +222,8 @@ def _write(
             "number": invoice.number,
             "customer_id": invoice.customer_id,
             "currency": invoice.currency,
-            "amount": _amt(invoice.amount_minor, invoice.currency),
-            "open_amount": _amt(invoice.open_minor, invoice.currency),
+            "amount": minor_text(invoice.amount_minor, invoice.currency),
+            "open_amount": minor_text(invoice.open_minor, invoice.currency),
             "status": invoice.status,
         },
         "fee": out,

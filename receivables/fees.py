@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from core.money import D, exponent, format_amount, from_minor
+from core.money import D, exponent, format_amount, from_minor, minor_text
 
 MODES = ("none", "finance_charge", "eu")
 FINANCE_CHARGE = "finance_charge"
@@ -106,7 +106,7 @@ def round_minor(amount: Decimal, currency: str) -> int:
 
 
 def _money(minor: int, currency: str) -> str:
-    return f"{format_amount(from_minor(minor, currency))} {currency}"
+    return f"{minor_text(minor, currency)} {currency}"
 
 
 def periods(anchor: date, as_of: date, after: date | None) -> list[tuple[date, date]]:

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.money import format_amount, from_minor, to_minor
+from core.money import from_minor, minor_text, to_minor
 from ledger import audit
 from ledger.models import Customer, Instalment, Invoice, PaymentPlan, PaymentPlanInvoice
 from ledger.types import utc_now
@@ -383,7 +383,7 @@ def run_plans(session: Session, *, as_of: date, actor: str) -> RunSummary:
 
 
 def _amt(minor: int, plan: PaymentPlan) -> str:
-    return format_amount(from_minor(minor, plan.currency)) or "0"
+    return minor_text(minor, plan.currency)
 
 
 def plan_json(session: Session, plan: PaymentPlan, *, detail: bool = True) -> dict[str, Any]:

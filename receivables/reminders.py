@@ -36,7 +36,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import RemitError
-from core.money import format_amount, from_minor
+from core.money import format_amount, from_minor, minor_text
 from core.settings import Settings
 from ledger import audit
 from ledger.models import (
@@ -405,9 +405,6 @@ def decide(session: Session, as_of: date, *, customer_id: str | None = None) -> 
 # -- rendering context ------------------------------------------------------------------------
 
 
-def _money(minor: int, currency: str) -> str:
-    return format_amount(from_minor(minor, currency)) or "0"
-
 
 def _fees(session: Session, invoice_ids: Sequence[int]) -> dict[int, list[FeeItem]]:
     # Every fee not waived: one the AR system has acknowledged (exported) is still owed.
@@ -449,10 +446,10 @@ def build_context(
             {
                 "number": inv.number,
                 "currency": inv.currency,
-                "amount": _money(inv.amount_minor, inv.currency),
-                "open_amount": _money(inv.open_minor, inv.currency),
-                "remind_amount": _money(d.remind_minor, inv.currency),
-                "disputed_amount": _money(disputed, inv.currency) if disputed > 0 else None,
+                "amount": minor_text(inv.amount_minor, inv.currency),
+                "open_amount": minor_text(inv.open_minor, inv.currency),
+                "remind_amount": minor_text(d.remind_minor, inv.currency),
+                "disputed_amount": minor_text(disputed, inv.currency) if disputed > 0 else None,
                 "issue_date": inv.issue_date.isoformat(),
                 "due_date": (dunning.effective_due(inv) or inv.issue_date).isoformat(),
                 "days_past_due": d.days_past_due,
@@ -467,12 +464,12 @@ def build_context(
                 "fees": [
                     {
                         "kind": f.kind,
-                        "amount": _money(f.amount_minor, f.currency),
+                        "amount": minor_text(f.amount_minor, f.currency),
                         "period_end": f.period_end.isoformat(),
                     }
                     for f in fee_rows
                 ],
-                "fees_total": _money(fee_total, inv.currency) if fee_rows else None,
+                "fees_total": minor_text(fee_total, inv.currency) if fee_rows else None,
             }
         )
     instalments = []
@@ -488,8 +485,8 @@ def build_context(
                 "currency": ins.currency,
                 "due_date": ins.due_date.isoformat(),
                 "days_past_due": d.days_past_due,
-                "amount": _money(ins.amount_minor, ins.currency),
-                "unpaid": _money(d.remind_minor, ins.currency),
+                "amount": minor_text(ins.amount_minor, ins.currency),
+                "unpaid": minor_text(d.remind_minor, ins.currency),
                 "step": d.step.name,
             }
         )
@@ -498,7 +495,7 @@ def build_context(
         "as_of": as_of.isoformat(),
         "items": items,
         "instalments": instalments,
-        "totals": [{"currency": c, "amount": _money(m, c)} for c, m in sorted(totals.items())],
+        "totals": [{"currency": c, "amount": minor_text(m, c)} for c, m in sorted(totals.items())],
         "payment_instructions": settings.payment_instructions,
         "sender": settings.smtp_from.split("<")[0].strip() or settings.smtp_from,
     }
@@ -581,7 +578,7 @@ def decision_json(d: Decision) -> dict[str, Any]:
         "channel": d.step.channel,
         "days_past_due": d.days_past_due,
         "policy": d.policy.name,
-        "amount": _money(d.remind_minor, d.currency),
+        "amount": minor_text(d.remind_minor, d.currency),
         "currency": d.currency,
         "skipped_steps": list(d.skipped),
     }

@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import RemitError
-from core.money import format_amount, from_minor, to_minor
+from core.money import format_amount, minor_text, to_minor
 from ledger import audit, events
 from ledger.models import Application, BankEntry, BankTransaction, Invoice, ReviewItem
 from ledger.types import utc_now
@@ -121,16 +121,16 @@ def apply_allocations(
         settled = applied + discount + write_off
         if settled > invoice.open_minor:
             raise ApplicationError(
-                f"{invoice.number}: settling {format_amount(from_minor(settled, currency))} exceeds its open "
-                f"amount {format_amount(from_minor(invoice.open_minor, currency))}"
+                f"{invoice.number}: settling {minor_text(settled, currency)} exceeds its open "
+                f"amount {minor_text(invoice.open_minor, currency)}"
             )
         total_applied += applied
         rows.append(dict(invoice=invoice, applied=applied, discount=discount, write_off=write_off, allocation=a))
     if tx.applied_minor + total_applied > tx.amount_minor:
         raise ApplicationError(
-            f"payment #{transaction_id}: applying {format_amount(from_minor(total_applied, currency))} "
-            f"would exceed its amount {format_amount(from_minor(tx.amount_minor, currency))} "
-            f"({format_amount(from_minor(tx.applied_minor, currency))} already applied)"
+            f"payment #{transaction_id}: applying {minor_text(total_applied, currency)} "
+            f"would exceed its amount {minor_text(tx.amount_minor, currency)} "
+            f"({minor_text(tx.applied_minor, currency)} already applied)"
         )
     now = utc_now()
     ids = []
@@ -176,9 +176,9 @@ def apply_allocations(
             after={
                 "invoice": _invoice_state(invoice),
                 "transaction_id": transaction_id,
-                "applied": _amt(r["applied"], currency),
-                "discount": _amt(r["discount"], currency),
-                "write_off": _amt(r["write_off"], currency),
+                "applied": minor_text(r["applied"], currency),
+                "discount": minor_text(r["discount"], currency),
+                "write_off": minor_text(r["write_off"], currency),
                 "write_off_reason": r["allocation"].write_off_reason,
                 "method": method,
                 "confidence": confidence,
@@ -319,16 +319,13 @@ def candidate_json(c: Candidate) -> dict[str, Any]:
     }
 
 
-def _amt(minor: int, currency: str) -> str:
-    return format_amount(from_minor(minor, currency)) or "0"
-
 
 def _invoice_state(invoice: Invoice) -> dict[str, Any]:
     return {
         "number": invoice.number,
-        "open": _amt(invoice.open_minor, invoice.currency),
-        "discount": _amt(invoice.discount_minor, invoice.currency),
-        "written_off": _amt(invoice.written_off_minor, invoice.currency),
+        "open": minor_text(invoice.open_minor, invoice.currency),
+        "discount": minor_text(invoice.discount_minor, invoice.currency),
+        "written_off": minor_text(invoice.written_off_minor, invoice.currency),
         "status": invoice.status,
     }
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
-from core.money import format_amount, from_minor
+from core.money import minor_text
 from ledger.models import Application, BankEntry, BankFile, BankTransaction, ReviewItem
 
 FILES_SHOWN = 100  # today's files listed on the page (the count covers all of them)
@@ -116,7 +116,7 @@ def _applied(session: Session, start: datetime, end: datetime) -> list[dict[str,
     return [
         {
             "currency": currency,
-            "amount": format_amount(from_minor(int(total or 0), currency)),
+            "amount": minor_text(int(total or 0), currency),
             "applications": count,
         }
         for currency, total, count in rows

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.money import format_amount, from_minor, non_default_exponents
+from core.money import minor_text, non_default_exponents
 from ledger.models import (
     Application,
     AuditEvent,
@@ -34,7 +34,7 @@ _APPLICATION_ACTIONS = ("application.created", "application.reversed")
 
 
 def _amt(minor: int | None, currency: str | None) -> str | None:
-    return None if minor is None else format_amount(from_minor(minor, currency))
+    return None if minor is None else minor_text(minor, currency)
 
 
 def _iso(value: date | datetime | None) -> str | None:

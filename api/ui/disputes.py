@@ -18,7 +18,7 @@ from starlette.responses import Response
 from api import paging
 from api.ui.routes import PAGE_SIZE, _page_url, redirect_with, render, templates
 from api.ui.security import CsrfForm, User
-from core.money import AmountError, format_amount, from_minor, parse_amount
+from core.money import AmountError, minor_text, parse_amount
 from ledger.db import transaction
 from ledger.models import Invoice
 from receivables import disputes, fee_job
@@ -46,7 +46,7 @@ def invoice_collections(context: Any, number: str) -> dict[str, Any]:
         held = disputes.disputed_minor(session, [invoice.id]).get(invoice.id, 0) if invoice else 0
         free = None
         if invoice is not None:
-            free = format_amount(from_minor(max(invoice.open_minor - held, 0), invoice.currency))
+            free = minor_text(max(invoice.open_minor - held, 0), invoice.currency)
     return {
         "disputes": found,
         "fees": fees,

@@ -1,0 +1,32 @@
+"""core.money: minor units and their text (the one way amounts reach JSON)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core.money import AmountError, from_minor, minor_text, to_minor
+
+
+@pytest.mark.parametrize(("units", "currency", "text"), [
+    (1250, "EUR", "12.50"), (0, "EUR", "0.00"), (-5, "USD", "-0.05"), (1234, "JPY", "1234"),
+    (1234, "KWD", "1.234"), (7, None, "0.07"), (10**15, "EUR", "10000000000000.00"),
+])
+def test_minor_text_writes_the_currencys_decimals_and_never_an_exponent(
+    units: int, currency: str | None, text: str
+) -> None:
+    assert minor_text(units, currency) == text
+
+
+@given(st.integers(min_value=-(10**15), max_value=10**15), st.sampled_from(["EUR", "JPY", "KWD"]))
+def test_minor_units_survive_text_and_back(units: int, currency: str) -> None:
+    assert to_minor(Decimal(minor_text(units, currency)), currency) == units
+    assert from_minor(units, currency) == Decimal(minor_text(units, currency))
+
+
+def test_sub_minor_precision_is_refused() -> None:
+    with pytest.raises(AmountError, match="more than 2 decimal places"):
+        to_minor(Decimal("10.005"), "EUR")
