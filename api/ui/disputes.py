@@ -16,7 +16,7 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from api import paging
-from api.ui.routes import PAGE_SIZE, _page_url, redirect_with, render, templates
+from api.ui.routes import PAGE_SIZE, _page_url, page_of, redirect_with, render, templates
 from api.ui.security import CsrfForm, User
 from core.money import AmountError, minor_text, parse_amount
 from ledger.db import transaction
@@ -72,12 +72,8 @@ def disputes_page(
         items = disputes.list_disputes(
             session, status=shown_status, limit=PAGE_SIZE + 1, after_id=after
         )
-    shown = items[:PAGE_SIZE]
-    next_url = None
-    if len(items) > PAGE_SIZE:
-        next_url = _page_url(
-            "/disputes", {"status": status or "all", "after": shown[-1]["dispute_id"]}
-        )
+    shown, next_url = page_of(items, PAGE_SIZE, "dispute_id", "/disputes",
+                              {"status": status or "all"})
     return render(
         request,
         "disputes_list.html",

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from api import paging
-from api.ui.routes import redirect_with, render, templates
+from api.ui.routes import page_of, redirect_with, render, templates
 from api.ui.security import CsrfForm, User
 from core.money import AmountError
 from ledger.db import transaction
@@ -59,11 +59,7 @@ def plans_page(
 ) -> Response:
     with transaction(_engine(request)) as session:
         items = svc.list_plans(session, status=status, after=after, limit=PAGE_SIZE)
-    more = len(items) > PAGE_SIZE
-    items = items[:PAGE_SIZE]
-    next_url = None
-    if more:
-        next_url = f"/plans?after={items[-1]['id']}" + (f"&status={status}" if status else "")
+    items, next_url = page_of(items, PAGE_SIZE, "id", "/plans", {"status": status})
     return render(
         request,
         "plans_list.html",

@@ -320,6 +320,17 @@ def _page_url(path: str, params: dict[str, Any]) -> str:
     return f"{path}?{urlencode(kept)}" if kept else path
 
 
+def page_of(
+    items: list[dict[str, Any]], limit: int, key: str, path: str, params: dict[str, Any]
+) -> tuple[list[dict[str, Any]], str | None]:
+    """`items` was read with limit + 1: the rows to show, and the link to the next page (the
+    same filters, `after` the last row's `key`), or None on the last page."""
+    shown = items[:limit]
+    if len(items) <= limit:
+        return shown, None
+    return shown, _page_url(path, {**params, "after": shown[-1][key]})
+
+
 @router.get("/exceptions", response_class=HTMLResponse)
 def queue(
     request: Request,
@@ -344,17 +355,8 @@ def queue(
             after_id=after,
         )
     filters = {"reason": reason, "payer": payer, "amount": amount}
-    shown = items[:limit]
-    next_url = None
-    if len(items) > limit:
-        next_url = _page_url(
-            "/exceptions",
-            {
-                **filters,
-                "after": shown[-1]["review_id"],
-                "limit": limit if limit != PAGE_SIZE else None,
-            },
-        )
+    shown, next_url = page_of(items, limit, "review_id", "/exceptions",
+                              {**filters, "limit": limit if limit != PAGE_SIZE else None})
     return render(
         request,
         "queue.html",
@@ -663,17 +665,8 @@ def invoices_page(
             today=utc_now().date(),
         )
     filters = {"q": q, "amount": amount}
-    shown = items[:limit]
-    next_url = None
-    if len(items) > limit:
-        next_url = _page_url(
-            "/invoices",
-            {
-                **filters,
-                "after": shown[-1]["invoice_id"],
-                "limit": limit if limit != PAGE_SIZE else None,
-            },
-        )
+    shown, next_url = page_of(items, limit, "invoice_id", "/invoices",
+                              {**filters, "limit": limit if limit != PAGE_SIZE else None})
     return render(
         request,
         "invoices.html",
