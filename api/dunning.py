@@ -325,18 +325,3 @@ def reminders_job(rt: Runtime) -> None:
 
 
 JOB_ID = "reminders"
-
-
-def schedule_reminders_job(scheduler: Any, rt: Runtime, cron: str) -> None:
-    """Daily at `cron` (UTC), e.g. "0 6 * * *": after the nightly ingest and the late fees."""
-    from apscheduler.triggers.cron import CronTrigger
-
-    scheduler.add_job(
-        reminders_job,
-        CronTrigger.from_crontab(cron, timezone="UTC"),
-        args=[rt],
-        id=JOB_ID,
-        name="reminders",
-        max_instances=1,
-        coalesce=True,
-    )

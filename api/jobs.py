@@ -11,6 +11,7 @@ dedupe, SFTP poll locks, webhook claims, unique fee periods and reminder steps).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -54,25 +55,35 @@ def build_service_scheduler(rt: Runtime) -> BackgroundScheduler:
             coalesce=True,
             next_run_time=datetime.now(timezone.utc),  # deliver the backlog at once
         )
-    # The daily collections runs (issue 5), each when its settings ask for it.
+    # The daily collections runs (issue 5), each when its settings ask for it, in this order
+    # on a typical night: fees, plans (credit, break), reminders (a broken plan is dunned).
     if settings.late_fee_mode != "none":
-        from apscheduler.triggers.cron import CronTrigger
-
         from api.fees import JOB_ID as FEES_JOB
         from api.fees import fees_job
 
-        daily = CronTrigger.from_crontab(settings.late_fee_cron, timezone="UTC")
-        scheduler.add_job(fees_job, daily, args=[rt], id=FEES_JOB, name="late fees",
-                          max_instances=1, coalesce=True)
-    if settings.plans_cron:  # credit, complete, break payment plans
-        from api.plans import schedule_plans_job
+        _daily(scheduler, fees_job, rt, settings.late_fee_cron, FEES_JOB, "late fees")
+    if settings.plans_cron:
+        from api.plans import JOB_ID as PLANS_JOB
+        from api.plans import plans_job
 
-        schedule_plans_job(scheduler, rt, settings.plans_cron)
-    if settings.reminders_cron:  # segments, then the reminders due
-        from api.dunning import schedule_reminders_job
+        _daily(scheduler, plans_job, rt, settings.plans_cron, PLANS_JOB, "payment plans")
+    if settings.reminders_cron:
+        from api.dunning import JOB_ID as REMINDERS_JOB
+        from api.dunning import reminders_job
 
-        schedule_reminders_job(scheduler, rt, settings.reminders_cron)
+        _daily(scheduler, reminders_job, rt, settings.reminders_cron, REMINDERS_JOB, "reminders")
     return scheduler
+
+
+def _daily(
+    scheduler: BackgroundScheduler, job: Callable[[Runtime], None], rt: Runtime, cron: str,
+    job_id: str, name: str,
+) -> None:
+    """A job at `cron` (UTC), one run at a time, missed runs coalesced into one."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    scheduler.add_job(job, CronTrigger.from_crontab(cron, timezone="UTC"), args=[rt], id=job_id,
+                      name=name, max_instances=1, coalesce=True)
 
 
 def start_service_scheduler(rt: Runtime) -> BackgroundScheduler:

@@ -147,17 +147,3 @@ def plans_job(rt: Runtime) -> None:
 
     with transaction(rt.engine) as session:
         svc.run_plans(session, as_of=datetime.now(UTC).date(), actor="job:plans")
-
-
-def schedule_plans_job(scheduler: Any, rt: Runtime, cron: str) -> None:
-    from apscheduler.triggers.cron import CronTrigger
-
-    scheduler.add_job(
-        plans_job,
-        CronTrigger.from_crontab(cron, timezone="UTC"),
-        args=[rt],
-        id=JOB_ID,
-        name="payment plans",
-        max_instances=1,
-        coalesce=True,
-    )
