@@ -255,16 +255,22 @@ class FeeConflict(RuntimeError):
     pass
 
 
-def mark_exported(session: Session, *, fee_id: int, actor: str) -> dict[str, Any]:
-    """The AR system has billed the fee. Idempotent: a second acknowledgement changes
-    nothing; a void fee cannot be exported (FeeConflict)."""
+def _locked_fee(session: Session, fee_id: int) -> tuple[FeeItem, Invoice]:
+    """The fee row locked for update (FeeNotFound if there is none), and its invoice."""
     item = session.scalars(
         select(FeeItem).where(FeeItem.id == fee_id).with_for_update()
     ).one_or_none()
     if item is None:
         raise FeeNotFound(f"no fee #{fee_id}")
     invoice = session.get(Invoice, item.invoice_id)
-    assert invoice is not None
+    assert invoice is not None  # a foreign key
+    return item, invoice
+
+
+def mark_exported(session: Session, *, fee_id: int, actor: str) -> dict[str, Any]:
+    """The AR system has billed the fee. Idempotent: a second acknowledgement changes
+    nothing; a void fee cannot be exported (FeeConflict)."""
+    item, invoice = _locked_fee(session, fee_id)
     if item.status == "void":
         raise FeeConflict(f"fee #{fee_id} is void: nothing to export")
     if item.status == "open":
@@ -285,13 +291,7 @@ def mark_exported(session: Session, *, fee_id: int, actor: str) -> dict[str, Any
 def void_fee(session: Session, *, fee_id: int, actor: str, reason: str) -> dict[str, Any]:
     """The AR system waives (or credits) the fee. Idempotent; its period stays charged, so
     the next run never charges it again. Not echoed to the outbox: the AR system did it."""
-    item = session.scalars(
-        select(FeeItem).where(FeeItem.id == fee_id).with_for_update()
-    ).one_or_none()
-    if item is None:
-        raise FeeNotFound(f"no fee #{fee_id}")
-    invoice = session.get(Invoice, item.invoice_id)
-    assert invoice is not None
+    item, invoice = _locked_fee(session, fee_id)
     if item.status != "void":
         before = item.status
         item.status = "void"
