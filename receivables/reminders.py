@@ -390,7 +390,10 @@ def load_book(session: Session, *, customer_id: str | None = None) -> Book:
 
 
 def decide(session: Session, as_of: date, *, customer_id: str | None = None) -> list[Decision]:
-    book = load_book(session, customer_id=customer_id)
+    return _decide(load_book(session, customer_id=customer_id), as_of)
+
+
+def _decide(book: Book, as_of: date) -> list[Decision]:
     return dunning.decide(
         as_of,
         policies=book.policies,
@@ -603,15 +606,7 @@ def run(
         return [decision_json(d) for d in decide(session, as_of)]
     ensure_default_policy(session, actor=actor)
     book = load_book(session)
-    decisions = dunning.decide(
-        as_of,
-        policies=book.policies,
-        default=book.default,
-        customers=book.customers,
-        invoices=book.invoices,
-        instalments=book.instalments,
-        done=book.done,
-    )
+    decisions = _decide(book, as_of)
     groups: dict[tuple[str, str, str], list[Decision]] = defaultdict(list)
     for d in decisions:
         groups[dunning.group_key(d)].append(d)
