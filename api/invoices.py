@@ -23,6 +23,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from api import paging
 from api.auth import ArRead, ArWrite
 from ledger.db import transaction
+from receivables import disputes, fee_job, plan_service, reminders
 from reconcile import views
 from reconcile.invoice_import import ImportResult, import_book
 from reconcile.invoice_rows import BookFileError, RowError, parse_book
@@ -186,8 +187,6 @@ def get_invoice(
 ) -> dict[str, Any]:
     """The invoice with its applications (live and reversed), its audit history, and its
     collections: disputes, late fees, the active payment plan, reminders."""
-    from receivables import disputes, fee_job, plan_service, reminders
-
     with transaction(request.app.state.runtime.engine) as session:
         found = views.invoice_detail(session, number)
         if found is None:
