@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, any_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import String, any_, bindparam, insert, or_, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -213,25 +213,7 @@ class EntryStore:
 
     def _insert_returning_ids(self, table: Any, rows: list[dict[str, Any]]) -> list[int]:
         """Bulk insert with ids reserved up front, so no per-row RETURNING round trip."""
-        ids = self._reserve_ids(table, len(rows))
-        for row, new_id in zip(rows, ids, strict=True):
-            row["id"] = new_id
-        bulk.insert_rows(self.session.connection(), table, rows)
-        return ids
-
-    def _reserve_ids(self, table: Any, n: int) -> list[int]:
-        conn = self.session.connection()
-        if conn.dialect.name == "postgresql":
-            return list(
-                conn.execute(
-                    text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-                    {"t": table.name, "n": n},
-                ).scalars()
-            )
-        # SQLite: this transaction holds the database write lock (BEGIN IMMEDIATE), and rows are
-        # never deleted, so max(id) + 1 ... is ours alone.
-        start = conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one() + 1
-        return list(range(start, start + n))
+        return bulk.insert_with_ids(self.session.connection(), table, rows)
 
     def _insert_sightings(self, rows: list[dict[str, Any]]) -> None:
         # A file may name one booking twice (same entry in a 054 section and a 053 section).

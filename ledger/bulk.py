@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Connection, Date, Table
+from sqlalchemy import JSON, Boolean, Connection, Date, Table, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from ledger.types import UTCDateTime
@@ -85,3 +85,29 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
         return
     marks = ", ".join("?" for _ in names)
     conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', values)
+
+
+def reserve_ids(conn: Connection, table: Table, n: int) -> list[int]:
+    """n fresh primary keys of `table`, so bulk inserts need no per-row RETURNING round trip."""
+    if n <= 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        return list(
+            conn.execute(
+                text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+                {"t": table.name, "n": n},
+            ).scalars()
+        )
+    # SQLite: the transaction holds the database write lock (BEGIN IMMEDIATE), and rows are
+    # never deleted, so max(id) + 1 ... is ours alone.
+    start = conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one() + 1
+    return list(range(start, start + n))
+
+
+def insert_with_ids(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Give each row a reserved id, insert them all; the ids in row order."""
+    ids = reserve_ids(conn, table, len(rows))
+    for row, new_id in zip(rows, ids, strict=True):
+        row["id"] = new_id
+    insert_rows(conn, table, rows)
+    return ids
