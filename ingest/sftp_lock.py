@@ -26,10 +26,7 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine, text
 
-
-def _pg_key(key: str) -> int:
-    """A stable signed 64-bit advisory lock id for `key`."""
-    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+from ledger.locks import lock_key as _pg_key
 
 
 def sqlite_lock_path(engine: Engine, key: str) -> Path:

@@ -1,8 +1,9 @@
-"""Fast bulk inserts for ingestion (100k-entry files): COPY on PostgreSQL, executemany on SQLite.
+"""Fast bulk writes (100k-row files and matching runs): COPY on PostgreSQL, executemany on SQLite.
 
 SQLAlchemy's per-row parameter processing costs more than the database work at this volume,
-so values are converted once per column type here and handed to the driver directly. Only
-plain INSERTs of complete rows (ids assigned by the caller) go through this path.
+so values are converted once per column type here and handed to the driver directly. Plain
+INSERTs of complete rows (`insert_rows`, ids reserved by `reserve_ids`) and UPDATEs of rows by
+id (`update_rows`: one statement over unnested arrays on PostgreSQL) go through this path.
 """
 
 from __future__ import annotations
@@ -111,3 +112,36 @@ def insert_with_ids(conn: Connection, table: Table, rows: Sequence[dict[str, Any
         row["id"] = new_id
     insert_rows(conn, table, rows)
     return ids
+
+
+def update_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """UPDATE rows by their "id": every row sets the same columns (its other keys)."""
+    if not rows:
+        return
+    names = [name for name in rows[0] if name != "id"]
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        # One statement whatever the number of rows: the new values as arrays, unnested.
+        pg = conn.dialect
+        columns = [table.c[name] for name in names]
+        arrays = {"id": [row["id"] for row in rows]}
+        selects = [f"unnest(CAST(:id AS {table.c.id.type.compile(dialect=pg)}[])) AS id"]
+        sets = []
+        for i, (name, column) in enumerate(zip(names, columns, strict=True)):
+            if isinstance(column.type, JSON):
+                arrays[f"v{i}"] = [_json(row[name]) for row in rows]
+                selects.append(f"CAST(unnest(CAST(:v{i} AS text[])) AS json) AS v{i}")
+            else:
+                arrays[f"v{i}"] = [row[name] for row in rows]
+                selects.append(f"unnest(CAST(:v{i} AS {column.type.compile(dialect=pg)}[])) AS v{i}")
+            sets.append(f'"{name}" = v.v{i}')
+        statement = (
+            f'UPDATE "{table.name}" SET {", ".join(sets)} '
+            f'FROM (SELECT {", ".join(selects)}) AS v WHERE "{table.name}".id = v.id'
+        )
+        conn.execute(text(statement), arrays)
+        return
+    converters = [_converter(table.c[name], dialect) for name in names]
+    values = [tuple(conv(row[name]) for name, conv in zip(names, converters)) + (row["id"],) for row in rows]
+    sets = ", ".join(f'"{name}" = ?' for name in names)
+    conn.exec_driver_sql(f'UPDATE "{table.name}" SET {sets} WHERE id = ?', values)
