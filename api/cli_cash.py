@@ -1,6 +1,8 @@
 """`remit match`, `applications`, `exceptions`, and a reviewer's `apply`, `dismiss`, `unapply`.
 
-Each command is one transaction (the command owns it; services never commit).
+Each command is one transaction (the command owns it; services never commit); `match` runs
+until nothing is left over (api.pipeline.match_settled). A refusal (an invariant, a returned
+payment, a stale version) exits 2 with the reason on stderr; a malformed argument exits 1.
 """
 
 from __future__ import annotations
@@ -22,22 +24,41 @@ def _today(as_of: Optional[str]) -> date:
 def match_command(
     as_json: Annotated[bool, typer.Option("--json")] = False,
     include_review: Annotated[bool, typer.Option("--include-review", help="also retry payments in review")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="print the decisions; change nothing")] = False,
     as_of: Annotated[Optional[str], typer.Option(help="today's date for recency rules (YYYY-MM-DD)")] = None,
 ) -> None:
     """Match unmatched bank transactions (e.g. after new invoices arrived) and apply cash."""
-    from api.pipeline import match
-    from ledger.db import transaction
+    from api.pipeline import match_settled
 
     rt = cli_runtime()
-    with transaction(rt.engine) as session:
-        summary = match(session, rt, actor="cli:match", today=_today(as_of), include_review=include_review)
+    if dry_run:
+        _print_decisions(rt, today=_today(as_of), include_review=include_review, as_json=as_json)
+        return
+    summary = match_settled(rt, actor="cli:match", today=_today(as_of), include_review=include_review)
     if as_json:
         _print_json(summary.as_json())
     else:
         print(f"applied {summary.applied}, review {summary.review}, ignored {summary.ignored}, "
-              f"returns {summary.returned}")
+              f"returns {summary.returned}" + (f", left for the next run {summary.deferred}" if summary.deferred else ""))
         for error in summary.errors:
             print(f"  not applied: {error}")
+
+
+def _print_decisions(rt: Any, *, today: date, include_review: bool, as_json: bool) -> None:
+    """What a run would decide now: read in a transaction that is rolled back."""
+    from sqlalchemy.orm import Session
+
+    from reconcile.service import decide, dry_run_json
+
+    with Session(rt.engine) as session:
+        out = dry_run_json(decide(session, today=today, settings=rt.match_settings(), include_review=include_review))
+        session.rollback()
+    if as_json:
+        _print_json(out)
+        return
+    for d in out:
+        target = ", ".join(d["invoice_numbers"]) or "-"
+        print(f"#{d['transaction_id']:<6} {d['action']:<7} {target:<30} {d['reason'] or ''}  {d['explanation']}")
 
 
 @app.command("applications")
@@ -122,7 +143,7 @@ def apply_command(
         with transaction(rt.engine) as session:
             done = apply_by_hand(session, transaction_id=transaction_id, lines=lines, actor=f"cli:{actor}")
     except ApplicationError as error:
-        _fail(f"not applied: {error}", code=1)
+        _fail(f"not applied: {error}")
     print(f"applied transaction #{transaction_id} to {', '.join(done.invoice_numbers)}")
 
 
@@ -156,7 +177,7 @@ def _manual(action: str, transaction_id: int, reason: str, actor: str) -> None:
         with transaction(rt.engine) as session:
             result = getattr(manual, action)(session, transaction_id=transaction_id, actor=f"cli:{actor}", reason=reason)
     except ApplicationError as error:
-        _fail(f"{action}: {error}", code=1)
+        _fail(f"{action}: {error}")
     print(f"{action} transaction #{transaction_id}" + (f": reopened {', '.join(result)}" if result else ""))
 
 

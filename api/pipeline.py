@@ -1,7 +1,9 @@
-"""A received file, end to end: ingest (its own transactions), then match and apply (one more).
+"""A received file, end to end: ingest (its own transactions), then match and apply.
 
 Matching runs over every booked transaction still unmatched, not only the file's new ones: a
-booking first reported pending (camt.054) becomes cash when the evening camt.053 confirms it.
+booking first reported pending (camt.054) becomes cash when the evening camt.053 confirms it,
+and payments a crashed run stored but never matched are picked up by the next file — the same
+file sent again included (a duplicate still runs the matcher). Nothing waits for an operator.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from api.runtime import Runtime
@@ -17,6 +20,12 @@ from ingest.service import IngestResult
 from ledger.db import transaction
 from receivables.plan_service import sync_for_invoices
 from reconcile.service import MatchSummary, match_pending
+
+# A run that finds payments or invoices changed under it leaves them for another run; it
+# follows at once, this many times at most (then the next file or the sweep job takes them).
+SETTLE_ROUNDS = 3
+# PostgreSQL's answers to two transactions that got in each other's way: try again.
+_RETRYABLE = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 
 
 def _credit_plans(session: Session, invoice_ids: set[int], actor: str) -> None:
@@ -27,17 +36,44 @@ def _credit_plans(session: Session, invoice_ids: set[int], actor: str) -> None:
 def match(
     session: Session, rt: Runtime, *, actor: str, today: date, include_review: bool = False
 ) -> MatchSummary:
-    """One matching run as every caller runs it: the runtime's settings, plans credited."""
+    """One matching run in the caller's transaction: the runtime's settings, plans credited."""
     return match_pending(session, actor=actor, today=today, settings=rt.match_settings(),
                          include_review=include_review, after_apply=_credit_plans)
 
 
+def match_settled(rt: Runtime, *, actor: str, today: date | None = None,
+                  include_review: bool = False) -> MatchSummary:
+    """Matching runs, each its own transaction, until nothing is left over for a later one."""
+    today = today or datetime.now(timezone.utc).date()
+    total = MatchSummary()
+    for round_ in range(SETTLE_ROUNDS):
+        summary = _run_with_retry(rt, actor=actor, today=today, include_review=include_review and round_ == 0)
+        total.applied += summary.applied
+        total.review += summary.review
+        total.ignored += summary.ignored
+        total.returned += summary.returned
+        total.errors += summary.errors
+        total.deferred = summary.deferred
+        if not summary.deferred:
+            break
+    return total
+
+
+def _run_with_retry(rt: Runtime, **options: Any) -> MatchSummary:
+    for attempt in range(3):
+        try:
+            with transaction(rt.engine) as session:
+                return match(session, rt, **options)
+        except DBAPIError as error:
+            code = getattr(error.orig, "sqlstate", None)
+            if code not in _RETRYABLE or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def match_after(rt: Runtime, result: IngestResult, *, actor: str) -> IngestResult:
-    if result.status != "parsed":
-        return result
-    today = datetime.now(timezone.utc).date()
-    with transaction(rt.engine) as session:
-        summary = match(session, rt, actor=actor, today=today)
+    """Match after any file, stored, duplicate or rejected: whatever is unmatched gets its run."""
+    summary = match_settled(rt, actor=actor)
     result.applied, result.review = summary.applied, summary.review + summary.returned
     return result
 

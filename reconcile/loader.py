@@ -1,11 +1,14 @@
-"""Database rows → the matcher's immutable inputs (reconcile.model). Reads only."""
+"""Database rows → the matcher's immutable inputs (reconcile.model), as plain values. Reads only."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core.accounts import try_normalize_account
@@ -15,6 +18,7 @@ from core.terms import parse_terms
 from ledger.models import BankEntry, BankTransaction, Instalment, PaymentPlan, PaymentPlanInvoice
 from ledger.repositories import invoices as invoice_repo
 from reconcile.model import ActivePlan, Customer, OpenInvoice, Payment, PlanInstalment
+from reconcile.postings import IS_RETURN
 
 # Paid invoices stay visible this long, so a second payment of one is caught as a duplicate.
 CLOSED_LOOKBACK_DAYS = 180
@@ -27,8 +31,14 @@ def load_customers(session: Session) -> list[Customer]:
     ]
 
 
+@lru_cache(maxsize=4096)
+def _terms(text: str | None):  # type: ignore[no-untyped-def]
+    # A book of 500k invoices has a handful of distinct terms: parse each once.
+    terms, _ = parse_terms(text)
+    return terms if terms.text else None
+
+
 def to_open_invoice(row: invoice_repo.InvoiceSnapshot) -> OpenInvoice:
-    terms, _ = parse_terms(row.terms)
     return OpenInvoice(
         id=row.id,
         number=row.number,
@@ -38,7 +48,7 @@ def to_open_invoice(row: invoice_repo.InvoiceSnapshot) -> OpenInvoice:
         open_amount=from_minor(row.open_minor, row.currency),
         issue_date=row.issue_date,
         due_date=row.due_date,
-        terms=terms if terms.text else None,
+        terms=_terms(row.terms),
         po_number=row.po_number,
         discount_taken=from_minor(row.discount_minor, row.currency),
     )
@@ -77,43 +87,105 @@ def load_plans(session: Session) -> list[ActivePlan]:
                        tuple(instalments[p.id])) for p in plans]
 
 
-def payment_query(statuses: Sequence[str], transaction_ids: Sequence[int] | None = None):  # type: ignore[no-untyped-def]
-    query = (
-        select(BankTransaction, BankEntry)
-        .join(BankEntry, BankEntry.id == BankTransaction.entry_id)
-        .where(BankTransaction.match_status.in_(statuses), BankEntry.status == "booked")
-        .order_by(BankTransaction.id)
-    )
+@dataclass(frozen=True, slots=True)
+class PaymentRow:
+    """A stored bank transaction with its entry, as a matching run reads it (plain values)."""
+
+    id: int
+    version: int
+    match_status: str
+    amount_minor: int | None
+    applied_minor: int
+    currency: str
+    direction: str
+    entry_status: str
+    booking_date: date | None
+    value_date: date | None
+    kind: str
+    bank_reference: str | None
+    counterparty_name: str | None
+    counterparty_account: str | None
+    remittance: list[str] | None
+    references: list[str] | None
+    invoices: list[dict[str, Any]] | None
+    end_to_end_id: str | None
+    bank_transaction_id: str | None  # the bank's TxId (ACH trace): returns name it
+    return_reason: str | None
+    return_original_reference: str | None
+    is_return: bool  # undoes an earlier payment (a return or a reversal) rather than paying
+
+    @property
+    def seen(self) -> tuple[str, int]:
+        """What a change to the payment moves: compared under lock before a run writes."""
+        return self.match_status, self.version
+
+
+_PAYMENT_COLUMNS = (
+    BankTransaction.id, BankTransaction.version, BankTransaction.match_status, BankTransaction.amount_minor,
+    BankTransaction.applied_minor, func.coalesce(BankTransaction.currency, BankEntry.currency),
+    BankEntry.direction, BankEntry.status, BankEntry.booking_date, BankEntry.value_date, BankEntry.kind,
+    BankEntry.bank_reference, BankTransaction.counterparty_name, BankTransaction.counterparty_account,
+    BankTransaction.remittance, BankTransaction.references, BankTransaction.invoices,
+    BankTransaction.end_to_end_id, BankTransaction.transaction_id, BankTransaction.return_reason,
+    BankTransaction.return_original_reference, IS_RETURN,
+)
+
+
+def _payment_rows(session: Session, *where: Any) -> list[PaymentRow]:
+    query = (select(*_PAYMENT_COLUMNS).join(BankEntry, BankEntry.id == BankTransaction.entry_id)
+             .where(BankEntry.status == "booked", *where).order_by(BankTransaction.id))
+    return [PaymentRow(*row[:-1], bool(row[-1])) for row in session.execute(query)]
+
+
+def load_payments(session: Session, statuses: Sequence[str],
+                  transaction_ids: Sequence[int] | None = None) -> list[PaymentRow]:
+    """Booked transactions in these match statuses (optionally only these ids), by id."""
+    where = [BankTransaction.match_status.in_(statuses)]
     if transaction_ids is not None:
-        query = query.where(BankTransaction.id.in_(transaction_ids))
-    return query
+        where.append(BankTransaction.id.in_(transaction_ids))
+    return _payment_rows(session, *where)
 
 
-def to_payment(tx: BankTransaction, entry: BankEntry) -> Payment | None:
+def unresolved_returns(session: Session) -> list[PaymentRow]:
+    """Returns still in review because their original was not known when they came: tried
+    again on every run, so an original that arrives after its return is never applied."""
+    return _payment_rows(session, BankTransaction.match_status == "review", IS_RETURN)
+
+
+def originals_by_reference(session: Session, references: Iterable[str]) -> dict[str, list[PaymentRow]]:
+    """Booked payments (not returns) whose bank transaction id or end-to-end id is one of these."""
+    refs = sorted(set(references))
+    found: dict[str, list[PaymentRow]] = {}
+    for start in range(0, len(refs), 500):
+        batch = refs[start:start + 500]
+        for row in _payment_rows(
+            session,
+            or_(BankTransaction.transaction_id.in_(batch), BankTransaction.end_to_end_id.in_(batch)),
+            BankTransaction.return_reason.is_(None), BankEntry.reversal.is_(False),
+        ):
+            for ref in {row.bank_transaction_id, row.end_to_end_id} & set(batch):
+                found.setdefault(ref, []).append(row)
+    return found
+
+
+def to_payment(row: PaymentRow) -> Payment | None:
     """The matcher's view of a stored transaction; None when it has no amount of its own."""
-    currency = tx.currency or entry.currency
-    if tx.amount_minor is None:
+    if row.amount_minor is None:
         return None
     return Payment(
-        id=tx.id,
-        amount=from_minor(tx.amount_minor, currency),
-        currency=currency,
-        value_date=entry.value_date or entry.booking_date or date.min,
-        direction=Direction(entry.direction),
-        kind=Kind(entry.kind),
-        payer_name=tx.counterparty_name,
-        payer_account=try_normalize_account(tx.counterparty_account),
-        remittance=tuple(tx.remittance or ()),
-        references=tuple(tx.references or ()),
+        id=row.id,
+        amount=from_minor(row.amount_minor, row.currency),
+        currency=row.currency,
+        value_date=row.value_date or row.booking_date or date.min,
+        direction=Direction(row.direction),
+        kind=Kind(row.kind),
+        payer_name=row.counterparty_name,
+        payer_account=try_normalize_account(row.counterparty_account),
+        remittance=tuple(row.remittance or ()),
+        references=tuple(row.references or ()),
         invoices=tuple(
-            InvoiceRef(i["number"], None if i.get("amount") is None else D(i["amount"])) for i in tx.invoices or ()
+            InvoiceRef(i["number"], None if i.get("amount") is None else D(i["amount"])) for i in row.invoices or ()
         ),
-        end_to_end_id=tx.end_to_end_id,
-        bank_reference=entry.bank_reference,
+        end_to_end_id=row.end_to_end_id,
+        bank_reference=row.bank_reference,
     )
-
-
-def is_return(tx: BankTransaction, entry: BankEntry) -> bool:
-    """A transaction that undoes an earlier payment rather than paying anything."""
-    return tx.return_reason is not None or tx.return_info is not None or entry.reversal
-

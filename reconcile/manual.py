@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from core.accounts import try_normalize_account
@@ -27,6 +27,7 @@ from ledger.models import (
 )
 from reconcile import apply
 from reconcile.model import Allocation, ReviewReason
+from reconcile.postings import Postings, live_applications, lock_invoices
 from reconcile.normalize import name_key as alias_key
 
 
@@ -39,6 +40,14 @@ class ManualLine:
     write_off_reason: str | None = None
 
 
+def _postings(session: Session, transaction_id: int, expected_version: int | None,
+              invoice_ids: Sequence[int] = ()) -> Postings:
+    """The payment locked and checked against the version the reviewer saw, then its invoices."""
+    payment = apply.check_version(session, transaction_id, expected_version)
+    return Postings(session, payments={payment.id: payment}, invoices=lock_invoices(session, invoice_ids),
+                    live=live_applications(session, [payment.id]))
+
+
 def manual_apply(
     session: Session,
     *,
@@ -48,15 +57,17 @@ def manual_apply(
     note: str | None = None,
     expected_version: int | None = None,
 ) -> apply.Applied:
-    apply.check_version(session, transaction_id, expected_version)
     numbers = [line.invoice_number for line in lines]
-    invoices = {i.number: i for i in session.scalars(select(Invoice).where(Invoice.number.in_(numbers)))}
-    missing = [n for n in numbers if n not in invoices]
+    found = {number: invoice_id for invoice_id, number in session.execute(
+        select(Invoice.id, Invoice.number).where(Invoice.number.in_(numbers)))}
+    missing = [n for n in numbers if n not in found]
     if missing:
+        apply.check_version(session, transaction_id, expected_version)  # a stale version says so first
         raise apply.ApplicationError(f"unknown invoice(s): {', '.join(missing)}")
+    postings = _postings(session, transaction_id, expected_version, [found[n] for n in numbers])
     allocations = [
         Allocation(
-            invoice_id=invoices[line.invoice_number].id,
+            invoice_id=found[line.invoice_number],
             invoice_number=line.invoice_number,
             applied=line.applied,
             discount=line.discount,
@@ -66,16 +77,14 @@ def manual_apply(
         for line in lines
     ]
     reasons = [f"applied by {actor}"] + ([note] if note else [])
-    done = apply.apply_allocations(
-        session, transaction_id=transaction_id, allocations=allocations, method="manual", actor=actor,
-        reasons=reasons,
-    )
-    apply.close_review(session, transaction_id=transaction_id, status="resolved",
-                       resolution=f"applied to {', '.join(done.invoice_numbers)}", actor=actor)
-    customers = {invoices[n].customer_id for n in numbers}
+    applied = postings.apply(transaction_id, allocations, method="manual", actor=actor, reasons=reasons)
+    postings.close_review(transaction_id, status="resolved", resolution=f"applied to {', '.join(applied)}",
+                          actor=actor)
+    postings.flush()
+    customers = {postings.invoices[found[n]].customer_id for n in numbers}
     if len(customers) == 1:
         learn_payer(session, transaction_id=transaction_id, customer_id=customers.pop(), actor=actor)
-    return done
+    return apply.Applied(tuple(postings.application_ids.get(transaction_id, ())), tuple(applied))
 
 
 def learn_payer(session: Session, *, transaction_id: int, customer_id: str, actor: str) -> list[str]:
@@ -133,25 +142,31 @@ def accept_suggestion(
 def dismiss(
     session: Session, *, transaction_id: int, actor: str, reason: str, expected_version: int | None = None
 ) -> None:
-    """Not receivables after all (a refund, an internal transfer): out of the queue, audited."""
-    apply.check_version(session, transaction_id, expected_version)
-    if not apply.close_review(session, transaction_id=transaction_id, status="dismissed", resolution=reason,
-                              actor=actor):
+    """Not receivables after all (a refund, an internal transfer): out of the queue, audited.
+    A return keeps its status: it stays the record of what came back."""
+    postings = _postings(session, transaction_id, expected_version)
+    if not postings.close_review(transaction_id, status="dismissed", resolution=reason, actor=actor):
         raise apply.ApplicationError(f"transaction #{transaction_id} has no open review item")
-    apply.set_match_status(session, transaction_id, "ignored")
+    if postings.payment(transaction_id).match_status != "returned":
+        postings.set_status(transaction_id, "ignored")
+    postings.flush()
 
 
 def unapply(
     session: Session, *, transaction_id: int, actor: str, reason: str, expected_version: int | None = None
 ) -> list[str]:
     """Take a payment's cash back off its invoices; the payment goes to review, not re-matching."""
-    apply.check_version(session, transaction_id, expected_version)
-    reopened = apply.reverse_applications(session, transaction_id=transaction_id, actor=actor, reason=reason)
-    if not reopened:
+    payment = apply.check_version(session, transaction_id, expected_version)
+    apps = live_applications(session, [transaction_id])
+    if not apps:
         raise apply.ApplicationError(f"transaction #{transaction_id} has no live applications")
-    apply.set_match_status(session, transaction_id, "review")
-    apply.open_review(session, transaction_id=transaction_id, reason=ReviewReason.MANUAL_UNAPPLY.value,
-                      explanation=f"Unapplied by {actor}: {reason}", candidates=[], actor=actor)
+    postings = Postings(session, payments={payment.id: payment},
+                        invoices=lock_invoices(session, [a.invoice_id for a in apps]), live=apps)
+    reopened = postings.reverse(transaction_id, apps, actor=actor, reason=reason)
+    postings.set_status(transaction_id, "review")
+    postings.open_review(transaction_id, reason=ReviewReason.MANUAL_UNAPPLY.value,
+                         explanation=f"Unapplied by {actor}: {reason}", candidates=[], actor=actor)
+    postings.flush()
     return reopened
 
 
@@ -164,7 +179,7 @@ def assign(
     Bumps the payment's version like any other change to its review state, so two people
     taking the same item at once cannot both believe they have it. Returns the review item id.
     """
-    tx = apply.check_version(session, transaction_id, expected_version)
+    apply.check_version(session, transaction_id, expected_version)
     item = session.scalars(
         select(ReviewItem).where(
             ReviewItem.transaction_id == transaction_id, ReviewItem.status == "open"
@@ -177,8 +192,8 @@ def assign(
         return item.id  # nothing changes: no event, no new version
     before = item.assignee
     item.assignee = assignee
-    # A SQL expression: core UPDATEs in reconcile.apply may have moved the version already.
-    tx.version = BankTransaction.version + 1  # type: ignore[assignment]
+    session.execute(update(BankTransaction).where(BankTransaction.id == transaction_id)
+                    .values(version=BankTransaction.version + 1))
     audit.record(session, actor=actor, action="review_item.assigned", entity_type="review_item",
                  entity_id=item.id, before={"assignee": before},
                  after={"assignee": assignee, "transaction_id": transaction_id})

@@ -2,87 +2,99 @@
 
 An ACH return (addenda 99) names the original entry's trace number; a camt return (RtrInf) or
 reversal (RvslInd) carries the original end-to-end id; a BAI2 returned item rarely names
-anything. A return whose original is found reverses every live application of that payment
-in the caller's transaction (invoices reopen, discounts too) and raises a "returned payment"
-review item with the reason code; a return whose original is unknown becomes a review item.
+anything. The original is the one booked payment (not itself a return) of the same amount
+with that transaction or end-to-end id.
+
+Resolved in any order of arrival, as part of the matching run (reconcile/service.py):
+  - original and return in one file or run: the original is never matched, only returned;
+  - original applied earlier: its applications are reversed (invoices reopen, discounts
+    too) in the run's transaction;
+  - return first: it waits in review ("original not known here") and is tried again on
+    every run, so the original, when it comes, arrives already returned and is never applied.
+A returned payment is final (reconcile.postings refuses to apply it). Each resolved return
+raises a "returned payment" review item naming what was undone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ledger.models import BankEntry, BankTransaction
-from reconcile import apply
+from reconcile import loader
+from reconcile.loader import PaymentRow
 from reconcile.model import ReviewReason
+from reconcile.postings import LiveApplication, Postings
 
 
-@dataclass
-class ReturnOutcome:
-    transaction_id: int
-    original_id: int | None
-    reopened: list[str]
-    reason_code: str | None
+@dataclass(frozen=True, slots=True)
+class ReturnPlan:
+    """What a run will do with one return: undo `original`, or say why it cannot."""
+
+    ret: PaymentRow
+    original: PaymentRow | None
+    unresolved: str | None = None  # why no original (explanation for the review item)
+
+    @property
+    def code(self) -> str:
+        return self.ret.return_reason or "reversal"
+
+    def reference(self) -> str | None:
+        return self.ret.return_original_reference or self.ret.end_to_end_id
 
 
-def _original(session: Session, tx: BankTransaction, entry: BankEntry) -> BankTransaction | None:
-    """The one payment this return undoes, or None when unknown or not unique."""
-    ref = tx.return_original_reference or tx.end_to_end_id
-    if not ref:
-        return None
-    found = session.execute(
-        select(BankTransaction)
-        .join(BankEntry, BankEntry.id == BankTransaction.entry_id)
-        .where(
-            BankTransaction.id != tx.id,
-            or_(BankTransaction.transaction_id == ref, BankTransaction.end_to_end_id == ref),
-            BankTransaction.return_reason.is_(None),
-            BankEntry.reversal.is_(False),
-            # A return gives back the whole payment. (Not "the other direction": NACHA codes the
-            # return of a debit entry 27 as 26, a debit too.)
-            BankTransaction.amount_minor == tx.amount_minor,
-            BankEntry.status == "booked",
-        )
-        .order_by(BankTransaction.id)
-    ).scalars().all()
-    return found[0] if len(found) == 1 else None
+def plan(session: Session, returns: Sequence[PaymentRow]) -> list[ReturnPlan]:
+    """One plan per return, in id order; each original undone by one return at most."""
+    refs = {r.id: ref for r in returns if (ref := r.return_original_reference or r.end_to_end_id)}
+    candidates = loader.originals_by_reference(session, refs.values())
+    taken: set[int] = set()
+    plans = []
+    for r in sorted(returns, key=lambda row: row.id):
+        ref = refs.get(r.id)
+        found = [o for o in candidates.get(ref, ()) if o.id != r.id and o.amount_minor == r.amount_minor] if ref else []
+        found = list({o.id: o for o in found}.values())
+        if len(found) != 1:
+            why = ("names no original payment" if not ref else
+                   f"the original payment {ref} is not known here" if not found else
+                   f"{len(found)} payments carry the reference {ref}: which one came back is not clear")
+            plans.append(ReturnPlan(r, None, why))
+            continue
+        original = found[0]
+        if original.match_status == "returned" or original.id in taken:
+            plans.append(ReturnPlan(r, None, f"payment #{original.id} ({ref}) was already returned"))
+            continue
+        taken.add(original.id)
+        plans.append(ReturnPlan(r, original))
+    return plans
 
 
-def process_return(session: Session, tx: BankTransaction, entry: BankEntry, *, actor: str) -> ReturnOutcome:
-    code = tx.return_reason or ("reversal" if entry.reversal else None)
-    original = _original(session, tx, entry)
-    if original is None:
-        apply.set_match_status(session, tx.id, "review")
-        apply.open_review(
-            session,
-            transaction_id=tx.id,
-            reason=ReviewReason.RETURNED_PAYMENT.value,
-            explanation=(
-                f"Returned payment ({code or 'no reason code'}); the original payment "
-                f"{tx.return_original_reference or tx.end_to_end_id or '(no reference given)'} is not known here."
-            ),
-            candidates=[],
-            actor=actor,
-        )
-        return ReturnOutcome(tx.id, None, [], code)
-    reopened = apply.reverse_applications(
-        session, transaction_id=original.id, actor=actor, reason=f"returned: {code or 'reversal'} (transaction #{tx.id})"
-    )
-    apply.close_review(session, transaction_id=original.id, status="resolved",
-                       resolution=f"payment returned ({code})", actor=actor)
-    apply.set_match_status(session, original.id, "returned")
-    apply.set_match_status(session, tx.id, "returned")
-    apply.open_review(
-        session,
-        transaction_id=tx.id,
-        reason=ReviewReason.RETURNED_PAYMENT.value,
-        explanation=(
-            f"Payment #{original.id} came back ({code or 'reversal'}): "
-            + (f"applications to {', '.join(reopened)} reversed, invoices reopened." if reopened else "it had no applications.")
-        ),
-        candidates=[],
-        actor=actor,
-    )
-    return ReturnOutcome(tx.id, original.id, reopened, code)
+def write(postings: Postings, plans: Sequence[ReturnPlan], reversals: dict[int, list[LiveApplication]],
+          *, actor: str) -> int:
+    """Record the plans in the batch; how many returns it settled or flagged."""
+    done = 0
+    for p in plans:
+        ret = p.ret
+        if p.original is None:
+            postings.set_status(ret.id, "review")
+            postings.open_review(ret.id, reason=ReviewReason.RETURNED_PAYMENT.value, candidates=[], actor=actor,
+                                 explanation=f"Returned payment ({p.ret.return_reason or 'no reason code'}); "
+                                             f"{p.unresolved}.")
+            done += 1
+            continue
+        original = p.original
+        reopened = postings.reverse(original.id, reversals.get(original.id, []), actor=actor,
+                                    reason=f"returned: {p.code} (transaction #{ret.id})")
+        postings.close_review(original.id, status="resolved", resolution=f"payment returned ({p.code})", actor=actor)
+        postings.set_status(original.id, "returned")
+        postings.set_status(ret.id, "returned")
+        if reopened:
+            what = f"applications to {', '.join(reopened)} reversed, invoices reopened."
+        elif ret.id < original.id:
+            what = "it arrived after its return and was never applied."
+        else:
+            what = "it had no applications."
+        postings.open_review(ret.id, reason=ReviewReason.RETURNED_PAYMENT.value, candidates=[], actor=actor,
+                             explanation=f"Payment #{original.id} came back ({p.code}): {what}")
+        done += 1
+    return done

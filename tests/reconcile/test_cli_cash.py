@@ -67,11 +67,11 @@ def test_ingest_matches_and_the_contract_commands_report_it(rt, cli_env, tmp_pat
     assert proc.returncode == 0, proc.stderr
     assert json.loads(run(["exceptions", "--json"], cli_env, tmp_path).stdout) == []
     proc = run(["apply", str(tx), "INV-10422=1.00"], cli_env, tmp_path)
-    assert proc.returncode == 1 and "already applied to INV-10422" in proc.stderr
+    assert proc.returncode == 2 and "already applied to INV-10422" in proc.stderr
 
     # re-running matching changes nothing (idempotent)
     again = json.loads(run(["match", "--json"], cli_env, tmp_path).stdout)
-    assert again == {"applied": 0, "review": 0, "ignored": 0, "returned": 0, "errors": []}
+    assert again == {"applied": 0, "review": 0, "ignored": 0, "returned": 0, "deferred": 0, "errors": []}
 
 
 def test_thresholds_are_settings(rt, cli_env, tmp_path) -> None:
