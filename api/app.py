@@ -15,6 +15,7 @@ from api import (
     ar_metrics,
     audit_events,
     bank_files,
+    boundary,
     disputes,
     dunning,
     exceptions,
@@ -50,6 +51,9 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
 
     app = FastAPI(title="remit", version="0.1.0", lifespan=lifespan)
     app.state.runtime = rt
+    # Key or session checked before a body is read, bodies over REMIT_MAX_UPLOAD_BYTES 413
+    # (api/boundary.py); added first, so the metrics middleware outside it counts its refusals.
+    boundary.install(app)
     metrics.install(app, rt)  # per-app registry + request metrics middleware
     app.include_router(bank_files.router)
     app.include_router(exceptions.router)

@@ -37,20 +37,47 @@ class Principal:
         return f"api-key:{self.name}"
 
 
-def _authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "missing bearer API key", headers={"WWW-Authenticate": "Bearer"}
-        )
+class AuthRefused(Exception):
+    """A caller without a usable key (401) or without the scope (403)."""
+
+    def __init__(self, status_code: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.detail = status_code, detail
+        self.headers = {"WWW-Authenticate": "Bearer"} if status_code == 401 else None
+
+    def http(self) -> HTTPException:
+        return HTTPException(self.status, self.detail, headers=self.headers)
+
+
+def _bearer_token(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def _authenticate(request: Request, token: str | None) -> Principal:
+    if token is None:
+        raise AuthRefused(status.HTTP_401_UNAUTHORIZED, "missing bearer API key")
     rt = request.app.state.runtime
     with transaction(rt.engine) as session:
-        key = api_keys.find_active(session, credentials.credentials, rt.settings.secret_key)
+        key = api_keys.find_active(session, token, rt.settings.secret_key)
         if key is None:
             secrets.compare_digest("a", "b")  # keep timing uniform-ish for unknown keys
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"}
-            )
+            raise AuthRefused(status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key")
         return Principal(key_id=key.id, name=key.name, scopes=frozenset(key.scopes))
+
+
+def principal_for(request: Request, scopes: frozenset[str]) -> Principal:
+    """The caller's key, if it is active and carries one of `scopes` (or admin); else
+    AuthRefused. Called by api.boundary before the body is read, then by RequireScope."""
+    from api.boundary import PRINCIPAL_KEY
+
+    found = request.scope.get(PRINCIPAL_KEY)
+    principal = found if isinstance(found, Principal) else _authenticate(request, _bearer_token(request))
+    if not (scopes | {"admin"}) & principal.scopes:
+        wanted = " or ".join(repr(scope) for scope in sorted(scopes))
+        raise AuthRefused(status.HTTP_403_FORBIDDEN, f"this key lacks the scope {wanted}")
+    return principal
 
 
 class RequireScope:
@@ -65,11 +92,12 @@ class RequireScope:
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Principal:
-        principal = _authenticate(request, credentials)
-        if not (self.scopes | {"admin"}) & principal.scopes:
-            wanted = " or ".join(repr(scope) for scope in sorted(self.scopes))
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"this key lacks the scope {wanted}")
-        return principal
+        # `credentials` keeps the bearer scheme in the OpenAPI description; the header is
+        # read by principal_for (api.boundary has usually done so already).
+        try:
+            return principal_for(request, self.scopes)
+        except AuthRefused as refused:
+            raise refused.http() from None
 
 
 TreasuryReview = Annotated[Principal, Depends(RequireScope("treasury:review"))]

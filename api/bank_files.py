@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request, UploadFile, status
@@ -12,16 +13,44 @@ from api.auth import TreasuryReview
 from api.pipeline import ingest_stream
 from ingest.views import bank_file_json
 from ledger.db import transaction
+from ledger.models import BankFile
 from ledger.repositories import bank_files
 
 router = APIRouter(prefix="/api/v1/bank-files", tags=["bank-files"])
 
 
+# A received file's name is only what people see (the archive keys the bytes by SHA-256):
+# characters that cannot be stored or that disguise a name are shown as "_".
+_HIDDEN = {0x200E, 0x200F, 0x061C, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}  # bidi
+NAME_TAIL = 64  # of a name too long to keep whole: the end, where the date and type are
+
+
+def display_name(raw: str | None) -> str:
+    """The name an uploaded bank file is registered under: the client's own, unless it cannot
+    be stored as is. A bank's file is never refused for its name: control characters (NUL
+    included, which PostgreSQL cannot store), unpaired surrogates and bidi overrides become
+    "_", and a name longer than the column keeps its start and its end around an ellipsis."""
+    name = "".join(
+        "_" if unicodedata.category(c) in ("Cc", "Cs") or ord(c) in _HIDDEN else c
+        for c in (raw or "")
+    ).strip()
+    limit = paging.column_length(BankFile.name)
+    if len(name) > limit:
+        name = name[: limit - NAME_TAIL - 1] + "\u2026" + name[-NAME_TAIL:]
+    return name or "upload"
+
+
 @router.post("", status_code=status.HTTP_201_CREATED)
 def upload(request: Request, file: UploadFile, principal: TreasuryReview) -> JSONResponse:
-    """Ingest an uploaded bank file. 201 stored, 200 duplicate (nothing done), 422 rejected."""
+    """Ingest an uploaded bank file. 201 stored, 200 duplicate (nothing done), 422 rejected.
+    The key is checked before the body is read, and a body over REMIT_MAX_UPLOAD_BYTES is
+    refused with 413 (api/boundary.py). The file's name is stored as `display_name` makes it."""
     result = ingest_stream(
-        request.app.state.runtime, file.file, name=file.filename or "upload", source="api", actor=principal.actor
+        request.app.state.runtime,
+        file.file,
+        name=display_name(file.filename),
+        source="api",
+        actor=principal.actor,
     )
     code = {"parsed": 201, "duplicate": 200}.get(result.status, 422)
     return JSONResponse(result.as_json(), status_code=code)

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import Path, Query
+from sqlalchemy.orm import InstrumentedAttribute
 
 from core.money import D
 
@@ -24,6 +25,16 @@ Cursor = Annotated[
     int | None, Query(ge=0, le=MAX_ID, description="cursor: `next` of the previous page")
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+
+
+def column_length(attribute: InstrumentedAttribute[Any]) -> int:
+    """The length of a String(n) column (ledger/models.py): the longest text an input bound
+    for it may have. SQLite ignores VARCHAR lengths, PostgreSQL refuses longer text with an
+    error that must never reach a client as a 500, so inputs are checked against this."""
+    length = attribute.property.columns[0].type.length
+    if not isinstance(length, int):
+        raise TypeError(f"{attribute} is not a String(n) column")
+    return length
 
 
 def page(items: list[dict[str, Any]], limit: int, key: str) -> dict[str, Any]:

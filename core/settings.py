@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     sftp_connections_file: Path | None = None  # TOML/JSON of bank SFTP connections (ingest.sftp)
     sftp_workdir: Path = Path("remit-sftp")  # downloads land here (as .part) before ingestion
     max_file_bytes: int = 2 * 1024**3
+    # Inbox claims (ingest/inbox.py): a file claimed by an instance that died (no heartbeat
+    # for this long) goes back to the inbox for any instance to take.
+    inbox_claim_timeout_seconds: int = Field(600, ge=30, le=7 * 24 * 3600)
+    # HTTP request bodies (uploads, JSON): larger ones are refused with 413, by Content-Length
+    # before anything is read, else by counting while the body streams in.
+    max_upload_bytes: int = Field(64 * 1024**2, ge=1024, le=2**40)
     # Matching (reconcile.model.MatchSettings): when cash is applied without a person.
     match_auto_threshold: int = 90  # apply only at or above this score (0..100) ...
     match_margin: int = 15  # ... and this far ahead of the runner-up
@@ -46,6 +52,10 @@ class Settings(BaseSettings):
     # Web UI sessions: cookie lifetime, and whether the cookie needs HTTPS (always in production).
     session_hours: int = 12
     secure_cookies: bool = False
+    # Workbench sign-in lock-out, counted in the database (every instance sees every failure):
+    # this many failed sign-ins from one client address within the window lock it out.
+    login_max_failures: int = Field(10, ge=1, le=10_000)
+    login_lockout_seconds: int = Field(300, ge=1, le=7 * 24 * 3600)
     # Reminders (receivables/reminders.py): email by SMTP; the daily job runs when a cron is set.
     smtp_host: str | None = None  # unset: email reminders are recorded failed ("not configured")
     smtp_port: int = 25

@@ -116,9 +116,11 @@ def render(
     *,
     user: UiUser | None,
     status_code: int = 200,
-    message: dict[str, str] | None = None,
+    message: dict[str, str] | str | None = None,
     **context: Any,
 ) -> Response:
+    if isinstance(message, str):  # an error page's text (error.html), not a flash message
+        context["message"], message = message, None
     flash = message or security.read_flash(request)
     response = templates.TemplateResponse(
         request,

@@ -37,14 +37,18 @@ UI_SCOPES = frozenset({"treasury:review", "admin"})  # either one opens the work
 LOGIN_PATH = "/login"
 
 
-class LoginRequired(Exception):
+class SignInProblem(Exception):
+    """No usable workbench session: api/ui/__init__.py maps each kind to its page."""
+
+
+class LoginRequired(SignInProblem):
     """An unauthenticated page view: redirect to the sign-in form, then back."""
 
     def __init__(self, next_path: str) -> None:
         self.next_path = next_path
 
 
-class NotSignedIn(Exception):
+class NotSignedIn(SignInProblem):
     """A form posted without a valid session (expired, revoked, never signed in): 401."""
 
 
@@ -52,7 +56,7 @@ class CsrfRejected(Exception):
     """A form posted without the right CSRF token: 403."""
 
 
-class ScopeMissing(Exception):
+class ScopeMissing(SignInProblem):
     """The signed-in key no longer carries a workbench scope: 403."""
 
 
@@ -113,6 +117,11 @@ class UiAuth:
     """FastAPI dependency: a signed-in workbench session. Pages redirect, posts are refused."""
 
     def __call__(self, request: Request) -> UiUser:
+        from api.boundary import UI_USER_KEY
+
+        checked = request.scope.get(UI_USER_KEY)
+        if isinstance(checked, UiUser):  # api.boundary checked it before reading the body
+            return checked
         found = _session_from_cookie(request)
         if found is None:
             if request.method in ("GET", "HEAD"):
