@@ -1,7 +1,8 @@
 """The service's scheduled jobs, in one place: `remit serve` (in the app's lifespan) and
 `remit worker` (no HTTP server) run the same scheduler.
 
-Jobs: the inbox poll (REMIT_INBOX_DIR), one cron poll per bank SFTP connection
+Jobs: the sweep (every REMIT_MATCH_SWEEP_SECONDS: what a crash left unprocessed or
+unmatched, api.pipeline.sweep), the inbox poll (REMIT_INBOX_DIR), one cron poll per bank SFTP connection
 (REMIT_SFTP_CONNECTIONS_FILE), webhook delivery of invoice events every
 REMIT_WEBHOOK_POLL_SECONDS (REMIT_WEBHOOK_URL), and the daily collections runs: late fees
 (REMIT_LATE_FEE_MODE, REMIT_LATE_FEE_CRON), payment plans (REMIT_PLANS_CRON), reminders
@@ -21,6 +22,7 @@ from api.runtime import Runtime
 from ingest.jobs import build_scheduler
 
 WEBHOOK_JOB_ID = "webhooks"
+SWEEP_JOB_ID = "match-sweep"
 
 
 def build_service_scheduler(rt: Runtime) -> BackgroundScheduler:
@@ -31,6 +33,12 @@ def build_service_scheduler(rt: Runtime) -> BackgroundScheduler:
         inbox=settings.inbox_dir,
         poll_seconds=settings.inbox_poll_seconds,
     )
+    if settings.match_sweep_seconds:
+        from api.pipeline import sweep
+
+        scheduler.add_job(sweep, "interval", seconds=settings.match_sweep_seconds, args=[rt], id=SWEEP_JOB_ID,
+                          name="sweep: stranded files and unmatched payments", max_instances=1, coalesce=True,
+                          next_run_time=datetime.now(timezone.utc))  # take up a crash's leftovers at start
     if settings.sftp_connections_file is not None:
         from ingest.sftp import load_connections, schedule_polls
 

@@ -8,22 +8,29 @@ file sent again included (a duplicate still runs the matcher). Nothing waits for
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from sqlalchemy import exists, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from api.runtime import Runtime
 from ingest.service import IngestResult
 from ledger.db import transaction
+from ledger.models import BankEntry, BankTransaction
+from ledger.repositories import bank_files
 from receivables.plan_service import sync_for_invoices
 from reconcile.service import MatchSummary, match_pending
 
 # A run that finds payments or invoices changed under it leaves them for another run; it
 # follows at once, this many times at most (then the next file or the sweep job takes them).
 SETTLE_ROUNDS = 3
+# A file still `received` this long after it came was left by a run that died (its own run
+# claims and processes it within seconds): the sweep processes it from the archive.
+STRANDED_AFTER = timedelta(minutes=10)
 # PostgreSQL's answers to two transactions that got in each other's way: try again.
 _RETRYABLE = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 
@@ -84,3 +91,33 @@ def ingest_path(rt: Runtime, path: Path, *, source: str, actor: str, **options: 
 
 def ingest_stream(rt: Runtime, stream: BinaryIO, *, name: str, source: str, actor: str) -> IngestResult:
     return match_after(rt, rt.ingestor(actor=actor).ingest_stream(stream, name=name, source=source), actor=actor)
+
+
+@dataclass
+class SweepResult:
+    files: list[IngestResult] = field(default_factory=list)  # stranded files processed again
+    match: MatchSummary | None = None  # None: nothing was waiting
+
+    def as_json(self) -> dict[str, object]:
+        return {"files": [f.as_json() for f in self.files],
+                "match": None if self.match is None else self.match.as_json()}
+
+
+def sweep(rt: Runtime, *, actor: str = "sweep") -> SweepResult:
+    """Take up what a crash left behind: files registered but never processed (from the
+    archive, byte for byte), then payments stored but never matched. Cheap when there are none."""
+    result = SweepResult()
+    cutoff = datetime.now(timezone.utc) - STRANDED_AFTER
+    with transaction(rt.engine) as session:
+        stranded = [(f.name, f.sha256) for f in bank_files.stranded(session, received_before=cutoff)]
+    ingestor = rt.ingestor(actor=actor)
+    for name, sha256 in stranded:
+        with ingestor.archive.open(sha256) as stream:
+            result.files.append(ingestor.ingest_stream(stream, name=name, source="sweep"))
+    with transaction(rt.engine) as session:
+        waiting = session.scalar(select(exists().where(
+            BankTransaction.match_status == "unmatched", BankEntry.id == BankTransaction.entry_id,
+            BankEntry.status == "booked")))
+    if waiting:
+        result.match = match_settled(rt, actor=actor)
+    return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -42,3 +43,11 @@ def claim_for_processing(session: Session, file_id: int) -> bool:
         .values(status="parsed")
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def stranded(session: Session, *, received_before: datetime) -> Sequence[BankFile]:
+    """Files registered but never processed (their run died before its processing committed)."""
+    return session.scalars(
+        select(BankFile).where(BankFile.status == "received", BankFile.received_at < received_before)
+        .order_by(BankFile.id)
+    ).all()
