@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     sftp_connections_file: Path | None = None  # TOML/JSON of bank SFTP connections (ingest.sftp)
     sftp_workdir: Path = Path("remit-sftp")  # downloads land here (as .part) before ingestion
     max_file_bytes: int = 2 * 1024**3
+    # The sweep (remit serve / worker): files a crash left half-received and payments stored
+    # but never matched are taken up again this often, without anyone asking. 0: never.
+    match_sweep_seconds: int = Field(300, ge=0)
     # Inbox claims (ingest/inbox.py): a file claimed by an instance that died (no heartbeat
     # for this long) goes back to the inbox for any instance to take.
     inbox_claim_timeout_seconds: int = Field(600, ge=30, le=7 * 24 * 3600)
