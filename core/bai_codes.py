@@ -525,14 +525,14 @@ NON_MONETARY = "890"
 
 def is_custom(code: str) -> bool:
     """900-999 are bank-defined: their meaning comes from the bank, not the spec."""
-    return code.isdigit() and len(code) == 3 and code >= "900"
+    return code.isascii() and code.isdigit() and len(code) == 3 and code >= "900"
 
 
 def classify(code: str) -> TypeCode | None:
     """The table entry, or a range-based classification; None for a malformed code."""
     if code in TYPE_CODES:
         return TYPE_CODES[code]
-    if not (code.isdigit() and len(code) == 3):
+    if not (code.isascii() and code.isdigit() and len(code) == 3):  # never '²' or '١'
         return None
     n = int(code)
     if n <= 99 or 900 <= n <= 919:

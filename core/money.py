@@ -25,6 +25,10 @@ def non_default_exponents() -> dict[str, int]:
     return dict(_EXPONENTS)
 
 
+# No amount a bank or an AR system sends is longer than this (ISO 20022: 18 digits).
+MAX_AMOUNT_TEXT = 64
+
+
 class AmountError(ValueError):
     """An amount that is not an exact decimal or does not fit its currency."""
 
@@ -39,6 +43,10 @@ def D(value: str | int | Decimal) -> Decimal:
         result = Decimal(value)
     else:
         text = value.strip().replace("_", "")
+        # Decimal() reads any script's digits ("١٢٣" is 123): amounts are ASCII only. The
+        # length cap keeps Decimal and later int() conversions far from pathological sizes.
+        if not text.isascii() or len(text) > MAX_AMOUNT_TEXT:
+            raise AmountError(f"not a decimal amount (ASCII digits only): {value!r}")
         try:
             result = Decimal(text)
         except InvalidOperation:

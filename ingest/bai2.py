@@ -53,6 +53,7 @@ from typing import BinaryIO
 from core import bai_codes as codes
 from core.errors import LimitExceeded, ParseError, ParseWarning
 from core.limits import DEFAULT_LIMITS, ParseLimits, check_line_count, line_too_long
+from core.digits import MAX_AMOUNT_DIGITS, is_ascii_digits, readable
 from core.money import from_minor
 from core.records import (
     Balance,
@@ -85,8 +86,8 @@ _SUCCESSORS: dict[str, frozenset[str]] = {
     "98": frozenset({"02", "99", "88"}),
     "99": frozenset({"01", "88"}),
 }
-_BOUNDARY = re.compile(r"/[ ]*(\d\d),")
-_AMOUNT = re.compile(r"[+-]?\d+")
+_BOUNDARY = re.compile(r"/[ ]*([0-9][0-9]),")
+_AMOUNT = re.compile(r"[+-]?[0-9]{1,%d}" % MAX_AMOUNT_DIGITS)  # ASCII digits only
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
 
@@ -135,7 +136,7 @@ def _decode(raw: bytes, number: int, limits: ParseLimits) -> str:
                 "bytes that are neither UTF-8 nor Windows-1252 text (binary data?)",
                 line=number,
                 field="content",
-                value=raw[:40].decode("latin-1"),
+                value=readable(raw, 40),
             ) from None
     bad = _CONTROL.search(text)
     if bad:
@@ -295,7 +296,7 @@ class _Fields:
 
 
 def _parse_date(fields: _Fields, value: str, name: str) -> date:
-    if len(value) == 6 and value.isdigit():
+    if len(value) == 6 and is_ascii_digits(value):
         yy, mm, dd = int(value[:2]), int(value[2:4]), int(value[4:])
         try:
             return date(2000 + yy if yy < 70 else 1900 + yy, mm, dd)
@@ -316,7 +317,7 @@ def _parse_units(fields: _Fields, value: str, name: str) -> int:
 def _parse_count(fields: _Fields, value: str, name: str) -> int | None:
     if value == "":
         return None
-    if not value.isdigit():
+    if not is_ascii_digits(value, MAX_AMOUNT_DIGITS):
         raise fields.error("not a count", name, value)
     return int(value)
 
@@ -359,7 +360,7 @@ def _parse_funds(fields: _Fields) -> _Funds:
         raw = fields.next("distribution count", required=True)
         for _ in range(_parse_count(fields, raw, "distribution count") or 0):
             days = fields.next("availability days", required=True)
-            if not days.isdigit():
+            if not is_ascii_digits(days, 3):
                 raise fields.error("not a number of days", "availability days", days)
             amount = fields.next("availability amount", required=True)
             _parse_units(fields, amount, "availability amount")
@@ -371,10 +372,10 @@ def _parse_funds(fields: _Fields) -> _Funds:
 # Remittance text: tag conventions seen in real BAI2 files
 
 # "EREF: 1111" (Goldman Sachs) or "BO:11111111 BO1:DOE JO" (Citi): a tag at line start.
-_LINE_TAG = re.compile(r"([A-Z]{2,4}\d?):\s?(.*)")
+_LINE_TAG = re.compile(r"([A-Z]{2,4}[0-9]?):\s?(.*)")
 # Citi packs numbered sub-tags ("OB3:", "BO1:") into one line.
-_SUB_TAG = re.compile(r"\s+(?=[A-Z]{2}\d:)")
-_REASON = re.compile(r"\bReason:\s*\"?(R\d\d)\b")
+_SUB_TAG = re.compile(r"\s+(?=[A-Z]{2}[0-9]:)")
+_REASON = re.compile(r"\bReason:\s*\"?(R[0-9][0-9])\b")
 _REASON_TEXT = re.compile(r"\bReturn Reason:\s*\"([^\"]*)\"")
 _ORIGINAL_REF = re.compile(r"\bReturn of Client Ref ID:\s*([^,\s]+)")
 _CHECK_PAID_CODES = frozenset({"474", "475"})  # customer reference = check serial number
@@ -543,7 +544,7 @@ class _Parser:
                       fields.line, "02", "group status", status)
         file.group = _Group(as_of=as_of, as_of_raw=as_of_raw, currency=currency, line=fields.line,
                             test_only=status == "4",
-                            us_originator=bool(re.fullmatch(r"\d{9}", originator or "")))
+                            us_originator=bool(re.fullmatch(r"[0-9]{9}", originator or "")))
         file.groups += 1
 
     def close_account(self, group: _Group, line: int, *, missing: bool) -> None:

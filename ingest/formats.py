@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from core.digits import readable
 from core.errors import LimitExceeded, ParseError
 from core.limits import DEFAULT_LIMITS, ParseLimits
 from core.records import Format, ParsedFile, Record, collect
@@ -58,7 +59,7 @@ def detect_format(head: bytes) -> Format:
         found = parser.detect(head)
         if found is not None:
             return found
-    sample = head[:40].decode("latin-1", "replace")
+    sample = readable(head, 40)
     raise ParseError(
         "not a recognised bank file (camt.052/053/054, NACHA ACH, BAI2, BAI lockbox, OFX)",
         line=1,

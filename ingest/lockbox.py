@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import BinaryIO
 
+from core.digits import MAX_AMOUNT_DIGITS, is_ascii_digits
 from core.errors import ParseError, ParseWarning
 from core.limits import DEFAULT_LIMITS, ParseLimits
 from core.money import D, from_minor
@@ -126,7 +127,7 @@ class _Line:
 
     def digits(self, name: str) -> int:
         value = self.require(name)
-        if not value.isdigit():
+        if not is_ascii_digits(value, MAX_AMOUNT_DIGITS):
             raise self.error(f"the {name} is not a number", name, value)
         return int(value)
 
@@ -146,7 +147,7 @@ class _Line:
 
 
 def _yymmdd(value: str) -> date | None:
-    if len(value) != 6 or not value.isdigit():
+    if len(value) != 6 or not is_ascii_digits(value):
         return None
     yy, mm, dd = int(value[:2]), int(value[2:4]), int(value[4:])
     try:
@@ -159,10 +160,10 @@ def _yymmdd(value: str) -> date | None:
 # Invoices in remittance text
 
 _KEYWORD = re.compile(r"(?:INV|INVOICE|INVOICES|INV#|INV:|INVOICE:|INVOICE#|#)", re.IGNORECASE)
-_AMOUNT = re.compile(r"\$?(\d{1,3}(?:,\d{3})+|\d+)\.(\d{2})")
+_AMOUNT = re.compile(r"\$?([0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,15})\.([0-9]{2})")
 _INVOICE = re.compile(r"(?:INV#|INV:|#)?([A-Z0-9][A-Z0-9\-/.]{0,24})", re.IGNORECASE)
-_SEPARATOR = re.compile(r"\s*[;,]\s*(?!\d{3}\b)|\s+")  # a comma before 3 digits is a thousands mark
-_DATE = re.compile(r"\d{1,2}[/-]\d{1,2}[/-]\d{2,4}|\d{4}-\d{2}-\d{2}")
+_SEPARATOR = re.compile(r"\s*[;,]\s*(?![0-9]{3}\b)|\s+")  # a comma before 3 digits is a thousands mark
+_DATE = re.compile(r"[0-9]{1,2}[/-][0-9]{1,2}[/-][0-9]{2,4}|[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def memo_invoices(memo: str) -> tuple[InvoiceRef, ...]:
@@ -179,7 +180,7 @@ def memo_invoices(memo: str) -> tuple[InvoiceRef, ...]:
             invoices[-1] = InvoiceRef(invoices[-1].number, value)
             continue
         number = _INVOICE.fullmatch(token)
-        if not number or not any(c.isdigit() for c in token) or _DATE.fullmatch(token):
+        if not number or not any("0" <= c <= "9" for c in token) or _DATE.fullmatch(token):
             return ()  # free text: keep it as remittance only
         invoices.append(InvoiceRef(number.group(1)))
     return tuple(invoices)
@@ -195,7 +196,7 @@ def _layout_invoices(line: _Line) -> list[InvoiceRef]:
             continue
         amount_name = f"{name}_amount"
         raw = line.get(amount_name) if amount_name in line.columns else ""
-        if raw and not raw.isdigit():
+        if raw and not is_ascii_digits(raw, MAX_AMOUNT_DIGITS):
             raise line.error(f"the {amount_name} is not a number of cents", amount_name, raw)
         invoices.append(InvoiceRef(number, from_minor(int(raw), CURRENCY) if raw else None))
     return invoices
@@ -304,7 +305,7 @@ class _Parser:
 
     def header(self, line: _Line) -> None:
         self.started = True
-        if not line.get("priority").isdigit():
+        if not is_ascii_digits(line.get("priority")):
             raise line.error("the priority code is not a number", "priority", line.get("priority"))
         line.date("processing date")
 
@@ -379,7 +380,8 @@ class _Parser:
                 f"overflow sequence {sequence!r}, expected {check.next_sequence}",
                 "overflow sequence", sequence))
         # Resynchronise on the number read, so that one gap gives one warning.
-        check.next_sequence = int(sequence) + 1 if sequence.isdigit() else check.next_sequence + 1
+        resync = is_ascii_digits(sequence, 9)
+        check.next_sequence = int(sequence) + 1 if resync else check.next_sequence + 1
         check.last_seen = line.get("overflow indicator") == "9"
         memo = line.get("memo")
         if memo:
@@ -525,13 +527,13 @@ def detect(head: bytes, *, layout: Layout = BAI_STANDARD) -> Format | None:
         return None
     first, second = lines
     header, lockbox = layout.records["1"], layout.records["5"]
-    if not (first.startswith("1") and _columns(first, header["priority"]).isdigit()):
+    if not (first.startswith("1") and is_ascii_digits(_columns(first, header["priority"]))):
         return None
     if _columns(first, _NACHA_RECORD_SIZE) == "094":
         return None
     if _yymmdd(_columns(first, header["processing date"])) is None:
         return None
-    if not _columns(first, header["processing time"]).strip().isdigit():
+    if not is_ascii_digits(_columns(first, header["processing time"]).strip()):
         return None
     if second.startswith("2"):
         return Format.LOCKBOX

@@ -81,6 +81,7 @@ from ofxparse import OfxParser
 from ofxparse.ofxparse import Account, AccountType
 from stdnum.us import rtn
 
+from core.digits import is_ascii_digits, readable
 from core.errors import LimitExceeded, ParseError, ParseWarning
 from core.limits import DEFAULT_LIMITS, ParseLimits
 from core.money import ZERO, D
@@ -201,19 +202,20 @@ def _sgml_encoding(encoding: str | None, charset: str | None) -> str:
         raise ParseError(
             "unsupported OFX header ENCODING (USASCII or UTF-8 expected)",
             field="ENCODING",
-            value=encoding,
+            value=readable(encoding.encode("latin-1", "replace")),
         )
     if charset in (None, "", "NONE", "1252", "8859-1", "ISO-8859-1"):
         # ISO-8859-1 labels mean windows-1252 in practice (as in WHATWG's encoding standard).
         return "cp1252"
-    return _codec(f"cp{charset}" if charset.isdigit() else charset, "CHARSET")
+    return _codec(f"cp{charset}" if is_ascii_digits(charset) else charset, "CHARSET")
 
 
 def _codec(name: str, field_name: str) -> str:
     try:
         return codecs.lookup(name).name
     except (LookupError, ValueError):  # ValueError: a name with a NUL byte in it
-        raise ParseError("unknown character encoding", field=field_name, value=name) from None
+        shown = readable(name.encode("latin-1", "replace"))  # the head was read as Latin-1
+        raise ParseError("unknown character encoding", field=field_name, value=shown) from None
 
 
 def _strict_decode(data: bytes, encoding: str, declared_by: str) -> str:
@@ -399,7 +401,7 @@ class _Scanner:
     def _response(self, frame: _Frame) -> _Response:
         line = self._line(frame.pos)
         code = frame.status.get("CODE", "0" if not frame.has_status else "")
-        if not code.isdigit():  # without it, we cannot tell whether the bank reported an error
+        if not is_ascii_digits(code, 9):  # without it, we cannot tell whether the bank reported an error
             raise ParseError(
                 "STATUS without a numeric CODE",
                 line=line,
@@ -462,17 +464,17 @@ def _drop_empty_elements(text: str) -> str:
 # --- values ------------------------------------------------------------------------------
 
 _DATETIME = re.compile(
-    r"(\d{4})(\d{2})(\d{2})"  # the date, which is all remit keeps
-    r"(?:\d{2}(?:\d{2}(?:\d{2})?)?(?:[.:]\d{1,6})?)?"  # HH[MM[SS]][.XXX]
-    r"\s*(?:\[\s*[+-]?\d{1,2}(?:\.\d+)?(?::[^\]]*)?\])?"  # [offset:TZ]
+    r"([0-9]{4})([0-9]{2})([0-9]{2})"  # the date, which is all remit keeps (ASCII digits only)
+    r"(?:[0-9]{2}(?:[0-9]{2}(?:[0-9]{2})?)?(?:[.:][0-9]{1,6})?)?"  # HH[MM[SS]][.XXX]
+    r"\s*(?:\[\s*[+-]?[0-9]{1,2}(?:\.[0-9]+)?(?::[^\]]*)?\])?"  # [offset:TZ]
 )
 # Plain digits with '.' or ',' as the decimal mark (the OFX rule; so "1,234" is 1.234), or
 # digits in groups of three with a separator and the other mark as decimal mark.
 _AMOUNT = re.compile(
     r"(?P<sign>[+-]?)\s*(?:"
-    r"(?P<int>\d*)(?:[.,](?P<frac>\d*))?"
-    r"|(?P<groups>\d{1,3}(?P<sep>[,. '\u00a0])\d{3}(?:(?P=sep)\d{3})*)"
-    r"(?:(?!(?P=sep))[.,](?P<gfrac>\d*))?"
+    r"(?P<int>[0-9]{0,18})(?:[.,](?P<frac>[0-9]{0,18}))?"
+    r"|(?P<groups>[0-9]{1,3}(?P<sep>[,. '\u00a0])[0-9]{3}(?:(?P=sep)[0-9]{3}){0,4})"
+    r"(?:(?!(?P=sep))[.,](?P<gfrac>[0-9]{0,18}))?"
     r")"
 )
 _NULL_AMOUNTS = ("null", "-null")
@@ -496,7 +498,7 @@ def _ofx_amount(value: str) -> Decimal:
     match = _AMOUNT.fullmatch(value.strip())
     if match is None:
         raise ValueError("not an amount")
-    integer = match["int"] if match["groups"] is None else re.sub(r"\D", "", match["groups"])
+    integer = match["int"] if match["groups"] is None else re.sub(r"[^0-9]", "", match["groups"])
     fraction = (match["frac"] if match["groups"] is None else match["gfrac"]) or ""
     if not integer and not fraction:
         raise ValueError("not an amount")

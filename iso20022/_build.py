@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from lxml import etree
 
+from core.digits import is_ascii_digits
 from core.errors import ParseWarning
 from core.records import (
     Balance,
@@ -132,8 +133,9 @@ def _declared_entries(summary: etree._Element, n: Names, label: str) -> Declared
     if count is None:
         return None
     raw = v.text(count) or ""
-    if not raw.isdigit():
-        raise v.fail("not a number of entries", count, label, "TxsSummry/TtlNtries/NbOfNtries", raw)
+    if not is_ascii_digits(raw, 18):
+        raise v.fail("not a number of entries (ASCII digits 0-9)", count, label,
+                     "TxsSummry/TtlNtries/NbOfNtries", raw)
     return int(raw), count.sourceline, raw
 
 
@@ -430,7 +432,7 @@ def _check_batch(batch: etree._Element, n: Names, context: EntryContext, count: 
     for item in batch:
         if item.tag == n.NbOfTxs:
             declared = v.text(item)
-            if not (declared and declared.isdigit() and int(declared) == count):
+            if not (declared and is_ascii_digits(declared, 18) and int(declared) == count):
                 context.warnings.append(
                     ParseWarning(
                         f"Btch/NbOfTxs says {declared} transactions but the entry has {count}"

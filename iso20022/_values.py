@@ -102,7 +102,8 @@ def fail(
 
 
 # xs:decimal without a minus sign; ASCII digits only (Python's \d would take any script's).
-_UNSIGNED = re.compile(r"\+?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+# At most 18 digits before the point (ISO 20022 allows 18 in all): more cannot be stored.
+_UNSIGNED = re.compile(r"\+?(?:[0-9]{1,18}(?:\.[0-9]{0,18})?|\.[0-9]{1,18})")
 
 
 def amount(element: etree._Element, record: str, field: str) -> Decimal:
@@ -123,7 +124,10 @@ def amount(element: etree._Element, record: str, field: str) -> Decimal:
                 raw,
             )
         return D(raw[1:])  # "-0.00" is zero
-    raise fail("not a decimal amount", element, record, field, raw)
+    raise fail(
+        "not a decimal amount (at most 18 ASCII digits 0-9 before the point)",
+        element, record, field, raw,
+    )
 
 
 def optional_amount(element: etree._Element, record: str, field: str) -> Decimal | None:
@@ -158,6 +162,8 @@ def boolean(element: etree._Element, record: str, field: str) -> bool:
 
 @lru_cache(maxsize=4096)  # a file repeats a handful of dates
 def _iso_date(raw: str) -> date:
+    if not raw.isascii():  # fromisoformat's digits are ASCII today; say so here for good
+        raise ValueError(raw)
     day = date.fromisoformat(raw[:10])
     rest = raw[10:]
     # A Dt may carry a zone ("2017-04-01+02:00"), a DtTm a time; anything else is not a date.

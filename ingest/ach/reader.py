@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import BinaryIO
 
+from core.digits import readable
 from core.errors import ParseError, ParseWarning
 from core.limits import DEFAULT_LIMITS, ParseLimits, check_line_count, line_too_long
 from core.money import from_minor
@@ -39,6 +40,7 @@ from ingest.ach.records import (
     FileControl,
     FileHeader,
     aba_check_digit,
+    field_at,
     parse_addenda,
 )
 
@@ -148,7 +150,7 @@ def _records(source: BinaryIO, limits: ParseLimits) -> Iterator[tuple[int, str]]
             if buffer[:1] in (b"1", b"5") and _starts_record(buffer[RECORD_LENGTH:]):
                 unbroken = True
                 continue
-            raise line_too_long(number + 1, buffer[:40].decode("latin-1"), limits)
+            raise line_too_long(number + 1, readable(buffer, 40), limits)
 
 
 def _split(body: str) -> list[str]:
@@ -237,7 +239,8 @@ class _Reader:
         if kind == "9":
             return "file control (type 9)"
         names = {"6": "entry detail", "7": "addenda", "8": "batch control"}
-        return f"{names[kind]} (type {kind})" if kind in names else f"with type code {kind!r}"
+        shown = kind if kind.isascii() else readable(kind.encode("latin-1"))
+        return f"{names[kind]} (type {kind})" if kind in names else f"with type code {shown!r}"
 
     # -- records --
 
@@ -245,15 +248,7 @@ class _Reader:
         kind = text[:1]
         record = self.describe(kind)
         if not (text.isascii() and text.isprintable()):
-            column = next(i for i, c in enumerate(text) if not " " <= c <= "~")
-            bad = text[column]
-            what = "binary data" if bad < " " or bad == "\x7f" else "non-ASCII text"
-            raise ParseError(
-                f"{what} (byte 0x{ord(bad):02x} in column {column + 1}): "
-                "NACHA files are printable ASCII",
-                line=line, record=record, field="content",
-                value=text[max(0, column - 30) : column + 10],
-            )
+            raise self.unreadable(line, record, text)
         if len(text) > RECORD_LENGTH:
             raise ParseError(
                 f"record is {len(text)} characters long; NACHA records are {RECORD_LENGTH}",
@@ -281,6 +276,24 @@ class _Reader:
         except FieldError as error:
             raise ParseError(error.message, line=line, record=record, field=error.field,
                              value=error.value) from None
+
+    def unreadable(self, line: int, record: str, text: str) -> ParseError:
+        """A byte that is not printable ASCII: name its field and show that field as text."""
+        column = next(i for i, c in enumerate(text) if not " " <= c <= "~")
+        bad = text[column]
+        what = "binary data" if bad < " " or bad == "\x7f" else "non-ASCII text"
+        sec = self.batch.header.sec_code if self.batch else None
+        name, first, last = field_at(text, column + 1, sec)
+        raw = text.encode("latin-1")  # the reader decodes one character per byte
+        end = max(last, column + 1)
+        while end < len(raw) and 0x80 <= raw[end] < 0xC0:  # the rest of a UTF-8 character
+            end += 1
+        return ParseError(
+            f"{what} (byte 0x{ord(bad):02x} in column {column + 1}): "
+            "NACHA files are printable ASCII",
+            line=line, record=record, field=name,
+            value=readable(raw[min(first - 1, column) : end]),
+        )
 
     def ensure_file(self, line: int) -> _File:
         if self.file is None:

@@ -491,21 +491,31 @@ def test_truncated_before_trace_number() -> None:
 
 def test_binary_junk() -> None:
     text = _error(_replace(2, ENTRY[:40] + b"\x00\x01\x02" + ENTRY[43:]))
-    assert text.startswith("line 3, record batch 1 entry 1 (type 6), field content = ")
+    assert text.startswith(
+        "line 3, record batch 1 entry 1 (type 6), field identification number = ' \\x00\\x01\\x02")
     assert "binary data (byte 0x00 in column 41)" in text
 
 
 def test_latin1_text() -> None:
     line = _lines()[3]
     text = _error(_replace(3, line[:55] + "JOSÉ".encode("latin-1") + line[59:]))
-    assert text.startswith("line 4, record batch 1 entry 2 (type 6), field content = ")
+    assert text.startswith("line 4, record batch 1 entry 2 (type 6), field individual name = 'CJOS\ufffdt Account 1      '")
     assert "non-ASCII text (byte 0xc9 in column 59)" in text
+
+
+def test_utf8_digit_in_the_amount_names_the_field_and_shows_the_character() -> None:
+    line = _lines()[3]
+    text = _error(_replace(3, line[:32] + "²".encode() + line[33:]))
+    assert text.startswith("line 4, record batch 1 entry 2 (type 6), field amount = '")
+    assert "²" in text.split("field amount = ")[1].split("'")[1]
+    assert "Â" not in text
+    assert "non-ASCII text (byte 0xc2 in column 33)" in text
 
 
 def test_utf16_file() -> None:
     data = b"\n".join(_lines()).decode("ascii").encode("utf-16")
     text = _error(data)
-    assert text.startswith("line 1, record with type code 'ÿ', field content = ")
+    assert text.startswith("line 1, record with type code '\ufffd', field record type code = '\ufffd")
     assert "non-ASCII text (byte 0xff in column 1)" in text
 
 

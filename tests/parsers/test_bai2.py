@@ -567,7 +567,7 @@ def test_truncated_file_is_rejected() -> None:
         (b"01,B,C,230101,1200,1,,,2/\n\x00\x01\x02\x89PNG\n",
          "line 2, field content = '\\x00\\x01\\x02\u2030PNG': control character U+0000 in a text file (binary data?)"),
         (b"01,B,C,230101,1200,1,,,2/\n02,\x81\x8d,B/\n",
-         "line 2, field content = '02,\\x81\\x8d,B/': bytes that are neither UTF-8 nor Windows-1252 text (binary data?)"),
+         "line 2, field content = '02,\ufffd\ufffd,B/': bytes that are neither UTF-8 nor Windows-1252 text (binary data?)"),
     ],
 )
 def test_empty_binary_and_badly_encoded_files(data: bytes, message: str) -> None:
