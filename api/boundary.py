@@ -19,15 +19,20 @@ line of defence, and the only one for routes without a body) does not look it up
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, HTTPException
 from fastapi.dependencies.models import Dependant
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -103,7 +108,7 @@ class Refused(HTTPException):
 
 
 def _refused_handler(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, Refused)  # noqa: S101 - registered for Refused only
+    assert isinstance(exc, Refused)  # registered for Refused only
     return exc.response
 
 
@@ -187,10 +192,40 @@ class BoundaryMiddleware:
             raise Refused(handler(request, problem)) from None
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable(value: Any) -> Any:
+    """`value` with unpaired surrogates (valid in a JSON string escape, not in UTF-8) shown
+    as U+FFFD: an error that quotes the input must not fail to encode into a 500."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {printable(k): printable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [printable(v) for v in value]
+    return value
+
+
+async def _invalid_request(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)  # registered for it only
+    return JSONResponse({"detail": printable(jsonable_encoder(exc.errors()))}, status_code=422)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)  # registered for it only
+    return await http_exception_handler(
+        request, StarletteHTTPException(exc.status_code, printable(exc.detail), exc.headers)
+    )
+
+
 def install(app: FastAPI) -> None:
-    """Add the middleware (REMIT_MAX_UPLOAD_BYTES from the app's runtime) and its handler."""
+    """Add the middleware (REMIT_MAX_UPLOAD_BYTES from the app's runtime) and the handlers:
+    its refusals, and 422/4xx answers that quote input safely."""
     app.add_middleware(BoundaryMiddleware, limit=_upload_limit)
     app.add_exception_handler(Refused, _refused_handler)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
 
 
 def _upload_limit(scope: Scope) -> int:

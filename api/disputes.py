@@ -22,7 +22,7 @@ from receivables import disputes
 
 router = APIRouter(prefix="/api/v1/disputes", tags=["disputes"])
 
-_PLAIN_AMOUNT = re.compile(r"^\d{1,14}(\.\d{1,4})?$")
+_PLAIN_AMOUNT = re.compile(paging.AMOUNT_PATTERN)  # ASCII digits only
 ReasonCode = Literal[
     "pricing", "quantity", "damaged", "not_received", "duplicate_billing", "deduction", "other"
 ]

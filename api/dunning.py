@@ -21,7 +21,7 @@ from api import paging
 from api.auth import ArRead, TreasuryReview
 from api.runtime import Runtime
 from ledger.db import transaction
-from ledger.models import DunningPolicy
+from ledger.models import Customer, DunningPolicy, Reminder
 from ledger.types import utc_now
 from receivables import dunning, reminders
 from receivables.mailer import SmtpMailer
@@ -29,7 +29,17 @@ from receivables.mailer import SmtpMailer
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["dunning"])
 
-Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_-]{0,63}$")]
+# Lower-case slugs, as long as the column that stores them (PostgreSQL refuses longer ones).
+_SLUG = r"^[a-z][a-z0-9_-]*$"
+Name = Annotated[
+    str, Field(min_length=1, max_length=paging.column_length(DunningPolicy.name), pattern=_SLUG)
+]
+StepName = Annotated[
+    str, Field(min_length=1, max_length=paging.column_length(Reminder.step), pattern=_SLUG)
+]
+Segment = Annotated[
+    str, Field(min_length=1, max_length=paging.column_length(Customer.segment), pattern=_SLUG)
+]
 # As-of dates a person could mean; anything else is a typo (and would only fill the trail).
 EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 
@@ -52,7 +62,7 @@ def _http(error: Exception) -> HTTPException:
 
 
 class StepIn(BaseModel):
-    name: Name
+    name: StepName
     offset_days: int = Field(
         ge=-dunning.MAX_OFFSET,
         le=dunning.MAX_OFFSET,
@@ -74,7 +84,7 @@ class StepIn(BaseModel):
 
 class PolicyIn(BaseModel):
     name: Name
-    segment: Name | None = None
+    segment: Segment | None = None
     steps: list[StepIn] = Field(min_length=1, max_length=dunning.MAX_STEPS)
 
 
@@ -144,7 +154,7 @@ def delete_policy(request: Request, policy_id: paging.RowId, principal: Treasury
 
 class CustomerDunningIn(BaseModel):
     policy: Name | None = Field(default=None, description="override by policy name; null clears")
-    segment: Name | None = Field(default=None, description="the customer's segment; null clears")
+    segment: Segment | None = Field(default=None, description="the customer's segment; null clears")
 
 
 @router.put("/dunning/customers/{customer_id}")

@@ -62,25 +62,6 @@ def _json_lines(rows: list[Any]) -> bytes:
     return "\n".join(json.dumps(row, ensure_ascii=False) for row in rows).encode()
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
-def _nul_errors(rows: list[Any]) -> list[RowError]:
-    # PostgreSQL cannot store NUL in text (SQLite would): refused here, on both, as bad input.
-    return [
-        RowError(n, None, None, "contains a NUL character (\\u0000)")
-        for n, row in enumerate(rows, start=1)
-        if _has_nul(row)
-    ]
-
-
 def _rejected(rows_read: int, errors: Sequence[RowError], warnings: Sequence[str]) -> JSONResponse:
     # Nothing was written: the counts stay zero, whatever a rolled-back attempt had counted.
     shown = ImportResult(
@@ -106,9 +87,8 @@ def upsert_invoices(request: Request, body: InvoicesIn, principal: ArWrite) -> J
         book = parse_book(_json_lines(body.invoices), "request.jsonl", format="jsonl")
     except BookFileError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
-    errors = sorted([*book.errors, *_nul_errors(body.invoices)], key=lambda e: e.row)
-    if errors:
-        return _rejected(book.rows_read, errors, book.warnings)
+    if book.errors:  # NUL, over-long text, non-ASCII digits ... are row errors of the parser
+        return _rejected(book.rows_read, book.errors, book.warnings)
     try:
         with transaction(request.app.state.runtime.engine) as session:
             result = import_book(session, book, file=SOURCE, actor=principal.actor)

@@ -10,9 +10,10 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from core.money import D
 
-# Plain decimal text, as amounts are written in JSON here: no sign, exponent or separators;
-# at most 10^14, so that in minor units (up to 4 decimals) it still binds as a BIGINT.
-AMOUNT_PATTERN = r"^\d{1,14}(\.\d{1,4})?$"
+# Plain decimal text, as amounts are written in JSON here: ASCII digits (\d would take
+# Arabic-Indic or full-width ones too), no sign, exponent or separators; at most 10^14, so
+# that in minor units (up to 4 decimals) it still binds as a BIGINT.
+AMOUNT_PATTERN = r"^[0-9]{1,14}(\.[0-9]{1,4})?$"
 MAX_PAGE = 1000
 # Text a database can hold: PostgreSQL refuses NUL in text, and a refusal must be a 422.
 NO_NUL = r"^[^\x00]*$"

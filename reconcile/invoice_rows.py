@@ -64,10 +64,10 @@ MAX_INTEGER_DIGITS = 15  # 10^15 major units: far above any invoice, far below B
 SHOWN_VALUE_CHARS = 200  # a hostile file must not turn one error into a megabyte of output
 LIST_SEPARATOR = ";"
 
-_PLAIN_AMOUNT = re.compile(r"^\d+(?:\.\d+)?$")
+_PLAIN_AMOUNT = re.compile(r"^\d+(?:\.\d+)?$", re.ASCII)  # ASCII: \d alone takes "١٢٣"
 # Thousands separators only next to a decimal point: "1,250" alone could be 1.25 in a
 # decimal-comma locale, so it is rejected rather than guessed.
-_GROUPED_AMOUNT = re.compile(r"^\d{1,3}(?:,\d{3})+\.\d+$")
+_GROUPED_AMOUNT = re.compile(r"^\d{1,3}(?:,\d{3})+\.\d+$", re.ASCII)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
 
@@ -205,6 +205,9 @@ class _RowReader:
             self.fail(column, value, "expected text")
             return None
         text = str(value).strip()
+        if "\x00" in text:  # PostgreSQL cannot store NUL (SQLite would): a row error on both
+            self.fail(column, text, "contains a NUL character (\\u0000)")
+            return None
         limit = MAX_LEN.get(column)
         if limit is not None and len(text) > limit:
             self.fail(column, text, f"longer than {limit} characters")
@@ -281,6 +284,9 @@ class _RowReader:
             parts = list(value)
         else:
             self.fail(column, value, "expected ';'-separated text or a list of strings")
+            return []
+        if any("\x00" in p for p in parts):
+            self.fail(column, value, "contains a NUL character (\\u0000)")
             return []
         return [p.strip() for p in parts if p.strip()]
 

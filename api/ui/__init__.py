@@ -56,6 +56,18 @@ def install(app: FastAPI) -> None:
             "Go back, reload the page and try again.",
         )
 
+    @app.exception_handler(security.FormRejected)
+    def _bad_form(request: Request, exc: security.FormRejected) -> Response:
+        return render(
+            request,
+            "error.html",
+            user=None,
+            status_code=422,
+            heading="Not saved",
+            message=f"The field {exc.field[:64]!r} holds a NUL character, which cannot be "
+            "stored, so nothing was changed. Go back, correct it and try again.",
+        )
+
     @app.exception_handler(security.ScopeMissing)
     def _scope(request: Request, exc: security.ScopeMissing) -> Response:
         return render(

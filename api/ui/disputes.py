@@ -64,7 +64,7 @@ templates.env.globals["invoice_collections"] = invoice_collections
 def disputes_page(
     request: Request,
     user: User,
-    status: Annotated[str | None, Query(max_length=16)] = "open",
+    status: Annotated[str | None, Query(max_length=16, pattern=paging.NO_NUL)] = "open",
     after: paging.Cursor = None,
 ) -> Response:
     shown_status = status if status in ("open", "resolved") else None

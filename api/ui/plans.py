@@ -76,8 +76,8 @@ def plans_page(
 def new_plan_page(
     request: Request,
     user: User,
-    invoice: Annotated[str | None, Query(max_length=64)] = None,
-    customer: Annotated[str | None, Query(max_length=64)] = None,
+    invoice: Annotated[str | None, Query(max_length=64, pattern=paging.NO_NUL)] = None,
+    customer: Annotated[str | None, Query(max_length=64, pattern=paging.NO_NUL)] = None,
 ) -> Response:
     form = {
         "customer_id": customer or "",

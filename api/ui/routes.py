@@ -34,7 +34,7 @@ from api.ui import ar_charts, security
 from api.ui.security import CsrfForm, UiUser, User
 from core.money import AmountError, parse_amount
 from ledger.db import transaction
-from ledger.models import ReviewItem
+from ledger.models import Application, ReviewItem
 from ledger.repositories import api_keys, ui_sessions
 from ledger.types import utc_now
 from receivables import ar_history, disputes
@@ -337,8 +337,8 @@ def page_of(
 def queue(
     request: Request,
     user: User,
-    reason: Annotated[str | None, Query(max_length=32)] = None,
-    payer: Annotated[str | None, Query(max_length=200)] = None,
+    reason: Annotated[str | None, Query(max_length=32, pattern=paging.NO_NUL)] = None,
+    payer: Annotated[str | None, Query(max_length=200, pattern=paging.NO_NUL)] = None,
     amount: Annotated[str | None, Query(max_length=40)] = None,
     after: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = PAGE_SIZE,
@@ -590,11 +590,18 @@ def _action(
     return redirect_with(request, _detail_url(transaction_id), "success", success)
 
 
-def _reason(form: FormData) -> str:
+MAX_REASON = 500  # as the API's
+# An unapply's reason is kept on each reversed application: no longer than that column.
+UNAPPLY_REASON = min(MAX_REASON, paging.column_length(Application.reversal_reason))
+
+
+def _reason(form: FormData, limit: int = MAX_REASON) -> str:
     reason = str(form.get("reason") or "").strip()
     if not reason:
         raise ValueError("Give a reason.")
-    return reason[:500]
+    if len(reason) > limit:
+        raise ValueError(f"The reason has {len(reason)} characters: at most {limit}, please.")
+    return reason
 
 
 @router.post("/exceptions/{transaction_id}/accept")
@@ -635,7 +642,7 @@ def unapply_form(request: Request, user: User, form: CsrfForm, transaction_id: T
             session,
             transaction_id=transaction_id,
             actor=user.actor,
-            reason=_reason(form),
+            reason=_reason(form, UNAPPLY_REASON),
             expected_version=version,
         )
 
@@ -651,7 +658,7 @@ def unapply_form(request: Request, user: User, form: CsrfForm, transaction_id: T
 def invoices_page(
     request: Request,
     user: User,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[str | None, Query(max_length=200, pattern=paging.NO_NUL)] = None,
     amount: Annotated[str | None, Query(max_length=40)] = None,
     after: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = PAGE_SIZE,
@@ -684,7 +691,9 @@ def invoices_page(
 
 
 @router.get("/invoices/{number:path}", response_class=HTMLResponse)
-def invoice_page(request: Request, user: User, number: str) -> Response:
+def invoice_page(
+    request: Request, user: User, number: Annotated[str, PathParam(pattern=paging.NO_NUL)]
+) -> Response:
     with transaction(_engine(request)) as session:
         detail = views.invoice_detail(session, number, today=utc_now().date())
     if detail is None:

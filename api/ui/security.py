@@ -56,6 +56,14 @@ class CsrfRejected(Exception):
     """A form posted without the right CSRF token: 403."""
 
 
+class FormRejected(Exception):
+    """A form field the database could not store (NUL): 422, nothing done."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
 class ScopeMissing(SignInProblem):
     """The signed-in key no longer carries a workbench scope: 403."""
 
@@ -153,6 +161,10 @@ async def csrf_form(request: Request, user: User) -> FormData:
         sent.encode(), user.csrf_token.encode()
     ):
         raise CsrfRejected()
+    for name, value in form.multi_items():
+        # PostgreSQL cannot store NUL in text (SQLite would): refused here for every form.
+        if isinstance(value, str) and "\x00" in value:
+            raise FormRejected(name)
     return form
 
 
