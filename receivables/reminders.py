@@ -65,6 +65,15 @@ from receivables.dunning import (
 from receivables.mailer import Mailer, MailError, build_message
 from receivables.plan_service import active_plan_of_invoices
 
+# A segment is stored in customers.segment and dunning_policies.segment (String(32)).
+SEGMENT_MAX = Customer.__table__.c.segment.type.length
+SEGMENT_RULE = f"lowercase letters, digits, _ and -, at most {SEGMENT_MAX} characters"
+
+
+def _segment_ok(segment: str) -> bool:
+    return bool(dunning.STEP_NAME.match(segment)) and len(segment) <= SEGMENT_MAX
+
+
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 DONE_STATUSES = ("sent", "queued", "done")
 
@@ -180,8 +189,8 @@ def save_policy(
     update a policy. Audited."""
     if not dunning.STEP_NAME.match(name):
         raise ReminderError(f"policy name {name!r}: lowercase letters, digits, _ and -")
-    if segment is not None and not dunning.STEP_NAME.match(segment):
-        raise ReminderError(f"segment {segment!r}: lowercase letters, digits, _ and -")
+    if segment is not None and not _segment_ok(segment):
+        raise ReminderError(f"segment {segment!r}: {SEGMENT_RULE}")
     try:
         ordered = dunning.normalise_steps(steps)
     except PolicyError as error:
@@ -284,8 +293,8 @@ def set_customer_dunning(
     elif clear_policy:
         customer.dunning_policy_id = None
     if segment is not None:
-        if not dunning.STEP_NAME.match(segment):
-            raise ReminderError(f"segment {segment!r}: lowercase letters, digits, _ and -")
+        if not _segment_ok(segment):
+            raise ReminderError(f"segment {segment!r}: {SEGMENT_RULE}")
         customer.segment = segment
     elif clear_segment:
         customer.segment = None

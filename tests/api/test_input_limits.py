@@ -360,3 +360,22 @@ def test_remit_invoices_import_reports_bad_text_and_digits_as_row_errors(
     assert "row 4, column customer_name" in out and f"longer than {name_limit}" in out
     with transaction(rt.engine) as s:
         assert list(s.scalars(select(Invoice.number))) == ["B-4"]
+
+
+def test_remit_dunning_refuses_a_segment_longer_than_its_column(
+    cli_env: dict[str, str], rt: Runtime
+) -> None:
+    import subprocess
+    import sys
+
+    with transaction(rt.engine) as s:
+        s.execute(insert(Customer).values(id="C1", name="Contoso Ltd"))
+    too_long = "a" * (column_length(Customer.segment) + 1)
+    for args in (["customer", "C1", "--segment", too_long],
+                 ["policy", "set", "p1", "--segment", too_long, "--step", "first:1:email:reminder"]):
+        done = subprocess.run([sys.executable, "-m", "api", "dunning", *args], env=cli_env,
+                              capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.strip().splitlines() == [
+            f"remit: segment {too_long!r}: lowercase letters, digits, _ and -, at most "
+            f"{column_length(Customer.segment)} characters"]
