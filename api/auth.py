@@ -34,7 +34,20 @@ class Principal:
 
     @property
     def actor(self) -> str:
-        return f"api-key:{self.name}"
+        return key_actor(self.name, self.key_id)
+
+
+def key_actor(name: str, key_id: int) -> str:
+    """The audit trail's actor for a key: "api-key:<name>", shortened (with the key's id, so
+    it stays unambiguous) when a long key name would not fit the actor columns."""
+    from ledger.models import AuditEvent
+
+    actor = f"api-key:{name}"
+    limit = AuditEvent.__table__.c.actor.type.length
+    if len(actor) <= limit:
+        return actor
+    suffix = f"\u2026#{key_id}"
+    return actor[: limit - len(suffix)] + suffix
 
 
 class AuthRefused(Exception):

@@ -78,7 +78,9 @@ class UiUser:
     @property
     def actor(self) -> str:
         # The same actor as the API key's own calls: the audit trail names the key, not "ui".
-        return f"api-key:{self.name}"
+        from api.auth import key_actor
+
+        return key_actor(self.name, self.key_id)
 
 
 def safe_next(value: str | None) -> str:

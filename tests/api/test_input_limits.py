@@ -28,6 +28,8 @@ from api.paging import column_length
 from api.runtime import Runtime
 from ledger.db import transaction
 from ledger.models import (
+    ApiKey,
+    AuditEvent,
     BankFile,
     BankTransaction,
     Customer,
@@ -377,5 +379,20 @@ def test_remit_dunning_refuses_a_segment_longer_than_its_column(
                               capture_output=True, text=True, timeout=120, check=False)
         assert done.returncode == 2, done.stderr
         assert done.stderr.strip().splitlines() == [
-            f"remit: segment {too_long!r}: lowercase letters, digits, _ and -, at most "
-            f"{column_length(Customer.segment)} characters"]
+            (f"remit: segment {too_long!r}: lowercase letters, digits, _ and -, at most "
+             f"{column_length(Customer.segment)} characters")]
+
+
+def test_a_key_with_the_longest_name_still_fits_the_audit_trail(world: World) -> None:
+    name_limit = column_length(ApiKey.name)
+    with transaction(world.rt.engine) as s:
+        key_id, key = api_keys.create_with_id(s, name="k" * name_limit, scopes=["admin"],
+                                              secret=world.rt.settings.secret_key)
+    world.headers["Authorization"] = f"Bearer {key}"
+    tx = world.applied_payment()
+    r = world.send("POST", f"/api/v1/payments/{tx}/unapply", {"reason": "test"})
+    assert r.status_code == 200, r.text
+    with transaction(world.rt.engine) as s:
+        actors = set(s.scalars(select(AuditEvent.actor).where(AuditEvent.actor.like("api-key:k%"))))
+    (actor,) = actors
+    assert len(actor) == column_length(AuditEvent.actor) and actor.endswith(f"\u2026#{key_id}")
