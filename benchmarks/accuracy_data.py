@@ -8,7 +8,7 @@ with realistic company names (legal forms, deliberately similar names such as "A
 of them, open invoices in four house styles ("INV-10421", "10421", "2026-0042",
 "F2026/123"), PO numbers, terms (net 30, 2/10 net 30, 1%15 net 45, EOM), issue dates over
 two months, some partly paid, plus recently *closed* invoices (open_amount 0, as
-`reconcile.loader.load_invoices` passes them) — and one `Label` per payment saying what a
+`reconcile.loader.load_book` passes them) — and one `Label` per payment saying what a
 correct engine does with it.
 
 Label semantics (what bench_accuracy scores against):

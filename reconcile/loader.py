@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -15,7 +16,7 @@ from core.accounts import try_normalize_account
 from core.money import D, from_minor
 from core.records import Direction, InvoiceRef, Kind
 from core.terms import parse_terms
-from ledger.models import BankEntry, BankTransaction, Instalment, PaymentPlan, PaymentPlanInvoice
+from ledger.models import BankEntry, BankTransaction, Instalment, Invoice, PaymentPlan, PaymentPlanInvoice
 from ledger.repositories import invoices as invoice_repo
 from reconcile.model import ActivePlan, Customer, OpenInvoice, Payment, PlanInstalment
 from reconcile.postings import IS_RETURN
@@ -31,6 +32,11 @@ def load_customers(session: Session) -> list[Customer]:
     ]
 
 
+@lru_cache(maxsize=256)
+def _zero(currency: str) -> Decimal:
+    return from_minor(0, currency)
+
+
 @lru_cache(maxsize=4096)
 def _terms(text: str | None):  # type: ignore[no-untyped-def]
     # A book of 500k invoices has a handful of distinct terms: parse each once.
@@ -39,29 +45,37 @@ def _terms(text: str | None):  # type: ignore[no-untyped-def]
 
 
 def to_open_invoice(row: invoice_repo.InvoiceSnapshot) -> OpenInvoice:
+    # Half a million of these per nightly run: untouched invoices share one Decimal for
+    # amount and open amount, and most have no discount taken.
+    amount = from_minor(row.amount_minor, row.currency)
     return OpenInvoice(
         id=row.id,
         number=row.number,
         customer_id=row.customer_id,
         currency=row.currency,
-        amount=from_minor(row.amount_minor, row.currency),
-        open_amount=from_minor(row.open_minor, row.currency),
+        amount=amount,
+        open_amount=amount if row.open_minor == row.amount_minor else from_minor(row.open_minor, row.currency),
         issue_date=row.issue_date,
         due_date=row.due_date,
         terms=_terms(row.terms),
         po_number=row.po_number,
-        discount_taken=from_minor(row.discount_minor, row.currency),
+        discount_taken=_zero(row.currency) if not row.discount_minor else from_minor(row.discount_minor, row.currency),
     )
 
 
-def load_invoices(session: Session, *, today: date) -> list[OpenInvoice]:
-    """Open invoices, and those paid recently (to recognise duplicate payments)."""
+def load_book(session: Session, *, today: date, also: Iterable[int] = ()) -> dict[int, invoice_repo.InvoiceSnapshot]:
+    """Open invoices, those paid recently (to recognise duplicate payments), and the invoices
+    `also` names (a return reopens them), by id."""
     as_of = datetime(today.year, today.month, today.day, tzinfo=timezone.utc)
-    rows = [
-        *invoice_repo.open_invoices(session),
-        *invoice_repo.recently_closed(session, CLOSED_LOOKBACK_DAYS, as_of=as_of),
-    ]
-    return [to_open_invoice(r) for r in rows]
+    book = {r.id: r for r in invoice_repo.open_invoices(session)}
+    for r in invoice_repo.recently_closed(session, CLOSED_LOOKBACK_DAYS, as_of=as_of):
+        book.setdefault(r.id, r)
+    missing = sorted(set(also) - set(book))
+    columns = [getattr(Invoice, name) for name in invoice_repo.InvoiceSnapshot._fields]
+    for start in range(0, len(missing), 1000):
+        for row in session.execute(select(*columns).where(Invoice.id.in_(missing[start:start + 1000]))):
+            book[row[0]] = invoice_repo.InvoiceSnapshot(*row)
+    return dict(sorted(book.items()))
 
 
 def load_plans(session: Session) -> list[ActivePlan]:

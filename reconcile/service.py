@@ -28,15 +28,13 @@ are considered, and a decision is written only against the state it was made on.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.locks import hold_match_lock
-from ledger.models import Invoice
 from ledger.repositories import invoices as invoice_repo
 from reconcile import loader, returns
 from reconcile.loader import PaymentRow
@@ -109,7 +107,7 @@ def decide(
     pending = [r for r in rows if not r.is_return and r.id not in returned]
     no_amount = [r for r in pending if r.amount_minor is None]
     matchable = [p for r in pending if (p := loader.to_payment(r)) is not None]
-    book = _book(session, today, [a.invoice_id for apps in reversals.values() for a in apps]) \
+    book = loader.load_book(session, today=today, also=[a.invoice_id for apps in reversals.values() for a in apps]) \
         if matchable or reversals else {}
     decisions: list[Decision] = []
     if matchable:
@@ -174,21 +172,6 @@ def dry_run_json(run: RunPlan) -> list[dict[str, object]]:
 
 
 # -- read ----------------------------------------------------------------------------------
-
-
-def _book(session: Session, today: date, extra_ids: Iterable[int]) -> dict[int, Snapshot]:
-    """Open invoices, those paid recently (to recognise duplicate payments), and any a return
-    reopens."""
-    as_of = datetime(today.year, today.month, today.day, tzinfo=timezone.utc)
-    book = {r.id: r for r in invoice_repo.open_invoices(session)}
-    for r in invoice_repo.recently_closed(session, loader.CLOSED_LOOKBACK_DAYS, as_of=as_of):
-        book.setdefault(r.id, r)
-    missing = sorted(set(extra_ids) - set(book))
-    columns = [getattr(Invoice, name) for name in Snapshot._fields]
-    for start in range(0, len(missing), 1000):
-        for row in session.execute(select(*columns).where(Invoice.id.in_(missing[start:start + 1000]))):
-            book[row[0]] = Snapshot(*row)
-    return dict(sorted(book.items()))
 
 
 def _as_returns_leave_it(book: dict[int, Snapshot], reversals: dict[int, list[LiveApplication]]) -> list[OpenInvoice]:
