@@ -34,27 +34,71 @@ def parse(
     validate: Annotated[bool, typer.Option("--validate", help="also validate camt against the bundled XSD")] = False,
 ) -> None:
     """Parse FILE (no database) and print the normalized records as JSON."""
-    from core.contract import parsed_file_json
+    from core.contract import write_parsed_json
     from core.errors import ParseError
     from core.records import Format
-    from ingest.formats import parse_path
+    from ingest.formats import path_records
 
     try:
         fmt = Format(format) if format else None
     except ValueError:
         _fail(f"unknown format {format!r}; one of: {', '.join(f.value for f in Format)}")
-    try:
-        parsed = parse_path(file, fmt)
-        out = parsed_file_json(file.name, parsed)
-        if validate:
-            if parsed.format not in (Format.CAMT052, Format.CAMT053, Format.CAMT054):
-                _fail(f"--validate applies to camt files, not {parsed.format.value}")
-            from iso20022.validate import validate_path
+    camt = (Format.CAMT052, Format.CAMT053, Format.CAMT054)
 
-            out["schema_errors"] = validate_path(file)
+    def write(out: Any) -> None:
+        with path_records(file, fmt) as (found, records):
+            if validate and found not in camt:
+                _fail(f"--validate applies to camt files, not {found.value}")
+
+            def schema_errors() -> dict[str, Any]:
+                from iso20022.validate import validate_path
+
+                return {"schema_errors": validate_path(file)}
+
+            write_parsed_json(out, file.name, found, records, schema_errors if validate else None)
+
+    # The JSON is written entry by entry (flat memory), and a rejected file prints nothing but
+    # the reason: into stdout itself when it is a file (cut back on rejection), else into a
+    # spool file copied to stdout once the whole file has parsed.
+    try:
+        _write_whole(write)
     except ParseError as error:
         _fail(f"rejected: {error}")
-    _print_json(out)
+
+
+def _write_whole(write: Any) -> None:
+    """Run `write(text_stream)` so that stdout gets all of its text or none of it."""
+    import os
+    import shutil
+    import stat
+    import tempfile
+
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    sys.stdout.flush()
+    try:
+        fd = sys.stdout.fileno()
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    except (AttributeError, OSError, ValueError):  # a test runner's stdout: no descriptor
+        regular = False
+    if regular:
+        start = os.lseek(fd, 0, os.SEEK_CUR)
+        out = open(fd, "w", encoding=encoding, newline="\n", closefd=False, buffering=1024 * 1024)
+        try:
+            write(out)
+            out.flush()
+        except BaseException:
+            out.close()  # drop what is buffered
+            os.ftruncate(fd, start)
+            os.lseek(fd, start, os.SEEK_SET)
+            raise
+        out.close()
+        return
+    with tempfile.TemporaryFile("w+", encoding=encoding, newline="\n") as spool:
+        write(spool)
+        spool.flush()
+        spool.seek(0)
+        shutil.copyfileobj(spool.buffer, sys.stdout.buffer, 1024 * 1024)
+        sys.stdout.flush()
 
 
 @db_app.command("upgrade")

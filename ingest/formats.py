@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from core.digits import readable
-from core.errors import LimitExceeded, ParseError
-from core.limits import DEFAULT_LIMITS, ParseLimits
-from core.records import Format, ParsedFile, Record, collect
+from core.digits import readable
+from core.errors import LimitExceeded, ParseError, ParseWarning
+from core.limits import DEFAULT_LIMITS, ParseLimits, too_many
+from core.records import Entry, Format, ParsedFile, Record, Statement, collect
 
 HEAD_BYTES = 4096
 
@@ -71,25 +73,79 @@ def detect_format(head: bytes) -> Format:
 def iter_records(
     fmt: Format, source: BinaryIO, *, limits: ParseLimits = DEFAULT_LIMITS
 ) -> Iterator[Record]:
-    return _parser(fmt).iter_records(source, limits=limits)
+    """The parser's records, held to the per-file limits every format shares (entries,
+    statements, warnings kept)."""
+    return _bounded(_parser(fmt).iter_records(source, limits=limits), limits)
+
+
+def _bounded(records: Iterator[Record], limits: ParseLimits) -> Iterator[Record]:
+    """Count what a parser yields: too many entries or statements end the file (the parser's
+    own state, such as the statement ids it keeps unique, grows with them); warnings past
+    `max_warnings` are counted, not kept, and summed up in one last warning."""
+    entries = statements = warnings = 0
+    max_entries, max_statements = limits.max_entries, limits.max_statements
+    max_warnings = limits.max_warnings
+    for record in records:
+        kind = type(record)
+        if kind is Entry:
+            entries += 1
+            if entries > max_entries:
+                raise too_many("entries", entries, max_entries)
+        elif kind is Statement:
+            statements += 1
+            if statements > max_statements:
+                raise too_many("statements", statements, max_statements)
+        else:
+            warnings += 1
+            if warnings > max_warnings:
+                continue
+        yield record
+    if warnings > max_warnings:
+        yield ParseWarning(
+            f"{warnings - max_warnings} more warnings not shown (the limit is {max_warnings}"
+            " per file)",
+            field="warnings",
+            value=str(warnings),
+        )
+
+
+def _checked_size(path: Path, limits: ParseLimits) -> None:
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        raise LimitExceeded(
+            f"file is {size} bytes, over the limit of {limits.max_file_bytes}",
+            field="size",
+            value=str(size),
+        )
+
+
+def _named(records: Iterator[Record], name: str) -> Iterator[Record]:
+    try:
+        yield from records
+    except ParseError as error:
+        raise error.with_file(name) from None
+
+
+@contextmanager
+def path_records(
+    path: Path, fmt: Format | None = None, *, limits: ParseLimits = DEFAULT_LIMITS
+) -> Iterator[tuple[Format, Iterator[Record]]]:
+    """(format, record stream) of a file, read as the stream is consumed (flat memory).
+    Every ParseError, raised here or while iterating, names the file."""
+    try:
+        _checked_size(path, limits)
+        with path.open("rb") as source:
+            if fmt is None:
+                fmt = detect_format(source.read(HEAD_BYTES))
+                source.seek(0)
+            yield fmt, _named(iter_records(fmt, source, limits=limits), path.name)
+    except ParseError as error:
+        raise error.with_file(path.name) from None
 
 
 def parse_path(
     path: Path, fmt: Format | None = None, *, limits: ParseLimits = DEFAULT_LIMITS
 ) -> ParsedFile:
     """Parse a whole file into memory. Raises ParseError naming the file."""
-    size = path.stat().st_size
-    try:
-        if size > limits.max_file_bytes:
-            raise LimitExceeded(
-                f"file is {size} bytes, over the limit of {limits.max_file_bytes}",
-                field="size",
-                value=str(size),
-            )
-        with path.open("rb") as source:
-            if fmt is None:
-                fmt = detect_format(source.read(HEAD_BYTES))
-                source.seek(0)
-            return collect(fmt, iter_records(fmt, source, limits=limits))
-    except ParseError as error:
-        raise error.with_file(path.name) from None
+    with path_records(path, fmt, limits=limits) as (found, records):
+        return collect(found, records)
