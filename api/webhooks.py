@@ -1,5 +1,5 @@
-"""Invoice events to AR systems: webhook delivery of the outbox (ledger/events.py), and the
-feed they may poll instead. Delivery is a job: it owns its transactions.
+"""Invoice events to AR systems: webhook delivery of the outbox (ledger/events.py); the feed
+they may poll instead is api/invoice_events.py. Delivery is a job: it owns its transactions.
 
 Receiving remit's webhooks
 --------------------------
@@ -32,9 +32,16 @@ most 1 h, plus up to 10 % deterministic jitter) until REMIT_WEBHOOK_MAX_ATTEMPTS
 `POST /api/v1/invoice-events/{id}/redeliver` it. Delivery is at least once: a receiver may
 see an event twice (a crash between the POST and recording its answer).
 
-Order: events of one invoice are delivered in the order they happened. While an earlier
-event of the invoice is still pending (retrying), later ones wait; a `failed` event no
-longer holds the later ones back.
+Order: the events of one invoice are delivered strictly in the order they happened (other
+invoices are not held up). An event is sent only once every earlier event of its invoice has
+been delivered: while one is retrying, the later ones wait; one that failed for good holds
+them back too, until an admin redelivers it — then it goes first and the waiting ones follow.
+Across instances this holds too: an event is claimed only while no earlier event of its
+invoice is still undelivered, and the earlier one's answer is recorded before the claim of
+the next. Redelivering an event that was delivered is refused once a later event of its
+invoice exists (that one carries the invoice's current state; see api/invoice_events.py).
+`Remit-Event-Sequence` increases per invoice: a receiver may also keep the highest it has
+applied per invoice and ignore anything lower (e.g. a duplicate after a crash).
 
 Several instances (`remit serve`, `remit worker`, cron running `remit webhooks deliver`) may
 run delivery at once: an event is claimed (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite:
@@ -61,15 +68,13 @@ from importlib import metadata
 from typing import Any
 
 import httpx
-from fastapi import APIRouter, HTTPException, Path, Query, Request, status
-from sqlalchemy import Engine, exists, or_, select, text, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Engine, exists, or_, select, update
+from sqlalchemy.orm import aliased
 
-from api import paging
-from api.auth import Admin, ArRead
+# The feed and the admin routes live in api/invoice_events.py; re-exported for old imports.
+from api.invoice_events import event_json, feed_page, router  # noqa: F401
 from api.runtime import Runtime
 from core.errors import RemitError
-from ledger import audit
 from ledger.db import transaction
 from ledger.models import InvoiceEvent
 from ledger.types import utc_now
@@ -83,8 +88,6 @@ MAX_BACKOFF = timedelta(hours=1)
 LEASE_MARGIN = timedelta(seconds=60)
 SIGNATURE_TOLERANCE_SECONDS = 300
 ERROR_SNIPPET = 500  # characters of a failed answer kept in last_error
-# The feed: how long an id gap may hide an event still being written (see feed_page).
-FEED_GAP_GRACE = timedelta(minutes=10)
 
 
 class WebhookNotConfigured(RemitError):
@@ -188,11 +191,12 @@ def _version() -> str:
 def _claim(engine: Engine, now: datetime, batch: int, lease_for: timedelta) -> list[_Claim]:
     """Take up to `batch` due events, oldest first, at most one per invoice; commit the lease."""
     earlier = aliased(InvoiceEvent)
-    # An earlier event of the same invoice still pending holds this one back (ordering).
+    # An earlier event of the same invoice not yet delivered — retrying, in flight, or failed
+    # for good — holds this one back: per invoice, strictly in order.
     blocked = exists().where(
         earlier.invoice_id == InvoiceEvent.invoice_id,
         earlier.id < InvoiceEvent.id,
-        earlier.delivery_status == "pending",
+        earlier.delivery_status != "delivered",
     )
     query = (
         select(InvoiceEvent)
@@ -363,159 +367,8 @@ def webhook_job(rt: Runtime) -> None:
     """The scheduled pass (api/jobs.py): never raises, logs what it did."""
     try:
         report = deliver_pending(rt)
-    except Exception:  # noqa: BLE001 - logged; the next scheduled pass tries again
+    except Exception:  # logged; the next scheduled pass tries again
         log.exception("webhook delivery pass failed")
         return
     if report.attempted:
         log.info("webhooks: %s", report.as_json())
-
-
-# -- the feed and admin routes -----------------------------------------------------------------
-router = APIRouter(prefix="/api/v1/invoice-events", tags=["invoice-events"])
-
-
-def event_json(e: InvoiceEvent) -> dict[str, Any]:
-    def iso(value: datetime | None) -> str | None:
-        return value.isoformat() if value is not None else None
-
-    return {
-        "id": e.id,
-        "event_id": e.event_id,
-        "type": e.type,
-        "invoice_number": e.invoice_number,
-        "created_at": iso(e.created_at),
-        "payload": e.payload,
-        "delivery_status": e.delivery_status,
-        "attempts": e.attempts,
-        "next_attempt_at": iso(e.next_attempt_at),
-        "last_attempt_at": iso(e.last_attempt_at),
-        "last_response_code": e.last_response_code,
-        "last_error": e.last_error,
-        "delivered_at": iso(e.delivered_at),
-    }
-
-
-def _page(session: Session, after: int, limit: int, *, fresh: bool = False) -> list[InvoiceEvent]:
-    query = (
-        select(InvoiceEvent).where(InvoiceEvent.id > after).order_by(InvoiceEvent.id).limit(limit)
-    )
-    if fresh:
-        query = query.execution_options(populate_existing=True)
-    return list(session.scalars(query))
-
-
-def _has_gap(after: int, rows: Sequence[InvoiceEvent]) -> bool:
-    return bool(rows) and rows[-1].id - after != len(rows)
-
-
-def _writer_active(session: Session) -> bool:
-    """Does another PostgreSQL session hold a write lock on invoice_events right now?"""
-    return bool(
-        session.execute(
-            text(
-                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'relation' "
-                "AND relation = 'invoice_events'::regclass AND mode = 'RowExclusiveLock' "
-                "AND granted AND pid <> pg_backend_pid())"
-            )
-        ).scalar()
-    )
-
-
-def feed_page(
-    session: Session, *, after: int, limit: int, now: datetime | None = None
-) -> list[InvoiceEvent]:
-    """Events after the cursor, in id order, never skipping one that may still commit.
-
-    Ids come from a sequence when the row is inserted, but transactions commit in any order:
-    on PostgreSQL a poller could see event 8 before event 7 commits, move its cursor past 7
-    and never see it. So a page stops before an id gap unless the gap is settled: no other
-    session is writing events (then the page is read again, and what is still missing was
-    rolled back), or the event after the gap is older than FEED_GAP_GRACE. SQLite has one
-    writer at a time and reuses rolled-back ids: its gaps never hide anything.
-    """
-    rows = _page(session, after, limit)
-    if session.get_bind().dialect.name != "postgresql" or not _has_gap(after, rows):
-        return rows
-    if not _writer_active(session):
-        # Every id up to the last one read was handed out to a transaction that has ended
-        # by now; a new statement (READ COMMITTED) sees what committed meanwhile.
-        last = rows[-1].id
-        return [r for r in _page(session, after, limit, fresh=True) if r.id <= last]
-    cutoff = (now or utc_now()) - FEED_GAP_GRACE
-    settled, expected = [], after + 1
-    for r in rows:
-        if r.id != expected and r.created_at > cutoff:
-            break
-        settled.append(r)
-        expected = r.id + 1
-    return settled
-
-
-@router.get("")
-def list_events(
-    request: Request,
-    principal: ArRead,
-    after: int = Query(
-        0, ge=0, le=paging.MAX_ID, description="cursor: the last id you have (0: from the start)"
-    ),
-    limit: int = Query(100, ge=1, le=1000),
-) -> dict[str, Any]:
-    """The invoice event feed, oldest first: poll with `after` = the previous `next_after`.
-
-    Each item carries the webhook payload and its delivery state. A page may be shorter than
-    `limit` while an earlier event is still being committed; `next_after` never passes it.
-    """
-    with transaction(request.app.state.runtime.engine) as session:
-        rows = feed_page(session, after=after, limit=limit)
-        items = [event_json(r) for r in rows]
-    return {
-        "items": items,
-        "next_after": items[-1]["id"] if items else after,
-        "has_more": len(items) == limit,
-    }
-
-
-@router.get("/{event_row_id}")
-def get_event(
-    request: Request, principal: ArRead, event_row_id: int = Path(ge=1, le=paging.MAX_ID)
-) -> dict[str, Any]:
-    with transaction(request.app.state.runtime.engine) as session:
-        found = session.get(InvoiceEvent, event_row_id)
-        if found is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no invoice event #{event_row_id}")
-        return event_json(found)
-
-
-@router.post("/{event_row_id}/redeliver")
-def redeliver(
-    request: Request, principal: Admin, event_row_id: int = Path(ge=1, le=paging.MAX_ID)
-) -> dict[str, Any]:
-    """Queue a failed (or delivered) event again, with a fresh set of attempts. 409 if it is
-    still pending. Receivers deduplicate on event_id, so a second delivery is harmless; it
-    may arrive after later events of the invoice: order by Remit-Event-Sequence."""
-    with transaction(request.app.state.runtime.engine) as session:
-        found = session.scalars(
-            select(InvoiceEvent).where(InvoiceEvent.id == event_row_id).with_for_update()
-        ).one_or_none()
-        if found is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no invoice event #{event_row_id}")
-        if found.delivery_status == "pending":
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
-                f"invoice event #{event_row_id} is already pending delivery",
-            )
-        before = {"delivery_status": found.delivery_status, "attempts": found.attempts}
-        # last_* stay as history until the next attempt overwrites them.
-        found.delivery_status, found.attempts, found.next_attempt_at = "pending", 0, None
-        found.delivered_at = None
-        audit.record(
-            session,
-            actor=principal.actor,
-            action="invoice_event.redeliver",
-            entity_type="invoice_event",
-            entity_id=found.id,
-            before=before,
-            after={"delivery_status": "pending", "attempts": 0},
-        )
-        session.flush()
-        return event_json(found)

@@ -8,6 +8,7 @@ import hmac
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,16 +38,21 @@ class Receiver:
     def __init__(self) -> None:
         self.requests: list[Received] = []
         self.answers: list[int] = []  # next status codes to answer, then 200
+        self.codes: list[int] = []  # what each request was answered
+        self.delay = 0.0  # seconds each answer takes (lets concurrent deliveries overlap)
         self.lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if receiver.delay:
+                    time.sleep(receiver.delay)
                 with receiver.lock:
                     receiver.requests.append(Received(
                         self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                     code = receiver.answers.pop(0) if receiver.answers else 200
+                    receiver.codes.append(code)  # requests[i] was answered codes[i]
                 payload = b"nope" if code >= 300 else b"ok"
                 self.send_response(code)
                 self.send_header("Content-Length", str(len(payload)))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -329,15 +330,109 @@ def test_events_of_one_invoice_are_delivered_in_order(hrt, receiver) -> None:
     assert [e.delivery_status for e in _events(hrt)] == ["delivered"] * 3
 
 
-def test_a_failed_event_no_longer_holds_back_later_ones(settings, receiver) -> None:
+def _sequences(receiver: Receiver, number: str) -> list[int]:
+    return [int(r.headers["remit-event-sequence"]) for r in receiver.requests
+            if r.json["invoice"]["number"] == number]
+
+
+def _redeliver(rt: Runtime, event_id: int) -> Any:
+    keys = _keys(rt)
+    with TestClient(create_app(rt)) as client:
+        return client.post(f"/api/v1/invoice-events/{event_id}/redeliver", headers=keys["admin"])
+
+
+def test_a_failed_event_holds_back_its_invoice_until_an_admin_redelivers_it(
+    settings, receiver
+) -> None:
     rt = _with_hook(settings, receiver.url, webhook_max_attempts=1)
     _book(rt)
-    _settle(rt, "INV-1", 10000)
-    _settle(rt, "INV-1", 0)
+    _settle(rt, "INV-1", 10000)  # #1: partial; fails for good
+    _settle(rt, "INV-1", 0)  # #2: paid; must not overtake #1
+    _settle(rt, "INV-2", 0)  # #3: another invoice, not held back
     receiver.fail_next(500)
     report = deliver_pending(rt, now=T0)
-    assert (report.failed, report.delivered) == (1, 1)
-    assert [e.delivery_status for e in _events(rt)] == ["failed", "delivered"]
+    assert (report.failed, report.delivered, report.attempted) == (1, 1, 2)
+    assert [(e.delivery_status, e.attempts) for e in _events(rt)] == [
+        ("failed", 1), ("pending", 0), ("delivered", 1)]
+    assert deliver_pending(rt, now=T0 + timedelta(days=1)).attempted == 0  # #2 still waits
+
+    assert _redeliver(rt, 2).status_code == 409  # the waiting one is pending already
+    r = _redeliver(rt, 1)
+    assert r.status_code == 200, r.text
+    assert deliver_pending(rt, now=T0 + timedelta(days=1)).delivered == 2
+    assert _sequences(receiver, "INV-1") == [1, 1, 2]  # the failed try, then #1 before #2
+    assert [r.json["invoice"]["open_amount"] for r in receiver.requests
+            if r.json["invoice"]["number"] == "INV-1"][-1] == "0.00"  # ends at the latest state
+
+
+def test_an_event_older_than_one_already_sent_is_not_redelivered(hrt, receiver) -> None:
+    _book(hrt)
+    _settle(hrt, "INV-1", 10000)
+    _settle(hrt, "INV-1", 0)
+    assert deliver_pending(hrt, now=T0).delivered == 2
+    r = _redeliver(hrt, 1)
+    assert r.status_code == 409 and "redeliver #2 instead" in r.json()["detail"]
+    r = _redeliver(hrt, 2)  # the invoice's latest: sent again, nothing older after it
+    assert r.status_code == 200, r.text
+    assert deliver_pending(hrt, now=T0 + timedelta(minutes=1)).delivered == 1
+    assert _sequences(receiver, "INV-1") == [1, 2, 2]
+    # A failed event that a later one overtook before this rule (older data): refused too.
+    with transaction(hrt.engine) as s:
+        s.execute(text("UPDATE invoice_events SET delivery_status = 'failed' WHERE id = 1"))
+    assert _redeliver(hrt, 1).status_code == 409
+
+
+def test_two_delivery_workers_keep_each_invoice_in_order(settings, receiver) -> None:
+    """Two workers (threads, as two `remit worker` processes would be) deliver a backlog of
+    40 events over 10 invoices to a flaky, slow receiver that makes some fail for good, and an
+    admin redelivers what failed between passes: each invoice's events still arrive in
+    order, every one is delivered exactly once in the end, none is lost."""
+    rt = _with_hook(settings, receiver.url, webhook_max_attempts=2)
+    with transaction(rt.engine) as s:
+        s.execute(insert(Customer).values(id="C1", name="Contoso Ltd"))
+        for n in range(10):
+            s.execute(insert(Invoice).values(
+                number=f"INV-{n}", customer_id="C1", currency="EUR", amount_minor=100000,
+                open_minor=100000, issue_date=date(2026, 11, 1)))
+    for step in range(4):
+        for n in range(10):
+            _settle(rt, f"INV-{n}", 100000 - (step + 1) * 20000)
+    receiver.delay = 0.01
+    receiver.fail_next(*([500, 503, 200, 500, 200, 200, 503, 503, 200] * 10))
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def worker(at: datetime) -> None:
+        try:
+            barrier.wait(timeout=30)
+            deliver_pending(rt, now=at, batch=3)
+        except BaseException as error:  # noqa: BLE001 - reported by the test below
+            errors.append(error)
+
+    redelivered = 0
+    for round_ in range(40):
+        at = T0 + timedelta(hours=2 * round_)
+        threads = [threading.Thread(target=worker, args=(at,)) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        if all(e.delivery_status == "delivered" for e in _events(rt)):
+            break
+        for e in _events(rt):
+            if e.delivery_status == "failed" and _redeliver(rt, e.id).status_code == 200:
+                redelivered += 1
+    assert redelivered > 0  # the receiver did make some fail for good
+    assert errors == []
+    events_ = _events(rt)
+    assert len(events_) == 40 and {e.delivery_status for e in events_} == {"delivered"}
+    for n in range(10):
+        seq = _sequences(receiver, f"INV-{n}")
+        assert seq == sorted(seq), (n, seq)  # never a later event before an earlier one
+    ok = [int(r.headers["remit-event-sequence"]) for r, code in zip(receiver.requests,
+                                                                     receiver.codes)
+          if code == 200]
+    assert sorted(ok) == [e.id for e in events_]  # each delivered exactly once
 
 
 def test_deliver_needs_a_webhook_url(rt) -> None:
