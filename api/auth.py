@@ -86,7 +86,10 @@ def principal_for(request: Request, scopes: frozenset[str]) -> Principal:
     from api.boundary import PRINCIPAL_KEY
 
     found = request.scope.get(PRINCIPAL_KEY)
-    principal = found if isinstance(found, Principal) else _authenticate(request, _bearer_token(request))
+    if isinstance(found, Principal):
+        principal = found
+    else:
+        principal = _authenticate(request, _bearer_token(request))
     if not (scopes | {"admin"}) & principal.scopes:
         wanted = " or ".join(repr(scope) for scope in sorted(scopes))
         raise AuthRefused(status.HTTP_403_FORBIDDEN, f"this key lacks the scope {wanted}")

@@ -33,9 +33,6 @@ class Settings(BaseSettings):
     # The sweep (remit serve / worker): files a crash left half-received and payments stored
     # but never matched are taken up again this often, without anyone asking. 0: never.
     match_sweep_seconds: int = Field(300, ge=0)
-    # Inbox claims (ingest/inbox.py): a file claimed by an instance that died (no heartbeat
-    # for this long) goes back to the inbox for any instance to take.
-    inbox_claim_timeout_seconds: int = Field(600, ge=30, le=7 * 24 * 3600)
     # HTTP request bodies (uploads, JSON): larger ones are refused with 413, by Content-Length
     # before anything is read, else by counting while the body streams in.
     max_upload_bytes: int = Field(64 * 1024**2, ge=1024, le=2**40)
