@@ -18,8 +18,8 @@ class ParseLimits:
     max_text_bytes: int = 64 * 1024  # no camt/OFX element text is legitimately this long
     max_line_bytes: int = 64 * 1024  # flat formats (ACH 94, BAI2 ~80-1000)
     max_lines: int = 50_000_000
-    # Entries of one file (all statements): a nightly file of 100k payments fits five times.
-    max_entries: int = 500_000
+    # Entries of one file (all statements): a nightly file of 100k payments fits three times.
+    max_entries: int = 300_000
     # Statements (camt Stmt/Ntfctn/Rpt, BAI2 accounts, ACH batches, lockboxes) of one file.
     max_statements: int = 50_000
     # What one entry holds in memory at once: transactions and their remittance lines,

@@ -52,7 +52,7 @@ from typing import BinaryIO
 
 from core import bai_codes as codes
 from core.errors import LimitExceeded, ParseError, ParseWarning
-from core.limits import DEFAULT_LIMITS, ParseLimits, check_line_count, line_too_long
+from core.limits import DEFAULT_LIMITS, ParseLimits, check_line_count, line_too_long, too_many
 from core.digits import MAX_AMOUNT_DIGITS, is_ascii_digits, readable
 from core.money import from_minor
 from core.records import (
@@ -227,6 +227,9 @@ def _logical_records(source: BinaryIO, limits: ParseLimits) -> Iterator[_Logical
                 )
             pending.segments.append(segment)
             pending.size += len(segment.text)
+            if len(pending.segments) > limits.max_entry_items:  # empty 88s add no length
+                raise too_many("88 continuation records of one record", len(pending.segments),
+                               limits.max_entry_items, line=pending.line, record=pending.code)
             if pending.size > limits.max_text_bytes:
                 raise LimitExceeded(
                     f"record {pending.code} with its continuations is longer than "

@@ -37,7 +37,7 @@ from typing import BinaryIO
 
 from core.digits import MAX_AMOUNT_DIGITS, is_ascii_digits
 from core.errors import ParseError, ParseWarning
-from core.limits import DEFAULT_LIMITS, ParseLimits
+from core.limits import DEFAULT_LIMITS, ParseLimits, too_many
 from core.money import D, from_minor
 from core.records import (
     Direction,
@@ -240,6 +240,7 @@ class _Lockbox:
 @dataclass(slots=True)
 class _Parser:
     layout: Layout
+    limits: ParseLimits = DEFAULT_LIMITS
     records: int = 0
     started: bool = False
     finished: bool = False
@@ -383,6 +384,10 @@ class _Parser:
         resync = is_ascii_digits(sequence, 9)
         check.next_sequence = int(sequence) + 1 if resync else check.next_sequence + 1
         check.last_seen = line.get("overflow indicator") == "9"
+        if len(check.remittance) + len(check.invoices) >= self.limits.max_entry_items:
+            raise too_many("overflow records and invoices of one check",
+                           len(check.remittance) + len(check.invoices) + 1,
+                           self.limits.max_entry_items, line=line.number, record=line.label)
         memo = line.get("memo")
         if memo:
             check.remittance.append(memo)
@@ -495,7 +500,7 @@ def iter_records(
     source: BinaryIO, *, limits: ParseLimits = DEFAULT_LIMITS, layout: Layout = BAI_STANDARD
 ) -> Iterator[Record]:
     """Statements (one per lockbox), entries (one per check) and warnings, in file order."""
-    parser = _Parser(layout)
+    parser = _Parser(layout, limits)
     last = 0
     for number, text in physical_lines(source, limits):
         if not text.strip():

@@ -22,7 +22,7 @@ from functools import lru_cache
 from lxml import etree
 
 from core.digits import is_ascii_digits
-from core.errors import ParseWarning
+from core.errors import LimitExceeded, ParseWarning
 from core.records import (
     Balance,
     Direction,
@@ -177,13 +177,30 @@ class EarlyDetails:
     document order; the entry's end builds the rest and checks the batches as a whole.
     """
 
-    __slots__ = ("context", "blocks", "count", "first_code")
+    __slots__ = ("context", "blocks", "closed", "count", "items", "max_items", "first_code")
 
-    def __init__(self, context: EntryContext) -> None:
+    def __init__(self, context: EntryContext, max_items: int) -> None:
         self.context = context
         self.blocks: list[tuple[etree._Element, list[tuple[Transaction, bool]]]] = []
+        # Blocks already complete, checked and removed from the tree: (line, transactions).
+        self.closed: list[tuple[int | None, list[tuple[Transaction, bool]]]] = []
         self.count = 0
+        self.items = 0  # transactions and their remittance lines, references and invoices
+        self.max_items = max_items
         self.first_code: etree._Element | None = None  # BkTxCd of the first TxDtls, if any
+
+    def close_complete_blocks(self, n: Names) -> None:
+        """Every block but the last is complete (details come in document order): check its
+        batch now and remove it from the tree, so the entry's tree stays small."""
+        while len(self.blocks) > 1:
+            block, built = self.blocks.pop(0)
+            first = next(iter(block), None)
+            if built and first is not None and first.tag == n.Btch:
+                _check_batch(first, n, self.context, len(built))
+            self.closed.append((block.sourceline, built))
+            parent = block.getparent()
+            if parent is not None:
+                parent.remove(block)
 
 
 def entry_context(
@@ -223,7 +240,26 @@ def build_early(
     if early.count == 0:
         early.first_code = v.child(details, n.BkTxCd)
     early.count += 1
-    built.append(transaction(details, n, early.context, early.count))
+    tx = transaction(details, n, early.context, early.count)
+    built.append(tx)
+    early.items += _items(tx[0])
+    if early.items > early.max_items:
+        raise _too_many_items(early.items, early.max_items, details, early.context.record)
+
+
+def _items(tx: Transaction) -> int:
+    return 1 + len(tx.remittance) + len(tx.references) + len(tx.invoices)
+
+
+def _too_many_items(count: int, limit: int, element: etree._Element, record: str) -> LimitExceeded:
+    return LimitExceeded(
+        f"entry holds more than the limit of {limit} transactions, remittance lines,"
+        " references and invoices",
+        line=element.sourceline,
+        record=record,
+        field="entry items",
+        value=str(count),
+    )
 
 
 def entry(
@@ -233,6 +269,7 @@ def entry(
     statement_currency: str | None,
     warnings: list,
     early: EarlyDetails | None = None,
+    max_items: int = 100_000,
 ) -> Entry:
     """One Ntry → Entry (with its transactions); ParseWarnings are appended to `warnings`.
 
@@ -302,8 +339,16 @@ def entry(
             built.append(transaction(tx, n, context, index))
         built_blocks.append((block, built))
     if index:
-        _check_batches(built_blocks, n, context)
-        transactions = tuple(tx for _, built in built_blocks for tx, _ in built)
+        closed = early.closed if early is not None else []
+        _check_batches(built_blocks, n, context, closed)
+        transactions = tuple(tx for _, built in closed for tx, _ in built) + tuple(
+            tx for _, built in built_blocks for tx, _ in built
+        )
+        # A few dozen details are bounded by the tree the reader lets the parser hold.
+        if len(transactions) > 32:
+            items = sum(map(_items, transactions))
+            if items > max_items:
+                raise _too_many_items(items, max_items, ntry, record)
     else:  # no details: one transaction from the entry, with its text as remittance
         transactions = (
             Transaction(amount=amount, currency=currency, remittance=(info,) if info else ()),
@@ -417,13 +462,16 @@ def _check_batches(
     blocks: list[tuple[etree._Element, list[tuple[Transaction, bool]]]],
     n: Names,
     context: EntryContext,
+    closed: list[tuple[int | None, list[tuple[Transaction, bool]]]],
 ) -> None:
-    """Warn when a batch's declared count or total, or the details' sum, disagrees."""
+    """Warn when a batch's declared count or total, or the details' sum, disagrees.
+    `closed` blocks (a very large entry's, see EarlyDetails) were checked already."""
     for block, built in blocks:
         first = next(iter(block), None)
         if built and first is not None and first.tag == n.Btch:  # Btch precedes the TxDtls
             _check_batch(first, n, context, len(built))
-    with_details = [(block, built) for block, built in blocks if built]
+    with_details = [(line, built) for line, built in closed if built]
+    with_details += [(block.sourceline, built) for block, built in blocks if built]
     if len(with_details) == 1:
         _check_sum(*with_details[0], context)
 
@@ -458,7 +506,7 @@ def _check_batch(batch: etree._Element, n: Names, context: EntryContext, count: 
 
 
 def _check_sum(
-    block: etree._Element, built: list[tuple[Transaction, bool]], context: EntryContext
+    line: int | None, built: list[tuple[Transaction, bool]], context: EntryContext
 ) -> None:
     """The details' own amounts against the entry: only when all are given, in its currency."""
     total = Decimal(0)
@@ -470,7 +518,7 @@ def _check_sum(
         context.warnings.append(
             ParseWarning(
                 f"TxDtls amounts sum to {total} but the entry amount is {context.amount}",
-                line=block.sourceline,
+                line=line,
                 record=context.record,
                 field="NtryDtls/TxDtls/Amt",
                 value=str(total),

@@ -25,11 +25,12 @@ from core.limits import ParseLimits
 
 _LT = b"<"
 _NL = b"\n"
-# Tags ('<') the reader lets through between two releases of processed elements by the
-# parser: at worst ~1M empty elements, ~130 MB of tree. A legitimate release unit is a few
-# dozen entries or TxDtls (thousands of tags); junk the parser gets no event for (millions
-# of empty elements between two entries) would otherwise stay in memory until the next one.
-MAX_PENDING_MARKUP = 1_000_000
+# The tree the parser holds is bounded by `limits.max_elements`: the reader counts tags ('<',
+# an upper bound of new elements) on top of what the parser says it still holds after each
+# release. A legitimate release unit is a few dozen entries or TxDtls (thousands of tags);
+# junk the parser gets no event for (millions of empty elements between two entries) would
+# otherwise stay in memory. The bytes read between two releases are bounded too
+# (`limits.max_entry_bytes`): one entry cannot fill memory with text either.
 _ENCODING_DECL = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _LIBXML_WHERE = re.compile(r",? line \d+, column \d+$")
 
@@ -37,13 +38,12 @@ _LIBXML_WHERE = re.compile(r",? line \d+, column \d+$")
 class GuardedReader:
     """A file-like `read()` over `source` that checks the prolog and the size limits."""
 
-    def __init__(
-        self, source: BinaryIO, limits: ParseLimits, max_pending_markup: int | None = None
-    ) -> None:
+    def __init__(self, source: BinaryIO, limits: ParseLimits) -> None:
         self._source = source
         self._limits = limits
-        self._max_markup = MAX_PENDING_MARKUP if max_pending_markup is None else max_pending_markup
-        self._markup = 0  # tags read since the parser last freed what it had processed
+        self._max_markup = limits.max_elements
+        self._markup = 0  # elements held: counted by the parser at a release, then tags read
+        self._unreleased_bytes = 0  # bytes read since the parser last released
         self._chunk_cap = max(1, limits.max_text_bytes)
         self._run = 0  # bytes since the last '<'
         self._lines = 1  # line number at the start of the next chunk
@@ -72,18 +72,29 @@ class GuardedReader:
         self._markup += chunk.count(_LT)
         if self._markup > self._max_markup:
             raise LimitExceeded(
-                f"more than {self._max_markup} tags without a complete entry or statement"
-                " (junk elements, or an entry too large to hold)",
+                f"more than {self._max_markup} elements held at once (junk elements, or an"
+                " entry too large to hold)",
                 line=self._lines,
                 field="elements",
                 value=str(self._markup),
             )
+        self._unreleased_bytes += len(chunk)
+        if self._unreleased_bytes > self._limits.max_entry_bytes:
+            raise LimitExceeded(
+                f"more than {self._limits.max_entry_bytes} bytes without a complete entry",
+                line=self._lines,
+                field="entry size",
+                value=str(self._unreleased_bytes),
+            )
         self._lines += chunk.count(_NL)
         return chunk
 
-    def released(self) -> None:
-        """The parser freed everything it had processed: start counting pending tags anew."""
-        self._markup = 0
+    def released(self, held: int = 0, *, entry_done: bool = True) -> None:
+        """The parser freed what it had processed and still holds `held` elements. With
+        `entry_done=False` (an entry freed in parts) the entry's bytes keep counting."""
+        self._markup = held
+        if entry_done:
+            self._unreleased_bytes = 0
 
     def _track_text_run(self, chunk: bytes) -> None:
         first = chunk.find(_LT)

@@ -11,8 +11,11 @@ at its own end when it has none. Memory stays flat whatever the file size:
 - processed entries are deleted from the tree every `_RELEASE_EVERY` entries;
 - an entry with very many TxDtls (a collective booking with full details) has them built
   and deleted `_TX_BATCH` at a time, before the entry ends;
-- the reader refuses to hold more than `MAX_PENDING_MARKUP` tags between two releases, so
-  junk the parser never reports (a million empty elements) cannot fill memory either.
+- the reader refuses to let the tree grow past `limits.max_elements` elements, or past
+  `limits.max_entry_bytes` bytes without a complete entry, so junk the parser never reports
+  (a million empty elements) cannot fill memory either; an entry holds at most
+  `limits.max_entry_items` transactions and remittance items; whatever precedes a released
+  element or any of its ancestors (group header, junk between statements) is deleted.
 The version (namespace) does not change how we read: _build.py handles the differences.
 
 Fatal (ParseError naming line, record, field and value): XML that is not well-formed or is
@@ -54,6 +57,7 @@ _RELEASE_EVERY = 32
 # TxDtls of one entry are left in the tree up to this many; beyond, they are built and freed.
 _TX_BATCH = 64
 _NOTHING: tuple[()] = ()
+_COUNT = etree.XPath("count(descendant-or-self::*)")  # in C: the elements an entry still holds
 
 
 def detect(head: bytes) -> Format | None:
@@ -64,7 +68,7 @@ def detect(head: bytes) -> Format | None:
 def iter_records(source: BinaryIO, *, limits: ParseLimits = DEFAULT_LIMITS) -> Iterator[Record]:
     """Stream Statement, Entry and ParseWarning records from a camt document."""
     reader = GuardedReader(source, limits)
-    stream = _CamtStream(DepthProbe(limits.max_xml_depth), reader)
+    stream = _CamtStream(DepthProbe(limits.max_xml_depth), reader, limits)
     events = hardened_iterparse(reader, _EVENT_TAGS)
     on_end = stream.on_end
     try:
@@ -80,9 +84,10 @@ def iter_records(source: BinaryIO, *, limits: ParseLimits = DEFAULT_LIMITS) -> I
 class _CamtStream:
     """State between iterparse events: the open statement and what its header promised."""
 
-    def __init__(self, probe: DepthProbe, reader: GuardedReader) -> None:
+    def __init__(self, probe: DepthProbe, reader: GuardedReader, limits: ParseLimits) -> None:
         self._probe = probe
         self._reader = reader
+        self._max_items = limits.max_entry_items
         self._names: Names | None = None
         self._locals: dict[str, str] = {}  # Clark name -> local name of the reported elements
         self._checked_doctype = False
@@ -220,6 +225,7 @@ class _CamtStream:
             self._currency,
             records if early is None else early.context.warnings,
             early,
+            self._max_items,
         )
         if early is not None:
             records.extend(early.context.warnings)
@@ -232,16 +238,21 @@ class _CamtStream:
             self._release_before(ntry, stmt, self._stmt_depth)
         return records
 
-    def _release_before(self, element: etree._Element, scope: etree._Element, depth: int) -> None:
+    def _release_before(
+        self, element: etree._Element, scope: etree._Element, depth: int, *, held: int = 0
+    ) -> None:
         """Check the depth of what `scope` holds, then delete all before `element` (complete:
-        it has ended) under its parent. The reader's pending-tag count starts anew."""
+        it has ended) under its parent, and all before each of its ancestors (junk between
+        messages or statements, a group header). The reader then counts from `held` (the
+        elements an entry freed in parts still holds); `held=0` ends an entry's byte count."""
         self._probe.check(scope, depth)
-        parent = element.getparent()
-        if parent is not None:
-            index = parent.index(element)
-            if index:
-                del parent[:index]
-        self._reader.released()
+        node = element
+        parent = node.getparent()
+        while parent is not None:
+            if node.getprevious() is not None:
+                del parent[: parent.index(node)]
+            node, parent = parent, parent.getparent()
+        self._reader.released(held, entry_done=held == 0)
         self._unreleased = 0
 
     def _on_details(self, tx: etree._Element) -> list[Record]:
@@ -272,7 +283,8 @@ class _CamtStream:
             context = _build.entry_context(ntry, names, record, self._currency, [])
             if context is None:
                 return records  # Amt/CdtDbtInd not read yet: the entry is read at its end
-            self._early, self._early_ntry = _build.EarlyDetails(context), ntry
+            self._early = _build.EarlyDetails(context, self._max_items)
+            self._early_ntry = ntry
         assert self._early is not None
         for details in pending:
             parent = details.getparent()
@@ -281,8 +293,9 @@ class _CamtStream:
             self._probe.check(details, self._stmt_depth + 3)
             _build.build_early(parent, details, names, self._early)
             parent.remove(details)
-        # Entries before this one are complete: free them too, so that the pending-tag count
-        # the reader starts anew covers everything still held.
-        self._release_before(ntry, stmt, self._stmt_depth)
+        self._early.close_complete_blocks(names)
+        # Entries before this one are complete: free them too. The reader counts on from what
+        # this entry still holds, and goes on counting its bytes.
+        self._release_before(ntry, stmt, self._stmt_depth, held=max(1, int(_COUNT(ntry))))
         return records
 

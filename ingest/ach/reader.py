@@ -21,7 +21,7 @@ from typing import BinaryIO
 
 from core.digits import readable
 from core.errors import ParseError, ParseWarning
-from core.limits import DEFAULT_LIMITS, ParseLimits, check_line_count, line_too_long
+from core.limits import DEFAULT_LIMITS, ParseLimits, check_line_count, line_too_long, too_many
 from core.money import from_minor
 from core.records import Direction, Format, Record, Statement
 from ingest.ach import codes
@@ -209,7 +209,8 @@ class _File:
 
 
 class _Reader:
-    def __init__(self) -> None:
+    def __init__(self, limits: ParseLimits = DEFAULT_LIMITS) -> None:
+        self.limits = limits
         self.file: _File | None = None
         self.batch: _Batch | None = None
         self.pending: _Pending | None = None
@@ -403,6 +404,9 @@ class _Reader:
             retired = addenda.change_code in codes.RETIRED_CHANGE_CODES
             self.warn("retired change code" if retired else "unknown change code (accepted)",
                       line, record, "change code", addenda.change_code)
+        if len(pending.addenda) >= self.limits.max_entry_items:
+            raise too_many("addenda records of one entry", len(pending.addenda) + 1,
+                           self.limits.max_entry_items, line=line, record=record)
         pending.addenda.append(addenda)
         self.batch.addenda += 1  # type: ignore[union-attr]
         self.file.records += 1  # type: ignore[union-attr]
@@ -513,7 +517,7 @@ class _Reader:
 
 def iter_records(source: BinaryIO, *, limits: ParseLimits = DEFAULT_LIMITS) -> Iterator[Record]:
     """Stream a NACHA file as Statement (one per batch), Entry and ParseWarning records."""
-    reader = _Reader()
+    reader = _Reader(limits)
     last = 0
     for last, text in _records(source, limits):
         reader.feed(last, text)

@@ -193,21 +193,19 @@ def test_huge_attribute_value() -> None:
     assert isinstance(error, LimitExceeded) and error.field == "text"
 
 
-def test_junk_elements_the_parser_never_reports_cannot_fill_memory(monkeypatch) -> None:
-    from iso20022 import _xml
-
-    monkeypatch.setattr(_xml, "MAX_PENDING_MARKUP", 50_000)
-    parse(doc(between="<J/>" * 40_000))  # under the cap: parsed, and freed with the entries
+def test_junk_elements_the_parser_never_reports_cannot_fill_memory() -> None:
+    limits = ParseLimits(max_elements=50_000)
+    parse(doc(between="<J/>" * 40_000), limits)  # under the cap: parsed, and freed with the entries
     for data in (
         doc(between="<J/>" * 60_000),  # between entries
         doc("<J/>" * 60_000),  # inside an entry
         VALID.replace(b"</GrpHdr>", b"<J/>" * 60_000 + b"</GrpHdr>"),  # in the group header
     ):
-        error = rejected(data)
+        error = rejected(data, limits)
         assert isinstance(error, LimitExceeded) and error.field == "elements"
-        assert "more than 50000 tags without a complete entry or statement" in str(error)
+        assert "more than 50000 elements held at once" in str(error)
     many = "".join(NTRY.format("<AddtlNtryInf>x</AddtlNtryInf>") for _ in range(5_000))
-    parse(doc(between=many))  # 60,000+ tags in all, but released entry by entry
+    parse(doc(between=many), limits)  # 60,000+ tags in all, but released entry by entry
 
 
 def test_configured_text_limit() -> None:
