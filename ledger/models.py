@@ -388,6 +388,18 @@ class UiSession(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class LoginFailure(Base):
+    """A failed workbench sign-in, kept in the database so that every instance counts every
+    failure (api/ui/security.py: the lock-out); rows older than the window are deleted."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_client_at", "client", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client: Mapped[str] = mapped_column(String(64))  # the client's address
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class ApiKey(Base):
     """API keys, stored only as HMAC-SHA256 digests, each with its scopes."""
 

@@ -25,7 +25,10 @@ def install(app: FastAPI) -> None:
     app.mount(
         STATIC_PATH, StaticFiles(directory=Path(__file__).parent / "static"), name="ui-static"
     )
-    app.state.ui_login_limiter = security.LoginLimiter()
+    settings = app.state.runtime.settings
+    app.state.ui_login_limiter = security.LoginLimiter(
+        limit=settings.login_max_failures, window=settings.login_lockout_seconds
+    )
 
     @app.exception_handler(security.LoginRequired)
     def _login_required(request: Request, exc: security.LoginRequired) -> Response:

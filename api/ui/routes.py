@@ -198,7 +198,8 @@ def login(
         )
     limiter: security.LoginLimiter = request.app.state.ui_login_limiter
     client = security.client_address(request)
-    wait = limiter.retry_after(client)
+    rt = request.app.state.runtime
+    wait = limiter.retry_after(rt.engine, client)
     if wait is not None:
         response = _login_page(
             request,
@@ -208,7 +209,6 @@ def login(
         )
         response.headers["Retry-After"] = str(wait)
         return response
-    rt = request.app.state.runtime
     token, refused_scope = None, False
     with transaction(rt.engine) as session:
         key = api_keys.find_active(session, api_key.strip(), rt.settings.secret_key)
@@ -223,14 +223,14 @@ def login(
         else:
             refused_scope = key is not None
     if token is None:
-        limiter.failed(client)
+        limiter.failed(rt.engine, client)
         error = (
             "This API key lacks the treasury:review scope the workbench needs."
             if refused_scope
             else "Unknown or revoked API key."
         )
         return _login_page(request, next_path=next, status_code=401, error=error)
-    limiter.succeeded(client)
+    limiter.succeeded(rt.engine, client)
     response = redirect_with(request, security.safe_next(next), "info", f"Signed in as {name}.")
     security.set_session_cookie(request, response, token)
     security.clear_login_csrf_cookie(request, response)

@@ -1,4 +1,5 @@
-"""Workbench sign-in: session cookie, CSRF tokens, safe redirects, flash messages, login limits.
+"""Workbench sign-in: session cookie, CSRF tokens, safe redirects, flash messages, and the
+sign-in lock-out (failures counted in the database, so across instances).
 
 - The session cookie `remit_session` holds a random token; the database keeps only its HMAC
   digest (ledger.repositories.ui_sessions). HttpOnly, SameSite=Strict, Path=/, Secure when
@@ -15,20 +16,22 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import secrets
-import threading
-import time
-from collections import deque
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Annotated
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
+from sqlalchemy import Engine, delete, insert, select
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from ledger.db import transaction
+from ledger.models import LoginFailure
 from ledger.repositories import ui_sessions
+from ledger.types import utc_now
 
 SESSION_COOKIE = "remit_session"
 LOGIN_CSRF_COOKIE = "remit_login_csrf"
@@ -203,46 +206,54 @@ def login_csrf_ok(request: Request, sent: object) -> bool:
     )
 
 
-# -- failed sign-ins: a light per-client limit ------------------------------------------------
+# -- failed sign-ins: a lock-out per client, counted in the database ------------------------
 
 
 class LoginLimiter:
-    """At most `limit` failed sign-ins per client address in `window` seconds (in memory).
-
-    Light by design: one process, forgotten on restart. API keys are 256-bit random, so this
-    only keeps a noisy client from filling logs and burning CPU on HMACs.
+    """At most `limit` failed sign-ins per client address in `window` seconds, then that
+    client waits. The failures are rows of `login_failures`, so every instance of the
+    service (`remit serve --workers N`, several hosts) counts every failure, and a restart
+    forgets nothing. API keys are 256-bit random: this keeps a noisy or guessing client from
+    filling logs and burning CPU on HMACs, it is not what keeps keys secret.
     """
 
     def __init__(self, limit: int = 10, window: float = 300.0) -> None:
         self.limit, self.window = limit, window
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
-    def _recent(self, client: str, now: float) -> deque[float]:
-        failures = self._failures.setdefault(client, deque())
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        return failures
-
-    def retry_after(self, client: str) -> int | None:
+    def retry_after(
+        self, engine: Engine, client: str, *, now: datetime | None = None
+    ) -> int | None:
         """Seconds to wait if this client is over the limit, else None."""
-        now = time.monotonic()
-        with self._lock:
-            failures = self._recent(client, now)
-            if len(failures) < self.limit:
-                if not failures:
-                    self._failures.pop(client, None)
-                return None
-            return max(1, int(failures[0] + self.window - now) + 1)
+        now = now or utc_now()
+        with transaction(engine) as session:
+            recent = session.scalars(
+                select(LoginFailure.failed_at)
+                .where(LoginFailure.client == _client_key(client),
+                       LoginFailure.failed_at > now - timedelta(seconds=self.window))
+                .order_by(LoginFailure.failed_at.desc())
+                .limit(self.limit)
+            ).all()
+        if len(recent) < self.limit:
+            return None
+        # Free again once the oldest of the last `limit` failures leaves the window.
+        free_at = recent[-1] + timedelta(seconds=self.window)
+        return max(1, math.ceil((free_at - now).total_seconds()))
 
-    def failed(self, client: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            self._recent(client, now).append(now)
+    def failed(self, engine: Engine, client: str, *, now: datetime | None = None) -> None:
+        now = now or utc_now()
+        with transaction(engine) as session:
+            session.execute(insert(LoginFailure).values(client=_client_key(client), failed_at=now))
+            # Nothing older than the window counts: the table stays as small as the window.
+            session.execute(delete(LoginFailure).where(
+                LoginFailure.failed_at <= now - timedelta(seconds=self.window)))
 
-    def succeeded(self, client: str) -> None:
-        with self._lock:
-            self._failures.pop(client, None)
+    def succeeded(self, engine: Engine, client: str) -> None:
+        with transaction(engine) as session:
+            session.execute(delete(LoginFailure).where(LoginFailure.client == _client_key(client)))
+
+
+def _client_key(client: str) -> str:
+    return client[: LoginFailure.__table__.c.client.type.length]
 
 
 def client_address(request: Request) -> str:
