@@ -75,3 +75,21 @@ def test_production_reads_secrets_from_a_dotenv_file(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text(f"REMIT_ENVIRONMENT=production\nREMIT_SECRET_KEY={STRONG}\n")
     s = get_settings()
     assert (s.environment, s.secret_key) == ("production", STRONG)
+
+
+def test_upload_limit_and_sign_in_lock_out_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = Settings()
+    assert s.max_upload_bytes == 64 * 1024 * 1024
+    assert (s.login_max_failures, s.login_lockout_seconds) == (10, 300)
+    monkeypatch.setenv("REMIT_MAX_UPLOAD_BYTES", "1048576")
+    monkeypatch.setenv("REMIT_LOGIN_MAX_FAILURES", "5")
+    monkeypatch.setenv("REMIT_LOGIN_LOCKOUT_SECONDS", "900")
+    s = get_settings()
+    assert (s.max_upload_bytes, s.login_max_failures, s.login_lockout_seconds) == (
+        1048576, 5, 900)
+    for name, bad in (("REMIT_MAX_UPLOAD_BYTES", "0"), ("REMIT_LOGIN_MAX_FAILURES", "0"),
+                      ("REMIT_LOGIN_LOCKOUT_SECONDS", "-1")):
+        monkeypatch.setenv(name, bad)
+        with pytest.raises(ValidationError, match=name.removeprefix("REMIT_").lower()):
+            get_settings()
+        monkeypatch.delenv(name)
