@@ -32,7 +32,8 @@ class ParseLimits:
     max_warnings: int = 1_000
     # OFX is read whole (its statement balance follows the transactions): its own, smaller
     # bound on decoded size. Real OFX downloads are a few hundred KB.
-    max_ofx_bytes: int = 16 * 1024**2
+    max_ofx_bytes: int = 8 * 1024**2
+    max_ofx_elements: int = 100_000  # some 12,000 transactions
     # Elements (tags) held at once while reading XML (camt) or in memory at all (OFX).
     max_elements: int = 250_000
 

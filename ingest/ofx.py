@@ -139,14 +139,15 @@ def iter_records(
     yield from _records(statements, skipped, scan.responses)
 
 
-# The BeautifulSoup tree takes ~70 bytes of memory per byte of OFX (and html.parser ~2 s per
-# MB), so OFX is held to this however large limits.max_file_bytes (sized for streamed camt) is.
-# 8 MiB is some 60,000 transactions; real OFX downloads are far smaller.
-MAX_OFX_BYTES = 8 * 1024**2
+# The BeautifulSoup tree takes ~1 KB of memory per element (and html.parser ~2 s per MB; a
+# 2 MiB file of one-character leaves took 23 s and 600 MB), so OFX is held to its own limits
+# however large limits.max_file_bytes (sized for streamed camt) is: `max_ofx_bytes` of file,
+# and `max_ofx_elements` elements, counted by the scanner before any tree is built.
+# 100,000 elements is some 12,000 transactions; real OFX downloads are far smaller.
 
 
 def _read(source: BinaryIO, limits: ParseLimits) -> bytes:
-    cap = min(limits.max_file_bytes, MAX_OFX_BYTES)
+    cap = min(limits.max_file_bytes, limits.max_ofx_bytes)
     data = source.read(cap + 1)
     if len(data) > cap:
         raise LimitExceeded(
@@ -248,6 +249,7 @@ class _Frame:
 
     name: str
     pos: int
+    line: int
     status: dict[str, str] = field(default_factory=dict)  # CODE/SEVERITY/MESSAGE of a STATUS
     has_status: bool = False
     has_statement: bool = False
@@ -285,6 +287,8 @@ class _Scanner:
         self.root_done = False
         self.out: list[str] = []
         self.responses: list[_Response] = []
+        self.elements = 0
+        self._line_at = (0, 1)  # (position, its line): lines are counted on from the last one
 
     def run(self) -> _Scan:
         text, pos = self.text, 0
@@ -348,6 +352,15 @@ class _Scanner:
         return tag.end()
 
     def _open(self, name: str, pos: int) -> None:
+        self.elements += 1
+        if self.elements > self.limits.max_ofx_elements:
+            raise LimitExceeded(
+                f"more than {self.limits.max_ofx_elements} elements: too large an OFX file"
+                " to read in memory",
+                line=self._line(pos),
+                field="elements",
+                value=str(self.elements),
+            )
         if self.root_done or (not self.stack and name != "OFX"):
             where = "after </OFX>" if self.root_done else "before <OFX>"
             raise ParseError(f"unexpected <{name}> {where}", line=self._line(pos), field=name)
@@ -369,7 +382,7 @@ class _Scanner:
                 if frame.name.endswith("TRNRS"):
                     frame.has_statement = True
                     break
-        self.stack.append(_Frame(name, pos))
+        self.stack.append(_Frame(name, pos, self._line(pos)))
 
     def _close(self, name: str, pos: int) -> None:
         self._end_leaf()
@@ -399,7 +412,7 @@ class _Scanner:
             self.responses.append(self._response(frame))
 
     def _response(self, frame: _Frame) -> _Response:
-        line = self._line(frame.pos)
+        line = frame.line
         code = frame.status.get("CODE", "0" if not frame.has_status else "")
         if not is_ascii_digits(code, 9):  # without it, we cannot tell whether the bank reported an error
             raise ParseError(
@@ -453,7 +466,12 @@ class _Scanner:
             raise ParseError(str(error), line=self._line(pos), field=owner, value=value) from None
 
     def _line(self, pos: int) -> int:
-        return self.text.count("\n", 0, pos) + 1
+        known, line = self._line_at
+        if pos < known:  # only for an error message, once
+            return self.text.count("\n", 0, pos) + 1
+        line += self.text.count("\n", known, pos)
+        self._line_at = (pos, line)
+        return line
 
 
 def _drop_empty_elements(text: str) -> str:

@@ -671,7 +671,7 @@ def test_file_size_limit() -> None:
     assert str(error) == (
         "field size: file is over the limit of 100 bytes for OFX, which is parsed in memory"
     )
-    assert ofx.MAX_OFX_BYTES < ParseLimits().max_file_bytes
+    assert ParseLimits().max_ofx_bytes < ParseLimits().max_file_bytes
 
 
 @pytest.mark.parametrize("replace,message", [
