@@ -9,12 +9,14 @@ id (`update_rows`: one statement over unnested arrays on PostgreSQL) go through 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timezone
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Connection, Date, Table, func, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 from ledger.types import UTCDateTime
 
@@ -64,25 +66,59 @@ def _converter(column: Any, dialect: str) -> Converter:
     return _identity
 
 
-def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert complete rows (every key a column of `table`) as fast as the driver allows."""
+def _values(rows: Sequence[dict[str, Any]], names: list[str], converters: list[Converter]) -> list[tuple[Any, ...]]:
+    """The rows as tuples in `names` order, converted; only columns that need it are touched
+    (at 100k+ rows a call per value costs more than the database's work)."""
+    get = itemgetter(*names)
+    values = [get(row) for row in rows] if len(names) > 1 else [(get(row),) for row in rows]
+    convert = [(i, conv) for i, conv in enumerate(converters) if conv is not _identity]
+    if not convert:
+        return values
+    out = []
+    for value in values:
+        row = list(value)
+        for i, conv in convert:
+            row[i] = conv(row[i])
+        out.append(tuple(row))
+    return out
+
+
+def _pg_type(column: Any, dialect: Any) -> str:
+    """The column's PostgreSQL type as psycopg names it: VARCHAR(64) -> "varchar"."""
+    return re.sub(r"\(.*?\)", "", column.type.compile(dialect=dialect)).strip().lower()
+
+
+def insert_rows(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *, binary: bool = False
+) -> None:
+    """Insert complete rows (every key a column of `table`) as fast as the driver allows.
+
+    binary=True: PostgreSQL's binary COPY, several times cheaper for client and server than
+    text COPY at 100k rows, but strict: each value must already be its column's Python type
+    (str for text, int for integers, date, aware datetime, a JSON-able object for JSON —
+    never pre-encoded JSON text). Without it values are converted leniently, as text.
+    """
     if not rows:
         return
     names = list(rows[0].keys())
     dialect = conn.dialect.name
-    converters = [_converter(table.c[name], dialect) for name in names]
-    values = [tuple(conv(row[name]) for name, conv in zip(names, converters)) for row in rows]
+    binary = binary and dialect == "postgresql"
+    converters = [_identity if binary else _converter(table.c[name], dialect) for name in names]
+    values = _values(rows, names, converters)
     columns = ", ".join(f'"{name}"' for name in names)
     if dialect == "postgresql":
-        statement = f'COPY "{table.name}" ({columns}) FROM STDIN'
+        statement = f'COPY "{table.name}" ({columns}) FROM STDIN' + (" (FORMAT BINARY)" if binary else "")
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             with cursor.copy(statement) as copy:
+                if binary:
+                    copy.set_types([_pg_type(table.c[name], conn.dialect) for name in names])
                 for value in values:
                     copy.write_row(value)
-        except conn.dialect.dbapi.IntegrityError as error:  # type: ignore[union-attr]
-            # Callers handle SQLAlchemy's IntegrityError (e.g. a concurrent duplicate): same type here.
-            raise IntegrityError(statement, None, error) from error
+        except conn.dialect.dbapi.Error as error:  # type: ignore[union-attr]
+            # Callers handle SQLAlchemy's errors (IntegrityError for a concurrent duplicate,
+            # DataError for a value the column refuses): the same classes as any statement's.
+            raise DBAPIError.instance(statement, None, error, conn.dialect.dbapi.Error) from error  # type: ignore[union-attr]
         return
     marks = ", ".join("?" for _ in names)
     conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', values)
@@ -141,7 +177,6 @@ def update_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
         )
         conn.execute(text(statement), arrays)
         return
-    converters = [_converter(table.c[name], dialect) for name in names]
-    values = [tuple(conv(row[name]) for name, conv in zip(names, converters)) + (row["id"],) for row in rows]
+    values = _values(rows, [*names, "id"], [*(_converter(table.c[name], dialect) for name in names), _identity])
     sets = ", ".join(f'"{name}" = ?' for name in names)
     conn.exec_driver_sql(f'UPDATE "{table.name}" SET {sets} WHERE id = ?', values)
