@@ -3,9 +3,15 @@
 Runs inside the caller's transaction and never commits: the CLI (or request, or job) owns
 it, so an import lands whole or not at all. Rows the parser rejected, and rows this service
 rejects (an account that belongs to another customer), are reported and skipped; every
-other row is imported. If the database itself refuses something at flush, the exception
-propagates and the caller's transaction rolls back everything, including rows already
-written.
+other row is imported. If the database itself refuses something, the exception propagates
+and the caller's transaction rolls back everything, including rows already written.
+
+How (linear in the rows, memory bounded by a chunk): the stored invoices the file names are
+row-locked once, in id order (ledger.repositories.invoices.lock_invoices); then rows are
+decided in file order, CHUNK_ROWS at a time — each chunk's customers, accounts, aliases and
+invoices are read in a few set queries, the rows decided in memory exactly as one by one,
+and the chunk's changes and audit events written in set statements (COPY on PostgreSQL)
+before the next chunk is read, so later rows see what earlier ones did.
 
 What a row does:
   - customer: created if new; renamed if the name differs (the AR system is the master of
@@ -37,17 +43,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core.money import from_minor
-from ledger import audit
-from ledger.models import Customer, Invoice
+from core.money import exponent, from_minor
 from ledger.repositories import invoices as repo
+from ledger.repositories.invoices import StoredInvoice
 from reconcile.invoice_rows import Book, InvoiceRow, RowError, describe
 
 # Fields an import may not change on an invoice remit has applied cash to (see above).
 MONEY_FIELDS = ("open_minor", "amount_minor", "currency", "customer_id")
 # Invoice attributes the import owns, in the order audit payloads show them.
-IMPORTED_FIELDS = ("customer_id", "currency", "amount_minor", "open_minor", "issue_date", "due_date",
-                   "terms", "po_number", "status")
+IMPORTED_FIELDS = repo.IMPORTED_COLUMNS
+_IMPORTED = frozenset(IMPORTED_FIELDS)
+# Rows decided and written per round: bounds memory and statement size whatever the file's size.
+CHUNK_ROWS = 5000
 _VIEW_NAMES = {"amount_minor": "amount", "open_minor": "open_amount"}
 
 
@@ -114,34 +121,32 @@ class ImportResult:
 
 @dataclass
 class _Known:
-    """What the database holds for the rows at hand, kept current as rows are imported, so
-    later rows of the same file see earlier ones (e.g. an account given to C1 in row 2)."""
+    """What the database holds for one chunk of rows, kept current as its rows are decided,
+    so later rows see earlier ones (e.g. an account given to C1 in row 2). Earlier chunks are
+    written before a chunk is loaded, so it sees theirs too."""
 
-    customers: dict[str, Customer]
+    customers: dict[str, str]  # id -> name
     owners: dict[str, repo.AccountOwner]
     aliases: dict[str, set[str]]
-    invoices: dict[str, Invoice]
+    invoices: dict[str, StoredInvoice]
     with_applications: set[int]  # invoice ids with live applications
     names: dict[str, str]  # customer id -> its name in the LAST row of the file naming it
 
     @classmethod
-    def load(cls, session: Session, rows: Sequence[InvoiceRow]) -> _Known:
+    def load(cls, session: Session, rows: Sequence[InvoiceRow], names: dict[str, str]) -> _Known:
         customer_ids = {r.customer_id for r in rows}
-        # Lock first, then look for applications: one committed while we waited is then seen.
-        invoices = repo.lock_invoices_by_number(session, (r.invoice_number for r in rows))
+        invoices = repo.invoice_states(session, (r.invoice_number for r in rows))
         return cls(
-            customers=repo.customers_by_id(session, customer_ids),
+            customers=repo.customer_names(session, customer_ids),
             owners=repo.account_owners(session, (a for r in rows for a in r.accounts)),
             aliases=repo.aliases_by_customer(session, customer_ids),
             invoices=invoices,
             with_applications=repo.invoices_with_live_applications(
-                session, (i.id for i in invoices.values())),
-            # One name per customer per import (the parser warns when a file has several), so
-            # a file naming C1 two ways renames it once, not back and forth row by row.
-            names={r.customer_id: r.customer_name for r in rows},
+                session, (i.id for i in invoices.values() if i.id is not None)),
+            names=names,
         )
 
-    def cash_applied(self, invoice: Invoice) -> bool:
+    def cash_applied(self, invoice: StoredInvoice) -> bool:
         return (invoice.id in self.with_applications
                 or bool(invoice.discount_minor or invoice.written_off_minor))
 
@@ -156,22 +161,27 @@ def import_book(session: Session, book: Book, *, file: str, actor: str) -> Impor
 def import_rows(
     session: Session, rows: Sequence[InvoiceRow], *, actor: str, result: ImportResult | None = None
 ) -> ImportResult:
-    """Upsert valid rows (see the module docstring). Flushes; never commits."""
+    """Upsert valid rows (see the module docstring). Writes; never commits."""
     result = result or ImportResult(file="", format="rows", rows_read=len(rows))
-    known = _Known.load(session, rows)
-    # One flush at the end: the unit of work batches the inserts (customers before accounts
-    # and invoices, by foreign key) instead of a round trip per row.
-    with session.no_autoflush:
-        for row in rows:
-            _import_row(session, known, row, result, actor)
-    session.flush()
+    session.flush()  # the caller's pending ORM changes first: what follows reads and writes in SQL
+    # One name per customer per import (the parser warns when a file has several), so a file
+    # naming C1 two ways renames it once, not back and forth row by row.
+    names = {r.customer_id: r.customer_name for r in rows}
+    # Every stored invoice the file names, locked once in id order before any is read.
+    repo.lock_invoices(session, {r.invoice_number for r in rows})
+    for start in range(0, len(rows), CHUNK_ROWS):
+        chunk = rows[start:start + CHUNK_ROWS]
+        known = _Known.load(session, chunk, names)
+        writes = repo.BookWrites()
+        for row in chunk:
+            _import_row(known, writes, row, result, actor)
+        writes.write(session)
     result.errors.sort(key=lambda e: e.row)
     return result
 
 
-def _import_row(
-    session: Session, known: _Known, row: InvoiceRow, result: ImportResult, actor: str
-) -> None:
+def _import_row(known: _Known, writes: repo.BookWrites, row: InvoiceRow, result: ImportResult,
+                actor: str) -> None:
     conflict = _foreign_account(known, row)
     if conflict is not None:
         result.errors.append(conflict)
@@ -189,12 +199,12 @@ def _import_row(
             result.warnings.append(
                 describe(row.row, "invoice_number", row.invoice_number, "skipped: " + held.reason))
             return
-    _upsert_customer(session, known, row, result, actor)
+    _upsert_customer(known, writes, row, result, actor)
     if invoice is None:
-        known.invoices[row.invoice_number] = _create_invoice(session, row, actor)
+        known.invoices[row.invoice_number] = _create_invoice(writes, row, actor)
         result.created += 1
     elif changes:
-        _update_invoice(session, invoice, changes, actor)
+        _update_invoice(writes, invoice, changes, actor)
         result.updated += 1
     else:
         result.unchanged += 1
@@ -212,7 +222,7 @@ def _foreign_account(known: _Known, row: InvoiceRow) -> RowError | None:
     return None
 
 
-def _held(invoice: Invoice, row: InvoiceRow, changes: dict[str, object]) -> HeldRow | None:
+def _held(invoice: StoredInvoice, row: InvoiceRow, changes: dict[str, object]) -> HeldRow | None:
     touched = [f for f in MONEY_FIELDS if f in changes]
     if not touched:
         return None
@@ -232,39 +242,35 @@ def _held(invoice: Invoice, row: InvoiceRow, changes: dict[str, object]) -> Held
 
 
 def _upsert_customer(
-    session: Session, known: _Known, row: InvoiceRow, result: ImportResult, actor: str
+    known: _Known, writes: repo.BookWrites, row: InvoiceRow, result: ImportResult, actor: str
 ) -> None:
-    name = known.names[row.customer_id]
-    customer = known.customers.get(row.customer_id)
-    if customer is None:
-        customer = repo.add_customer(session, row.customer_id, name)
-        known.customers[row.customer_id] = customer
+    cid = row.customer_id
+    name = known.names[cid]
+    stored = known.customers.get(cid)
+    if stored is None:
+        writes.customers[cid] = known.customers[cid] = name
         result.customers_created += 1
-        audit.record(session, actor=actor, action="customer.created", entity_type="customer",
-                     entity_id=row.customer_id, after={"name": name})
-    elif customer.name != name:
-        before = customer.name
-        repo.rename_customer(customer, name)
+        writes.record(actor, "customer.created", "customer", cid, after={"name": name})
+    elif stored != name:
+        writes.renamed[cid] = known.customers[cid] = name
         result.customers_renamed += 1
-        audit.record(session, actor=actor, action="customer.renamed", entity_type="customer",
-                     entity_id=row.customer_id, before={"name": before}, after={"name": name})
+        writes.record(actor, "customer.renamed", "customer", cid, before={"name": stored}, after={"name": name})
     for account in row.accounts:
         if account in known.owners:
             continue  # already this customer's (another owner was refused above)
-        repo.add_account(session, row.customer_id, account, source="imported")
-        known.owners[account] = repo.AccountOwner(row.customer_id, "imported")
+        writes.accounts.append((cid, account))
+        known.owners[account] = repo.AccountOwner(cid, "imported")
         result.accounts_added += 1
-        audit.record(session, actor=actor, action="customer.account_added", entity_type="customer",
-                     entity_id=row.customer_id, after={"account": account, "source": "imported"})
-    aliases = known.aliases.setdefault(row.customer_id, set())
+        writes.record(actor, "customer.account_added", "customer", cid,
+                      after={"account": account, "source": "imported"})
+    aliases = known.aliases.setdefault(cid, set())
     for alias in row.aliases:
         if alias in aliases:
             continue
-        repo.add_alias(session, row.customer_id, alias, source="imported")
+        writes.aliases.append((cid, alias))
         aliases.add(alias)
         result.aliases_added += 1
-        audit.record(session, actor=actor, action="customer.alias_added", entity_type="customer",
-                     entity_id=row.customer_id, after={"alias": alias, "source": "imported"})
+        writes.record(actor, "customer.alias_added", "customer", cid, after={"alias": alias, "source": "imported"})
 
 
 # --------------------------------------------------------------------------- invoices
@@ -276,7 +282,7 @@ def _status(current: str | None, open_minor: int) -> str:
     return "paid" if open_minor == 0 else "open"
 
 
-def _open_minor(row: InvoiceRow, invoice: Invoice | None) -> int:
+def _open_minor(row: InvoiceRow, invoice: StoredInvoice | None) -> int:
     """The open balance the row means. Without an open_amount column, what is already settled
     on an existing invoice stays settled (a changed amount moves the balance by as much)."""
     if invoice is None or "open_amount" in row.given:
@@ -284,7 +290,7 @@ def _open_minor(row: InvoiceRow, invoice: Invoice | None) -> int:
     return row.amount_minor - (invoice.amount_minor - invoice.open_minor)
 
 
-def _row_values(row: InvoiceRow, invoice: Invoice | None) -> dict[str, object]:
+def _row_values(row: InvoiceRow, invoice: StoredInvoice | None) -> dict[str, object]:
     """The invoice's attributes as this row states them. For an existing invoice, columns the
     file does not carry keep their stored values (InvoiceRow.given)."""
     open_minor = _open_minor(row, invoice)
@@ -306,12 +312,12 @@ def _row_values(row: InvoiceRow, invoice: Invoice | None) -> dict[str, object]:
     return values
 
 
-def _invoice_changes(invoice: Invoice, row: InvoiceRow) -> dict[str, object]:
+def _invoice_changes(invoice: StoredInvoice, row: InvoiceRow) -> dict[str, object]:
     wanted = _row_values(row, invoice)
     return {name: value for name, value in wanted.items() if getattr(invoice, name) != value}
 
 
-def _unkept_balance(invoice: Invoice, row: InvoiceRow) -> RowError | None:
+def _unkept_balance(invoice: StoredInvoice, row: InvoiceRow) -> RowError | None:
     """Carrying the settled part over (no open_amount column) needs the same currency, and an
     amount no lower than what is already settled."""
     if "open_amount" in row.given or invoice.open_minor == invoice.amount_minor:
@@ -326,15 +332,24 @@ def _unkept_balance(invoice: Invoice, row: InvoiceRow) -> RowError | None:
     return None
 
 
+def _amount_text(minor: int, currency: str) -> str:
+    """format(from_minor(minor, currency), "f") in integer arithmetic (an audit event per row)."""
+    places = exponent(currency)
+    if places == 0:
+        return str(minor)
+    whole, part = divmod(abs(minor), 10**places)
+    return f"{'-' if minor < 0 else ''}{whole}.{part:0{places}d}"
+
+
 def _view(values: dict[str, object], currency: str) -> dict[str, Any]:
-    """JSON for the audit trail: amounts as decimal strings, dates ISO (DESIGN.md §6 style)."""
+    """JSON for the audit trail: amounts as decimal strings, dates ISO (DESIGN.md §6 style).
+    `values` are in IMPORTED_FIELDS order (as _row_values and _invoice_changes make them)."""
     out: dict[str, Any] = {}
-    for name in IMPORTED_FIELDS:
-        if name not in values:
+    for name, value in values.items():
+        if name not in _IMPORTED:
             continue
-        value = values[name]
         if name in _VIEW_NAMES and isinstance(value, int):
-            out[_VIEW_NAMES[name]] = format(from_minor(value, currency), "f")
+            out[_VIEW_NAMES[name]] = _amount_text(value, currency)
         elif isinstance(value, date):
             out[name] = value.isoformat()
         else:
@@ -342,19 +357,22 @@ def _view(values: dict[str, object], currency: str) -> dict[str, Any]:
     return out
 
 
-def _create_invoice(session: Session, row: InvoiceRow, actor: str) -> Invoice:
+def _create_invoice(writes: repo.BookWrites, row: InvoiceRow, actor: str) -> StoredInvoice:
     values = _row_values(row, None)
-    invoice = repo.add_invoice(session, number=row.invoice_number, **values)
-    audit.record(session, actor=actor, action="invoice.created", entity_type="invoice",
-                 entity_id=row.invoice_number,
-                 after={"number": row.invoice_number, **_view(values, row.currency)})
+    invoice = StoredInvoice(None, row.invoice_number, **values)  # type: ignore[arg-type]
+    writes.created.append(invoice)
+    writes.record(actor, "invoice.created", "invoice", row.invoice_number,
+                  after={"number": row.invoice_number, **_view(values, row.currency)})
     return invoice
 
 
-def _update_invoice(session: Session, invoice: Invoice, changes: dict[str, object], actor: str) -> None:
+def _update_invoice(writes: repo.BookWrites, invoice: StoredInvoice, changes: dict[str, object],
+                    actor: str) -> None:
     before = {name: getattr(invoice, name) for name in changes}
     old_currency = invoice.currency
-    repo.set_invoice(invoice, changes)
-    audit.record(session, actor=actor, action="invoice.updated", entity_type="invoice",
-                 entity_id=invoice.number, before=_view(before, old_currency),
-                 after=_view(changes, invoice.currency))
+    for name, value in changes.items():
+        setattr(invoice, name, value)
+    if invoice.id is not None:  # else created in this chunk: written with its latest values
+        writes.changed[invoice.id] = invoice
+    writes.record(actor, "invoice.updated", "invoice", invoice.number, before=_view(before, old_currency),
+                  after=_view(changes, invoice.currency))

@@ -1,8 +1,10 @@
 """Queries on the invoice book: customers, their accounts and aliases, invoices.
 
 Two kinds of callers:
-  - the invoice import (reconcile/invoice_import.py) loads what a file touches in bulk,
-    decides in memory, then writes through the `add_*` / `set_*` functions below;
+  - the invoice import (reconcile/invoice_import.py) locks what a file touches once, then per
+    chunk of rows loads it as plain values (`customer_names`, `account_owners`,
+    `aliases_by_customer`, `invoice_states`, `invoices_with_live_applications`), decides in
+    memory, and writes the chunk's changes in sets (`BookWrites.write`);
   - the matcher's loader reads the book through `open_invoices`, `recently_closed` and
     `customers_with_accounts_and_aliases`: light column tuples, not ORM objects, because a
     run reads up to millions of invoices and never changes them through these.
@@ -13,21 +15,36 @@ Nothing here commits.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import or_, select
+from sqlalchemy import ARRAY, any_, bindparam, or_, select, text
 from sqlalchemy.orm import Session
 
-from ledger.models import Application, Customer, CustomerAccount, CustomerAlias, Invoice
+from ledger import bulk
+from ledger.models import Application, AuditEvent, Customer, CustomerAccount, CustomerAlias, Invoice
 from ledger.types import utc_now
 
 # Bound parameters per IN (...) list: well under SQLite's 32,766 and PostgreSQL's 65,535.
 CHUNK = 1000
+PG_ARRAY = 10_000  # values per `= ANY(array)` parameter
 
 T = TypeVar("T")
+
+
+def _among(session: Session, column: Any, values: list[Any]) -> Any:
+    """`column IN values`; on PostgreSQL as `= ANY(array)`: one parameter, not one per value."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
+def _batches(session: Session, values: Iterable[T]) -> Iterator[list[T]]:
+    """Sorted distinct values in batches for `_among` (PostgreSQL's arrays may be longer)."""
+    size = PG_ARRAY if session.get_bind().dialect.name == "postgresql" else CHUNK
+    return _chunks(sorted(set(values)), size)  # type: ignore[type-var]
 
 
 def _chunks(values: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
@@ -41,26 +58,16 @@ def _chunks(values: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
         yield batch
 
 
-# --------------------------------------------------------------------------- customers
+# --------------------------------------------------------------------------- the import: reads
 
 
-def customers_by_id(session: Session, ids: Iterable[str]) -> dict[str, Customer]:
-    found: dict[str, Customer] = {}
-    for batch in _chunks(sorted(set(ids))):
-        for customer in session.scalars(select(Customer).where(Customer.id.in_(batch))):
-            found[customer.id] = customer
+def customer_names(session: Session, ids: Iterable[str]) -> dict[str, str]:
+    """id -> name of the customers among these ids that exist."""
+    found: dict[str, str] = {}
+    for batch in _batches(session, ids):
+        found.update((cid, name) for cid, name in session.execute(
+            select(Customer.id, Customer.name).where(_among(session, Customer.id, batch))))
     return found
-
-
-def add_customer(session: Session, customer_id: str, name: str) -> Customer:
-    customer = Customer(id=customer_id, name=name)
-    session.add(customer)
-    return customer
-
-
-def rename_customer(customer: Customer, name: str) -> None:
-    customer.name = name
-    customer.updated_at = utc_now()
 
 
 class AccountOwner(NamedTuple):
@@ -71,85 +78,156 @@ class AccountOwner(NamedTuple):
 def account_owners(session: Session, accounts: Iterable[str]) -> dict[str, AccountOwner]:
     """Who each (normalized) account already belongs to. An account has one owner (unique)."""
     found: dict[str, AccountOwner] = {}
-    for batch in _chunks(sorted(set(accounts))):
+    for batch in _batches(session, accounts):
         rows = session.execute(
             select(CustomerAccount.account, CustomerAccount.customer_id, CustomerAccount.source)
-            .where(CustomerAccount.account.in_(batch))
+            .where(_among(session, CustomerAccount.account, batch))
         )
         for account, customer_id, source in rows:
             found[account] = AccountOwner(customer_id, source)
     return found
 
 
-def add_account(session: Session, customer_id: str, account: str, *, source: str = "imported") -> None:
-    """Callers check `account_owners` first: an account is never silently moved to another
-    customer (the unique constraint would refuse it anyway, failing the whole transaction)."""
-    session.add(CustomerAccount(customer_id=customer_id, account=account, source=source))
-
-
 def aliases_by_customer(session: Session, customer_ids: Iterable[str]) -> dict[str, set[str]]:
     found: dict[str, set[str]] = defaultdict(set)
-    for batch in _chunks(sorted(set(customer_ids))):
+    for batch in _batches(session, customer_ids):
         rows = session.execute(
             select(CustomerAlias.customer_id, CustomerAlias.alias)
-            .where(CustomerAlias.customer_id.in_(batch))
+            .where(_among(session, CustomerAlias.customer_id, batch))
         )
         for customer_id, alias in rows:
             found[customer_id].add(alias)
     return found
 
 
-def add_alias(session: Session, customer_id: str, alias: str, *, source: str = "imported") -> None:
-    session.add(CustomerAlias(customer_id=customer_id, alias=alias, source=source))
+@dataclass(slots=True)
+class StoredInvoice:
+    """An invoice as the import compares and changes it: plain values, not an ORM object.
+    `id` is None for one this import creates (written at the end of its chunk)."""
+
+    id: int | None
+    number: str
+    customer_id: str
+    currency: str
+    amount_minor: int
+    open_minor: int
+    issue_date: date
+    due_date: date | None
+    terms: str | None
+    po_number: str | None
+    status: str
+    discount_minor: int = 0
+    written_off_minor: int = 0
 
 
-# --------------------------------------------------------------------------- invoices
+_STORED_COLUMNS = (
+    Invoice.id, Invoice.number, Invoice.customer_id, Invoice.currency, Invoice.amount_minor,
+    Invoice.open_minor, Invoice.issue_date, Invoice.due_date, Invoice.terms, Invoice.po_number,
+    Invoice.status, Invoice.discount_minor, Invoice.written_off_minor,
+)
+# What an import writes on an invoice (StoredInvoice attributes), creating or updating it.
+IMPORTED_COLUMNS = ("customer_id", "currency", "amount_minor", "open_minor", "issue_date", "due_date",
+                    "terms", "po_number", "status")
 
 
-def lock_invoices_by_number(session: Session, numbers: Iterable[str]) -> dict[str, Invoice]:
-    """The invoices with these numbers, row-locked until the transaction ends.
+def lock_invoices(session: Session, numbers: Collection[str]) -> None:
+    """Row-lock the stored invoices with these numbers until the transaction ends.
 
-    The lock is what keeps an import from overwriting a concurrent cash application: a run
-    that applies cash to one of these invoices waits for the import to commit (PostgreSQL
-    FOR UPDATE; SQLite already serialises writers with BEGIN IMMEDIATE). Rows are locked in
-    id order so two imports over overlapping books cannot deadlock.
+    One statement, rows locked in id order — the order a matching run locks invoices in — so
+    an import and a run (or two imports) wait for each other instead of deadlocking, however
+    many chunks the import then writes in. The lock keeps an import from overwriting a
+    concurrent cash application: call `invoices_with_live_applications` after it, and an
+    application committed while the lock was awaited is seen. SQLite has no row locks: its
+    writers are already serialised (BEGIN IMMEDIATE).
     """
-    found: dict[str, Invoice] = {}
-    for batch in _chunks(sorted(set(numbers))):
-        query = select(Invoice).where(Invoice.number.in_(batch)).order_by(Invoice.id).with_for_update()
-        for invoice in session.scalars(query):
-            found[invoice.number] = invoice
+    if session.get_bind().dialect.name != "postgresql" or not numbers:
+        return
+    session.execute(
+        text("SELECT count(*) FROM (SELECT 1 FROM invoices WHERE number = ANY(:numbers) "
+             "ORDER BY id FOR UPDATE) AS locked"),
+        {"numbers": list(numbers)},
+    )
+
+
+def invoice_states(session: Session, numbers: Iterable[str]) -> dict[str, StoredInvoice]:
+    """number -> the stored invoice, for the numbers that exist (no lock: see lock_invoices)."""
+    found: dict[str, StoredInvoice] = {}
+    for batch in _batches(session, numbers):
+        for row in session.execute(select(*_STORED_COLUMNS).where(_among(session, Invoice.number, batch))):
+            found[row.number] = StoredInvoice(*row)
     return found
 
 
 def invoices_with_live_applications(session: Session, invoice_ids: Iterable[int]) -> set[int]:
-    """Ids among these invoices that cash has been applied to in remit (not reversed).
-
-    Call it after `lock_invoices_by_number`: an application committed while the lock was
-    awaited is then visible (each statement sees the latest committed data).
-    """
+    """Ids among these invoices that cash has been applied to in remit (not reversed)."""
     found: set[int] = set()
-    for batch in _chunks(sorted(set(invoice_ids))):
+    for batch in _batches(session, invoice_ids):
         found.update(
             session.scalars(
                 select(Application.invoice_id)
-                .where(Application.invoice_id.in_(batch), Application.status == "applied")
+                .where(_among(session, Application.invoice_id, batch), Application.status == "applied")
                 .distinct()
             )
         )
     return found
 
 
-def add_invoice(session: Session, **values: object) -> Invoice:
-    invoice = Invoice(**values)
-    session.add(invoice)
-    return invoice
+# --------------------------------------------------------------------------- the import: writes
 
 
-def set_invoice(invoice: Invoice, changes: dict[str, object]) -> None:
-    for name, value in changes.items():
-        setattr(invoice, name, value)
-    invoice.updated_at = utc_now()
+@dataclass
+class BookWrites:
+    """One chunk's changes, collected in row order, written in a few set statements."""
+
+    now: datetime = field(default_factory=utc_now)
+    customers: dict[str, str] = field(default_factory=dict)  # new: id -> name
+    renamed: dict[str, str] = field(default_factory=dict)  # id -> new name
+    accounts: list[tuple[str, str]] = field(default_factory=list)  # (customer id, account)
+    aliases: list[tuple[str, str]] = field(default_factory=list)  # (customer id, alias)
+    created: list[StoredInvoice] = field(default_factory=list)
+    changed: dict[int, StoredInvoice] = field(default_factory=dict)
+    audit: list[dict[str, Any]] = field(default_factory=list)
+
+    def record(self, actor: str, action: str, entity_type: str, entity_id: str, *,
+               before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> None:
+        self.audit.append({"at": self.now, "actor": actor, "action": action, "entity_type": entity_type,
+                           "entity_id": entity_id, "before": before, "after": after})
+
+    def write(self, session: Session) -> None:
+        """Inserts by binary COPY (PostgreSQL) or executemany (SQLite), updates as one statement
+        per table; parents before children (foreign keys). The ORM session is bypassed: its
+        Customer and Invoice objects written here are expired."""
+        conn = session.connection()
+        now = self.now
+        bulk.insert_rows(conn, Customer.__table__, [
+            {"id": cid, "name": name, "created_at": now, "updated_at": now}
+            for cid, name in self.customers.items()], binary=True)
+        bulk.update_rows(conn, Customer.__table__, [
+            {"id": cid, "name": name, "updated_at": now} for cid, name in self.renamed.items()])
+        bulk.insert_rows(conn, CustomerAccount.__table__, [
+            {"customer_id": cid, "account": a, "source": "imported", "created_at": now}
+            for cid, a in self.accounts], binary=True)
+        bulk.insert_rows(conn, CustomerAlias.__table__, [
+            {"customer_id": cid, "alias": a, "source": "imported", "created_at": now}
+            for cid, a in self.aliases], binary=True)
+        bulk.insert_rows(conn, Invoice.__table__, [
+            {"number": i.number, "customer_id": i.customer_id, "currency": i.currency,
+             "amount_minor": i.amount_minor, "open_minor": i.open_minor, "issue_date": i.issue_date,
+             "due_date": i.due_date, "terms": i.terms, "po_number": i.po_number, "status": i.status,
+             "discount_minor": 0, "written_off_minor": 0, "created_at": now, "updated_at": now}
+            for i in self.created], binary=True)
+        bulk.update_rows(conn, Invoice.__table__, [
+            {"id": inv_id, **{name: getattr(i, name) for name in IMPORTED_COLUMNS}, "updated_at": now}
+            for inv_id, i in self.changed.items()])
+        bulk.insert_rows(conn, AuditEvent.__table__, self.audit, binary=True)
+        if self.renamed or self.changed:
+            _expire(session, set(self.renamed), set(self.changed))
+
+
+def _expire(session: Session, customers: set[str], invoices: set[int]) -> None:
+    for obj in list(session.identity_map.values()):
+        if (isinstance(obj, Customer) and obj.id in customers) or (isinstance(obj, Invoice) and obj.id in invoices):
+            session.expire(obj)
 
 
 # --------------------------------------------------------------------------- the matcher's loader
