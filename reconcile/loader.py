@@ -161,9 +161,10 @@ def load_payments(session: Session, statuses: Sequence[str],
 
 
 def unresolved_returns(session: Session) -> list[PaymentRow]:
-    """Returns still in review because their original was not known when they came: tried
-    again on every run, so an original that arrives after its return is never applied."""
-    return _payment_rows(session, BankTransaction.match_status == "review", IS_RETURN)
+    """Returns whose original was not known when they came (in review, or dismissed by a
+    reviewer meanwhile): tried again on every run, so an original that arrives after its
+    return is never applied."""
+    return _payment_rows(session, BankTransaction.match_status.in_(("review", "ignored")), IS_RETURN)
 
 
 def originals_by_reference(session: Session, references: Iterable[str]) -> dict[str, list[PaymentRow]]:

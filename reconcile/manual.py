@@ -143,11 +143,13 @@ def dismiss(
     session: Session, *, transaction_id: int, actor: str, reason: str, expected_version: int | None = None
 ) -> None:
     """Not receivables after all (a refund, an internal transfer): out of the queue, audited.
-    A return keeps its status: it stays the record of what came back."""
+    A payment with cash applied (an over-payment flagged for a look) stays applied, and a
+    return stays returned: dismissing only closes the item."""
     postings = _postings(session, transaction_id, expected_version)
     if not postings.close_review(transaction_id, status="dismissed", resolution=reason, actor=actor):
         raise apply.ApplicationError(f"transaction #{transaction_id} has no open review item")
-    if postings.payment(transaction_id).match_status != "returned":
+    payment = postings.payment(transaction_id)
+    if payment.match_status != "returned" and not payment.applied_minor:
         postings.set_status(transaction_id, "ignored")
     postings.flush()
 

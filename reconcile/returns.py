@@ -10,7 +10,8 @@ Resolved in any order of arrival, as part of the matching run (reconcile/service
   - original applied earlier: its applications are reversed (invoices reopen, discounts
     too) in the run's transaction;
   - return first: it waits in review ("original not known here") and is tried again on
-    every run, so the original, when it comes, arrives already returned and is never applied.
+    every run — also after a reviewer dismissed it — so the original, when it comes, arrives
+    already returned and is never applied.
 A returned payment is final (reconcile.postings refuses to apply it). Each resolved return
 raises a "returned payment" review item naming what was undone.
 """

@@ -92,8 +92,7 @@ def decide(
     """Read and decide; writes nothing."""
     statuses = ["unmatched", "review"] if include_review else ["unmatched"]
     rows = loader.load_payments(session, statuses, transaction_ids)
-    waiting = [] if include_review else loader.unresolved_returns(session)
-    payments = {r.id: r for r in [*rows, *waiting]}
+    payments = {r.id: r for r in [*rows, *loader.unresolved_returns(session)]}
     # A return still waiting for its original is left alone (no new version) until it comes.
     return_plans = [p for p in returns.plan(session, [r for r in payments.values() if r.is_return])
                     if p.original is not None or p.ret.match_status == "unmatched"]
