@@ -7,10 +7,15 @@ peak RSS is that run's alone (VmHWM from /proc/self/status, else ru_maxrss):
   (a) baseline: `lxml.etree.iterparse(events=("end",))`, clearing every element and deleting
       its previous siblings — the usual memory-safe idiom, doing no work with the data;
   (b) remit: `iso20022.camt.iter_records` consuming every record without keeping it
-      (counting entries/transactions, summing amounts as Decimal per direction/currency).
+      (counting entries/transactions, summing amounts as Decimal per direction/currency);
+  (c) `remit parse FILE > out.json`: the whole command (start-up, parse, streamed JSON), run
+      by a child that reports its own child's peak RSS and CPU (getrusage RUSAGE_CHILDREN).
 
 Targets: (b)/(a) wall-time ratio <= 1.3; peak RSS < 200 MB and flat in file size. The
 remit run's entry/transaction counts and exact totals must equal what the generator wrote.
+(c)/(a) CPU-time ratio <= 1.5 (CPU, not wall: the JSON is written to disk, and a shared
+machine's load moves wall time more) and peak RSS < 100 MB (issue 10; a 100k-entry file:
+`--entries 100000`, or REMIT_BENCH_PARSE_ENTRIES=100000).
 Best of 3 runs (5 with --quick) for all but the largest size (1 run); baseline and remit
 runs alternate so that load on a shared machine affects both alike.
 
@@ -37,6 +42,8 @@ FULL_SIZES_MB: tuple[float, ...] = (25, 250)
 QUICK_SIZES_MB: tuple[float, ...] = (5,)
 RATIO_TARGET = 1.3
 RSS_TARGET_MB = 200.0
+CLI_RATIO_TARGET = 1.5
+CLI_RSS_TARGET_MB = 100.0
 FLAT_FACTOR = 1.25  # largest size's peak RSS may be at most this times the smallest's
 SEED = 1
 _CHILD_TIMEOUT_S = 3600
@@ -136,6 +143,37 @@ def _child_remit(path: Path) -> dict[str, Any]:
     }
 
 
+def _child_cli(path: Path) -> dict[str, Any]:
+    """`remit parse path` with stdout in a file; its own peak RSS and CPU, as the parent of it."""
+    import resource
+
+    remit = Path(sys.executable).with_name("remit")
+    command = [str(remit)] if remit.exists() else [sys.executable, "-m", "api"]
+    out_path = OUT / f"{path.stem}.parse.json"
+    started = time.perf_counter()
+    try:
+        with out_path.open("wb") as out:
+            proc = subprocess.run([*command, "parse", str(path)], stdout=out, stderr=subprocess.PIPE,
+                                  cwd=ROOT, timeout=_CHILD_TIMEOUT_S)
+        seconds = time.perf_counter() - started
+        if proc.returncode != 0:
+            raise RuntimeError(proc.stderr.decode(errors="replace")[-500:])
+        size = out_path.stat().st_size
+        with out_path.open("rb") as out:
+            out.seek(max(0, size - 2))
+            if out.read() != b"}\n":
+                raise RuntimeError("remit parse output does not end the JSON object")
+    finally:
+        out_path.unlink(missing_ok=True)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "seconds": seconds,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
+        "json_bytes": size,
+        "child_peak_rss_mb": usage.ru_maxrss / 1024,
+    }
+
+
 def _run_child(kind: str, path: Path) -> dict[str, Any]:
     """One measurement in a fresh interpreter; raises RuntimeError with its stderr on failure."""
     proc = subprocess.run(
@@ -177,7 +215,12 @@ def _size_label(data: Input) -> str:
     return f"{data.bytes / 1024 / 1024:.0f} MB · {data.entries:,} entries"
 
 
-def run(quick: bool = False, sizes: tuple[float, ...] | None = None, runs: int | None = None) -> list[Row]:
+def run(
+    quick: bool = False,
+    sizes: tuple[float, ...] | None = None,
+    runs: int | None = None,
+    entries: int | None = None,
+) -> list[Row]:
     """The registry entry point (see benchmarks/run.py).
 
     Best of `runs` (3; 5 in quick mode, where sub-second runs are noisier) for every size but
@@ -255,6 +298,14 @@ def run(quick: bool = False, sizes: tuple[float, ...] | None = None, runs: int |
                 target, "FAIL" if problems else "PASS", "; ".join(problems),
             )
         )
+    if entries is None and os.environ.get("REMIT_BENCH_PARSE_ENTRIES"):
+        entries = int(os.environ["REMIT_BENCH_PARSE_ENTRIES"])
+    inputs = [ensure_input(size) for size in sizes]
+    if entries:
+        inputs.append(ensure_input(entries=entries))
+    if not unavailable:
+        for data in inputs:
+            rows.append(_cli_row(data, 1 if data.bytes > 100 * 1024**2 else runs))
     if len(remit_rss) > 1:
         small, large = remit_rss[0], remit_rss[-1]
         flat = large <= small * FLAT_FACTOR
@@ -269,23 +320,55 @@ def run(quick: bool = False, sizes: tuple[float, ...] | None = None, runs: int |
     return rows
 
 
+def _cli_row(data: Input, runs: int) -> Row:
+    """`remit parse` against the bare iterparse pass over the same file (CPU-time ratio)."""
+    name = "parse: remit parse (CLI, streamed JSON)"
+    label = _size_label(data)
+    target = f"≤ {CLI_RATIO_TARGET}× lxml cpu, RSS < {CLI_RSS_TARGET_MB:.0f} MB"
+    try:
+        base_runs, cli_runs = [], []
+        for _ in range(runs):  # alternate, as above
+            base_runs.append(_run_child("lxml", data.path))
+            cli_runs.append(_run_child("cli", data.path))
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        return Row(name, label, None, "", None, target, "FAIL", str(exc))
+    base, cli = _best(base_runs), _best(cli_runs)
+    cpu_ratio = cli["cpu_seconds"] / base["cpu_seconds"]
+    ratio = cli["seconds"] / base["seconds"]
+    problems = []
+    if cpu_ratio > CLI_RATIO_TARGET:
+        problems.append(f"cpu ratio {cpu_ratio:.2f} > {CLI_RATIO_TARGET}")
+    if cli["peak_rss_mb"] >= CLI_RSS_TARGET_MB:
+        problems.append(f"peak RSS {cli['peak_rss_mb']:.0f} MB ≥ {CLI_RSS_TARGET_MB:.0f} MB")
+    metric = (f"cpu {cpu_ratio:.2f}× lxml ({cli['cpu_seconds']:.1f} s / {base['cpu_seconds']:.1f} s)"
+              f" · wall {ratio:.2f}× · JSON {cli['json_bytes'] / 1024**2:.0f} MB")
+    if data.bytes < 50 * 1024**2:  # the command's start-up (~1 s of imports) dominates
+        return Row(name, label, cli["seconds"], metric, cli["peak_rss_mb"], target, "INFO",
+                   "too small a file to judge the ratio: start-up dominates")
+    return Row(name, label, cli["seconds"], metric, cli["peak_rss_mb"], target,
+               "FAIL" if problems else "PASS", "; ".join(problems))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_parse")
-    parser.add_argument("--child", choices=["lxml", "remit"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["lxml", "remit", "cli"], help=argparse.SUPPRESS)
+    parser.add_argument("--entries", type=int, default=None,
+                        help="also time remit parse on a generated file of this many entries")
     parser.add_argument("file", nargs="?", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--sizes", help="comma-separated sizes in MB (default 25,250)")
     parser.add_argument("--runs", type=int, default=None, help="best of N for all but the largest size (3; quick 5)")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
     if args.child:
-        result = (_child_lxml if args.child == "lxml" else _child_remit)(args.file)
-        result["peak_rss_mb"] = _peak_rss_mb()
+        child = {"lxml": _child_lxml, "remit": _child_remit, "cli": _child_cli}[args.child]
+        result = child(args.file)
+        result["peak_rss_mb"] = result.pop("child_peak_rss_mb", None) or _peak_rss_mb()
         print(json.dumps(result))
         return 0
     from benchmarks.run import print_table
 
     sizes = tuple(float(s) for s in args.sizes.split(",")) if args.sizes else None
-    rows = run(args.quick, sizes, args.runs)
+    rows = run(args.quick, sizes, args.runs, args.entries)
     print_table(rows)
     return 1 if any(r.verdict == "FAIL" for r in rows) else 0
 
