@@ -20,7 +20,7 @@ short-pay suggestion for review (unreferenced: only if it covers at least half a
 
 from __future__ import annotations
 
-import bisect
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -379,76 +379,113 @@ def _subset_result(found: list[tuple[int, ...]], picks: list[tuple[Item, Discoun
     return plans
 
 
-class _Stop(Exception):
-    pass
-
-
 def find_subsets(values: Sequence[int], target: int, max_size: int, budget: int = NODE_BUDGET,
                  limit: int = MAX_SOLUTIONS) -> tuple[list[tuple[int, ...]], bool, int]:
     """Index sets of `values` (positive ints) summing to `target`, at most `max_size` each.
 
     Returns (up to `limit` solutions, searched_everything, nodes used). Finding `limit`
     solutions counts as complete for our purpose: it already proves the payment ambiguous.
+
+    A node is one value tried at one level (a level: how many invoices are still to pick).
+    Values are tried largest first; a level ends at the first value from which its `slots`
+    largest values cannot reach what is left (a node too). An explicit stack, not recursion,
+    and a level below that would end at its first node is counted without entering it: the
+    same nodes in the same order as the plain recursive search, at a fraction of its cost.
     """
-    order = sorted(range(len(values)), key=lambda i: (-values[i], i))
-    desc = [values[i] for i in order]
-    neg = [-v for v in desc]
-    n = len(desc)
-    prefix = [0]
-    for v in desc:
-        prefix.append(prefix[-1] + v)
-    prefix += [prefix[-1]] * (max_size + 1)  # so prefix[i + slots] needs no bounds check
-    solutions: list[tuple[int, ...]] = []
-    chosen: list[int] = []
-    nodes = 0
-
-    def found(last: int) -> None:
-        solutions.append(tuple(sorted([*chosen, order[last]])))
-        if len(solutions) >= limit:
-            raise _Stop(True)
-
-    def dfs(start: int, remaining: int, slots: int) -> None:
-        nonlocal nodes
-        # Skip values larger than what remains (desc order: a binary search finds the first fit).
-        i = bisect.bisect_left(neg, -remaining, lo=start)
-        if slots == 1:  # the last invoice must equal the remainder: no loop needed
-            nodes += 1
-            while i < n and desc[i] == remaining:
-                found(i)
-                i += 1
-            return
-        while i < n:
-            nodes += 1
-            if nodes > budget:
-                raise _Stop(False)
-            # The largest `slots` values from here cannot reach the target: nothing later can.
-            if prefix[i + slots] - prefix[i] < remaining:
-                return
-            value = desc[i]
-            if value == remaining:
-                found(i)
-            elif slots == 2:  # the pair's second value is a binary search away
-                rest = remaining - value
-                if rest > value:
-                    return  # later values are smaller still: no pair can reach the target
-                j = bisect.bisect_left(neg, -rest, lo=i + 1)
-                chosen.append(order[i])
-                while j < n and desc[j] == rest:
-                    found(j)
-                    j += 1
-                chosen.pop()
-            else:
-                chosen.append(order[i])
-                dfs(i + 1, remaining - value, slots - 1)
-                chosen.pop()
-            i += 1
-
     if target <= 0 or max_size < 1:
         return [], True, 0
     if budget <= 0:
         return [], False, 0
-    try:
-        dfs(0, target, max_size)
-    except _Stop as stop:
-        return solutions, bool(stop.args[0]), nodes
-    return solutions, True, nodes
+    order = sorted(range(len(values)), key=lambda i: (-values[i], i))
+    desc = [values[i] for i in order]
+    neg = [-v for v in desc]
+    n = len(desc)
+    solutions: list[tuple[int, ...]] = []
+    if max_size == 1:  # one node: the value equal to the target, if any
+        i = bisect_left(neg, -target)
+        while i < n and desc[i] == target:
+            solutions.append((order[i],))
+            if len(solutions) >= limit:
+                break
+            i += 1
+        return solutions, True, 1
+    prefix = [0]
+    for v in desc:
+        prefix.append(prefix[-1] + v)
+    prefix += [prefix[-1]] * (max_size + 1)  # so prefix[i + slots] needs no bounds check
+    pair = [prefix[i + 2] - prefix[i] for i in range(n)]  # the two largest values from i on
+    first: dict[int, int] = {}  # value -> its first position in desc (equal values are adjacent)
+    for pos in range(n - 1, -1, -1):
+        first[desc[pos]] = pos
+    at = [0] * (max_size + 1)  # per level (slots left): the position being tried ...
+    left = [0] * (max_size + 1)  # ... and the amount that level had to reach
+    chosen: list[int] = []
+    nodes = 0
+    slots, remaining = max_size, target
+    i = bisect_left(neg, -remaining)
+    while True:
+        if slots == 2:
+            while i < n:
+                nodes += 1
+                if nodes > budget:
+                    return solutions, False, nodes
+                if pair[i] < remaining:
+                    break
+                value = desc[i]
+                if value == remaining:
+                    solutions.append(tuple(sorted([*chosen, order[i]])))
+                    if len(solutions) >= limit:
+                        return solutions, True, nodes
+                else:
+                    rest = remaining - value
+                    if rest > value:
+                        break  # later values are smaller still: no pair can reach the target
+                    j = first.get(rest)
+                    if j is not None:
+                        if j <= i:
+                            j = i + 1
+                        while j < n and desc[j] == rest:
+                            solutions.append(tuple(sorted([*chosen, order[i], order[j]])))
+                            if len(solutions) >= limit:
+                                return solutions, True, nodes
+                            j += 1
+                i += 1
+        else:
+            descended = False
+            while i < n:
+                nodes += 1
+                if nodes > budget:
+                    return solutions, False, nodes
+                if prefix[i + slots] - prefix[i] < remaining:
+                    break
+                value = desc[i]
+                if value == remaining:
+                    solutions.append(tuple(sorted([*chosen, order[i]])))
+                    if len(solutions) >= limit:
+                        return solutions, True, nodes
+                    i += 1
+                    continue
+                rest = remaining - value
+                j = bisect_left(neg, -rest, i + 1)
+                if j < n:
+                    below = slots - 1
+                    if (pair[j] if below == 2 else prefix[j + below] - prefix[j]) < rest:
+                        # The level below would end at its first node: count it, stay here.
+                        nodes += 1
+                        if nodes > budget:
+                            return solutions, False, nodes
+                    else:
+                        at[slots], left[slots] = i, remaining
+                        chosen.append(order[i])
+                        slots, remaining, i = below, rest, j
+                        descended = True
+                        break
+                i += 1
+            if descended:
+                continue
+        # this level is done: back to the one above, at its next position
+        if slots == max_size:
+            return solutions, True, nodes
+        slots += 1
+        chosen.pop()
+        i, remaining = at[slots] + 1, left[slots]

@@ -92,7 +92,9 @@ class CustomerIndex:
         self.names_of: dict[str, list[int]] = defaultdict(list)
         self.literal_of: dict[str, set[str]] = defaultdict(set)  # customer -> literal name keys
         self.block: dict[str, list[int]] = defaultdict(list)
-        self._cache: dict[tuple[str | None, str | None, MatchSettings], Identification] = {}
+        # (account, name) -> (settings, identification): keyed without the settings, whose
+        # hash (ten fields, Decimals among them) would cost more than the lookup saves.
+        self._cache: dict[tuple[str | None, str | None], tuple[MatchSettings, Identification]] = {}
         for customer in sorted(customers, key=lambda c: c.id):
             self._add(customer)
 
@@ -119,10 +121,12 @@ class CustomerIndex:
     # -- identification ------------------------------------------------------------------
 
     def identify(self, account: str | None, name: str | None, settings: MatchSettings) -> Identification:
-        key = (account, name, settings)
-        found = self._cache.get(key)
-        if found is None:
-            found = self._cache[key] = self._identify(account, name, settings)
+        key = (account, name)
+        cached = self._cache.get(key)
+        if cached is not None and (cached[0] is settings or cached[0] == settings):
+            return cached[1]
+        found = self._identify(account, name, settings)
+        self._cache[key] = (settings, found)
         return found
 
     def _identify(self, account: str | None, name: str | None, settings: MatchSettings) -> Identification:

@@ -54,6 +54,10 @@ _PO_PREFIXES = "PURCHASEORDERNO PURCHASEORDER PONUMBER PONO PO BESTELLNR BESTELL
 _INVOICE_PREFIX_RE = re.compile(rf"^(?:{'|'.join(_INVOICE_PREFIXES)})+(?=[0-9])")
 _PO_PREFIX_RE = re.compile(rf"^(?:{'|'.join(_PO_PREFIXES)})(?:{'|'.join(_INVOICE_PREFIXES)})*(?=[0-9])")
 PREFIX_WORDS = frozenset(_INVOICE_PREFIXES) | frozenset(_PO_PREFIXES)
+# A prefix regex can only match a string that starts with a prefix word's first letter: the
+# test is a set lookup, the regex (a few hundred ns) runs only then.
+_INVOICE_FIRST = frozenset(p[0] for p in _INVOICE_PREFIXES)
+_PO_FIRST = frozenset(p[0] for p in _PO_PREFIXES)
 PO_WORDS = frozenset(_PO_PREFIXES) | {"P"}  # "P.O. 123" tokenizes to P, O, 123
 
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]+")
@@ -123,7 +127,7 @@ def has_digit(text: str) -> bool:
 
 def ref_key_compact(s: str) -> str | None:
     """Invoice key of an already compacted string: prefixes and leading zeros dropped."""
-    if s[:1].isalpha():  # every prefix starts with a letter
+    if s[:1] in _INVOICE_FIRST:  # no other string can start with a prefix
         s = _INVOICE_PREFIX_RE.sub("", s, count=1)
     s = s.lstrip("0")
     return s if s and not s.isalpha() else None  # compacted: not all letters = has a digit
@@ -138,8 +142,11 @@ def ref_key(text: str) -> str | None:
 
 
 def po_key_compact(s: str) -> str | None:
-    s = _PO_PREFIX_RE.sub("", s, count=1)
-    s = _INVOICE_PREFIX_RE.sub("", s, count=1).lstrip("0")
+    if s[:1] in _PO_FIRST:
+        s = _PO_PREFIX_RE.sub("", s, count=1)
+    if s[:1] in _INVOICE_FIRST:
+        s = _INVOICE_PREFIX_RE.sub("", s, count=1)
+    s = s.lstrip("0")
     return s if s and has_digit(s) else None
 
 
@@ -150,7 +157,14 @@ def po_key(text: str) -> str | None:
 
 def is_po_prefixed(s: str) -> bool:
     """Does a compacted reference start with a PO prefix ('PO4500123')?"""
-    return _PO_PREFIX_RE.match(s) is not None
+    return s[:1] in _PO_FIRST and _PO_PREFIX_RE.match(s) is not None
+
+
+@lru_cache(maxsize=1 << 15)
+def compact_keys(s: str) -> tuple[bool, str | None, str | None]:
+    """(is_po_prefixed, ref_key_compact, po_key_compact) of a compacted reference: everything
+    an exact lookup needs, computed once per string (dates and payer words recur all day)."""
+    return is_po_prefixed(s), ref_key_compact(s), po_key_compact(s)
 
 
 def text_tokens(line: str) -> list[str]:

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -32,15 +33,7 @@ from stdnum import iso11649
 from stdnum.ch import esr
 
 from reconcile.model import OpenInvoice, Payment
-from reconcile.normalize import (
-    PO_WORDS,
-    PREFIX_WORDS,
-    compact,
-    is_po_prefixed,
-    po_key_compact,
-    ref_key_compact,
-    text_tokens,
-)
+from reconcile.normalize import PO_WORDS, PREFIX_WORDS, compact, compact_keys, ref_key_compact, text_tokens
 
 MAX_NGRAM = 4  # "RE INV 2024 0042": prefix words plus a number in up to two groups
 MIN_TEXT_KEY = 3  # a bare 1-2 digit number in free text is a quantity or a day, not an invoice
@@ -114,14 +107,16 @@ class _Collector:
 
     def lookup_compact(self, s: str) -> tuple[Source, Sequence[OpenInvoice], str] | None:
         """Exact lookup of one compacted reference as an invoice number, else as a PO."""
-        if is_po_prefixed(s):
-            key = po_key_compact(s)
-            found = self.by_po.get(key) if key else None
-            return (Source.PO, found, key) if found and key else None
-        key = ref_key_compact(s)
+        return self.lookup_keys(compact_keys(s))
+
+    def lookup_keys(self, keys: tuple[bool, str | None, str | None]) -> tuple[Source, Sequence[OpenInvoice], str] | None:
+        """`lookup_compact` of a string whose `compact_keys` are known."""
+        po_prefixed, key, pkey = keys
+        if po_prefixed:
+            found = self.by_po.get(pkey) if pkey else None
+            return (Source.PO, found, pkey) if found and pkey else None
         if key and (found := self.by_number.get(key)):
             return Source.TEXT, found, key
-        pkey = po_key_compact(s)
         if pkey and (found := self.by_po.get(pkey)):
             return Source.PO, found, pkey
         return None
@@ -184,8 +179,10 @@ def _structured_reference(c: _Collector, ref: str) -> None:
         c.probe(ref_key_compact(s), ref)
 
 
-def _text_rf(c: _Collector, tokens: list[str], used: list[bool]) -> None:
-    """RF references in free text, printed in groups of four ('RF18 5390 0754 7034')."""
+def _rf_groups(tokens: Sequence[str], used: list[bool]) -> list[tuple[str, str]]:
+    """RF references in free text, printed in groups of four ('RF18 5390 0754 7034'):
+    (compacted, as written) of each, in order; marks their tokens used."""
+    groups = []
     for i, tok in enumerate(tokens):
         if not _looks_rf(tok) or used[i]:
             continue
@@ -200,11 +197,54 @@ def _text_rf(c: _Collector, tokens: list[str], used: list[bool]) -> None:
         end = best if best >= 0 else j - 1
         for k in range(i, end + 1):
             used[k] = True
-        _rf(c, "".join(tokens[i:end + 1]), " ".join(tokens[i:end + 1]))
+        groups.append(("".join(tokens[i:end + 1]), " ".join(tokens[i:end + 1])))
+    return groups
 
 
 def _is_year(token: str) -> bool:
     return len(token) == 4 and token.isdigit() and token[:2] in ("19", "20")
+
+
+# A span of 1..MAX_NGRAM tokens worth looking up: (first token, size, as written, compact_keys,
+# the compacted text without leading zeros, is it also a probe).
+_Span = tuple[int, int, str, tuple[bool, str | None, str | None], str, bool]
+
+
+@dataclass(frozen=True, slots=True)
+class _LinePlan:
+    """Everything about a remittance line that does not depend on the invoice book."""
+
+    rf: tuple[tuple[str, str], ...]  # RF references, (compacted, as written)
+    used: tuple[bool, ...]  # tokens the RF references took
+    spans: tuple[_Span, ...]
+    prefixed: tuple[tuple[int, str], ...]  # "INV 99999": (token, text) if nothing takes it
+
+
+@lru_cache(maxsize=8192)  # "PAYMENT", "THANK YOU", "DATED 02/22/2026" come back all day
+def _line_plan(line: str) -> _LinePlan:
+    tokens = text_tokens(_AMOUNT.sub(" ", line))
+    n = len(tokens)
+    used = [False] * n
+    rf = _rf_groups(tokens, used)
+    # Tokens are runs of [0-9A-Z]: one has a digit exactly when it is not all letters.
+    digits = [not t.isalpha() for t in tokens]
+    spans: list[_Span] = []
+    for i in range(n):
+        with_digit = False
+        for size in range(1, min(MAX_NGRAM, n - i) + 1):
+            last = i + size - 1
+            if used[last]:
+                break  # every longer span holds this token too
+            with_digit = with_digit or digits[last]
+            if not with_digit:
+                continue
+            if size == 1 and _is_year(tokens[i]):
+                continue  # "Nov 2026" is a date, not invoice 2026 (prefixed "INV 2026" still is)
+            s = "".join(tokens[i:i + size])
+            spans.append((i, size, " ".join(tokens[i:i + size]), compact_keys(s), s.lstrip("0"), size <= 2))
+    prefixed = tuple((i, f"{tokens[i - 1]} {tokens[i]}") for i in range(1, n)
+                     if digits[i] and tokens[i - 1] in PREFIX_WORDS and tokens[i - 1] not in PO_WORDS)
+    return _LinePlan(tuple(rf), tuple(used), tuple(spans), prefixed)
 
 
 def _text_line(c: _Collector, line: str) -> None:
@@ -213,36 +253,28 @@ def _text_line(c: _Collector, line: str) -> None:
     Left-to-right greediness would read "INSTALMENT 1 2026-38268" as "1 2026" (invoice
     12026); the longest key, "2026 38268", is what the payer meant.
     """
-    tokens = text_tokens(_AMOUNT.sub(" ", line))
-    n = len(tokens)
-    used = [False] * n
-    digits = [any(ch.isdigit() for ch in t) for t in tokens]
-    _text_rf(c, tokens, used)
-    found: list[tuple[int, int, int, Source, Sequence[OpenInvoice]]] = []
-    for i in range(n):
-        for size in range(1, min(MAX_NGRAM, n - i) + 1):
-            span = range(i, i + size)
-            if any(used[k] for k in span) or not any(digits[k] for k in span):
-                continue
-            if size == 1 and _is_year(tokens[i]):
-                continue  # "Nov 2026" is a date, not invoice 2026 (prefixed "INV 2026" still is)
-            s = "".join(tokens[i:i + size])
-            got = c.lookup_compact(s)
-            # 'INV 12' is explicit; a bare '12' in free text is not a reference.
-            if got and (len(got[2]) >= MIN_TEXT_KEY or got[2] != s.lstrip("0")):
-                found.append((-len(got[2]), i, size, got[0], got[1]))
-            if size <= 2:
-                c.probe(ref_key_compact(s), " ".join(tokens[i:i + size]))
-    for _, i, size, source, invoices in sorted(found, key=lambda f: (f[0], f[1], -f[2])):
+    plan = _line_plan(line)
+    for s, written in plan.rf:
+        _rf(c, s, written)
+    found: list[tuple[int, int, int, Source, Sequence[OpenInvoice], str]] = []
+    for i, size, written, keys, bare, is_probe in plan.spans:
+        got = c.lookup_keys(keys)
+        # 'INV 12' is explicit; a bare '12' in free text is not a reference.
+        if got and (len(got[2]) >= MIN_TEXT_KEY or got[2] != bare):
+            found.append((-len(got[2]), i, size, got[0], got[1], written))
+        if is_probe:
+            c.probe(keys[1], written)
+    used = list(plan.used)
+    for _, i, size, source, invoices, written in sorted(found, key=lambda f: (f[0], f[1], -f[2])):
         span = range(i, i + size)
         if any(used[k] for k in span):
             continue
-        c.add(invoices, source, " ".join(tokens[i:i + size]))
+        c.add(invoices, source, written)
         for k in span:
             used[k] = True
-    for i in range(1, n):  # "INV 99999": explicitly a reference, and it names nothing
-        if not used[i] and digits[i] and tokens[i - 1] in PREFIX_WORDS and tokens[i - 1] not in PO_WORDS:
-            c.unknown.append(f"{tokens[i - 1]} {tokens[i]}")
+    for i, text in plan.prefixed:  # "INV 99999": explicitly a reference, and it names nothing
+        if not used[i]:
+            c.unknown.append(text)
 
 
 def extract(payment: Payment, by_number: Lookup, by_po: Lookup) -> Extracted:
@@ -250,14 +282,15 @@ def extract(payment: Payment, by_number: Lookup, by_po: Lookup) -> Extracted:
     c = _Collector(by_number, by_po)
     for doc in payment.invoices:
         s = compact(doc.number)
-        got = c.lookup_compact(s) if s else None
+        keys = compact_keys(s) if s else None
+        got = c.lookup_keys(keys) if keys else None
         if got and got[0] is Source.TEXT:
             c.add(got[1], Source.STRUCTURED, doc.number, doc.amount)
         elif got:
             c.add(got[1], Source.PO, doc.number, doc.amount)
-        elif s:
+        elif keys:
             c.unknown.append(doc.number)
-            c.probe(ref_key_compact(s), doc.number, doc.amount)
+            c.probe(keys[1], doc.number, doc.amount)
     for ref in payment.references:
         _structured_reference(c, ref)
     for line in payment.remittance:
