@@ -358,12 +358,15 @@ def _view(values: dict[str, object], currency: str) -> dict[str, Any]:
 
 
 def _create_invoice(writes: repo.BookWrites, row: InvoiceRow, actor: str) -> StoredInvoice:
-    values = _row_values(row, None)
-    invoice = StoredInvoice(None, row.invoice_number, **values)  # type: ignore[arg-type]
-    writes.created.append(invoice)
-    writes.record(actor, "invoice.created", "invoice", row.invoice_number,
-                  after={"number": row.invoice_number, **_view(values, row.currency)})
-    return invoice
+    v = StoredInvoice(None, row.invoice_number, **_row_values(row, None))  # type: ignore[arg-type]
+    writes.created.append(v)
+    # What _view makes of every imported field, spelled out: one of these per new invoice.
+    after = {"number": v.number, "customer_id": v.customer_id, "currency": v.currency,
+             "amount": _amount_text(v.amount_minor, v.currency), "open_amount": _amount_text(v.open_minor, v.currency),
+             "issue_date": v.issue_date.isoformat(), "due_date": v.due_date and v.due_date.isoformat(),
+             "terms": v.terms, "po_number": v.po_number, "status": v.status}
+    writes.record(actor, "invoice.created", "invoice", row.invoice_number, after=after)
+    return v
 
 
 def _update_invoice(writes: repo.BookWrites, invoice: StoredInvoice, changes: dict[str, object],
