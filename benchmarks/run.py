@@ -12,8 +12,9 @@ seconds (small inputs, for a smoke run); `quick=False` runs the sizes the target
 A module that fails to import, or a `run` that raises, becomes a FAIL row — one broken
 benchmark never hides the others. Exit code: 1 if any row is FAIL, else 0.
 
-Planned next: `bench_ingest.py` ("ingest end-to-end, SQLite/PostgreSQL", DESIGN.md §7) —
-drop the file in and it is picked up; no change here needed.
+`pipeline` (bench_pipeline.py) runs `remit invoices import` and `remit ingest` end to end on
+SQLite and PostgreSQL and prints its own table (backend, payments, invoices, seconds, growth,
+auto-applied share) before this one.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from benchmarks import Row
 BenchmarkFn = Callable[[bool], list[Row]]
 _PREFIX = "bench_"
 # Preferred order in the table; anything else discovered follows alphabetically.
-_ORDER = ["parse", "ingest", "match", "accuracy"]
+_ORDER = ["parse", "ingest", "pipeline", "match", "accuracy"]
 
 
 def discover() -> dict[str, str]:
