@@ -22,10 +22,11 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 from core.money import exponent
 from reconcile.model import MatchSettings, OpenInvoice
@@ -64,6 +65,10 @@ class Budget:
     search still gets SEARCH_FLOOR nodes, so the run stays linear and easy cases still solve."""
 
     left: int
+    # Also per run: each invoice's early-payment discount for a payment date and grace days
+    # (before the open-amount check), by invoice object — the invoice kept, so its id stays its.
+    discounts: dict[tuple[int, date, int], tuple[OpenInvoice, Discount | None]] = field(
+        default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def for_run(cls, payments: int) -> Budget:
@@ -119,6 +124,7 @@ def fmt(amount: Decimal, currency: str) -> str:
     return f"{amount.quantize(Decimal(1).scaleb(-exp)):f} {currency}"
 
 
+@lru_cache(maxsize=1 << 14)  # a value depends on the number only, never on its exponent
 def minor(amount: Decimal, currency: str) -> int | None:
     """Exact integer minor units, None if the amount has sub-minor digits."""
     scaled = amount.scaleb(exponent(currency))
@@ -126,9 +132,28 @@ def minor(amount: Decimal, currency: str) -> int | None:
     return int(integral) if scaled == integral else None
 
 
-def discount_for(item: Item, paid: date, grace_days: int) -> Discount | None:
-    """The early-payment discount still available on an invoice, earned or not."""
+def discount_for(item: Item, paid: date, grace_days: int, budget: Budget | None = None) -> Discount | None:
+    """The early-payment discount still available on an invoice, earned or not.
+    `budget`: the run's, whose memo saves working out the same invoice's terms again."""
     inv = item.invoice
+    terms = inv.terms
+    if terms is None or terms.discount_percent is None:
+        return None
+    if budget is None:
+        disc = _discount(inv, paid, grace_days)
+    else:
+        key = (id(inv), paid, grace_days)
+        hit = budget.discounts.get(key)
+        if hit is not None and hit[0] is inv:
+            disc = hit[1]
+        else:
+            disc = _discount(inv, paid, grace_days)
+            budget.discounts[key] = (inv, disc)
+    return disc if disc is not None and disc.amount < item.open else None
+
+
+def _discount(inv: OpenInvoice, paid: date, grace_days: int) -> Discount | None:
+    """`discount_for` before the check against the open amount (which changes in a run)."""
     terms = inv.terms
     if terms is None or terms.discount_percent is None:
         return None
@@ -136,7 +161,7 @@ def discount_for(item: Item, paid: date, grace_days: int) -> Discount | None:
     if deadline is None:
         return None
     amount = terms.discount_amount(inv.amount, inv.currency) - inv.discount_taken
-    if amount <= ZERO or amount >= item.open:
+    if amount <= ZERO:
         return None
     last_day = deadline + timedelta(days=grace_days)
     return Discount(amount, terms.discount_percent, deadline, last_day, paid <= last_day)
@@ -278,7 +303,7 @@ def amount_only(items: Sequence[Item], amount: Decimal, currency: str, paid: dat
         if it.open == amount:
             plans.append(Plan(Fit.EXACT, (Line(it.invoice, it.open),), ZERO,
                               (f"amount equals open amount of {it.invoice.number}",)))
-        elif ((disc := discount_for(it, paid, settings.discount_grace_days))
+        elif ((disc := discount_for(it, paid, settings.discount_grace_days, budget))
               and it.open - disc.amount == amount):
             fit = Fit.DISCOUNT if disc.earned else Fit.DISCOUNT_EXPIRED
             granted = disc.amount if disc.earned else ZERO  # never grant an unearned discount
@@ -334,7 +359,7 @@ def subset_plans(items: Sequence[Item], amount: Decimal, currency: str, paid: da
         values: list[int] = []
         picks: list[tuple[Item, Discount | None]] = []
         for it in window:
-            disc = discount_for(it, paid, settings.discount_grace_days) if with_discount else None
+            disc = discount_for(it, paid, settings.discount_grace_days, budget) if with_discount else None
             disc = disc if disc and disc.earned else None
             value = minor(it.open - (disc.amount if disc else ZERO), currency)
             if value is not None and value > 0:

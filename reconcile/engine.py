@@ -104,48 +104,65 @@ def _collector_paused() -> Iterator[None]:
 
 
 class _Book:
-    """Indexes over the invoices (built once) and the open amounts as cash is applied."""
+    """Indexes over the invoices (built once) and the open amounts as cash is applied.
 
-    def __init__(self, invoices: Sequence[OpenInvoice]) -> None:
+    Only what payments can ask for is built up front: the number and PO indexes, and the
+    invoices by open amount for the amounts this run's payments have (lookups by amount are
+    always by a payment's). A customer's invoices are put in order when first asked for:
+    most customers in a book pay nothing today."""
+
+    def __init__(self, invoices: Sequence[OpenInvoice], amounts: set[tuple[str, Decimal]]) -> None:
         self.by_number: dict[str, list[OpenInvoice]] = defaultdict(list)
         self.by_po: dict[str, list[OpenInvoice]] = defaultdict(list)
-        self.by_customer: dict[str, list[OpenInvoice]] = defaultdict(list)  # open at start
         self.by_amount: dict[tuple[str, Decimal], list[OpenInvoice]] = defaultdict(list)
+        self._amounts = amounts
+        self._customer: dict[str, list[OpenInvoice]] = defaultdict(list)  # open at start, book order
+        self._ordered: dict[str, list[OpenInvoice]] = {}  # the same, by due date, when asked for
+        self._dates: dict[str, list[date] | None] = {}  # big customers: their due dates, in order
         self._open: dict[int, Decimal] = {}  # only invoices touched in this run
-        self._keys: dict[int, str | None] = {}  # invoice number keys, as one-edit matching asks
-        self._items: dict[tuple[str, str], list[Item]] = {}  # small customers' open items, until touched
-        seen: set[int] = set()
+        self._keys: dict[int, str | None] = {}  # invoice id -> number key (one-edit matching asks)
+        self._items: dict[tuple[str, str], list[Item]] = {}  # a small customer's open items
+        keys, by_number, by_po, by_amount, customer = (self._keys, self.by_number, self.by_po,
+                                                       self.by_amount, self._customer)
         for inv in invoices:
-            if inv.id in seen:
+            if inv.id in keys:
                 raise ValueError(f"invoice id {inv.id} appears twice")
-            seen.add(inv.id)
-            if inv.open_amount < ZERO:
+            open_amount = inv.open_amount
+            if open_amount < ZERO:
                 raise ValueError(f"invoice {inv.number} has a negative open amount")
-            if key := ref_key(inv.number):
-                self.by_number[key].append(inv)
+            key = keys[inv.id] = ref_key(inv.number)
+            if key:
+                by_number[key].append(inv)
             if inv.po_number and (pkey := po_key(inv.po_number)):
-                self.by_po[pkey].append(inv)
-            if inv.open_amount > ZERO:
-                self.by_customer[inv.customer_id].append(inv)
-                self.by_amount[(inv.currency, inv.open_amount)].append(inv)
-        for invs in self.by_customer.values():
-            invs.sort(key=_anchor_key)
-        self._currencies = {cid: {inv.currency for inv in invs} for cid, invs in self.by_customer.items()}
-        self._dates: dict[str, list[date]] = {
-            cid: [_anchor(inv) for inv in invs]
-            for cid, invs in self.by_customer.items() if len(invs) > SMALL_CUSTOMER
-        }
+                by_po[pkey].append(inv)
+            if open_amount > ZERO:
+                customer[inv.customer_id].append(inv)
+                if (wanted := (inv.currency, open_amount)) in amounts:
+                    by_amount[wanted].append(inv)
+
+    def by_customer(self, customer_id: str) -> list[OpenInvoice]:
+        """The customer's invoices open at the start, by due (else issue) date."""
+        invs = self._ordered.get(customer_id)
+        if invs is None:
+            invs = self._ordered[customer_id] = sorted(self._customer.get(customer_id, ()), key=_anchor_key)
+        return invs
+
+    def _dates_of(self, customer_id: str) -> list[date] | None:
+        """A big customer's due dates in order (None for a small one: scanned in full)."""
+        try:
+            return self._dates[customer_id]
+        except KeyError:
+            invs = self._customer.get(customer_id, ())
+            dates = [_anchor(inv) for inv in self.by_customer(customer_id)] if len(invs) > SMALL_CUSTOMER else None
+            self._dates[customer_id] = dates
+            return dates
 
     def open_of(self, inv: OpenInvoice) -> Decimal:
         return self._open.get(inv.id, inv.open_amount)
 
     def number_key(self, inv: OpenInvoice) -> str | None:
-        """`ref_key` of the invoice number, computed once per invoice."""
-        try:
-            return self._keys[inv.id]
-        except KeyError:
-            key = self._keys[inv.id] = ref_key(inv.number)
-            return key
+        """`ref_key` of the invoice number (computed once, when the book is built)."""
+        return self._keys[inv.id]
 
     def consume(self, lines: Sequence[Line]) -> None:
         """Apply cash in this run's memory: the next payment sees what is left."""
@@ -154,29 +171,46 @@ class _Book:
             left = self.open_of(inv) - line.applied - line.discount - line.write_off
             _invariant(left >= ZERO, f"invoice {inv.number} would go below zero")
             self._open[inv.id] = left
-            self._items.pop((inv.customer_id, inv.currency), None)
-            if left > ZERO:  # still findable by its new open amount
+            self._update_items(inv, left)
+            if left > ZERO and (inv.currency, left) in self._amounts:  # findable by its new amount
                 self.by_amount[(inv.currency, left)].append(inv)
 
     def items(self, customer_id: str, currency: str, amount: Decimal, paid: date,
               window: int) -> tuple[list[Item], bool]:
         """A customer's open invoices in a currency; (items, complete). Big customers give
         the invoices of exactly this amount plus a window around the payment date."""
-        dates = self._dates.get(customer_id)
+        dates = self._dates_of(customer_id)
         if dates is None:
             # The same for every payment until cash is applied to one of them (consume):
             # callers only read the list.
             items = self._items.get((customer_id, currency))
             if items is None:
                 items = self._items[(customer_id, currency)] = self._open_items(
-                    self.by_customer.get(customer_id, ()), currency)
+                    self.by_customer(customer_id), currency)
             return items, True
-        invs = self.by_customer[customer_id]
+        invs = self.by_customer(customer_id)
         mid = bisect.bisect_left(dates, paid)
         near = invs[max(0, mid - window): mid + window]
         exact = [i for i in self.by_amount.get((currency, amount), ()) if i.customer_id == customer_id]
         chosen = {i.id: i for i in [*near, *exact]}
         return self._open_items(sorted(chosen.values(), key=_anchor_key), currency), False
+
+    def _update_items(self, inv: OpenInvoice, left: Decimal) -> None:
+        """The customer's cached open items after cash went to `inv`: a new list (a caller may
+        still hold the old one), the same as building it again from the book."""
+        key = (inv.customer_id, inv.currency)
+        items = self._items.get(key)
+        if items is None:
+            return
+        at = next((k for k, it in enumerate(items) if it.invoice.id == inv.id), None)
+        if at is None:  # not open before, so not open now: the list stands
+            return
+        items = items.copy()
+        if left > ZERO:
+            items[at] = Item(inv, left)
+        else:
+            del items[at]
+        self._items[key] = items
 
     def _open_items(self, invs: Iterable[OpenInvoice], currency: str) -> list[Item]:
         opened = self._open
@@ -185,7 +219,7 @@ class _Book:
 
     def open_currencies(self, customer_id: str) -> set[str]:
         """Currencies the customer had open invoices in when the run started."""
-        return self._currencies.get(customer_id, set())
+        return {inv.currency for inv in self._customer.get(customer_id, ())}
 
 
 def _anchor(inv: OpenInvoice) -> date:
@@ -231,7 +265,8 @@ class _Run:
     def __init__(self, customers: Sequence[Customer], invoices: Sequence[OpenInvoice],
                  settings: MatchSettings, plans: Sequence[ActivePlan] = ()) -> None:
         self.settings = settings
-        self.book = _Book(invoices)
+        self.invoices = invoices
+        self.book = _Book((), set())  # the run's (run() knows what amounts its payments have)
         self.plans = PlanIndex(plans, invoices)
         self.people = CustomerIndex(customers)
         self.named_count: Counter[int] = Counter()  # invoice id -> payments plausibly naming it
@@ -239,6 +274,7 @@ class _Run:
 
     def run(self, payments: list[Payment]) -> list[Decision]:
         self.budget = Budget.for_run(len(payments))
+        self.book = _Book(self.invoices, {(p.currency, p.amount) for p in payments})
         extracted = [extract(p, self.book.by_number, self.book.by_po) if _receivable(p) else _NOTHING
                      for p in payments]
         for p, ex in zip(payments, extracted):

@@ -13,6 +13,7 @@ References: "INV-0001042", "Invoice no. 1042", "RE: #1042" -> "1042"
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from functools import lru_cache
 
@@ -125,8 +126,39 @@ def has_digit(text: str) -> bool:
     return _DIGIT.search(text) is not None
 
 
+# A compacted reference is ASCII letters and digits. The prefix patterns are words of letters
+# followed by a digit, so on such a string they can only match its whole leading run of
+# letters: whether they do is a property of that run ("INV", "RE", "PO"), worked out once.
+_LETTERS = string.ascii_letters
+
+
+@lru_cache(maxsize=4096)
+def _prefix_run(run: str) -> tuple[bool, bool]:
+    """(a PO prefix, an invoice prefix): what the patterns say of `run` followed by a digit."""
+    probe = run + "0"
+    return _PO_PREFIX_RE.match(probe) is not None, _INVOICE_PREFIX_RE.match(probe) is not None
+
+
+def _split(s: str) -> tuple[bool, bool, str]:
+    """(PO-prefixed, invoice-prefixed, the rest after the prefix) of an ASCII alphanumeric s."""
+    rest = s.lstrip(_LETTERS)
+    if not rest or len(rest) == len(s):  # no digit, or no prefix
+        return False, False, s
+    po, invoice = _prefix_run(s[:len(s) - len(rest)])
+    return po, invoice, rest
+
+
+def _key(s: str) -> str | None:
+    """Leading zeros dropped; None unless a digit is left (s: ASCII letters and digits)."""
+    s = s.lstrip("0")
+    return s if s and not s.isalpha() else None
+
+
 def ref_key_compact(s: str) -> str | None:
     """Invoice key of an already compacted string: prefixes and leading zeros dropped."""
+    if s.isascii() and s.isalnum():
+        _, invoice, rest = _split(s)
+        return _key(rest if invoice else s)
     if s[:1] in _INVOICE_FIRST:  # no other string can start with a prefix
         s = _INVOICE_PREFIX_RE.sub("", s, count=1)
     s = s.lstrip("0")
@@ -142,6 +174,9 @@ def ref_key(text: str) -> str | None:
 
 
 def po_key_compact(s: str) -> str | None:
+    if s.isascii() and s.isalnum():
+        po, invoice, rest = _split(s)  # a PO prefix may end in invoice words; else an invoice prefix
+        return _key(rest if po or invoice else s)
     if s[:1] in _PO_FIRST:
         s = _PO_PREFIX_RE.sub("", s, count=1)
     if s[:1] in _INVOICE_FIRST:
@@ -157,6 +192,8 @@ def po_key(text: str) -> str | None:
 
 def is_po_prefixed(s: str) -> bool:
     """Does a compacted reference start with a PO prefix ('PO4500123')?"""
+    if s.isascii() and s.isalnum():
+        return _split(s)[0]
     return s[:1] in _PO_FIRST and _PO_PREFIX_RE.match(s) is not None
 
 
@@ -164,6 +201,9 @@ def is_po_prefixed(s: str) -> bool:
 def compact_keys(s: str) -> tuple[bool, str | None, str | None]:
     """(is_po_prefixed, ref_key_compact, po_key_compact) of a compacted reference: everything
     an exact lookup needs, computed once per string (dates and payer words recur all day)."""
+    if s.isascii() and s.isalnum():
+        po, invoice, rest = _split(s)
+        return po, _key(rest if invoice else s), _key(rest if po or invoice else s)
     return is_po_prefixed(s), ref_key_compact(s), po_key_compact(s)
 
 
