@@ -124,10 +124,13 @@ class _Collector:
     def result(self) -> Extracted:
         # One hit per invoice, the strongest source first: a number in both the structured
         # block and the text is a structured hit.
-        best: dict[int, RefHit] = {}
-        for hit in sorted(self.hits.values(), key=lambda h: SOURCE_RANK[h.source]):
-            best.setdefault(hit.invoice.id, hit)
-        hits = tuple(sorted(best.values(), key=lambda h: (SOURCE_RANK[h.source], h.invoice.id)))
+        if len(self.hits) > 1:
+            best: dict[int, RefHit] = {}
+            for hit in sorted(self.hits.values(), key=lambda h: SOURCE_RANK[h.source]):
+                best.setdefault(hit.invoice.id, hit)
+            hits = tuple(sorted(best.values(), key=lambda h: (SOURCE_RANK[h.source], h.invoice.id)))
+        else:
+            hits = tuple(self.hits.values())
         return Extracted(hits, tuple(self.probes.values()), tuple(self.unknown), tuple(self.notes))
 
 
@@ -206,8 +209,10 @@ def _is_year(token: str) -> bool:
 
 
 # A span of 1..MAX_NGRAM tokens worth looking up: (first token, size, as written, compact_keys,
-# the compacted text without leading zeros, is it also a probe).
-_Span = tuple[int, int, str, tuple[bool, str | None, str | None], str, bool]
+# may the invoice key name an invoice, may the PO key, is the invoice key also a probe).
+# 'INV 12' is explicit; a bare '12' in free text is not a reference: a key shorter than
+# MIN_TEXT_KEY counts only when a prefix was dropped to get it.
+_Span = tuple[int, int, str, tuple[bool, str | None, str | None], bool, bool, bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,28 +225,41 @@ class _LinePlan:
     prefixed: tuple[tuple[int, str], ...]  # "INV 99999": (token, text) if nothing takes it
 
 
+def _explicit(key: str | None, bare: str) -> bool:
+    return key is not None and (len(key) >= MIN_TEXT_KEY or key != bare)
+
+
 @lru_cache(maxsize=8192)  # "PAYMENT", "THANK YOU", "DATED 02/22/2026" come back all day
 def _line_plan(line: str) -> _LinePlan:
     tokens = text_tokens(_AMOUNT.sub(" ", line))
     n = len(tokens)
     used = [False] * n
-    rf = _rf_groups(tokens, used)
+    rf = _rf_groups(tokens, used) if "RF" in " ".join(tokens) else []
     # Tokens are runs of [0-9A-Z]: one has a digit exactly when it is not all letters.
     digits = [not t.isalpha() for t in tokens]
     spans: list[_Span] = []
     for i in range(n):
-        with_digit = False
+        if used[i]:
+            continue
+        s = written = tokens[i]
+        with_digit = digits[i]
         for size in range(1, min(MAX_NGRAM, n - i) + 1):
-            last = i + size - 1
-            if used[last]:
-                break  # every longer span holds this token too
-            with_digit = with_digit or digits[last]
+            if size > 1:
+                last = i + size - 1
+                if used[last]:
+                    break  # every longer span holds this token too
+                s += tokens[last]
+                written += " " + tokens[last]
+                with_digit = with_digit or digits[last]
             if not with_digit:
                 continue
-            if size == 1 and _is_year(tokens[i]):
+            if size == 1 and _is_year(s):
                 continue  # "Nov 2026" is a date, not invoice 2026 (prefixed "INV 2026" still is)
-            s = "".join(tokens[i:i + size])
-            spans.append((i, size, " ".join(tokens[i:i + size]), compact_keys(s), s.lstrip("0"), size <= 2))
+            keys = compact_keys(s)
+            bare = s.lstrip("0")
+            key = keys[1]
+            spans.append((i, size, written, keys, _explicit(key, bare), _explicit(keys[2], bare),
+                          size <= 2 and key is not None and len(key) >= FUZZY_MIN_LEN))
     prefixed = tuple((i, f"{tokens[i - 1]} {tokens[i]}") for i in range(1, n)
                      if digits[i] and tokens[i - 1] in PREFIX_WORDS and tokens[i - 1] not in PO_WORDS)
     return _LinePlan(tuple(rf), tuple(used), tuple(spans), prefixed)
@@ -256,14 +274,22 @@ def _text_line(c: _Collector, line: str) -> None:
     plan = _line_plan(line)
     for s, written in plan.rf:
         _rf(c, s, written)
+    by_number, by_po, probes = c.by_number, c.by_po, c.probes
     found: list[tuple[int, int, int, Source, Sequence[OpenInvoice], str]] = []
-    for i, size, written, keys, bare, is_probe in plan.spans:
-        got = c.lookup_keys(keys)
-        # 'INV 12' is explicit; a bare '12' in free text is not a reference.
-        if got and (len(got[2]) >= MIN_TEXT_KEY or got[2] != bare):
-            found.append((-len(got[2]), i, size, got[0], got[1], written))
-        if is_probe:
-            c.probe(keys[1], written)
+    for i, size, written, (po_prefixed, key, pkey), ref_ok, po_ok, is_probe in plan.spans:
+        # c.lookup_keys, inline: an invoice number, else a PO number
+        if po_prefixed:
+            if pkey and po_ok and (invoices := by_po.get(pkey)):
+                found.append((-len(pkey), i, size, Source.PO, invoices, written))
+        elif key and (invoices := by_number.get(key)):
+            if ref_ok:
+                found.append((-len(key), i, size, Source.TEXT, invoices, written))
+        elif pkey and po_ok and (invoices := by_po.get(pkey)):
+            found.append((-len(pkey), i, size, Source.PO, invoices, written))
+        if is_probe and key not in probes and len(probes) < MAX_PROBES:  # c.probe, inline
+            probes[key] = Probe(key, written)  # type: ignore[index]
+    if not found and not plan.prefixed:
+        return
     used = list(plan.used)
     for _, i, size, source, invoices, written in sorted(found, key=lambda f: (f[0], f[1], -f[2])):
         span = range(i, i + size)
