@@ -120,8 +120,13 @@ class Discount:
 
 
 def fmt(amount: Decimal, currency: str) -> str:
-    exp = exponent(currency)
-    return f"{amount.quantize(Decimal(1).scaleb(-exp)):f} {currency}"
+    return f"{amount.quantize(_quantum(currency)):f} {currency}"
+
+
+@lru_cache(maxsize=256)
+def _quantum(currency: str) -> Decimal:
+    """The currency's minor unit (0.01 for EUR)."""
+    return Decimal(1).scaleb(-exponent(currency))
 
 
 @lru_cache(maxsize=1 << 14)  # a value depends on the number only, never on its exponent

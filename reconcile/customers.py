@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from rapidfuzz import fuzz, process
@@ -45,6 +45,9 @@ class Method(StrEnum):
     NAME_AMBIGUOUS = "name_ambiguous"  # fuzzy name above threshold, but not by a margin
 
 
+_UNIQUE = frozenset({Method.ACCOUNT, Method.ALIAS, Method.NAME})
+
+
 @dataclass(frozen=True, slots=True)
 class CustomerHit:
     customer_id: str
@@ -56,13 +59,14 @@ class CustomerHit:
 @dataclass(frozen=True, slots=True)
 class Identification:
     hits: tuple[CustomerHit, ...] = ()  # best first
+    # The customer, when the payer evidence points at exactly one (asked for many times a
+    # payment: worked out once).
+    unique: CustomerHit | None = field(init=False, repr=False, compare=False)
 
-    @property
-    def unique(self) -> CustomerHit | None:
-        """The customer, when the payer evidence points at exactly one."""
-        if len(self.hits) == 1 and self.hits[0].method in (Method.ACCOUNT, Method.ALIAS, Method.NAME):
-            return self.hits[0]
-        return None
+    def __post_init__(self) -> None:
+        hits = self.hits
+        unique = hits[0] if len(hits) == 1 and hits[0].method in _UNIQUE else None
+        object.__setattr__(self, "unique", unique)
 
     def hit_for(self, customer_id: str) -> CustomerHit | None:
         return next((h for h in self.hits if h.customer_id == customer_id), None)

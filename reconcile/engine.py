@@ -169,7 +169,8 @@ class _Book:
         for line in lines:
             inv = line.invoice
             left = self.open_of(inv) - line.applied - line.discount - line.write_off
-            _invariant(left >= ZERO, f"invoice {inv.number} would go below zero")
+            if left < ZERO:  # an invariant (not `assert`: it must hold under python -O too)
+                raise AssertionError(f"invoice {inv.number} would go below zero")
             self._open[inv.id] = left
             self._update_items(inv, left)
             if left > ZERO and (inv.currency, left) in self._amounts:  # findable by its new amount
@@ -308,14 +309,15 @@ class _Run:
             elif hit.source is not Source.PO:
                 ctx.closed_hits.append(hit)
         evidence = self._customers(ctx)
-        for cid in sorted(evidence):
+        cids = sorted(evidence)
+        for cid in cids:
             self._named_drafts(ctx, cid, evidence[cid])
         if self.plans:
             self._plan_drafts(ctx, evidence)
-        for cid in sorted(evidence):
+        for cid in cids:
             if evidence[cid].identified and not self._settled(ctx, cid):
                 self._fuzzy_drafts(ctx, cid, evidence[cid])
-        for cid in sorted(evidence):
+        for cid in cids:
             if ctx.ident.hit_for(cid) and not self._settled(ctx, cid):
                 self._amount_drafts(ctx, cid, evidence[cid])
         if not evidence:
@@ -489,10 +491,14 @@ class _Run:
 
     def _conclude(self, ctx: _Context) -> Decision:
         p, s = ctx.payment, self.settings
-        best_by_set: dict[tuple[str | None, frozenset[int]], _Draft] = {}
-        for d in sorted(ctx.drafts, key=_Draft.sort_key):
-            best_by_set.setdefault((d.customer_id, frozenset(l.invoice.id for l in d.plan.lines)), d)
-        drafts = sorted(best_by_set.values(), key=_Draft.sort_key)
+        # The best draft per (customer, invoice set): the first of each in score order, and
+        # those first ones are in that order already.
+        drafts = ctx.drafts
+        if len(drafts) > 1:
+            best_by_set: dict[tuple[str | None, frozenset[int]], _Draft] = {}
+            for d in sorted(drafts, key=_Draft.sort_key):
+                best_by_set.setdefault((d.customer_id, frozenset(l.invoice.id for l in d.plan.lines)), d)
+            drafts = list(best_by_set.values())
         best = drafts[0] if drafts else None
         runner = drafts[1].score if len(drafts) > 1 else 0
         duplicate = self._duplicate(ctx, drafts)
@@ -587,9 +593,10 @@ class _Run:
                        WRITE_OFF_REASON if line.write_off > ZERO else None)
             for line in d.plan.lines)
         for line in d.plan.lines:
-            _invariant(line.invoice.currency == p.currency, "allocation across currencies")
-            _invariant(line.applied + line.discount + line.write_off <= self.book.open_of(line.invoice),
-                       f"allocation exceeds the open amount of {line.invoice.number}")
+            if line.invoice.currency != p.currency:
+                raise AssertionError("allocation across currencies")
+            if line.applied + line.discount + line.write_off > self.book.open_of(line.invoice):
+                raise AssertionError(f"allocation exceeds the open amount of {line.invoice.number}")
         candidate = Candidate(d.customer_id, allocations, d.score, d.reasons, d.plan.unapplied)
         check_candidate(candidate, p.amount)
         return candidate
@@ -605,7 +612,8 @@ def check_candidate(candidate: Candidate, amount: Decimal) -> None:
                "negative allocation")
     _invariant(candidate.unapplied >= ZERO, "negative unapplied amount")
     total = sum((a.applied for a in allocations), ZERO) + candidate.unapplied
-    _invariant(total == amount, f"allocations {total} do not add up to the payment {amount}")
+    if total != amount:
+        raise AssertionError(f"allocations {total} do not add up to the payment {amount}")
     _invariant(0 <= candidate.score <= 100, "score out of range")
 
 
