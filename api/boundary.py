@@ -29,13 +29,14 @@ from fastapi.dependencies.models import Dependant
 from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.problems import problem
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Routes anyone may post to (the sign-in form: a key, a token, a path) take no more than this.
@@ -85,7 +86,7 @@ def route_needs(route: Any) -> Needs:
 
 
 def _json(status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
-    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+    return problem(status, detail, headers)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -209,14 +210,14 @@ def printable(value: Any) -> Any:
 
 async def _invalid_request(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)  # registered for it only
-    return JSONResponse({"detail": printable(jsonable_encoder(exc.errors()))}, status_code=422)
+    return problem(422, printable(jsonable_encoder(exc.errors())))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)  # registered for it only
-    return await http_exception_handler(
-        request, StarletteHTTPException(exc.status_code, printable(exc.detail), exc.headers)
-    )
+    if exc.status_code in (204, 304):  # no body allowed
+        return await http_exception_handler(request, exc)
+    return problem(exc.status_code, printable(exc.detail), dict(exc.headers or {}) or None)
 
 
 def install(app: FastAPI) -> None:

@@ -304,9 +304,13 @@ def apikey_create(
     from ledger.db import transaction
     from ledger.repositories import api_keys
 
+    from ledger.models import ApiKey, column_length
+
     unknown = sorted(set(scope) - set(SCOPES))
     if unknown:
         _fail(f"unknown scope(s) {', '.join(unknown)}; known: {', '.join(SCOPES)}", code=1)
+    if not 0 < len(name) <= column_length(ApiKey.name) or "\x00" in name:
+        _fail(f"a key name has 1 to {column_length(ApiKey.name)} characters and no NUL, not {len(name)}")
     rt = cli_runtime()
     with transaction(rt.engine) as session:
         key_id, key = api_keys.create_with_id(

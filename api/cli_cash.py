@@ -138,10 +138,11 @@ def apply_command(
     lines = _lines(invoices, discount, write_off, reason)
     if not lines:
         _fail("name at least one INVOICE=AMOUNT", code=1)
+    who = _actor(actor)
     rt = cli_runtime()
     try:
         with transaction(rt.engine) as session:
-            done = apply_by_hand(session, transaction_id=transaction_id, lines=lines, actor=f"cli:{actor}")
+            done = apply_by_hand(session, transaction_id=transaction_id, lines=lines, actor=who)
     except ApplicationError as error:
         _fail(f"not applied: {error}")
     print(f"applied transaction #{transaction_id} to {', '.join(done.invoice_numbers)}")
@@ -167,15 +168,27 @@ def unapply_command(
     _manual("unapply", transaction_id, reason, actor)
 
 
+ACTOR_MAX = 120  # "cli:" + the name fits the 128 characters an audit event keeps for who
+
+
+def _actor(actor: str) -> str:
+    if not 0 < len(actor) <= ACTOR_MAX or "\x00" in actor:
+        _fail(f"--actor has 1 to {ACTOR_MAX} characters and no NUL, not {len(actor)}", code=1)
+    return f"cli:{actor}"
+
+
 def _manual(action: str, transaction_id: int, reason: str, actor: str) -> None:
     from ledger.db import transaction
     from reconcile import manual
     from reconcile.apply import ApplicationError
 
+    who = _actor(actor)
+    if "\x00" in reason:
+        _fail("--reason must not contain NUL", code=1)
     rt = cli_runtime()
     try:
         with transaction(rt.engine) as session:
-            result = getattr(manual, action)(session, transaction_id=transaction_id, actor=f"cli:{actor}", reason=reason)
+            result = getattr(manual, action)(session, transaction_id=transaction_id, actor=who, reason=reason)
     except ApplicationError as error:
         _fail(f"{action}: {error}")
     print(f"{action} transaction #{transaction_id}" + (f": reopened {', '.join(result)}" if result else ""))

@@ -26,6 +26,7 @@ from api.auth import ArRead, TreasuryReview
 from api.payments import detail_or_404
 from core.money import AmountError, D
 from ledger.db import transaction
+from ledger.models import Application
 from receivables import disputes
 from reconcile import manual, views
 from reconcile.apply import ApplicationError, Applied
@@ -33,7 +34,7 @@ from reconcile.apply import ApplicationError, Applied
 router = APIRouter(prefix="/api/v1", tags=["exceptions"])
 T = TypeVar("T")
 
-_PLAIN_AMOUNT = re.compile(r"^\d{1,15}(\.\d+)?$")
+_PLAIN_AMOUNT = re.compile(r"^[0-9]{1,15}(\.[0-9]+)?$")  # ASCII digits only
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,10})"?$')
 
 
@@ -88,6 +89,12 @@ class ApplyIn(BaseModel):
 class ReasonIn(BaseModel):
     reason: str = Field(min_length=1, max_length=500, pattern=paging.NO_NUL)
     version: Version = None
+
+
+class UnapplyIn(ReasonIn):
+    # The reason is kept on each reversed application (a bounded column).
+    reason: str = Field(min_length=1, max_length=paging.column_length(Application.reversal_reason),
+                        pattern=paging.NO_NUL)
 
 
 class AcceptIn(BaseModel):
@@ -267,7 +274,7 @@ def dismiss_exception(
 def unapply_payment(
     request: Request,
     transaction_id: paging.RowId,
-    body: ReasonIn,
+    body: UnapplyIn,
     principal: TreasuryReview,
     if_match: str | None = IfMatch,
 ) -> dict[str, Any]:

@@ -6,9 +6,9 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import Path, Query
-from sqlalchemy.orm import InstrumentedAttribute
 
 from core.money import D
+from ledger.models import column_length  # noqa: F401 - the API's length bounds come from here
 
 # Plain decimal text, as amounts are written in JSON here: ASCII digits (\d would take
 # Arabic-Indic or full-width ones too), no sign, exponent or separators; at most 10^14, so
@@ -26,16 +26,6 @@ Cursor = Annotated[
     int | None, Query(ge=0, le=MAX_ID, description="cursor: `next` of the previous page")
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
-
-
-def column_length(attribute: InstrumentedAttribute[Any]) -> int:
-    """The length of a String(n) column (ledger/models.py): the longest text an input bound
-    for it may have. SQLite ignores VARCHAR lengths, PostgreSQL refuses longer text with an
-    error that must never reach a client as a 500, so inputs are checked against this."""
-    length = attribute.property.columns[0].type.length
-    if not isinstance(length, int):
-        raise TypeError(f"{attribute} is not a String(n) column")
-    return length
 
 
 def page(items: list[dict[str, Any]], limit: int, key: str) -> dict[str, Any]:

@@ -39,6 +39,16 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def column_length(attribute: Any) -> int:
+    """The length of a String(n) column: the longest text an input bound for it may have.
+    SQLite ignores VARCHAR lengths, PostgreSQL refuses longer text with an error that must
+    never reach a caller as a 500 or a traceback, so inputs are checked against this."""
+    length = attribute.property.columns[0].type.length
+    if not isinstance(length, int):
+        raise TypeError(f"{attribute} is not a String(n) column")
+    return length
+
+
 class BankFile(Base):
     """Every file received, kept byte-for-byte in the archive and known by its SHA-256."""
 

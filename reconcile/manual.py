@@ -18,12 +18,14 @@ from core.accounts import try_normalize_account
 from core.money import D
 from ledger import audit
 from ledger.models import (
+    Application,
     BankTransaction,
     Customer,
     CustomerAccount,
     CustomerAlias,
     Invoice,
     ReviewItem,
+    column_length,
 )
 from reconcile import apply
 from reconcile.model import Allocation, ReviewReason
@@ -158,6 +160,10 @@ def unapply(
     session: Session, *, transaction_id: int, actor: str, reason: str, expected_version: int | None = None
 ) -> list[str]:
     """Take a payment's cash back off its invoices; the payment goes to review, not re-matching."""
+    longest = column_length(Application.reversal_reason)
+    if len(reason) > longest:
+        raise apply.ApplicationError(f"the reason is kept with each reversed application: at most {longest} "
+                                     f"characters, not {len(reason)}")
     payment = apply.check_version(session, transaction_id, expected_version)
     apps = live_applications(session, [transaction_id])
     if not apps:

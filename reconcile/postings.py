@@ -32,11 +32,21 @@ from sqlalchemy.orm import Session
 from core.errors import RemitError
 from core.money import format_amount, minor_text, to_minor
 from ledger import bulk, events
-from ledger.models import Application, AuditEvent, BankEntry, BankTransaction, Invoice, InvoiceEvent, ReviewItem
+from ledger.models import (
+    Application,
+    AuditEvent,
+    BankEntry,
+    BankTransaction,
+    Invoice,
+    InvoiceEvent,
+    ReviewItem,
+    column_length,
+)
 from ledger.types import utc_now
 from reconcile.model import Allocation, Candidate
 
 CHUNK = 1000  # ids per IN (...) on SQLite; PostgreSQL takes one array
+_REASON_MAX = column_length(Application.write_off_reason)
 
 
 class ApplicationError(RemitError):
@@ -217,6 +227,8 @@ class Postings:
                 raise ApplicationError(f"invoice {inv.number} is in {inv.currency}, the payment in {ccy}")
             if (p.id, inv.id) in self._live:
                 raise ApplicationError(f"payment #{p.id} is already applied to {inv.number}")
+            if a.write_off_reason is not None and len(a.write_off_reason) > _REASON_MAX:
+                raise ApplicationError(f"{inv.number}: a write-off reason has at most {_REASON_MAX} characters")
             applied, discount, write_off = (to_minor(x, ccy) for x in (a.applied, a.discount, a.write_off))
             if min(applied, discount, write_off) < 0 or applied + discount + write_off == 0:
                 raise ApplicationError(f"amounts for {inv.number} must be positive")

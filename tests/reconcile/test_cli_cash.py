@@ -102,3 +102,25 @@ def test_write_off_unapply_and_dismiss_from_the_command_line(rt, cli_env, tmp_pa
     assert json.loads(run(["exceptions", "--json"], cli_env, tmp_path).stdout) == []
     statuses = [a["status"] for a in json.loads(run(["applications", "--json"], cli_env, tmp_path).stdout)]
     assert statuses.count("reversed") == 1
+
+
+def test_overlong_or_nul_arguments_are_refused_with_a_message_not_a_traceback(rt, cli_env, tmp_path) -> None:
+    # PostgreSQL refuses text longer than its column (or with NUL) with an error: every such
+    # argument is refused first, with the limit named (exit 2, or 1 for a malformed option).
+    _book(rt)
+    proc = run(["ingest", str(_statement(tmp_path)), "--json"], cli_env, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    apps = json.loads(run(["applications", "--json"], cli_env, tmp_path).stdout)
+    tx = str(apps[0]["transaction_id"])
+    for args, code, says in [
+        (["unapply", tx, "--reason", "x" * 300], 2, "at most 256 characters"),
+        (["unapply", tx, "--reason", "wrong", "--actor", "a" * 200], 1, "--actor has 1 to 120"),
+        (["apply", tx, "INV-10422=1.00", "--write-off", "INV-10422=0.50", "--reason", "r" * 80], 2,
+         "at most 64 characters"),
+        (["apikey", "create", "k" * 200, "--scope", "ar:read"], 2, "a key name has 1 to 128"),
+    ]:
+        proc = run(args, cli_env, tmp_path)
+        assert proc.returncode == code and says in proc.stderr, (args[:2], proc.returncode, proc.stderr)
+        assert "Traceback" not in proc.stderr
+    # nothing was changed by the refusals
+    assert json.loads(run(["applications", "--json"], cli_env, tmp_path).stdout) == apps

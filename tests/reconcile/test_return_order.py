@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import json
 import subprocess
 import sys
 from datetime import date
@@ -154,5 +153,8 @@ def test_a_returned_payment_is_refused_by_the_api_with_409(rt) -> None:
         r = client.post(f"/api/v1/exceptions/{tx}/apply", headers={"Authorization": f"Bearer {key}"},
                         json={"allocations": [{"invoice_number": "INV-1", "amount": "100.00"}]})
     assert r.status_code == 409, r.text
-    assert "returned" in json.dumps(r.json())
+    assert r.headers["content-type"] == "application/problem+json"
+    body = r.json()
+    assert (body["type"], body["title"], body["status"]) == ("about:blank", "Conflict", 409)
+    assert "returned" in body["detail"]
     assert _state(rt)["live"] == 0
