@@ -31,16 +31,16 @@ has are errors, never rounded.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
+import sys
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from core.accounts import AccountError, normalize_account
 from core.money import AmountError, D, exponent, from_minor, to_minor
@@ -340,6 +340,13 @@ def _normalized_account(item: str) -> tuple[str | None, str | None]:
 
 
 _cached_terms = lru_cache(maxsize=4096)(parse_terms)
+_T = TypeVar("_T")
+
+
+@lru_cache(maxsize=65536)
+def _shared(value: _T) -> _T:
+    """The first of equal (immutable) values, for later rows to share."""
+    return value
 
 
 @lru_cache(maxsize=65536)
@@ -400,11 +407,14 @@ def parse_row(
         return None, r.errors, r.warnings
     assert number and customer_id and customer_name and currency and issue  # noqa: S101 (checked above)
     assert amount is not None and open_minor is not None  # noqa: S101
+    # A customer's id, name, accounts and terms repeat on each of its rows: one copy each
+    # (a 500k-row book would otherwise hold half a million copies of a few thousand values).
     return (
-        InvoiceRow(row=row, invoice_number=number, customer_id=customer_id, customer_name=customer_name,
-                   currency=currency, amount_minor=amount, open_minor=open_minor, issue_date=issue,
-                   due_date=due, terms=terms_text, po_number=po_number, accounts=accounts,
-                   aliases=aliases, given=frozenset(given)),
+        InvoiceRow(row=row, invoice_number=number, customer_id=sys.intern(customer_id),
+                   customer_name=sys.intern(customer_name), currency=sys.intern(currency),
+                   amount_minor=amount, open_minor=open_minor, issue_date=issue, due_date=due,
+                   terms=None if terms_text is None else sys.intern(terms_text), po_number=po_number,
+                   accounts=_shared(accounts), aliases=_shared(aliases), given=_shared(frozenset(given))),
         [],
         r.warnings,
     )
@@ -429,7 +439,12 @@ def detect_format(name: str, text: str) -> str:
         return "jsonl"
     if lower.endswith((".csv", ".tsv", ".txt")):
         return "csv"
-    return "jsonl" if text.lstrip().startswith(("{", "[")) else "csv"
+    return "jsonl" if _OBJECT_START.match(text) else "csv"
+
+
+# text.lstrip().startswith(...) without copying a whole book (\s is str.isspace's whitespace).
+_OBJECT_START = re.compile(r"\s*[{\[]")
+_ARRAY_START = re.compile(r"\s*\[")
 
 
 def _unknown_columns_warning(unknown: set[str]) -> str:
@@ -443,27 +458,49 @@ def _csv_dialect(header_line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _read_csv(text: str) -> tuple[list[tuple[int, dict[str, object]]], list[RowError], list[str]]:
-    header_line = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_csv_dialect(header_line))
-    try:
-        records = list(reader)
-    except csv.Error as error:
-        raise BookFileError(f"not a readable CSV file (record {reader.line_num}): {error}") from None
-    if not records or not any(c.strip() for c in records[0]):
+# Line ends as io.StringIO(newline="") splits them (\n, \r, \r\n), without copying the text:
+# a 500k-row book is read one record at a time, never held as a list of records.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
+def _lines(text: str) -> Iterator[str]:
+    return (m.group() for m in _LINE.finditer(text))
+
+
+def _split(text: str, sep: str) -> Iterator[str]:
+    """text.split(sep), one piece at a time."""
+    start = 0
+    while (end := text.find(sep, start)) >= 0:
+        yield text[start:end]
+        start = end + 1
+    yield text[start:]
+
+
+def _read_csv(text: str, errors: list[RowError], warnings: list[str]) -> Iterator[tuple[int, dict[str, object]]]:
+    """(row number, values by column) of each data row, read as they are consumed; rows
+    that cannot be read go to `errors`, file-wide remarks to `warnings`."""
+    end = text.find("\n")
+    reader = csv.reader(_lines(text), delimiter=_csv_dialect(text if end < 0 else text[:end]))
+
+    def records() -> Iterator[list[str]]:
+        try:
+            yield from reader
+        except csv.Error as error:
+            raise BookFileError(f"not a readable CSV file (record {reader.line_num}): {error}") from None
+
+    stream = records()
+    first = next(stream, None)
+    if first is None or not any(c.strip() for c in first):
         raise BookFileError("empty file: expected a header row naming the columns")
-    header = [column_key(c) for c in records[0]]
+    header = [column_key(c) for c in first]
     duplicated = sorted({h for h in header if h and header.count(h) > 1})
     if duplicated:
         raise BookFileError(f"column(s) named twice in the header: {', '.join(duplicated)}")
     _require_columns(set(header))
-    warnings = []
     unknown = {h for h in header if h and h not in COLUMNS}
     if unknown:
         warnings.append(_unknown_columns_warning(unknown))
-    rows: list[tuple[int, dict[str, object]]] = []
-    errors: list[RowError] = []
-    for number, record in enumerate(records[1:], start=2):
+    for number, record in enumerate(stream, start=2):
         if not any(c.strip() for c in record):
             continue  # blank line, or a spreadsheet's trailing ",,,,"
         if len(record) != len(header):
@@ -473,8 +510,7 @@ def _read_csv(text: str) -> tuple[list[tuple[int, dict[str, object]]], list[RowE
                                    f"{len(record)} fields, the header has {len(header)} "
                                    "(a value with an unquoted delimiter?)"))
             continue
-        rows.append((number, {h: v for h, v in zip(header, record) if h in COLUMNS}))
-    return rows, errors, warnings
+        yield number, {h: v for h, v in zip(header, record) if h in COLUMNS}
 
 
 def _require_columns(present: set[str]) -> None:
@@ -490,14 +526,14 @@ def _reject_constant(name: str) -> object:
     raise ValueError(f"{name} is not a number")
 
 
-def _read_jsonl(text: str) -> tuple[list[tuple[int, dict[str, object]]], list[RowError], list[str]]:
-    if text.lstrip().startswith("["):
+def _read_jsonl(text: str, errors: list[RowError], warnings: list[str]) -> Iterator[tuple[int, dict[str, object]]]:
+    """As _read_csv, for JSON Lines."""
+    if _ARRAY_START.match(text):
         raise BookFileError("a JSON array: expected JSON Lines (one invoice object per line)")
-    rows: list[tuple[int, dict[str, object]]] = []
-    errors: list[RowError] = []
+    read = 0
     unknown: set[str] = set()
     # split("\n"), not splitlines(): U+2028 and friends may stand unescaped inside JSON strings.
-    for number, line in enumerate(text.split("\n"), start=1):
+    for number, line in enumerate(_split(text, "\n"), start=1):
         line = line.rstrip("\r")
         if not line.strip():
             continue
@@ -525,11 +561,12 @@ def _read_jsonl(text: str) -> tuple[list[tuple[int, dict[str, object]]], list[Ro
             errors.extend(RowError(number, k, None, "key given twice (keys ignore case and spaces)")
                           for k in twice)
             continue
-        rows.append((number, values))  # absent required keys are reported by parse_row
-    if not rows and not errors:
+        read += 1
+        yield number, values  # absent required keys are reported by parse_row
+    if not read and not errors:
         raise BookFileError("empty file: expected one JSON object per line")
-    warnings = [_unknown_columns_warning(unknown)] if unknown else []
-    return rows, errors, warnings
+    if unknown:
+        warnings.append(_unknown_columns_warning(unknown))
 
 
 def _duplicates(rows: list[InvoiceRow]) -> tuple[list[InvoiceRow], list[RowError], list[str]]:
@@ -580,9 +617,15 @@ def parse_book(data: bytes, name: str = "", *, format: str | None = None) -> Boo
     fmt = format or detect_format(name, text)
     if fmt not in ("csv", "jsonl"):
         raise BookFileError(f"unknown invoice book format {fmt!r}: csv or jsonl")
-    raw_rows, errors, warnings = _read_csv(text) if fmt == "csv" else _read_jsonl(text)
+    unreadable: list[RowError] = []  # rows the reader could not split into values
+    file_warnings: list[str] = []
+    read = _read_csv if fmt == "csv" else _read_jsonl
+    errors: list[RowError] = []
+    warnings: list[str] = []
     good: list[InvoiceRow] = []
-    for number, raw in raw_rows:
+    parsed = 0
+    for number, raw in read(text, unreadable, file_warnings):
+        parsed += 1
         row, row_errors, row_warnings = parse_row(number, raw)
         errors.extend(row_errors)
         warnings.extend(row_warnings)
@@ -590,10 +633,8 @@ def parse_book(data: bytes, name: str = "", *, format: str | None = None) -> Boo
             good.append(row)
     good, dup_errors, dup_warnings = _duplicates(good)
     errors.extend(dup_errors)
-    warnings.extend(dup_warnings)
-    warnings.extend(_renamed_customers(good))
-    parsed_rows = {n for n, _ in raw_rows}
-    unreadable_rows = {e.row for e in errors if e.row not in parsed_rows}  # bad JSON, shifted CSV
-    rows_read = len(parsed_rows) + len(unreadable_rows)
+    errors.extend(unreadable)
+    warnings = [*file_warnings, *warnings, *dup_warnings, *_renamed_customers(good)]
+    rows_read = parsed + len({e.row for e in unreadable})  # bad JSON, shifted CSV
     return Book(format=fmt, rows_read=rows_read, rows=tuple(good),
                 errors=tuple(sorted(errors, key=lambda e: e.row)), warnings=tuple(warnings))
