@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import random
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,15 @@ from sqlalchemy import select, update
 from stdnum.iso7064 import mod_97_10
 
 from ledger.db import transaction
-from ledger.models import Application, AuditEvent, BankTransaction, Customer, CustomerAccount, CustomerAlias, Invoice
+from ledger.models import (
+    Application,
+    AuditEvent,
+    BankTransaction,
+    Customer,
+    CustomerAccount,
+    CustomerAlias,
+    Invoice,
+)
 from reconcile import invoice_import
 from reconcile.invoice_rows import COLUMNS, REQUIRED, parse_book
 from tests.factories import E, camt
@@ -206,3 +215,36 @@ def test_a_book_larger_than_a_chunk_imports_whole_and_reimports_unchanged(rt, ro
         again = invoice_import.import_book(s, book, file="big.csv", actor="test")
         assert s.scalar(select(Invoice.open_minor).where(Invoice.number == f"SO-{rows - 1}")) == (rows - 1) * 100 + 50
     assert (again.created, again.unchanged, again.customers_created, again.accounts_added) == (0, rows, 0, 0)
+
+
+def test_an_import_waits_for_a_concurrent_application_then_holds_the_row(rt) -> None:  # type: ignore[no-untyped-def]
+    """Cash applied in a transaction still open when an import starts: the import waits for
+    it (row lock; SQLite: the write lock), then sees the application and holds the row."""
+    header = "invoice_number,customer_id,customer_name,currency,amount,open_amount,issue_date"
+    with transaction(rt.engine) as s:
+        invoice_import.import_book(s, parse_book(f"{header}\nINV-1,C1,Acme,EUR,100.00,,2026-10-01\n".encode(), "a.csv"),
+                                   file="a.csv", actor="test")
+    rt.ingestor().ingest_stream(io.BytesIO(camt("053", [E("100.00", ref="P1")])), name="p.xml", source="test")
+    reopened = parse_book(f"{header}\nINV-1,C1,Acme,EUR,100.00,100.00,2026-10-01\n".encode(), "b.csv")
+    outcome: dict[str, Any] = {}
+
+    def import_meanwhile() -> None:
+        with transaction(rt.engine) as s:
+            outcome["result"] = invoice_import.import_book(s, reopened, file="b.csv", actor="test")
+
+    with transaction(rt.engine) as s:  # a matching run, mid-way: invoice locked, cash applied
+        inv = s.scalars(select(Invoice).where(Invoice.number == "INV-1").with_for_update()).one()
+        s.add(Application(transaction_id=s.scalars(select(BankTransaction.id)).one(), invoice_id=inv.id,
+                          currency="EUR", applied_minor=10000, discount_minor=0, write_off_minor=0,
+                          method="auto", actor="test", reasons=[]))
+        inv.open_minor, inv.status = 0, "paid"
+        s.flush()
+        other = threading.Thread(target=import_meanwhile)
+        other.start()
+        other.join(1.0)
+        assert other.is_alive()  # waiting for the run to commit
+    other.join(30)
+    result = outcome["result"]
+    assert [h.invoice_number for h in result.held] == ["INV-1"] and result.updated == 0
+    with transaction(rt.engine) as s:
+        assert s.scalars(select(Invoice.open_minor).where(Invoice.number == "INV-1")).one() == 0
