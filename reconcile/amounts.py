@@ -366,7 +366,7 @@ def subset_plans(items: Sequence[Item], amount: Decimal, currency: str, paid: da
         for it in window:
             disc = discount_for(it, paid, settings.discount_grace_days, budget) if with_discount else None
             disc = disc if disc and disc.earned else None
-            value = minor(it.open - (disc.amount if disc else ZERO), currency)
+            value = minor(it.open - disc.amount if disc else it.open, currency)
             if value is not None and value > 0:
                 values.append(value)
                 picks.append((it, disc))

@@ -54,7 +54,7 @@ from reconcile.model import (
 from reconcile.normalize import po_key, ref_key
 from reconcile.plan_match import PlanIndex
 from reconcile.plan_match import draft as plan_draft
-from reconcile.references import Extracted, Probe, RefHit, Source, extract, fuzzy_hits
+from reconcile.references import Extracted, Probe, RefHit, Source, extract, fuzzy_hits, fuzzy_hits_keyed
 from reconcile.scoring import (
     NO_CUSTOMER,
     CustomerEvidence,
@@ -120,9 +120,10 @@ class _Book:
         self._ordered: dict[str, list[OpenInvoice]] = {}  # the same, by due date, when asked for
         self._dates: dict[str, list[date] | None] = {}  # big customers: their due dates, in order
         self._open: dict[int, Decimal] = {}  # only invoices touched in this run
-        self._keys: dict[int, str | None] = {}  # invoice id -> number key (one-edit matching asks)
+        self.keys: dict[int, str | None] = {}  # invoice id -> number key (one-edit matching asks)
         self._items: dict[tuple[str, str], list[Item]] = {}  # a small customer's open items
-        keys, by_number, by_po, by_amount, customer = (self._keys, self.by_number, self.by_po,
+        self._item_ids: dict[tuple[str, str], list[int]] = {}  # ... and their invoice ids
+        keys, by_number, by_po, by_amount, customer = (self.keys, self.by_number, self.by_po,
                                                        self.by_amount, self._customer)
         for inv in invoices:
             if inv.id in keys:
@@ -162,7 +163,7 @@ class _Book:
 
     def number_key(self, inv: OpenInvoice) -> str | None:
         """`ref_key` of the invoice number (computed once, when the book is built)."""
-        return self._keys[inv.id]
+        return self.keys[inv.id]
 
     def consume(self, lines: Sequence[Line]) -> None:
         """Apply cash in this run's memory: the next payment sees what is left."""
@@ -188,6 +189,7 @@ class _Book:
             if items is None:
                 items = self._items[(customer_id, currency)] = self._open_items(
                     self.by_customer(customer_id), currency)
+                self._item_ids[(customer_id, currency)] = [it.invoice.id for it in items]
             return items, True
         invs = self.by_customer(customer_id)
         mid = bisect.bisect_left(dates, paid)
@@ -203,14 +205,19 @@ class _Book:
         items = self._items.get(key)
         if items is None:
             return
-        at = next((k for k, it in enumerate(items) if it.invoice.id == inv.id), None)
-        if at is None:  # not open before, so not open now: the list stands
+        ids = self._item_ids[key]
+        try:
+            at = ids.index(inv.id)
+        except ValueError:  # not open before, so not open now: the list stands
             return
         items = items.copy()
         if left > ZERO:
             items[at] = Item(inv, left)
         else:
             del items[at]
+            ids = ids.copy()
+            del ids[at]
+            self._item_ids[key] = ids
         self._items[key] = items
 
     def _open_items(self, invs: Iterable[OpenInvoice], currency: str) -> list[Item]:
@@ -396,13 +403,16 @@ class _Run:
         p, s = ctx.payment, self.settings
         if not ctx.extracted.probes:
             return
-        pool, _ = self._items(ctx, cid)
-        named = {h.invoice.id for hits in ctx.open_hits.values() for h in hits}
-        candidates = [it.invoice for it in pool if it.invoice.id not in named]
         # A key that names one of this customer's invoices exactly is not a typo of another one.
         own = {self.book.number_key(h.invoice) for h in ctx.open_hits.get(cid, ())}
         probes = [probe for probe in ctx.extracted.probes if probe.key not in own]
-        for inv, probe in fuzzy_hits(probes, candidates, self.book.number_key):
+        if not probes:
+            return
+        pool, _ = self._items(ctx, cid)
+        named = {h.invoice.id for hits in ctx.open_hits.values() for h in hits}
+        keys = self.book.keys
+        keyed = [(key, inv) for it in pool if (inv := it.invoice).id not in named and (key := keys[inv.id])]
+        for inv, probe in fuzzy_hits_keyed(probes, keyed):
             item = Item(inv, self.book.open_of(inv))
             given = {inv.id: probe.amount} if probe.amount is not None else None
             plan = plan_set([item], p.amount, p.currency, p.value_date, s, given)

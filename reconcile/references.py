@@ -215,18 +215,10 @@ def _is_year(token: str) -> bool:
 _Span = tuple[int, int, str, tuple[bool, str | None, str | None], bool, bool, bool]
 
 
-@dataclass(frozen=True, slots=True)
-class _LinePlan:
-    """Everything about a remittance line that does not depend on the invoice book."""
-
-    rf: tuple[tuple[str, str], ...]  # RF references, (compacted, as written)
-    used: tuple[bool, ...]  # tokens the RF references took
-    spans: tuple[_Span, ...]
-    prefixed: tuple[tuple[int, str], ...]  # "INV 99999": (token, text) if nothing takes it
-
-
-def _explicit(key: str | None, bare: str) -> bool:
-    return key is not None and (len(key) >= MIN_TEXT_KEY or key != bare)
+# What a remittance line is, whatever the invoice book: its RF references (compacted, as
+# written), the tokens they took, its spans, and its "INV 99999" pairs ((token, text), unknown
+# references unless something takes the token).
+_LinePlan = tuple[tuple[tuple[str, str], ...], tuple[bool, ...], tuple[_Span, ...], tuple[tuple[int, str], ...]]
 
 
 @lru_cache(maxsize=8192)  # "PAYMENT", "THANK YOU", "DATED 02/22/2026" come back all day
@@ -256,13 +248,15 @@ def _line_plan(line: str) -> _LinePlan:
             if size == 1 and _is_year(s):
                 continue  # "Nov 2026" is a date, not invoice 2026 (prefixed "INV 2026" still is)
             keys = compact_keys(s)
+            key, pkey = keys[1], keys[2]
             bare = s.lstrip("0")
-            key = keys[1]
-            spans.append((i, size, written, keys, _explicit(key, bare), _explicit(keys[2], bare),
+            spans.append((i, size, written, keys,
+                          key is not None and (len(key) >= MIN_TEXT_KEY or key != bare),
+                          pkey is not None and (len(pkey) >= MIN_TEXT_KEY or pkey != bare),
                           size <= 2 and key is not None and len(key) >= FUZZY_MIN_LEN))
     prefixed = tuple((i, f"{tokens[i - 1]} {tokens[i]}") for i in range(1, n)
                      if digits[i] and tokens[i - 1] in PREFIX_WORDS and tokens[i - 1] not in PO_WORDS)
-    return _LinePlan(tuple(rf), tuple(used), tuple(spans), prefixed)
+    return tuple(rf), tuple(used), tuple(spans), prefixed
 
 
 def _text_line(c: _Collector, line: str) -> None:
@@ -271,12 +265,12 @@ def _text_line(c: _Collector, line: str) -> None:
     Left-to-right greediness would read "INSTALMENT 1 2026-38268" as "1 2026" (invoice
     12026); the longest key, "2026 38268", is what the payer meant.
     """
-    plan = _line_plan(line)
-    for s, written in plan.rf:
+    rf, rf_used, spans, prefixed = _line_plan(line)
+    for s, written in rf:
         _rf(c, s, written)
     by_number, by_po, probes = c.by_number, c.by_po, c.probes
     found: list[tuple[int, int, int, Source, Sequence[OpenInvoice], str]] = []
-    for i, size, written, (po_prefixed, key, pkey), ref_ok, po_ok, is_probe in plan.spans:
+    for i, size, written, (po_prefixed, key, pkey), ref_ok, po_ok, is_probe in spans:
         # c.lookup_keys, inline: an invoice number, else a PO number
         if po_prefixed:
             if pkey and po_ok and (invoices := by_po.get(pkey)):
@@ -288,9 +282,9 @@ def _text_line(c: _Collector, line: str) -> None:
             found.append((-len(pkey), i, size, Source.PO, invoices, written))
         if is_probe and key not in probes and len(probes) < MAX_PROBES:  # c.probe, inline
             probes[key] = Probe(key, written)  # type: ignore[index]
-    if not found and not plan.prefixed:
+    if not found and not prefixed:
         return
-    used = list(plan.used)
+    used = list(rf_used)
     for _, i, size, source, invoices, written in sorted(found, key=lambda f: (f[0], f[1], -f[2])):
         span = range(i, i + size)
         if any(used[k] for k in span):
@@ -298,7 +292,7 @@ def _text_line(c: _Collector, line: str) -> None:
         c.add(invoices, source, written)
         for k in span:
             used[k] = True
-    for i, text in plan.prefixed:  # "INV 99999": explicitly a reference, and it names nothing
+    for i, text in prefixed:  # "INV 99999": explicitly a reference, and it names nothing
         if not used[i]:
             c.unknown.append(text)
 
@@ -342,7 +336,14 @@ def fuzzy_hits(probes: Sequence[Probe], invoices: Sequence[OpenInvoice],
     """(invoice, probe) pairs one edit apart; `invoices` must be a small, identified set."""
     if not probes or not invoices:
         return []
-    keyed = [(key, inv) for inv in invoices if (key := key_of(inv))]
+    return fuzzy_hits_keyed(probes, [(key, inv) for inv in invoices if (key := key_of(inv))])
+
+
+def fuzzy_hits_keyed(probes: Sequence[Probe],
+                     keyed: Sequence[tuple[str, OpenInvoice]]) -> list[tuple[OpenInvoice, Probe]]:
+    """`fuzzy_hits` over (key, invoice) pairs whose keys are known (and not empty)."""
+    if not probes or not keyed:
+        return []
     keys = [k for k, _ in keyed]
     pairs: dict[int, tuple[OpenInvoice, Probe]] = {}
     for probe in probes:
