@@ -90,15 +90,25 @@ def to_minor(amount: Decimal, currency: str | None) -> int:
     return int(scaled)
 
 
+_EXACT = 10**27  # below this scaleb is exact in the default 28-digit context
+
+
 def from_minor(units: int, currency: str | None) -> Decimal:
     """Decimal amount quantized to the currency's exponent."""
     exp = exponent(currency)
-    return Decimal(units).scaleb(-exp).quantize(Decimal(1).scaleb(-exp))
+    if -_EXACT < units < _EXACT:  # an integer's scaleb already has exactly `exp` decimals
+        return Decimal(units).scaleb(-exp)
+    return Decimal(units).scaleb(-exp).quantize(Decimal(1).scaleb(-exp))  # raises if inexact
 
 
 def minor_text(units: int, currency: str | None) -> str:
-    """Integer minor units as the plain decimal string JSON carries: 1250, EUR -> "12.50"."""
-    return format(from_minor(units, currency), "f")
+    """Integer minor units as the plain decimal string JSON carries: 1250, EUR -> "12.50".
+    Written with integer text (a matching run writes hundreds of thousands of these)."""
+    exp = exponent(currency)
+    if exp == 0:
+        return str(units)
+    digits = str(-units if units < 0 else units).rjust(exp + 1, "0")
+    return f"{'-' if units < 0 else ''}{digits[:-exp]}.{digits[-exp:]}"
 
 
 def format_amount(amount: Decimal | None) -> str | None:

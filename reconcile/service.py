@@ -34,6 +34,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from core.gc_pause import collector_paused
 from ledger.locks import hold_match_lock
 from ledger.repositories import invoices as invoice_repo
 from reconcile import loader, returns
@@ -127,6 +128,13 @@ def match_pending(
     include_review: bool = False,
     after_apply: AfterApply | None = None,
 ) -> MatchSummary:
+    with collector_paused():
+        return _match(session, actor=actor, today=today, settings=settings, transaction_ids=transaction_ids,
+                      include_review=include_review, after_apply=after_apply)
+
+
+def _match(session: Session, *, actor: str, today: date, settings: MatchSettings | None,
+           transaction_ids: Sequence[int] | None, include_review: bool, after_apply: AfterApply | None) -> MatchSummary:
     hold_match_lock(session)
     run = decide(session, today=today, settings=settings, transaction_ids=transaction_ids,
                  include_review=include_review)

@@ -30,3 +30,22 @@ def test_minor_units_survive_text_and_back(units: int, currency: str) -> None:
 def test_sub_minor_precision_is_refused() -> None:
     with pytest.raises(AmountError, match="more than 2 decimal places"):
         to_minor(Decimal("10.005"), "EUR")
+
+
+@given(units=st.integers(-(10**30), 10**30), currency=st.sampled_from(["EUR", "JPY", "KWD", "CLF", "XXX", None]))
+def test_minor_units_read_back_exactly_as_the_general_decimal_path(units: int, currency: str | None) -> None:
+    # from_minor and minor_text take fast paths: they must equal the plain Decimal quantize.
+    from decimal import Decimal, InvalidOperation
+
+    from core.money import exponent, from_minor, minor_text
+
+    exp = exponent(currency)
+    try:
+        expected = Decimal(units).scaleb(-exp).quantize(Decimal(1).scaleb(-exp))
+    except InvalidOperation:  # beyond 28 digits: refused, never rounded
+        with pytest.raises(InvalidOperation):
+            from_minor(units, currency)
+        return
+    got = from_minor(units, currency)
+    assert (got, str(got), got.as_tuple().exponent) == (expected, str(expected), expected.as_tuple().exponent)
+    assert minor_text(units, currency) == format(expected, "f")
