@@ -496,6 +496,15 @@ def find_subsets(values: Sequence[int], target: int, max_size: int, budget: int 
                     i += 1
                     continue
                 rest = remaining - value
+                if pair[i] <= remaining and i + 1 < n:
+                    # The next value fits what is left: the level below starts right after i,
+                    # and cannot end at once (its largest values from there reach `rest`,
+                    # as this level's from i reach `remaining`).
+                    at[slots], left[slots] = i, remaining
+                    chosen.append(order[i])
+                    slots, remaining, i = slots - 1, rest, i + 1
+                    descended = True
+                    break
                 j = bisect_left(neg, -rest, i + 1)
                 if j < n:
                     below = slots - 1

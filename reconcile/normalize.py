@@ -209,6 +209,12 @@ def compact_keys(s: str) -> tuple[bool, str | None, str | None]:
     return is_po_prefixed(s), ref_key_compact(s), po_key_compact(s)
 
 
+# ASCII as bytes: upper case, and a space for anything not a letter or digit (one C pass).
+_ASCII_WORDS = bytes(ord(c.upper()) if c.isalnum() else 32 for c in map(chr, range(128))) + bytes(range(128, 256))
+
+
 def text_tokens(line: str) -> list[str]:
     """Alphanumeric runs of a remittance line, folded: 'Inv.1001,1002' -> ['INV', '1001', '1002']."""
+    if line.isascii():
+        return line.encode("ascii").translate(_ASCII_WORDS).decode("ascii").split()
     return _NOT_ALNUM.sub(" ", fold(line)).split()

@@ -223,7 +223,8 @@ _LinePlan = tuple[tuple[tuple[str, str], ...], tuple[bool, ...], tuple[_Span, ..
 
 @lru_cache(maxsize=8192)  # "PAYMENT", "THANK YOU", "DATED 02/22/2026" come back all day
 def _line_plan(line: str) -> _LinePlan:
-    tokens = text_tokens(_AMOUNT.sub(" ", line))
+    # (an amount has a decimal separator: a line without one has none to mask)
+    tokens = text_tokens(_AMOUNT.sub(" ", line) if "." in line or "," in line else line)
     n = len(tokens)
     used = [False] * n
     rf = _rf_groups(tokens, used) if "RF" in " ".join(tokens) else []
