@@ -344,13 +344,18 @@ class Postings:
         session = self.session
         session.flush()  # ORM changes the caller made first, as the statements below assume
         conn = session.connection()
+        # What ends first (reversed applications, closed items), so that the partial unique
+        # indexes (one live application per payment and invoice, one open item per payment)
+        # hold for what starts after.
+        bulk.update_rows(conn, Application.__table__, self._reversed)
+        for columns in _by_shape(self._review_updates):
+            bulk.update_rows(conn, ReviewItem.__table__, columns)
         app_ids = bulk.insert_with_ids(conn, Application.__table__, self._new_apps) if self._new_apps else []
         for row, app_id in zip(self._new_apps, app_ids, strict=True):
             self.application_ids.setdefault(row["transaction_id"], []).append(app_id)
         review_rows = [item.row for item in self._new_reviews.values()]
         review_ids = dict(zip(self._new_reviews, bulk.insert_with_ids(conn, ReviewItem.__table__, review_rows)
                               if review_rows else [], strict=True))
-        bulk.update_rows(conn, Application.__table__, self._reversed)
         bulk.update_rows(conn, Invoice.__table__, [
             {"id": i.id, "open_minor": i.open_minor, "discount_minor": i.discount_minor,
              "written_off_minor": i.written_off_minor, "status": i.status, "updated_at": self.now}
@@ -358,8 +363,6 @@ class Postings:
         bulk.update_rows(conn, BankTransaction.__table__, [
             {"id": p.id, "applied_minor": p.applied_minor, "match_status": p.match_status, "version": p.version + 1}
             for p in self.payments.values() if p.changed])
-        for columns in _by_shape(self._review_updates):
-            bulk.update_rows(conn, ReviewItem.__table__, columns)
         audit_rows = []
         for row in self._audit:
             ref = row["entity_id"]
