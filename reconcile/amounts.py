@@ -6,12 +6,10 @@ out; integer minor units inside the subset search) and free of any scoring opini
 how much to trust it.
 
 Subset search ("one payment, N invoices") is an exact, bounded depth-first search, not a
-greedy fill: values sorted descending, a branch is cut when even the largest remaining
-invoices cannot reach the target, the last two invoices found by binary search, at most
-`max_size` invoices per subset. Node budgets (per search, and a pool shared by the run, see
-`Budget`) keep a customer with hundreds of open invoices from stalling a run. It reports up
-to three solutions (two are enough to call a payment ambiguous) and whether it searched
-everything.
+greedy fill (reconcile.subsets): at most `max_size` invoices per subset. Node budgets (per
+search, and a pool shared by the run, see `Budget`) keep a customer with hundreds of open
+invoices from stalling a run. It reports up to three solutions (two are enough to call a
+payment ambiguous) and whether it searched everything.
 
 Short amounts: within the fee tolerance (absolute AND percent) they are bank charges,
 written off; one named invoice paid in part is a partial payment; anything else short is a
@@ -20,7 +18,6 @@ short-pay suggestion for review (unreferenced: only if it covers at least half a
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -30,15 +27,14 @@ from functools import lru_cache
 
 from core.money import exponent
 from reconcile.model import MatchSettings, OpenInvoice
+from reconcile.subsets import NODE_BUDGET, find_subsets
 
 ZERO = Decimal(0)
 # DFS node budgets (MatchSettings has no field for them). Measured on the labelled benchmark
 # day: subsets that are then applied need a median of 23 nodes (max ~3.4k); what burns nodes
-# is failing searches in 40-invoice windows, which end in review anyway.
-NODE_BUDGET = 5_000  # per search (~2 ms)
+# is failing searches in 40-invoice windows, which end in review anyway (NODE_BUDGET: per search).
 SEARCH_FLOOR = 500  # per search even when the run's pool is spent: easy cases still solve
 RUN_NODES_BASE, RUN_NODES_PER_PAYMENT = 2_000_000, 300  # the pool shared by a run's searches
-MAX_SOLUTIONS = 3
 WRITE_OFF_REASON = "bank_charges"
 SHORT_PAY_SHARE = 2  # an unreferenced payment is a short-pay suggestion if it is >= 1/2 of the invoice
 
@@ -69,6 +65,8 @@ class Budget:
     # (before the open-amount check), by invoice object — the invoice kept, so its id stays its.
     discounts: dict[tuple[int, date, int], tuple[OpenInvoice, Discount | None]] = field(
         default_factory=dict, compare=False, repr=False)
+    discount_bases: dict[int, tuple[OpenInvoice, tuple[date, Decimal] | None]] = field(
+        default_factory=dict, compare=False, repr=False)  # ... and whatever the payment date
 
     @classmethod
     def for_run(cls, payments: int) -> Budget:
@@ -152,7 +150,10 @@ def discount_for(item: Item, paid: date, grace_days: int, budget: Budget | None 
         if hit is not None and hit[0] is inv:
             disc = hit[1]
         else:
-            disc = _discount(inv, paid, grace_days)
+            base = budget.discount_bases.get(key[0])
+            if base is None or base[0] is not inv:
+                base = budget.discount_bases[key[0]] = (inv, _discount_base(inv))
+            disc = _discount_on(base[1], terms.discount_percent, paid, grace_days)
             budget.discounts[key] = (inv, disc)
     return disc if disc is not None and disc.amount < item.open else None
 
@@ -162,14 +163,26 @@ def _discount(inv: OpenInvoice, paid: date, grace_days: int) -> Discount | None:
     terms = inv.terms
     if terms is None or terms.discount_percent is None:
         return None
+    return _discount_on(_discount_base(inv), terms.discount_percent, paid, grace_days)
+
+
+def _discount_base(inv: OpenInvoice) -> tuple[date, Decimal] | None:
+    """(deadline, amount still to grant) of an invoice whose terms have a discount percent."""
+    terms = inv.terms
+    assert terms is not None
     deadline = terms.discount_deadline(inv.issue_date)
     if deadline is None:
         return None
     amount = terms.discount_amount(inv.amount, inv.currency) - inv.discount_taken
-    if amount <= ZERO:
+    return (deadline, amount) if amount > ZERO else None
+
+
+def _discount_on(base: tuple[date, Decimal] | None, percent: Decimal, paid: date, grace_days: int) -> Discount | None:
+    if base is None:
         return None
+    deadline, amount = base
     last_day = deadline + timedelta(days=grace_days)
-    return Discount(amount, terms.discount_percent, deadline, last_day, paid <= last_day)
+    return Discount(amount, percent, deadline, last_day, paid <= last_day)
 
 
 def within_tolerance(short: Decimal, open_total: Decimal, settings: MatchSettings) -> bool:
@@ -407,124 +420,3 @@ def _subset_result(found: list[tuple[int, ...]], picks: list[tuple[Item, Discoun
                           (first, *reasons), subset=True, exhaustive=exhaustive, solutions=len(found)))
     plans.sort(key=lambda p: tuple(sorted(line.invoice.issue_date for line in p.lines)))
     return plans
-
-
-def find_subsets(values: Sequence[int], target: int, max_size: int, budget: int = NODE_BUDGET,
-                 limit: int = MAX_SOLUTIONS) -> tuple[list[tuple[int, ...]], bool, int]:
-    """Index sets of `values` (positive ints) summing to `target`, at most `max_size` each.
-
-    Returns (up to `limit` solutions, searched_everything, nodes used). Finding `limit`
-    solutions counts as complete for our purpose: it already proves the payment ambiguous.
-
-    A node is one value tried at one level (a level: how many invoices are still to pick).
-    Values are tried largest first; a level ends at the first value from which its `slots`
-    largest values cannot reach what is left (a node too). An explicit stack, not recursion,
-    and a level below that would end at its first node is counted without entering it: the
-    same nodes in the same order as the plain recursive search, at a fraction of its cost.
-    """
-    if target <= 0 or max_size < 1:
-        return [], True, 0
-    if budget <= 0:
-        return [], False, 0
-    order = sorted(range(len(values)), key=lambda i: (-values[i], i))
-    desc = [values[i] for i in order]
-    neg = [-v for v in desc]
-    n = len(desc)
-    solutions: list[tuple[int, ...]] = []
-    if max_size == 1:  # one node: the value equal to the target, if any
-        i = bisect_left(neg, -target)
-        while i < n and desc[i] == target:
-            solutions.append((order[i],))
-            if len(solutions) >= limit:
-                break
-            i += 1
-        return solutions, True, 1
-    prefix = [0]
-    for v in desc:
-        prefix.append(prefix[-1] + v)
-    prefix += [prefix[-1]] * (max_size + 1)  # so prefix[i + slots] needs no bounds check
-    pair = [prefix[i + 2] - prefix[i] for i in range(n)]  # the two largest values from i on
-    first: dict[int, int] = {}  # value -> its first position in desc (equal values are adjacent)
-    for pos in range(n - 1, -1, -1):
-        first[desc[pos]] = pos
-    at = [0] * (max_size + 1)  # per level (slots left): the position being tried ...
-    left = [0] * (max_size + 1)  # ... and the amount that level had to reach
-    chosen: list[int] = []
-    nodes = 0
-    slots, remaining = max_size, target
-    i = bisect_left(neg, -remaining)
-    while True:
-        if slots == 2:
-            while i < n:
-                nodes += 1
-                if nodes > budget:
-                    return solutions, False, nodes
-                if pair[i] < remaining:
-                    break
-                value = desc[i]
-                if value == remaining:
-                    solutions.append(tuple(sorted([*chosen, order[i]])))
-                    if len(solutions) >= limit:
-                        return solutions, True, nodes
-                else:
-                    rest = remaining - value
-                    if rest > value:
-                        break  # later values are smaller still: no pair can reach the target
-                    j = first.get(rest)
-                    if j is not None:
-                        if j <= i:
-                            j = i + 1
-                        while j < n and desc[j] == rest:
-                            solutions.append(tuple(sorted([*chosen, order[i], order[j]])))
-                            if len(solutions) >= limit:
-                                return solutions, True, nodes
-                            j += 1
-                i += 1
-        else:
-            descended = False
-            while i < n:
-                nodes += 1
-                if nodes > budget:
-                    return solutions, False, nodes
-                if prefix[i + slots] - prefix[i] < remaining:
-                    break
-                value = desc[i]
-                if value == remaining:
-                    solutions.append(tuple(sorted([*chosen, order[i]])))
-                    if len(solutions) >= limit:
-                        return solutions, True, nodes
-                    i += 1
-                    continue
-                rest = remaining - value
-                if pair[i] <= remaining and i + 1 < n:
-                    # The next value fits what is left: the level below starts right after i,
-                    # and cannot end at once (its largest values from there reach `rest`,
-                    # as this level's from i reach `remaining`).
-                    at[slots], left[slots] = i, remaining
-                    chosen.append(order[i])
-                    slots, remaining, i = slots - 1, rest, i + 1
-                    descended = True
-                    break
-                j = bisect_left(neg, -rest, i + 1)
-                if j < n:
-                    below = slots - 1
-                    if (pair[j] if below == 2 else prefix[j + below] - prefix[j]) < rest:
-                        # The level below would end at its first node: count it, stay here.
-                        nodes += 1
-                        if nodes > budget:
-                            return solutions, False, nodes
-                    else:
-                        at[slots], left[slots] = i, remaining
-                        chosen.append(order[i])
-                        slots, remaining, i = below, rest, j
-                        descended = True
-                        break
-                i += 1
-            if descended:
-                continue
-        # this level is done: back to the one above, at its next position
-        if slots == max_size:
-            return solutions, True, nodes
-        slots += 1
-        chosen.pop()
-        i, remaining = at[slots] + 1, left[slots]

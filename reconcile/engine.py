@@ -54,7 +54,15 @@ from reconcile.model import (
 from reconcile.normalize import po_key, ref_key
 from reconcile.plan_match import PlanIndex
 from reconcile.plan_match import draft as plan_draft
-from reconcile.references import Extracted, Probe, RefHit, Source, extract, fuzzy_hits, fuzzy_hits_keyed
+from reconcile.references import (
+    Extracted,
+    Probe,
+    RefHit,
+    Source,
+    extract,
+    fuzzy_hits,
+    fuzzy_hits_keyed,
+)
 from reconcile.scoring import (
     NO_CUSTOMER,
     CustomerEvidence,

@@ -33,7 +33,14 @@ from stdnum import iso11649
 from stdnum.ch import esr
 
 from reconcile.model import OpenInvoice, Payment
-from reconcile.normalize import PO_WORDS, PREFIX_WORDS, compact, compact_keys, ref_key_compact, text_tokens
+from reconcile.normalize import (
+    PO_WORDS,
+    PREFIX_WORDS,
+    compact,
+    compact_keys,
+    ref_key_compact,
+    text_tokens,
+)
 
 MAX_NGRAM = 4  # "RE INV 2024 0042": prefix words plus a number in up to two groups
 MIN_TEXT_KEY = 3  # a bare 1-2 digit number in free text is a quantity or a day, not an invoice
