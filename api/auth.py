@@ -21,6 +21,9 @@ PUBLIC_PATHS = frozenset({"/healthz", "/docs", "/docs/oauth2-redirect", "/openap
 # The workbench (api/ui) signs people in with a session cookie instead (api.ui.security.UiAuth);
 # open without one: its sign-in form, and the static files under UI_STATIC_PATH (CSS, JS).
 UI_PUBLIC_PATHS = frozenset({"/login"})
+# Where api/boundary.py's middleware leaves the caller it checked before the body was read.
+PRINCIPAL_KEY = "remit.principal"
+UI_USER_KEY = "remit.ui_user"
 UI_STATIC_PATH = "/static"
 
 _bearer = HTTPBearer(auto_error=False)
@@ -83,8 +86,6 @@ def _authenticate(request: Request, token: str | None) -> Principal:
 def principal_for(request: Request, scopes: frozenset[str]) -> Principal:
     """The caller's key, if it is active and carries one of `scopes` (or admin); else
     AuthRefused. Called by api.boundary before the body is read, then by RequireScope."""
-    from api.boundary import PRINCIPAL_KEY
-
     found = request.scope.get(PRINCIPAL_KEY)
     if isinstance(found, Principal):
         principal = found

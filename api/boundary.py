@@ -36,14 +36,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.auth import PRINCIPAL_KEY, UI_USER_KEY
 from api.problems import problem
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Routes anyone may post to (the sign-in form: a key, a token, a path) take no more than this.
 PUBLIC_BODY_LIMIT = 64 * 1024
-# Where the middleware leaves what it found, for api.auth and api.ui.security to reuse.
-PRINCIPAL_KEY = "remit.principal"
-UI_USER_KEY = "remit.ui_user"
+# Where the middleware leaves what it found (api.auth names the keys, so that api.auth and
+# api.ui.security read them without importing this module, which imports them).
 
 
 def too_large_detail(limit: int) -> str:

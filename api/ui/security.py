@@ -130,7 +130,7 @@ class UiAuth:
     """FastAPI dependency: a signed-in workbench session. Pages redirect, posts are refused."""
 
     def __call__(self, request: Request) -> UiUser:
-        from api.boundary import UI_USER_KEY
+        from api.auth import UI_USER_KEY
 
         checked = request.scope.get(UI_USER_KEY)
         if isinstance(checked, UiUser):  # api.boundary checked it before reading the body
