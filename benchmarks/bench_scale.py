@@ -11,7 +11,16 @@ most 3× the smallest (near-linear: the engine indexes the book once per run ins
 scanning it per payment, DESIGN.md §5). The peak RSS column includes the generated inputs
 (~0.5 KB per open invoice), so it is the whole run's footprint, not the engine's alone.
 
-    python -m benchmarks.bench_scale [--quick] [--sizes 1000:10000,100000:1000000]
+Then the engine alone on the nightly day of the end-to-end benchmark (bench_pipeline): the
+labelled accuracy day of M payments plus the background book of generate_pipeline (~5×M open
+invoices), built in memory as the database path would hand them to `match()` — every kind of
+payment, subset searches and reviews included, so slower per payment than the fast day above.
+Sizes: full 4k and 20k payments, quick 1k and 4k (the accuracy generator is too slow for 100k).
+Target: ≤ PIPELINE_TARGET_US per payment, so 100k payments take about half of the 60 s the
+issue allows a whole run, and the cost per payment grows at most PIPELINE_GROWTH× from the
+smallest size to the largest.
+
+    python -m benchmarks.bench_scale [--quick] [--sizes 1000:10000,100000:1000000] [--pipeline 4000,20000]
     REMIT_BENCH_SCALE_SIZES=10000:100000 python -m benchmarks.run --only scale
 """
 
@@ -38,6 +47,10 @@ GROWTH_FACTOR = 3.0  # largest size's cost per payment may be at most this × th
 INVOICES_PER_CUSTOMER = 20
 SEED = 1
 _CHILD_TIMEOUT_S = 900  # 15× the target: a quadratic engine is reported, not waited for
+PIPELINE_SIZES: tuple[int, ...] = (4_000, 20_000)
+PIPELINE_QUICK: tuple[int, ...] = (1_000, 4_000)
+PIPELINE_TARGET_US = 300.0  # per payment: 100k payments ≈ 30 s, half of a run's 60 s (issue 10)
+PIPELINE_GROWTH = 1.5
 
 
 # --- fast generator (runs in the child) -----------------------------------------------------
@@ -144,6 +157,40 @@ def make_data(n_payments: int, n_invoices: int, seed: int = SEED) -> tuple[list[
     return payments, customers, invoices
 
 
+def pipeline_day(m: int, seed: int = SEED) -> tuple[list[Any], list[Any], list[Any]]:
+    """(payments, customers, invoices) of bench_pipeline's day of m payments, as `match()` gets
+    them from the database: the accuracy day, generate_pipeline's background book (the same
+    rows, from the same random stream), end-to-end ids as in the camt.053."""
+    from dataclasses import replace
+
+    from benchmarks.accuracy_data import generate
+    from benchmarks.generate_pipeline import OPEN_PER_PAYMENT, _cents, _e2e, background_rows
+    from core.money import D
+    from core.terms import parse_terms
+    from reconcile.model import Customer, OpenInvoice
+
+    data = generate(seed, max(8, m // 5), m)
+    rng = random.Random(seed + 1)  # as generate_pipeline._write_day draws it
+    avoid = {_cents(p.amount) for p in data.payments} | {_cents(i.open_amount) for i in data.invoices}
+    background = max(0, OPEN_PER_PAYMENT * m - sum(1 for i in data.invoices if i.open_amount > 0))
+    invoices = list(data.invoices)
+    customers = {c.id: c for c in data.customers}
+    terms: dict[str, Any] = {}
+    next_id = max(i.id for i in invoices) + 1
+    for number, cid, name, currency, amount, open_amount, issued, due, text, po, accounts, _ in \
+            background_rows(background, rng, avoid_cents=avoid):
+        if text not in terms:
+            parsed, _warning = parse_terms(text)
+            terms[text] = parsed if parsed.text else None
+        invoices.append(OpenInvoice(next_id, number, cid, currency, D(amount), D(open_amount),
+                                    date.fromisoformat(issued), date.fromisoformat(due) if due else None,
+                                    terms[text], po or None))
+        next_id += 1
+        customers.setdefault(cid, Customer(cid, name, tuple(a for a in accounts.split(";") if a)))
+    payments = [replace(p, end_to_end_id=_e2e(p.id)) for p in data.payments]
+    return payments, list(customers.values()), invoices
+
+
 # --- child ----------------------------------------------------------------------------------
 
 
@@ -158,12 +205,15 @@ def _rss_mb(field: str) -> float | None:
     return None
 
 
-def _child(n_payments: int, n_invoices: int, seed: int) -> dict[str, Any]:
+def _child(n_payments: int, n_invoices: int, seed: int, day: str = "scale") -> dict[str, Any]:
     from benchmarks.bench_parse import _peak_rss_mb
     from reconcile.engine import match
 
     started = time.perf_counter()
-    payments, customers, invoices = make_data(n_payments, n_invoices, seed)
+    if day == "pipeline":
+        payments, customers, invoices = pipeline_day(n_payments, seed)
+    else:
+        payments, customers, invoices = make_data(n_payments, n_invoices, seed)
     gen_seconds = time.perf_counter() - started
     gc.collect()
     data_rss = _rss_mb("VmRSS")
@@ -180,6 +230,7 @@ def _child(n_payments: int, n_invoices: int, seed: int) -> dict[str, Any]:
         "cpu_seconds": cpu_seconds,
         "gen_seconds": gen_seconds,
         "decisions": len(decisions),
+        "invoices": len(invoices),
         "ordered": ordered,
         "actions": actions,
         "data_rss_mb": data_rss,
@@ -187,9 +238,10 @@ def _child(n_payments: int, n_invoices: int, seed: int) -> dict[str, Any]:
     }
 
 
-def _run_child(n_payments: int, n_invoices: int, seed: int) -> dict[str, Any]:
+def _run_child(n_payments: int, n_invoices: int, seed: int, day: str = "scale") -> dict[str, Any]:
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_scale", "--child", f"{n_payments}:{n_invoices}", "--seed", str(seed)],
+        [sys.executable, "-m", "benchmarks.bench_scale", "--child", f"{n_payments}:{n_invoices}", "--seed", str(seed),
+         "--day", day],
         cwd=ROOT, capture_output=True, text=True, timeout=_CHILD_TIMEOUT_S,
     )
     if proc.returncode != 0:
@@ -217,8 +269,56 @@ def _parse_sizes(text: str) -> tuple[tuple[int, int], ...]:
     return tuple((int(p), int(i)) for p, i in (s.split(":") for s in text.split(",") if s.strip()))
 
 
-def run(quick: bool = False, sizes: tuple[tuple[int, int], ...] | None = None, seed: int = SEED) -> list[Row]:
+def run(quick: bool = False, sizes: tuple[tuple[int, int], ...] | None = None, seed: int = SEED,
+        pipeline: tuple[int, ...] | None = None) -> list[Row]:
     """The registry entry point (see benchmarks/run.py)."""
+    rows = _scale_rows(quick, sizes, seed)
+    rows += _pipeline_rows(pipeline or (PIPELINE_QUICK if quick else PIPELINE_SIZES), seed)
+    return rows
+
+
+def _pipeline_rows(sizes: tuple[int, ...], seed: int) -> list[Row]:
+    """The engine alone on bench_pipeline's nightly day (see the module docstring)."""
+    name = "match: engine on the pipeline day"
+    unavailable = _engine_available()
+    rows: list[Row] = []
+    per_payment: list[tuple[int, float]] = []
+    target = f"≤ {PIPELINE_TARGET_US:g} µs/payment"
+    for m in sorted(sizes):
+        label = f"{m:,} pay × ~{5 * m:,} open inv"
+        if unavailable:
+            rows.append(Row(name, label, None, "", None, target, "SKIP", unavailable))
+            continue
+        try:
+            result = _run_child(m, 0, seed, day="pipeline")
+        except (subprocess.TimeoutExpired, RuntimeError) as exc:
+            rows.append(Row(name, label, None, "", None, target, "FAIL", str(exc) or type(exc).__name__))
+            continue
+        us = result["cpu_seconds"] / m * 1e6
+        per_payment.append((m, us))
+        applied = result["actions"].get("apply", 0)
+        problems = [] if result["ordered"] else ["not one decision per payment in input order"]
+        if us > PIPELINE_TARGET_US:
+            problems.append(f"{us:,.0f} µs per payment > {PIPELINE_TARGET_US:g}")
+        rows.append(Row(
+            name, f"{m:,} pay × {result['invoices']:,} inv", result["seconds"],
+            f"{us:,.0f} µs/payment (CPU) · {m / result['seconds']:,.0f} pay/s · {100 * applied / m:.0f}% applied",
+            result["peak_rss_mb"], target, "FAIL" if problems else "PASS", "; ".join(problems),
+        ))
+    if len(per_payment) > 1:
+        (small, small_us), (large, large_us) = per_payment[0], per_payment[-1]
+        growth = large_us / small_us
+        ok = growth <= PIPELINE_GROWTH
+        rows.append(Row(
+            "match: pipeline day, cost per payment vs size", f"{small:,} → {large:,} payments", None,
+            " → ".join(f"{us:,.0f}" for _, us in per_payment) + f" µs ({growth:.2f}×)", None,
+            f"≤ {PIPELINE_GROWTH:g}× smallest (linear)", "PASS" if ok else "FAIL",
+            "" if ok else f"cost per payment grows {growth:.2f}× while payments grow {large / small:.0f}×",
+        ))
+    return rows
+
+
+def _scale_rows(quick: bool, sizes: tuple[tuple[int, int], ...] | None, seed: int) -> list[Row]:
     if sizes is None:
         env = os.environ.get("REMIT_BENCH_SCALE_SIZES")
         sizes = _parse_sizes(env) if env else (QUICK_SIZES if quick else FULL_SIZES)
@@ -278,14 +378,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--sizes", help="comma-separated payments:invoices (default 1000:10000,...,100000:1000000)")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--pipeline", help="comma-separated payments of the pipeline-day rows (default 4000,20000)")
+    parser.add_argument("--day", default="scale", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         n_payments, n_invoices = (int(x) for x in args.child.split(":"))
-        print(json.dumps(_child(n_payments, n_invoices, args.seed)))
+        print(json.dumps(_child(n_payments, n_invoices, args.seed, args.day)))
         return 0
     from benchmarks.run import print_table
 
-    rows = run(args.quick, _parse_sizes(args.sizes) if args.sizes else None, args.seed)
+    pipeline = tuple(int(x) for x in args.pipeline.split(",")) if args.pipeline else None
+    rows = run(args.quick, _parse_sizes(args.sizes) if args.sizes else None, args.seed, pipeline)
     print_table(rows)
     return 1 if any(r.verdict == "FAIL" for r in rows) else 0
 
