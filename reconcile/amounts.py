@@ -321,7 +321,8 @@ def amount_only(items: Sequence[Item], amount: Decimal, currency: str, paid: dat
         if it.open == amount:
             plans.append(Plan(Fit.EXACT, (Line(it.invoice, it.open),), ZERO,
                               (f"amount equals open amount of {it.invoice.number}",)))
-        elif ((disc := discount_for(it, paid, settings.discount_grace_days, budget))
+        elif (it.open > amount  # (a discount only lowers the amount: nothing to work out otherwise)
+              and (disc := discount_for(it, paid, settings.discount_grace_days, budget))
               and it.open - disc.amount == amount):
             fit = Fit.DISCOUNT if disc.earned else Fit.DISCOUNT_EXPIRED
             granted = disc.amount if disc.earned else ZERO  # never grant an unearned discount
@@ -331,13 +332,14 @@ def amount_only(items: Sequence[Item], amount: Decimal, currency: str, paid: dat
     if any(p.fit in (Fit.EXACT, Fit.DISCOUNT) for p in plans):
         return plans
     for it in items:
-        if within_tolerance(it.open - amount, it.open, settings):
+        if it.open > amount and within_tolerance(it.open - amount, it.open, settings):
             plans.append(_write_off([it], it.open - amount, currency, it.invoice.number))
     plans += subset_plans(items, amount, currency, paid, settings, complete=complete, budget=budget)
     if not plans:
         # A short-pay suggestion only when the payment covers most of an invoice (a deduction);
         # 12.34 against 75.50 is not a short-pay of that invoice, it is nothing we know.
-        above = [it for it in items if it.open > amount and amount * SHORT_PAY_SHARE >= it.open]
+        most = amount * SHORT_PAY_SHARE
+        above = [it for it in items if amount < it.open <= most]
         if above:
             nearest = min(above, key=lambda it: (it.open, it.invoice.issue_date, it.invoice.id))
             plans.append(short_plan([nearest], amount, currency))

@@ -130,7 +130,8 @@ class _Book:
         self._open: dict[int, Decimal] = {}  # only invoices touched in this run
         self.keys: dict[int, str | None] = {}  # invoice id -> number key (one-edit matching asks)
         self._items: dict[tuple[str, str], list[Item]] = {}  # a small customer's open items
-        self._item_ids: dict[tuple[str, str], list[int]] = {}  # ... and their invoice ids
+        self._item_ids: dict[tuple[str, str], list[int]] = {}  # ... their invoice ids
+        self._keyed: dict[tuple[str, str], list[tuple[str, OpenInvoice]]] = {}  # ... number keys
         keys, by_number, by_po, by_amount, customer = (self.keys, self.by_number, self.by_po,
                                                        self.by_amount, self._customer)
         for inv in invoices:
@@ -220,13 +221,26 @@ class _Book:
             return
         items = items.copy()
         if left > ZERO:
-            items[at] = Item(inv, left)
+            items[at] = Item(inv, left)  # (its number key stays)
         else:
             del items[at]
             ids = ids.copy()
             del ids[at]
             self._item_ids[key] = ids
+            self._keyed.pop(key, None)
         self._items[key] = items
+
+    def keyed(self, customer_id: str, currency: str, items: list[Item]) -> list[tuple[str, OpenInvoice]]:
+        """(number key, invoice) of the `items` whose number has a key, in their order; kept
+        with a small customer's items until one of them is paid off."""
+        key = (customer_id, currency)
+        cached = self._keyed.get(key) if self._items.get(key) is items else None
+        if cached is None:
+            keys = self.keys
+            cached = [(k, inv) for it in items if (k := keys[(inv := it.invoice).id])]
+            if self._items.get(key) is items:
+                self._keyed[key] = cached
+        return cached
 
     def _open_items(self, invs: Iterable[OpenInvoice], currency: str) -> list[Item]:
         opened = self._open
@@ -418,8 +432,9 @@ class _Run:
             return
         pool, _ = self._items(ctx, cid)
         named = {h.invoice.id for hits in ctx.open_hits.values() for h in hits}
-        keys = self.book.keys
-        keyed = [(key, inv) for it in pool if (inv := it.invoice).id not in named and (key := keys[inv.id])]
+        keyed = self.book.keyed(cid, p.currency, pool)
+        if named:
+            keyed = [(key, inv) for key, inv in keyed if inv.id not in named]
         for inv, probe in fuzzy_hits_keyed(probes, keyed):
             item = Item(inv, self.book.open_of(inv))
             given = {inv.id: probe.amount} if probe.amount is not None else None
