@@ -191,7 +191,8 @@ def within_tolerance(short: Decimal, open_total: Decimal, settings: MatchSetting
             and short * 100 <= open_total * settings.fee_tolerance_percent)
 
 
-def _oldest(items: Iterable[Item]) -> list[Item]:
+def oldest(items: Iterable[Item]) -> list[Item]:
+    """Oldest invoice first (issue date, then number, then id: a total order)."""
     return sorted(items, key=lambda it: (it.invoice.issue_date, it.invoice.number, it.invoice.id))
 
 
@@ -207,7 +208,7 @@ def _numbers(items: Sequence[Item]) -> str:
 def plan_set(items: Sequence[Item], amount: Decimal, currency: str, paid: date,
              settings: MatchSettings, structured: Mapping[int, Decimal] | None = None) -> Plan:
     """How `amount` settles exactly this set of invoices (the ones a payment names)."""
-    items = _oldest(items)
+    items = oldest(items)
     total = sum((it.open for it in items), ZERO)
     what = _numbers(items)
     if structured and (plan := _structured(items, amount, currency, paid, settings, structured)):
@@ -233,7 +234,7 @@ def short_plan(items: Sequence[Item], amount: Decimal, currency: str) -> Plan:
     lines: list[Line] = []
     left = amount
     total = ZERO
-    for it in _oldest(items):
+    for it in oldest(items):
         total += it.open
         if left > ZERO:
             take = min(left, it.open)
@@ -309,14 +310,15 @@ def _write_off(items: Sequence[Item], short: Decimal, currency: str, what: str) 
 
 def amount_only(items: Sequence[Item], amount: Decimal, currency: str, paid: date,
                 settings: MatchSettings, *, complete: bool = True,
-                budget: Budget | None = None) -> list[Plan]:
+                budget: Budget | None = None, oldest_first: bool = False) -> list[Plan]:
     """Plans for a payment with no usable reference, among one customer's open invoices.
 
     `complete`: `items` are all of the customer's open invoices in this currency (else a
-    window of them), so a unique subset is really unique.
+    window of them), so a unique subset is really unique. `oldest_first`: `items` are in
+    `oldest` order already (the engine keeps a customer's so between payments).
     """
     plans: list[Plan] = []
-    items = _oldest(items)
+    items = items if oldest_first else oldest(items)
     for it in items:
         if it.open == amount:
             plans.append(Plan(Fit.EXACT, (Line(it.invoice, it.open),), ZERO,

@@ -35,6 +35,7 @@ from reconcile.amounts import (
     Plan,
     amount_only,
     fmt,
+    oldest,
     plan_set,
     subset_plans,
 )
@@ -132,6 +133,7 @@ class _Book:
         self._items: dict[tuple[str, str], list[Item]] = {}  # a small customer's open items
         self._item_ids: dict[tuple[str, str], list[int]] = {}  # ... their invoice ids
         self._keyed: dict[tuple[str, str], list[tuple[str, OpenInvoice]]] = {}  # ... number keys
+        self._oldest: dict[tuple[str, str], list[Item]] = {}  # ... oldest first
         keys, by_number, by_po, by_amount, customer = (self.keys, self.by_number, self.by_po,
                                                        self.by_amount, self._customer)
         for inv in invoices:
@@ -219,6 +221,7 @@ class _Book:
             at = ids.index(inv.id)
         except ValueError:  # not open before, so not open now: the list stands
             return
+        self._oldest.pop(key, None)
         items = items.copy()
         if left > ZERO:
             items[at] = Item(inv, left)  # (its number key stays)
@@ -240,6 +243,16 @@ class _Book:
             cached = [(k, inv) for it in items if (k := keys[(inv := it.invoice).id])]
             if self._items.get(key) is items:
                 self._keyed[key] = cached
+        return cached
+
+    def oldest(self, customer_id: str, currency: str, items: list[Item]) -> list[Item]:
+        """`items` oldest first (reconcile.amounts.oldest), kept like `keyed`."""
+        key = (customer_id, currency)
+        cached = self._oldest.get(key) if self._items.get(key) is items else None
+        if cached is None:
+            cached = oldest(items)
+            if self._items.get(key) is items:
+                self._oldest[key] = cached
         return cached
 
     def _open_items(self, invs: Iterable[OpenInvoice], currency: str) -> list[Item]:
@@ -454,8 +467,8 @@ class _Run:
         contested = any(d.referenced and d.plan.fit in SETTLING and d.customer_id != cid for d in ctx.drafts)
         sources = self._sources(ctx, cid)
         own_claim = ctx.ident.unique is not None and ctx.ident.unique.customer_id == cid  # counted itself
-        for plan in amount_only(pool, p.amount, p.currency, p.value_date, s, complete=complete,
-                                budget=self.budget):
+        for plan in amount_only(self.book.oldest(cid, p.currency, pool), p.amount, p.currency, p.value_date,
+                                s, complete=complete, budget=self.budget, oldest_first=True):
             if ctx.plan_invoices.issuperset(line.invoice.id for line in plan.lines):
                 continue  # the plan's own draft allocates cash to its invoices (oldest first)
             others = [line.invoice.number for line in plan.lines
