@@ -38,36 +38,67 @@ def _digest(*parts: object) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:40]
 
 
+_sha256 = hashlib.sha256
+_PLACEHOLDER_E2E = frozenset({"NOTPROVIDED", "NONREF"})
+
+
+def account_scope(account: str | None) -> str:
+    """The account part of every key (worked out once per statement)."""
+    return (account or "").strip().upper()
+
+
 def entry_keys(account: str | None, entry: Entry) -> EntryKeys:
     """The identity keys of an entry in an account (pure, deterministic)."""
-    scope = (account or "").strip().upper()
+    return EntryKeys(*key_triple(account_scope(account), entry))
+
+
+def key_triple(scope: str, entry: Entry) -> tuple[str | None, str | None, str | None]:
+    """(ref_key, e2e_key, content_key) of an entry in the account `scope` (account_scope()).
+
+    The text hashed is `_digest(...)`'s: the parts joined by U+001F, None as "" (a 100k-entry
+    file hashes this twice an entry, so it is laid out directly here).
+    """
     day = entry.value_date or entry.booking_date
-    amount = format_amount(entry.amount.normalize()) if entry.amount is not None else None
-    base = (scope, entry.direction.value, entry.currency or "")
+    day_text = "" if day is None else day.isoformat()
+    base = f"{scope}\x1f{entry.direction.value}\x1f{entry.currency or ''}"
 
     ref_key = None
-    if entry.bank_reference:
+    reference = entry.bank_reference
+    if reference:
         # ACH trace numbers repeat across days (ODFI routing + 7-digit sequence): scope by date.
-        qualifier = day.isoformat() if entry.kind is Kind.ACH and day else ""
-        ref_key = _digest("ref", *base, entry.bank_reference.strip(), qualifier)
+        qualifier = day_text if entry.kind is Kind.ACH else ""
+        text = f"ref\x1f{base}\x1f{reference.strip()}\x1f{qualifier}"
+        ref_key = _sha256(text.encode()).hexdigest()[:40]
 
+    transactions = entry.transactions
+    amount: str | None = None
     e2e_key = None
-    if len(entry.transactions) == 1:
-        e2e = entry.transactions[0].end_to_end_id
-        if e2e and e2e.strip().upper() not in {"NOTPROVIDED", "NONREF"}:
-            e2e_key = _digest("e2e", *base, e2e.strip(), amount, day)
+    if len(transactions) == 1:
+        e2e = transactions[0].end_to_end_id
+        if e2e:
+            e2e = e2e.strip()
+            if e2e.upper() not in _PLACEHOLDER_E2E:
+                amount = _amount_text(entry)
+                text = f"e2e\x1f{base}\x1f{e2e}\x1f{amount}\x1f{day_text}"
+                e2e_key = _sha256(text.encode()).hexdigest()[:40]
 
     content_key = None
     if ref_key is None and e2e_key is None:
-        tx = entry.transactions[0] if entry.transactions else None
+        tx = transactions[0] if transactions else None
         content_key = _digest(
             "content",
-            *base,
-            amount,
+            scope,
+            entry.direction.value,
+            entry.currency or "",
+            _amount_text(entry) if amount is None else amount,
             day,
             tx.counterparty_account if tx else None,
             tx.counterparty_name if tx else None,
             "|".join(tx.remittance) if tx else None,
             entry.additional_info,
         )
-    return EntryKeys(ref_key, e2e_key, content_key)
+    return ref_key, e2e_key, content_key
+
+
+def _amount_text(entry: Entry) -> str:
+    return "" if entry.amount is None else format_amount(entry.amount.normalize())  # type: ignore[return-value]

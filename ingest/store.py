@@ -3,29 +3,56 @@
 Runs inside the caller's transaction, so a file is stored whole or not at all. Entries are
 written in chunks with bulk statements (100k-entry files), and looked up against entries
 that other files already reported (core.identity) so nothing is stored twice.
+
+A 100k-entry file is stored entry by entry in Python, so the hot path builds each row as a
+tuple in the driver's own terms (ledger.bulk.insert_tuples), with statements written once
+per file, not per chunk; labels for error messages are made only when an error is raised.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
+from json.encoder import encode_basestring
 from typing import Any
 
-from sqlalchemy import String, any_, bindparam, insert, or_, select, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from core.contract import balance_json, change_info_json, return_info_json
 from core.errors import ParseError, ParseWarning
-from core.identity import EntryKeys, entry_keys
+from core.identity import account_scope, key_triple
 from core.money import AmountError, format_amount, to_minor
-from core.contract import balance_json, change_info_json, invoices_json, return_info_json
-from core.records import Entry, Record, Statement, Transaction
+from core.records import Entry, InvoiceRef, Record, Statement, Transaction
 from ledger import audit, bulk
-from ledger.types import utc_now
 from ledger.models import BankEntry, BankEntrySighting, BankTransaction, StatementRow
+from ledger.types import utc_now
 
 CHUNK = 500
 _STATUS_RANK = {"info": 0, "pending": 1, "booked": 2}
+
+Keys = tuple[str | None, str | None, str | None]  # ref_key, e2e_key, content_key
+Pending = tuple[Entry, Keys, int]  # the entry, its keys made unique in the file, its number
+
+_ENTRY_COLUMNS = (
+    "id", "file_id", "statement_id", "account", "currency", "amount_minor", "direction", "status",
+    "booking_date", "value_date", "bank_reference", "reversal", "kind", "bank_code",
+    "additional_info", "charges_minor", "ref_key", "e2e_key", "content_key", "created_at",
+)  # fmt: skip
+_TRANSACTION_COLUMNS = (
+    "id", "entry_id", "seq", "amount_minor", "currency", "end_to_end_id", "instruction_id",
+    "transaction_id", "uetr", "mandate_id", "check_number", "counterparty_name",
+    "counterparty_account", "remittance", "references", "invoices", "return_reason",
+    "return_original_reference", "return_info", "change_code", "change_info",
+)  # fmt: skip
+_SIGHTING_COLUMNS = ("entry_id", "file_id", "status")
+_KEY_COLUMNS = ("ref_key", "e2e_key", "content_key")
+_LOOKUP = "SELECT id, ref_key, e2e_key, content_key, status, file_id FROM bank_entries WHERE "
+# One parameter, however many keys: no statement to build or compile per chunk.
+_LOOKUP_PG = _LOOKUP + " OR ".join(f"{c} = ANY(CAST(%(keys)s AS VARCHAR[]))" for c in _KEY_COLUMNS)
+_LOOKUP_SQLITE = _LOOKUP + " OR ".join(f"{c} IN (SELECT value FROM json_each(?))" for c in _KEY_COLUMNS)
 
 
 @dataclass
@@ -55,27 +82,36 @@ class EntryStore:
         self._now = utc_now()
         self._statement_row: int | None = None
         self._statement: Statement | None = None
+        self._scope = ""  # the statement's account as the identity keys use it
         self._statement_seq = 0
         self._entry_seq = 0
-        self._pending: list[tuple[Entry, EntryKeys, str]] = []
+        self._pending: list[Pending] = []
         # 64-bit prefixes of keys already used in this file: repeats inside one file are
         # distinct bookings and get an occurrence suffix (flat memory for 100k entries).
         self._seen: dict[int, int] = {}
+        self._sqlite = session.get_bind().dialect.name == "sqlite"
+        # What the driver stores for a date and for the creation time (text on SQLite).
+        self._dates: dict[date, str] = {}
+        self._created = bulk.sqlite_datetime(self._now) if self._sqlite else self._now
 
     # -- stream ---------------------------------------------------------------------------
     def consume(self, records: Iterable[Record], progress: Callable[[], None] | None = None) -> StoreCounts:
+        pending = self._pending
         for record in records:
-            if isinstance(record, Statement):
-                self._flush()
-                self._open_statement(record)
-            elif isinstance(record, Entry):
+            if isinstance(record, Entry):
                 if self._statement_row is None:
                     self._open_statement(Statement(id=None, account=None))
+                    pending = self._pending
                 self._add(record)
-                if len(self._pending) >= CHUNK:
+                if len(pending) >= CHUNK:
                     self._flush()
+                    pending = self._pending
                     if progress:
                         progress()
+            elif isinstance(record, Statement):
+                self._flush()
+                self._open_statement(record)
+                pending = self._pending
             elif isinstance(record, ParseWarning):
                 self.counts.warnings.append(str(record))
         self._flush()
@@ -106,36 +142,45 @@ class EntryStore:
             insert(StatementRow).values(**values).returning(StatementRow.id)
         ).scalar_one()
         self._statement = st
+        self._scope = account_scope(st.account)
         self.counts.statements += 1
 
     def _add(self, entry: Entry) -> None:
-        assert self._statement is not None
         self._entry_seq += 1
-        record = f"statement {self._statement_seq} entry {self._entry_seq}"
-        keys = entry_keys(self._statement.account, entry)
-        keys = EntryKeys(*(self._unique_in_file(k) for k in (keys.ref_key, keys.e2e_key, keys.content_key)))
-        self._pending.append((entry, keys, record))
+        ref_key, e2e_key, content_key = key_triple(self._scope, entry)
+        keys = (
+            None if ref_key is None else self._unique_in_file(ref_key),
+            None if e2e_key is None else self._unique_in_file(e2e_key),
+            None if content_key is None else self._unique_in_file(content_key),
+        )
+        self._pending.append((entry, keys, self._entry_seq))
 
-    def _unique_in_file(self, key: str | None) -> str | None:
-        if key is None:
-            return None
+    def _unique_in_file(self, key: str) -> str:
         short = int(key[:16], 16)
         n = self._seen.get(short, 0) + 1
         self._seen[short] = n
         return key if n == 1 else f"{key[:36]}#{n}"
+
+    def _record(self, entry_seq: int) -> str:
+        """The entry's label in error messages."""
+        return f"statement {self._statement_seq} entry {entry_seq}"
 
     # -- chunk ----------------------------------------------------------------------------
     def _flush(self) -> None:
         if not self._pending:
             return
         chunk, self._pending = self._pending, []
-        existing = self._existing([k for _, keys, _ in chunk for k in keys.all()])
-        new: list[tuple[Entry, EntryKeys, str]] = []
+        existing = self._existing([k for _, keys, _ in chunk for k in keys if k])
+        if not existing:  # a new file's entries: nothing to compare
+            self._insert(chunk)
+            return
+        new: list[Pending] = []
         sightings: list[dict[str, Any]] = []
-        for entry, keys, record in chunk:
-            match = next((existing[k] for k in keys.all() if k in existing), None)
+        for item in chunk:
+            entry, keys, _ = item
+            match = next((existing[k] for k in keys if k and k in existing), None)
             if match is None:
-                new.append((entry, keys, record))
+                new.append(item)
                 continue
             self.counts.entries_duplicate += 1
             sightings.append({"entry_id": match["id"], "file_id": self.file_id, "status": entry.status.value})
@@ -148,33 +193,25 @@ class EntryStore:
     def _existing(self, keys: list[str]) -> dict[str, dict[str, Any]]:
         if not keys:
             return {}
-        if self.session.get_bind().dialect.name == "postgresql":
-            # One array parameter instead of ~1,500 bound values per chunk.
-            wanted = bindparam("keys", value=keys, type_=postgresql.ARRAY(String))
-            match = [BankEntry.ref_key == any_(wanted), BankEntry.e2e_key == any_(wanted),
-                     BankEntry.content_key == any_(wanted)]
+        conn = self.session.connection()
+        if self._sqlite:
+            wanted = json.dumps(keys)
+            rows = conn.exec_driver_sql(_LOOKUP_SQLITE, (wanted, wanted, wanted))
         else:
-            match = [BankEntry.ref_key.in_(keys), BankEntry.e2e_key.in_(keys), BankEntry.content_key.in_(keys)]
-        rows = self.session.execute(
-            select(
-                BankEntry.id, BankEntry.ref_key, BankEntry.e2e_key, BankEntry.content_key,
-                BankEntry.status, BankEntry.file_id,
-            ).where(or_(*match))
-        ).mappings()
+            rows = conn.exec_driver_sql(_LOOKUP_PG, {"keys": keys})
         found: dict[str, dict[str, Any]] = {}
-        for row in rows:
+        for row in rows.mappings():
             for k in (row["ref_key"], row["e2e_key"], row["content_key"]):
                 if k:
                     found[k] = dict(row)
         return found
 
-    def _supersede(self, match: dict[str, Any], entry: Entry, keys: EntryKeys) -> None:
+    def _supersede(self, match: dict[str, Any], entry: Entry, keys: Keys) -> None:
         """A later report of a known booking: upgrade pending/info to booked, learn missing keys."""
         changes: dict[str, Any] = {}
         if _STATUS_RANK[entry.status.value] > _STATUS_RANK[match["status"]]:
             changes.update(status=entry.status.value, booking_date=entry.booking_date, value_date=entry.value_date)
-        for name in ("ref_key", "e2e_key"):
-            new_key = getattr(keys, name)
+        for name, new_key in zip(("ref_key", "e2e_key"), keys):
             if new_key and not match[name] and "#" not in new_key:
                 changes[name] = new_key
                 match[name] = new_key
@@ -194,26 +231,28 @@ class EntryStore:
             )
             match["status"] = entry.status.value
 
-    def _insert(self, new: list[tuple[Entry, EntryKeys, str]]) -> None:
-        assert self._statement is not None
-        rows = [self._entry_row(entry, keys, record) for entry, keys, record in new]
-        ids = self._insert_returning_ids(BankEntry.__table__, rows)
-        tx_rows: list[dict[str, Any]] = []
-        for entry_id, (entry, _keys, record) in zip(ids, new, strict=True):
+    def _insert(self, new: list[Pending]) -> None:
+        """New entries, their transactions and sightings. Every entry row is made (and its
+        amounts checked) before the first transaction row, as errors must name the same one."""
+        conn = self.session.connection()
+        rows = [self._entry_row(entry, keys, seq) for entry, keys, seq in new]
+        ids = bulk.reserve_ids(conn, BankEntry.__table__, len(rows))
+        bulk.insert_tuples(conn, BankEntry.__table__, _ENTRY_COLUMNS, [(i, *row) for i, row in zip(ids, rows, strict=True)])
+        tx_rows: list[tuple[Any, ...]] = []
+        for entry_id, (entry, _keys, entry_seq) in zip(ids, new, strict=True):
             for seq, tx in enumerate(entry.transactions, start=1):
-                tx_rows.append(_transaction_row(entry_id, seq, tx, entry, f"{record} transaction {seq}"))
+                tx_rows.append(self._transaction_row(entry_id, seq, tx, entry, entry_seq))
         if tx_rows:
-            tx_ids = self._insert_returning_ids(BankTransaction.__table__, tx_rows)
+            tx_ids = bulk.reserve_ids(conn, BankTransaction.__table__, len(tx_rows))
+            bulk.insert_tuples(conn, BankTransaction.__table__, _TRANSACTION_COLUMNS,
+                               [(i, *row) for i, row in zip(tx_ids, tx_rows, strict=True)])
             self.counts.new_transaction_ids.extend(tx_ids)
             self.counts.transactions_new += len(tx_ids)
-        self._insert_sightings(
-            [{"entry_id": i, "file_id": self.file_id, "status": e.status.value} for i, (e, _, _) in zip(ids, new)]
-        )
+        # Fresh ids: no sighting of them can exist yet, and each is named once.
+        file_id = self.file_id
+        bulk.insert_tuples(conn, BankEntrySighting.__table__, _SIGHTING_COLUMNS,
+                           [(i, file_id, e.status.value) for i, (e, _, _) in zip(ids, new)])
         self.counts.entries_new += len(ids)
-
-    def _insert_returning_ids(self, table: Any, rows: list[dict[str, Any]]) -> list[int]:
-        """Bulk insert with ids reserved up front, so no per-row RETURNING round trip."""
-        return bulk.insert_with_ids(self.session.connection(), table, rows)
 
     def _insert_sightings(self, rows: list[dict[str, Any]]) -> None:
         # A file may name one booking twice (same entry in a 054 section and a 053 section).
@@ -230,33 +269,89 @@ class EntryStore:
         if fresh:
             bulk.insert_rows(self.session.connection(), BankEntrySighting.__table__, fresh)
 
-    def _entry_row(self, entry: Entry, keys: EntryKeys, record: str) -> dict[str, Any]:
-        assert self._statement is not None and self._statement_row is not None
-        currency = entry.currency or self._statement.currency
+    def _date(self, value: date | None) -> Any:
+        """A date as the driver stores it (ISO text on SQLite; a file has a handful)."""
+        if value is None or not self._sqlite:
+            return value
+        text = self._dates.get(value)
+        if text is None:
+            text = self._dates[value] = value.isoformat()
+        return text
+
+    def _entry_row(self, entry: Entry, keys: Keys, entry_seq: int) -> tuple[Any, ...]:
+        """The row of _ENTRY_COLUMNS after "id"."""
+        statement = self._statement
+        assert statement is not None and self._statement_row is not None
+        currency = entry.currency or statement.currency
         if not currency:
-            raise ParseError("entry has no currency and its statement names none", record=record, field="currency")
-        return dict(
-            file_id=self.file_id,
-            statement_id=self._statement_row,
-            account=self._statement.account,
-            currency=currency.upper(),
-            amount_minor=_minor(entry.amount, currency, record=record, field_name="amount"),
-            direction=entry.direction.value,
-            status=entry.status.value,
-            booking_date=entry.booking_date,
-            value_date=entry.value_date,
-            bank_reference=entry.bank_reference,
-            reversal=entry.reversal,
-            kind=entry.kind.value,
-            bank_code=entry.bank_code,
-            additional_info=entry.additional_info,
-            charges_minor=None
-            if entry.charges is None
-            else _minor(entry.charges, currency, record=record, field_name="charges"),
-            ref_key=keys.ref_key,
-            e2e_key=keys.e2e_key,
-            content_key=keys.content_key,
-            created_at=self._now,
+            raise ParseError("entry has no currency and its statement names none",
+                             record=self._record(entry_seq), field="currency")
+        try:
+            amount_minor = to_minor(entry.amount, currency)
+            charges = entry.charges
+            charges_minor = None if charges is None else to_minor(charges, currency)
+        except AmountError:  # the same checks again, to name the field that failed
+            record = self._record(entry_seq)
+            _minor(entry.amount, currency, record=record, field_name="amount")
+            _minor(entry.charges, currency, record=record, field_name="charges")
+            raise
+        return (
+            self.file_id,
+            self._statement_row,
+            statement.account,
+            currency.upper(),
+            amount_minor,
+            entry.direction.value,
+            entry.status.value,
+            self._date(entry.booking_date),
+            self._date(entry.value_date),
+            entry.bank_reference,
+            entry.reversal,
+            entry.kind.value,
+            entry.bank_code,
+            entry.additional_info,
+            charges_minor,
+            *keys,
+            self._created,
+        )
+
+    def _transaction_row(
+        self, entry_id: int, seq: int, tx: Transaction, entry: Entry, entry_seq: int
+    ) -> tuple[Any, ...]:
+        """The row of _TRANSACTION_COLUMNS after "id"."""
+        currency = tx.currency or entry.currency
+        amount = tx.amount
+        if amount is None:
+            amount_minor = None
+        else:
+            try:
+                amount_minor = to_minor(amount, currency)
+            except AmountError:
+                record = f"{self._record(entry_seq)} transaction {seq}"
+                _minor(amount, currency, record=record, field_name="amount")
+                raise
+        ret, chg = tx.return_info, tx.change_info
+        return (
+            entry_id,
+            seq,
+            amount_minor,
+            currency,
+            tx.end_to_end_id,
+            tx.instruction_id,
+            tx.transaction_id,
+            tx.uetr,
+            tx.mandate_id,
+            tx.check_number,
+            tx.counterparty_name,
+            tx.counterparty_account,
+            _json_strings(tx.remittance),
+            _json_strings(tx.references),
+            _json_invoices(tx.invoices) if tx.invoices else "[]",
+            None if ret is None else ret.reason_code,
+            None if ret is None else ret.original_reference,
+            None if ret is None else bulk.json_text(return_info_json(ret)),
+            None if chg is None else chg.change_code,
+            None if chg is None else bulk.json_text(change_info_json(chg)),
         )
 
 
@@ -264,29 +359,22 @@ def _balance_ccy(st: Statement) -> str | None:
     return st.currency or next((b.currency for b in st.balances if b.currency), None)
 
 
-def _transaction_row(entry_id: int, seq: int, tx: Transaction, entry: Entry, record: str) -> dict[str, Any]:
-    currency = tx.currency or entry.currency
-    ret, chg = tx.return_info, tx.change_info
-    return dict(
-        entry_id=entry_id,
-        seq=seq,
-        amount_minor=None if tx.amount is None else _minor(tx.amount, currency, record=record, field_name="amount"),
-        currency=currency,
-        end_to_end_id=tx.end_to_end_id,
-        instruction_id=tx.instruction_id,
-        transaction_id=tx.transaction_id,
-        uetr=tx.uetr,
-        mandate_id=tx.mandate_id,
-        check_number=tx.check_number,
-        counterparty_name=tx.counterparty_name,
-        counterparty_account=tx.counterparty_account,
-        remittance=list(tx.remittance),
-        references=list(tx.references),
-        invoices=invoices_json(tx),
-        return_reason=ret.reason_code if ret else None,
-        return_original_reference=ret.original_reference if ret else None,
-        return_info=return_info_json(ret),
-        change_code=chg.change_code if chg else None,
-        change_info=change_info_json(chg),
-    )
+# JSON columns as the text bulk.json_text (json.dumps, ensure_ascii=False) makes of
+# core.contract's lists, written directly for the two shapes every transaction has.
 
+
+def _json_strings(values: tuple[str, ...]) -> str:
+    """json.dumps(list(values), ensure_ascii=False)."""
+    if not values:
+        return "[]"
+    return "[" + ", ".join(map(encode_basestring, values)) + "]"
+
+
+def _json_invoices(invoices: tuple[InvoiceRef, ...]) -> str:
+    """json.dumps(core.contract.invoices_json(...), ensure_ascii=False)."""
+    items = [
+        '{"number": ' + encode_basestring(i.number) + ', "amount": '
+        + ("null" if i.amount is None else encode_basestring(format(i.amount, "f"))) + "}"
+        for i in invoices
+    ]
+    return "[" + ", ".join(items) + "]"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timezone
 from operator import itemgetter
 from typing import Any
@@ -23,12 +23,18 @@ from ledger.types import UTCDateTime
 Converter = Callable[[Any], Any]
 
 
+_encode_json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False)
+
+
 def _json(value: Any) -> Any:
     if value is None:
         return None
     if not value and isinstance(value, list):
         return "[]"  # most remittance/reference/invoice lists are empty: skip the encoder
-    return json.dumps(value, ensure_ascii=False)
+    return _encode_json(value)
+
+
+json_text = _json  # the text a JSON column gets from this module (insert_tuples takes it)
 
 
 def _sqlite_date(value: date | None) -> str | None:
@@ -46,6 +52,9 @@ def _sqlite_datetime(value: datetime | None) -> str | None:
         raise ValueError(f"naive datetime refused: {value!r}")
     # The format SQLAlchemy's SQLite DateTime type reads back.
     return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ")
+
+
+sqlite_datetime = _sqlite_datetime  # what SQLite stores for an aware datetime (insert_tuples)
 
 
 def _identity(value: Any) -> Any:
@@ -107,19 +116,69 @@ def insert_rows(
     values = _values(rows, names, converters)
     columns = ", ".join(f'"{name}"' for name in names)
     if dialect == "postgresql":
-        statement = f'COPY "{table.name}" ({columns}) FROM STDIN' + (" (FORMAT BINARY)" if binary else "")
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            with cursor.copy(statement) as copy:
-                if binary:
-                    copy.set_types([_pg_type(table.c[name], conn.dialect) for name in names])
-                for value in values:
-                    copy.write_row(value)
-        except conn.dialect.dbapi.Error as error:  # type: ignore[union-attr]
-            # Callers handle SQLAlchemy's errors (IntegrityError for a concurrent duplicate,
-            # DataError for a value the column refuses): the same classes as any statement's.
-            raise DBAPIError.instance(statement, None, error, conn.dialect.dbapi.Error) from error  # type: ignore[union-attr]
+        _copy(conn, table, names, values, binary=binary)
         return
+    marks = ", ".join("?" for _ in names)
+    conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', values)
+
+
+def _copy(
+    conn: Connection,
+    table: Table,
+    names: Sequence[str],
+    values: Iterable[Sequence[Any]],
+    *,
+    binary: bool,
+    json_as_text: bool = False,
+) -> None:
+    """COPY `values` (tuples in `names` order) into `table`; `json_as_text`: JSON columns
+    are given as JSON text (sent as text: json's binary form is its text)."""
+    columns = ", ".join(f'"{name}"' for name in names)
+    statement = f'COPY "{table.name}" ({columns}) FROM STDIN' + (" (FORMAT BINARY)" if binary else "")
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(statement) as copy:
+            if binary:
+                copy.set_types(_pg_types(conn, table, tuple(names), json_as_text))
+            write_row = copy.write_row
+            for value in values:
+                write_row(value)
+    except conn.dialect.dbapi.Error as error:  # type: ignore[union-attr]
+        # Callers handle SQLAlchemy's errors (IntegrityError for a concurrent duplicate,
+        # DataError for a value the column refuses): the same classes as any statement's.
+        raise DBAPIError.instance(statement, None, error, conn.dialect.dbapi.Error) from error  # type: ignore[union-attr]
+
+
+_PG_TYPES: dict[tuple[Table, tuple[str, ...], bool], list[str]] = {}  # compiled once
+
+
+def _pg_types(conn: Connection, table: Table, names: tuple[str, ...], json_as_text: bool) -> list[str]:
+    key = (table, names, json_as_text)
+    found = _PG_TYPES.get(key)
+    if found is None:
+        found = [
+            "text" if json_as_text and isinstance(table.c[name].type, JSON) else _pg_type(table.c[name], conn.dialect)
+            for name in names
+        ]
+        if len(_PG_TYPES) < 64:
+            _PG_TYPES[key] = found
+    return found
+
+
+def insert_tuples(
+    conn: Connection, table: Table, names: Sequence[str], values: Sequence[Sequence[Any]]
+) -> None:
+    """Insert rows given as tuples in `names` order, each value already what the driver
+    stores: JSON columns as JSON text (`json_text`); on SQLite dates as ISO text and aware
+    datetimes as `sqlite_datetime` text, on PostgreSQL dates and datetimes as such, every
+    value its column's Python type (str, int, bool, date): they go by binary COPY.
+    The cheapest path for rows built by the caller in bulk (100k-entry bank files)."""
+    if not values:
+        return
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table, names, values, binary=True, json_as_text=True)
+        return
+    columns = ", ".join(f'"{name}"' for name in names)
     marks = ", ".join("?" for _ in names)
     conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', values)
 
