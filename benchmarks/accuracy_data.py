@@ -1032,15 +1032,15 @@ class _Builder:
         return p, self.apply_label("bank_fee", [(inv, pay, 0, fee)], f"fee {from_minor(fee, inv.currency)}:{shape}")
 
     def s_partial(self) -> tuple[Payment, Label]:
-        cust = self.pick_customer()
-        inv = self.new_invoice(cust, lo=40_000)
-        self.consumed.add(inv.id)
-        while True:
-            pay = inv.open * self.rng.randint(20, 80) // 100
-            if self.chance(0.4):
-                pay -= pay % 10_000  # people pay round instalments
-            if pay > 0 and pay not in self.reserved and self.amount_count[pay] == 0:
+        for _ in range(1000):  # a crowded book (100k payments) may have taken every instalment
+            cust = self.pick_customer()
+            inv = self.new_invoice(cust, lo=40_000)
+            self.consumed.add(inv.id)
+            pay = self.free_instalment(inv.open)
+            if pay is not None:
                 break
+        else:
+            raise RuntimeError("no free partial-payment amount left; use fewer payments")
         self.reserved.add(pay)
         vd, kind = self.value_date(), self.kind_for(cust.currency)
         name, account = self.known_payer(cust, kind)
@@ -1048,6 +1048,17 @@ class _Builder:
         lines = self.noise(lines, pay, inv.currency, vd, dates=False)
         p = self.payment(pay, inv.currency, vd, kind, name, account, lines)
         return p, self.apply_label("partial", [(inv, pay, 0, 0)], f"{100 * pay // inv.open}%")
+
+    def free_instalment(self, open_cents: int) -> int | None:
+        """20-80 % of the open amount (often round), not reserved or open elsewhere; None when
+        hundreds of draws found none (the same draws as an unbounded loop until then)."""
+        for _ in range(500):
+            pay = open_cents * self.rng.randint(20, 80) // 100
+            if self.chance(0.4):
+                pay -= pay % 10_000  # people pay round instalments
+            if pay > 0 and pay not in self.reserved and self.amount_count[pay] == 0:
+                return pay
+        return None
 
     def s_overpay(self) -> tuple[Payment, Label]:
         """Runs on the final book (phase 3): the surplus must not be explainable as other open
