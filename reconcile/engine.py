@@ -52,7 +52,7 @@ from reconcile.model import (
     Payment,
     ReviewReason,
 )
-from reconcile.normalize import po_key, ref_key
+from reconcile.normalize import po_keys, ref_keys
 from reconcile.plan_match import PlanIndex
 from reconcile.plan_match import draft as plan_draft
 from reconcile.references import (
@@ -136,17 +136,20 @@ class _Book:
         self._oldest: dict[tuple[str, str], list[Item]] = {}  # ... oldest first
         keys, by_number, by_po, by_amount, customer = (self.keys, self.by_number, self.by_po,
                                                        self.by_amount, self._customer)
-        for inv in invoices:
+        number_keys = ref_keys([inv.number for inv in invoices])
+        with_po = [inv for inv in invoices if inv.po_number]
+        for inv, pkey in zip(with_po, po_keys([inv.po_number for inv in with_po])):  # type: ignore[misc]
+            if pkey:
+                by_po[pkey].append(inv)
+        for inv, key in zip(invoices, number_keys):
             if inv.id in keys:
                 raise ValueError(f"invoice id {inv.id} appears twice")
             open_amount = inv.open_amount
             if open_amount < ZERO:
                 raise ValueError(f"invoice {inv.number} has a negative open amount")
-            key = keys[inv.id] = ref_key(inv.number)
+            keys[inv.id] = key
             if key:
                 by_number[key].append(inv)
-            if inv.po_number and (pkey := po_key(inv.po_number)):
-                by_po[pkey].append(inv)
             if open_amount > ZERO:
                 customer[inv.customer_id].append(inv)
                 if (wanted := (inv.currency, open_amount)) in amounts:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 # Legal forms are noise for identity ("Acme Ltd" and "ACME LIMITED" are one payer).
@@ -197,6 +198,37 @@ def is_po_prefixed(s: str) -> bool:
     if s.isascii() and s.isalnum():
         return _split(s)[0]
     return s[:1] in _PO_FIRST and _PO_PREFIX_RE.match(s) is not None
+
+
+# The same keys for a whole list at once (the invoice book: up to a million numbers a run):
+# one string, one line per text, and the patterns applied line by line ((?m) anchors).
+_BATCH_PUNCT = _ASCII_PUNCT.replace(b"\n", b"")  # compact(), the line breaks kept
+_BATCH_INVOICE_PREFIX = re.compile(rf"(?m)^(?:{'|'.join(_INVOICE_PREFIXES)})+(?=[0-9])")
+_BATCH_PO_PREFIX = re.compile(rf"(?m)^(?:{'|'.join(_PO_PREFIXES)})(?:{'|'.join(_INVOICE_PREFIXES)})*(?=[0-9])")
+_BATCH_ZEROS = re.compile(r"(?m)^0+")
+_BATCH_NO_DIGIT = re.compile(r"(?m)^[A-Z]+$")  # compacted: no digit = all letters
+
+
+def ref_keys(texts: list[str]) -> list[str | None]:
+    """[ref_key(t) for t in texts], computed in a few passes over all of them."""
+    return _batch_keys(texts, ref_key, (_BATCH_INVOICE_PREFIX,))
+
+
+def po_keys(texts: list[str]) -> list[str | None]:
+    """[po_key(t) for t in texts], computed in a few passes over all of them."""
+    return _batch_keys(texts, po_key, (_BATCH_PO_PREFIX, _BATCH_INVOICE_PREFIX))
+
+
+def _batch_keys(texts: list[str], one: Callable[[str], str | None],
+                prefixes: tuple[re.Pattern[str], ...]) -> list[str | None]:
+    joined = "\n".join(texts)
+    if not joined.isascii() or joined.count("\n") != len(texts) - 1 or not texts:
+        return [one(t) for t in texts]  # line breaks or other scripts inside: one at a time
+    lines = joined.encode("ascii").translate(_ASCII_UPPER, _BATCH_PUNCT).decode("ascii")
+    for pattern in prefixes:
+        lines = pattern.sub("", lines)
+    lines = _BATCH_NO_DIGIT.sub("", _BATCH_ZEROS.sub("", lines))
+    return [key or None for key in lines.split("\n")]
 
 
 @lru_cache(maxsize=1 << 15)
