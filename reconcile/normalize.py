@@ -235,9 +235,16 @@ def _batch_keys(texts: list[str], one: Callable[[str], str | None],
 def compact_keys(s: str) -> tuple[bool, str | None, str | None]:
     """(is_po_prefixed, ref_key_compact, po_key_compact) of a compacted reference: everything
     an exact lookup needs, computed once per string (dates and payer words recur all day)."""
-    if s.isascii() and s.isalnum():
-        po, invoice, rest = _split(s)
-        return po, _key(rest if invoice else s), _key(rest if po or invoice else s)
+    if s.isascii() and s.isalnum():  # _split and _key, inline (a few spans per remittance line)
+        rest = s.lstrip(_LETTERS)
+        if rest and len(rest) < len(s):
+            po, invoice = _prefix_run(s[:len(s) - len(rest)])
+        else:
+            po = invoice = False
+        key = (rest if invoice else s).lstrip("0")
+        pkey = (rest if po or invoice else s).lstrip("0")
+        return (po, key if key and not key.isalpha() else None,
+                pkey if pkey and not pkey.isalpha() else None)
     return is_po_prefixed(s), ref_key_compact(s), po_key_compact(s)
 
 

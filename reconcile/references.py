@@ -211,10 +211,6 @@ def _rf_groups(tokens: Sequence[str], used: list[bool]) -> list[tuple[str, str]]
     return groups
 
 
-def _is_year(token: str) -> bool:
-    return len(token) == 4 and token.isdigit() and token[:2] in ("19", "20")
-
-
 # A span of 1..MAX_NGRAM tokens worth looking up: (first token, size, as written, compact_keys,
 # may the invoice key name an invoice, may the PO key, is the invoice key also a probe).
 # 'INV 12' is explicit; a bare '12' in free text is not a reference: a key shorter than
@@ -253,8 +249,8 @@ def _line_plan(line: str) -> _LinePlan:
                 with_digit = with_digit or digits[last]
             if not with_digit:
                 continue
-            if size == 1 and _is_year(s):
-                continue  # "Nov 2026" is a date, not invoice 2026 (prefixed "INV 2026" still is)
+            if size == 1 and len(s) == 4 and s.isdigit() and s[:2] in ("19", "20"):
+                continue  # a year: "Nov 2026" is a date, not invoice 2026 ("INV 2026" still is)
             keys = compact_keys(s)
             key, pkey = keys[1], keys[2]
             bare = s.lstrip("0")
@@ -263,7 +259,8 @@ def _line_plan(line: str) -> _LinePlan:
                           pkey is not None and (len(pkey) >= MIN_TEXT_KEY or pkey != bare),
                           size <= 2 and key is not None and len(key) >= FUZZY_MIN_LEN))
     prefixed = tuple((i, f"{tokens[i - 1]} {tokens[i]}") for i in range(1, n)
-                     if digits[i] and tokens[i - 1] in PREFIX_WORDS and tokens[i - 1] not in PO_WORDS)
+                     if digits[i] and tokens[i - 1] in PREFIX_WORDS and tokens[i - 1] not in PO_WORDS
+                     ) if not PREFIX_WORDS.isdisjoint(tokens) else ()
     return tuple(rf), tuple(used), tuple(spans), prefixed
 
 
