@@ -32,6 +32,7 @@ import contextlib
 import json
 import math
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -119,6 +120,19 @@ class Run:
             return json.loads(lines[-1]) if lines else {}
 
 
+# Runs the command and reports its own peak RSS and CPU. A child forked straight from this
+# process would count this process's memory (the generated inputs) as its own peak: Linux
+# carries the RSS high-water mark of a process across fork and exec.
+_LAUNCHER = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write(f"{usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}")
+sys.exit(os.waitstatus_to_exitcode(status) % 256)
+"""
+
+
 def remit(args: list[str], url: str, work: Path, cap: float) -> Run:
     """`remit ARGS` in a fresh process against `url`; killed after `cap` seconds."""
     env = {**os.environ, "REMIT_DATABASE_URL": url, "REMIT_ARCHIVE_DIR": str(work / "archive"),
@@ -127,20 +141,23 @@ def remit(args: list[str], url: str, work: Path, cap: float) -> Run:
     db_cpu = DbCpu(PG_DB) if url.startswith("postgres") else None
     if db_cpu is not None:
         db_cpu.start()
+    usage_file = work / "usage.txt"
+    usage_file.unlink(missing_ok=True)
     with open(work / "out.txt", "w+") as out, open(work / "err.txt", "w+") as err:
         started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "api", *args], cwd=work, env=env, stdout=out, stderr=err)
-        timer = threading.Timer(cap, proc.kill)
+        proc = subprocess.Popen([sys.executable, "-c", _LAUNCHER, str(usage_file), sys.executable, "-m", "api", *args],
+                                cwd=work, env=env, stdout=out, stderr=err, start_new_session=True)
+        # At the cap: the launcher's process group (the launcher and remit), nothing else.
+        timer = threading.Timer(cap, os.killpg, (proc.pid, signal.SIGKILL))
         timer.start()
-        _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage (peak RSS, CPU)
+        code = proc.wait()
         seconds = time.perf_counter() - started
         timer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        killed = proc.returncode < 0 and seconds >= cap
-        return Run(seconds, usage.ru_utime + usage.ru_stime, None if db_cpu is None else db_cpu.seconds(),
-                   usage.ru_maxrss / 1024, None if killed else proc.returncode, out.read(), err.read()[-800:])
+        rss_kb, cpu = (float(x) for x in usage_file.read_text().split()) if usage_file.exists() else (0.0, 0.0)
+        return Run(seconds, cpu, None if db_cpu is None else db_cpu.seconds(), rss_kb / 1024,
+                   None if code < 0 else code, out.read(), err.read()[-800:])
 
 
 class Database:
@@ -191,6 +208,7 @@ class Line:
     ingest_cpu: str = ""
     applied: int | None = None
     matchable: int = 0
+    rss_mb: tuple[float, float] | None = None  # peak RSS of the import and of the ingest
     growth: float | None = None
     problems: list[str] = field(default_factory=list)
     stop: str = ""  # why this backend's larger sizes were not run
@@ -208,20 +226,21 @@ def _pipeline(backend: str, m: int, cap: float) -> Line:
             line.stop = f"no PostgreSQL at {PG_ADMIN_URL}"
             return line
         imported = remit(["invoices", "import", "--json", str(data.book)], db.url, work, cap)
-        line.import_s, line.import_cpu = imported.seconds, imported.cpu_text()
         if imported.code is None:
             line.stop = f"invoices import over the {cap:.0f} s cap"
             return line
+        line.import_s, line.import_cpu = imported.seconds, imported.cpu_text()
         summary = imported.json()
         if imported.code != 0 or summary.get("created") != data.invoices:
             line.problems.append(f"import exit {imported.code}, created {summary.get('created')} of "
                                  f"{data.invoices}: {imported.err.strip()[-300:]}")
             return line
         ingested = remit(["ingest", "--json", str(data.statement)], db.url, work, cap)
-        line.ingest_s, line.ingest_cpu = ingested.seconds, ingested.cpu_text()
         if ingested.code is None:
             line.stop = f"ingest over the {cap:.0f} s cap"
             return line
+        line.ingest_s, line.ingest_cpu = ingested.seconds, ingested.cpu_text()
+        line.rss_mb = (imported.rss_mb, ingested.rss_mb)
         result = ingested.json()
         counts = db.counts()
         line.applied = counts.get("applied", 0)
@@ -279,10 +298,10 @@ def _import_alone(backend: str, n: int, cap: float) -> ImportLine:
             line.stop = f"no PostgreSQL at {PG_ADMIN_URL}"
             return line
         first = remit(["invoices", "import", "--json", str(book)], db.url, work, cap)
-        line.first_s, line.first_cpu, line.rss_mb = first.seconds, first.cpu_text(), first.rss_mb
         if first.code is None:
             line.stop = f"invoices import over the {cap:.0f} s cap"
             return line
+        line.first_s, line.first_cpu, line.rss_mb = first.seconds, first.cpu_text(), first.rss_mb
         if first.code != 0 or first.json().get("created") != n:
             line.problems.append(f"exit {first.code}, created {first.json().get('created')}: {first.err[-300:]}")
             return line
@@ -318,16 +337,18 @@ def print_pipeline_table(lines: list[Line], imports: list[ImportLine]) -> None:
         target, verdict = _goal(line)
         rate = f"{line.payments / line.ingest_s:,.0f}" if line.ingest_s and line.applied is not None else "—"
         table.add_row(
-            line.backend, f"{line.payments:,}", f"{line.invoices:,}", _s(line.import_s, line.import_cpu),
-            _s(line.ingest_s, line.ingest_cpu) + (" (cap)" if line.stop and line.ingest_s else ""), rate,
+            line.backend, f"{line.payments:,}", f"{line.invoices:,}" if line.invoices else "—",
+            _s(line.import_s, line.import_cpu),
+            _s(line.ingest_s, line.ingest_cpu), rate,
             "—" if line.growth is None else f"{line.growth:.2f}",
             "—" if line.applied is None else f"{line.applied / line.payments:.1%}",
-            f"{line.matchable / line.payments:.1%}", "—", target, verdict)
+            f"{line.matchable / line.payments:.1%}" if line.matchable else "—",
+            "—" if line.rss_mb is None else f"{line.rss_mb[0]:.0f} / {line.rss_mb[1]:.0f} MB", target, verdict)
     for imp in imports:
         target = f"≤ {IMPORT_GOAL[1]:.0f} s" if (imp.backend, imp.invoices) == ("PostgreSQL", IMPORT_GOAL[0]) else "—"
         table.add_row(
             imp.backend, "import alone", f"{imp.invoices:,}", _s(imp.first_s, imp.first_cpu),
-            f"re-import {_s(imp.again_s)}", f"{imp.invoices / imp.first_s:,.0f} inv/s" if imp.first_s else "—",
+            "—" if imp.again_s is None else f"re-import {_s(imp.again_s)}", f"{imp.invoices / imp.first_s:,.0f} inv/s" if imp.first_s else "—",
             "—" if imp.growth is None else f"{imp.growth:.2f}", "—", "—",
             "—" if imp.rss_mb is None else f"{imp.rss_mb:.0f} MB", target, _import_verdict(imp)[1])
     console = Console(width=max(170, Console().width))
@@ -408,8 +429,8 @@ def rows_of(lines: list[Line], imports: list[ImportLine]) -> list[Row]:
                   + ("" if line.growth is None else f" · growth {line.growth:.2f}")
                   + ("" if line.applied is None else f" · applied {line.applied / line.payments:.1%}"
                      f" (labelled {line.matchable / line.payments:.1%})"))
-        rows.append(Row(f"pipeline: {line.backend}", f"{line.payments:,} pay / {line.invoices:,} inv",
-                        line.ingest_s, metric, None, target, verdict, "; ".join(filter(None, [line.stop, *line.problems]))))
+        rows.append(Row(f"pipeline: {line.backend}", f"{line.payments:,} pay / {line.invoices:,} inv" if line.invoices else f"{line.payments:,} pay",
+                        line.ingest_s, metric, line.rss_mb[1] if line.rss_mb else None, target, verdict, "; ".join(filter(None, [line.stop, *line.problems]))))
     for imp in imports:
         target, verdict = _import_verdict(imp)
         metric = (f"{imp.invoices / imp.first_s:,.0f} inv/s · re-import {_s(imp.again_s)} s" if imp.first_s else "—") + (
