@@ -241,12 +241,16 @@ def write_parsed_json(
         if type(record) is Entry:
             if entries is None:  # entries before any statement: collect() opens an empty one
                 entries = _open_statement(statements, Statement(id=None, account=None))
-            entries.item(_entry_open(record))
-            transactions = _List(out, _ENTRY + "  ")
-            for tx in record.transactions:
-                transactions.item(_transaction_text(tx))
-            transactions.close()
-            write("\n" + _ENTRY + "}")
+            # One write per entry: what entries.item(), a _List of its transactions and the
+            # closing brace would write in turn.
+            transactions = record.transactions
+            write(
+                ("," if entries.count else "") + _ENTRY_START + _entry_open(record)
+                + (_TX_START + _TX_BETWEEN.join(map(_transaction_text, transactions)) + _TX_END
+                   if transactions else "]")
+                + _ENTRY_END
+            )  # fmt: skip
+            entries.count += 1
         elif type(record) is Statement:
             if entries is not None:
                 _close_statement(entries)
@@ -285,6 +289,11 @@ _M = ",\n" + _TX + "  "  # between two of its members
 _E = ",\n" + _ENTRY + "  "  # between two members of an entry
 _LIST = _TX + "  "  # a transaction's lists and nested objects
 _INVOICE = ",\n" + _LIST + "    "  # between the two members of an invoice
+_ENTRY_START = "\n" + _ENTRY  # an entry in its statement's "entries" list
+_ENTRY_END = "\n" + _ENTRY + "}"
+_TX_START = "\n" + _TX  # the first transaction in its entry's list
+_TX_BETWEEN = ",\n" + _TX
+_TX_END = "\n" + _ENTRY + "  ]"
 
 
 def _entry_open(entry: Entry) -> str:

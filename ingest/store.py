@@ -50,8 +50,10 @@ _TRANSACTION_COLUMNS = (
 _SIGHTING_COLUMNS = ("entry_id", "file_id", "status")
 _KEY_COLUMNS = ("ref_key", "e2e_key", "content_key")
 _LOOKUP = "SELECT id, ref_key, e2e_key, content_key, status, file_id FROM bank_entries WHERE "
-# One parameter, however many keys: no statement to build or compile per chunk.
-_LOOKUP_PG = _LOOKUP + " OR ".join(f"{c} = ANY(CAST(%(keys)s AS VARCHAR[]))" for c in _KEY_COLUMNS)
+# One parameter per key column, however many keys: no statement to build per chunk. Each key
+# is looked for in its own column only: a key is the digest of a text that starts with its
+# kind ("ref", "e2e", "content"), and each column only ever holds keys of its own kind.
+_LOOKUP_PG = _LOOKUP + " OR ".join(f"{c} = ANY(CAST(%({c})s AS VARCHAR[]))" for c in _KEY_COLUMNS)
 _LOOKUP_SQLITE = _LOOKUP + " OR ".join(f"{c} IN (SELECT value FROM json_each(?))" for c in _KEY_COLUMNS)
 
 
@@ -170,7 +172,7 @@ class EntryStore:
         if not self._pending:
             return
         chunk, self._pending = self._pending, []
-        existing = self._existing([k for _, keys, _ in chunk for k in keys if k])
+        existing = self._existing(chunk)
         if not existing:  # a new file's entries: nothing to compare
             self._insert(chunk)
             return
@@ -190,15 +192,18 @@ class EntryStore:
         if sightings:
             self._insert_sightings(sightings)
 
-    def _existing(self, keys: list[str]) -> dict[str, dict[str, Any]]:
-        if not keys:
+    def _existing(self, chunk: list[Pending]) -> dict[str, dict[str, Any]]:
+        """Stored entries that have any of the chunk's keys, by each of their keys."""
+        refs = [keys[0] for _, keys, _ in chunk if keys[0]]
+        e2es = [keys[1] for _, keys, _ in chunk if keys[1]]
+        contents = [keys[2] for _, keys, _ in chunk if keys[2]]
+        if not (refs or e2es or contents):
             return {}
         conn = self.session.connection()
         if self._sqlite:
-            wanted = json.dumps(keys)
-            rows = conn.exec_driver_sql(_LOOKUP_SQLITE, (wanted, wanted, wanted))
+            rows = conn.exec_driver_sql(_LOOKUP_SQLITE, (json.dumps(refs), json.dumps(e2es), json.dumps(contents)))
         else:
-            rows = conn.exec_driver_sql(_LOOKUP_PG, {"keys": keys})
+            rows = conn.exec_driver_sql(_LOOKUP_PG, {"ref_key": refs, "e2e_key": e2es, "content_key": contents})
         found: dict[str, dict[str, Any]] = {}
         for row in rows.mappings():
             for k in (row["ref_key"], row["e2e_key"], row["content_key"]):

@@ -35,6 +35,7 @@ from core.records import (
     Transaction,
 )
 from iso20022 import _values as v
+from iso20022._records import make_entry, make_invoice_ref, make_transaction
 from iso20022._values import Names
 from iso20022.bank_codes import bank_code, kind_of
 
@@ -280,7 +281,8 @@ def entry(
     booking = value = ntry_ref = servicer_ref = info = None
     charges: list[etree._Element] = []
     blocks: list[tuple[etree._Element, list[etree._Element]]] = []  # NtryDtls and its TxDtls
-    AMT, CDI, STS, BOOKG, VALDT, SVCR = n.Amt, n.CdtDbtInd, n.Sts, n.BookgDt, n.ValDt, n.AcctSvcrRef
+    AMT, CDI, STS, BOOKG, VALDT, SVCR, REF, CODE, DTLS, RVSL, CHRGS, INFO = n.entry_children
+    TXDTLS = n.TxDtls
     for item in ntry:
         tag = item.tag
         if tag == AMT:
@@ -294,18 +296,20 @@ def entry(
         elif tag == VALDT:
             value = v.date_choice(item, n, record, "Ntry/ValDt")
         elif tag == SVCR:
-            servicer_ref = v.text(item)
-        elif tag == n.NtryRef:
+            servicer_ref = item.text
+            if servicer_ref is not None:  # v.text()
+                servicer_ref = servicer_ref.strip() or None
+        elif tag == REF:
             ntry_ref = v.text(item)
-        elif tag == n.BkTxCd:
+        elif tag == CODE:
             code_el = item
-        elif tag == n.NtryDtls:
-            blocks.append((item, [tx for tx in item if tx.tag == n.TxDtls]))
-        elif tag == n.RvslInd:
+        elif tag == DTLS:
+            blocks.append((item, [tx for tx in item if tx.tag == TXDTLS]))
+        elif tag == RVSL:
             reversal = v.boolean(item, record, "Ntry/RvslInd")
-        elif tag == n.Chrgs:
+        elif tag == CHRGS:
             charges.append(item)
-        elif tag == n.AddtlNtryInf and info is None:
+        elif tag == INFO and info is None:
             info = v.free_text(item)
     if amount_el is None:
         raise v.fail("entry without an amount", ntry, record, "Ntry/Amt", None)
@@ -316,7 +320,9 @@ def entry(
     direction = v.direction(direction_el, record, "Ntry/CdtDbtInd")
     status = _status(status_el, ntry, n, record, warnings)
 
-    remaining = sum(len(txs) for _, txs in blocks)
+    remaining = 0
+    for _, txs in blocks:
+        remaining += len(txs)
     if code_el is None:  # some banks code only the details
         if early is not None and early.first_code is not None:
             code_el = early.first_code
@@ -324,26 +330,40 @@ def entry(
             code_el = v.child(next(txs[0] for _, txs in blocks if txs), n.BkTxCd)
     code, kind = _bank_code(code_el, n, currency)
 
-    if early is None:
+    if early is None and len(blocks) == 1:  # the usual shape: one NtryDtls
+        block, txs = blocks[0]
         context = EntryContext(amount, currency, direction, remaining == 1, record, warnings)
-        index = 0
-        prebuilt: dict[int, list[tuple[Transaction, bool]]] = {}
+        built = [transaction(tx, n, context, index) for index, tx in enumerate(txs, 1)]
+        if built:
+            # _check_batches for one block: its batch (Btch precedes the TxDtls), its sum.
+            first = block[0]
+            if first.tag == n.Btch:
+                _check_batch(first, n, context, len(built))
+            _check_sum(block.sourceline, built, context)
+        transactions: tuple[Transaction, ...] = tuple([tx for tx, _ in built])
+        index = len(built)
     else:
-        context, index = early.context, early.count
-        prebuilt = {id(block): built for block, built in early.blocks}  # blocks are kept alive
-    built_blocks: list[tuple[etree._Element, list[tuple[Transaction, bool]]]] = []
-    for block, txs in blocks:
-        built = list(prebuilt.get(id(block), ()))
-        for tx in txs:
-            index += 1
-            built.append(transaction(tx, n, context, index))
-        built_blocks.append((block, built))
+        if early is None:
+            context = EntryContext(amount, currency, direction, remaining == 1, record, warnings)
+            index = 0
+            prebuilt: dict[int, list[tuple[Transaction, bool]]] = {}
+        else:
+            context, index = early.context, early.count
+            prebuilt = {id(block): built for block, built in early.blocks}  # blocks are kept alive
+        built_blocks: list[tuple[etree._Element, list[tuple[Transaction, bool]]]] = []
+        for block, txs in blocks:
+            built = list(prebuilt.get(id(block), ()))
+            for tx in txs:
+                index += 1
+                built.append(transaction(tx, n, context, index))
+            built_blocks.append((block, built))
+        if index:
+            closed = early.closed if early is not None else []
+            _check_batches(built_blocks, n, context, closed)
+            transactions = tuple(tx for _, built in closed for tx, _ in built) + tuple(
+                tx for _, built in built_blocks for tx, _ in built
+            )
     if index:
-        closed = early.closed if early is not None else []
-        _check_batches(built_blocks, n, context, closed)
-        transactions = tuple(tx for _, built in closed for tx, _ in built) + tuple(
-            tx for _, built in built_blocks for tx, _ in built
-        )
         # A few dozen details are bounded by the tree the reader lets the parser hold.
         if len(transactions) > 32:
             items = sum(map(_items, transactions))
@@ -353,21 +373,10 @@ def entry(
         transactions = (
             Transaction(amount=amount, currency=currency, remittance=(info,) if info else ()),
         )
-    return Entry(
-        amount=amount,
-        currency=currency,
-        direction=direction,
-        status=status,
-        booking_date=booking,
-        value_date=value,
-        bank_reference=servicer_ref or ntry_ref,
-        reversal=reversal,
-        kind=kind,
-        bank_code=code,
-        additional_info=info,
-        charges=_charges(charges or context.tx_charges, n, record),
-        transactions=transactions,
-    )
+    return make_entry(
+        amount, currency, direction, status, booking, value, servicer_ref or ntry_ref, reversal,
+        kind, code, info, _charges(charges or context.tx_charges, n, record), transactions,
+    )  # fmt: skip
 
 
 def _status(
@@ -575,22 +584,10 @@ def transaction(
     return_info = None
     if rtr_el is not None:
         return_info = _return_info(rtr_el, n, end_to_end or instruction)
-    built = Transaction(
-        amount,
-        currency,
-        end_to_end_id=end_to_end,
-        instruction_id=instruction,
-        transaction_id=tx_id,
-        uetr=uetr,
-        mandate_id=mandate,
-        check_number=cheque,
-        counterparty_name=name,
-        counterparty_account=account,
-        remittance=tuple(remittance),
-        references=tuple(references),
-        invoices=tuple(invoices),
-        return_info=return_info,
-    )
+    built = make_transaction(
+        amount, currency, end_to_end, instruction, tx_id, uetr, mandate, cheque, name, account,
+        tuple(remittance), tuple(references), tuple(invoices), return_info, None,
+    )  # fmt: skip
     return built, own
 
 
@@ -603,18 +600,21 @@ def _references(refs: etree._Element, n: Names) -> tuple[str | None, ...]:
     E2E, INSTR, TXID, UETR, MNDT, CHQ = n.ref_children
     for item in refs:
         tag = item.tag
+        value = item.text
+        if value is not None:  # v.text(): stripped, empty means absent
+            value = value.strip() or None
         if tag == E2E:
-            end_to_end = v.text(item)
+            end_to_end = value
         elif tag == TXID:
-            tx_id = v.text(item)
+            tx_id = value
         elif tag == INSTR:
-            instruction = v.text(item)
+            instruction = value
         elif tag == UETR:
-            uetr = v.text(item)
+            uetr = value
         elif tag == MNDT:
-            mandate = v.text(item)
+            mandate = value
         elif tag == CHQ:
-            cheque = v.text(item)
+            cheque = value
     return end_to_end, instruction, tx_id, uetr, mandate, cheque
 
 
@@ -699,6 +699,7 @@ def _remittance(
     block names one document.
     """
     USTRD, STRD, DOC, DOC_AMOUNT, CREDITOR_REF = n.remittance_children
+    NB, REF = n.Nb, n.Ref
     for item in info:
         tag = item.tag
         if tag == USTRD:
@@ -710,20 +711,20 @@ def _remittance(
             paid = None
             for part in item:
                 ptag = part.tag
-                if ptag == DOC:
-                    number = v.child(part, n.Nb)
-                    found = None if number is None else v.text(number)
-                    if found:
-                        numbers.append(found)
+                if ptag == DOC or ptag == CREDITOR_REF:
+                    wanted = NB if ptag == DOC else REF
+                    for sub in part:  # v.text(v.child(part, wanted))
+                        if sub.tag == wanted:
+                            found = sub.text
+                            if found is not None and (found := found.strip()):
+                                (numbers if ptag == DOC else references).append(found)
+                            break
                 elif ptag == DOC_AMOUNT:
                     paid = _document_amount(part, n, record)
-                elif ptag == CREDITOR_REF:
-                    ref = v.child(part, n.Ref)
-                    found = None if ref is None else v.text(ref)
-                    if found:
-                        references.append(found)
-            for number in numbers:
-                invoices.append(InvoiceRef(number, paid if len(numbers) == 1 else None))
+            if numbers:
+                paid_one = paid if len(numbers) == 1 else None
+                for number in numbers:
+                    invoices.append(make_invoice_ref(number, paid_one))
 
 
 def _document_amount(amounts: etree._Element, n: Names, record: str) -> Decimal | None:

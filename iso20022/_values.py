@@ -37,7 +37,8 @@ class Names:
 
     __slots__ = (
         "namespace", *_LOCAL_NAMES,
-        "tx_children", "ref_children", "remittance_children", "debtor_side", "creditor_side",
+        "entry_children", "tx_children", "ref_children", "remittance_children", "debtor_side",
+        "creditor_side",
     )  # fmt: skip
 
     def __init__(self, namespace: str) -> None:
@@ -45,7 +46,11 @@ class Names:
         prefix = "{%s}" % namespace if namespace else ""
         for local in _LOCAL_NAMES:
             setattr(self, local, prefix + local)
-        # Groups unpacked into locals by the per-transaction loops (one lookup, not nine).
+        # Groups unpacked into locals by the per-entry loops (one lookup, not a dozen).
+        self.entry_children = (
+            self.Amt, self.CdtDbtInd, self.Sts, self.BookgDt, self.ValDt, self.AcctSvcrRef,
+            self.NtryRef, self.BkTxCd, self.NtryDtls, self.RvslInd, self.Chrgs, self.AddtlNtryInf,
+        )  # fmt: skip
         self.tx_children = (
             self.Refs, self.Amt, self.CdtDbtInd, self.AmtDtls, self.RltdPties, self.RmtInf,
             self.RtrInf, self.AddtlTxInf, self.Chrgs,
@@ -106,12 +111,27 @@ def fail(
 _UNSIGNED = re.compile(r"\+?(?:[0-9]{1,18}(?:\.[0-9]{0,18})?|\.[0-9]{1,18})")
 
 
+# Amounts and dates by their exact text, as read before: an entry's amount is usually its
+# detail's and its invoice's too, and a file has a handful of dates. Decimal and date are
+# immutable; the caches are bounded (cleared when full).
+_AMOUNTS: dict[str, Decimal] = {}
+_DAYS: dict[str, date] = {}
+_CACHED = 1024
+
+
 def amount(element: etree._Element, record: str, field: str) -> Decimal:
     """A mandatory ISO amount: an unsigned decimal (the sign is in CdtDbtInd)."""
-    raw = element.text
-    raw = raw.strip() if raw is not None else ""
+    given = element.text
+    found = _AMOUNTS.get(given)  # type: ignore[arg-type]  # None is never a key
+    if found is not None:
+        return found
+    raw = given.strip() if given is not None else ""
     if _UNSIGNED.fullmatch(raw) is not None:
-        return D(raw)
+        found = D(raw)
+        if len(_AMOUNTS) >= _CACHED:
+            _AMOUNTS.clear()
+        _AMOUNTS[given] = found  # type: ignore[index]
+        return found
     if not raw:
         raise fail("missing amount", element, record, field, raw)
     if raw[0] == "-" and raw[1:2] != "+" and _UNSIGNED.fullmatch(raw[1:]) is not None:
@@ -173,23 +193,33 @@ def _iso_date(raw: str) -> date:
 
 
 def iso_date(element: etree._Element, record: str, field: str) -> date | None:
-    raw = (element.text or "").strip()
+    given = element.text
+    found = _DAYS.get(given)  # type: ignore[arg-type]  # None is never a key
+    if found is not None:
+        return found
+    raw = (given or "").strip()
     if not raw:
         return None
     try:
-        return _iso_date(raw)
+        found = _iso_date(raw)
     except ValueError:
         raise fail("not an ISO 8601 date", element, record, field, raw) from None
+    if len(_DAYS) >= _CACHED:
+        _DAYS.clear()
+    _DAYS[given] = found  # type: ignore[index]
+    return found
 
 
 def date_choice(element: etree._Element, n: Names, record: str, field: str) -> date | None:
     """BookgDt/ValDt: a Dt or a DtTm child; a DtTm gives its (local) date."""
+    DT, DTTM = n.Dt, n.DtTm
     for item in element:
         tag = item.tag
-        if tag == n.Dt:
-            return iso_date(item, record, field + "/Dt")
-        if tag == n.DtTm:
-            return iso_date(item, record, field + "/DtTm")
+        if tag == DT or tag == DTTM:
+            found = _DAYS.get(item.text)  # type: ignore[arg-type]
+            if found is not None:
+                return found
+            return iso_date(item, record, field + ("/Dt" if tag == DT else "/DtTm"))
     return None
 
 
@@ -214,24 +244,35 @@ def code(element: etree._Element, n: Names) -> str | None:
 
 def account_id(account: etree._Element, n: Names) -> str | None:
     """Acct/DbtrAcct/CdtrAcct: Id/IBAN, else Id/Othr/Id."""
-    ident = child(account, n.Id)
-    if ident is None:
+    ID = n.Id
+    for ident in account:  # the first Id
+        if ident.tag == ID:
+            break
+    else:
         return None
+    IBAN, OTHR = n.IBAN, n.Othr
     for choice in ident:
-        if choice.tag == n.IBAN:
+        tag = choice.tag
+        if tag == IBAN:
             return text(choice)
-        if choice.tag == n.Othr:
-            other = child(choice, n.Id)
+        if tag == OTHR:
+            other = child(choice, ID)
             return None if other is None else text(other)
     return None
 
 
 def party_name(party: etree._Element, n: Names) -> str | None:
-    """Dbtr/Nm (v02-v04), Dbtr/Pty/Nm (v08+), or an agent's FinInstnId/Nm."""
-    for item in party:
-        tag = item.tag
-        if tag == n.Nm:
-            return free_text(item)
-        if tag == n.Pty or tag == n.Agt or tag == n.FinInstnId:
-            return party_name(item, n)
-    return None
+    """Dbtr/Nm (v02-v04), Dbtr/Pty/Nm (v08+), or an agent's FinInstnId/Nm: the first child
+    that is a name, or the first that holds one (looked into in turn)."""
+    NM, PTY, AGT, INSTN = n.Nm, n.Pty, n.Agt, n.FinInstnId
+    node = party
+    while True:
+        for item in node:
+            tag = item.tag
+            if tag == NM:
+                return free_text(item)
+            if tag == PTY or tag == AGT or tag == INSTN:
+                node = item
+                break
+        else:
+            return None
