@@ -113,6 +113,7 @@ def test_aliases_extension() -> None:
         ("amount", "$5.00", "decimal point"),
         ("amount", "", "required"),
         ("amount", "9999999999999999.00", "too large"),
+        ("amount", "1." + "0" * 70, "longer than 64 characters"),  # not a crash of the whole file
         ("open_amount", "1250.01", "more than the invoice amount"),
         ("open_amount", "0.001", "2 decimal place"),
         ("issue_date", "2026-13-01", "YYYY-MM-DD"),
