@@ -18,7 +18,7 @@ from datetime import date
 from json.encoder import encode_basestring
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from core.contract import balance_json, change_info_json, return_info_json
@@ -26,8 +26,8 @@ from core.errors import ParseError, ParseWarning
 from core.identity import account_scope, key_triple
 from core.money import AmountError, format_amount, to_minor
 from core.records import Entry, InvoiceRef, Record, Statement, Transaction
-from ledger import audit, bulk
-from ledger.models import BankEntry, BankEntrySighting, BankTransaction, StatementRow
+from ledger import bulk
+from ledger.models import AuditEvent, BankEntry, BankEntrySighting, BankTransaction, StatementRow
 from ledger.types import utc_now
 
 CHUNK = 500
@@ -178,6 +178,8 @@ class EntryStore:
             return
         new: list[Pending] = []
         sightings: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        audits: list[dict[str, Any]] = []
         for item in chunk:
             entry, keys, _ = item
             match = next((existing[k] for k in keys if k and k in existing), None)
@@ -186,9 +188,13 @@ class EntryStore:
                 continue
             self.counts.entries_duplicate += 1
             sightings.append({"entry_id": match["id"], "file_id": self.file_id, "status": entry.status.value})
-            self._supersede(match, entry, keys)
+            self._supersede(match, entry, keys, updates, audits)
         if new:
             self._insert(new)
+        if updates:
+            self._update(updates)
+        if audits:
+            bulk.insert_rows(self.session.connection(), AuditEvent.__table__, audits)
         if sightings:
             self._insert_sightings(sightings)
 
@@ -211,8 +217,17 @@ class EntryStore:
                     found[k] = dict(row)
         return found
 
-    def _supersede(self, match: dict[str, Any], entry: Entry, keys: Keys) -> None:
-        """A later report of a known booking: upgrade pending/info to booked, learn missing keys."""
+    def _supersede(
+        self,
+        match: dict[str, Any],
+        entry: Entry,
+        keys: Keys,
+        updates: list[dict[str, Any]],
+        audits: list[dict[str, Any]],
+    ) -> None:
+        """A later report of a known booking: upgrade pending/info to booked, learn missing
+        keys. The row's changes go to `updates`, an upgrade's audit event to `audits`
+        (audit.record's row): the chunk writes them in sets, in this order."""
         changes: dict[str, Any] = {}
         if _STATUS_RANK[entry.status.value] > _STATUS_RANK[match["status"]]:
             changes.update(status=entry.status.value, booking_date=entry.booking_date, value_date=entry.value_date)
@@ -222,19 +237,33 @@ class EntryStore:
                 match[name] = new_key
         if not changes:
             return
-        self.session.execute(update(BankEntry).where(BankEntry.id == match["id"]).values(**changes))
+        updates.append({"id": match["id"], **changes})
         if "status" in changes:
             self.counts.entries_upgraded += 1
-            audit.record(
-                self.session,
+            audits.append(dict(
+                at=utc_now(),
                 actor=self.actor,
                 action="bank_entry.status_changed",
                 entity_type="bank_entry",
-                entity_id=match["id"],
+                entity_id=str(match["id"]),
                 before={"status": match["status"]},
                 after={"status": entry.status.value, "file_id": self.file_id},
-            )
+            ))  # fmt: skip
             match["status"] = entry.status.value
+
+    def _update(self, updates: list[dict[str, Any]]) -> None:
+        """UPDATE known entries in the order the changes were made: runs of rows that set the
+        same columns, each row at most once a run (a booking reported twice in one chunk)."""
+        conn = self.session.connection()
+        run: list[dict[str, Any]] = []
+        ids: set[int] = set()
+        for row in updates:
+            if run and (row.keys() != run[0].keys() or row["id"] in ids):
+                bulk.update_rows(conn, BankEntry.__table__, run)
+                run, ids = [], set()
+            run.append(row)
+            ids.add(row["id"])
+        bulk.update_rows(conn, BankEntry.__table__, run)
 
     def _insert(self, new: list[Pending]) -> None:
         """New entries, their transactions and sightings. Every entry row is made (and its

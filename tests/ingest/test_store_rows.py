@@ -193,3 +193,31 @@ def test_stored_rows_say_what_the_records_say(rt, tmp_path: Path) -> None:  # ty
     assert sorted((position[i], s) for i, s in sightings) == [
         (n, entry[4]) for n, entry in enumerate(expected_entries, start=1)
     ]
+
+
+def test_a_booking_reported_twice_in_a_later_file_is_upgraded_in_report_order(rt) -> None:  # type: ignore[no-untyped-def]
+    """Two entries of one file that are the same stored booking (one by its bank reference,
+    one by its end-to-end id) each upgrade it, in file order: the second one's dates stay,
+    and each upgrade is audited."""
+    pending = camt("054", [E("10.00", ref="X1", e2e="E1", status="PDNG", date="2026-11-20")])
+    booked = camt("053", [
+        E("10.00", ref="X1", e2e="OTHER", date="2026-11-21"),
+        E("10.00", e2e="E1", date="2026-11-20"),
+    ])  # fmt: skip
+    for data, name in ((pending, "a.xml"), (booked, "b.xml")):
+        result = rt.ingestor().ingest_stream(io.BytesIO(data), name=name, source="test")
+        assert result.status == "parsed", result.error
+    assert (result.entries_new, result.entries_duplicate, result.entries_upgraded) == (0, 2, 2)
+    with transaction(rt.engine) as session:
+        entries = session.execute(text("SELECT status, booking_date, value_date FROM bank_entries")).all()
+        events = session.execute(text(
+            "SELECT action, entity_type FROM audit_events WHERE action LIKE 'bank_entry.%' ORDER BY id"
+        )).all()  # fmt: skip
+        sightings = session.execute(
+            text("SELECT status FROM bank_entry_sightings ORDER BY file_id")
+        ).scalars().all()
+    assert [(s, _as_date(b), _as_date(v)) for s, b, v in entries] == [
+        ("booked", date(2026, 11, 20), date(2026, 11, 20))
+    ]
+    assert events == [("bank_entry.status_changed", "bank_entry")] * 2
+    assert sightings == ["pending", "booked"]
