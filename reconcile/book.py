@@ -40,10 +40,7 @@ class Book:
         self._dates: dict[str, list[date] | None] = {}  # big customers: their due dates, in order
         self._open: dict[int, Decimal] = {}  # only invoices touched in this run
         self.keys: dict[int, str | None] = {}  # invoice id -> number key (one-edit matching asks)
-        self._items: dict[tuple[str, str], list[Item]] = {}  # a small customer's open items
-        self._item_ids: dict[tuple[str, str], list[int]] = {}  # ... their invoice ids
-        self._keyed: dict[tuple[str, str], list[tuple[str, OpenInvoice]]] = {}  # ... number keys
-        self._oldest: dict[tuple[str, str], list[Item]] = {}  # ... oldest first
+        self._pools: dict[tuple[str, str], _Pool] = {}  # a small customer's open items, by currency
         keys, by_number, by_po, by_amount, customer = (self.keys, self.by_number, self.by_po,
                                                        self.by_amount, self._customer)
         number_keys = ref_keys([inv.number for inv in invoices])
@@ -109,12 +106,11 @@ class Book:
         if dates is None:
             # The same for every payment until cash is applied to one of them (consume):
             # callers only read the list.
-            items = self._items.get((customer_id, currency))
-            if items is None:
-                items = self._items[(customer_id, currency)] = self._open_items(
-                    self.by_customer(customer_id), currency)
-                self._item_ids[(customer_id, currency)] = [it.invoice.id for it in items]
-            return items, True
+            pool = self._pools.get((customer_id, currency))
+            if pool is None:
+                pool = self._pools[(customer_id, currency)] = _Pool(
+                    self._open_items(self.by_customer(customer_id), currency))
+            return pool.items, True
         invs = self.by_customer(customer_id)
         mid = bisect.bisect_left(dates, paid)
         near = invs[max(0, mid - window): mid + window]
@@ -123,50 +119,32 @@ class Book:
         return self._open_items(sorted(chosen.values(), key=_anchor_key), currency), False
 
     def _update_items(self, inv: OpenInvoice, left: Decimal) -> None:
-        """The customer's cached open items after cash went to `inv`: a new list (a caller may
-        still hold the old one), the same as building it again from the book."""
         key = (inv.customer_id, inv.currency)
-        items = self._items.get(key)
-        if items is None:
-            return
-        ids = self._item_ids[key]
-        try:
-            at = ids.index(inv.id)
-        except ValueError:  # not open before, so not open now: the list stands
-            return
-        self._oldest.pop(key, None)
-        items = items.copy()
-        if left > ZERO:
-            items[at] = Item(inv, left)  # (its number key stays)
-        else:
-            del items[at]
-            ids = ids.copy()
-            del ids[at]
-            self._item_ids[key] = ids
-            self._keyed.pop(key, None)
-        self._items[key] = items
+        pool = self._pools.get(key)
+        if pool is not None:
+            self._pools[key] = pool.paid(inv, left)
 
     def keyed(self, customer_id: str, currency: str, items: list[Item]) -> list[tuple[str, OpenInvoice]]:
-        """(number key, invoice) of the `items` whose number has a key, in their order; kept
-        with a small customer's items until one of them is paid off."""
-        key = (customer_id, currency)
-        cached = self._keyed.get(key) if self._items.get(key) is items else None
-        if cached is None:
+        """(number key, invoice) of the `items` whose number has a key, in their order."""
+        pool = self._pools.get((customer_id, currency))
+        if pool is None or pool.items is not items:  # a big customer's window
             keys = self.keys
-            cached = [(k, inv) for it in items if (k := keys[(inv := it.invoice).id])]
-            if self._items.get(key) is items:
-                self._keyed[key] = cached
-        return cached
+            return [(k, inv) for it in items if (k := keys[(inv := it.invoice).id])]
+        if pool.keyed is None:
+            keys = self.keys
+            pool.keyed = [(k, inv) for it in items if (k := keys[(inv := it.invoice).id])]
+            pool.keyed_ids = [inv.id for _, inv in pool.keyed]
+        return pool.keyed
 
     def oldest(self, customer_id: str, currency: str, items: list[Item]) -> list[Item]:
-        """`items` oldest first (reconcile.amounts.oldest), kept like `keyed`."""
-        key = (customer_id, currency)
-        cached = self._oldest.get(key) if self._items.get(key) is items else None
-        if cached is None:
-            cached = oldest(items)
-            if self._items.get(key) is items:
-                self._oldest[key] = cached
-        return cached
+        """`items` oldest first (reconcile.amounts.oldest)."""
+        pool = self._pools.get((customer_id, currency))
+        if pool is None or pool.items is not items:
+            return oldest(items)
+        if pool.oldest is None:
+            pool.oldest = oldest(items)
+            pool.oldest_ids = [it.invoice.id for it in pool.oldest]
+        return pool.oldest
 
     def _open_items(self, invs: Iterable[OpenInvoice], currency: str) -> list[Item]:
         opened = self._open
@@ -176,6 +154,53 @@ class Book:
     def open_currencies(self, customer_id: str) -> set[str]:
         """Currencies the customer had open invoices in when the run started."""
         return {inv.currency for inv in self._customer.get(customer_id, ())}
+
+
+class _Pool:
+    """A small customer's open items in one currency, in the book's order, and what the matcher
+    derives from them (worked out when first asked for). Cash applied to one of the invoices
+    makes a new pool — a caller may still hold the old lists — equal to building it again:
+    the item replaced or dropped in each list (their orders do not depend on open amounts)."""
+
+    __slots__ = ("ids", "items", "keyed", "keyed_ids", "oldest", "oldest_ids")
+
+    def __init__(self, items: list[Item], ids: list[int] | None = None) -> None:
+        self.items = items
+        self.ids = ids if ids is not None else [it.invoice.id for it in items]
+        self.oldest: list[Item] | None = None
+        self.oldest_ids: list[int] = []
+        self.keyed: list[tuple[str, OpenInvoice]] | None = None
+        self.keyed_ids: list[int] = []
+
+    def paid(self, inv: OpenInvoice, left: Decimal) -> _Pool:
+        try:
+            at = self.ids.index(inv.id)
+        except ValueError:  # not open before, so not open now: the pool stands
+            return self
+        item = Item(inv, left) if left > ZERO else None
+        new = _Pool(*_without(self.items, self.ids, at, item))
+        if self.oldest is not None:
+            new.oldest, new.oldest_ids = _without(self.oldest, self.oldest_ids,
+                                                  self.oldest_ids.index(inv.id), item)
+        if self.keyed is not None:
+            if item is not None or inv.id not in self.keyed_ids:  # (its key stays with it)
+                new.keyed, new.keyed_ids = self.keyed, self.keyed_ids
+            else:
+                new.keyed, new.keyed_ids = _without(self.keyed, self.keyed_ids,
+                                                    self.keyed_ids.index(inv.id), None)
+        return new
+
+
+def _without(values: list, ids: list[int], at: int, item: Item | None) -> tuple[list, list[int]]:  # type: ignore[type-arg]
+    """A copy of `values` with the entry at `at` replaced by `item`, or dropped (and its id)."""
+    values = values.copy()
+    if item is not None:
+        values[at] = item
+        return values, ids
+    del values[at]
+    ids = ids.copy()
+    del ids[at]
+    return values, ids
 
 
 def _anchor(inv: OpenInvoice) -> date:
