@@ -301,8 +301,10 @@ def _entry_open(entry: Entry) -> str:
     e = entry
     booking, value, info = e.booking_date, e.value_date, e.additional_info
     reference, code, charges = e.bank_reference, e.bank_code, e.charges
+    # Amounts are digits, sign and point only: quoted without encode_basestring.
+    charges_text = "null" if charges is None else '"' + format(charges, "f") + '"'
     return (
-        f'{{\n{_ENTRY}  "amount": {_enc(format(e.amount, "f"))}'
+        f'{{\n{_ENTRY}  "amount": "{format(e.amount, "f")}"'
         f'{_E}"currency": {"null" if e.currency is None else _enc(e.currency)}'
         f'{_E}"direction": "{e.direction.value}"{_E}"status": "{e.status.value}"'
         f'{_E}"booking_date": {"null" if booking is None else _enc(booking.isoformat())}'
@@ -311,7 +313,7 @@ def _entry_open(entry: Entry) -> str:
         f'{_E}"reversal": {"true" if e.reversal else "false"}{_E}"kind": "{e.kind.value}"'
         f'{_E}"bank_code": {"null" if code is None else _enc(code)}'
         f'{_E}"additional_info": {"null" if info is None else _enc(info)}'
-        f'{_E}"charges": {"null" if charges is None else _enc(format(charges, "f"))}'
+        f'{_E}"charges": {charges_text}'
         f'{_E}"transactions": ['
     )
 
@@ -323,8 +325,9 @@ def _transaction_text(tx: Transaction) -> str:
     amount, currency, e2e = t.amount, t.currency, t.end_to_end_id
     instruction, tx_id, uetr, mandate = t.instruction_id, t.transaction_id, t.uetr, t.mandate_id
     cheque, name, account = t.check_number, t.counterparty_name, t.counterparty_account
+    amount_text = "null" if amount is None else '"' + format(amount, "f") + '"'
     return (
-        f'{{\n{_TX}  "amount": {"null" if amount is None else _enc(format(amount, "f"))}'
+        f'{{\n{_TX}  "amount": {amount_text}'
         f'{_M}"currency": {"null" if currency is None else _enc(currency)}'
         f'{_M}"end_to_end_id": {"null" if e2e is None else _enc(e2e)}'
         f'{_M}"instruction_id": {"null" if instruction is None else _enc(instruction)}'
@@ -337,26 +340,75 @@ def _transaction_text(tx: Transaction) -> str:
         f'{_M}"remittance": {_strings(t.remittance)}'
         f'{_M}"references": {_strings(t.references)}'
         f'{_M}"invoices": {_invoices(t.invoices) if t.invoices else "[]"}'
-        f'{_M}"return_reason": '
-        f'{"null" if ret is None or ret.reason_code is None else _enc(ret.reason_code)}'
-        f'{_M}"return": {"null" if ret is None else dumps(return_info_json(ret), _LIST)}'
-        f'{_M}"change_code": {"null" if chg is None or chg.change_code is None else _enc(chg.change_code)}'
-        f'{_M}"change": {"null" if chg is None else dumps(change_info_json(chg), _LIST)}'
+        f"{_NO_RETURN if ret is None else _return_text(ret)}"
+        f"{_NO_CHANGE if chg is None else _change_text(chg)}"
         f"\n{_TX}}}"
     )
+
+
+_STRINGS_OPEN = "[\n" + _LIST + "  "  # a list of strings in a transaction
+_STRINGS_SEP = ",\n" + _LIST + "  "
+_STRINGS_CLOSE = "\n" + _LIST + "]"
 
 
 def _strings(values: tuple[str, ...]) -> str:
     if not values:
         return "[]"
-    return f"[\n{_LIST}  " + f",\n{_LIST}  ".join(map(_enc, values)) + f"\n{_LIST}]"
+    if len(values) == 1:
+        return _STRINGS_OPEN + _enc(values[0]) + _STRINGS_CLOSE
+    return _STRINGS_OPEN + _STRINGS_SEP.join(map(_enc, values)) + _STRINGS_CLOSE
+
+
+_INVOICE_OPEN = "{\n" + _LIST + '    "number": '
+_INVOICE_AMOUNT = _INVOICE + '"amount": '
+_INVOICE_CLOSE = "\n" + _LIST + "  }"
 
 
 def _invoices(invoices: tuple[InvoiceRef, ...]) -> str:
     items = [
-        f'{{\n{_LIST}    "number": {_enc(i.number)}'
-        f'{_INVOICE}"amount": {"null" if i.amount is None else _enc(format(i.amount, "f"))}'
-        f"\n{_LIST}  }}"
+        _INVOICE_OPEN + _enc(i.number) + _INVOICE_AMOUNT
+        + ("null" if i.amount is None else '"' + format(i.amount, "f") + '"') + _INVOICE_CLOSE
         for i in invoices
-    ]
-    return f"[\n{_LIST}  " + f",\n{_LIST}  ".join(items) + f"\n{_LIST}]"
+    ]  # fmt: skip
+    return _STRINGS_OPEN + _STRINGS_SEP.join(items) + _STRINGS_CLOSE
+
+
+_R = ",\n" + _LIST + "  "  # between two members of a return's or a change's object
+_NO_RETURN = _M + '"return_reason": null' + _M + '"return": null'
+_NO_CHANGE = _M + '"change_code": null' + _M + '"change": null'
+
+
+def _return_text(ret: ReturnInfo | None) -> str:
+    """The "return_reason" and "return" members: `dumps(return_info_json(ret), _LIST)`."""
+    if ret is None:
+        return _NO_RETURN
+    r = ret
+    reason, original, info, rdfi = r.reason_code, r.original_reference, r.additional_info, r.original_rdfi
+    death, dishonored, contested = r.date_of_death, r.dishonored_code, r.contested_code
+    reason_text = "null" if reason is None else _enc(reason)
+    return (
+        f'{_M}"return_reason": {reason_text}{_M}"return": {{\n{_LIST}  "reason_code": {reason_text}'
+        f'{_R}"original_reference": {"null" if original is None else _enc(original)}'
+        f'{_R}"additional_info": {"null" if info is None else _enc(info)}'
+        f'{_R}"original_rdfi": {"null" if rdfi is None else _enc(rdfi)}'
+        f'{_R}"date_of_death": {"null" if death is None else _enc(death.isoformat())}'
+        f'{_R}"dishonored_code": {"null" if dishonored is None else _enc(dishonored)}'
+        f'{_R}"contested_code": {"null" if contested is None else _enc(contested)}'
+        f"\n{_LIST}}}"
+    )
+
+
+def _change_text(chg: ChangeInfo | None) -> str:
+    """The "change_code" and "change" members: `dumps(change_info_json(chg), _LIST)`."""
+    if chg is None:
+        return _NO_CHANGE
+    c = chg
+    code, data, original, rdfi = c.change_code, c.corrected_data, c.original_reference, c.original_rdfi
+    code_text = "null" if code is None else _enc(code)
+    return (
+        f'{_M}"change_code": {code_text}{_M}"change": {{\n{_LIST}  "change_code": {code_text}'
+        f'{_R}"corrected_data": {"null" if data is None else _enc(data)}'
+        f'{_R}"original_reference": {"null" if original is None else _enc(original)}'
+        f'{_R}"original_rdfi": {"null" if rdfi is None else _enc(rdfi)}'
+        f"\n{_LIST}}}"
+    )

@@ -54,7 +54,8 @@ def _parsers() -> dict[Format, Parser]:
 def detect_format(head: bytes) -> Format:
     """The format of a file from its first bytes; ParseError when nothing recognises it."""
     seen: set[int] = set()
-    for parser in _parsers().values():
+    for fmt in _MODULES:  # imported in turn: a camt file needs no other parser loaded
+        parser = _parser(fmt)
         if id(parser) in seen:
             continue
         seen.add(id(parser))
