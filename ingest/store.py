@@ -29,6 +29,7 @@ from core.records import Entry, InvoiceRef, Record, Statement, Transaction
 from ledger import bulk
 from ledger.models import AuditEvent, BankEntry, BankEntrySighting, BankTransaction, StatementRow
 from ledger.types import utc_now
+from ledger.write_behind import WriteBehind
 
 CHUNK = 500
 _STATUS_RANK = {"info": 0, "pending": 1, "booked": 2}
@@ -95,9 +96,17 @@ class EntryStore:
         # What the driver stores for a date and for the creation time (text on SQLite).
         self._dates: dict[date, str] = {}
         self._created = bulk.sqlite_datetime(self._now) if self._sqlite else self._now
+        self._writer: WriteBehind = WriteBehind(session)  # consume() opens its own
 
     # -- stream ---------------------------------------------------------------------------
     def consume(self, records: Iterable[Record], progress: Callable[[], None] | None = None) -> StoreCounts:
+        # Chunks are written behind the parse (ledger.write_behind): the server stores one
+        # while the next is parsed.
+        with WriteBehind(self.session) as self._writer:
+            self._consume(records, progress)
+        return self.counts
+
+    def _consume(self, records: Iterable[Record], progress: Callable[[], None] | None) -> None:
         pending = self._pending
         for record in records:
             if isinstance(record, Entry):
@@ -117,9 +126,9 @@ class EntryStore:
             elif isinstance(record, ParseWarning):
                 self.counts.warnings.append(str(record))
         self._flush()
-        return self.counts
 
     def _open_statement(self, st: Statement) -> None:
+        self._writer.drain()  # the chunks of the statement before use its row and numbers
         self._statement_seq += 1
         self._entry_seq = 0
         record = f"statement {self._statement_seq}"
@@ -169,9 +178,13 @@ class EntryStore:
 
     # -- chunk ----------------------------------------------------------------------------
     def _flush(self) -> None:
-        if not self._pending:
-            return
-        chunk, self._pending = self._pending, []
+        if self._pending:
+            chunk, self._pending = self._pending, []
+            self._writer.submit(lambda: self._store(chunk))
+
+    def _store(self, chunk: list[Pending]) -> None:
+        """Write one chunk (on the write-behind thread: the connection, the counts and the
+        current statement's row are its own until the next drain)."""
         existing = self._existing(chunk)
         if not existing:  # a new file's entries: nothing to compare
             self._insert(chunk)

@@ -20,7 +20,7 @@ Never commits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -43,6 +43,7 @@ from ledger.models import (
     column_length,
 )
 from ledger.types import utc_now
+from ledger.write_behind import WriteBehind
 from reconcile.model import Allocation, Candidate
 
 CHUNK = 1000  # ids per IN (...) on SQLite; PostgreSQL takes one array
@@ -186,6 +187,7 @@ class Postings:
     def __init__(self, session: Session, *, payments: dict[int, PaymentState],
                  invoices: dict[int, InvoiceState], live: Iterable[LiveApplication] = ()) -> None:
         self.session = session
+        self._conn = session.connection()
         self.payments = payments
         self.invoices = invoices
         self.now: datetime = utc_now()
@@ -339,48 +341,75 @@ class Postings:
         return True
 
     # -- writing -----------------------------------------------------------------------------
-    def flush(self) -> None:
-        """Write everything recorded, in set statements, in the caller's transaction."""
-        session = self.session
-        session.flush()  # ORM changes the caller made first, as the statements below assume
-        conn = session.connection()
-        # What ends first (reversed applications, closed items), so that the partial unique
-        # indexes (one live application per payment and invoice, one open item per payment)
-        # hold for what starts after.
-        bulk.update_rows(conn, Application.__table__, self._reversed)
-        for columns in _by_shape(self._review_updates):
-            bulk.update_rows(conn, ReviewItem.__table__, columns)
-        app_ids = bulk.insert_with_ids(conn, Application.__table__, self._new_apps) if self._new_apps else []
-        for row, app_id in zip(self._new_apps, app_ids, strict=True):
-            self.application_ids.setdefault(row["transaction_id"], []).append(app_id)
-        review_rows = [item.row for item in self._new_reviews.values()]
-        review_ids = dict(zip(self._new_reviews, bulk.insert_with_ids(conn, ReviewItem.__table__, review_rows)
-                              if review_rows else [], strict=True))
-        bulk.update_rows(conn, Invoice.__table__, [
-            {"id": i.id, "open_minor": i.open_minor, "discount_minor": i.discount_minor,
-             "written_off_minor": i.written_off_minor, "status": i.status, "updated_at": self.now}
-            for i in self.invoices.values() if i.changed])
-        bulk.update_rows(conn, BankTransaction.__table__, [
-            {"id": p.id, "applied_minor": p.applied_minor, "match_status": p.match_status, "version": p.version + 1}
-            for p in self.payments.values() if p.changed])
-        audit_rows = []
-        for row in self._audit:
-            ref = row["entity_id"]
-            if isinstance(ref, tuple):
-                kind, key = ref
-                row = {**row, "entity_id": str(app_ids[key] if kind == "application" else review_ids[key])}
-            audit_rows.append(row)
-        bulk.insert_rows(conn, AuditEvent.__table__, audit_rows)
-        bulk.insert_rows(conn, InvoiceEvent.__table__, self._events)
-        for p in self.payments.values():
-            if p.changed:
-                p.version += 1
-                p.changed = False
-        for i in self.invoices.values():
-            i.changed = False
-        _expire(session, self)
+    def flush(self, writer: WriteBehind | None = None, *, states: bool = True) -> None:
+        """Write everything recorded, in set statements, in the caller's transaction. With a
+        writer the statements run behind the caller (who then records the next payments while
+        the server writes): call it between payments, and writer.drain() before using the
+        session or application_ids. states=False leaves the payments' and invoices' new
+        states to a later flush (each row updated once, in one statement, however many
+        chunks touched it); the rows that start or end are written now."""
+        if writer is None:
+            self.session.flush()  # ORM changes the caller made first, as the statements below assume
+            self._take(states)()
+            self.expire()
+        else:  # the caller flushed its ORM changes before writing behind: the session is not touched
+            writer.submit(self._take(states))
+
+    def expire(self) -> None:
+        """ORM objects of rows written here are stale now: reload them on next access."""
+        _expire(self.session, self)
+
+    def _take(self, states: bool) -> Callable[[], None]:
+        """The statements of what is recorded so far, as one write; its rows are built here
+        (the states they come from change again as recording goes on)."""
+        conn = self._conn
+        reversed_rows, review_updates = self._reversed, _by_shape(self._review_updates)
+        new_apps, new_reviews, audit, invoice_events = self._new_apps, self._new_reviews, self._audit, self._events
+        invoice_rows: list[dict[str, Any]] = []
+        payment_rows: list[dict[str, Any]] = []
+        if states:
+            invoice_rows = [
+                {"id": i.id, "open_minor": i.open_minor, "discount_minor": i.discount_minor,
+                 "written_off_minor": i.written_off_minor, "status": i.status, "updated_at": self.now}
+                for i in self.invoices.values() if i.changed]
+            payment_rows = [
+                {"id": p.id, "applied_minor": p.applied_minor, "match_status": p.match_status, "version": p.version + 1}
+                for p in self.payments.values() if p.changed]
+            for p in self.payments.values():
+                if p.changed:
+                    p.version += 1
+                    p.changed = False
+            for i in self.invoices.values():
+                i.changed = False
         self._new_apps, self._reversed, self._audit, self._events = [], [], [], []
         self._review_updates, self._new_reviews = {}, {}
+
+        def write() -> None:
+            # What ends first (reversed applications, closed items), so that the partial unique
+            # indexes (one live application per payment and invoice, one open item per payment)
+            # hold for what starts after.
+            bulk.update_rows(conn, Application.__table__, reversed_rows)
+            for columns in review_updates:
+                bulk.update_rows(conn, ReviewItem.__table__, columns)
+            app_ids = bulk.insert_with_ids(conn, Application.__table__, new_apps) if new_apps else []
+            for row, app_id in zip(new_apps, app_ids, strict=True):
+                self.application_ids.setdefault(row["transaction_id"], []).append(app_id)
+            review_rows = [item.row for item in new_reviews.values()]
+            review_ids = dict(zip(new_reviews, bulk.insert_with_ids(conn, ReviewItem.__table__, review_rows)
+                                  if review_rows else [], strict=True))
+            bulk.update_rows(conn, Invoice.__table__, invoice_rows)
+            bulk.update_rows(conn, BankTransaction.__table__, payment_rows)
+            audit_rows = []
+            for row in audit:
+                ref = row["entity_id"]
+                if isinstance(ref, tuple):
+                    kind, key = ref
+                    row = {**row, "entity_id": str(app_ids[key] if kind == "application" else review_ids[key])}
+                audit_rows.append(row)
+            bulk.insert_rows(conn, AuditEvent.__table__, audit_rows)
+            bulk.insert_rows(conn, InvoiceEvent.__table__, invoice_events)
+
+        return write
 
     # -- helpers -----------------------------------------------------------------------------
     def _record(self, actor: str, action: str, entity_type: str, entity_id: object, *,

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from core.gc_pause import collector_paused
 from ledger.locks import hold_match_lock
 from ledger.repositories import invoices as invoice_repo
+from ledger.write_behind import WriteBehind
 from reconcile import loader, returns
 from reconcile.loader import PaymentRow
 from reconcile.model import Action, Decision, MatchSettings, OpenInvoice, ReviewReason
@@ -54,6 +55,7 @@ from reconcile.postings import (
 AfterApply = Callable[[Session, set[int], str], object]
 
 Snapshot = invoice_repo.InvoiceSnapshot
+WRITE_CHUNK = 5_000  # decisions per write: the server writes one chunk while the next is recorded
 
 
 @dataclass
@@ -150,10 +152,16 @@ def _match(session: Session, *, actor: str, today: date, settings: MatchSettings
         postings.open_review(row.id, reason=ReviewReason.NO_AMOUNT.value, candidates=[], actor=actor,
                              explanation="The bank reported this transaction inside a batch without its own amount.")
         summary.review += 1
-    for decision in run.decisions:
-        if decision.payment_id in postings.payments:
-            _write(postings, decision, actor=actor, summary=summary)
-    postings.flush()
+    # Decisions are written in chunks behind the recording of the next ones (ledger.write_behind).
+    session.flush()
+    with WriteBehind(session) as writer:
+        for n, decision in enumerate(run.decisions, start=1):
+            if decision.payment_id in postings.payments:
+                _write(postings, decision, actor=actor, summary=summary)
+            if n % WRITE_CHUNK == 0:
+                postings.flush(writer, states=False)
+        postings.flush(writer)
+    postings.expire()
     if postings.touched_invoices and after_apply is not None:
         after_apply(session, set(postings.touched_invoices), actor)
     return summary
