@@ -128,7 +128,7 @@ class EntryStore:
         self._flush()
 
     def _open_statement(self, st: Statement) -> None:
-        self._writer.drain()  # the chunks of the statement before use its row and numbers
+        self._writer.drain()  # the previous statement's chunks use its row and numbers: written first
         self._statement_seq += 1
         self._entry_seq = 0
         record = f"statement {self._statement_seq}"
