@@ -9,7 +9,7 @@ module docstring of reconcile/invoice_import.py describes the semantics.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from core.money import from_minor
 from ledger import audit
 from ledger.models import Customer, Invoice
+from reconcile.invoice_import import HeldRow, ImportResult  # the result shape both imports answer in
 from reconcile.invoice_rows import Book, InvoiceRow, RowError, describe
 from tests.reconcile import rowwise_repo as repo
 
@@ -27,67 +28,6 @@ MONEY_FIELDS = ("open_minor", "amount_minor", "currency", "customer_id")
 IMPORTED_FIELDS = ("customer_id", "currency", "amount_minor", "open_minor", "issue_date", "due_date",
                    "terms", "po_number", "status")
 _VIEW_NAMES = {"amount_minor": "amount", "open_minor": "open_amount"}
-
-
-@dataclass(frozen=True, slots=True)
-class HeldRow:
-    """A valid row not imported because remit has applied cash to its invoice."""
-
-    row: int
-    invoice_number: str
-    reason: str
-
-    def as_json(self) -> dict[str, Any]:
-        return {"row": self.row, "invoice_number": self.invoice_number, "reason": self.reason}
-
-
-@dataclass
-class ImportResult:
-    """The outcome of one import; `as_json` is the shape of `remit invoices import --json`."""
-
-    file: str
-    format: str
-    rows_read: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    held: list[HeldRow] = field(default_factory=list)
-    customers_created: int = 0
-    customers_renamed: int = 0
-    accounts_added: int = 0
-    aliases_added: int = 0
-
-    @property
-    def rejected(self) -> int:
-        """Rows refused for bad values (a row with three bad columns counts once)."""
-        return len({e.row for e in self.errors})
-
-    @property
-    def skipped(self) -> int:
-        """Rows not imported: rejected plus held."""
-        return self.rejected + len(self.held)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "skipped": self.skipped,
-            "errors": [e.as_json() for e in self.errors],
-            "warnings": list(self.warnings),
-            # Extensions of the §6 shape:
-            "format": self.format,
-            "rows": self.rows_read,
-            "rejected": self.rejected,
-            "held": [h.as_json() for h in self.held],
-            "customers_created": self.customers_created,
-            "customers_renamed": self.customers_renamed,
-            "accounts_added": self.accounts_added,
-            "aliases_added": self.aliases_added,
-        }
 
 
 @dataclass
