@@ -181,6 +181,17 @@ def rf_reference(payload: str) -> str:
     return f"RF{mod_97_10.calc_check_digits(payload + 'RF')}{payload}"
 
 
+def letters_id(prefix: str, number: int) -> str:
+    """`prefix` then `number` in letters (A = 0, at least five): a unique id without digit
+    runs, so no engine reads it as an invoice number (end-to-end ids of generated payments)."""
+    letters, n = "", number
+    while True:
+        n, r = divmod(n, 26)
+        letters = chr(65 + r) + letters
+        if n == 0:
+            return f"{prefix}{letters:A>5}"
+
+
 def count_subsets(amounts: list[int] | list[tuple[int, ...]], target: int, max_size: int) -> int:
     """How many ways a subset of the invoices (1..max_size of them) sums to `target` (cents).
 

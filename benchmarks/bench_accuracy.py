@@ -47,6 +47,7 @@ from benchmarks.accuracy_data import (
     Label,
     allocations_of,
     generate,
+    letters_id,
 )
 
 SEED = 1
@@ -303,16 +304,6 @@ def write_examples(data: Dataset, outcome: Outcome, per_kind: int, size: str) ->
 Runner = Callable[[Any, Any], None]  # (SQLAlchemy engine, today) -> None: one matching run, committed
 
 
-def _e2e(payment_id: int) -> str:
-    """A unique end-to-end id without digit runs (so no engine reads it as an invoice number)."""
-    letters, n = "", payment_id
-    while True:
-        n, r = divmod(n, 26)
-        letters = chr(65 + r) + letters
-        if n == 0:
-            return f"E2EX{letters:A>5}"
-
-
 def _camt054(camt053: bytes) -> bytes:
     """The same bookings as an intraday camt.054 notification (no balances in a Ntfctn)."""
     import re
@@ -351,7 +342,8 @@ def db_scenario(runner: Runner, seed: int = SEED) -> tuple[str, list[str]]:
 
     data = generate(seed, 40, 200)
     problems: list[str] = []
-    e2e = {p.id: (p.end_to_end_id if p.end_to_end_id not in (None, "NOTPROVIDED") else _e2e(p.id)) for p in data.payments}
+    e2e = {p.id: (p.end_to_end_id if p.end_to_end_id not in (None, "NOTPROVIDED") else letters_id("E2EX", p.id))
+           for p in data.payments}
     ours = {"EUR": "DE89370400440532013000", "USD": "US-OPERATING-4471"}
 
     def statement(day: Any, entries: list[Entry], currency: str, number: int) -> Statement:

@@ -40,6 +40,7 @@ from pathlib import Path
 from benchmarks import OUT
 
 GENERATOR_VERSION = 2
+E2E_PREFIX = "E2EP"  # end-to-end ids of the day's payments: E2EP + the payment id in letters
 OPEN_PER_PAYMENT = 5  # open invoices in the book per payment of the day
 RETURN_SHARE = 0.005  # of the day's exact-reference payments, returned in the same file
 OUR_ACCOUNTS = {"EUR": "DE89370400440532013000", "USD": "US-OPERATING-4471"}
@@ -125,16 +126,6 @@ def book_only(n: int, seed: int = 1) -> Path:
 # --- the day: book and statement ------------------------------------------------------------
 
 
-def _e2e(payment_id: int) -> str:
-    """A unique end-to-end id without digit runs (never read as an invoice number)."""
-    letters, n = "", payment_id
-    while True:
-        n, r = divmod(n, 26)
-        letters = chr(65 + r) + letters
-        if n == 0:
-            return f"E2EP{letters:A>5}"
-
-
 def _cents(amount: Decimal) -> int:
     return int(amount * 100)
 
@@ -177,6 +168,7 @@ def _write_day(m: int, seed: int, book: Path, statement: Path) -> tuple[int, int
 
 
 def _write_statement(data: object, rng: random.Random, path: Path) -> int:
+    from benchmarks.accuracy_data import letters_id
     from core.money import D
     from core.records import Direction, Entry, EntryStatus, ReturnInfo, Statement, Transaction
     from iso20022.writer import write_camt053_to
@@ -185,7 +177,7 @@ def _write_statement(data: object, rng: random.Random, path: Path) -> int:
     by_currency: dict[str, list[Entry]] = {}
     exact = []
     for p, label in zip(data.payments, data.labels):  # type: ignore[attr-defined]
-        tx = Transaction(amount=p.amount, currency=p.currency, end_to_end_id=_e2e(p.id),
+        tx = Transaction(amount=p.amount, currency=p.currency, end_to_end_id=letters_id(E2E_PREFIX, p.id),
                          counterparty_name=p.payer_name, counterparty_account=p.payer_account,
                          remittance=p.remittance, references=p.references, invoices=p.invoices)
         by_currency.setdefault(p.currency, []).append(Entry(
@@ -196,7 +188,7 @@ def _write_statement(data: object, rng: random.Random, path: Path) -> int:
             exact.append(p)
     returned = rng.sample(exact, max(1, round(RETURN_SHARE * len(exact)))) if exact else []
     for n, p in enumerate(returned, start=1):
-        tx = Transaction(amount=p.amount, currency=p.currency, end_to_end_id=_e2e(p.id),
+        tx = Transaction(amount=p.amount, currency=p.currency, end_to_end_id=letters_id(E2E_PREFIX, p.id),
                          counterparty_name=p.payer_name, counterparty_account=p.payer_account,
                          return_info=ReturnInfo("AC04", additional_info="account closed"))
         by_currency[p.currency].append(Entry(
