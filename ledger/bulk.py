@@ -114,12 +114,10 @@ def insert_rows(
     binary = binary and dialect == "postgresql"
     converters = [_identity if binary else _converter(table.c[name], dialect) for name in names]
     values = _values(rows, names, converters)
-    columns = ", ".join(f'"{name}"' for name in names)
     if dialect == "postgresql":
         _copy(conn, table, names, values, binary=binary)
         return
-    marks = ", ".join("?" for _ in names)
-    conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', values)
+    insert_tuples(conn, table, names, values)  # converted for SQLite above: the same INSERT
 
 
 def _copy(
