@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from core.digits import is_ascii_digits
 from core.records import Direction, Kind
 
 
@@ -523,16 +524,20 @@ TYPE_CODES: dict[str, TypeCode] = _load(_TABLE)
 NON_MONETARY = "890"
 
 
+def _three_digits(code: str) -> bool:
+    return len(code) == 3 and is_ascii_digits(code)  # never '²' or '١'
+
+
 def is_custom(code: str) -> bool:
     """900-999 are bank-defined: their meaning comes from the bank, not the spec."""
-    return code.isascii() and code.isdigit() and len(code) == 3 and code >= "900"
+    return _three_digits(code) and code >= "900"
 
 
 def classify(code: str) -> TypeCode | None:
     """The table entry, or a range-based classification; None for a malformed code."""
     if code in TYPE_CODES:
         return TYPE_CODES[code]
-    if not (code.isascii() and code.isdigit() and len(code) == 3):  # never '²' or '١'
+    if not _three_digits(code):
         return None
     n = int(code)
     if n <= 99 or 900 <= n <= 919:
