@@ -105,9 +105,10 @@ def _heartbeat(folder: Path, every: float) -> Iterator[None]:
         thread.join()
 
 
-def _release(claimed: Path, inbox: Path) -> None:
-    """Put a claimed file back in the inbox (its claim folder goes)."""
-    _place(claimed, inbox)
+def _unclaim(claimed: Path, folder: Path) -> None:
+    """Move a claimed file to `folder` (processed/, rejected/, or back to the inbox); its
+    claim folder goes."""
+    _place(claimed, folder)
     claimed.parent.rmdir()
 
 
@@ -162,11 +163,10 @@ def poll_inbox(
             with _heartbeat(claimed.parent, max(1.0, claim_timeout / 10)):
                 result = ingest(claimed)
         except BaseException:
-            _release(claimed, inbox)  # tried again by the next poll, here or elsewhere
+            _unclaim(claimed, inbox)  # tried again by the next poll, here or elsewhere
             raise
         try:
-            _place(claimed, inbox / (REJECTED if result.status == "rejected" else PROCESSED))
-            claimed.parent.rmdir()
+            _unclaim(claimed, inbox / (REJECTED if result.status == "rejected" else PROCESSED))
         except FileNotFoundError:
             # This instance stalled past the timeout and another took the claim back: the
             # file is in the inbox again and its next ingestion is reported as a duplicate.
