@@ -15,7 +15,7 @@ the payment id only as the last tie-break.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -86,6 +86,16 @@ def match(payments: Iterable[Payment], customers: Sequence[Customer], invoices: 
         return _Run(customers, invoices, settings, plans).run(list(payments))
 
 
+def match_in_turn(payments: Iterable[Payment], customers: Sequence[Customer], invoices: Sequence[OpenInvoice],
+                  settings: MatchSettings = MatchSettings(),
+                  plans: Sequence[ActivePlan] = ()) -> Iterator[Decision]:
+    """The decisions of match(), one at a time in the order they are made (each spends the
+    book before the next is decided): a caller writes some while the rest are decided."""
+    with collector_paused():
+        for _, decision in _Run(customers, invoices, settings, plans).in_turn(list(payments)):
+            yield decision
+
+
 # -- one run ----------------------------------------------------------------------------------
 
 
@@ -129,6 +139,13 @@ class _Run:
         self.budget = Budget(0)  # subset-search nodes, sized per run
 
     def run(self, payments: list[Payment]) -> list[Decision]:
+        decisions: list[Decision | None] = [None] * len(payments)
+        for i, decision in self.in_turn(payments):
+            decisions[i] = decision
+        return [d for d in decisions if d is not None]
+
+    def in_turn(self, payments: list[Payment]) -> Iterator[tuple[int, Decision]]:
+        """(index in payments, decision), in canonical order."""
         self.budget = Budget.for_run(len(payments))
         self.book = Book(self.invoices, {(p.currency, p.amount) for p in payments})
         extracted = [extract(p, self.book.by_number, self.book.by_po) if _receivable(p) else _NOTHING
@@ -136,10 +153,8 @@ class _Run:
         for p, ex in zip(payments, extracted):
             self._count_claims(p, ex)
         order = sorted(range(len(payments)), key=lambda i: _canonical(payments[i], extracted[i]))
-        decisions: list[Decision | None] = [None] * len(payments)
         for i in order:
-            decisions[i] = self._decide(payments[i], extracted[i])
-        return [d for d in decisions if d is not None]
+            yield i, self._decide(payments[i], extracted[i])
 
     def _count_claims(self, p: Payment, ex: Extracted) -> None:
         """Invoices a payment plausibly claims: named, and the payer is unknown or their customer.

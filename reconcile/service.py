@@ -8,18 +8,24 @@ The job or command owns the transaction (this never commits). One run, linear in
 1. **Serialize.** The run holds the match lock (ledger/locks.py) for its transaction: runs
    in any number of processes queue one behind the other, and each sees what the previous
    one committed.
-2. **Read** plain rows: the payments still unmatched (and, on request, in review), the
-   returns among them and those still waiting for their original, the invoice book.
+2. **Read and lock the payments**: those still unmatched (and, on request, in review), the
+   returns among them and those still waiting for their original — row-locked by id as soon
+   as they are read (payments, then invoices: the order every writer uses, so runs and
+   reviewers never deadlock). One that changed in between (a reviewer) is left unmatched for
+   the next run (`MatchSummary.deferred`), a return together with its original. Then the
+   invoice book, and the invoices the returns reopen, locked.
 3. **Decide** in memory: returns find their originals (reconcile/returns.py), which are then
-   never matched; the pure engine (reconcile.engine.match) decides the rest against the book
-   as the returns leave it.
-4. **Lock once, ordered**: every payment the run will change (by id), then every invoice
-   (by id) — the order every writer uses, so runs and reviewers never deadlock — and compare
-   them with what was read. A payment or invoice that changed meanwhile (a reviewer, an
-   invoice import) drops the decisions that relied on it, and those that relied on what they
-   touched; their payments stay unmatched for the next run (`MatchSummary.deferred`).
-5. **Write in sets** through one `Postings` batch: applications, invoice balances, outbox
-   and audit events, review items, payment statuses — a few statements, whatever the size.
+   never matched; the pure engine decides the rest, in turn, against the book as the returns
+   leave it (reconcile.engine.match_in_turn).
+4. **Lock and write in chunks** while the engine goes on: each chunk's decisions lock the
+   invoices they apply to (those not yet held; one another transaction holds is skipped, not
+   waited for — a run holding earlier chunks' invoices never waits) and compare them with
+   what was read. A decision that relied on an invoice that changed meanwhile is left for
+   the next run, and so is every later decision touching what it touched (the engine spent
+   the invoices in turn). The rest is recorded in one `Postings` batch and written in set
+   statements behind the engine (ledger.write_behind): applications, invoice balances, outbox
+   and audit events, review items, payment statuses — each payment and invoice row updated
+   once at the end.
 
 Re-running is idempotent: only payments still unmatched (and, on request, those in review)
 are considered, and a decision is written only against the state it was made on.
@@ -28,9 +34,10 @@ are considered, and a decision is written only against the state it was made on.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 
 from sqlalchemy.orm import Session
 
@@ -40,10 +47,12 @@ from ledger.repositories import invoices as invoice_repo
 from ledger.write_behind import WriteBehind
 from reconcile import loader, returns
 from reconcile.loader import PaymentRow
-from reconcile.model import Action, Decision, MatchSettings, OpenInvoice, ReviewReason
+from reconcile.model import Action, Decision, MatchSettings, OpenInvoice, Payment, ReviewReason
 from reconcile.postings import (
     ApplicationError,
+    InvoiceState,
     LiveApplication,
+    PaymentState,
     Postings,
     live_applications,
     lock_invoices,
@@ -55,7 +64,7 @@ from reconcile.postings import (
 AfterApply = Callable[[Session, set[int], str], object]
 
 Snapshot = invoice_repo.InvoiceSnapshot
-WRITE_CHUNK = 5_000  # decisions per write: the server writes one chunk while the next is recorded
+WRITE_CHUNK = 5_000  # decisions per write: the server writes one chunk while the engine decides the next
 
 
 @dataclass
@@ -81,7 +90,12 @@ class RunPlan:
     returns: list[returns.ReturnPlan]
     reversals: dict[int, list[LiveApplication]]  # original payment id -> its live applications
     no_amount: list[PaymentRow]
-    decisions: list[Decision]
+    decisions: list[Decision]  # all of them (decide); a run that writes streams them instead
+    # A run that writes: the payments it holds locked, the invoices the returns reopen (locked)
+    # and those of them that changed since the book was read.
+    locked: dict[int, PaymentState] | None = None
+    locked_invoices: dict[int, InvoiceState] = field(default_factory=dict)
+    moved_invoices: set[int] = field(default_factory=set)
 
 
 def decide(
@@ -93,31 +107,9 @@ def decide(
     include_review: bool = False,
 ) -> RunPlan:
     """Read and decide; writes nothing."""
-    statuses = ["unmatched", "review"] if include_review else ["unmatched"]
-    rows = loader.load_payments(session, statuses, transaction_ids)
-    payments = {r.id: r for r in [*rows, *loader.unresolved_returns(session)]}
-    # A return still waiting for its original is left alone (no new version) until it comes.
-    return_plans = [p for p in returns.plan(session, [r for r in payments.values() if r.is_return])
-                    if p.original is not None or p.ret.match_status == "unmatched"]
-    for p in return_plans:
-        if p.original is not None:
-            payments.setdefault(p.original.id, p.original)
-    returned = {p.original.id for p in return_plans if p.original is not None}
-    reversals: dict[int, list[LiveApplication]] = defaultdict(list)
-    for app in live_applications(session, returned):
-        reversals[app.transaction_id].append(app)
-    pending = [r for r in rows if not r.is_return and r.id not in returned]
-    no_amount = [r for r in pending if r.amount_minor is None]
-    matchable = [p for r in pending if (p := loader.to_payment(r)) is not None]
-    book = loader.load_book(session, today=today, also=[a.invoice_id for apps in reversals.values() for a in apps]) \
-        if matchable or reversals else {}
-    decisions: list[Decision] = []
-    if matchable:
-        from reconcile.engine import match  # the pure engine, loaded only when there is work for it
-
-        decisions = match(matchable, loader.load_customers(session), _as_returns_leave_it(book, reversals),
-                          settings or MatchSettings(), loader.load_plans(session))
-    return RunPlan(payments, book, return_plans, dict(reversals), no_amount, decisions)
+    run, matchable = _read(session, today=today, transaction_ids=transaction_ids, include_review=include_review)
+    run.decisions = list(_decisions(session, run, matchable, settings))
+    return run
 
 
 def match_pending(
@@ -138,28 +130,36 @@ def match_pending(
 def _match(session: Session, *, actor: str, today: date, settings: MatchSettings | None,
            transaction_ids: Sequence[int] | None, include_review: bool, after_apply: AfterApply | None) -> MatchSummary:
     hold_match_lock(session)
-    run = decide(session, today=today, settings=settings, transaction_ids=transaction_ids,
-                 include_review=include_review)
     summary = MatchSummary()
-    postings = _lock(session, run, summary)
-    if postings is None:
+    run, matchable = _read(session, today=today, transaction_ids=transaction_ids, include_review=include_review,
+                           summary=summary)
+    if run.locked is None:
         return summary
+    postings = Postings(session, payments=run.locked, invoices=run.locked_invoices,
+                        live=live_applications(session, [i for i, p in run.locked.items() if p.applied_minor > 0]))
     summary.returned += returns.write(postings, run.returns, run.reversals, actor=actor)
     for row in run.no_amount:
-        if row.id not in postings.payments:
-            continue
         postings.set_status(row.id, "review")
         postings.open_review(row.id, reason=ReviewReason.NO_AMOUNT.value, candidates=[], actor=actor,
                              explanation="The bank reported this transaction inside a batch without its own amount.")
         summary.review += 1
-    # Decisions are written in chunks behind the recording of the next ones (ledger.write_behind).
+    # Decisions come from the engine in turn and are written in chunks: the server writes one
+    # chunk (ledger.write_behind) while the engine decides the next.
     session.flush()
+    tainted = set(run.moved_invoices)
     with WriteBehind(session) as writer:
-        for n, decision in enumerate(run.decisions, start=1):
-            if decision.payment_id in postings.payments:
+        decisions = iter(_decisions(session, run, matchable, settings))
+        while chunk := list(islice(decisions, WRITE_CHUNK)):
+            writer.drain()  # the connection is free again: lock what this chunk applies to
+            tainted |= _lock_invoices(postings, run, chunk)
+            for decision in chunk:
+                touched = _touched(decision)
+                if touched & tainted:  # relied on what moved, or on what a deferred decision touched
+                    tainted |= touched
+                    summary.deferred += 1
+                    continue
                 _write(postings, decision, actor=actor, summary=summary)
-            if n % WRITE_CHUNK == 0:
-                postings.flush(writer, states=False)
+            postings.flush(writer, open_invoices=False)
         postings.flush(writer)
     postings.expire()
     if postings.touched_invoices and after_apply is not None:
@@ -189,6 +189,65 @@ def dry_run_json(run: RunPlan) -> list[dict[str, object]]:
 # -- read ----------------------------------------------------------------------------------
 
 
+def _read(session: Session, *, today: date, transaction_ids: Sequence[int] | None, include_review: bool,
+          summary: MatchSummary | None = None) -> tuple[RunPlan, list[Payment]]:
+    """The run's payments, returns and book, and the payments for the engine. With a summary
+    (a run that writes), the payments are row-locked as soon as they are read (by id, the
+    order every writer uses), those that changed in between are left for the next run, and
+    so are the invoices the returns reopen."""
+    statuses = ["unmatched", "review"] if include_review else ["unmatched"]
+    rows = loader.load_payments(session, statuses, transaction_ids)
+    payments = {r.id: r for r in [*rows, *loader.unresolved_returns(session)]}
+    # A return still waiting for its original is left alone (no new version) until it comes.
+    return_plans = [p for p in returns.plan(session, [r for r in payments.values() if r.is_return])
+                    if p.original is not None or p.ret.match_status == "unmatched"]
+    for p in return_plans:
+        if p.original is not None:
+            payments.setdefault(p.original.id, p.original)
+    locked: dict[int, PaymentState] | None = None
+    if summary is not None:
+        locked = lock_payments(session, payments)
+        moved = {i for i, r in payments.items()
+                 if i not in locked or (locked[i].match_status, locked[i].version) != r.seen}
+        considered = {r.id for r in rows}
+        for p in return_plans:  # a return and its original go together
+            pair = {p.ret.id} | ({p.original.id} if p.original is not None else set())
+            considered |= pair
+            if pair & moved:
+                moved |= pair
+        summary.deferred += len(moved & considered)
+        rows = [r for r in rows if r.id not in moved]
+        return_plans = [p for p in return_plans if p.ret.id not in moved]
+        locked = {i: state for i, state in locked.items() if i not in moved}
+    returned = {p.original.id for p in return_plans if p.original is not None}
+    reversals: dict[int, list[LiveApplication]] = defaultdict(list)
+    for app in live_applications(session, returned):
+        reversals[app.transaction_id].append(app)
+    pending = [r for r in rows if not r.is_return and r.id not in returned]
+    no_amount = [r for r in pending if r.amount_minor is None]
+    matchable = [p for r in pending if (p := loader.to_payment(r)) is not None]
+    book = loader.load_book(session, today=today, also=[a.invoice_id for apps in reversals.values() for a in apps]) \
+        if matchable or reversals else {}
+    run = RunPlan(payments, book, return_plans, dict(reversals), no_amount, [])
+    if locked is not None and (no_amount or matchable or return_plans):
+        reopened = {a.invoice_id for apps in reversals.values() for a in apps}
+        run.locked, run.locked_invoices = locked, lock_invoices(session, reopened)
+        run.moved_invoices = {i for i in reopened
+                              if i not in run.locked_invoices or _changed(run.locked_invoices[i], book.get(i))}
+    return run, matchable
+
+
+def _decisions(session: Session, run: RunPlan, matchable: list[Payment],
+               settings: MatchSettings | None) -> Iterator[Decision]:
+    """The engine's decisions in the order it makes them, against the book as the returns leave it."""
+    if not matchable:
+        return iter(())
+    from reconcile.engine import match_in_turn  # the pure engine, loaded only when there is work for it
+
+    return match_in_turn(matchable, loader.load_customers(session), _as_returns_leave_it(run.invoices, run.reversals),
+                         settings or MatchSettings(), loader.load_plans(session))
+
+
 def _as_returns_leave_it(book: dict[int, Snapshot], reversals: dict[int, list[LiveApplication]]) -> list[OpenInvoice]:
     """The engine's book once the returns in this run have reopened their invoices."""
     adjusted = dict(book)
@@ -211,31 +270,19 @@ def _touched(decision: Decision) -> set[int]:
     return {a.invoice_id for c in candidates for a in c.allocations}
 
 
-def _lock(session: Session, run: RunPlan, summary: MatchSummary) -> Postings | None:
-    """Lock what the run changes (payments, then invoices, by id); drop what moved meanwhile.
-    None when there is nothing to write."""
-    payment_ids = {r.id for r in run.no_amount} | {d.payment_id for d in run.decisions}
-    for p in run.returns:
-        payment_ids.add(p.ret.id)
-        if p.original is not None:
-            payment_ids.add(p.original.id)
-    if not payment_ids:
-        return None
-    payments = lock_payments(session, payment_ids)
-    moved_payments = {i for i in payment_ids
-                      if i not in payments or (payments[i].match_status, payments[i].version) != run.payments[i].seen}
-    invoice_ids = {a.invoice_id for apps in run.reversals.values() for a in apps}
-    for d in run.decisions:
-        if d.action is Action.APPLY and d.applied is not None:
-            invoice_ids |= {a.invoice_id for a in d.applied.allocations}
-    invoices = lock_invoices(session, invoice_ids)
-    moved_invoices = {i for i in invoice_ids if i not in invoices or _changed(invoices[i], run.invoices.get(i))}
-    if moved_payments or moved_invoices:
-        _drop(run, moved_payments, moved_invoices, summary)
-    kept = {r.id for r in run.no_amount} | {d.payment_id for d in run.decisions}
-    kept |= {p.ret.id for p in run.returns} | {p.original.id for p in run.returns if p.original is not None}
-    live = live_applications(session, [i for i in kept if payments[i].applied_minor > 0])
-    return Postings(session, payments={i: payments[i] for i in kept}, invoices=invoices, live=live)
+def _lock_invoices(postings: Postings, run: RunPlan, chunk: list[Decision]) -> set[int]:
+    """Lock the invoices this chunk applies to that the run holds no lock on yet; those that
+    changed since the book was read — or that another transaction holds right now (skipped,
+    never waited for: a run holding earlier chunks' invoices must not wait in another order)
+    — are returned as moved."""
+    wanted = {a.invoice_id for d in chunk if d.action is Action.APPLY and d.applied is not None
+              for a in d.applied.allocations} - postings.invoices.keys()
+    if not wanted:
+        return set()
+    locked = lock_invoices(postings.session, wanted, skip_locked=True)
+    moved = {i for i in wanted if i not in locked or _changed(locked[i], run.invoices.get(i))}
+    postings.invoices.update({i: state for i, state in locked.items() if i not in moved})
+    return moved
 
 
 def _changed(locked: object, read: Snapshot | None) -> bool:
@@ -245,39 +292,6 @@ def _changed(locked: object, read: Snapshot | None) -> bool:
             locked.amount_minor, locked.currency, locked.customer_id) != (  # type: ignore[attr-defined]
         read.open_minor, read.discount_minor, read.written_off_minor, read.status, read.amount_minor,
         read.currency, read.customer_id)
-
-
-def _drop(run: RunPlan, moved_payments: set[int], moved_invoices: set[int], summary: MatchSummary) -> None:
-    """Leave out every decision that relied on a payment or invoice that moved, and, since
-    the engine spent each invoice in turn, every decision that relied on what those touched."""
-    tainted = set(moved_invoices)
-    dropped: set[int] = set()
-    for p in run.returns:  # a return reopens its original's invoices: those decisions lean on it
-        if p.original is not None and ({p.ret.id, p.original.id} & moved_payments):
-            dropped |= {p.ret.id, p.original.id}
-            tainted |= {a.invoice_id for a in run.reversals.get(p.original.id, [])}
-    by_invoice: dict[int, list[Decision]] = defaultdict(list)
-    touched = {d.payment_id: _touched(d) for d in run.decisions}
-    for d in run.decisions:
-        for i in touched[d.payment_id]:
-            by_invoice[i].append(d)
-        if d.payment_id in moved_payments:
-            dropped.add(d.payment_id)
-            tainted |= touched[d.payment_id]
-    queue = list(tainted)
-    while queue:
-        for d in by_invoice.pop(queue.pop(), []):
-            if d.payment_id not in dropped:
-                dropped.add(d.payment_id)
-                new = touched[d.payment_id] - tainted
-                tainted |= new
-                queue.extend(new)
-    dropped |= {r.id for r in run.no_amount if r.id in moved_payments}
-    dropped |= {p.ret.id for p in run.returns if p.ret.id in moved_payments}
-    run.decisions = [d for d in run.decisions if d.payment_id not in dropped]
-    run.no_amount = [r for r in run.no_amount if r.id not in dropped]
-    run.returns = [p for p in run.returns if p.ret.id not in dropped]
-    summary.deferred += len(dropped)
 
 
 # -- write -----------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The write side of cash application: one batch, set statements, checks against locked rows.
 
 - A reviewer who changes an invoice while a run is deciding wins: the run's decisions that
-  relied on that invoice are left for the next run, which decides on what is there now.
+  relied on that invoice are left for the next run, which decides on what is there now; so
+  does one who changes a payment between the run reading it and locking it. An invoice
+  another transaction holds is skipped, never waited for.
 - One batch may end and start rows of the same kind (reverse then apply again, close then
   open a review item) without tripping the partial unique indexes.
 """
@@ -55,21 +57,21 @@ def test_a_reviewer_changing_an_invoice_mid_run_defers_what_relied_on_it(rt, mon
         s.execute(BankTransaction.__table__.update().where(BankTransaction.id == p3).values(match_status="review"))
         s.execute(insert(ReviewItem).values(transaction_id=p3, reason="no_customer", explanation="", candidates=[],
                                             status="open"))
-    decide = service.decide
+    decisions = service._decisions
 
     def decide_then_a_reviewer_acts(*args, **kwargs):  # type: ignore[no-untyped-def]
-        run = decide(*args, **kwargs)
+        made = list(decisions(*args, **kwargs))
         # ... meanwhile, in another transaction, a reviewer applies P3 to INV-1 in full.
         with transaction(rt.engine) as other:
             manual.manual_apply(other, transaction_id=p3, actor="alice",
                                 lines=[manual.ManualLine("INV-1", Decimal("100.00"))])
-        return run
+        return iter(made)
 
-    monkeypatch.setattr(service, "decide", decide_then_a_reviewer_acts)
+    monkeypatch.setattr(service, "_decisions", decide_then_a_reviewer_acts)
     with transaction(rt.engine) as s:
         first = service.match_pending(s, actor="run", today=TODAY)
     assert (first.applied, first.deferred) == (1, 1)  # P2 applied; P1 relied on INV-1: left for later
-    monkeypatch.setattr(service, "decide", decide)
+    monkeypatch.setattr(service, "_decisions", decisions)
     with transaction(rt.engine) as s:
         assert s.get(BankTransaction, p1).match_status == "unmatched"
     again = match_settled(rt, actor="run", today=TODAY)
@@ -79,6 +81,58 @@ def test_a_reviewer_changing_an_invoice_mid_run_defers_what_relied_on_it(rt, mon
                             .order_by(Application.transaction_id)).all()
         assert paid_by == [p2, p3]  # INV-1 paid once, by the reviewer's payment
         assert s.get(BankTransaction, p1).match_status == "review"
+    assert violations(rt.engine) == []
+
+
+@pytest.mark.postgres
+def test_a_run_never_waits_for_an_invoice_another_transaction_holds(rt) -> None:
+    if rt.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer: nobody else holds a row")
+    _book(rt)
+    p1, p2 = _store(rt, [
+        E("100.00", ref="P1", e2e="E1", name="Acme Manufacturing Inc", text=["INV-1"]),
+        E("50.00", ref="P2", e2e="E2", name="Acme Manufacturing Inc", text=["INV-2"]),
+    ])
+    with transaction(rt.engine) as holder:  # e.g. a reviewer's transaction, still open
+        lock_invoices(holder, [holder.scalars(select(Invoice.id).where(Invoice.number == "INV-1")).one()])
+        with transaction(rt.engine) as s:
+            first = service.match_pending(s, actor="run", today=TODAY)  # would hang if it waited
+    assert (first.applied, first.deferred) == (1, 1)  # P2 applied; P1 left for the next run
+    with transaction(rt.engine) as s:
+        assert s.get(BankTransaction, p1).match_status == "unmatched"
+    again = match_settled(rt, actor="run", today=TODAY)
+    assert (again.applied, again.deferred) == (1, 0)
+    with transaction(rt.engine) as s:
+        assert {s.get(BankTransaction, p).match_status for p in (p1, p2)} == {"applied"}
+    assert violations(rt.engine) == []
+
+
+@pytest.mark.postgres
+def test_a_payment_a_reviewer_changes_before_the_run_locks_it_is_left_for_the_next_run(rt, monkeypatch) -> None:
+    if rt.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer: a reviewer cannot act while a run holds the database")
+    _book(rt)
+    p1, p2 = _store(rt, [
+        E("100.00", ref="P1", e2e="E1", name="Acme Manufacturing Inc", text=["INV-1"]),
+        E("50.00", ref="P2", e2e="E2", name="Acme Manufacturing Inc", text=["INV-2"]),
+    ])
+    lock = service.lock_payments
+
+    def a_reviewer_acts_then_lock(session, ids):  # type: ignore[no-untyped-def]
+        with transaction(rt.engine) as other:  # the run has read P1 as unmatched; a reviewer applies it
+            manual.manual_apply(other, transaction_id=p1, actor="alice",
+                                lines=[manual.ManualLine("INV-1", Decimal("100.00"))])
+        return lock(session, ids)
+
+    monkeypatch.setattr(service, "lock_payments", a_reviewer_acts_then_lock)
+    with transaction(rt.engine) as s:
+        first = service.match_pending(s, actor="run", today=TODAY)
+    assert (first.applied, first.deferred) == (1, 1)
+    with transaction(rt.engine) as s:
+        assert {s.get(BankTransaction, p).match_status for p in (p1, p2)} == {"applied"}
+        apps = s.execute(select(Application.transaction_id, Application.actor).where(
+            Application.status == "applied").order_by(Application.transaction_id)).all()
+        assert [tuple(a) for a in apps] == [(p1, "alice"), (p2, "run")]  # the reviewer's, once
     assert violations(rt.engine) == []
 
 
