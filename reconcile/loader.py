@@ -67,10 +67,10 @@ def load_book(session: Session, *, today: date, also: Iterable[int] = ()) -> dic
     """Open invoices, those paid recently (to recognise duplicate payments), and the invoices
     `also` names (a return reopens them), by id."""
     as_of = datetime(today.year, today.month, today.day, tzinfo=timezone.utc)
-    book = {r.id: r for r in invoice_repo.open_invoices(session)}
-    for r in invoice_repo.recently_closed(session, CLOSED_LOOKBACK_DAYS, as_of=as_of):
-        book.setdefault(r.id, r)
+    book = {r.id: r for r in invoice_repo.matchable_invoices(session, CLOSED_LOOKBACK_DAYS, as_of=as_of)}
     missing = sorted(set(also) - set(book))
+    if not missing:
+        return book  # in id order already
     columns = [getattr(Invoice, name) for name in invoice_repo.InvoiceSnapshot._fields]
     for start in range(0, len(missing), 1000):
         for row in session.execute(select(*columns).where(Invoice.id.in_(missing[start:start + 1000]))):

@@ -5,9 +5,10 @@ Two kinds of callers:
     chunk of rows loads it as plain values (`customer_names`, `account_owners`,
     `aliases_by_customer`, `invoice_states`, `invoices_with_live_applications`), decides in
     memory, and writes the chunk's changes in sets (`BookWrites.write`);
-  - the matcher's loader reads the book through `open_invoices`, `recently_closed` and
-    `customers_with_accounts_and_aliases`: light column tuples, not ORM objects, because a
-    run reads up to millions of invoices and never changes them through these.
+  - the matcher's loader reads the book through `matchable_invoices` (`open_invoices` and
+    `recently_closed` in one read) and `customers_with_accounts_and_aliases`: light column
+    tuples, not ORM objects, because a run reads up to millions of invoices and never
+    changes them through these.
 
 Nothing here commits.
 """
@@ -258,32 +259,38 @@ _SNAPSHOT_COLUMNS = (
 )
 
 
+_OPEN = (Invoice.status == "open") & (Invoice.open_minor > 0)
+
+
+def _closed_since(cutoff: datetime) -> Any:
+    # The schema has no closed-at timestamp, so "closed recently" means: paid, and changed
+    # (updated_at) or given an application within the window. An invoice imported already
+    # paid counts from its import.
+    applied_since = select(Application.invoice_id).where(Application.created_at >= cutoff)
+    return (Invoice.status == "paid") & or_(Invoice.updated_at >= cutoff, Invoice.id.in_(applied_since))
+
+
+def _snapshots(session: Session, where: Any) -> list[InvoiceSnapshot]:
+    # On the session's Core connection: plain rows, without the ORM's per-row loading.
+    rows = session.connection().execute(select(*_SNAPSHOT_COLUMNS).where(where).order_by(Invoice.id))
+    return [InvoiceSnapshot._make(row) for row in rows]
+
+
 def open_invoices(session: Session, currency: str | None = None) -> list[InvoiceSnapshot]:
     """Every invoice with something still to pay, in id order (deterministic runs)."""
-    query = select(*_SNAPSHOT_COLUMNS).where(Invoice.status == "open", Invoice.open_minor > 0)
-    if currency is not None:
-        query = query.where(Invoice.currency == currency.upper())
-    return [InvoiceSnapshot(*row) for row in session.execute(query.order_by(Invoice.id))]
+    return _snapshots(session, _OPEN if currency is None else _OPEN & (Invoice.currency == currency.upper()))
 
 
 def recently_closed(
     session: Session, days: int, *, as_of: datetime | None = None
 ) -> list[InvoiceSnapshot]:
-    """Paid invoices closed in the last `days` days: a payment naming one is likely a duplicate.
+    """Paid invoices closed in the last `days` days: a payment naming one is likely a duplicate."""
+    return _snapshots(session, _closed_since((as_of or utc_now()) - timedelta(days=days)))
 
-    The schema has no closed-at timestamp, so "closed recently" means: paid, and changed
-    (updated_at) or given an application within the window. An invoice imported already
-    paid counts from its import.
-    """
-    cutoff = (as_of or utc_now()) - timedelta(days=days)
-    applied_since = select(Application.invoice_id).where(Application.created_at >= cutoff)
-    query = (
-        select(*_SNAPSHOT_COLUMNS)
-        .where(Invoice.status == "paid",
-               or_(Invoice.updated_at >= cutoff, Invoice.id.in_(applied_since)))
-        .order_by(Invoice.id)
-    )
-    return [InvoiceSnapshot(*row) for row in session.execute(query)]
+
+def matchable_invoices(session: Session, days: int, *, as_of: datetime | None = None) -> list[InvoiceSnapshot]:
+    """open_invoices() and recently_closed() together, in id order: one read of the book."""
+    return _snapshots(session, _OPEN | _closed_since((as_of or utc_now()) - timedelta(days=days)))
 
 
 @dataclass(frozen=True, slots=True)
