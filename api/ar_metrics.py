@@ -20,13 +20,10 @@ from api import paging
 from api.auth import ArRead
 from ledger.db import transaction
 from receivables import analytics, ar_history
+from receivables.ar_history import MAX_DATE, MIN_DATE  # a 422 outside them, never a 500
 
 router = APIRouter(prefix="/api/v1/ar-metrics", tags=["ar-metrics"])
 
-# Dates a report can be about: far enough from date.min/max that period and countback
-# arithmetic never overflows (a 422, never a 500).
-MIN_DATE = date(1900, 1, 1)
-MAX_DATE = date(2999, 12, 31)
 MAX_PERIOD_DAYS = 3660
 
 AsOf = Annotated[date | None, Query(description="as-of date (default: today, UTC)")]

@@ -42,6 +42,10 @@ Metric = Literal["dso", "cei", "match_rate", "review_backlog"]
 METRICS: tuple[str, ...] = ("dso", "cei", "match_rate", "review_backlog")
 ADJUSTED_ACTION = "invoice.adjusted"
 MAX_BUCKETS = 400  # a trend longer than this is a mistake (422), not a long wait
+# Dates a report can be about: far enough from date.min/max that period and countback
+# arithmetic never overflows (the API answers 422 outside them, the CLI exits 2).
+MIN_DATE = date(1900, 1, 1)
+MAX_DATE = date(2999, 12, 31)
 
 
 def effective_due(due: date | None, terms: str | None, issue: date) -> date:
