@@ -17,6 +17,7 @@ COPY ingest ingest
 COPY ledger ledger
 COPY reconcile reconcile
 COPY api api
+COPY cli cli
 COPY fixtures fixtures
 # A numeric uid: Kubernetes' runAsNonRoot can only verify a numeric USER.
 RUN pip install . \

@@ -1,5 +1,6 @@
-"""`python -m api` is the `remit` command."""
+"""`python -m api` still runs the `remit` command (cli/main.py): the benchmarks call it so.
+The command is `remit`, or `python -m cli`."""
 
-from api.cli import main
+from cli.main import main
 
 main()

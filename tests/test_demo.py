@@ -9,7 +9,7 @@ from pathlib import Path
 
 
 def test_demo_ingests_matches_and_applies_the_demo_days(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "api", "demo"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, "-m", "cli", "demo"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "remit demo: bank files ingested" in proc.stdout and "cash applied" in proc.stdout
     assert "duplicate (same bytes as file #2, nothing applied twice)" in proc.stdout
@@ -39,7 +39,7 @@ def test_demo_ingests_matches_and_applies_the_demo_days(tmp_path: Path) -> None:
     reasons = {r for (r,) in db.execute("SELECT reason FROM review_items WHERE status = 'open'")}
     assert {"returned_payment", "over_payment"} <= reasons
     # running it again starts from a fresh database with the same outcome
-    again = subprocess.run([sys.executable, "-m", "api", "demo"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    again = subprocess.run([sys.executable, "-m", "cli", "demo"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0
     assert sqlite3.connect(tmp_path / "remit-demo.db").execute("SELECT count(*) FROM applications").fetchone() == (len(apps),)
 
@@ -54,7 +54,7 @@ def test_demo_serve_prints_a_reviewer_key_that_signs_in(tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "api", "demo", "--serve", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "demo", "--serve", "--port", str(port)],
                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert proc.stdout is not None

@@ -154,7 +154,7 @@ def test_apikey_create_prints_the_key_last_and_revoke_locks_it_out(rt, cli_env, 
     import sys
 
     def remit(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "api", *args], env=cli_env, cwd=tmp_path,
+        return subprocess.run([sys.executable, "-m", "cli", *args], env=cli_env, cwd=tmp_path,
                               capture_output=True, text=True, timeout=60)
 
     created = remit("apikey", "create", "erp", "--scope", "treasury:review")

@@ -238,7 +238,7 @@ def test_run_preview_list_and_complete_a_task(client, smtp) -> None:  # type: ig
 
 def _remit(cli_env: dict[str, str], tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "api", *args],
+        [sys.executable, "-m", "cli", *args],
         check=False,
         env=cli_env,
         cwd=tmp_path,

@@ -352,7 +352,7 @@ def test_remit_invoices_import_reports_bad_text_and_digits_as_row_errors(
         "B-2,C2,Fine,EUR,\u0661\u0662.\u0660\u0660,2026-11-01\n"
         f"B-3,C3,{'é' * (name_limit + 1)},EUR,1.00,2026-11-01\n"
         "B-4,C4,Good,EUR,1.00,2026-11-01\n", encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "api", "invoices", "import", str(book)],
+    done = subprocess.run([sys.executable, "-m", "cli", "invoices", "import", str(book)],
                           env=cli_env, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 2, done.stderr
     out = done.stdout + done.stderr
@@ -375,7 +375,7 @@ def test_remit_dunning_refuses_a_segment_longer_than_its_column(
     too_long = "a" * (column_length(Customer.segment) + 1)
     for args in (["customer", "C1", "--segment", too_long],
                  ["policy", "set", "p1", "--segment", too_long, "--step", "first:1:email:reminder"]):
-        done = subprocess.run([sys.executable, "-m", "api", "dunning", *args], env=cli_env,
+        done = subprocess.run([sys.executable, "-m", "cli", "dunning", *args], env=cli_env,
                               capture_output=True, text=True, timeout=120, check=False)
         assert done.returncode == 2, done.stderr
         assert done.stderr.strip().splitlines() == [

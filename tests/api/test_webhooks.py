@@ -527,7 +527,7 @@ def test_the_feed_never_passes_an_event_still_being_committed(rt) -> None:
 
 # -- the CLI -------------------------------------------------------------------------------------
 def _cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "api", *args], env=env, cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "cli", *args], env=env, cwd=cwd,
                           capture_output=True, text=True, timeout=120)
 
 

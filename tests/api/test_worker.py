@@ -24,7 +24,7 @@ from ledger.models import Customer, CustomerAccount, Invoice
 from tests.api.receiver import running_receiver
 from tests.factories import E, camt
 
-REMIT = [sys.executable, "-m", "api"]
+REMIT = [sys.executable, "-m", "cli"]
 SECRET = "webhook-secret-for-tests-0123456789abcdef"
 IBAN = "GB29NWBK60161331926819"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.factories import E, camt
 
-REMIT = [sys.executable, "-m", "api"]
+REMIT = [sys.executable, "-m", "cli"]
 
 
 def run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:

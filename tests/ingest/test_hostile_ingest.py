@@ -73,7 +73,7 @@ def test_parse_cli_rejects_with_exit_2_under_a_memory_cap(tmp_path, case) -> Non
     # 1 GiB address-space cap: an expansion bomb would need far more.
     code = (
         "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30)); "
-        "sys.argv = ['remit', 'parse', sys.argv[1]]; from api.cli import main; main()"
+        "sys.argv = ['remit', 'parse', sys.argv[1]]; from cli.main import main; main()"
     )
     proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2, proc.stderr

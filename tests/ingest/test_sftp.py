@@ -410,11 +410,11 @@ def test_remit_sftp_poll_from_the_command_line(rt, server, conn, tmp_path, cli_e
     config = _write_config(tmp_path, conn)
     (server.inbox / "a.xml").write_bytes(camt("053", [E("10.00", ref="R1")]))
     env = {**cli_env, "REMIT_SFTP_CONNECTIONS_FILE": str(config), "REMIT_SFTP_WORKDIR": str(tmp_path / "w")}
-    proc = subprocess.run([sys.executable, "-m", "api", "sftp", "poll", "bank-a", "--json"], env=env,
+    proc = subprocess.run([sys.executable, "-m", "cli", "sftp", "poll", "bank-a", "--json"], env=env,
                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == [{"file": "a.xml", "status": "parsed", "error": None}]
     assert (server.inbox / "processed" / "a.xml").is_file()
-    unknown = subprocess.run([sys.executable, "-m", "api", "sftp", "poll", "nope"], env=env, cwd=tmp_path,
+    unknown = subprocess.run([sys.executable, "-m", "cli", "sftp", "poll", "nope"], env=env, cwd=tmp_path,
                              capture_output=True, text=True, timeout=60)
     assert unknown.returncode == 1 and "no SFTP connection named 'nope'" in unknown.stderr

@@ -386,7 +386,7 @@ def _remit() -> list[str]:
     script = Path(sys.executable).with_name("remit")
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-c", "from api.cli import main; main()"]
+    return [sys.executable, "-c", "from cli.main import main; main()"]
 
 
 def test_cli_rejects_hostile_files(tmp_path: Path) -> None:

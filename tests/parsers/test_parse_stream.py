@@ -37,7 +37,7 @@ from core.records import (
 from ingest.formats import path_records
 from tests.support import SAMPLES, SHARED
 
-REMIT = [sys.executable, "-m", "api"]
+REMIT = [sys.executable, "-m", "cli"]
 
 
 def _bank_files() -> list[Path]:

@@ -164,7 +164,7 @@ def test_trends(rt) -> None:  # type: ignore[no-untyped-def]
 
 def _remit(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "api", *args],
+        [sys.executable, "-m", "cli", *args],
         env=env,
         cwd=cwd,
         capture_output=True,

@@ -239,7 +239,7 @@ def test_the_cli(engine, cli_env, tmp_path) -> None:  # type: ignore[no-untyped-
 
     def remit(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "api", *args],
+            [sys.executable, "-m", "cli", *args],
             check=False,
             env=cli_env,
             cwd=tmp_path,

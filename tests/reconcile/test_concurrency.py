@@ -99,7 +99,7 @@ def test_concurrent_ingest_and_match_keep_every_invariant(pg_url: str, tmp_path:
     book = _book(pg_url)
     files, bookings = _files(book, tmp_path)
     env = {**os.environ, "REMIT_DATABASE_URL": pg_url, "REMIT_ARCHIVE_DIR": str(tmp_path / "archive")}
-    remit = [sys.executable, "-m", "api"]
+    remit = [sys.executable, "-m", "cli"]
     commands = [[*remit, "ingest", str(f), "--json"] for f in files]
     commands += [[*remit, "match", "--json"], [*remit, "match", "--json"],
                  [*remit, "match", "--include-review", "--json"]]

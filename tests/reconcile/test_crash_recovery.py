@@ -60,7 +60,7 @@ def _book_and_file(rt, folder: Path) -> Path:  # type: ignore[no-untyped-def]
 
 
 def _remit(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "api", *args], env=env, cwd=cwd, text=True,
+    return subprocess.Popen([sys.executable, "-m", "cli", *args], env=env, cwd=cwd, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 

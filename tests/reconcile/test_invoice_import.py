@@ -32,7 +32,7 @@ ROWS = [
     f"INV-2,C1,Northwind Traders GmbH,EUR,980.00,480.00,2026-10-22,2026-11-21,2/10 net 30,,{NORTHWIND_IBAN},",
     "INV-3,C2,Contoso Ltd,USD,310.25,,2026-11-01,,1%15 net 45,,091000019:000123-45,",
 ]
-REMIT = [sys.executable, "-m", "api"]
+REMIT = [sys.executable, "-m", "cli"]
 
 
 def book_of(*rows: str, name: str = "book.csv"):  # type: ignore[no-untyped-def]

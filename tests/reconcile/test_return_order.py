@@ -138,7 +138,7 @@ def test_a_returned_payment_cannot_be_applied_by_hand(rt) -> None:
 
 def test_a_returned_payment_is_refused_by_the_cli_with_exit_2(rt, cli_env, tmp_path) -> None:
     tx = _returned_payment(rt)
-    proc = subprocess.run([sys.executable, "-m", "api", "apply", str(tx), "INV-1=100.00"], env=cli_env,
+    proc = subprocess.run([sys.executable, "-m", "cli", "apply", str(tx), "INV-1=100.00"], env=cli_env,
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2, proc.stderr
     assert "returned" in proc.stderr and "Traceback" not in proc.stderr

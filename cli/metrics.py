@@ -1,4 +1,5 @@
-"""`remit metrics`: AR metrics as of a date over the N days before it (DESIGN.md §6).
+"""`remit metrics`: AR metrics as of a date over the N days before it (DESIGN.md §6). A
+top-level command: cli/main.py adds it to the root app.
 
 Read-only: one transaction that writes nothing. Formulas: receivables.analytics.
 """
@@ -10,9 +11,9 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli import _fail, _print_json, app, cli_runtime
+from cli.common import fail, print_json, runtime
 
-EXIT_USAGE = 2
+app = typer.Typer()
 
 
 def _table(report: dict[str, Any]) -> None:
@@ -62,20 +63,18 @@ def metrics_command(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """AR metrics: DSO, best possible DSO, ADD, CEI, turnover, aging (per currency)."""
-    from api.ar_metrics import MAX_DATE, MIN_DATE
     from ledger.db import transaction
     from receivables import ar_history
 
     try:
         day = date.fromisoformat(as_of) if as_of else ar_history.today()
     except ValueError:
-        _fail(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)", EXIT_USAGE)
-        raise AssertionError from None  # unreachable: _fail exits
-    if not MIN_DATE <= day <= MAX_DATE:
-        _fail(f"--as-of must be between {MIN_DATE} and {MAX_DATE}", EXIT_USAGE)
+        fail(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)")
+    if not ar_history.MIN_DATE <= day <= ar_history.MAX_DATE:
+        fail(f"--as-of must be between {ar_history.MIN_DATE} and {ar_history.MAX_DATE}")
     if currency is not None and not (len(currency) == 3 and currency.isalpha()):
-        _fail(f"--currency {currency!r} is not an ISO 4217 code", EXIT_USAGE)
-    rt = cli_runtime()
+        fail(f"--currency {currency!r} is not an ISO 4217 code")
+    rt = runtime()
     with transaction(rt.engine) as session:
         report = ar_history.metrics_report(
             session,
@@ -85,6 +84,6 @@ def metrics_command(
             currency=currency.upper() if currency else None,
         )
     if as_json:
-        _print_json(report)
+        print_json(report)
     else:
         _table(report)

@@ -1,4 +1,5 @@
-"""`remit match`, `applications`, `exceptions`, and a reviewer's `apply`, `dismiss`, `unapply`.
+"""`remit match`, `applications`, `exceptions`, and a reviewer's `apply`, `dismiss`, `unapply`:
+top-level commands (cli/main.py adds them to the root app).
 
 Each command is one transaction (the command owns it; services never commit); `match` runs
 until nothing is left over (api.pipeline.match_settled). A refusal (an invariant, a returned
@@ -12,8 +13,10 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from api.cli import _fail, _print_json, app, cli_runtime
+from cli.common import fail, print_json, runtime
 from core.money import D
+
+app = typer.Typer()
 
 
 def _today(as_of: Optional[str]) -> date:
@@ -30,13 +33,13 @@ def match_command(
     """Match unmatched bank transactions (e.g. after new invoices arrived) and apply cash."""
     from api.pipeline import match_settled
 
-    rt = cli_runtime()
+    rt = runtime()
     if dry_run:
         _print_decisions(rt, today=_today(as_of), include_review=include_review, as_json=as_json)
         return
     summary = match_settled(rt, actor="cli:match", today=_today(as_of), include_review=include_review)
     if as_json:
-        _print_json(summary.as_json())
+        print_json(summary.as_json())
     else:
         print(f"applied {summary.applied}, review {summary.review}, ignored {summary.ignored}, "
               f"returns {summary.returned}" + (f", left for the next run {summary.deferred}" if summary.deferred else ""))
@@ -54,7 +57,7 @@ def _print_decisions(rt: Any, *, today: date, include_review: bool, as_json: boo
         out = dry_run_json(decide(session, today=today, settings=rt.match_settings(), include_review=include_review))
         session.rollback()
     if as_json:
-        _print_json(out)
+        print_json(out)
         return
     for d in out:
         target = ", ".join(d["invoice_numbers"]) or "-"
@@ -67,11 +70,11 @@ def applications_command(as_json: Annotated[bool, typer.Option("--json")] = Fals
     from ledger.db import transaction
     from reconcile import views
 
-    rt = cli_runtime()
+    rt = runtime()
     with transaction(rt.engine) as session:
         out = views.applications(session)
     if as_json:
-        _print_json(out)
+        print_json(out)
         return
     for r in out:
         print(f"#{r['transaction_id']:<6} {r['status']:<8} {r['method']:<6} {r['invoice_number']:<14} "
@@ -84,11 +87,11 @@ def exceptions_command(as_json: Annotated[bool, typer.Option("--json")] = False)
     from ledger.db import transaction
     from reconcile import views
 
-    rt = cli_runtime()
+    rt = runtime()
     with transaction(rt.engine) as session:
         out = views.exceptions(session)
     if as_json:
-        _print_json(out)
+        print_json(out)
         return
     for r in out:
         best = r["candidates"][0] if r["candidates"] else None
@@ -105,11 +108,11 @@ def _lines(pairs: list[str], discounts: list[str], write_offs: list[str], reason
         for item in items:
             number, sep, amount = item.rpartition("=")
             if not sep or not number:
-                _fail(f"{what} must look like INVOICE=AMOUNT, not {item!r}", code=1)
+                fail(f"{what} must look like INVOICE=AMOUNT, not {item!r}", code=1)
             try:
                 out[number] = D(amount)
             except ValueError:
-                _fail(f"{what} {item!r}: {amount!r} is not an amount", code=1)
+                fail(f"{what} {item!r}: {amount!r} is not an amount", code=1)
         return out
 
     applied, discount, write_off = parse(pairs, "invoice"), parse(discounts, "--discount"), parse(write_offs, "--write-off")
@@ -137,14 +140,14 @@ def apply_command(
 
     lines = _lines(invoices, discount, write_off, reason)
     if not lines:
-        _fail("name at least one INVOICE=AMOUNT", code=1)
+        fail("name at least one INVOICE=AMOUNT", code=1)
     who = _actor(actor)
-    rt = cli_runtime()
+    rt = runtime()
     try:
         with transaction(rt.engine) as session:
             done = apply_by_hand(session, transaction_id=transaction_id, lines=lines, actor=who)
     except ApplicationError as error:
-        _fail(f"not applied: {error}")
+        fail(f"not applied: {error}")
     print(f"applied transaction #{transaction_id} to {', '.join(done.invoice_numbers)}")
 
 
@@ -173,7 +176,7 @@ ACTOR_MAX = 120  # "cli:" + the name fits the 128 characters an audit event keep
 
 def _actor(actor: str) -> str:
     if not 0 < len(actor) <= ACTOR_MAX or "\x00" in actor:
-        _fail(f"--actor has 1 to {ACTOR_MAX} characters and no NUL, not {len(actor)}", code=1)
+        fail(f"--actor has 1 to {ACTOR_MAX} characters and no NUL, not {len(actor)}", code=1)
     return f"cli:{actor}"
 
 
@@ -184,13 +187,13 @@ def _manual(action: str, transaction_id: int, reason: str, actor: str) -> None:
 
     who = _actor(actor)
     if "\x00" in reason:
-        _fail("--reason must not contain NUL", code=1)
-    rt = cli_runtime()
+        fail("--reason must not contain NUL", code=1)
+    rt = runtime()
     try:
         with transaction(rt.engine) as session:
             result = getattr(manual, action)(session, transaction_id=transaction_id, actor=who, reason=reason)
     except ApplicationError as error:
-        _fail(f"{action}: {error}")
+        fail(f"{action}: {error}")
     print(f"{action} transaction #{transaction_id}" + (f": reopened {', '.join(result)}" if result else ""))
 
 

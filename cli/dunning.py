@@ -1,35 +1,21 @@
-"""`remit dunning ...` (policies, customer overrides, segments) and `remit reminders ...`
-(run, list, done). Each command is one transaction (the command owns it).
+"""`remit dunning ...`: dunning policies (`policy set|import|list`), customer overrides and
+segments. Each command is one transaction (the command owns it).
 """
 
 from __future__ import annotations
 
 import json
 import tomllib
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from api.cli import _fail, _print_json, app, cli_runtime
+from cli.common import fail, print_json, runtime
 
-dunning_app = typer.Typer(no_args_is_help=True, help="Dunning policies and customer segments.")
+app = typer.Typer(no_args_is_help=True, help="Dunning policies and customer segments.")
 policy_app = typer.Typer(no_args_is_help=True, help="Dunning policies: steps by due date.")
-reminders_app = typer.Typer(no_args_is_help=True, help="Payment reminders (dunning runs).")
-app.add_typer(dunning_app, name="dunning")
-dunning_app.add_typer(policy_app, name="policy")
-app.add_typer(reminders_app, name="reminders")
-
-
-def _as_of(text: str | None) -> date:
-    if not text:
-        return datetime.now(UTC).date()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        _fail(f"--as-of {text!r} is not a date (YYYY-MM-DD)")
-        raise  # unreachable: _fail exits
+app.add_typer(policy_app, name="policy")
 
 
 def _steps(raw: list[Any]) -> list[Any]:
@@ -65,7 +51,7 @@ def policy_set(
     from receivables import reminders
     from receivables.dunning import PolicyError
 
-    rt = cli_runtime()
+    rt = runtime()
     try:
         with transaction(rt.engine) as session:
             row = reminders.save_policy(
@@ -78,8 +64,8 @@ def policy_set(
             )
             out = reminders.policy_json(row)
     except (PolicyError, reminders.ReminderError) as error:
-        _fail(str(error))
-    _print_json(out)
+        fail(str(error))
+    print_json(out)
 
 
 @policy_app.command("import")
@@ -96,11 +82,11 @@ def policy_import(
         text = file.read_text(encoding="utf-8")
         data = json.loads(text) if file.suffix.lower() == ".json" else tomllib.loads(text)
     except (ValueError, UnicodeDecodeError) as error:
-        _fail(f"{file.name}: {error}")
+        fail(f"{file.name}: {error}")
     policies = data.get("policies") if isinstance(data, dict) else data
     if not isinstance(policies, list):
-        _fail(f"{file.name}: expected a list of policies (policies = [...])")
-    rt = cli_runtime()
+        fail(f"{file.name}: expected a list of policies (policies = [...])")
+    rt = runtime()
     saved = []
     try:
         with transaction(rt.engine) as session:
@@ -117,8 +103,8 @@ def policy_import(
                 )
                 saved.append(reminders.policy_json(row))
     except (PolicyError, reminders.ReminderError) as error:
-        _fail(str(error))
-    _print_json(saved)
+        fail(str(error))
+    print_json(saved)
 
 
 @policy_app.command("list")
@@ -130,14 +116,14 @@ def policy_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
     from ledger.models import DunningPolicy
     from receivables import reminders
 
-    rt = cli_runtime()
+    rt = runtime()
     with transaction(rt.engine) as session:
         out = [
             reminders.policy_json(r)
             for r in session.scalars(select(DunningPolicy).order_by(DunningPolicy.name))
         ]
     if as_json:
-        _print_json(out)
+        print_json(out)
         return
     if not out:
         print("no policies yet: the built-in default applies (stored on the first run)")
@@ -146,7 +132,7 @@ def policy_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
         print(f"{p['name']:<16} segment {p['segment'] or '-':<12} {steps}")
 
 
-@dunning_app.command("customer")
+@app.command("customer")
 def customer_command(
     customer_id: Annotated[str, typer.Argument()],
     policy: Annotated[str | None, typer.Option(help="override: this policy's name")] = None,
@@ -158,7 +144,7 @@ def customer_command(
     from ledger.db import transaction
     from receivables import reminders
 
-    rt = cli_runtime()
+    rt = runtime()
     try:
         with transaction(rt.engine) as session:
             out = reminders.set_customer_dunning(
@@ -171,102 +157,11 @@ def customer_command(
                 clear_segment=clear_segment,
             )
     except reminders.ReminderError as error:
-        _fail(str(error))
-    _print_json(out)
+        fail(str(error))
+    print_json(out)
 
 
-@reminders_app.command("run")
-def reminders_run(
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today, UTC)")
-    ] = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="list only: write and send nothing")
-    ] = False,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """Decide the reminders due and send (email) or queue (call, letter, agency) them.
-
-    --json prints DESIGN.md §6: [{"invoice_number","customer_id","step","channel",
-    "days_past_due"}], plus status and error after a real run."""
-    from ledger.db import transaction
-    from receivables import reminders
-    from receivables.mailer import SmtpMailer
-
-    day = _as_of(as_of)
-    rt = cli_runtime()
-    with transaction(rt.engine) as session:
-        out = reminders.run(
-            session,
-            as_of=day,
-            settings=rt.settings,
-            mailer=None if dry_run else SmtpMailer(rt.settings),
-            actor="cli:reminders",
-            dry_run=dry_run,
-        )
-    if as_json:
-        keys = ("invoice_number", "customer_id", "step", "channel", "days_past_due")
-        if dry_run:
-            _print_json([{k: r[k] for k in keys} for r in out])
-        else:
-            _print_json(
-                [
-                    {**{k: r[k] for k in keys}, "status": r["status"], "error": r["error"]}
-                    for r in out
-                ]
-            )
-        return
-    for r in out:
-        what = r["invoice_number"] or f"{r.get('plan_reference')} #{r.get('instalment_seq')}"
-        status = r.get("status", "would send" if r["channel"] == "email" else "would queue")
-        error = f"  ({r['error']})" if r.get("error") else ""
-        print(
-            f"{r['customer_id']:<12} {what:<16} {r['step']:<12} {r['channel']:<7} "
-            f"{r['days_past_due']:+5d}d  {status}{error}"
-        )
-    print(f"{len(out)} reminder(s){' (dry run)' if dry_run else ''}")
-
-
-@reminders_app.command("list")
-def reminders_list(
-    invoice: Annotated[str | None, typer.Option(help="invoice number")] = None,
-    status: Annotated[str | None, typer.Option(help="sent | queued | failed | done")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """Reminders on record, newest first."""
-    from ledger.db import transaction
-    from receivables import reminders
-
-    rt = cli_runtime()
-    with transaction(rt.engine) as session:
-        out = reminders.list_reminders(session, invoice_number=invoice, status=status, limit=limit)
-    if as_json:
-        _print_json(out)
-        return
-    for r in out:
-        print(
-            f"#{r['reminder_id']:<6} {r['as_of']} {r['invoice_number'] or '-':<14} "
-            f"{r['step']:<12} {r['channel']:<7} {r['status']:<7} {r['error'] or ''}"
-        )
-
-
-@reminders_app.command("done")
-def reminders_done(reminder_id: Annotated[int, typer.Argument(min=1)]) -> None:
-    """Mark a queued task (call, letter, agency hand-off) done."""
-    from ledger.db import transaction
-    from receivables import reminders
-
-    rt = cli_runtime()
-    try:
-        with transaction(rt.engine) as session:
-            out = reminders.mark_done(session, reminder_id, actor="cli:reminders")
-    except reminders.ReminderError as error:
-        _fail(str(error))
-    _print_json(out)
-
-
-@dunning_app.command("segments")
+@app.command("segments")
 def segments_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="list the changes only")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -277,13 +172,13 @@ def segments_command(
     from ledger.db import transaction
     from receivables import reminders
 
-    rt = cli_runtime()
+    rt = runtime()
     with transaction(rt.engine) as session:
         out = reminders.assign_segments(
             session, settings=rt.settings, actor="cli:dunning", dry_run=dry_run
         )
     if as_json:
-        _print_json(out)
+        print_json(out)
         return
     for c in out:
         print(f"{c['customer_id']:<16} {c['before'] or '-'} → {c['after'] or '-'}")

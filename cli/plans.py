@@ -11,10 +11,9 @@ from typing import Annotated
 
 import typer
 
-from api.cli import _fail, _print_json, app, cli_runtime
+from cli.common import fail, print_json, runtime
 
-plans_app = typer.Typer(no_args_is_help=True, help="Payment plans: instalments over open invoices.")
-app.add_typer(plans_app, name="plans")
+app = typer.Typer(no_args_is_help=True, help="Payment plans: instalments over open invoices.")
 
 
 def _date(text: str | None, what: str) -> date | None:
@@ -23,11 +22,10 @@ def _date(text: str | None, what: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        _fail(f"{what} must be a date like 2026-12-15, not {text!r}")
-        raise  # unreachable: _fail exits
+        fail(f"{what} must be a date like 2026-12-15, not {text!r}")
 
 
-@plans_app.command("create")
+@app.command("create")
 def create_command(
     customer: Annotated[str, typer.Option("--customer", help="customer id")],
     invoice: Annotated[list[str], typer.Option("--invoice", help="invoice number (repeat)")],
@@ -46,7 +44,7 @@ def create_command(
     from receivables.plans import PlanError, parse_every
 
     first = _date(first_due, "--first-due")
-    rt = cli_runtime()
+    rt = runtime()
     try:
         with transaction(rt.engine) as session:
             plan = svc.create_plan(
@@ -62,10 +60,9 @@ def create_command(
             )
             out = svc.plan_json(session, plan)
     except PlanError as error:
-        _fail(str(error))
-        return
+        fail(str(error))
     if as_json:
-        _print_json(out)
+        print_json(out)
         return
     print(
         f"{out['reference']}: {out['total']} {out['currency']} in {out['instalment_count']} "
@@ -75,7 +72,7 @@ def create_command(
         print(f"  {i['seq']:>3}  {i['due_date']}  {i['amount']:>12}")
 
 
-@plans_app.command("list")
+@app.command("list")
 def list_command(
     status: Annotated[
         str | None, typer.Option("--status", help="active|completed|broken|cancelled")
@@ -88,8 +85,8 @@ def list_command(
     from receivables import plan_service as svc
 
     if status is not None and status not in svc.STATUSES:
-        _fail(f"--status must be one of {', '.join(svc.STATUSES)}")
-    rt = cli_runtime()
+        fail(f"--status must be one of {', '.join(svc.STATUSES)}")
+    rt = runtime()
     rows: list[dict[str, object]] = []
     with transaction(rt.engine) as session:
         after = None
@@ -102,7 +99,7 @@ def list_command(
                 break
             after = int(str(page[499]["id"]))
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     for p in rows:
         nxt = f"next {p['next_due_amount']} on {p['next_due_date']}" if p["next_due_date"] else ""
@@ -112,21 +109,20 @@ def list_command(
         )
 
 
-@plans_app.command("show")
+@app.command("show")
 def show_command(plan_id: int, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """One plan with its instalments and invoices."""
     from ledger.db import transaction
     from receivables import plan_service as svc
 
-    rt = cli_runtime()
+    rt = runtime()
     try:
         with transaction(rt.engine) as session:
             out = svc.plan_json(session, svc.get_plan(session, plan_id))
     except svc.PlanNotFound as error:
-        _fail(str(error))
-        return
+        fail(str(error))
     if as_json:
-        _print_json(out)
+        print_json(out)
         return
     print(
         f"{out['reference']} ({out['status']}): paid {out['paid']} of {out['total']} {out['currency']}"
@@ -137,7 +133,7 @@ def show_command(plan_id: int, as_json: Annotated[bool, typer.Option("--json")] 
         )
 
 
-@plans_app.command("cancel")
+@app.command("cancel")
 def cancel_command(
     plan_id: int, note: Annotated[str | None, typer.Option("--note")] = None
 ) -> None:
@@ -146,16 +142,16 @@ def cancel_command(
     from receivables import plan_service as svc
     from receivables.plans import PlanError
 
-    rt = cli_runtime()
+    rt = runtime()
     try:
         with transaction(rt.engine) as session:
             plan = svc.cancel_plan(session, plan_id, actor="cli:plans", note=note)
             print(f"{plan.reference} cancelled")
     except (PlanError, svc.PlanNotFound) as error:
-        _fail(str(error))
+        fail(str(error))
 
 
-@plans_app.command("run")
+@app.command("run")
 def run_command(
     as_of: Annotated[str | None, typer.Option("--as-of", help="today (YYYY-MM-DD)")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -165,11 +161,11 @@ def run_command(
     from receivables import plan_service as svc
 
     today = _date(as_of, "--as-of") or datetime.now(UTC).date()
-    rt = cli_runtime()
+    rt = runtime()
     with transaction(rt.engine) as session:
         summary = svc.run_plans(session, as_of=today, actor="cli:plans")
     if as_json:
-        _print_json(summary.as_json())
+        print_json(summary.as_json())
         return
     print(
         f"checked {summary.checked}, instalments paid {summary.instalments_paid}, "

@@ -1,0 +1,67 @@
+"""What every `remit` command shares: the refusal (a line on stderr and an exit code), JSON
+output, and the settings and runtime a database command starts from.
+
+Imported by the command modules; imports nothing of cli/ itself.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from api.runtime import Runtime
+    from core.settings import Settings
+
+EXIT_REJECTED = 2
+SHOWN_ISSUES = 100  # per list in a human summary; --json always has all of them
+
+
+def fail(message: str, code: int = EXIT_REJECTED) -> NoReturn:
+    print(f"remit: {message}", file=sys.stderr)
+    raise typer.Exit(code)
+
+
+def print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def runtime(settings: Settings | None = None) -> Runtime:
+    """What every database command starts from: the settings (or a one-line refusal, exit 2)
+    and a database migrated to head."""
+    from api.runtime import runtime as open_runtime
+
+    return open_runtime(settings if settings is not None else load_settings(), migrate=True)
+
+
+def load_settings() -> Settings:
+    """Settings, or a one-line error and exit 2 (never a traceback) when they are refused."""
+    from pydantic import ValidationError
+
+    from core.settings import InsecureSettings, get_settings
+
+    try:
+        return get_settings()
+    except (ValidationError, InsecureSettings) as error:
+        problems = (
+            _settings_problems(error.errors()) if isinstance(error, ValidationError) else str(error)
+        )
+        # The production check's own message already starts "refusing to start in ...".
+        fail(
+            problems
+            if problems.startswith("refusing to start")
+            else f"refusing to start: {problems}"
+        )
+
+
+def _settings_problems(errors: list[Any]) -> str:
+    parts = []
+    for problem in errors:
+        where = "_".join(str(part) for part in problem.get("loc", ()))
+        message = str(problem.get("msg", "")).removeprefix("Value error, ")
+        parts.append(f"REMIT_{where.upper()}: {message}" if where else message)
+    return "; ".join(parts)

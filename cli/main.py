@@ -1,0 +1,50 @@
+"""The root `remit` app: the command modules composed, in the order `remit --help` lists them.
+
+The modules import cli.common and the packages below cli/, never this one.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from cli import (
+    apikey,
+    bank_files,
+    cash,
+    db,
+    disputes,
+    dunning,
+    fees,
+    invoices,
+    metrics,
+    plans,
+    reminders,
+    serve,
+    sftp,
+    webhooks,
+)
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="remit: bank files to cash applied.")
+
+# Top-level commands (`remit ingest`, `remit match`, ...): each module's app holds them unnamed.
+for module in (bank_files, serve, cash, metrics):
+    app.registered_commands.extend(module.app.registered_commands)
+
+# Command groups (`remit invoices import`, ...).
+for name, module in (
+    ("db", db),
+    ("apikey", apikey),
+    ("invoices", invoices),
+    ("sftp", sftp),
+    ("webhooks", webhooks),
+    ("disputes", disputes),
+    ("fees", fees),
+    ("dunning", dunning),
+    ("reminders", reminders),
+    ("plans", plans),
+):
+    app.add_typer(module.app, name=name)
+
+
+def main() -> None:
+    app()

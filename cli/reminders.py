@@ -1,0 +1,114 @@
+"""`remit reminders run|list|done`: payment reminders (dunning runs). Each command is one
+transaction (the command owns it).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+import typer
+
+from cli.common import fail, print_json, runtime
+
+app = typer.Typer(no_args_is_help=True, help="Payment reminders (dunning runs).")
+
+
+def _as_of(text: str | None) -> date:
+    if not text:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"--as-of {text!r} is not a date (YYYY-MM-DD)")
+
+
+@app.command("run")
+def reminders_run(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today, UTC)")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="list only: write and send nothing")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Decide the reminders due and send (email) or queue (call, letter, agency) them.
+
+    --json prints DESIGN.md §6: [{"invoice_number","customer_id","step","channel",
+    "days_past_due"}], plus status and error after a real run."""
+    from ledger.db import transaction
+    from receivables import reminders
+    from receivables.mailer import SmtpMailer
+
+    day = _as_of(as_of)
+    rt = runtime()
+    with transaction(rt.engine) as session:
+        out = reminders.run(
+            session,
+            as_of=day,
+            settings=rt.settings,
+            mailer=None if dry_run else SmtpMailer(rt.settings),
+            actor="cli:reminders",
+            dry_run=dry_run,
+        )
+    if as_json:
+        keys = ("invoice_number", "customer_id", "step", "channel", "days_past_due")
+        if dry_run:
+            print_json([{k: r[k] for k in keys} for r in out])
+        else:
+            print_json(
+                [
+                    {**{k: r[k] for k in keys}, "status": r["status"], "error": r["error"]}
+                    for r in out
+                ]
+            )
+        return
+    for r in out:
+        what = r["invoice_number"] or f"{r.get('plan_reference')} #{r.get('instalment_seq')}"
+        status = r.get("status", "would send" if r["channel"] == "email" else "would queue")
+        error = f"  ({r['error']})" if r.get("error") else ""
+        print(
+            f"{r['customer_id']:<12} {what:<16} {r['step']:<12} {r['channel']:<7} "
+            f"{r['days_past_due']:+5d}d  {status}{error}"
+        )
+    print(f"{len(out)} reminder(s){' (dry run)' if dry_run else ''}")
+
+
+@app.command("list")
+def reminders_list(
+    invoice: Annotated[str | None, typer.Option(help="invoice number")] = None,
+    status: Annotated[str | None, typer.Option(help="sent | queued | failed | done")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Reminders on record, newest first."""
+    from ledger.db import transaction
+    from receivables import reminders
+
+    rt = runtime()
+    with transaction(rt.engine) as session:
+        out = reminders.list_reminders(session, invoice_number=invoice, status=status, limit=limit)
+    if as_json:
+        print_json(out)
+        return
+    for r in out:
+        print(
+            f"#{r['reminder_id']:<6} {r['as_of']} {r['invoice_number'] or '-':<14} "
+            f"{r['step']:<12} {r['channel']:<7} {r['status']:<7} {r['error'] or ''}"
+        )
+
+
+@app.command("done")
+def reminders_done(reminder_id: Annotated[int, typer.Argument(min=1)]) -> None:
+    """Mark a queued task (call, letter, agency hand-off) done."""
+    from ledger.db import transaction
+    from receivables import reminders
+
+    rt = runtime()
+    try:
+        with transaction(rt.engine) as session:
+            out = reminders.mark_done(session, reminder_id, actor="cli:reminders")
+    except reminders.ReminderError as error:
+        fail(str(error))
+    print_json(out)
