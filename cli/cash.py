@@ -8,19 +8,15 @@ payment, a stale version) exits 2 with the reason on stderr; a malformed argumen
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 from typing import Annotated, Any, Optional
 
 import typer
 
-from cli.common import fail, print_json, runtime
+from cli.common import as_of_date, fail, print_json, runtime
 from core.money import D
 
 app = typer.Typer()
-
-
-def _today(as_of: Optional[str]) -> date:
-    return date.fromisoformat(as_of) if as_of else datetime.now(timezone.utc).date()
 
 
 @app.command("match")
@@ -33,11 +29,12 @@ def match_command(
     """Match unmatched bank transactions (e.g. after new invoices arrived) and apply cash."""
     from api.pipeline import match_settled
 
+    today = as_of_date(as_of, code=1)
     rt = runtime()
     if dry_run:
-        _print_decisions(rt, today=_today(as_of), include_review=include_review, as_json=as_json)
+        _print_decisions(rt, today=today, include_review=include_review, as_json=as_json)
         return
-    summary = match_settled(rt, actor="cli:match", today=_today(as_of), include_review=include_review)
+    summary = match_settled(rt, actor="cli:match", today=today, include_review=include_review)
     if as_json:
         print_json(summary.as_json())
     else:

@@ -1,5 +1,6 @@
 """What every `remit` command shares: the refusal (a line on stderr and an exit code), JSON
-output, and the settings and runtime a database command starts from.
+output, the settings and runtime a database command starts from, and the one date parser of
+`--as-of` (and the other date options).
 
 Imported by the command modules; imports nothing of cli/ itself.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
@@ -28,6 +30,19 @@ def fail(message: str, code: int = EXIT_REJECTED) -> NoReturn:
 def print_json(value: Any) -> None:
     json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
+
+
+def parse_date(text: str, *, option: str = "--as-of", code: int = EXIT_REJECTED) -> date:
+    """The date YYYY-MM-DD that `option` names, or a one-line refusal (exit `code`)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option} {text!r} is not a date (YYYY-MM-DD)", code)
+
+
+def as_of_date(text: str | None, *, code: int = EXIT_REJECTED) -> date:
+    """The day of `--as-of`: today (UTC) when it is absent or empty."""
+    return parse_date(text, code=code) if text else datetime.now(UTC).date()
 
 
 def runtime(settings: Settings | None = None) -> Runtime:

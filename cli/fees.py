@@ -6,23 +6,13 @@ Each command is one transaction (the command owns it; services never commit). Re
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
 from typing import Annotated, Optional
 
 import typer
 
-from cli.common import fail, print_json, runtime
+from cli.common import as_of_date, fail, print_json, runtime
 
 app = typer.Typer(no_args_is_help=True, help="Late fees on overdue invoices.")
-
-
-def _as_of(value: Optional[str]) -> date:
-    if not value:
-        return datetime.now(timezone.utc).date()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"--as-of must be a date YYYY-MM-DD, not {value!r}", code=1)
 
 
 @app.command("run")
@@ -35,7 +25,7 @@ def fees_run(
     from ledger.db import transaction
     from receivables import fee_job
 
-    day = _as_of(as_of)
+    day = as_of_date(as_of, code=1)
     rt = runtime()
     with transaction(rt.engine) as session:
         run = fee_job.run_fees(

@@ -6,12 +6,11 @@ Read-only: one transaction that writes nothing. Formulas: receivables.analytics.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 import typer
 
-from cli.common import fail, print_json, runtime
+from cli.common import as_of_date, fail, print_json, runtime
 
 app = typer.Typer()
 
@@ -66,10 +65,7 @@ def metrics_command(
     from ledger.db import transaction
     from receivables import ar_history
 
-    try:
-        day = date.fromisoformat(as_of) if as_of else ar_history.today()
-    except ValueError:
-        fail(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)")
+    day = as_of_date(as_of)
     if not ar_history.MIN_DATE <= day <= ar_history.MAX_DATE:
         fail(f"--as-of must be between {ar_history.MIN_DATE} and {ar_history.MAX_DATE}")
     if currency is not None and not (len(currency) == 3 and currency.isalpha()):

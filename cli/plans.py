@@ -6,23 +6,13 @@ Exit code 2 with the reason on stderr when a plan is refused.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from typing import Annotated
 
 import typer
 
-from cli.common import fail, print_json, runtime
+from cli.common import as_of_date, fail, parse_date, print_json, runtime
 
 app = typer.Typer(no_args_is_help=True, help="Payment plans: instalments over open invoices.")
-
-
-def _date(text: str | None, what: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        fail(f"{what} must be a date like 2026-12-15, not {text!r}")
 
 
 @app.command("create")
@@ -43,7 +33,7 @@ def create_command(
     from receivables import plan_service as svc
     from receivables.plans import PlanError, parse_every
 
-    first = _date(first_due, "--first-due")
+    first = parse_date(first_due, option="--first-due")
     rt = runtime()
     try:
         with transaction(rt.engine) as session:
@@ -160,7 +150,7 @@ def run_command(
     from ledger.db import transaction
     from receivables import plan_service as svc
 
-    today = _date(as_of, "--as-of") or datetime.now(UTC).date()
+    today = as_of_date(as_of)
     rt = runtime()
     with transaction(rt.engine) as session:
         summary = svc.run_plans(session, as_of=today, actor="cli:plans")

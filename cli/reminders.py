@@ -4,23 +4,13 @@ transaction (the command owns it).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from typing import Annotated
 
 import typer
 
-from cli.common import fail, print_json, runtime
+from cli.common import as_of_date, fail, print_json, runtime
 
 app = typer.Typer(no_args_is_help=True, help="Payment reminders (dunning runs).")
-
-
-def _as_of(text: str | None) -> date:
-    if not text:
-        return datetime.now(UTC).date()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        fail(f"--as-of {text!r} is not a date (YYYY-MM-DD)")
 
 
 @app.command("run")
@@ -41,7 +31,7 @@ def reminders_run(
     from receivables import reminders
     from receivables.mailer import SmtpMailer
 
-    day = _as_of(as_of)
+    day = as_of_date(as_of)
     rt = runtime()
     with transaction(rt.engine) as session:
         out = reminders.run(
