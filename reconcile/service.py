@@ -152,12 +152,17 @@ def _match(session: Session, *, actor: str, today: date, settings: MatchSettings
         while chunk := list(islice(decisions, WRITE_CHUNK)):
             writer.drain()  # the connection is free again: lock what this chunk applies to
             tainted |= _lock_invoices(postings, run, chunk)
-            for decision in chunk:
+            kept = []
+            for decision in chunk:  # in the engine's order, which spent the invoices in turn
                 touched = _touched(decision)
                 if touched & tainted:  # relied on what moved, or on what a deferred decision touched
                     tainted |= touched
                     summary.deferred += 1
-                    continue
+                else:
+                    kept.append(decision)
+            # Recorded by payment id, as the payments were read: the review queue lists a
+            # run's items in that order (balances end the same in any order: amounts only fall).
+            for decision in sorted(kept, key=lambda d: d.payment_id):
                 _write(postings, decision, actor=actor, summary=summary)
             postings.flush(writer, open_invoices=False)
         postings.flush(writer)
