@@ -57,21 +57,21 @@ def test_a_reviewer_changing_an_invoice_mid_run_defers_what_relied_on_it(rt, mon
         s.execute(BankTransaction.__table__.update().where(BankTransaction.id == p3).values(match_status="review"))
         s.execute(insert(ReviewItem).values(transaction_id=p3, reason="no_customer", explanation="", candidates=[],
                                             status="open"))
-    decisions = service._decisions
+    engine = service._engine
 
     def decide_then_a_reviewer_acts(*args, **kwargs):  # type: ignore[no-untyped-def]
-        made = list(decisions(*args, **kwargs))
+        made = list(engine(*args, **kwargs)())
         # ... meanwhile, in another transaction, a reviewer applies P3 to INV-1 in full.
         with transaction(rt.engine) as other:
             manual.manual_apply(other, transaction_id=p3, actor="alice",
                                 lines=[manual.ManualLine("INV-1", Decimal("100.00"))])
-        return iter(made)
+        return lambda: iter(made)
 
-    monkeypatch.setattr(service, "_decisions", decide_then_a_reviewer_acts)
+    monkeypatch.setattr(service, "_engine", decide_then_a_reviewer_acts)
     with transaction(rt.engine) as s:
         first = service.match_pending(s, actor="run", today=TODAY)
     assert (first.applied, first.deferred) == (1, 1)  # P2 applied; P1 relied on INV-1: left for later
-    monkeypatch.setattr(service, "_decisions", decisions)
+    monkeypatch.setattr(service, "_engine", engine)
     with transaction(rt.engine) as s:
         assert s.get(BankTransaction, p1).match_status == "unmatched"
     again = match_settled(rt, actor="run", today=TODAY)

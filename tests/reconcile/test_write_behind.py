@@ -1,7 +1,8 @@
 """Writes behind the caller (ledger.write_behind): a file stored and a run written in many small
 chunks on the helper thread end in exactly the database one chunk makes — applications,
-statuses, review items, audit trail and invoice events — on SQLite and PostgreSQL; and a
-write's error reaches the caller, in order, with nothing after it written."""
+statuses, review items, audit trail and invoice events — on SQLite and PostgreSQL, and so
+does a run whose engine decides in a forked child (core.forked); and a write's error
+reaches the caller, in order, with nothing after it written."""
 
 from __future__ import annotations
 
@@ -85,6 +86,28 @@ def test_many_chunks_written_behind_end_as_one_write(fresh_runtime, monkeypatch:
     monkeypatch.setattr(store, "CHUNK", 4)
     monkeypatch.setattr(service, "WRITE_CHUNK", 5)
     assert _run(many, data) == whole
+
+
+def test_a_run_decided_in_a_child_process_ends_as_one_decided_in_process(fresh_runtime, monkeypatch) -> None:
+    here = fresh_runtime()
+    data = _night(here)
+    monkeypatch.setattr(service, "ENGINE_PROCESS_MIN", 10**9)
+    in_process = _run(here, data)
+
+    forked = fresh_runtime()
+    assert _night(forked) == data
+    monkeypatch.setattr(service, "ENGINE_PROCESS_MIN", 0)  # every run's engine in a forked child
+    monkeypatch.setattr(service, "WRITE_CHUNK", 7)
+    children = []
+    real = service.batches_in_child
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        children.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "batches_in_child", counted)
+    assert _run(forked, data) == in_process
+    assert children  # the child path did run
 
 
 def test_a_failed_write_reaches_the_caller_and_stops_the_writes_after_it(fresh_runtime) -> None:
