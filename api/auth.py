@@ -15,7 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from ledger.db import transaction
 from ledger.repositories import api_keys
 
-SCOPES = ("ar:read", "ar:write", "treasury:review", "admin")
+SCOPES = api_keys.SCOPES
 # Routes anyone may call: liveness and the API's own documentation.
 PUBLIC_PATHS = frozenset({"/healthz", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc"})
 # The workbench (api/ui) signs people in with a session cookie instead (api.ui.security.UiAuth);

@@ -17,15 +17,14 @@ def apikey_create(
     scope: Annotated[list[str], typer.Option("--scope", help="ar:read, ar:write, treasury:review, admin")],
 ) -> None:
     """Create an API key with the given scopes; the key is printed once, as the last word."""
-    from api.auth import SCOPES
     from ledger import audit
     from ledger.db import transaction
     from ledger.models import ApiKey, column_length
     from ledger.repositories import api_keys
 
-    unknown = sorted(set(scope) - set(SCOPES))
+    unknown = sorted(set(scope) - set(api_keys.SCOPES))
     if unknown:
-        fail(f"unknown scope(s) {', '.join(unknown)}; known: {', '.join(SCOPES)}", code=1)
+        fail(f"unknown scope(s) {', '.join(unknown)}; known: {', '.join(api_keys.SCOPES)}", code=1)
     if not 0 < len(name) <= column_length(ApiKey.name) or "\x00" in name:
         fail(f"a key name has 1 to {column_length(ApiKey.name)} characters and no NUL, not {len(name)}")
     rt = runtime()

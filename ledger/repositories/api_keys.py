@@ -18,6 +18,9 @@ from ledger.models import ApiKey
 from ledger.types import utc_now
 
 PREFIX = "rmt_"
+# What a key may be allowed (DESIGN.md §6); admin implies all. Here, with the keys, so the
+# API that checks them and the CLI that creates them share one list.
+SCOPES = ("ar:read", "ar:write", "treasury:review", "admin")
 
 
 def hash_key(key: str, secret: str = DEFAULT_SECRET) -> str:
