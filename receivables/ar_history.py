@@ -25,7 +25,6 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from core.money import AmountError, D, minor_text, to_minor
-from core.terms import parse_terms
 from ledger.models import (
     Application,
     AuditEvent,
@@ -37,6 +36,7 @@ from ledger.models import (
     ReviewItem,
 )
 from receivables import analytics as A
+from receivables.due_dates import effective_due
 
 Metric = Literal["dso", "cei", "match_rate", "review_backlog"]
 METRICS: tuple[str, ...] = ("dso", "cei", "match_rate", "review_backlog")
@@ -46,14 +46,6 @@ MAX_BUCKETS = 400  # a trend longer than this is a mistake (422), not a long wai
 # arithmetic never overflows (the API answers 422 outside them, the CLI exits 2).
 MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2999, 12, 31)
-
-
-def effective_due(due: date | None, terms: str | None, issue: date) -> date:
-    """The due date; without one, the net date of the terms; without those, the issue date."""
-    if due is not None:
-        return due
-    net = parse_terms(terms)[0].net_due(issue)
-    return net if net is not None else issue
 
 
 def _adjusted_minor(after: Any, currency: str | None) -> int | None:
@@ -100,7 +92,7 @@ def load_books(
     for id_, cust, ccy, amount, open_, issue, due, terms, created, number in rows:
         id_of[number] = id_
         invoices[ccy].append(
-            A.InvoiceFact(id_, cust, amount, issue, effective_due(due, terms, issue))
+            A.InvoiceFact(id_, cust, amount, issue, effective_due(due, terms, issue) or issue)  # due on receipt
         )
         currency_of[id_] = ccy
         residual[id_] = (amount - open_, max(issue, _day(created) or issue))

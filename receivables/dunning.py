@@ -25,6 +25,7 @@ from decimal import Decimal
 
 from core.money import from_minor
 from core.terms import parse_terms
+from receivables.due_dates import effective_due
 
 CHANNELS = ("email", "call", "letter", "agency")
 # A step without a template of its own uses its channel's.
@@ -201,17 +202,6 @@ class Decision:
 # -- decisions --------------------------------------------------------------------------------
 
 
-def effective_due(invoice: InvoiceState) -> date | None:
-    """The due date, else the net date of its terms; None when neither is known."""
-    if invoice.due_date is not None:
-        return invoice.due_date
-    terms, _ = parse_terms(invoice.terms)
-    try:
-        return terms.net_due(invoice.issue_date)
-    except OverflowError:
-        return None
-
-
 def choose_policy(customer: CustomerInfo, policies: Sequence[Policy], default: Policy) -> Policy:
     """Override, else segment, else default."""
     if customer.policy_id is not None:
@@ -264,7 +254,7 @@ def decide(
         if remind <= 0:
             continue  # the whole open amount is in dispute: held
         customer = customers.get(inv.customer_id)
-        due = effective_due(inv)
+        due = effective_due(inv.due_date, inv.terms, inv.issue_date)
         if customer is None or due is None:
             continue
         policy = choose_policy(customer, policies, default)

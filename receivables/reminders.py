@@ -51,6 +51,7 @@ from ledger.models import (
 from ledger.types import utc_now
 from receivables import dunning
 from receivables.disputes import disputed_minor
+from receivables.due_dates import effective_due
 from receivables.dunning import (
     DEFAULT_POLICY_NAME,
     DEFAULT_STEPS,
@@ -463,7 +464,7 @@ def build_context(
                 "remind_amount": minor_text(d.remind_minor, inv.currency),
                 "disputed_amount": minor_text(disputed, inv.currency) if disputed > 0 else None,
                 "issue_date": inv.issue_date.isoformat(),
-                "due_date": (dunning.effective_due(inv) or inv.issue_date).isoformat(),
+                "due_date": (effective_due(inv.due_date, inv.terms, inv.issue_date) or inv.issue_date).isoformat(),
                 "days_past_due": d.days_past_due,
                 "step": d.step.name,
                 "discount": {
@@ -546,7 +547,7 @@ def preview(
     policy = dunning.choose_policy(customer, policies, default)
     disputed = disputed_minor(session, [inv.id]).get(inv.id, 0)
     state = _invoice_state(inv, disputed, bool(active_plan_of_invoices(session, [inv.id])))
-    due = dunning.effective_due(state) or inv.issue_date
+    due = effective_due(state.due_date, state.terms, state.issue_date) or inv.issue_date
     dpd = (as_of - due).days
     if step:
         chosen = next((s for s in policy.steps if s.name == step), None)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from ledger.db import transaction
 from ledger.models import Invoice
 from receivables import ar_history
+from receivables.due_dates import effective_due
 from tests.receivables.ar_seed import seed_book
 
 AS_OF = date(2026, 3, 31)
@@ -21,11 +22,12 @@ AS_OF = date(2026, 3, 31)
 
 def test_effective_due_date() -> None:
     issue = date(2026, 3, 20)
-    assert ar_history.effective_due(date(2026, 5, 1), "net 30", issue) == date(2026, 5, 1)
-    assert ar_history.effective_due(None, "net 30", issue) == date(2026, 4, 19)
-    assert ar_history.effective_due(None, "2/10 net 45", issue) == date(2026, 5, 4)
-    assert ar_history.effective_due(None, None, issue) == issue
-    assert ar_history.effective_due(None, "whenever", issue) == issue
+    assert effective_due(date(2026, 5, 1), "net 30", issue) == date(2026, 5, 1)
+    assert effective_due(None, "net 30", issue) == date(2026, 4, 19)
+    assert effective_due(None, "2/10 net 45", issue) == date(2026, 5, 4)
+    assert effective_due(None, None, issue) is None  # AR reports count it due on receipt
+    assert effective_due(None, "whenever", issue) is None
+    assert effective_due(None, "net 30", date.max) is None
 
 
 def test_metrics_from_history_match_the_hand_computed_book(rt) -> None:  # type: ignore[no-untyped-def]
