@@ -16,6 +16,8 @@ COPY iso20022 iso20022
 COPY ingest ingest
 COPY ledger ledger
 COPY reconcile reconcile
+COPY receivables receivables
+COPY workflows workflows
 COPY api api
 COPY cli cli
 COPY fixtures fixtures

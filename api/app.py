@@ -27,7 +27,7 @@ from api import (
     webhooks,
 )
 from api import plans as payment_plans
-from api.runtime import Runtime
+from workflows.runtime import Runtime
 
 
 def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
@@ -85,7 +85,7 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
 def app_from_environment() -> FastAPI:
     """The app of one HTTP process of `remit serve --workers N` (uvicorn builds one per
     process): settings from the environment, no scheduler (`remit worker` runs the jobs)."""
-    from api.runtime import runtime
     from core.settings import get_settings
+    from workflows.runtime import runtime
 
     return create_app(runtime(get_settings()), start_scheduler=False)

@@ -19,12 +19,12 @@ from sqlalchemy.exc import IntegrityError
 
 from api import paging
 from api.auth import ArRead, TreasuryReview
-from api.runtime import Runtime
 from ledger.db import transaction
 from ledger.models import Customer, DunningPolicy, Reminder
 from ledger.types import utc_now
 from receivables import dunning, reminders
 from receivables.mailer import SmtpMailer
+from workflows.runtime import Runtime
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["dunning"])

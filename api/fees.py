@@ -17,10 +17,10 @@ from pydantic import BaseModel, Field
 
 from api import paging
 from api.auth import ArRead, ArWrite
-from api.runtime import Runtime
 from ledger.db import transaction
 from ledger.types import utc_now
 from receivables import fee_job
+from workflows.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/fees", tags=["fees"])
 log = logging.getLogger(__name__)

@@ -18,8 +18,8 @@ from datetime import datetime, timezone
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from api.pipeline import ingest_path
-from api.runtime import Runtime
 from ingest.jobs import build_scheduler
+from workflows.runtime import Runtime
 
 WEBHOOK_JOB_ID = "webhooks"
 SWEEP_JOB_ID = "match-sweep"

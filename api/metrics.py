@@ -53,11 +53,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import ArRead
-from api.runtime import Runtime
 from ledger.db import transaction
 from ledger.models import Application, BankFile, BankTransaction, Invoice, InvoiceEvent, ReviewItem
 from ledger.types import utc_now
 from reconcile.model import ReviewReason
+from workflows.runtime import Runtime
 
 log = logging.getLogger("remit.metrics")
 

@@ -17,13 +17,13 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from api.runtime import Runtime
 from ingest.service import IngestResult
 from ledger.db import transaction
 from ledger.models import BankEntry, BankTransaction
 from ledger.repositories import bank_files
 from receivables.plan_service import sync_for_invoices
 from reconcile.service import MatchSummary, match_pending
+from workflows.runtime import Runtime
 
 # A run that finds payments or invoices changed under it leaves them for another run; it
 # follows at once, this many times at most (then the next file or the sweep job takes them).

@@ -16,11 +16,11 @@ from pydantic import BaseModel, Field
 
 from api import paging
 from api.auth import ArRead, ArWrite
-from api.runtime import Runtime
 from core.money import D
 from ledger.db import transaction
 from receivables import plan_service as svc
 from receivables.plans import MAX_GRACE_DAYS, MAX_INSTALMENTS, PlanConflict, PlanError, parse_every
+from workflows.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/payment-plans", tags=["payment plans"])
 

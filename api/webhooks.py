@@ -73,11 +73,11 @@ from sqlalchemy.orm import aliased
 
 # The feed and the admin routes live in api/invoice_events.py; re-exported for old imports.
 from api.invoice_events import event_json, feed_page, router  # noqa: F401
-from api.runtime import Runtime
 from core.errors import RemitError
 from ledger.db import transaction
 from ledger.models import InvoiceEvent
 from ledger.types import utc_now
+from workflows.runtime import Runtime
 
 log = logging.getLogger("remit.webhooks")
 

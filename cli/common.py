@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import typer
 
 if TYPE_CHECKING:
-    from api.runtime import Runtime
     from core.settings import Settings
+    from workflows.runtime import Runtime
 
 EXIT_REJECTED = 2
 SHOWN_ISSUES = 100  # per list in a human summary; --json always has all of them
@@ -48,7 +48,7 @@ def as_of_date(text: str | None, *, code: int = EXIT_REJECTED) -> date:
 def runtime(settings: Settings | None = None) -> Runtime:
     """What every database command starts from: the settings (or a one-line refusal, exit 2)
     and a database migrated to head."""
-    from api.runtime import runtime as open_runtime
+    from workflows.runtime import runtime as open_runtime
 
     return open_runtime(settings if settings is not None else load_settings(), migrate=True)
 

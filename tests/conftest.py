@@ -99,7 +99,7 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def rt(settings: Settings):  # type: ignore[no-untyped-def]
-    from api.runtime import runtime
+    from workflows.runtime import runtime
 
     return runtime(settings)
 
@@ -112,8 +112,8 @@ def engine(rt) -> Engine:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def fresh_runtime(db_url: str, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """A factory of empty databases on this test's backend, for hypothesis: one per example."""
-    from api.runtime import runtime
     from ledger.db import engine_for
+    from workflows.runtime import runtime
 
     def make():  # type: ignore[no-untyped-def]
         work = tmp_path_factory.mktemp("example")

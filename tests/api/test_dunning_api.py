@@ -15,12 +15,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select
 
 from api.app import create_app
-from api.runtime import runtime
 from ledger.db import transaction
 from ledger.models import AuditEvent, Customer, Reminder
 from ledger.repositories import api_keys
 from tests.receivables.smtp_server import SmtpServer
 from tests.receivables.test_reminders import AS_OF, add_invoice, clear_policies
+from workflows.runtime import runtime
 
 SECTION6 = ("invoice_number", "customer_id", "step", "channel", "days_past_due")
 

@@ -15,12 +15,12 @@ from sqlalchemy import insert, select
 
 from api.app import create_app
 from api.jobs import build_service_scheduler
-from api.runtime import runtime
 from ledger.db import transaction
 from ledger.models import Customer, FeeItem, Invoice, InvoiceEvent
 from ledger.repositories import api_keys
 from receivables.fee_job import run_fees
 from receivables.fees import FeePolicy
+from workflows.runtime import runtime
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ from sqlalchemy import insert, select
 
 from api.app import create_app
 from api.paging import column_length
-from api.runtime import Runtime
 from ledger.db import transaction
 from ledger.models import (
     ApiKey,
@@ -40,6 +39,7 @@ from ledger.models import (
 )
 from ledger.repositories import api_keys
 from tests.factories import E, camt
+from workflows.runtime import Runtime
 
 SPARE = 40  # review payments and spare invoices: each consuming request takes fresh ones
 LONG = "é"  # two bytes in UTF-8: lengths are counted in characters, as the columns are

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
-from api.runtime import Runtime, fixtures_dir
+from workflows.runtime import Runtime, fixtures_dir
 
 EXAMPLES_PER_OPERATION = 25
 
@@ -55,8 +55,8 @@ def _schema_app() -> Any:
     import tempfile
 
     from api.app import create_app
-    from api.runtime import runtime
     from core.settings import Settings
+    from workflows.runtime import runtime
 
     scratch = Path(tempfile.gettempdir()) / "remit-schemathesis-schema"
     return create_app(runtime(Settings(database_url="sqlite://", archive_dir=scratch)))

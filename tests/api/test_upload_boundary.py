@@ -17,11 +17,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from api.app import create_app
-from api.runtime import Runtime, runtime
 from ledger.db import transaction
 from ledger.models import BankFile
 from ledger.repositories import api_keys
 from tests.factories import E, camt
+from workflows.runtime import Runtime, runtime
 
 CHUNK = 64 * 1024
 LIMIT = 1024 * 1024  # REMIT_MAX_UPLOAD_BYTES in these tests

@@ -18,7 +18,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select, text
 
 from api.app import create_app
-from api.runtime import Runtime, runtime
 from api.webhooks import WebhookNotConfigured, backoff, deliver_pending, feed_page, sign, verify
 from core.settings import Settings
 from ledger import events
@@ -38,6 +37,7 @@ from reconcile.invoice_rows import parse_book
 from reconcile.model import Allocation
 from tests.api.receiver import Receiver, closed_port_url, running_receiver
 from tests.factories import E, camt
+from workflows.runtime import Runtime, runtime
 
 SECRET = "webhook-secret-for-tests-0123456789abcdef"
 IBAN = "GB29NWBK60161331926819"

@@ -17,12 +17,12 @@ import pytest
 from sqlalchemy import insert
 
 from api.jobs import SWEEP_JOB_ID, WEBHOOK_JOB_ID, build_service_scheduler, describe_jobs
-from api.runtime import runtime
 from core.settings import Settings
 from ledger.db import transaction
 from ledger.models import Customer, CustomerAccount, Invoice
 from tests.api.receiver import running_receiver
 from tests.factories import E, camt
+from workflows.runtime import runtime
 
 REMIT = [sys.executable, "-m", "cli"]
 SECRET = "webhook-secret-for-tests-0123456789abcdef"

@@ -38,7 +38,7 @@ def test_the_served_app_polls_the_inbox_on_a_schedule(settings, tmp_path) -> Non
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from api.runtime import runtime
+    from workflows.runtime import runtime
 
     settings.inbox_poll_seconds = 1
     inbox = settings.inbox_dir

@@ -295,7 +295,7 @@ def test_the_cli(engine, cli_env, tmp_path) -> None:  # type: ignore[no-untyped-
 def test_the_daily_job_is_scheduled_when_configured(rt, engine) -> None:  # type: ignore[no-untyped-def]
     from api.jobs import build_service_scheduler
     from api.plans import JOB_ID, plans_job
-    from api.runtime import runtime
+    from workflows.runtime import runtime
 
     scheduler = build_service_scheduler(
         runtime(rt.settings.model_copy(update={"plans_cron": "15 6 * * *"}))

@@ -475,7 +475,7 @@ def test_the_daily_job_is_scheduled_when_a_cron_is_set_and_runs(
 ) -> None:  # type: ignore[no-untyped-def]
     from api.dunning import JOB_ID, reminders_job
     from api.jobs import build_service_scheduler
-    from api.runtime import runtime
+    from workflows.runtime import runtime
 
     rt = runtime(settings_for(settings, smtp, reminders_cron="0 6 * * *"))
     job = build_service_scheduler(rt).get_job(JOB_ID)

@@ -11,13 +11,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from api.app import create_app
-from api.runtime import Runtime, runtime
 from api.ui.security import LoginLimiter
 from core.settings import Settings
 from ledger.db import transaction
 from ledger.models import LoginFailure
 from ledger.repositories import api_keys
 from ledger.types import utc_now
+from workflows.runtime import Runtime, runtime
 
 
 def _sign_in(client: TestClient, key: str) -> Any:

@@ -15,11 +15,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
 from api.app import create_app
-from api.runtime import Runtime
 from ledger.db import transaction
 from ledger.models import Application, BankTransaction, Customer, Invoice
 from ledger.repositories import api_keys
 from tests.factories import E, camt
+from workflows.runtime import Runtime
 
 # Every field a workbench form reads, with a value that would be accepted.
 FORM = {

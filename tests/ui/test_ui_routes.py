@@ -14,12 +14,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select, update
 
 from api.app import create_app
-from api.runtime import runtime
 from api.ui.security import FLASH_COOKIE, SESSION_COOKIE, LoginLimiter, safe_next
 from ledger.db import transaction
 from ledger.models import Application, Customer, Invoice, ReviewItem, UiSession
 from ledger.repositories import api_keys, ui_sessions
 from tests.factories import E, camt
+from workflows.runtime import runtime
 
 INVOICES = (("INV-1", 60000), ("INV-2", 38000), ("INV-3", 50000))
 

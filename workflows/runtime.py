@@ -1,4 +1,6 @@
-"""Wiring shared by the CLI, the web app and jobs: settings → engine, archive, ingestor."""
+"""Wiring shared by the CLI, the web app and jobs: settings → engine, archive, ingestor.
+
+In workflows/: every use case starts from a Runtime, and api/ and cli/ both hand one in."""
 
 from __future__ import annotations
 

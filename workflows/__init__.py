@@ -1,0 +1,3 @@
+"""The use cases, each owning its transaction (DESIGN.md §2): the runtime wiring, the ingest →
+store → match pipeline, scheduled jobs, the outbox, the demo. Imports everything below it;
+never api/, ui/ or cli/, which call it."""
