@@ -10,11 +10,11 @@ from fastapi.responses import JSONResponse
 
 from api import paging
 from api.auth import TreasuryReview
-from api.pipeline import ingest_stream
 from ingest.views import bank_file_json
 from ledger.db import transaction
 from ledger.models import BankFile
 from ledger.repositories import bank_files
+from workflows.pipeline import ingest_stream
 
 router = APIRouter(prefix="/api/v1/bank-files", tags=["bank-files"])
 

@@ -18,12 +18,12 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
-from api.pipeline import ingest_path
 from core.money import from_minor
 from core.settings import Settings
 from ingest.service import IngestResult
 from ledger.db import engine_for, transaction
 from ledger.models import Application, BankEntry, BankTransaction, ReviewItem
+from workflows.pipeline import ingest_path
 from workflows.runtime import Runtime, fixtures_dir, runtime
 
 

@@ -2,7 +2,7 @@
 `remit worker` (no HTTP server) run the same scheduler.
 
 Jobs: the sweep (every REMIT_MATCH_SWEEP_SECONDS: what a crash left unprocessed or
-unmatched, api.pipeline.sweep), the inbox poll (REMIT_INBOX_DIR), one cron poll per bank SFTP connection
+unmatched, workflows.pipeline.sweep), the inbox poll (REMIT_INBOX_DIR), one cron poll per bank SFTP connection
 (REMIT_SFTP_CONNECTIONS_FILE), webhook delivery of invoice events every
 REMIT_WEBHOOK_POLL_SECONDS (REMIT_WEBHOOK_URL), and the daily collections runs: late fees
 (REMIT_LATE_FEE_MODE, REMIT_LATE_FEE_CRON), payment plans (REMIT_PLANS_CRON), reminders
@@ -17,8 +17,8 @@ from datetime import datetime, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from api.pipeline import ingest_path
 from ingest.jobs import build_scheduler
+from workflows.pipeline import ingest_path
 from workflows.runtime import Runtime
 
 WEBHOOK_JOB_ID = "webhooks"
@@ -34,7 +34,7 @@ def build_service_scheduler(rt: Runtime) -> BackgroundScheduler:
         poll_seconds=settings.inbox_poll_seconds,
     )
     if settings.match_sweep_seconds:
-        from api.pipeline import sweep
+        from workflows.pipeline import sweep
 
         scheduler.add_job(sweep, "interval", seconds=settings.match_sweep_seconds, args=[rt], id=SWEEP_JOB_ID,
                           name="sweep: stranded files and unmatched payments", max_instances=1, coalesce=True,

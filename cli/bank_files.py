@@ -99,8 +99,8 @@ def ingest(
     source: Annotated[str, typer.Option(help="where the files came from (recorded)")] = "cli",
 ) -> None:
     """Register, archive, parse, store, then match and apply. A rejected file never stops the others."""
-    from api.pipeline import match_after
     from core.records import Format
+    from workflows.pipeline import match_after
 
     fmt = Format(format) if format else None
     rt = runtime()

@@ -2,7 +2,7 @@
 top-level commands (cli/main.py adds them to the root app).
 
 Each command is one transaction (the command owns it; services never commit); `match` runs
-until nothing is left over (api.pipeline.match_settled). A refusal (an invariant, a returned
+until nothing is left over (workflows.pipeline.match_settled). A refusal (an invariant, a returned
 payment, a stale version) exits 2 with the reason on stderr; a malformed argument exits 1.
 """
 
@@ -27,7 +27,7 @@ def match_command(
     as_of: Annotated[Optional[str], typer.Option(help="today's date for recency rules (YYYY-MM-DD)")] = None,
 ) -> None:
     """Match unmatched bank transactions (e.g. after new invoices arrived) and apply cash."""
-    from api.pipeline import match_settled
+    from workflows.pipeline import match_settled
 
     today = as_of_date(as_of, code=1)
     rt = runtime()

@@ -17,8 +17,8 @@ def sftp_poll(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Poll one bank connection now: download new files, ingest and match them, move them aside."""
-    from api.pipeline import ingest_path
     from ingest.sftp import SftpConfigError, SftpConnectError, poll_by_name
+    from workflows.pipeline import ingest_path
 
     rt = runtime()
     if rt.settings.sftp_connections_file is None:

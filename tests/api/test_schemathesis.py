@@ -31,11 +31,11 @@ EXAMPLES_PER_OPERATION = 25
 
 def _seed(rt: Runtime) -> str:
     """The demo book and bank day (applications, review items, audit trail); an admin key."""
-    from api.pipeline import ingest_path
     from ledger.db import transaction
     from ledger.repositories import api_keys
     from reconcile.invoice_import import import_book
     from reconcile.invoice_rows import parse_book
+    from workflows.pipeline import ingest_path
 
     demo = fixtures_dir() / "demo"
     book = demo / "invoices.csv"

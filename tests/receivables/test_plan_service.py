@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select
 
-from api.pipeline import ingest_path
 from ledger.db import transaction
 from ledger.models import (
     Application,
@@ -23,6 +22,7 @@ from receivables import plan_service as svc
 from receivables.plans import Every, PlanConflict, PlanError
 from reconcile import manual
 from tests.factories import E, camt
+from workflows.pipeline import ingest_path
 
 IBAN = "GB29NWBK60161331926819"
 

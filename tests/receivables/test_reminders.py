@@ -411,8 +411,8 @@ def test_assign_segments_from_payment_history_keeps_hand_set_ones(  # type: igno
 ) -> None:
     import io
 
-    from api.pipeline import ingest_stream
     from tests.factories import E, camt
+    from workflows.pipeline import ingest_stream
 
     clear_policies(engine)
     with transaction(engine) as s:

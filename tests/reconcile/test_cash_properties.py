@@ -12,13 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import insert, select
 
-from api.pipeline import match_after
 from ledger.db import transaction
 from ledger.models import Application, BankTransaction, Customer, Invoice, ReviewItem
 from reconcile import manual
 from reconcile.apply import ApplicationError
 from tests.factories import E, camt
 from tests.reconcile.invariants import violations
+from workflows.pipeline import match_after
 
 INVOICES = [("INV-1", 10000), ("INV-2", 25000), ("INV-3", 7550), ("INV-4", 10000)]
 

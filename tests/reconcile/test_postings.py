@@ -18,7 +18,6 @@ import pytest
 from sqlalchemy import insert, select
 
 import reconcile.service as service
-from api.pipeline import match_settled
 from ledger.db import transaction
 from ledger.models import Application, BankTransaction, Customer, Invoice, ReviewItem
 from reconcile import manual
@@ -26,6 +25,7 @@ from reconcile.model import Allocation
 from reconcile.postings import Postings, live_applications, lock_invoices, lock_payments
 from tests.factories import E, camt
 from tests.reconcile.invariants import violations
+from workflows.pipeline import match_settled
 
 TODAY = date(2026, 11, 24)
 

@@ -19,13 +19,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
 from api.app import create_app
-from api.pipeline import match_after
 from ledger.db import transaction
 from ledger.models import Application, BankTransaction, Customer, Invoice, ReviewItem
 from ledger.repositories import api_keys
 from reconcile import manual
 from reconcile.apply import ApplicationError
 from tests.factories import E, camt
+from workflows.pipeline import match_after
 
 TODAY = date(2026, 11, 24)
 PAYMENT = E("100.00", ref="PAY-1", e2e="E2E-1", name="Acme Manufacturing Inc", text=["INV-1"])

@@ -12,11 +12,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import insert, select, update
 
-from api.pipeline import STRANDED_AFTER, sweep
 from ledger.db import transaction
 from ledger.models import BankFile, BankTransaction, Customer, Invoice
 from ledger.types import utc_now
 from tests.factories import E, camt
+from workflows.pipeline import STRANDED_AFTER, sweep
 
 
 def _book(rt) -> None:  # type: ignore[no-untyped-def]

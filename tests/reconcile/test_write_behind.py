@@ -13,7 +13,6 @@ from datetime import date
 import pytest
 from sqlalchemy import func, insert, select
 
-from api.pipeline import match_settled
 from ingest import store
 from ledger.db import transaction
 from ledger.models import AuditEvent, Customer, CustomerAccount, Invoice, InvoiceEvent
@@ -21,6 +20,7 @@ from ledger.write_behind import WriteBehind
 from reconcile import service
 from tests.factories import E, camt
 from tests.reconcile.invariants import signature, violations
+from workflows.pipeline import match_settled
 
 
 def _night(rt) -> bytes:  # type: ignore[no-untyped-def]

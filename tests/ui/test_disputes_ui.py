@@ -161,8 +161,8 @@ def test_browser_a_deduction_becomes_a_dispute_then_a_credit(
 
     from playwright.sync_api import expect
 
-    from api.pipeline import ingest_stream
     from tests.factories import E, camt
+    from workflows.pipeline import ingest_stream
 
     with transaction(rt.engine) as s:
         s.execute(insert(Customer).values(id="C1", name="Contoso Ltd"))

@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 from sqlalchemy import insert
 
-from api.pipeline import ingest_stream
 from ledger.db import transaction
 from ledger.models import Customer, Invoice
 from ledger.repositories import api_keys
 from reconcile import manual
 from tests.factories import E, camt
 from tests.ui.conftest import sign_in
+from workflows.pipeline import ingest_stream
 
 
 @pytest.fixture

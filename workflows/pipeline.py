@@ -4,6 +4,9 @@ Matching runs over every booked transaction still unmatched, not only the file's
 booking first reported pending (camt.054) becomes cash when the evening camt.053 confirms it,
 and payments a crashed run stored but never matched are picked up by the next file — the same
 file sent again included (a duplicate still runs the matcher). Nothing waits for an operator.
+
+In workflows/: the use case owns its transactions; the upload route, `remit ingest`, the inbox
+and SFTP jobs and the demo all call it.
 """
 
 from __future__ import annotations
