@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import RemitError
 from core.money import AmountError, minor_text, to_minor
-from ledger import audit, events
+from ledger import audit, events, invoice_status
 from ledger.models import Customer, Dispute, Invoice
 from ledger.types import utc_now
 from reconcile.apply import ApplicationError, Applied
@@ -245,7 +245,7 @@ def adjust_invoice(
     before, prior = _invoice_state(invoice), events.snapshot(invoice)
     invoice.open_minor -= taken
     invoice.written_off_minor += taken
-    invoice.status = "paid" if invoice.open_minor == 0 else "open"
+    invoice.status = invoice_status.after_change(invoice.status, invoice.open_minor)
     invoice.updated_at = utc_now()
     session.flush()
     events.invoice_changed(session, invoice, before=prior, cause=cause, actor=actor, reason=reason)

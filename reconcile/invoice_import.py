@@ -44,6 +44,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core.money import exponent, from_minor
+from ledger import invoice_status
 from ledger.repositories import invoices as repo
 from ledger.repositories.invoices import StoredInvoice
 from reconcile.invoice_rows import Book, InvoiceRow, RowError, describe
@@ -276,12 +277,6 @@ def _upsert_customer(
 # --------------------------------------------------------------------------- invoices
 
 
-def _status(current: str | None, open_minor: int) -> str:
-    if current == "void":
-        return "void"  # voiding is remit's decision, not the import's: it never un-voids
-    return "paid" if open_minor == 0 else "open"
-
-
 def _open_minor(row: InvoiceRow, invoice: StoredInvoice | None) -> int:
     """The open balance the row means. Without an open_amount column, what is already settled
     on an existing invoice stays settled (a changed amount moves the balance by as much)."""
@@ -303,7 +298,7 @@ def _row_values(row: InvoiceRow, invoice: StoredInvoice | None) -> dict[str, obj
         "due_date": row.due_date,
         "terms": row.terms,
         "po_number": row.po_number,
-        "status": _status(invoice.status if invoice is not None else None, open_minor),
+        "status": invoice_status.after_change(invoice.status if invoice is not None else None, open_minor),
     }
     if invoice is not None:
         for column in ("due_date", "terms", "po_number"):

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import RemitError
 from core.money import format_amount, minor_text, to_minor
-from ledger import bulk, events
+from ledger import bulk, events, invoice_status
 from ledger.models import (
     Application,
     AuditEvent,
@@ -250,7 +250,7 @@ class Postings:
             inv.open_minor -= applied + discount + write_off
             inv.discount_minor += discount
             inv.written_off_minor += write_off
-            inv.status = "paid" if inv.open_minor == 0 else "open"
+            inv.status = invoice_status.after_change(inv.status, inv.open_minor)
             inv.changed = True
             self.touched_invoices.add(inv.id)
             self._event(inv, prior, events.APPLICATION_CREATED, actor, p.id, None)

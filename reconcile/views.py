@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.money import minor_text, non_default_exponents
+from ledger import invoice_status
 from ledger.models import (
     Application,
     AuditEvent,
@@ -27,7 +28,7 @@ from ledger.models import (
     ReviewItem,
 )
 
-INVOICE_STATUSES = ("open", "partially_paid", "paid", "void")
+INVOICE_STATUSES = invoice_status.SHOWN
 PAYMENT_STATUSES = ("matched", "partially_applied", "review", "returned", "unmatched", "ignored")
 # Audit actions on an application that belong to its invoice's history.
 _APPLICATION_ACTIONS = ("application.created", "application.reversed")
@@ -167,21 +168,6 @@ def applications(
 # --------------------------------------------------------------------------- invoices
 
 
-def invoice_status(status: str, open_minor: int, amount_minor: int) -> str:
-    """open | partially_paid (open, with part of it settled) | paid | void."""
-    if status == "open" and open_minor < amount_minor:
-        return "partially_paid"
-    return status
-
-
-def _invoice_status_clause(status: str) -> ColumnElement[bool]:
-    if status == "open":
-        return and_(Invoice.status == "open", Invoice.open_minor == Invoice.amount_minor)
-    if status == "partially_paid":
-        return and_(Invoice.status == "open", Invoice.open_minor < Invoice.amount_minor)
-    return Invoice.status == status
-
-
 def _invoice_json(i: Invoice, customer_name: str, today: date) -> dict[str, Any]:
     overdue = None
     if i.status == "open" and i.due_date is not None:
@@ -200,7 +186,7 @@ def _invoice_json(i: Invoice, customer_name: str, today: date) -> dict[str, Any]
         "due_date": _iso(i.due_date),
         "terms": i.terms,
         "po_number": i.po_number,
-        "status": invoice_status(i.status, i.open_minor, i.amount_minor),
+        "status": invoice_status.shown(i.status, i.open_minor, i.amount_minor),
         "days_past_due": overdue,
         "updated_at": i.updated_at.isoformat(),
     }
@@ -240,7 +226,7 @@ def invoice_list(
     if customer_id:
         query = query.where(Invoice.customer_id == customer_id)
     if wanted:
-        query = query.where(or_(*(_invoice_status_clause(s) for s in wanted)))
+        query = query.where(or_(*(invoice_status.shown_clause(s) for s in wanted)))
     if due_before is not None:
         query = query.where(Invoice.due_date <= due_before)
     if due_after is not None:
