@@ -20,11 +20,11 @@ from api import (
     dunning,
     exceptions,
     fees,
+    invoice_events,
     invoices,
     metrics,
     payments,
     ui,
-    webhooks,
 )
 from api import plans as payment_plans
 from workflows.runtime import Runtime
@@ -57,7 +57,7 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
     metrics.install(app, rt)  # per-app registry + request metrics middleware
     app.include_router(bank_files.router)
     app.include_router(exceptions.router)
-    app.include_router(webhooks.router)
+    app.include_router(invoice_events.router)
     app.include_router(metrics.router)
     app.include_router(invoices.router)
     app.include_router(payments.router)

@@ -1,7 +1,7 @@
 """/api/v1/invoice-events: the invoice event feed AR systems may poll instead of receiving
-webhooks, and the admin's redelivery. Delivery itself is api/webhooks.py.
+webhooks, and the admin's redelivery. Delivery itself is workflows/outbox.py.
 
-Order (api/webhooks.py): the events of one invoice are delivered strictly in the order they
+Order (workflows/outbox.py): the events of one invoice are delivered strictly in the order they
 happened, and a `failed` event holds back the later events of its invoice until an admin
 redelivers it. So a redelivery never lets an older state arrive after a newer one:
 redelivering a failed event sends it and then the events that waited behind it; an event

@@ -50,7 +50,7 @@ def build_service_scheduler(rt: Runtime) -> BackgroundScheduler:
             workdir=settings.sftp_workdir,
         )
     if settings.webhook_url:
-        from api.webhooks import webhook_job
+        from workflows.outbox import webhook_job
 
         scheduler.add_job(
             webhook_job,

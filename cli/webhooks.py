@@ -18,7 +18,7 @@ def webhooks_deliver(as_json: Annotated[bool, typer.Option("--json")] = False) -
 
     Exit 0 whatever the receiver answered (see the counts); 1 if no webhook URL is set.
     """
-    from api.webhooks import WebhookNotConfigured, deliver_pending
+    from workflows.outbox import WebhookNotConfigured, deliver_pending
 
     rt = runtime()
     try:

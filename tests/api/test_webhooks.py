@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select, text
 
 from api.app import create_app
-from api.webhooks import WebhookNotConfigured, backoff, deliver_pending, feed_page, sign, verify
+from api.invoice_events import feed_page
 from core.settings import Settings
 from ledger import events
 from ledger.db import transaction
@@ -37,6 +37,7 @@ from reconcile.invoice_rows import parse_book
 from reconcile.model import Allocation
 from tests.api.receiver import Receiver, closed_port_url, running_receiver
 from tests.factories import E, camt
+from workflows.outbox import WebhookNotConfigured, backoff, deliver_pending, sign, verify
 from workflows.runtime import Runtime, runtime
 
 SECRET = "webhook-secret-for-tests-0123456789abcdef"
@@ -442,17 +443,17 @@ def test_deliver_needs_a_webhook_url(rt) -> None:
 
 def test_a_claim_is_a_lease_another_pass_does_not_take(hrt, receiver) -> None:
     """Two instances at once: what one has claimed (and is POSTing), the other skips."""
-    from api import webhooks
+    from workflows import outbox
 
     _book(hrt)
     _settle(hrt, "INV-1", 0)
-    claims = webhooks._claim(hrt.engine, T0, 10, timedelta(seconds=5))
+    claims = outbox._claim(hrt.engine, T0, 10, timedelta(seconds=5))
     assert [c.attempts for c in claims] == [0]
     assert deliver_pending(hrt, now=T0 + timedelta(seconds=30)).attempted == 0
     # The lease runs out (the claiming worker died): the event is due again.
     assert deliver_pending(hrt, now=T0 + timedelta(minutes=5)).delivered == 1
     # The first worker's late answer is not recorded over it.
-    late = webhooks._record(hrt.engine, claims[0], webhooks._Outcome(500, "late"), T0, 8)
+    late = outbox._record(hrt.engine, claims[0], outbox._Outcome(500, "late"), T0, 8)
     assert late is None and _events(hrt)[0].delivery_status == "delivered"
 
 

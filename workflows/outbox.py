@@ -1,6 +1,8 @@
 """Invoice events to AR systems: webhook delivery of the outbox (ledger/events.py); the feed
 they may poll instead is api/invoice_events.py. Delivery is a job: it owns its transactions.
 
+In workflows/: the scheduler (workflows/jobs.py) and `remit webhooks deliver` run it; no route.
+
 Receiving remit's webhooks
 --------------------------
 Set REMIT_WEBHOOK_URL and REMIT_WEBHOOK_SECRET (production refuses a default or short
@@ -71,8 +73,6 @@ import httpx
 from sqlalchemy import Engine, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
-# The feed and the admin routes live in api/invoice_events.py; re-exported for old imports.
-from api.invoice_events import event_json, feed_page, router  # noqa: F401
 from core.errors import RemitError
 from ledger.db import transaction
 from ledger.models import InvoiceEvent
@@ -364,7 +364,7 @@ def _count(report: DeliveryReport, claim: _Claim, outcome: _Outcome, state: str 
 
 
 def webhook_job(rt: Runtime) -> None:
-    """The scheduled pass (api/jobs.py): never raises, logs what it did."""
+    """The scheduled pass (workflows/jobs.py): never raises, logs what it did."""
     try:
         report = deliver_pending(rt)
     except Exception:  # logged; the next scheduled pass tries again
