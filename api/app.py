@@ -39,9 +39,9 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
         gc.freeze()
         scheduler = None
         if start_scheduler:
-            from api.jobs import start_service_scheduler
+            from workflows.jobs import start_service_scheduler
 
-            # The same jobs as `remit worker` (api/jobs.py).
+            # The same jobs as `remit worker` (workflows/jobs.py).
             scheduler = start_service_scheduler(rt)
         try:
             yield

@@ -1,5 +1,5 @@
 """/api/v1/dunning (policies, customer overrides) and /api/v1/reminders (list, preview, run,
-complete a queued task); the daily reminders job.
+complete a queued task); the daily reminders job is workflows.jobs.reminders_job.
 
 Thin: the same service functions as the CLI (receivables.reminders); the request owns the
 transaction. Reading needs ar:read; changing policies, running reminders and completing
@@ -8,7 +8,6 @@ tasks treasury:review (admin implies both). Bad input 422, unknown ids 404, conf
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -26,7 +25,6 @@ from receivables import dunning, reminders
 from receivables.mailer import SmtpMailer
 from workflows.runtime import Runtime
 
-log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["dunning"])
 
 # Lower-case slugs, as long as the column that stores them (PostgreSQL refuses longer ones).
@@ -312,26 +310,3 @@ def complete_task(
             return reminders.mark_done(session, reminder_id, actor=principal.actor)
     except reminders.ReminderError as error:
         raise _http(error) from None
-
-
-def reminders_job(rt: Runtime) -> None:
-    """The daily run (REMIT_REMINDERS_CRON): today's reminders, one transaction."""
-    try:
-        with transaction(rt.engine) as session:
-            # Segments first: today's payment behaviour picks today's policy.
-            reminders.assign_segments(session, settings=rt.settings, actor="job:reminders")
-            out = reminders.run(
-                session,
-                as_of=utc_now().date(),
-                settings=rt.settings,
-                mailer=SmtpMailer(rt.settings),
-                actor="job:reminders",
-            )
-    except Exception:  # a scheduler job logs and waits for the next day
-        log.exception("reminders run failed")
-        return
-    failed = sum(r["status"] == "failed" for r in out)
-    log.info("reminders: %d decided, %d failed", len(out), failed)
-
-
-JOB_ID = "reminders"

@@ -1,5 +1,5 @@
-"""/api/v1/fees: late fee items for the AR system to bill, and its acknowledgement; the
-scheduled fee run (api/jobs.py).
+"""/api/v1/fees: late fee items for the AR system to bill, and its acknowledgement (the
+scheduled fee run is workflows.jobs.fees_job).
 
 The AR system learns of a new fee from the `invoice.fee_charged` webhook (or this list, read
 as a feed with `status=open`), bills it, and acknowledges it with POST /fees/{id}/exported
@@ -9,7 +9,6 @@ as a feed with `status=open`), bills it, and acknowledges it with POST /fees/{id
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
@@ -18,13 +17,9 @@ from pydantic import BaseModel, Field
 from api import paging
 from api.auth import ArRead, ArWrite
 from ledger.db import transaction
-from ledger.types import utc_now
 from receivables import fee_job
-from workflows.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/fees", tags=["fees"])
-log = logging.getLogger(__name__)
-JOB_ID = "late-fees"
 
 
 @router.get("")
@@ -74,19 +69,3 @@ def fee_void(
             )
     except fee_job.FeeNotFound as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
-
-
-def fees_job(rt: Runtime) -> None:
-    """The daily run (api/jobs.py): never raises, logs what it charged."""
-    try:
-        with transaction(rt.engine) as session:
-            run = fee_job.run_fees(
-                session,
-                policy=fee_job.policy_from_settings(rt.settings),
-                as_of=utc_now().date(),
-                actor="job:fees",
-            )
-    except Exception:  # logged; tomorrow's run charges what this one missed
-        log.exception("late fee run failed")
-        return
-    log.info("late fees: %s", {k: v for k, v in run.as_json().items() if k != "fees"})

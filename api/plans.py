@@ -8,7 +8,7 @@ plan or not open, cancelling a plan that is no longer active) is 409.
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
@@ -131,19 +131,3 @@ def cancel_plan(
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
     except PlanConflict as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
-
-
-# -- the daily job (api/jobs.py) -----------------------------------------------------------------
-
-JOB_ID = "payment-plans"
-# REMIT_PLANS_CRON, e.g. "15 6 * * *" (UTC): after the nightly statements are ingested and
-# matched (an instalment paid yesterday is credited before its plan could be broken), and
-# before the reminders run (a broken plan's invoices are dunned again).
-
-
-def plans_job(rt: Runtime) -> None:
-    """Credit, complete and break plans as of today (UTC); one transaction."""
-    from datetime import datetime
-
-    with transaction(rt.engine) as session:
-        svc.run_plans(session, as_of=datetime.now(UTC).date(), actor="job:plans")

@@ -77,8 +77,8 @@ def worker() -> None:
     import signal
     import threading
 
-    from api.jobs import describe_jobs, start_service_scheduler
     from ingest.sftp import SftpConfigError
+    from workflows.jobs import describe_jobs, start_service_scheduler
 
     rt = runtime()
     logging.basicConfig(

@@ -14,12 +14,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
 from api.app import create_app
-from api.jobs import build_service_scheduler
 from ledger.db import transaction
 from ledger.models import Customer, FeeItem, Invoice, InvoiceEvent
 from ledger.repositories import api_keys
 from receivables.fee_job import run_fees
 from receivables.fees import FeePolicy
+from workflows.jobs import build_service_scheduler
 from workflows.runtime import runtime
 
 
@@ -175,7 +175,7 @@ def test_the_daily_job_is_scheduled_only_when_fees_are_on(client, rt) -> None:
     on = runtime(rt.settings.model_copy(update={"late_fee_mode": "eu"}))
     job = build_service_scheduler(on).get_job("late-fees")
     assert job is not None and "cron" in str(job.trigger)
-    from api.fees import fees_job
+    from workflows.jobs import fees_job
 
     fees_job(on)  # runs as of today: the invoices are long overdue
     with transaction(rt.engine) as s:

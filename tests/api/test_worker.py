@@ -1,4 +1,4 @@
-"""`remit worker` and the one scheduler it shares with `remit serve` (api/jobs.py)."""
+"""`remit worker` and the one scheduler it shares with `remit serve` (workflows/jobs.py)."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ from typing import IO
 import pytest
 from sqlalchemy import insert
 
-from api.jobs import SWEEP_JOB_ID, WEBHOOK_JOB_ID, build_service_scheduler, describe_jobs
 from core.settings import Settings
 from ledger.db import transaction
 from ledger.models import Customer, CustomerAccount, Invoice
 from tests.api.receiver import running_receiver
 from tests.factories import E, camt
+from workflows.jobs import SWEEP_JOB_ID, WEBHOOK_JOB_ID, build_service_scheduler, describe_jobs
 from workflows.runtime import runtime
 
 REMIT = [sys.executable, "-m", "cli"]

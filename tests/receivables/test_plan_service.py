@@ -293,8 +293,8 @@ def test_the_cli(engine, cli_env, tmp_path) -> None:  # type: ignore[no-untyped-
 
 
 def test_the_daily_job_is_scheduled_when_configured(rt, engine) -> None:  # type: ignore[no-untyped-def]
-    from api.jobs import build_service_scheduler
-    from api.plans import JOB_ID, plans_job
+    from workflows.jobs import PLANS_JOB_ID as JOB_ID
+    from workflows.jobs import build_service_scheduler, plans_job
     from workflows.runtime import runtime
 
     scheduler = build_service_scheduler(

@@ -473,8 +473,8 @@ def test_letters_escape_html_and_text_stays_plain(  # type: ignore[no-untyped-de
 def test_the_daily_job_is_scheduled_when_a_cron_is_set_and_runs(
     engine, settings, smtp, book
 ) -> None:  # type: ignore[no-untyped-def]
-    from api.dunning import JOB_ID, reminders_job
-    from api.jobs import build_service_scheduler
+    from workflows.jobs import REMINDERS_JOB_ID as JOB_ID
+    from workflows.jobs import build_service_scheduler, reminders_job
     from workflows.runtime import runtime
 
     rt = runtime(settings_for(settings, smtp, reminders_cron="0 6 * * *"))

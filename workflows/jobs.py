@@ -2,27 +2,40 @@
 `remit worker` (no HTTP server) run the same scheduler.
 
 Jobs: the sweep (every REMIT_MATCH_SWEEP_SECONDS: what a crash left unprocessed or
-unmatched, workflows.pipeline.sweep), the inbox poll (REMIT_INBOX_DIR), one cron poll per bank SFTP connection
-(REMIT_SFTP_CONNECTIONS_FILE), webhook delivery of invoice events every
-REMIT_WEBHOOK_POLL_SECONDS (REMIT_WEBHOOK_URL), and the daily collections runs: late fees
-(REMIT_LATE_FEE_MODE, REMIT_LATE_FEE_CRON), payment plans (REMIT_PLANS_CRON), reminders
-(REMIT_REMINDERS_CRON). Every job is safe to run in several processes at once (file registry
-dedupe, SFTP poll locks, webhook claims, unique fee periods and reminder steps).
+unmatched, workflows.pipeline.sweep), the inbox poll (REMIT_INBOX_DIR), one cron poll per
+bank SFTP connection (REMIT_SFTP_CONNECTIONS_FILE), webhook delivery of invoice events every
+REMIT_WEBHOOK_POLL_SECONDS (REMIT_WEBHOOK_URL, workflows/outbox.py), and the daily
+collections runs below: late fees (REMIT_LATE_FEE_MODE, REMIT_LATE_FEE_CRON), payment plans
+(REMIT_PLANS_CRON), reminders (REMIT_REMINDERS_CRON). Every job is safe to run in several
+processes at once (file registry dedupe, SFTP poll locks, webhook claims, unique fee periods
+and reminder steps).
+
+In workflows/: each job owns its transaction; the app factory and the CLI only start them.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from ingest.jobs import build_scheduler
+from ledger.db import transaction
+from ledger.types import utc_now
+from receivables import fee_job, plan_service, reminders
+from receivables.mailer import SmtpMailer
 from workflows.pipeline import ingest_path
 from workflows.runtime import Runtime
 
+log = logging.getLogger(__name__)
+
 WEBHOOK_JOB_ID = "webhooks"
 SWEEP_JOB_ID = "match-sweep"
+FEES_JOB_ID = "late-fees"
+PLANS_JOB_ID = "payment-plans"
+REMINDERS_JOB_ID = "reminders"
 
 
 def build_service_scheduler(rt: Runtime) -> BackgroundScheduler:
@@ -66,20 +79,11 @@ def build_service_scheduler(rt: Runtime) -> BackgroundScheduler:
     # The daily collections runs (issue 5), each when its settings ask for it, in this order
     # on a typical night: fees, plans (credit, break), reminders (a broken plan is dunned).
     if settings.late_fee_mode != "none":
-        from api.fees import JOB_ID as FEES_JOB
-        from api.fees import fees_job
-
-        _daily(scheduler, fees_job, rt, settings.late_fee_cron, FEES_JOB, "late fees")
+        _daily(scheduler, fees_job, rt, settings.late_fee_cron, FEES_JOB_ID, "late fees")
     if settings.plans_cron:
-        from api.plans import JOB_ID as PLANS_JOB
-        from api.plans import plans_job
-
-        _daily(scheduler, plans_job, rt, settings.plans_cron, PLANS_JOB, "payment plans")
+        _daily(scheduler, plans_job, rt, settings.plans_cron, PLANS_JOB_ID, "payment plans")
     if settings.reminders_cron:
-        from api.dunning import JOB_ID as REMINDERS_JOB
-        from api.dunning import reminders_job
-
-        _daily(scheduler, reminders_job, rt, settings.reminders_cron, REMINDERS_JOB, "reminders")
+        _daily(scheduler, reminders_job, rt, settings.reminders_cron, REMINDERS_JOB_ID, "reminders")
     return scheduler
 
 
@@ -111,3 +115,49 @@ def describe_jobs(scheduler: BackgroundScheduler) -> list[str]:
         suffix = f", next run {when.isoformat()}" if when else " (paused)"
         lines.append(f"{job.id}: {job.trigger}{suffix}")
     return lines
+
+
+# -- the daily collections runs ------------------------------------------------------------------
+def fees_job(rt: Runtime) -> None:
+    """The daily late fee run: never raises, logs what it charged."""
+    try:
+        with transaction(rt.engine) as session:
+            run = fee_job.run_fees(
+                session,
+                policy=fee_job.policy_from_settings(rt.settings),
+                as_of=utc_now().date(),
+                actor="job:fees",
+            )
+    except Exception:  # logged; tomorrow's run charges what this one missed
+        log.exception("late fee run failed")
+        return
+    log.info("late fees: %s", {k: v for k, v in run.as_json().items() if k != "fees"})
+
+
+# REMIT_PLANS_CRON, e.g. "15 6 * * *" (UTC): after the nightly statements are ingested and
+# matched (an instalment paid yesterday is credited before its plan could be broken), and
+# before the reminders run (a broken plan's invoices are dunned again).
+def plans_job(rt: Runtime) -> None:
+    """Credit, complete and break plans as of today (UTC); one transaction."""
+    with transaction(rt.engine) as session:
+        plan_service.run_plans(session, as_of=datetime.now(UTC).date(), actor="job:plans")
+
+
+def reminders_job(rt: Runtime) -> None:
+    """The daily run (REMIT_REMINDERS_CRON): today's reminders, one transaction."""
+    try:
+        with transaction(rt.engine) as session:
+            # Segments first: today's payment behaviour picks today's policy.
+            reminders.assign_segments(session, settings=rt.settings, actor="job:reminders")
+            out = reminders.run(
+                session,
+                as_of=utc_now().date(),
+                settings=rt.settings,
+                mailer=SmtpMailer(rt.settings),
+                actor="job:reminders",
+            )
+    except Exception:  # a scheduler job logs and waits for the next day
+        log.exception("reminders run failed")
+        return
+    failed = sum(r["status"] == "failed" for r in out)
+    log.info("reminders: %d decided, %d failed", len(out), failed)
