@@ -21,7 +21,7 @@ def demo(
     port: Annotated[int, typer.Option()] = 8000,
 ) -> None:
     """The main job on the embedded default: fresh SQLite, the sample bank files, a summary."""
-    from api.demo import run_demo
+    from workflows.demo import run_demo
 
     rt, _ = run_demo(database)
     if serve:

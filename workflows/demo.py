@@ -4,6 +4,8 @@ Imports the demo invoice book, ingests the demo day (an intraday camt.054 and th
 camt.053 that repeats it) and every sample bank file in fixtures/, matching and applying
 cash after each file; sends one file a second time; and prints what happened: files per
 format, bookings stored once, cash applied (discounts, write-offs), the review queue.
+
+In workflows/: it drives the pipeline end to end, each step in its own transaction.
 """
 
 from __future__ import annotations
