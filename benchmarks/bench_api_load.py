@@ -97,7 +97,7 @@ def _free_port() -> int:
 
 def _remit_command() -> list[str]:
     script = Path(sys.executable).with_name("remit")  # the console script of this venv
-    return [str(script)] if script.exists() else [sys.executable, "-m", "api"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "cli"]
 
 
 @dataclass

@@ -148,7 +148,7 @@ def _child_cli(path: Path) -> dict[str, Any]:
     import resource
 
     remit = Path(sys.executable).with_name("remit")
-    command = [str(remit)] if remit.exists() else [sys.executable, "-m", "api"]
+    command = [str(remit)] if remit.exists() else [sys.executable, "-m", "cli"]
     out_path = OUT / f"{path.stem}.parse.json"
     started = time.perf_counter()
     try:

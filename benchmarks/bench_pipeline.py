@@ -145,7 +145,7 @@ def remit(args: list[str], url: str, work: Path, cap: float) -> Run:
     usage_file.unlink(missing_ok=True)
     with open(work / "out.txt", "w+") as out, open(work / "err.txt", "w+") as err:
         started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-c", _LAUNCHER, str(usage_file), sys.executable, "-m", "api", *args],
+        proc = subprocess.Popen([sys.executable, "-c", _LAUNCHER, str(usage_file), sys.executable, "-m", "cli", *args],
                                 cwd=work, env=env, stdout=out, stderr=err, start_new_session=True)
         # At the cap: the launcher's process group (the launcher and remit), nothing else.
         timer = threading.Timer(cap, os.killpg, (proc.pid, signal.SIGKILL))
