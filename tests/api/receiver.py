@@ -27,7 +27,7 @@ class Received:
         return json.loads(self.body)
 
     def signature_ok(self, secret: str) -> bool:
-        """Verified independently of api.webhooks, as a receiver would."""
+        """Verified independently of workflows.outbox, as a receiver would."""
         timestamp = self.headers["remit-timestamp"]
         expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + self.body,
                             hashlib.sha256).hexdigest()
