@@ -20,6 +20,7 @@ COPY receivables receivables
 COPY workflows workflows
 COPY api api
 COPY cli cli
+COPY server server
 COPY fixtures fixtures
 # A numeric uid: Kubernetes' runAsNonRoot can only verify a numeric USER.
 RUN pip install . \

@@ -56,14 +56,14 @@ def serve(
     runtime()  # settings checked and the database migrated once, before the processes fork
     print(f"remit serve: {workers} HTTP processes, no scheduled jobs here: run `remit worker` "
           "beside them", flush=True)
-    uvicorn.run("api.app:app_from_environment", factory=True, host=host, port=port,
+    uvicorn.run("server.app:app_from_environment", factory=True, host=host, port=port,
                 workers=workers, log_level="info")
 
 
 def _serve(*, host: str, port: int, rt: Any = None) -> None:
     import uvicorn
 
-    from api.app import create_app
+    from server.app import create_app
 
     rt = rt or runtime()
     uvicorn.run(create_app(rt, start_scheduler=True), host=host, port=port, log_level="info")

@@ -10,7 +10,7 @@ Two event types:
 Nothing is written when neither moved. Changes made by the AR system itself (invoice import,
 bulk upsert) are not echoed back: it knows them already, and a book of a million invoices
 would otherwise queue a million deliveries ahead of the cash events that matter. Delivery
-(webhook) and the polling feed are in api/webhooks.py; receivers deduplicate on `event_id`.
+(webhook) is in workflows/outbox.py and the polling feed in api/invoice_events.py; receivers deduplicate on `event_id`.
 
 Payload (amounts are decimal strings, never numbers):
     {"event_id": "<uuid4>", "type": "invoice.status_changed", "occurred_at": "<ISO 8601 UTC>",

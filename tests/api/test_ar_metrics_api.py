@@ -8,7 +8,7 @@ import io
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
+from server.app import create_app
 from ledger.db import transaction
 from ledger.repositories import api_keys
 from tests.receivables.ar_seed import seed_book

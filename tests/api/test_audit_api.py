@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
+from server.app import create_app
 from ledger.db import transaction
 from ledger.repositories import api_keys
 from tests.factories import E, camt

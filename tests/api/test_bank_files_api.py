@@ -10,7 +10,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
-from api.app import create_app
+from server.app import create_app
 from api.auth import PUBLIC_PATHS, UI_PUBLIC_PATHS, UI_STATIC_PATH, RequireScope
 from api.ui.routes import router as ui_router
 from api.ui.security import UiAuth

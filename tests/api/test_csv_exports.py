@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert
 
-from api.app import create_app
+from server.app import create_app
 from api.ar_metrics import safe_cell
 from ledger.db import transaction
 from ledger.models import Customer, Invoice

@@ -23,7 +23,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
-from api.app import create_app
+from server.app import create_app
 from api.paging import column_length
 from ledger.db import transaction
 from ledger.models import (

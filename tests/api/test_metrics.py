@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, insert, select
 
-from api.app import create_app
+from server.app import create_app
 from ledger.db import transaction
 from ledger.models import (
     Application,

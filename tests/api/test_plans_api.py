@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
-from api.app import create_app
+from server.app import create_app
 from ledger.db import transaction
 from ledger.models import AuditEvent, Customer, Invoice
 from ledger.repositories import api_keys

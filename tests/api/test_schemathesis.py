@@ -1,7 +1,7 @@
 """Property-based API test: schemathesis generates requests for every operation of the
 OpenAPI schema and no response may be a server error (5xx).
 
-The app is the real one (api.app.create_app) in process, on SQLite and on PostgreSQL (which
+The app is the real one (server.app.create_app) in process, on SQLite and on PostgreSQL (which
 refuses what SQLite lets through: NUL in text, integers over 32 bits), with a seeded book: the
 demo invoice book and the demo bank day ingested, matched and applied, so ids and numbers
 that exist are there to be hit; requests carry an admin key (every scope), so they get past
@@ -54,7 +54,7 @@ def _schema_app() -> Any:
     database): the operations are the same for every runtime."""
     import tempfile
 
-    from api.app import create_app
+    from server.app import create_app
     from core.settings import Settings
     from workflows.runtime import runtime
 
@@ -72,7 +72,7 @@ OPERATIONS = [result.ok().label for result in SCHEMA.get_all_operations()]
 @pytest.fixture
 def live_app(rt: Runtime) -> tuple[Any, dict[str, str]]:
     """The app on this test's freshly seeded database, and an admin key's header."""
-    from api.app import create_app
+    from server.app import create_app
 
     key = _seed(rt)
     # No scheduler: nothing polls behind the requests' back.

@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from api.app import create_app
+from server.app import create_app
 from ledger.db import transaction
 from ledger.models import BankFile
 from ledger.repositories import api_keys

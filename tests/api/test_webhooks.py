@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select, text
 
-from api.app import create_app
+from server.app import create_app
 from api.invoice_events import feed_page
 from core.settings import Settings
 from ledger import events

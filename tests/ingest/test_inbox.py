@@ -37,7 +37,7 @@ def test_poll_ingests_settled_files_and_moves_them(rt, tmp_path) -> None:
 def test_the_served_app_polls_the_inbox_on_a_schedule(settings, tmp_path) -> None:
     from fastapi.testclient import TestClient
 
-    from api.app import create_app
+    from server.app import create_app
     from workflows.runtime import runtime
 
     settings.inbox_poll_seconds = 1

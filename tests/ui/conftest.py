@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from api.app import create_app
+from server.app import create_app
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
-from api.app import create_app
+from server.app import create_app
 from core.money import D
 from ledger.db import transaction
 from ledger.models import Customer, Dispute, Invoice

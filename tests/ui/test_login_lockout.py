@@ -10,7 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
-from api.app import create_app
+from server.app import create_app
 from api.ui.security import LoginLimiter
 from core.settings import Settings
 from ledger.db import transaction

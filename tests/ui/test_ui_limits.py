@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
-from api.app import create_app
+from server.app import create_app
 from ledger.db import transaction
 from ledger.models import Application, BankTransaction, Customer, Invoice
 from ledger.repositories import api_keys

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select, update
 
-from api.app import create_app
+from server.app import create_app
 from api.ui.security import FLASH_COOKIE, SESSION_COOKIE, LoginLimiter, safe_next
 from ledger.db import transaction
 from ledger.models import Application, Customer, Invoice, ReviewItem, UiSession

@@ -1,4 +1,5 @@
-"""The FastAPI application: REST API under /api/v1, /healthz, and the scheduler's lifetime."""
+"""The FastAPI application: the REST API (api/) under /api/v1, the workbench, /healthz and
+the scheduler's lifetime. It lives in server/, above api/ and the workbench it mounts."""
 
 from __future__ import annotations
 

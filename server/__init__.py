@@ -1,0 +1,1 @@
+"""The FastAPI app factory: mounts api/ (REST) and the workbench, starts the scheduler."""
