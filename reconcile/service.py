@@ -65,7 +65,7 @@ AfterApply = Callable[[Session, set[int], str], object]
 
 Snapshot = invoice_repo.InvoiceSnapshot
 WRITE_CHUNK = 5_000  # decisions per write: the server writes one chunk while the engine decides the next
-ENGINE_PROCESS_MIN = 2_000  # payments from which the engine runs in a child process (a fork costs ~0.1 s)
+ENGINE_PROCESS_MIN = 2_000  # payments from which the engine runs in a child process (below, forking and pickling cost more than they save)
 
 
 @dataclass
