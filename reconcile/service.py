@@ -231,14 +231,12 @@ def _read(session: Session, *, today: date, transaction_ids: Sequence[int] | Non
     pending = [r for r in rows if not r.is_return and r.id not in returned]
     no_amount = [r for r in pending if r.amount_minor is None]
     matchable = [p for r in pending if (p := loader.to_payment(r)) is not None]
-    book = loader.load_book(session, today=today, also=[a.invoice_id for apps in reversals.values() for a in apps]) \
-        if matchable or reversals else {}
+    reopened = {a.invoice_id for apps in reversals.values() for a in apps}
+    book = loader.load_book(session, today=today, also=reopened) if matchable or reversals else {}
     run = RunPlan(payments, book, return_plans, dict(reversals), no_amount, [])
     if locked is not None and (no_amount or matchable or return_plans):
-        reopened = {a.invoice_id for apps in reversals.values() for a in apps}
         run.locked, run.locked_invoices = locked, lock_invoices(session, reopened)
-        run.moved_invoices = {i for i in reopened
-                              if i not in run.locked_invoices or _changed(run.locked_invoices[i], book.get(i))}
+        run.moved_invoices = _moved(reopened, run.locked_invoices, book)
     return run, matchable
 
 
@@ -298,9 +296,14 @@ def _lock_invoices(postings: Postings, run: RunPlan, chunk: list[Decision]) -> s
     if not wanted:
         return set()
     locked = lock_invoices(postings.session, wanted, skip_locked=True)
-    moved = {i for i in wanted if i not in locked or _changed(locked[i], run.invoices.get(i))}
+    moved = _moved(wanted, locked, run.invoices)
     postings.invoices.update({i: state for i, state in locked.items() if i not in moved})
     return moved
+
+
+def _moved(ids: set[int], locked: dict[int, InvoiceState], read: dict[int, Snapshot]) -> set[int]:
+    """Of these invoices, those not locked (gone, or held elsewhere) or changed since read."""
+    return {i for i in ids if i not in locked or _changed(locked[i], read.get(i))}
 
 
 def _changed(locked: object, read: Snapshot | None) -> bool:
