@@ -7,16 +7,14 @@ ledger's own history); formulas and conventions are documented in receivables.an
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from api import paging
+from web import paging
+from web.csv import csv_response
 from api.auth import ArRead
 from ledger.db import transaction
 from receivables import analytics, ar_history
@@ -41,36 +39,6 @@ def _check_date(value: date | None, name: str) -> date:
             f"{name} must be between {MIN_DATE} and {MAX_DATE}",
         )
     return day
-
-
-# OWASP "CSV injection": a spreadsheet takes a cell starting with one of these as a formula
-# (=HYPERLINK(...) in a customer name). Such a cell is written with a leading single quote,
-# which spreadsheets show as text. Plain numbers ("-12.50", "+3") are left alone: they are
-# values, not formulas, and must stay numbers in the sheet.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?$")
-
-
-def safe_cell(value: object) -> str:
-    """The text of one CSV cell that no spreadsheet will evaluate."""
-    text = "" if value is None else str(value)
-    if text.lstrip(" ").startswith(FORMULA_START) and not _PLAIN_NUMBER.match(text):
-        return "'" + text
-    return text
-
-
-def csv_response(rows: list[list[str]], filename: str) -> Response:
-    """Every CSV the service writes goes through here (API `format=csv`, the dashboard's
-    links): cells neutralised by `safe_cell`."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(
-        [safe_cell(cell) for cell in row] for row in rows
-    )
-    return Response(
-        buffer.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 @router.get("")
@@ -142,7 +110,7 @@ def get_trend(
     bucket, the auto-match rate of the credit payments dated in it, the review items open
     at its end."""
     last = _check_date(to, "to")
-    first = _check_date(from_, "from") if from_ else default_from(last)
+    first = _check_date(from_, "from") if from_ else analytics.default_from(last)
     if first > last:
         raise HTTPException(422, "from is after to")
     with transaction(request.app.state.runtime.engine) as session:
@@ -162,7 +130,3 @@ def get_trend(
         return csv_response(ar_history.trend_csv_rows(report), f"{metric}-{first}-{last}.csv")
     return report
 
-
-def default_from(last: date) -> date:
-    """The first day of the month 11 months before `last`: 12 calendar months in all."""
-    return analytics.minus_months(last.replace(day=1), 11)

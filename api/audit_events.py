@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
-from api import paging
+from web import paging
 from api.auth import TreasuryReview
 from ledger.db import transaction
 from reconcile import views

@@ -14,17 +14,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ledger.db import transaction
 from ledger.repositories import api_keys
+from web.access import PRINCIPAL_KEY
 
 SCOPES = api_keys.SCOPES
-# Routes anyone may call: liveness and the API's own documentation.
-PUBLIC_PATHS = frozenset({"/healthz", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc"})
-# The workbench (api/ui) signs people in with a session cookie instead (api.ui.security.UiAuth);
-# open without one: its sign-in form, and the static files under UI_STATIC_PATH (CSS, JS).
-UI_PUBLIC_PATHS = frozenset({"/login"})
-# Where api/boundary.py's middleware leaves the caller it checked before the body was read.
-PRINCIPAL_KEY = "remit.principal"
-UI_USER_KEY = "remit.ui_user"
-UI_STATIC_PATH = "/static"
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -37,20 +29,7 @@ class Principal:
 
     @property
     def actor(self) -> str:
-        return key_actor(self.name, self.key_id)
-
-
-def key_actor(name: str, key_id: int) -> str:
-    """The audit trail's actor for a key: "api-key:<name>", shortened (with the key's id, so
-    it stays unambiguous) when a long key name would not fit the actor columns."""
-    from ledger.models import AuditEvent
-
-    actor = f"api-key:{name}"
-    limit = AuditEvent.__table__.c.actor.type.length
-    if len(actor) <= limit:
-        return actor
-    suffix = f"\u2026#{key_id}"
-    return actor[: limit - len(suffix)] + suffix
+        return api_keys.key_actor(self.name, self.key_id)
 
 
 class AuthRefused(Exception):
@@ -85,7 +64,7 @@ def _authenticate(request: Request, token: str | None) -> Principal:
 
 def principal_for(request: Request, scopes: frozenset[str]) -> Principal:
     """The caller's key, if it is active and carries one of `scopes` (or admin); else
-    AuthRefused. Called by api.boundary before the body is read, then by RequireScope."""
+    AuthRefused. Called by server.boundary before the body is read, then by RequireScope."""
     found = request.scope.get(PRINCIPAL_KEY)
     if isinstance(found, Principal):
         principal = found
@@ -110,7 +89,7 @@ class RequireScope:
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Principal:
         # `credentials` keeps the bearer scheme in the OpenAPI description; the header is
-        # read by principal_for (api.boundary has usually done so already).
+        # read by principal_for (server.boundary has usually done so already).
         try:
             return principal_for(request, self.scopes)
         except AuthRefused as refused:

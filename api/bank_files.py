@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Request, UploadFile, status
 from fastapi.responses import JSONResponse
 
-from api import paging
+from web import paging
 from api.auth import TreasuryReview
 from ingest.views import bank_file_json
 from ledger.db import transaction

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field, field_validator
 
-from api import paging
+from web import paging
 from api.auth import ArRead, Principal, RequireScope
 from core.money import AmountError, D
 from ledger.db import transaction

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from api import paging
+from web import paging
 from api.auth import ArRead, TreasuryReview
 from ledger.db import transaction
 from ledger.models import Customer, DunningPolicy, Reminder

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlalchemy.orm import Session
 
-from api import paging
+from web import paging
 from api.auth import ArRead, TreasuryReview
 from api.payments import detail_or_404
 from core.money import AmountError, D

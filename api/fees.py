@@ -14,7 +14,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field
 
-from api import paging
+from web import paging
 from api.auth import ArRead, ArWrite
 from ledger.db import transaction
 from receivables import fee_job

@@ -19,7 +19,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from api import paging
+from web import paging
 from api.auth import Admin, ArRead
 from ledger import audit
 from ledger.db import transaction

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, IntegrityError
 
-from api import paging
+from web import paging
 from api.auth import ArRead, ArWrite
 from ledger.db import transaction
 from receivables import disputes, fee_job, plan_service, reminders

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
-from api import paging
+from web import paging
 from api.auth import ArRead
 from ledger.db import transaction
 from reconcile import views

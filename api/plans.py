@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field
 
-from api import paging
+from web import paging
 from api.auth import ArRead, ArWrite
 from core.money import D
 from ledger.db import transaction

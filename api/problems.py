@@ -10,10 +10,18 @@ working; `type`, `title` and `status` are added.
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 from typing import Any
 
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from core.errors import RemitError
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -25,3 +33,46 @@ def problem(status: int, detail: Any, headers: dict[str, str] | None = None) -> 
         title = "Error"
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     return JSONResponse(body, status_code=status, headers=headers, media_type=MEDIA_TYPE)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable(value: Any) -> Any:
+    """`value` with unpaired surrogates (valid in a JSON string escape, not in UTF-8) shown
+    as U+FFFD: an error that quotes the input must not fail to encode into a 500."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {printable(k): printable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [printable(v) for v in value]
+    return value
+
+
+async def _invalid_request(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)  # registered for it only
+    return problem(422, printable(jsonable_encoder(exc.errors())))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)  # registered for it only
+    if exc.status_code in (204, 304):  # no body allowed
+        return await http_exception_handler(request, exc)
+    return problem(exc.status_code, printable(exc.detail), dict(exc.headers or {}) or None)
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    """The one place a refusal of the domain becomes an answer: each RemitError carries its
+    HTTP meaning (`status_code`: 404 not found, 409 conflict with the book, 422 bad input),
+    as polar's PolarError does, so routes raise it and never map errors by hand."""
+    assert isinstance(exc, RemitError)  # registered for it only
+    return problem(exc.status_code, printable(str(exc)))
+
+
+def install(app: FastAPI) -> None:
+    """Answer request validation errors, HTTP errors and domain errors as problem details,
+    quoting input safely."""
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RemitError, _domain_error)

@@ -1,7 +1,11 @@
 """Errors and warnings that name where they happened.
 
-    RemitError
-     ├── ParseError       a file that cannot be read (fatal for that file)
+    RemitError            carries its HTTP meaning (`status_code`), as polar's PolarError does:
+     │                    api/problems.py answers any of them as a problem response
+     ├── NotFound         404: no such payment, invoice, dispute, plan, ...
+     ├── Conflict         409: refused by the state of the book (over-application, paid, stale)
+     ├── Invalid          422: input that can never work (an unknown reason, a bad amount)
+     ├── ParseError       422: a file that cannot be read (fatal for that file)
      └── LimitExceeded    a file that breaks a safety limit (size, depth, lines)
 
 Warnings are values (`ParseWarning`), yielded by parsers beside the records they concern.
@@ -30,11 +34,27 @@ def _where(
 
 
 class RemitError(Exception):
-    """Base of remit's own exceptions."""
+    """Base of remit's own exceptions; `status_code` is what it means over HTTP."""
+
+    status_code = 500
+
+
+class NotFound(RemitError):
+    status_code = 404
+
+
+class Conflict(RemitError):
+    status_code = 409
+
+
+class Invalid(RemitError, ValueError):
+    status_code = 422
 
 
 class ParseError(RemitError):
     """A bank file that cannot be parsed. Carries its location for the rejection message."""
+
+    status_code = 422
 
     def __init__(
         self,

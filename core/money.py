@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from core.errors import Invalid
+
 ZERO = Decimal(0)
 
 # ISO 4217 minor-unit exponents that differ from the default of 2.
@@ -29,7 +31,7 @@ def non_default_exponents() -> dict[str, int]:
 MAX_AMOUNT_TEXT = 64
 
 
-class AmountError(ValueError):
+class AmountError(Invalid):
     """An amount that is not an exact decimal or does not fit its currency."""
 
 

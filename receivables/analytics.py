@@ -316,3 +316,8 @@ class Book:
             ),
             aging=aging,
         )
+
+
+def default_from(last: date) -> date:
+    """The first day of the month 11 months before `last`: 12 calendar months in all."""
+    return minus_months(last.replace(day=1), 11)

@@ -63,13 +63,19 @@ class DisputeError(RemitError):
     """A dispute that conflicts with the ledger (amount above what is undisputed, invoice
     paid, already resolved): 409 over HTTP."""
 
+    status_code = 409
+
 
 class DisputeInputError(DisputeError, ValueError):
     """Bad input (unknown reason or resolution, a non-positive amount): 422 over HTTP."""
 
+    status_code = 422
+
 
 class DisputeNotFound(DisputeError):
     """No such dispute or invoice: 404 over HTTP."""
+
+    status_code = 404
 
 
 

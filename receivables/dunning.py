@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from core.errors import Invalid
 from core.money import from_minor
 from core.terms import parse_terms
 from receivables.due_dates import effective_due
@@ -35,7 +36,7 @@ MAX_OFFSET = 3650  # ten years either side of the due date
 MAX_STEPS = 20
 
 
-class PolicyError(ValueError):
+class PolicyError(Invalid):
     """A policy or step that cannot work (bad channel, duplicate name, unknown template)."""
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.errors import Conflict, NotFound
 from core.money import minor_text
 from core.settings import Settings
 from ledger import audit
@@ -247,11 +248,11 @@ def _write(
     return {**out, "amount_minor": charge.amount_minor}
 
 
-class FeeNotFound(LookupError):
+class FeeNotFound(NotFound, LookupError):
     pass
 
 
-class FeeConflict(RuntimeError):
+class FeeConflict(Conflict, RuntimeError):
     pass
 
 

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.errors import NotFound
 from core.money import from_minor, minor_text, to_minor
 from ledger import audit
 from ledger.models import Customer, Instalment, Invoice, PaymentPlan, PaymentPlanInvoice
@@ -48,7 +49,7 @@ REFERENCE_PREFIX = "PLAN-"
 STATUSES = ("active", "completed", "broken", "cancelled")
 
 
-class PlanNotFound(LookupError):
+class PlanNotFound(NotFound, LookupError):
     pass
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from core.errors import Invalid
 from core.money import exponent, from_minor, to_minor
 
 MAX_INSTALMENTS = 120  # ten years of monthly instalments: more is a typo
@@ -34,12 +35,14 @@ ZERO = Decimal(0)
 _EVERY = re.compile(r"^(?:(\d{1,3})\s*)?(d|day|days|w|week|weeks|m|month|months)$")
 
 
-class PlanError(ValueError):
+class PlanError(Invalid):
     """A plan that cannot be made as asked (bad input: the API answers 422)."""
 
 
 class PlanConflict(PlanError):
     """A plan that collides with the state of the book (an invoice already in a plan, ...): 409."""
+
+    status_code = 409
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from sqlalchemy import String, any_, bindparam, cast, func, or_, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from core.errors import RemitError
+from core.errors import Conflict
 from core.money import format_amount, minor_text, to_minor
 from ledger import bulk, events, invoice_status
 from ledger.models import (
@@ -50,7 +50,7 @@ CHUNK = 1000  # ids per IN (...) on SQLite; PostgreSQL takes one array
 _REASON_MAX = column_length(Application.write_off_reason)
 
 
-class ApplicationError(RemitError):
+class ApplicationError(Conflict):
     """An application that would break an invariant (over-application, negative open, ...)."""
 
 

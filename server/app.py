@@ -16,7 +16,6 @@ from api import (
     ar_metrics,
     audit_events,
     bank_files,
-    boundary,
     disputes,
     dunning,
     exceptions,
@@ -25,9 +24,11 @@ from api import (
     invoices,
     metrics,
     payments,
+    problems,
     ui,
 )
 from api import plans as payment_plans
+from server import boundary
 from workflows.runtime import Runtime
 
 
@@ -53,8 +54,9 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
     app = FastAPI(title="remit", version="0.1.0", lifespan=lifespan)
     app.state.runtime = rt
     # Key or session checked before a body is read, bodies over REMIT_MAX_UPLOAD_BYTES 413
-    # (api/boundary.py); added first, so the metrics middleware outside it counts its refusals.
+    # (server/boundary.py); added first, so the metrics middleware outside it counts its refusals.
     boundary.install(app)
+    problems.install(app)  # 422s, HTTP errors and domain errors as RFC 9457 problems
     metrics.install(app, rt)  # per-app registry + request metrics middleware
     app.include_router(bank_files.router)
     app.include_router(exceptions.router)

@@ -12,7 +12,7 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from api.ar_metrics import default_from
+from receivables.analytics import default_from
 from api.ui import charts
 from receivables import ar_history
 from receivables.analytics import Book

@@ -15,7 +15,7 @@ from jinja2 import pass_context
 from sqlalchemy import select
 from starlette.responses import Response
 
-from api import paging
+from web import paging
 from api.ui.routes import PAGE_SIZE, _page_url, page_of, redirect_with, render, templates
 from api.ui.security import CsrfForm, User
 from core.money import AmountError, minor_text, parse_amount

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from starlette.responses import Response
 
-from api import paging
+from web import paging
 from api.ui.routes import SECURITY_HEADERS, redirect_with, render, templates
 from api.ui.security import CsrfForm, User
 from ledger.db import transaction

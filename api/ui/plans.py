@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from starlette.responses import Response
 
-from api import paging
+from web import paging
 from api.ui.routes import page_of, redirect_with, render, templates
 from api.ui.security import CsrfForm, User
 from core.money import AmountError

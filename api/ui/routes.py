@@ -25,11 +25,11 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from api import paging
-from api.ar_metrics import MAX_DATE as MAX_AS_OF
-from api.ar_metrics import MIN_DATE as MIN_AS_OF
-from api.ar_metrics import csv_response
-from api.auth import UI_STATIC_PATH
+from web import paging
+from receivables.ar_history import MAX_DATE as MAX_AS_OF
+from receivables.ar_history import MIN_DATE as MIN_AS_OF
+from web.csv import csv_response
+from web.access import UI_STATIC_PATH
 from api.ui import ar_charts, security
 from api.ui.security import CsrfForm, UiUser, User
 from core.money import AmountError, parse_amount

@@ -81,7 +81,7 @@ class UiUser:
     @property
     def actor(self) -> str:
         # The same actor as the API key's own calls: the audit trail names the key, not "ui".
-        from api.auth import key_actor
+        from ledger.repositories.api_keys import key_actor
 
         return key_actor(self.name, self.key_id)
 
@@ -130,10 +130,10 @@ class UiAuth:
     """FastAPI dependency: a signed-in workbench session. Pages redirect, posts are refused."""
 
     def __call__(self, request: Request) -> UiUser:
-        from api.auth import UI_USER_KEY
+        from web.access import UI_USER_KEY
 
         checked = request.scope.get(UI_USER_KEY)
-        if isinstance(checked, UiUser):  # api.boundary checked it before reading the body
+        if isinstance(checked, UiUser):  # server.boundary checked it before reading the body
             return checked
         found = _session_from_cookie(request)
         if found is None:

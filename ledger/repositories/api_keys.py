@@ -14,7 +14,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from core.settings import DEFAULT_SECRET
-from ledger.models import ApiKey
+from ledger.models import ApiKey, AuditEvent
 from ledger.types import utc_now
 
 PREFIX = "rmt_"
@@ -56,3 +56,14 @@ def find_active(session: Session, key: str, secret: str = DEFAULT_SECRET) -> Api
     if row is None or row.revoked_at is not None:
         return None
     return row
+
+
+def key_actor(name: str, key_id: int) -> str:
+    """The audit trail's actor for a key: "api-key:<name>", shortened (with the key's id, so
+    it stays unambiguous) when a long key name would not fit the actor columns."""
+    actor = f"api-key:{name}"
+    limit = AuditEvent.__table__.c.actor.type.length
+    if len(actor) <= limit:
+        return actor
+    suffix = f"\u2026#{key_id}"
+    return actor[: limit - len(suffix)] + suffix

@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
 from server.app import create_app
-from api.auth import PUBLIC_PATHS, UI_PUBLIC_PATHS, UI_STATIC_PATH, RequireScope
+from api.auth import RequireScope
+from web.access import PUBLIC_PATHS, UI_PUBLIC_PATHS, UI_STATIC_PATH
 from api.ui.routes import router as ui_router
 from api.ui.security import UiAuth
 from ledger.db import transaction

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert
 
 from server.app import create_app
-from api.ar_metrics import safe_cell
+from web.csv import safe_cell
 from ledger.db import transaction
 from ledger.models import Customer, Invoice
 from ledger.repositories import api_keys

@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
 from server.app import create_app
-from api.paging import column_length
+from web.paging import column_length
 from ledger.db import transaction
 from ledger.models import (
     ApiKey,

@@ -6,7 +6,7 @@ route's dependencies, so api/auth.py's scope check alone came after an anonymous
 already made the server store megabytes. This pure ASGI middleware hands the app a `receive`
 that, when the app first asks for the body — the route is chosen by then (`scope["route"]`)
 and nothing has been read — checks what the route needs: an API key with one of its scopes
-(api.auth.RequireScope) or a workbench session (api.ui.security.UiAuth). A refusal (401/403)
+(api.auth.RequireScope) or a workbench session (ui.security.UiAuth). A refusal (401/403)
 is answered without reading a byte; a client that sent `Expect: 100-continue`, as curl does
 for large uploads, is never even asked for the body. Then the size: a Content-Length over
 the limit is 413 at once, and a chunked body is counted as it streams in and refused with
@@ -19,31 +19,24 @@ line of defence, and the only one for routes without a body) does not look it up
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, HTTPException
 from fastapi.dependencies.models import Dependant
-from fastapi.encoders import jsonable_encoder
-from fastapi.exception_handlers import http_exception_handler
-from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.auth import PRINCIPAL_KEY, UI_USER_KEY
+from web.access import PRINCIPAL_KEY, UI_USER_KEY
 from api.problems import problem
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Routes anyone may post to (the sign-in form: a key, a token, a path) take no more than this.
 PUBLIC_BODY_LIMIT = 64 * 1024
-# Where the middleware leaves what it found (api.auth names the keys, so that api.auth and
-# api.ui.security read them without importing this module, which imports them).
 
 
 def too_large_detail(limit: int) -> str:
@@ -193,40 +186,11 @@ class BoundaryMiddleware:
             raise Refused(handler(request, problem)) from None
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def printable(value: Any) -> Any:
-    """`value` with unpaired surrogates (valid in a JSON string escape, not in UTF-8) shown
-    as U+FFFD: an error that quotes the input must not fail to encode into a 500."""
-    if isinstance(value, str):
-        return _SURROGATE.sub("\ufffd", value)
-    if isinstance(value, dict):
-        return {printable(k): printable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [printable(v) for v in value]
-    return value
-
-
-async def _invalid_request(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)  # registered for it only
-    return problem(422, printable(jsonable_encoder(exc.errors())))
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StarletteHTTPException)  # registered for it only
-    if exc.status_code in (204, 304):  # no body allowed
-        return await http_exception_handler(request, exc)
-    return problem(exc.status_code, printable(exc.detail), dict(exc.headers or {}) or None)
-
-
 def install(app: FastAPI) -> None:
-    """Add the middleware (REMIT_MAX_UPLOAD_BYTES from the app's runtime) and the handlers:
-    its refusals, and 422/4xx answers that quote input safely."""
+    """Add the middleware (REMIT_MAX_UPLOAD_BYTES from the app's runtime) and the handler of
+    its refusals."""
     app.add_middleware(BoundaryMiddleware, limit=_upload_limit)
     app.add_exception_handler(Refused, _refused_handler)
-    app.add_exception_handler(RequestValidationError, _invalid_request)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
 
 
 def _upload_limit(scope: Scope) -> int:

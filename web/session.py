@@ -1,0 +1,25 @@
+"""The one database session of a request, for api/ and ui/ routes alike (as polar's
+get_db_session): the request owns its transaction — committed when the route returns, rolled
+back when it raises — so routes never begin or commit one themselves.
+
+`scope="function"`: the commit happens before the response is sent, so a commit that fails
+is a 500 for the caller, never a 200 for changes that were lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from ledger.db import transaction
+
+
+def request_session(request: Request) -> Iterator[Session]:
+    with transaction(request.app.state.runtime.engine) as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(request_session, scope="function")]
