@@ -18,7 +18,9 @@ COPY ledger ledger
 COPY reconcile reconcile
 COPY receivables receivables
 COPY workflows workflows
+COPY web web
 COPY api api
+COPY ui ui
 COPY cli cli
 COPY server server
 COPY fixtures fixtures

@@ -400,7 +400,7 @@ class UiSession(Base):
 
 class LoginFailure(Base):
     """A failed workbench sign-in, kept in the database so that every instance counts every
-    failure (api/ui/security.py: the lock-out); rows older than the window are deleted."""
+    failure (ui/security.py: the lock-out); rows older than the window are deleted."""
 
     __tablename__ = "login_failures"
     __table_args__ = (Index("ix_login_failures_client_at", "client", "failed_at"),)

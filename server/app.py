@@ -25,9 +25,9 @@ from api import (
     metrics,
     payments,
     problems,
-    ui,
 )
 from api import plans as payment_plans
+import ui
 from server import boundary
 from workflows.runtime import Runtime
 

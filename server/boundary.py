@@ -64,7 +64,7 @@ def _calls(dependant: Dependant) -> Iterator[Any]:
 def route_needs(route: Any) -> Needs:
     """The authentication `route` depends on (nothing for a mount or a plain route)."""
     from api.auth import RequireScope
-    from api.ui.security import UiAuth
+    from ui.security import UiAuth
 
     if not isinstance(route, APIRoute):
         return Needs()
@@ -175,13 +175,13 @@ class BoundaryMiddleware:
             raise Refused(_json(refused.status, refused.detail, refused.headers)) from None
 
     async def _ui_session(self, scope: Scope) -> None:
-        from api.ui.security import SignInProblem, require_user
+        from ui.security import SignInProblem, require_user
 
         request = Request(scope)
         try:
             scope[UI_USER_KEY] = await run_in_threadpool(require_user, request)
         except SignInProblem as problem:
-            # The page the workbench shows for it (api/ui/__init__.py's handlers).
+            # The page the workbench shows for it (ui/__init__.py's handlers).
             handler = scope["app"].exception_handlers[type(problem)]
             raise Refused(handler(request, problem)) from None
 

@@ -13,8 +13,8 @@ from starlette.routing import Mount
 from server.app import create_app
 from api.auth import RequireScope
 from web.access import PUBLIC_PATHS, UI_PUBLIC_PATHS, UI_STATIC_PATH
-from api.ui.routes import router as ui_router
-from api.ui.security import UiAuth
+from ui.routes import router as ui_router
+from ui.security import UiAuth
 from ledger.db import transaction
 from ledger.repositories import api_keys
 from tests.factories import E, camt

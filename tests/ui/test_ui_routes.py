@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select, update
 
 from server.app import create_app
-from api.ui.security import FLASH_COOKIE, SESSION_COOKIE, LoginLimiter, safe_next
+from ui.security import FLASH_COOKIE, SESSION_COOKIE, LoginLimiter, safe_next
 from ledger.db import transaction
 from ledger.models import Application, Customer, Invoice, ReviewItem, UiSession
 from ledger.repositories import api_keys, ui_sessions

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from web import paging
-from api.ui.routes import page_of, redirect_with, render, templates
-from api.ui.security import CsrfForm, User
+from ui.routes import page_of, redirect_with, render, templates
+from ui.security import CsrfForm, User
 from core.money import AmountError
 from ledger.db import transaction
 from ledger.models import PaymentPlan, PaymentPlanInvoice

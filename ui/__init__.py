@@ -1,4 +1,4 @@
-"""The exception workbench: server-rendered pages at `/` for reviewers (DESIGN.md §2 `api/`).
+"""The exception workbench: server-rendered pages at `/` for reviewers (DESIGN.md §2 `ui/`).
 
 `install(app)` adds the pages, the static files and the sign-in error handling to the app.
 """
@@ -11,17 +11,20 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
-from api.ui import security
-from api.ui.routes import STATIC_PATH, render, router, see_other
+from ui import security
+from ui.routes import STATIC_PATH, render, router, see_other
 
 __all__ = ["STATIC_PATH", "install", "router"]
 
 
 def install(app: FastAPI) -> None:
+    # The pages' modules import ui.routes (render, templates): imported here, not at the top.
+    from ui import disputes, dunning, plans
+
     app.include_router(router)
-    app.include_router(__import__("api.ui.plans").ui.plans.router)  # payment plans (issue 5)
-    app.include_router(__import__("api.ui.dunning").ui.dunning.router)  # reminders (issue 5)
-    app.include_router(__import__("api.ui.disputes").ui.disputes.router)  # disputes, fees
+    app.include_router(plans.router)  # payment plans
+    app.include_router(dunning.router)  # reminders
+    app.include_router(disputes.router)  # disputes, fees
     app.mount(
         STATIC_PATH, StaticFiles(directory=Path(__file__).parent / "static"), name="ui-static"
     )

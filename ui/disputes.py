@@ -16,8 +16,8 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from web import paging
-from api.ui.routes import PAGE_SIZE, _page_url, page_of, redirect_with, render, templates
-from api.ui.security import CsrfForm, User
+from ui.routes import PAGE_SIZE, _page_url, page_of, redirect_with, render, templates
+from ui.security import CsrfForm, User
 from core.money import AmountError, minor_text, parse_amount
 from ledger.db import transaction
 from ledger.models import Invoice

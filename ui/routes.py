@@ -1,6 +1,6 @@
 """The exception workbench pages (server-rendered). Thin like the API: read models from
 reconcile.views / reconcile.dashboard, actions through reconcile.manual, one transaction per
-request. Every page needs a session (api.ui.security); every form a CSRF token.
+request. Every page needs a session (ui.security); every form a CSRF token.
 
 Post-redirect-get throughout: an action redirects (303) to a page with a flash message. A
 business refusal (ApplicationError) is shown on the page, never a 500; a stale version
@@ -30,8 +30,8 @@ from receivables.ar_history import MAX_DATE as MAX_AS_OF
 from receivables.ar_history import MIN_DATE as MIN_AS_OF
 from web.csv import csv_response
 from web.access import UI_STATIC_PATH
-from api.ui import ar_charts, security
-from api.ui.security import CsrfForm, UiUser, User
+from ui import ar_charts, security
+from ui.security import CsrfForm, UiUser, User
 from core.money import AmountError, parse_amount
 from ledger.db import transaction
 from ledger.models import Application, ReviewItem

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from web import paging
-from api.ui.routes import SECURITY_HEADERS, redirect_with, render, templates
-from api.ui.security import CsrfForm, User
+from ui.routes import SECURITY_HEADERS, redirect_with, render, templates
+from ui.security import CsrfForm, User
 from ledger.db import transaction
 from ledger.models import DunningPolicy
 from ledger.types import utc_now

@@ -1,7 +1,7 @@
 """The dashboard's AR section: headline figures, aging bars, DSO / CEI / match-rate trends over
 the 12 calendar months up to the as-of date, each chart with its table and a CSV link.
 
-Read-only; the figures are receivables.ar_history's (the API's), the SVG is api.ui.charts'.
+Read-only; the figures are receivables.ar_history's (the API's), the SVG is ui.charts'.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from receivables.analytics import default_from
-from api.ui import charts
+from ui import charts
 from receivables import ar_history
 from receivables.analytics import Book
 

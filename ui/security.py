@@ -41,7 +41,7 @@ LOGIN_PATH = "/login"
 
 
 class SignInProblem(Exception):
-    """No usable workbench session: api/ui/__init__.py maps each kind to its page."""
+    """No usable workbench session: ui/__init__.py maps each kind to its page."""
 
 
 class LoginRequired(SignInProblem):
