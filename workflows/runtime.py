@@ -5,16 +5,19 @@ In workflows/: every use case starts from a Runtime, and api/ and cli/ both hand
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from core.limits import ParseLimits
 from core.settings import Settings, get_settings
 from ingest.archive import Archive
 from ingest.service import Ingestor
-from ledger.db import engine_for
+from ledger.db import engine_for, transaction
 from ledger.migrate import upgrade
 from reconcile.model import MatchSettings
 
@@ -45,6 +48,14 @@ class Runtime:
             fee_tolerance_percent=s.fee_tolerance_percent,
             discount_grace_days=s.discount_grace_days,
         )
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """One transaction, committed when the block ends and rolled back when it raises.
+        Only workflows commit (DESIGN.md §2): a web request's session (web.session) is one of
+        these, so api/ and ui/ routes never begin or commit anything themselves."""
+        with transaction(self.engine) as session:
+            yield session
 
     def ingestor(self, actor: str = "system") -> Ingestor:
         limits = ParseLimits(max_file_bytes=self.settings.max_file_bytes)
