@@ -52,6 +52,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import ArRead
+from ledger import invoice_status
 from ledger.types import utc_now
 from reconcile.model import ReviewReason
 from workflows.api_metrics import book_counts
@@ -61,10 +62,10 @@ log = logging.getLogger("remit.metrics")
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED = "<unmatched>"
-# Label values every scrape shows (0 when absent), as in the schema's CHECK constraints.
+# Label values every scrape shows (0 when absent), as in the schema's CHECK constraints
+# (invoices: ledger.invoice_status.STORED).
 BANK_FILE_STATUSES = ("received", "parsed", "rejected")
 MATCH_STATUSES = ("unmatched", "applied", "review", "ignored", "returned")
-INVOICE_STATUSES = ("open", "paid", "void")
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
 APPLICATION_KEYS = tuple((m, s) for m in ("auto", "manual") for s in ("applied", "reversed"))
 
@@ -188,7 +189,7 @@ class DatabaseCollector(Collector):
                 "remit_invoices",
                 "Invoices, by status.",
                 ["status"],
-                [(s,) for s in INVOICE_STATUSES],
+                [(s,) for s in invoice_status.STORED],
                 counts.invoices,
             ),
             _gauge(
