@@ -33,7 +33,7 @@ from reconcile.apply import Applied
 
 router = APIRouter(prefix="/api/v1", tags=["exceptions"])
 
-_PLAIN_AMOUNT = re.compile(r"^[0-9]{1,15}(\.[0-9]+)?$")  # ASCII digits only
+_PLAIN_AMOUNT = re.compile(paging.BODY_AMOUNT_PATTERN)
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,10})"?$')
 
 
