@@ -10,13 +10,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, HTTPException, Query
 
 from web import paging
 from web.csv import csv_response
+from web.session import DbSession
 from api.auth import ArRead
-from ledger.db import transaction
 from receivables import analytics, ar_history
 from receivables.ar_history import MAX_DATE, MIN_DATE  # a 422 outside them, never a 500
 
@@ -43,7 +42,7 @@ def _check_date(value: date | None, name: str) -> date:
 
 @router.get("")
 def get_metrics(
-    request: Request,
+    session: DbSession,
     principal: ArRead,
     as_of: AsOf = None,
     period_days: PeriodDays = 90,
@@ -55,10 +54,9 @@ def get_metrics(
     metrics --json`. Top level: `currency`, else the book's main currency; every currency
     under `by_currency`."""
     day = _check_date(as_of, "as_of")
-    with transaction(request.app.state.runtime.engine) as session:
-        report = ar_history.metrics_report(
-            session, as_of=day, period_days=period_days, customer=customer, currency=currency
-        )
+    report = ar_history.metrics_report(
+        session, as_of=day, period_days=period_days, customer=customer, currency=currency
+    )
     if format == "csv":
         return csv_response(ar_history.metrics_csv_rows(report), f"ar-metrics-{day}.csv")
     return report
@@ -66,7 +64,7 @@ def get_metrics(
 
 @router.get("/aging")
 def get_aging(
-    request: Request,
+    session: DbSession,
     principal: ArRead,
     as_of: AsOf = None,
     customer: CustomerId = None,
@@ -81,8 +79,7 @@ def get_aging(
     """Aging buckets (current, 1-30, 31-60, 61-90, 90+ days past due) of one currency, and one
     row per customer with AR, largest first (paged; `cursor` = `next` of the previous page)."""
     day = _check_date(as_of, "as_of")
-    with transaction(request.app.state.runtime.engine) as session:
-        report = ar_history.aging_report(session, as_of=day, currency=currency, customer=customer)
+    report = ar_history.aging_report(session, as_of=day, currency=currency, customer=customer)
     if format == "csv":
         if by == "bucket":
             return csv_response(ar_history.aging_bucket_csv_rows(report), f"aging-{day}.csv")
@@ -94,7 +91,7 @@ def get_aging(
 
 @router.get("/trend")
 def get_trend(
-    request: Request,
+    session: DbSession,
     principal: ArRead,
     metric: Annotated[Literal["dso", "cei", "match_rate", "review_backlog"], Query()],
     from_: Annotated[
@@ -113,19 +110,18 @@ def get_trend(
     first = _check_date(from_, "from") if from_ else analytics.default_from(last)
     if first > last:
         raise HTTPException(422, "from is after to")
-    with transaction(request.app.state.runtime.engine) as session:
-        try:
-            report = ar_history.trend(
-                session,
-                metric=metric,
-                first=first,
-                last=last,
-                step=step,
-                currency=currency,
-                customer=customer,
-            )
-        except ValueError as error:
-            raise HTTPException(422, str(error)) from None
+    try:
+        report = ar_history.trend(
+            session,
+            metric=metric,
+            first=first,
+            last=last,
+            step=step,
+            currency=currency,
+            customer=customer,
+        )
+    except ValueError as error:  # too many points: receivables raises it as a plain ValueError
+        raise HTTPException(422, str(error)) from None
     if format == "csv":
         return csv_response(ar_history.trend_csv_rows(report), f"{metric}-{first}-{last}.csv")
     return report

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from web import paging
+from web.session import DbSession
 from api.auth import TreasuryReview
-from ledger.db import transaction
 from reconcile import views
 
 router = APIRouter(prefix="/api/v1/audit-events", tags=["audit"])
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api/v1/audit-events", tags=["audit"])
 
 @router.get("")
 def list_audit_events(
-    request: Request,
+    session: DbSession,
     principal: TreasuryReview,
     entity_type: str | None = Query(
         None,
@@ -37,8 +37,7 @@ def list_audit_events(
     limit: paging.Limit = 100,
     after: paging.Cursor = None,
 ) -> dict[str, Any]:
-    with transaction(request.app.state.runtime.engine) as session:
-        items = views.audit_events(
-            session, entity_type=entity_type, entity_id=entity_id, limit=limit + 1, after_id=after
-        )
+    items = views.audit_events(
+        session, entity_type=entity_type, entity_id=entity_id, limit=limit + 1, after_id=after
+    )
     return paging.page(items, limit, "event_id")

@@ -12,9 +12,9 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from ledger.db import transaction
 from ledger.repositories import api_keys
 from web.access import PRINCIPAL_KEY
+from workflows.access import active_key
 
 SCOPES = api_keys.SCOPES
 
@@ -53,13 +53,11 @@ def _bearer_token(request: Request) -> str | None:
 def _authenticate(request: Request, token: str | None) -> Principal:
     if token is None:
         raise AuthRefused(status.HTTP_401_UNAUTHORIZED, "missing bearer API key")
-    rt = request.app.state.runtime
-    with transaction(rt.engine) as session:
-        key = api_keys.find_active(session, token, rt.settings.secret_key)
-        if key is None:
-            secrets.compare_digest("a", "b")  # keep timing uniform-ish for unknown keys
-            raise AuthRefused(status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key")
-        return Principal(key_id=key.id, name=key.name, scopes=frozenset(key.scopes))
+    key = active_key(request.app.state.runtime, token)
+    if key is None:
+        secrets.compare_digest("a", "b")  # keep timing uniform-ish for unknown keys
+        raise AuthRefused(status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key")
+    return Principal(key_id=key.id, name=key.name, scopes=key.scopes)
 
 
 def principal_for(request: Request, scopes: frozenset[str]) -> Principal:

@@ -1,4 +1,5 @@
-"""/api/v1/bank-files: upload (ingest), list, get. Thin: the ingestor owns the transactions."""
+"""/api/v1/bank-files: upload (ingest), list, get. Thin: an upload goes through the pipeline
+(workflows.pipeline, which owns its transactions); list and get read the request's session."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from fastapi import APIRouter, HTTPException, Request, UploadFile, status
 from fastapi.responses import JSONResponse
 
 from web import paging
+from web.session import DbSession
 from api.auth import TreasuryReview
 from ingest.views import bank_file_json
-from ledger.db import transaction
 from ledger.models import BankFile
 from ledger.repositories import bank_files
 from workflows.pipeline import ingest_stream
@@ -44,7 +45,7 @@ def display_name(raw: str | None) -> str:
 def upload(request: Request, file: UploadFile, principal: TreasuryReview) -> JSONResponse:
     """Ingest an uploaded bank file. 201 stored, 200 duplicate (nothing done), 422 rejected.
     The key is checked before the body is read, and a body over REMIT_MAX_UPLOAD_BYTES is
-    refused with 413 (api/boundary.py). The file's name is stored as `display_name` makes it."""
+    refused with 413 (server/boundary.py). The file's name is stored as `display_name` makes it."""
     result = ingest_stream(
         request.app.state.runtime,
         file.file,
@@ -58,22 +59,22 @@ def upload(request: Request, file: UploadFile, principal: TreasuryReview) -> JSO
 
 @router.get("")
 def list_files(
-    request: Request,
+    session: DbSession,
     principal: TreasuryReview,
     status: Literal["received", "parsed", "rejected"] | None = None,
     limit: paging.Limit = 100,
     after: paging.Cursor = None,
 ) -> dict[str, Any]:
     """Newest first, `{"items", "next"}`; pass `next` as `after` for the following page."""
-    with transaction(request.app.state.runtime.engine) as session:
-        rows = bank_files.list_files(session, status=status, limit=limit + 1, before_id=after)
-        return paging.page([bank_file_json(f) for f in rows], limit, "id")
+    rows = bank_files.list_files(session, status=status, limit=limit + 1, before_id=after)
+    return paging.page([bank_file_json(f) for f in rows], limit, "id")
 
 
 @router.get("/{file_id}")
-def get_file(request: Request, file_id: paging.RowId, principal: TreasuryReview) -> dict[str, Any]:
-    with transaction(request.app.state.runtime.engine) as session:
-        found = bank_files.get(session, file_id)
-        if found is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no bank file #{file_id}")
-        return bank_file_json(found)
+def get_file(
+    session: DbSession, file_id: paging.RowId, principal: TreasuryReview
+) -> dict[str, Any]:
+    found = bank_files.get(session, file_id)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no bank file #{file_id}")
+    return bank_file_json(found)

@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field, field_validator
 
 from web import paging
+from web.session import DbSession
 from api.auth import ArRead, Principal, RequireScope
 from core.money import AmountError, D
-from ledger.db import transaction
 from receivables import disputes
 
 router = APIRouter(prefix="/api/v1/disputes", tags=["disputes"])
@@ -56,36 +56,24 @@ class ResolveIn(BaseModel):
     note: str | None = Field(default=None, max_length=2000, pattern=paging.NO_NUL)
 
 
-def _http(error: disputes.DisputeError) -> HTTPException:
-    if isinstance(error, disputes.DisputeNotFound):
-        return HTTPException(status.HTTP_404_NOT_FOUND, str(error))
-    if isinstance(error, disputes.DisputeInputError):
-        return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error))
-    return HTTPException(status.HTTP_409_CONFLICT, str(error))
-
-
 @router.post("", status_code=status.HTTP_201_CREATED)
-def open_dispute(request: Request, body: DisputeIn, principal: DisputeWriter) -> dict[str, Any]:
+def open_dispute(session: DbSession, body: DisputeIn, principal: DisputeWriter) -> dict[str, Any]:
     """Open a dispute over part (or all) of an invoice's open, undisputed amount."""
-    try:
-        with transaction(request.app.state.runtime.engine) as session:
-            d = disputes.open_dispute(
-                session,
-                invoice_number=body.invoice_number,
-                amount=D(body.amount),
-                reason_code=body.reason_code,
-                note=body.note,
-                source="api",
-                actor=principal.actor,
-            )
-            return disputes.get_dispute(session, d.id)
-    except disputes.DisputeError as error:
-        raise _http(error) from None
+    d = disputes.open_dispute(
+        session,
+        invoice_number=body.invoice_number,
+        amount=D(body.amount),
+        reason_code=body.reason_code,
+        note=body.note,
+        source="api",
+        actor=principal.actor,
+    )
+    return disputes.get_dispute(session, d.id)
 
 
 @router.get("")
 def list_disputes(
-    request: Request,
+    session: DbSession,
     principal: ArRead,
     invoice: str | None = Query(
         None, max_length=64, pattern=paging.NO_NUL, description="invoice number"
@@ -95,37 +83,28 @@ def list_disputes(
     after: paging.Cursor = None,
 ) -> dict[str, Any]:
     """Newest first; `next` is the cursor of the next page."""
-    with transaction(request.app.state.runtime.engine) as session:
-        items = disputes.list_disputes(
-            session, status=status_, invoice_number=invoice, limit=limit + 1, after_id=after
-        )
+    items = disputes.list_disputes(
+        session, status=status_, invoice_number=invoice, limit=limit + 1, after_id=after
+    )
     return paging.page(items, limit, "dispute_id")
 
 
 @router.get("/{dispute_id}")
-def get_dispute(request: Request, dispute_id: paging.RowId, principal: ArRead) -> dict[str, Any]:
-    try:
-        with transaction(request.app.state.runtime.engine) as session:
-            return disputes.get_dispute(session, dispute_id)
-    except disputes.DisputeError as error:
-        raise _http(error) from None
+def get_dispute(session: DbSession, dispute_id: paging.RowId, principal: ArRead) -> dict[str, Any]:
+    return disputes.get_dispute(session, dispute_id)
 
 
 @router.post("/{dispute_id}/resolve")
 def resolve_dispute(
-    request: Request, dispute_id: paging.RowId, body: ResolveIn, principal: DisputeWriter
+    session: DbSession, dispute_id: paging.RowId, body: ResolveIn, principal: DisputeWriter
 ) -> dict[str, Any]:
     """Close the dispute: credit / write_off take the amount off the invoice; rebill /
     rejected leave it due. 409 if it is resolved already."""
-    try:
-        with transaction(request.app.state.runtime.engine) as session:
-            disputes.resolve_dispute(
-                session,
-                dispute_id=dispute_id,
-                resolution=body.resolution,
-                note=body.note,
-                actor=principal.actor,
-            )
-            return disputes.get_dispute(session, dispute_id)
-    except disputes.DisputeError as error:
-        raise _http(error) from None
+    disputes.resolve_dispute(
+        session,
+        dispute_id=dispute_id,
+        resolution=body.resolution,
+        note=body.note,
+        actor=principal.actor,
+    )
+    return disputes.get_dispute(session, dispute_id)

@@ -1,13 +1,16 @@
 """/api/v1/dunning (policies, customer overrides) and /api/v1/reminders (list, preview, run,
 complete a queued task); the daily reminders job is workflows.jobs.reminders_job.
 
-Thin: the same service functions as the CLI (receivables.reminders); the request owns the
-transaction. Reading needs ar:read; changing policies, running reminders and completing
-tasks treasury:review (admin implies both). Bad input 422, unknown ids 404, conflicts 409.
+Thin: the same service functions as the CLI (receivables.reminders), in the request's
+session (web.session owns the transaction). Reading needs ar:read; changing policies,
+running reminders and completing tasks treasury:review (admin implies both). Bad input 422,
+unknown ids 404, conflicts 409.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -15,10 +18,11 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, st
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from web import paging
+from web.session import DbSession
 from api.auth import ArRead, TreasuryReview
-from ledger.db import transaction
 from ledger.models import Customer, DunningPolicy, Reminder
 from ledger.types import utc_now
 from receivables import dunning, reminders
@@ -42,21 +46,17 @@ Segment = Annotated[
 EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 
 
-def _engine(request: Request) -> Any:
-    return request.app.state.runtime.engine
-
-
-def _http(error: Exception) -> HTTPException:
-    if isinstance(error, reminders.NotFound):
-        return HTTPException(status.HTTP_404_NOT_FOUND, str(error))
-    if isinstance(error, reminders.Conflict | IntegrityError):
-        detail = (
-            str(error)
-            if not isinstance(error, IntegrityError)
-            else ("changed at the same time by someone else: try again")
-        )
-        return HTTPException(status.HTTP_409_CONFLICT, detail)
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error))
+@contextmanager
+def _one_writer(session: Session) -> Iterator[None]:
+    """Two requests writing the same rows at once (a policy name, a step two runs claim):
+    the database refuses the later one with an IntegrityError, which comes from the driver,
+    not the domain, so it is turned into a Conflict (409) here. Flushed inside, so that the
+    refusal comes now and not from the commit after the route; the session rolls back."""
+    try:
+        yield
+        session.flush()
+    except IntegrityError:
+        raise reminders.Conflict("changed at the same time by someone else: try again") from None
 
 
 class StepIn(BaseModel):
@@ -86,67 +86,69 @@ class PolicyIn(BaseModel):
     steps: list[StepIn] = Field(min_length=1, max_length=dunning.MAX_STEPS)
 
 
-def _save(request: Request, body: PolicyIn, actor: str, policy_id: int | None) -> dict[str, Any]:
-    try:
-        with transaction(_engine(request)) as session:
-            row = reminders.save_policy(
-                session,
-                name=body.name,
-                segment=body.segment,
-                steps=[s.step() for s in body.steps],
-                actor=actor,
-                policy_id=policy_id,
-                settings=request.app.state.runtime.settings,
-            )
-            return reminders.policy_json(row)
-    except (reminders.ReminderError, dunning.PolicyError, IntegrityError) as error:
-        raise _http(error) from None
+def _save(
+    request: Request, session: Session, body: PolicyIn, actor: str, policy_id: int | None
+) -> dict[str, Any]:
+    with _one_writer(session):
+        row = reminders.save_policy(
+            session,
+            name=body.name,
+            segment=body.segment,
+            steps=[s.step() for s in body.steps],
+            actor=actor,
+            policy_id=policy_id,
+            settings=request.app.state.runtime.settings,
+        )
+        return reminders.policy_json(row)
 
 
 @router.get("/dunning/policies")
 def list_policies(
-    request: Request, principal: ArRead, after: paging.Cursor = None, limit: paging.Limit = 100
+    session: DbSession, principal: ArRead, after: paging.Cursor = None, limit: paging.Limit = 100
 ) -> dict[str, Any]:
     """Dunning policies by id. The one named "default" serves customers without an override
     or a segment of their own (built in until the first run stores it)."""
-    with transaction(_engine(request)) as session:
-        q = select(DunningPolicy).order_by(DunningPolicy.id).limit(limit + 1)
-        if after is not None:
-            q = q.where(DunningPolicy.id > after)
-        items = [reminders.policy_json(r) for r in session.scalars(q)]
+    q = select(DunningPolicy).order_by(DunningPolicy.id).limit(limit + 1)
+    if after is not None:
+        q = q.where(DunningPolicy.id > after)
+    items = [reminders.policy_json(r) for r in session.scalars(q)]
     return paging.page(items, limit, "id")
 
 
 @router.post("/dunning/policies", status_code=status.HTTP_201_CREATED)
-def create_policy(request: Request, body: PolicyIn, principal: TreasuryReview) -> dict[str, Any]:
+def create_policy(
+    request: Request, session: DbSession, body: PolicyIn, principal: TreasuryReview
+) -> dict[str, Any]:
     """Create a policy, or replace the steps of the policy of that name."""
-    return _save(request, body, principal.actor, None)
+    return _save(request, session, body, principal.actor, None)
 
 
 @router.get("/dunning/policies/{policy_id}")
-def get_policy(request: Request, policy_id: paging.RowId, principal: ArRead) -> dict[str, Any]:
-    with transaction(_engine(request)) as session:
-        row = session.get(DunningPolicy, policy_id)
-        if row is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no dunning policy #{policy_id}")
-        return reminders.policy_json(row)
+def get_policy(session: DbSession, policy_id: paging.RowId, principal: ArRead) -> dict[str, Any]:
+    row = session.get(DunningPolicy, policy_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no dunning policy #{policy_id}")
+    return reminders.policy_json(row)
 
 
 @router.put("/dunning/policies/{policy_id}")
 def update_policy(
-    request: Request, policy_id: paging.RowId, body: PolicyIn, principal: TreasuryReview
+    request: Request,
+    session: DbSession,
+    policy_id: paging.RowId,
+    body: PolicyIn,
+    principal: TreasuryReview,
 ) -> dict[str, Any]:
-    return _save(request, body, principal.actor, policy_id)
+    return _save(request, session, body, principal.actor, policy_id)
 
 
 @router.delete("/dunning/policies/{policy_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_policy(request: Request, policy_id: paging.RowId, principal: TreasuryReview) -> Response:
+def delete_policy(
+    session: DbSession, policy_id: paging.RowId, principal: TreasuryReview
+) -> Response:
     """Refused (409) while customers are assigned to it or reminders were made under it."""
-    try:
-        with transaction(_engine(request)) as session:
-            reminders.delete_policy(session, policy_id, actor=principal.actor)
-    except (reminders.ReminderError, IntegrityError) as error:
-        raise _http(error) from None
+    with _one_writer(session):
+        reminders.delete_policy(session, policy_id, actor=principal.actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -157,26 +159,22 @@ class CustomerDunningIn(BaseModel):
 
 @router.put("/dunning/customers/{customer_id}")
 def set_customer_dunning(
-    request: Request,
+    session: DbSession,
     customer_id: Annotated[str, Path(min_length=1, max_length=64, pattern=paging.NO_NUL)],
     body: CustomerDunningIn,
     principal: TreasuryReview,
 ) -> dict[str, Any]:
     """Only the fields sent change: `{"policy": null}` clears the override."""
     sent = body.model_fields_set
-    try:
-        with transaction(_engine(request)) as session:
-            return reminders.set_customer_dunning(
-                session,
-                customer_id,
-                actor=principal.actor,
-                policy_name=body.policy if "policy" in sent else None,
-                clear_policy="policy" in sent and body.policy is None,
-                segment=body.segment if "segment" in sent else None,
-                clear_segment="segment" in sent and body.segment is None,
-            )
-    except reminders.ReminderError as error:
-        raise _http(error) from None
+    return reminders.set_customer_dunning(
+        session,
+        customer_id,
+        actor=principal.actor,
+        policy_name=body.policy if "policy" in sent else None,
+        clear_policy="policy" in sent and body.policy is None,
+        segment=body.segment if "segment" in sent else None,
+        clear_segment="segment" in sent and body.segment is None,
+    )
 
 
 # -- reminders --------------------------------------------------------------------------------
@@ -186,7 +184,7 @@ Text = Annotated[str | None, Query(min_length=1, max_length=64, pattern=paging.N
 
 @router.get("/reminders")
 def list_reminders(
-    request: Request,
+    session: DbSession,
     principal: ArRead,
     invoice_number: Text = None,
     customer_id: Text = None,
@@ -199,16 +197,15 @@ def list_reminders(
 ) -> dict[str, Any]:
     """Reminders on record, newest first (`after`: the `next` of the previous page). The
     queued call, letter and agency tasks: `?status=queued`."""
-    with transaction(_engine(request)) as session:
-        items = reminders.list_reminders(
-            session,
-            invoice_number=invoice_number,
-            customer_id=customer_id,
-            status=status_,
-            channel=channel,
-            after_id=after,
-            limit=limit + 1,
-        )
+    items = reminders.list_reminders(
+        session,
+        invoice_number=invoice_number,
+        customer_id=customer_id,
+        status=status_,
+        channel=channel,
+        after_id=after,
+        limit=limit + 1,
+    )
     return paging.page(items, limit, "reminder_id")
 
 
@@ -224,6 +221,7 @@ def _check_as_of(value: date | None) -> date:
 @router.get("/reminders/preview")
 def preview_reminder(
     request: Request,
+    session: DbSession,
     principal: ArRead,
     invoice_number: Annotated[str, Query(min_length=1, max_length=64, pattern=paging.NO_NUL)],
     step: Annotated[str | None, Query(max_length=64, pattern=paging.NO_NUL)] = None,
@@ -232,17 +230,13 @@ def preview_reminder(
     """The message a step would send for one invoice (without a step: the step due now);
     writes nothing."""
     day = _check_as_of(as_of)
-    try:
-        with transaction(_engine(request)) as session:
-            p = reminders.preview(
-                session,
-                invoice_number=invoice_number,
-                step=step or None,
-                as_of=day,
-                settings=request.app.state.runtime.settings,
-            )
-    except reminders.ReminderError as error:
-        raise _http(error) from None
+    p = reminders.preview(
+        session,
+        invoice_number=invoice_number,
+        step=step or None,
+        as_of=day,
+        settings=request.app.state.runtime.settings,
+    )
     return {
         "invoice_number": p.invoice_number,
         "customer_id": p.customer_id,
@@ -271,42 +265,35 @@ class RunIn(BaseModel):
 
 
 @router.post("/reminders/run")
-def run_reminders(request: Request, body: RunIn, principal: TreasuryReview) -> list[dict[str, Any]]:
+def run_reminders(
+    request: Request, session: DbSession, body: RunIn, principal: TreasuryReview
+) -> list[dict[str, Any]]:
     """Run the reminders due as of a date: DESIGN.md §6 rows (invoice_number, customer_id,
     step, channel, days_past_due), plus status and error unless a dry run."""
     rt: Runtime = request.app.state.runtime
     day = _check_as_of(body.as_of)
-    try:
-        with transaction(rt.engine) as session:
-            return reminders.run(
-                session,
-                as_of=day,
-                settings=rt.settings,
-                mailer=None if body.dry_run else SmtpMailer(rt.settings),
-                actor=principal.actor,
-                dry_run=body.dry_run,
-            )
-    except IntegrityError as error:  # another run at the same moment claimed the same step
-        raise _http(error) from None
+    with _one_writer(session):  # another run at the same moment claimed the same step
+        return reminders.run(
+            session,
+            as_of=day,
+            settings=rt.settings,
+            mailer=None if body.dry_run else SmtpMailer(rt.settings),
+            actor=principal.actor,
+            dry_run=body.dry_run,
+        )
 
 
 @router.get("/reminders/{reminder_id}")
-def get_reminder(request: Request, reminder_id: paging.RowId, principal: ArRead) -> dict[str, Any]:
+def get_reminder(
+    session: DbSession, reminder_id: paging.RowId, principal: ArRead
+) -> dict[str, Any]:
     """One reminder with the message as sent (or the task as queued)."""
-    try:
-        with transaction(_engine(request)) as session:
-            return reminders.get_reminder(session, reminder_id)
-    except reminders.ReminderError as error:
-        raise _http(error) from None
+    return reminders.get_reminder(session, reminder_id)
 
 
 @router.post("/reminders/{reminder_id}/done")
 def complete_task(
-    request: Request, reminder_id: paging.RowId, principal: TreasuryReview
+    session: DbSession, reminder_id: paging.RowId, principal: TreasuryReview
 ) -> dict[str, Any]:
     """Staff completed a queued call, letter or agency hand-off (409 if not queued)."""
-    try:
-        with transaction(_engine(request)) as session:
-            return reminders.mark_done(session, reminder_id, actor=principal.actor)
-    except reminders.ReminderError as error:
-        raise _http(error) from None
+    return reminders.mark_done(session, reminder_id, actor=principal.actor)

@@ -1,8 +1,9 @@
 """/api/v1/exceptions, /api/v1/applications, payment unapply: the review queue over HTTP.
 
-Thin: every action calls the same function as the CLI (reconcile.manual); the request owns
-the transaction. Amounts are JSON strings (never numbers: money is not float). A business
-conflict (over-application, invoice already paid, nothing open to dismiss) is 409.
+Thin: every action calls the same function as the CLI (reconcile.manual), in the request's
+session (web.session: committed when the route returns, rolled back when it raises).
+Amounts are JSON strings (never numbers: money is not float). A business conflict
+(over-application, invoice already paid, nothing open to dismiss) is 409.
 
 Optimistic concurrency: every action takes the payment's `version` as the caller last saw
 it (from the list, the detail, or its ETag), in the body or as `If-Match: "N"`; if the
@@ -13,28 +14,26 @@ version the action applies to whatever the payment is now.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Header, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlalchemy.orm import Session
 
 from web import paging
+from web.session import DbSession
 from api.auth import ArRead, TreasuryReview
 from api.payments import detail_or_404
 from core.money import AmountError, D
-from ledger.db import transaction
 from ledger.models import Application
 from receivables import disputes
 from reconcile import manual, views
-from reconcile.apply import ApplicationError, Applied
+from reconcile.apply import Applied
 
 router = APIRouter(prefix="/api/v1", tags=["exceptions"])
-T = TypeVar("T")
 
-_PLAIN_AMOUNT = re.compile(r"^[0-9]{1,15}(\.[0-9]+)?$")  # ASCII digits only
+_PLAIN_AMOUNT = re.compile(paging.BODY_AMOUNT_PATTERN)
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,10})"?$')
 
 
@@ -109,10 +108,6 @@ class AssignIn(BaseModel):
     version: Version = None
 
 
-def _conflict(error: ApplicationError) -> HTTPException:
-    return HTTPException(status.HTTP_409_CONFLICT, str(error))
-
-
 def _expected(body_version: int | None, if_match: str | None) -> int | None:
     """The version the caller saw: the body's, or If-Match's; both must agree if both given."""
     header = None
@@ -137,7 +132,7 @@ IfMatch = Header(None, alias="If-Match", description='the payment version you sa
 
 @router.get("/exceptions")
 def list_exceptions(
-    request: Request,
+    session: DbSession,
     principal: TreasuryReview,
     reason: str | None = Query(None, max_length=32, pattern=paging.NO_NUL),
     assignee: str | None = Query(None, max_length=128, pattern=paging.NO_NUL),
@@ -152,53 +147,43 @@ def list_exceptions(
     limit: paging.Limit = 100,
     after: paging.Cursor = None,
 ) -> dict[str, Any]:
-    with transaction(request.app.state.runtime.engine) as session:
-        items = views.exceptions(
-            session,
-            reason=reason,
-            assignee=assignee,
-            payer=payer,
-            amount_min=paging.amount(amount_min),
-            amount_max=paging.amount(amount_max),
-            limit=limit + 1,
-            after_id=after,
-        )
+    items = views.exceptions(
+        session,
+        reason=reason,
+        assignee=assignee,
+        payer=payer,
+        amount_min=paging.amount(amount_min),
+        amount_max=paging.amount(amount_max),
+        limit=limit + 1,
+        after_id=after,
+    )
     return paging.page(items, limit, "review_id")
 
 
 @router.get("/exceptions/{transaction_id}")
 def get_exception(
-    request: Request, transaction_id: paging.RowId, principal: TreasuryReview, response: Response
+    session: DbSession, transaction_id: paging.RowId, principal: TreasuryReview, response: Response
 ) -> dict[str, Any]:
     """The payment in full (as GET /payments/{id}), with its review item and suggestions."""
-    return detail_or_404(request, transaction_id, response)
+    return detail_or_404(session, transaction_id, response)
 
 
-def _act(
-    request: Request, transaction_id: int, action: Callable[[Session], T]
-) -> tuple[T, int | None]:
-    """Run one reviewer action in the request's transaction; its result and the payment's new
-    version. A business refusal (ApplicationError, StaleVersion included) is a 409."""
-    try:
-        with transaction(request.app.state.runtime.engine) as session:
-            result = action(session)
-            return result, views.payment_version(session, transaction_id)
-    except ApplicationError as error:
-        raise _conflict(error) from None
+# A reviewer's action refused by the book (ApplicationError, StaleVersion included) is a
+# Conflict: api/problems.py answers 409, and the request's session rolls back.
 
 
-def _applied(transaction_id: int, done: Applied, version: int | None) -> dict[str, Any]:
+def _applied(session: Session, transaction_id: int, done: Applied) -> dict[str, Any]:
     return {
         "transaction_id": transaction_id,
         "application_ids": list(done.application_ids),
         "invoice_numbers": list(done.invoice_numbers),
-        "version": version,
+        "version": views.payment_version(session, transaction_id),
     }
 
 
 @router.post("/exceptions/{transaction_id}/apply", status_code=status.HTTP_201_CREATED)
 def apply_exception(
-    request: Request,
+    session: DbSession,
     transaction_id: paging.RowId,
     body: ApplyIn,
     principal: TreasuryReview,
@@ -210,18 +195,16 @@ def apply_exception(
                           Decimal(a.write_off), a.write_off_reason)
         for a in body.allocations
     ]
-    try:
-        done, version = _act(request, transaction_id, lambda session: disputes.apply_by_hand(
-            session, transaction_id=transaction_id, lines=lines, actor=principal.actor,
-            note=body.note, expected_version=expected))
-    except AmountError as error:  # more decimals than the payment's currency has
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
-    return _applied(transaction_id, done, version)
+    # More decimals than the payment's currency has: AmountError, a 422.
+    done = disputes.apply_by_hand(
+        session, transaction_id=transaction_id, lines=lines, actor=principal.actor,
+        note=body.note, expected_version=expected)
+    return _applied(session, transaction_id, done)
 
 
 @router.post("/exceptions/{transaction_id}/accept", status_code=status.HTTP_201_CREATED)
 def accept_suggestion(
-    request: Request,
+    session: DbSession,
     transaction_id: paging.RowId,
     body: AcceptIn,
     principal: TreasuryReview,
@@ -229,67 +212,68 @@ def accept_suggestion(
 ) -> dict[str, Any]:
     """Apply suggestion number `rank` of the open review item exactly as suggested."""
     expected = _expected(body.version, if_match)
-    done, version = _act(request, transaction_id, lambda session: manual.accept_suggestion(
+    done = manual.accept_suggestion(
         session, transaction_id=transaction_id, rank=body.rank, actor=principal.actor,
-        expected_version=expected))
-    return _applied(transaction_id, done, version)
+        expected_version=expected)
+    return _applied(session, transaction_id, done)
 
 
 @router.post("/exceptions/{transaction_id}/assign")
 def assign_exception(
-    request: Request,
+    session: DbSession,
     transaction_id: paging.RowId,
     body: AssignIn,
     principal: TreasuryReview,
     if_match: str | None = IfMatch,
 ) -> dict[str, Any]:
     expected = _expected(body.version, if_match)
-    review_id, version = _act(request, transaction_id, lambda session: manual.assign(
+    review_id = manual.assign(
         session, transaction_id=transaction_id, assignee=body.assignee, actor=principal.actor,
-        expected_version=expected))
+        expected_version=expected)
     return {
         "transaction_id": transaction_id,
         "review_id": review_id,
         "assignee": (body.assignee or "").strip() or None,
-        "version": version,
+        "version": views.payment_version(session, transaction_id),
     }
 
 
 @router.post("/exceptions/{transaction_id}/dismiss")
 def dismiss_exception(
-    request: Request,
+    session: DbSession,
     transaction_id: paging.RowId,
     body: ReasonIn,
     principal: TreasuryReview,
     if_match: str | None = IfMatch,
 ) -> dict[str, Any]:
     expected = _expected(body.version, if_match)
-    _, version = _act(request, transaction_id, lambda session: manual.dismiss(
+    manual.dismiss(
         session, transaction_id=transaction_id, actor=principal.actor, reason=body.reason,
-        expected_version=expected))
+        expected_version=expected)
+    version = views.payment_version(session, transaction_id)
     return {"transaction_id": transaction_id, "status": "dismissed", "version": version}
 
 
 @router.post("/payments/{transaction_id}/unapply")
 def unapply_payment(
-    request: Request,
+    session: DbSession,
     transaction_id: paging.RowId,
     body: UnapplyIn,
     principal: TreasuryReview,
     if_match: str | None = IfMatch,
 ) -> dict[str, Any]:
     expected = _expected(body.version, if_match)
-    reopened, version = _act(request, transaction_id, lambda session: manual.unapply(
+    reopened = manual.unapply(
         session, transaction_id=transaction_id, actor=principal.actor, reason=body.reason,
-        expected_version=expected))
+        expected_version=expected)
+    version = views.payment_version(session, transaction_id)
     return {"transaction_id": transaction_id, "reopened": reopened, "version": version}
 
 
 @router.get("/applications")
 def list_applications(
-    request: Request,
+    session: DbSession,
     principal: ArRead,
     transaction_id: Annotated[int | None, Query(ge=1, le=paging.MAX_ID)] = None,
 ) -> list[dict[str, Any]]:
-    with transaction(request.app.state.runtime.engine) as session:
-        return views.applications(session, transaction_id=transaction_id)
+    return views.applications(session, transaction_id=transaction_id)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from web import paging
+from web.session import DbSession
 from api.auth import ArRead, ArWrite
-from ledger.db import transaction
 from receivables import fee_job
 
 router = APIRouter(prefix="/api/v1/fees", tags=["fees"])
@@ -24,7 +24,7 @@ router = APIRouter(prefix="/api/v1/fees", tags=["fees"])
 
 @router.get("")
 def list_fees(
-    request: Request,
+    session: DbSession,
     principal: ArRead,
     invoice: str | None = Query(
         None, max_length=64, pattern=paging.NO_NUL, description="invoice number"
@@ -34,23 +34,16 @@ def list_fees(
     after: paging.Cursor = None,
 ) -> dict[str, Any]:
     """Fee items oldest first; `next` is the cursor of the next page."""
-    with transaction(request.app.state.runtime.engine) as session:
-        items = fee_job.list_fees(
-            session, invoice_number=invoice, status=status_, limit=limit + 1, after_id=after
-        )
+    items = fee_job.list_fees(
+        session, invoice_number=invoice, status=status_, limit=limit + 1, after_id=after
+    )
     return paging.page(items, limit, "fee_id")
 
 
 @router.post("/{fee_id}/exported")
-def fee_exported(request: Request, fee_id: paging.RowId, principal: ArWrite) -> dict[str, Any]:
+def fee_exported(session: DbSession, fee_id: paging.RowId, principal: ArWrite) -> dict[str, Any]:
     """The AR system has billed this fee."""
-    try:
-        with transaction(request.app.state.runtime.engine) as session:
-            return fee_job.mark_exported(session, fee_id=fee_id, actor=principal.actor)
-    except fee_job.FeeNotFound as error:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
-    except fee_job.FeeConflict as error:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+    return fee_job.mark_exported(session, fee_id=fee_id, actor=principal.actor)
 
 
 class VoidIn(BaseModel):
@@ -59,13 +52,7 @@ class VoidIn(BaseModel):
 
 @router.post("/{fee_id}/void")
 def fee_void(
-    request: Request, fee_id: paging.RowId, body: VoidIn, principal: ArWrite
+    session: DbSession, fee_id: paging.RowId, body: VoidIn, principal: ArWrite
 ) -> dict[str, Any]:
     """The AR system waives (or credits) this fee: idempotent; never charged again."""
-    try:
-        with transaction(request.app.state.runtime.engine) as session:
-            return fee_job.void_fee(
-                session, fee_id=fee_id, actor=principal.actor, reason=body.reason
-            )
-    except fee_job.FeeNotFound as error:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
+    return fee_job.void_fee(session, fee_id=fee_id, actor=principal.actor, reason=body.reason)

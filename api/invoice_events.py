@@ -15,14 +15,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from web import paging
+from web.session import DbSession
 from api.auth import Admin, ArRead
 from ledger import audit
-from ledger.db import transaction
 from ledger.models import InvoiceEvent
 from ledger.types import utc_now
 
@@ -111,7 +111,7 @@ def feed_page(
 
 @router.get("")
 def list_events(
-    request: Request,
+    session: DbSession,
     principal: ArRead,
     after: int = Query(
         0, ge=0, le=paging.MAX_ID, description="cursor: the last id you have (0: from the start)"
@@ -123,9 +123,7 @@ def list_events(
     Each item carries the webhook payload and its delivery state. A page may be shorter than
     `limit` while an earlier event is still being committed; `next_after` never passes it.
     """
-    with transaction(request.app.state.runtime.engine) as session:
-        rows = feed_page(session, after=after, limit=limit)
-        items = [event_json(r) for r in rows]
+    items = [event_json(r) for r in feed_page(session, after=after, limit=limit)]
     return {
         "items": items,
         "next_after": items[-1]["id"] if items else after,
@@ -135,13 +133,12 @@ def list_events(
 
 @router.get("/{event_row_id}")
 def get_event(
-    request: Request, principal: ArRead, event_row_id: int = Path(ge=1, le=paging.MAX_ID)
+    session: DbSession, principal: ArRead, event_row_id: int = Path(ge=1, le=paging.MAX_ID)
 ) -> dict[str, Any]:
-    with transaction(request.app.state.runtime.engine) as session:
-        found = session.get(InvoiceEvent, event_row_id)
-        if found is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no invoice event #{event_row_id}")
-        return event_json(found)
+    found = session.get(InvoiceEvent, event_row_id)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no invoice event #{event_row_id}")
+    return event_json(found)
 
 
 def _superseded_by(session: Session, event: InvoiceEvent) -> InvoiceEvent | None:
@@ -160,43 +157,42 @@ def _superseded_by(session: Session, event: InvoiceEvent) -> InvoiceEvent | None
 
 @router.post("/{event_row_id}/redeliver")
 def redeliver(
-    request: Request, principal: Admin, event_row_id: int = Path(ge=1, le=paging.MAX_ID)
+    session: DbSession, principal: Admin, event_row_id: int = Path(ge=1, le=paging.MAX_ID)
 ) -> dict[str, Any]:
     """Queue a failed (or delivered) event again, with a fresh set of attempts; the later
     events of its invoice that waited behind it follow in order. 409 if it is still pending,
     or if a later event of the invoice was already sent (it carries the invoice's current
     state: redeliver that one), so that no receiver sees an older state after a newer one."""
-    with transaction(request.app.state.runtime.engine) as session:
-        found = session.scalars(
-            select(InvoiceEvent).where(InvoiceEvent.id == event_row_id).with_for_update()
-        ).one_or_none()
-        if found is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no invoice event #{event_row_id}")
-        if found.delivery_status == "pending":
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
-                f"invoice event #{event_row_id} is already pending delivery",
-            )
-        later = _superseded_by(session, found)
-        if later is not None:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
-                f"invoice event #{event_row_id} of invoice {found.invoice_number} is older than "
-                f"event #{later.id} ({later.delivery_status}), which was sent after it and "
-                f"carries the invoice's current state: redeliver #{later.id} instead",
-            )
-        before = {"delivery_status": found.delivery_status, "attempts": found.attempts}
-        # last_* stay as history until the next attempt overwrites them.
-        found.delivery_status, found.attempts, found.next_attempt_at = "pending", 0, None
-        found.delivered_at = None
-        audit.record(
-            session,
-            actor=principal.actor,
-            action="invoice_event.redeliver",
-            entity_type="invoice_event",
-            entity_id=found.id,
-            before=before,
-            after={"delivery_status": "pending", "attempts": 0},
+    found = session.scalars(
+        select(InvoiceEvent).where(InvoiceEvent.id == event_row_id).with_for_update()
+    ).one_or_none()
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no invoice event #{event_row_id}")
+    if found.delivery_status == "pending":
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"invoice event #{event_row_id} is already pending delivery",
         )
-        session.flush()
-        return event_json(found)
+    later = _superseded_by(session, found)
+    if later is not None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"invoice event #{event_row_id} of invoice {found.invoice_number} is older than "
+            f"event #{later.id} ({later.delivery_status}), which was sent after it and "
+            f"carries the invoice's current state: redeliver #{later.id} instead",
+        )
+    before = {"delivery_status": found.delivery_status, "attempts": found.attempts}
+    # last_* stay as history until the next attempt overwrites them.
+    found.delivery_status, found.attempts, found.next_attempt_at = "pending", 0, None
+    found.delivered_at = None
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="invoice_event.redeliver",
+        entity_type="invoice_event",
+        entity_id=found.id,
+        before=before,
+        after={"delivery_status": "pending", "attempts": 0},
+    )
+    session.flush()
+    return event_json(found)

@@ -5,7 +5,8 @@ The upsert is `remit invoices import` over HTTP: the rows go through the same pa
 (reconcile.invoice_import), so validation and the "held" rule (an invoice remit has applied
 cash to keeps its money fields) are the CLI's. One difference, on purpose: the CLI imports
 the good rows of a file with bad ones, while a request with any rejected row writes nothing
-and answers 422 with every row error, so a client can fix the batch and send it again.
+and answers 422 with every row error, so a client can fix the batch and send it again (the
+upsert is its own unit of work: workflows.api_invoices). Reads use the request's session.
 """
 
 from __future__ import annotations
@@ -18,15 +19,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError, IntegrityError
 
 from web import paging
+from web.session import DbSession
 from api.auth import ArRead, ArWrite
-from ledger.db import transaction
 from receivables import disputes, fee_job, plan_service, reminders
 from reconcile import views
-from reconcile.invoice_import import ImportResult, import_book
+from reconcile.invoice_import import ImportResult
 from reconcile.invoice_rows import BookFileError, RowError, parse_book
+from workflows.api_invoices import import_batch
 
 router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"])
 
@@ -47,13 +48,6 @@ class InvoicesIn(BaseModel):
             "the row's 1-based position in this list."
         ),
     )
-
-
-class _Rejected(Exception):
-    """Raised inside the transaction so that it rolls back: nothing of a bad batch lands."""
-
-    def __init__(self, result: ImportResult) -> None:
-        self.result = result
 
 
 def _json_lines(rows: list[Any]) -> bytes:
@@ -85,30 +79,13 @@ def upsert_invoices(request: Request, body: InvoicesIn, principal: ArWrite) -> J
     row errors (and nothing written) when any row is rejected."""
     try:
         book = parse_book(_json_lines(body.invoices), "request.jsonl", format="jsonl")
-    except BookFileError as error:
+    except BookFileError as error:  # a plain ValueError of the parser, not a domain error
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
     if book.errors:  # NUL, over-long text, non-ASCII digits ... are row errors of the parser
         return _rejected(book.rows_read, book.errors, book.warnings)
-    try:
-        with transaction(request.app.state.runtime.engine) as session:
-            result = import_book(session, book, file=SOURCE, actor=principal.actor)
-            if result.errors:  # e.g. an account that belongs to another customer
-                raise _Rejected(result)
-    except _Rejected as rejected:
-        done = rejected.result
-        return _rejected(done.rows_read, done.errors, done.warnings)
-    except DataError as error:  # a value the database refuses (the checks above missed it)
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"the database refused a value, nothing imported: {getattr(error, 'orig', None) or error}",
-        ) from None
-    except IntegrityError as error:
-        # A concurrent import created the same customer or account first.
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"the database refused the import, nothing imported (retry): "
-            f"{getattr(error, 'orig', None) or error}",
-        ) from None
+    result = import_batch(request.app.state.runtime, book, file=SOURCE, actor=principal.actor)
+    if result.errors:  # rolled back: e.g. an account that belongs to another customer
+        return _rejected(result.rows_read, result.errors, result.warnings)
     out = result.as_json()
     out["format"] = "json"
     return JSONResponse(out)
@@ -116,7 +93,7 @@ def upsert_invoices(request: Request, body: InvoicesIn, principal: ArWrite) -> J
 
 @router.get("")
 def list_invoices(
-    request: Request,
+    session: DbSession,
     principal: ArRead,
     customer: str | None = Query(
         None, max_length=64, pattern=paging.NO_NUL, description="customer id"
@@ -141,42 +118,37 @@ def list_invoices(
     limit: paging.Limit = 100,
     after: paging.Cursor = None,
 ) -> dict[str, Any]:
-    try:
-        with transaction(request.app.state.runtime.engine) as session:
-            items = views.invoice_list(
-                session,
-                customer_id=customer,
-                status=status_,
-                due_before=due_before,
-                due_after=due_after,
-                q=q,
-                amount=paging.amount(amount),
-                limit=limit + 1,
-                after_id=after,
-            )
-    except ValueError as error:  # an unknown status
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
+    items = views.invoice_list(  # an unknown status is Invalid (422)
+        session,
+        customer_id=customer,
+        status=status_,
+        due_before=due_before,
+        due_after=due_after,
+        q=q,
+        amount=paging.amount(amount),
+        limit=limit + 1,
+        after_id=after,
+    )
     return paging.page(items, limit, "invoice_id")
 
 
 @router.get("/{number:path}")
 def get_invoice(
-    request: Request,
+    session: DbSession,
     number: Annotated[str, Path(max_length=64, pattern=paging.NO_NUL)],
     principal: ArRead,
 ) -> dict[str, Any]:
     """The invoice with its applications (live and reversed), its audit history, and its
     collections: disputes, late fees, the active payment plan, reminders."""
-    with transaction(request.app.state.runtime.engine) as session:
-        found = views.invoice_detail(session, number)
-        if found is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no invoice {number!r}")
-        plan = plan_service.active_plan_of_invoices(session, [found["invoice_id"]])
-        return {
-            **found,
-            "disputes": disputes.list_disputes(session, invoice_number=number, limit=1000),
-            "fees": fee_job.list_fees(session, invoice_number=number, limit=1000),
-            "plan": (plan_service.plan_json(session, plan[found["invoice_id"]], detail=False)
-                     if plan else None),
-            "reminders": reminders.list_reminders(session, invoice_number=number, limit=1000),
-        }
+    found = views.invoice_detail(session, number)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no invoice {number!r}")
+    plan = plan_service.active_plan_of_invoices(session, [found["invoice_id"]])
+    return {
+        **found,
+        "disputes": disputes.list_disputes(session, invoice_number=number, limit=1000),
+        "fees": fee_job.list_fees(session, invoice_number=number, limit=1000),
+        "plan": (plan_service.plan_json(session, plan[found["invoice_id"]], detail=False)
+                 if plan else None),
+        "reminders": reminders.list_reminders(session, invoice_number=number, limit=1000),
+    }

@@ -48,25 +48,24 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import ArRead
-from ledger.db import transaction
-from ledger.models import Application, BankFile, BankTransaction, Invoice, InvoiceEvent, ReviewItem
+from ledger import invoice_status
 from ledger.types import utc_now
 from reconcile.model import ReviewReason
+from workflows.api_metrics import book_counts
 from workflows.runtime import Runtime
 
 log = logging.getLogger("remit.metrics")
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED = "<unmatched>"
-# Label values every scrape shows (0 when absent), as in the schema's CHECK constraints.
+# Label values every scrape shows (0 when absent), as in the schema's CHECK constraints
+# (invoices: ledger.invoice_status.STORED).
 BANK_FILE_STATUSES = ("received", "parsed", "rejected")
 MATCH_STATUSES = ("unmatched", "applied", "review", "ignored", "returned")
-INVOICE_STATUSES = ("open", "paid", "void")
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
 APPLICATION_KEYS = tuple((m, s) for m in ("auto", "manual") for s in ("applied", "reversed"))
 
@@ -135,7 +134,8 @@ def _gauge(
 
 
 class DatabaseCollector(Collector):
-    """Counts read at scrape time: cheap GROUP BY queries, one read transaction."""
+    """Counts read at scrape time: cheap GROUP BY queries, one read transaction
+    (workflows.api_metrics)."""
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
@@ -162,70 +162,57 @@ class DatabaseCollector(Collector):
         yield from families
 
     def _counts(self) -> list[Metric]:
-        def grouped(*columns: Any) -> list[tuple[Any, ...]]:
-            query = select(*columns, func.count()).group_by(*columns)
-            return [tuple(r) for r in session.execute(query)]
-
-        with transaction(self.rt.engine) as session:
-            open_reviews = session.execute(
-                select(ReviewItem.reason, func.count())
-                .where(ReviewItem.status == "open")
-                .group_by(ReviewItem.reason)
-            ).all()
-            oldest = session.scalar(
-                select(func.min(InvoiceEvent.created_at)).where(
-                    InvoiceEvent.delivery_status == "pending"
-                )
-            )
-            families = [
-                _gauge(
-                    "remit_bank_files",
-                    "Bank files registered, by status.",
-                    ["status"],
-                    [(s,) for s in BANK_FILE_STATUSES],
-                    grouped(BankFile.status),
-                ),
-                _gauge(
-                    "remit_payments",
-                    "Bank transactions, by match status.",
-                    ["match_status"],
-                    [(s,) for s in MATCH_STATUSES],
-                    grouped(BankTransaction.match_status),
-                ),
-                _gauge(
-                    "remit_review_items_open",
-                    "Open review items (exceptions), by reason.",
-                    ["reason"],
-                    [(r.value,) for r in ReviewReason],
-                    open_reviews,
-                ),
-                _gauge(
-                    "remit_invoices",
-                    "Invoices, by status.",
-                    ["status"],
-                    [(s,) for s in INVOICE_STATUSES],
-                    grouped(Invoice.status),
-                ),
-                _gauge(
-                    "remit_invoice_events",
-                    "Invoice events (webhook outbox), by delivery status.",
-                    ["delivery_status"],
-                    [(s,) for s in DELIVERY_STATUSES],
-                    grouped(InvoiceEvent.delivery_status),
-                ),
-                _gauge(
-                    "remit_applications",
-                    "Cash applications, by method and status.",
-                    ["method", "status"],
-                    APPLICATION_KEYS,
-                    grouped(Application.method, Application.status),
-                ),
-            ]
+        counts = book_counts(self.rt)
+        families = [
+            _gauge(
+                "remit_bank_files",
+                "Bank files registered, by status.",
+                ["status"],
+                [(s,) for s in BANK_FILE_STATUSES],
+                counts.bank_files,
+            ),
+            _gauge(
+                "remit_payments",
+                "Bank transactions, by match status.",
+                ["match_status"],
+                [(s,) for s in MATCH_STATUSES],
+                counts.payments,
+            ),
+            _gauge(
+                "remit_review_items_open",
+                "Open review items (exceptions), by reason.",
+                ["reason"],
+                [(r.value,) for r in ReviewReason],
+                counts.open_reviews,
+            ),
+            _gauge(
+                "remit_invoices",
+                "Invoices, by status.",
+                ["status"],
+                [(s,) for s in invoice_status.STORED],
+                counts.invoices,
+            ),
+            _gauge(
+                "remit_invoice_events",
+                "Invoice events (webhook outbox), by delivery status.",
+                ["delivery_status"],
+                [(s,) for s in DELIVERY_STATUSES],
+                counts.invoice_events,
+            ),
+            _gauge(
+                "remit_applications",
+                "Cash applications, by method and status.",
+                ["method", "status"],
+                APPLICATION_KEYS,
+                counts.applications,
+            ),
+        ]
         age = GaugeMetricFamily(
             "remit_invoice_events_oldest_pending_seconds",
             "Age of the oldest invoice event not yet delivered (0: none, or no webhook set).",
         )
         # Without a webhook URL events wait for the feed, not for delivery: no backlog to page on.
+        oldest = counts.oldest_pending_event
         delivering = oldest is not None and bool(self.rt.settings.webhook_url)
         age.add_metric([], max((utc_now() - oldest).total_seconds(), 0.0) if delivering else 0.0)
         families.append(age)

@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from sqlalchemy.orm import Session
 
 from web import paging
+from web.session import DbSession
 from api.auth import ArRead
-from ledger.db import transaction
 from reconcile import views
 
 router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
@@ -23,7 +24,7 @@ STATUS_PATTERN = r"^[a-z_]+(,[a-z_]+)*$"
 
 @router.get("")
 def list_payments(
-    request: Request,
+    session: DbSession,
     principal: ArRead,
     status_: str | None = Query(
         None,
@@ -50,29 +51,24 @@ def list_payments(
     limit: paging.Limit = 100,
     after: paging.Cursor = None,
 ) -> dict[str, Any]:
-    try:
-        with transaction(request.app.state.runtime.engine) as session:
-            items = views.payment_list(
-                session,
-                status=status_,
-                date_from=date_from,
-                date_to=date_to,
-                amount_min=paging.amount(amount_min),
-                amount_max=paging.amount(amount_max),
-                payer=payer,
-                currency=currency,
-                limit=limit + 1,
-                after_id=after,
-            )
-    except ValueError as error:  # an unknown status
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
+    items = views.payment_list(  # an unknown status is Invalid (422)
+        session,
+        status=status_,
+        date_from=date_from,
+        date_to=date_to,
+        amount_min=paging.amount(amount_min),
+        amount_max=paging.amount(amount_max),
+        payer=payer,
+        currency=currency,
+        limit=limit + 1,
+        after_id=after,
+    )
     return paging.page(items, limit, "transaction_id")
 
 
-def detail_or_404(request: Request, transaction_id: int, response: Response) -> dict[str, Any]:
+def detail_or_404(session: Session, transaction_id: int, response: Response) -> dict[str, Any]:
     """The payment in full, its version as the ETag (for If-Match on the actions)."""
-    with transaction(request.app.state.runtime.engine) as session:
-        found = views.payment_detail(session, transaction_id)
+    found = views.payment_detail(session, transaction_id)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no payment #{transaction_id}")
     response.headers["ETag"] = f'"{found["version"]}"'
@@ -81,7 +77,7 @@ def detail_or_404(request: Request, transaction_id: int, response: Response) -> 
 
 @router.get("/{transaction_id}")
 def get_payment(
-    request: Request, transaction_id: paging.RowId, principal: ArRead, response: Response
+    session: DbSession, transaction_id: paging.RowId, principal: ArRead, response: Response
 ) -> dict[str, Any]:
     """Entry, file, remittance, applications, review item, and why it was applied or flagged."""
-    return detail_or_404(request, transaction_id, response)
+    return detail_or_404(session, transaction_id, response)

@@ -1,6 +1,7 @@
 """/api/v1/payment-plans: create and cancel (ar:write), list and get (ar:read).
 
-Thin: the request owns the transaction and calls receivables.plan_service, as the CLI does.
+Thin: each route calls receivables.plan_service, as the CLI does, in the request's session
+(web.session owns the transaction).
 Amounts are JSON strings. Bad input (a schedule that does not add up, another customer's
 invoice, mixed currencies) is 422; a clash with the book (an invoice already in an active
 plan or not open, cancelling a plan that is no longer active) is 409.
@@ -11,16 +12,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
 from web import paging
+from web.session import DbSession
 from api.auth import ArRead, ArWrite
 from core.money import D
-from ledger.db import transaction
 from receivables import plan_service as svc
-from receivables.plans import MAX_GRACE_DAYS, MAX_INSTALMENTS, PlanConflict, PlanError, parse_every
-from workflows.runtime import Runtime
+from receivables.plans import MAX_GRACE_DAYS, MAX_INSTALMENTS, parse_every
 
 router = APIRouter(prefix="/api/v1/payment-plans", tags=["payment plans"])
 
@@ -60,74 +60,49 @@ class CancelIn(BaseModel):
     note: str | None = Field(default=None, max_length=500, pattern=paging.NO_NUL)
 
 
-def _runtime(request_state: Any) -> Runtime:
-    return request_state.runtime  # type: ignore[no-any-return]
-
-
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create_plan(body: PlanIn, request: Request, principal: ArWrite) -> dict[str, Any]:
-    rt = _runtime(request.app.state)
-    try:
-        with transaction(rt.engine) as session:
-            plan = svc.create_plan(
-                session,
-                customer_id=body.customer_id,
-                invoice_numbers=body.invoice_numbers,
-                actor=principal.actor,
-                instalments=body.instalments,
-                first_due=body.first_due,
-                every=parse_every(body.every) if body.amounts is None else None,
-                amounts=[D(a) for a in body.amounts] if body.amounts is not None else None,
-                due_dates=body.due_dates,
-                grace_days=body.grace_days,
-                note=body.note,
-            )
-            return svc.plan_json(session, plan)
-    except PlanConflict as error:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
-    except PlanError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
+def create_plan(body: PlanIn, session: DbSession, principal: ArWrite) -> dict[str, Any]:
+    plan = svc.create_plan(
+        session,
+        customer_id=body.customer_id,
+        invoice_numbers=body.invoice_numbers,
+        actor=principal.actor,
+        instalments=body.instalments,
+        first_due=body.first_due,
+        every=parse_every(body.every) if body.amounts is None else None,
+        amounts=[D(a) for a in body.amounts] if body.amounts is not None else None,
+        due_dates=body.due_dates,
+        grace_days=body.grace_days,
+        note=body.note,
+    )
+    return svc.plan_json(session, plan)
 
 
 @router.get("")
 def list_plans(
-    request: Request,
+    session: DbSession,
     _: ArRead,
     plan_status: Annotated[str | None, Query(alias="status", pattern=_STATUS)] = None,
     customer_id: Annotated[str | None, Query(max_length=64, pattern=paging.NO_NUL)] = None,
     cursor: paging.Cursor = None,
     limit: paging.Limit = 100,
 ) -> dict[str, Any]:
-    rt = _runtime(request.app.state)
-    with transaction(rt.engine) as session:
-        items = svc.list_plans(
-            session, status=plan_status, customer_id=customer_id, after=cursor, limit=limit
-        )
+    items = svc.list_plans(
+        session, status=plan_status, customer_id=customer_id, after=cursor, limit=limit
+    )
     return paging.page(items, limit, "id")
 
 
 @router.get("/{plan_id}")
-def get_plan(plan_id: paging.RowId, request: Request, _: ArRead) -> dict[str, Any]:
-    rt = _runtime(request.app.state)
-    try:
-        with transaction(rt.engine) as session:
-            return svc.plan_json(session, svc.get_plan(session, plan_id))
-    except svc.PlanNotFound as error:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
+def get_plan(plan_id: paging.RowId, session: DbSession, _: ArRead) -> dict[str, Any]:
+    return svc.plan_json(session, svc.get_plan(session, plan_id))
 
 
 @router.post("/{plan_id}/cancel")
 def cancel_plan(
-    plan_id: paging.RowId, request: Request, principal: ArWrite, body: CancelIn | None = None
+    plan_id: paging.RowId, session: DbSession, principal: ArWrite, body: CancelIn | None = None
 ) -> dict[str, Any]:
-    rt = _runtime(request.app.state)
-    try:
-        with transaction(rt.engine) as session:
-            plan = svc.cancel_plan(
-                session, plan_id, actor=principal.actor, note=body.note if body else None
-            )
-            return svc.plan_json(session, plan)
-    except svc.PlanNotFound as error:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
-    except PlanConflict as error:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+    plan = svc.cancel_plan(
+        session, plan_id, actor=principal.actor, note=body.note if body else None
+    )
+    return svc.plan_json(session, plan)

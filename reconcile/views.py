@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
+from core.errors import Invalid
 from core.money import minor_text, non_default_exponents
 from ledger import invoice_status
 from ledger.models import (
@@ -111,14 +112,15 @@ def _amount_equals(
 
 
 def _statuses(value: str | Iterable[str] | None, allowed: Sequence[str]) -> list[str]:
-    """'open,partially_paid' or ['open', ...] -> the list; ValueError names an unknown one."""
+    """'open,partially_paid' or ['open', ...] -> the list; Invalid (422, a ValueError) names an
+    unknown one."""
     if value is None:
         return []
     items = value.split(",") if isinstance(value, str) else list(value)
     found = [s.strip() for s in items if s.strip()]
     unknown = [s for s in found if s not in allowed]
     if unknown:
-        raise ValueError(f"unknown status {', '.join(unknown)}: one of {', '.join(allowed)}")
+        raise Invalid(f"unknown status {', '.join(unknown)}: one of {', '.join(allowed)}")
     return found
 
 

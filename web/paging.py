@@ -14,6 +14,11 @@ from ledger.models import column_length  # noqa: F401 - the API's length bounds 
 # Arabic-Indic or full-width ones too), no sign, exponent or separators; at most 10^14, so
 # that in minor units (up to 4 decimals) it still binds as a BIGINT.
 AMOUNT_PATTERN = r"^[0-9]{1,14}(\.[0-9]{1,4})?$"
+# The same plain text for the amounts a reviewer applies in a JSON body (api/exceptions.py),
+# with wider bounds on purpose: they never reach SQL as a filter, and the decimals are the
+# payment currency's business — applying "10.001" to a EUR payment is refused (422) naming
+# the currency, and "10.0000" is 10.00 — so only the integer part is bounded here.
+BODY_AMOUNT_PATTERN = r"^[0-9]{1,15}(\.[0-9]+)?$"
 MAX_PAGE = 1000
 # Text a database can hold: PostgreSQL refuses NUL in text, and a refusal must be a 422.
 NO_NUL = r"^[^\x00]*$"
