@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from ui import security
 from ui.routes import STATIC_PATH, render, router, see_other
+from workflows.sign_in import LoginLimiter
 
 __all__ = ["STATIC_PATH", "install", "router"]
 
@@ -29,7 +30,7 @@ def install(app: FastAPI) -> None:
         STATIC_PATH, StaticFiles(directory=Path(__file__).parent / "static"), name="ui-static"
     )
     settings = app.state.runtime.settings
-    app.state.ui_login_limiter = security.LoginLimiter(
+    app.state.ui_login_limiter = LoginLimiter(
         limit=settings.login_max_failures, window=settings.login_lockout_seconds
     )
 

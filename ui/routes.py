@@ -35,12 +35,13 @@ from ui.security import CsrfForm, UiUser, User
 from core.money import AmountError, parse_amount
 from ledger.db import transaction
 from ledger.models import Application, ReviewItem
-from ledger.repositories import api_keys, ui_sessions
+from ledger.repositories import ui_sessions
 from ledger.types import utc_now
 from receivables import ar_history, disputes
 from reconcile import dashboard, manual, views
 from reconcile.apply import ApplicationError, StaleVersion
 from reconcile.model import ReviewReason
+from workflows import sign_in
 
 STATIC_PATH = UI_STATIC_PATH
 PAGE_SIZE = 50
@@ -196,7 +197,7 @@ def login(
             status_code=403,
             error="The sign-in form expired or did not come from this site: try again.",
         )
-    limiter: security.LoginLimiter = request.app.state.ui_login_limiter
+    limiter: sign_in.LoginLimiter = request.app.state.ui_login_limiter
     client = security.client_address(request)
     rt = request.app.state.runtime
     wait = limiter.retry_after(rt.engine, client)
@@ -209,30 +210,26 @@ def login(
         )
         response.headers["Retry-After"] = str(wait)
         return response
-    token, refused_scope = None, False
-    with transaction(rt.engine) as session:
-        key = api_keys.find_active(session, api_key.strip(), rt.settings.secret_key)
-        if key is not None and set(key.scopes) & security.UI_SCOPES:
-            token, _csrf = ui_sessions.create(
-                session,
-                key_id=key.id,
-                secret=rt.settings.secret_key,
-                hours=rt.settings.session_hours,
-            )
-            name = key.name
-        else:
-            refused_scope = key is not None
-    if token is None:
+    found = sign_in.open_session(
+        rt.engine,
+        api_key.strip(),
+        scopes=security.UI_SCOPES,
+        secret=rt.settings.secret_key,
+        hours=rt.settings.session_hours,
+    )
+    if found.token is None:
         limiter.failed(rt.engine, client)
         error = (
             "This API key lacks the treasury:review scope the workbench needs."
-            if refused_scope
+            if found.scope_missing
             else "Unknown or revoked API key."
         )
         return _login_page(request, next_path=next, status_code=401, error=error)
     limiter.succeeded(rt.engine, client)
-    response = redirect_with(request, security.safe_next(next), "info", f"Signed in as {name}.")
-    security.set_session_cookie(request, response, token)
+    response = redirect_with(
+        request, security.safe_next(next), "info", f"Signed in as {found.name}."
+    )
+    security.set_session_cookie(request, response, found.token)
     security.clear_login_csrf_cookie(request, response)
     return response
 
