@@ -12,24 +12,20 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
 from ui import security
-from ui.routes import STATIC_PATH, render, router, see_other
+from ui.pages import STATIC_PATH, render, see_other
+from ui.routes import router
+from workflows.sign_in import LoginLimiter
 
 __all__ = ["STATIC_PATH", "install", "router"]
 
 
 def install(app: FastAPI) -> None:
-    # The pages' modules import ui.routes (render, templates): imported here, not at the top.
-    from ui import disputes, dunning, plans
-
-    app.include_router(router)
-    app.include_router(plans.router)  # payment plans
-    app.include_router(dunning.router)  # reminders
-    app.include_router(disputes.router)  # disputes, fees
+    app.include_router(router)  # every page (ui.routes)
     app.mount(
         STATIC_PATH, StaticFiles(directory=Path(__file__).parent / "static"), name="ui-static"
     )
     settings = app.state.runtime.settings
-    app.state.ui_login_limiter = security.LoginLimiter(
+    app.state.ui_login_limiter = LoginLimiter(
         limit=settings.login_max_failures, window=settings.login_lockout_seconds
     )
 

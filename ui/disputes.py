@@ -1,7 +1,8 @@
 """Workbench pages for disputes and late fees: the disputes list, the dispute form and the
-fee items on the invoice page (templates/disputes_invoice.html, included by invoice.html),
-and resolving a dispute. Actions through receivables.disputes, one transaction per request,
-post-redirect-get with a flash; a refusal is a flash on the page, never a 500.
+fee items on the invoice page (templates/disputes_invoice.html: `invoice_collections`, read
+by ui.invoices), and resolving a dispute. Actions through receivables.disputes in the
+request's session, post-redirect-get with a flash; a refusal is a flash on the page, never a
+500, and leaves the database as it was (a savepoint).
 """
 
 from __future__ import annotations
@@ -11,42 +12,35 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from jinja2 import pass_context
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from web import paging
-from ui.routes import PAGE_SIZE, _page_url, page_of, redirect_with, render, templates
-from ui.security import CsrfForm, User
 from core.money import AmountError, minor_text, parse_amount
-from ledger.db import transaction
 from ledger.models import Invoice
 from receivables import disputes, fee_job
+from ui.pages import PAGE_SIZE, page_of, page_url, redirect_with, render
+from ui.security import CsrfForm, User
+from web import paging
+from web.session import DbSession
 
 router = APIRouter(include_in_schema=False)
-
-
-def _engine(request: Request) -> Any:
-    return request.app.state.runtime.engine
 
 
 def _invoice_url(number: str) -> str:
     return f"/invoices/{quote(number, safe='')}"
 
 
-@pass_context
-def invoice_collections(context: Any, number: str) -> dict[str, Any]:
-    """For the invoice page's include: its disputes (newest first), fees and the undisputed
-    open amount. Read in a transaction of its own: the page's is closed by render time."""
-    request: Request = context["request"]
-    with transaction(_engine(request)) as session:
-        found = disputes.list_disputes(session, invoice_number=number, limit=200)
-        fees = fee_job.list_fees(session, invoice_number=number, limit=500)
-        invoice = session.scalars(select(Invoice).where(Invoice.number == number)).one_or_none()
-        held = disputes.disputed_minor(session, [invoice.id]).get(invoice.id, 0) if invoice else 0
-        free = None
-        if invoice is not None:
-            free = minor_text(max(invoice.open_minor - held, 0), invoice.currency)
+def invoice_collections(session: Session, number: str) -> dict[str, Any]:
+    """For the invoice page's include (disputes_invoice.html): its disputes (newest first),
+    fees and the undisputed open amount."""
+    found = disputes.list_disputes(session, invoice_number=number, limit=200)
+    fees = fee_job.list_fees(session, invoice_number=number, limit=500)
+    invoice = session.scalars(select(Invoice).where(Invoice.number == number)).one_or_none()
+    held = disputes.disputed_minor(session, [invoice.id]).get(invoice.id, 0) if invoice else 0
+    free = None
+    if invoice is not None:
+        free = minor_text(max(invoice.open_minor - held, 0), invoice.currency)
     return {
         "disputes": found,
         "fees": fees,
@@ -57,21 +51,18 @@ def invoice_collections(context: Any, number: str) -> dict[str, Any]:
     }
 
 
-templates.env.globals["invoice_collections"] = invoice_collections
-
-
 @router.get("/disputes", response_class=HTMLResponse)
 def disputes_page(
     request: Request,
     user: User,
+    session: DbSession,
     status: Annotated[str | None, Query(max_length=16, pattern=paging.NO_NUL)] = "open",
     after: paging.Cursor = None,
 ) -> Response:
     shown_status = status if status in ("open", "resolved") else None
-    with transaction(_engine(request)) as session:
-        items = disputes.list_disputes(
-            session, status=shown_status, limit=PAGE_SIZE + 1, after_id=after
-        )
+    items = disputes.list_disputes(
+        session, status=shown_status, limit=PAGE_SIZE + 1, after_id=after
+    )
     shown, next_url = page_of(items, PAGE_SIZE, "dispute_id", "/disputes",
                               {"status": status or "all"})
     return render(
@@ -83,13 +74,15 @@ def disputes_page(
         status=shown_status,
         after=after,
         next_url=next_url,
-        first_url=_page_url("/disputes", {"status": status or "all"}),
+        first_url=page_url("/disputes", {"status": status or "all"}),
         resolutions=list(disputes.RESOLUTIONS.items()),
     )
 
 
 @router.post("/disputes")
-def open_dispute_form(request: Request, user: User, form: CsrfForm) -> Response:
+def open_dispute_form(
+    request: Request, user: User, form: CsrfForm, session: DbSession
+) -> Response:
     number = str(form.get("invoice_number") or "").strip()[:64]
     back = _invoice_url(number) if number else "/disputes"
     try:
@@ -99,7 +92,7 @@ def open_dispute_form(request: Request, user: User, form: CsrfForm) -> Response:
             request, back, "error", "Not an amount: use digits and a decimal point, e.g. 120.00."
         )
     try:
-        with transaction(_engine(request)) as session:
+        with session.begin_nested():  # refused: the database as it was
             d = disputes.open_dispute(
                 session,
                 invoice_number=number,
@@ -122,12 +115,12 @@ def open_dispute_form(request: Request, user: User, form: CsrfForm) -> Response:
 
 @router.post("/disputes/{dispute_id}/resolve")
 def resolve_dispute_form(
-    request: Request, user: User, form: CsrfForm, dispute_id: paging.RowId
+    request: Request, user: User, form: CsrfForm, session: DbSession, dispute_id: paging.RowId
 ) -> Response:
     back = "/disputes"
     resolution = str(form.get("resolution") or "")
     try:
-        with transaction(_engine(request)) as session:
+        with session.begin_nested():
             number = disputes.get_dispute(session, dispute_id)["invoice_number"]
             back = _invoice_url(number) if form.get("back") == "invoice" else "/disputes"
             disputes.resolve_dispute(

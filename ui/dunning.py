@@ -1,6 +1,7 @@
 """Workbench pages for dunning: the policies and the queued tasks (/dunning), the reminder
 preview (/dunning/preview), the printable letter (/dunning/letter), and the reminders list
-included on the invoice page (a template global: the invoice page stays someone else's).
+included on the invoice page (dunning_invoice_reminders.html: `invoice_reminders`, read by
+ui.invoices). All in the request's session; a refused action leaves the database as it was.
 """
 
 from __future__ import annotations
@@ -12,16 +13,18 @@ from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from web import paging
-from ui.routes import SECURITY_HEADERS, redirect_with, render, templates
-from ui.security import CsrfForm, User
-from ledger.db import transaction
+from core.settings import Settings
 from ledger.models import DunningPolicy
 from ledger.types import utc_now
 from receivables import reminders
 from receivables.dunning import DEFAULT_POLICY_NAME, DEFAULT_STEPS
+from ui.pages import SECURITY_HEADERS, redirect_with, render
+from ui.security import CsrfForm, User
+from web import paging
+from web.session import DbSession
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,28 +34,19 @@ Text = Annotated[str | None, Query(max_length=64, pattern=paging.NO_NUL)]
 LETTER_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
 
-def _engine(request: Request) -> Any:
-    return request.app.state.runtime.engine
-
-
-def invoice_reminders(request: Request, number: str) -> list[dict[str, Any]]:
+def invoice_reminders(session: Session, number: str) -> list[dict[str, Any]]:
     """For the invoice page's include (dunning_invoice_reminders.html)."""
-    with transaction(_engine(request)) as session:
-        return reminders.list_reminders(session, invoice_number=number, limit=100)
-
-
-templates.env.globals["dunning_invoice_reminders"] = invoice_reminders
+    return reminders.list_reminders(session, invoice_number=number, limit=100)
 
 
 @router.get("/dunning", response_class=HTMLResponse)
-def dunning_page(request: Request, user: User) -> Response:
-    with transaction(_engine(request)) as session:
-        policies = [
-            reminders.policy_json(p)
-            for p in session.scalars(select(DunningPolicy).order_by(DunningPolicy.name))
-        ]
-        queued = reminders.list_reminders(session, status="queued", limit=200)
-        failed = reminders.list_reminders(session, status="failed", limit=50)
+def dunning_page(request: Request, user: User, session: DbSession) -> Response:
+    policies = [
+        reminders.policy_json(p)
+        for p in session.scalars(select(DunningPolicy).order_by(DunningPolicy.name))
+    ]
+    queued = reminders.list_reminders(session, status="queued", limit=200)
+    failed = reminders.list_reminders(session, status="failed", limit=50)
     if not any(p["name"] == DEFAULT_POLICY_NAME for p in policies):
         policies.insert(
             0,
@@ -78,30 +72,33 @@ def dunning_page(request: Request, user: User) -> Response:
 
 @router.post("/dunning/reminders/{reminder_id}/done")
 def complete_task(
-    request: Request, reminder_id: ReminderId, form: CsrfForm, user: User
+    request: Request, reminder_id: ReminderId, form: CsrfForm, user: User, session: DbSession
 ) -> Response:
     try:
-        with transaction(_engine(request)) as session:
+        with session.begin_nested():  # refused: the database as it was
             reminders.mark_done(session, reminder_id, actor=f"ui:{user.name}")
     except reminders.ReminderError as error:
         return redirect_with(request, "/dunning", "error", str(error))
     return redirect_with(request, "/dunning", "success", f"Task #{reminder_id} marked done.")
 
 
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.runtime.settings
+    return settings
+
+
 def _preview(
-    request: Request, invoice: str, step: str | None, as_of: date
+    session: Session, settings: Settings, invoice: str, step: str | None, as_of: date
 ) -> tuple[reminders.Preview | None, str | None, list[str]]:
     """(preview, error, the invoice's policy step names for the picker)."""
-    settings = request.app.state.runtime.settings
-    with transaction(_engine(request)) as session:
-        try:
-            p = reminders.preview(
-                session, invoice_number=invoice, step=step or None, as_of=as_of, settings=settings
-            )
-        except reminders.ReminderError as error:
-            return None, str(error), []
-        policies, default = reminders.load_policies(session)
-        steps = [s.name for s in next((x for x in policies if x.name == p.policy), default).steps]
+    try:
+        p = reminders.preview(
+            session, invoice_number=invoice, step=step or None, as_of=as_of, settings=settings
+        )
+    except reminders.ReminderError as error:
+        return None, str(error), []
+    policies, default = reminders.load_policies(session)
+    steps = [s.name for s in next((x for x in policies if x.name == p.policy), default).steps]
     return p, None, steps
 
 
@@ -109,6 +106,7 @@ def _preview(
 def preview_page(
     request: Request,
     user: User,
+    session: DbSession,
     invoice: Text = None,
     step: Text = None,
     as_of: date | None = None,
@@ -116,7 +114,7 @@ def preview_page(
     day = as_of or utc_now().date()
     result, error, steps = (None, None, [])
     if invoice:
-        result, error, steps = _preview(request, invoice, step, day)
+        result, error, steps = _preview(session, _settings(request), invoice, step, day)
     if not steps:
         steps = [s.name for s in DEFAULT_STEPS]
     return render(
@@ -138,12 +136,14 @@ def preview_page(
 def letter(
     request: Request,
     user: User,
+    session: DbSession,
     invoice: Annotated[str, Query(max_length=64, pattern=paging.NO_NUL)],
     step: Text = None,
     as_of: date | None = None,
 ) -> Response:
     """The printable letter by itself (print it from the browser)."""
-    result, error, _ = _preview(request, invoice, step, as_of or utc_now().date())
+    day = as_of or utc_now().date()
+    result, error, _ = _preview(session, _settings(request), invoice, step, day)
     if result is None or not result.html:
         return render(
             request,
@@ -158,13 +158,14 @@ def letter(
 
 
 @router.get("/dunning/reminders/{reminder_id}/letter", response_class=HTMLResponse)
-def stored_letter(request: Request, user: User, reminder_id: ReminderId) -> Response:
+def stored_letter(
+    request: Request, user: User, session: DbSession, reminder_id: ReminderId
+) -> Response:
     """A queued or sent letter exactly as recorded by its run (not re-rendered today)."""
-    with transaction(_engine(request)) as session:
-        try:
-            found = reminders.get_reminder(session, reminder_id)
-        except reminders.ReminderError:
-            found = None
+    try:
+        found = reminders.get_reminder(session, reminder_id)
+    except reminders.ReminderError:
+        found = None
     if found is None or found["channel"] != "letter":
         return render(
             request,

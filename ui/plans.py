@@ -1,9 +1,9 @@
 """Workbench pages for payment plans: list, detail (with cancel), a create form, and the plan
-box on the invoice page (templates/plans_invoice.html, via the `invoice_plans` global).
+box on the invoice page (templates/plans_invoice.html: `invoice_plans`, read by ui.invoices).
 
-Thin like the other pages: receivables.plan_service does the work, one transaction per
-request, post-redirect-get with a flash message; a refused plan is shown on the form (never
-a 500).
+Thin like the other pages: receivables.plan_service does the work in the request's session,
+post-redirect-get with a flash message; a refused plan is shown on the form (never a 500) and
+leaves the database as it was (a savepoint).
 """
 
 from __future__ import annotations
@@ -15,50 +15,43 @@ from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from web import paging
-from ui.routes import page_of, redirect_with, render, templates
-from ui.security import CsrfForm, User
 from core.money import AmountError
-from ledger.db import transaction
 from ledger.models import PaymentPlan, PaymentPlanInvoice
 from receivables import plan_service as svc
 from receivables.plans import MAX_GRACE_DAYS, MAX_INSTALMENTS, PlanError, parse_every
+from ui.pages import page_of, redirect_with, render
+from ui.security import CsrfForm, User
+from web import paging
+from web.session import DbSession
 
 router = APIRouter()
 PlanId = Annotated[int, PathParam(ge=1, le=paging.MAX_ID)]
 PAGE_SIZE = 50
 
 
-def _engine(request: Request) -> Any:
-    return request.app.state.runtime.engine
-
-
-def invoice_plans(request: Request, invoice_id: int) -> list[dict[str, Any]]:
+def invoice_plans(session: Session, invoice_id: int) -> list[dict[str, Any]]:
     """The plans an invoice is or was in, newest first (for the invoice page)."""
-    with transaction(_engine(request)) as session:
-        plans = session.scalars(
-            select(PaymentPlan)
-            .join(PaymentPlanInvoice, PaymentPlanInvoice.plan_id == PaymentPlan.id)
-            .where(PaymentPlanInvoice.invoice_id == invoice_id)
-            .order_by(PaymentPlan.id.desc())
-        ).all()
-        return [svc.plan_json(session, p, detail=False) for p in plans]
-
-
-templates.env.globals["invoice_plans"] = invoice_plans
+    plans = session.scalars(
+        select(PaymentPlan)
+        .join(PaymentPlanInvoice, PaymentPlanInvoice.plan_id == PaymentPlan.id)
+        .where(PaymentPlanInvoice.invoice_id == invoice_id)
+        .order_by(PaymentPlan.id.desc())
+    ).all()
+    return [svc.plan_json(session, p, detail=False) for p in plans]
 
 
 @router.get("/plans", response_class=HTMLResponse)
 def plans_page(
     request: Request,
     user: User,
+    session: DbSession,
     status: Annotated[str | None, Query(pattern=r"^(active|completed|broken|cancelled)$")] = None,
     after: Annotated[int | None, Query(ge=0, le=paging.MAX_ID)] = None,
 ) -> Response:
-    with transaction(_engine(request)) as session:
-        items = svc.list_plans(session, status=status, after=after, limit=PAGE_SIZE)
+    items = svc.list_plans(session, status=status, after=after, limit=PAGE_SIZE)
     items, next_url = page_of(items, PAGE_SIZE, "id", "/plans", {"status": status})
     return render(
         request,
@@ -110,7 +103,9 @@ def _form_int(value: str, name: str, low: int, high: int) -> int:
 
 
 @router.post("/plans/new", response_class=HTMLResponse)
-def create_plan_form(request: Request, user: User, form: CsrfForm) -> Response:
+def create_plan_form(
+    request: Request, user: User, form: CsrfForm, session: DbSession
+) -> Response:
     values = {
         k: str(form.get(k) or "")[:500]
         for k in (
@@ -129,7 +124,7 @@ def create_plan_form(request: Request, user: User, form: CsrfForm) -> Response:
             first = date.fromisoformat(values["first_due"].strip())
         except ValueError:
             raise PlanError("the first due date must be a date like 2026-12-15") from None
-        with transaction(_engine(request)) as session:
+        with session.begin_nested():  # refused: the database as it was
             plan = svc.create_plan(
                 session,
                 customer_id=values["customer_id"].strip(),
@@ -157,10 +152,9 @@ def create_plan_form(request: Request, user: User, form: CsrfForm) -> Response:
 
 
 @router.get("/plans/{plan_id}", response_class=HTMLResponse)
-def plan_page(request: Request, user: User, plan_id: PlanId) -> Response:
+def plan_page(request: Request, user: User, session: DbSession, plan_id: PlanId) -> Response:
     try:
-        with transaction(_engine(request)) as session:
-            plan = svc.plan_json(session, svc.get_plan(session, plan_id))
+        plan = svc.plan_json(session, svc.get_plan(session, plan_id))
     except svc.PlanNotFound:
         return render(
             request,
@@ -174,10 +168,12 @@ def plan_page(request: Request, user: User, plan_id: PlanId) -> Response:
 
 
 @router.post("/plans/{plan_id}/cancel")
-def cancel_form(request: Request, user: User, form: CsrfForm, plan_id: PlanId) -> Response:
+def cancel_form(
+    request: Request, user: User, form: CsrfForm, session: DbSession, plan_id: PlanId
+) -> Response:
     note = str(form.get("note") or "").strip()[:500] or None
     try:
-        with transaction(_engine(request)) as session:
+        with session.begin_nested():
             plan = svc.cancel_plan(session, plan_id, actor=user.actor, note=note)
             text = f"Plan {plan.reference} cancelled: its invoices are dunned normally again."
     except svc.PlanNotFound:

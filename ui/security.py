@@ -1,5 +1,6 @@
-"""Workbench sign-in: session cookie, CSRF tokens, safe redirects, flash messages, and the
-sign-in lock-out (failures counted in the database, so across instances).
+"""Workbench sign-in: session cookie, CSRF tokens, safe redirects, flash messages. The rows
+behind them (sessions, the sign-in lock-out) are workflows.sign_in's, each read or written in a
+transaction of its own: `require_user` runs from the boundary middleware, before any route.
 
 - The session cookie `remit_session` holds a random token; the database keeps only its HMAC
   digest (ledger.repositories.ui_sessions). HttpOnly, SameSite=Strict, Path=/, Secure when
@@ -16,22 +17,17 @@ import base64
 import hashlib
 import hmac
 import json
-import math
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Annotated
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine, delete, insert, select
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from ledger.db import transaction
-from ledger.models import LoginFailure
 from ledger.repositories import ui_sessions
-from ledger.types import utc_now
+from workflows import sign_in
 
 SESSION_COOKIE = "remit_session"
 LOGIN_CSRF_COOKIE = "remit_login_csrf"
@@ -122,8 +118,7 @@ def _session_from_cookie(request: Request) -> ui_sessions.ActiveSession | None:
     if not token or len(token) > 128:
         return None
     rt = request.app.state.runtime
-    with transaction(rt.engine) as session:
-        return ui_sessions.find_active(session, token, rt.settings.secret_key)
+    return sign_in.find_session(rt.engine, token, rt.settings.secret_key)
 
 
 class UiAuth:
@@ -206,54 +201,7 @@ def login_csrf_ok(request: Request, sent: object) -> bool:
     )
 
 
-# -- failed sign-ins: a lock-out per client, counted in the database ------------------------
-
-
-class LoginLimiter:
-    """At most `limit` failed sign-ins per client address in `window` seconds, then that
-    client waits. The failures are rows of `login_failures`, so every instance of the
-    service (`remit serve --workers N`, several hosts) counts every failure, and a restart
-    forgets nothing. API keys are 256-bit random: this keeps a noisy or guessing client from
-    filling logs and burning CPU on HMACs, it is not what keeps keys secret.
-    """
-
-    def __init__(self, limit: int = 10, window: float = 300.0) -> None:
-        self.limit, self.window = limit, window
-
-    def retry_after(
-        self, engine: Engine, client: str, *, now: datetime | None = None
-    ) -> int | None:
-        """Seconds to wait if this client is over the limit, else None."""
-        now = now or utc_now()
-        with transaction(engine) as session:
-            recent = session.scalars(
-                select(LoginFailure.failed_at)
-                .where(LoginFailure.client == _client_key(client),
-                       LoginFailure.failed_at > now - timedelta(seconds=self.window))
-                .order_by(LoginFailure.failed_at.desc())
-                .limit(self.limit)
-            ).all()
-        if len(recent) < self.limit:
-            return None
-        # Free again once the oldest of the last `limit` failures leaves the window.
-        free_at = recent[-1] + timedelta(seconds=self.window)
-        return max(1, math.ceil((free_at - now).total_seconds()))
-
-    def failed(self, engine: Engine, client: str, *, now: datetime | None = None) -> None:
-        now = now or utc_now()
-        with transaction(engine) as session:
-            session.execute(insert(LoginFailure).values(client=_client_key(client), failed_at=now))
-            # Nothing older than the window counts: the table stays as small as the window.
-            session.execute(delete(LoginFailure).where(
-                LoginFailure.failed_at <= now - timedelta(seconds=self.window)))
-
-    def succeeded(self, engine: Engine, client: str) -> None:
-        with transaction(engine) as session:
-            session.execute(delete(LoginFailure).where(LoginFailure.client == _client_key(client)))
-
-
-def _client_key(client: str) -> str:
-    return client[: LoginFailure.__table__.c.client.type.length]
+# -- the client a sign-in lock-out counts (workflows.sign_in.LoginLimiter) ---------------
 
 
 def client_address(request: Request) -> str:

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from server.app import create_app
-from ui.security import LoginLimiter
+from workflows.sign_in import LoginLimiter
 from core.settings import Settings
 from ledger.db import transaction
 from ledger.models import LoginFailure

@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select, update
 
 from server.app import create_app
-from ui.security import FLASH_COOKIE, SESSION_COOKIE, LoginLimiter, safe_next
+from ui.security import FLASH_COOKIE, SESSION_COOKIE, safe_next
+from workflows.sign_in import LoginLimiter
 from ledger.db import transaction
 from ledger.models import Application, Customer, Invoice, ReviewItem, UiSession
 from ledger.repositories import api_keys, ui_sessions

@@ -1,0 +1,403 @@
+"""The exceptions queue (/exceptions) and one payment's page, with the reviewer's actions:
+apply by hand, accept a suggestion, dismiss, unapply. Read models from reconcile.views,
+actions through reconcile.manual (and receivables.disputes for deductions), all in the
+request's session.
+
+Post-redirect-get throughout: an action redirects (303) to the payment with a flash message.
+A business refusal (ApplicationError) is shown on the page, never a 500, and leaves the
+database as it was (the action runs in a savepoint); a stale version (someone else changed
+the payment) reloads the payment with a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from core.money import AmountError, parse_amount
+from ledger.models import Application, ReviewItem
+from receivables import disputes
+from reconcile import manual, views
+from reconcile.apply import ApplicationError, StaleVersion
+from reconcile.model import ReviewReason
+from ui.pages import (
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    Cursor,
+    amount_filter,
+    page_of,
+    page_url,
+    redirect_with,
+    render,
+)
+from ui.security import CsrfForm, UiUser, User
+from web import paging
+from web.session import DbSession
+
+FORM_ROWS = 3  # allocation rows the apply form shows without JavaScript
+MAX_ROWS = 100  # as the API: at most this many allocations in one application
+STALE_MESSAGE = (
+    "This payment changed since you opened it: it has been reloaded, please check it again."
+)
+WRITE_OFF_REASONS = (
+    ("bank_charges", "Bank charges"),
+    ("short_pay", "Short payment"),
+    ("small_balance", "Small balance"),
+    ("deduction", "Customer deduction (kept open as a dispute)"),
+    ("dispute", "Dispute"),
+    ("late_discount", "Discount taken late"),
+    ("other", "Other"),
+)
+
+TxId = Annotated[int, PathParam(ge=1, le=paging.MAX_ID)]
+
+router = APIRouter(include_in_schema=False)
+
+
+# -- queue -----------------------------------------------------------------------------------
+
+
+@router.get("/exceptions", response_class=HTMLResponse)
+def queue(
+    request: Request,
+    user: User,
+    session: DbSession,
+    reason: Annotated[str | None, Query(max_length=32, pattern=paging.NO_NUL)] = None,
+    payer: Annotated[str | None, Query(max_length=200, pattern=paging.NO_NUL)] = None,
+    amount: Annotated[str | None, Query(max_length=40)] = None,
+    after: Cursor = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = PAGE_SIZE,
+) -> Response:
+    value, error = amount_filter(amount)
+    reason = reason or None
+    # One row more than shown says whether there is a next page, without counting.
+    items = views.exceptions(
+        session,
+        reason=reason,
+        payer=payer or None,
+        amount_min=value,
+        amount_max=value,
+        limit=limit + 1,
+        after_id=after,
+    )
+    filters = {"reason": reason, "payer": payer, "amount": amount}
+    shown, next_url = page_of(items, limit, "review_id", "/exceptions",
+                              {**filters, "limit": limit if limit != PAGE_SIZE else None})
+    return render(
+        request,
+        "queue.html",
+        user=user,
+        nav="queue",
+        items=shown,
+        filters=filters,
+        filter_error=error,
+        reasons=[r.value for r in ReviewReason],
+        after=after,
+        next_url=next_url,
+        first_url=page_url("/exceptions", filters),
+    )
+
+
+# -- one payment -----------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    invoice_number: str = ""
+    amount: str = ""
+    discount: str = ""
+    write_off: str = ""
+    write_off_reason: str = ""
+
+
+def _payment_history(
+    session: Session, transaction_id: int, detail: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The payment's audit trail: events of its applications and of its review items."""
+    review_ids = session.scalars(
+        select(ReviewItem.id).where(ReviewItem.transaction_id == transaction_id)
+    ).all()
+    entities = [("application", a["application_id"]) for a in detail["applications"]]
+    entities += [("review_item", rid) for rid in review_ids]
+    events: dict[int, dict[str, Any]] = {}
+    for entity_type, entity_id in entities:
+        for event in views.audit_events(
+            session, entity_type=entity_type, entity_id=entity_id, limit=None
+        ):
+            events[event["event_id"]] = event
+    return [events[k] for k in sorted(events)]
+
+
+def _payment_page(
+    request: Request,
+    user: UiUser,
+    session: Session,
+    transaction_id: int,
+    *,
+    rows: list[Row] | None = None,
+    message: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    detail = views.payment_detail(session, transaction_id)
+    history = _payment_history(session, transaction_id, detail) if detail else []
+    if detail is None:
+        return render(
+            request,
+            "error.html",
+            user=user,
+            status_code=404,
+            heading="Not found",
+            message=f"There is no payment #{transaction_id}.",
+        )
+    review = detail.get("review")
+    open_review = review if review and review.get("status") == "open" else None
+    rows = list(rows or [])
+    rows += [Row() for _ in range(max(0, FORM_ROWS - len(rows)))]
+    live = [a for a in detail["applications"] if a["status"] == "applied"]
+    return render(
+        request,
+        "exception.html",
+        user=user,
+        nav="queue",
+        status_code=status_code,
+        message=message,
+        p=detail,
+        review=open_review,
+        version=detail["version"],
+        explanation=detail.get("explanation"),
+        applications=detail["applications"],
+        live_applications=live,
+        rows=rows,
+        write_off_reasons=WRITE_OFF_REASONS,
+        events=history,
+    )
+
+
+@router.get("/exceptions/{transaction_id}", response_class=HTMLResponse)
+def payment_page(
+    request: Request, user: User, session: DbSession, transaction_id: TxId
+) -> Response:
+    return _payment_page(request, user, session, transaction_id)
+
+
+def _version(form: FormData) -> int | None:
+    """The version the reviewer saw; a form without one is refused (never applied blind)."""
+    value = form.get("version")
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _rows(form: FormData) -> list[Row]:
+    columns = ("invoice_number", "amount", "discount", "write_off", "write_off_reason")
+    values = {c: [str(v).strip() for v in form.getlist(c)] for c in columns}
+    count = max(len(v) for v in values.values())
+    rows = [
+        Row(**{c: (values[c][i] if i < len(values[c]) else "") for c in columns})
+        for i in range(count)
+    ]
+    return [r for r in rows if any((r.invoice_number, r.amount, r.discount, r.write_off))]
+
+
+def _lines(rows: list[Row]) -> list[manual.ManualLine]:
+    """ManualLines from the form's rows; ValueError says, for people, what is wrong."""
+    if not rows:
+        raise ValueError("Fill in at least one row: an invoice number and an amount.")
+    if len(rows) > MAX_ROWS:
+        raise ValueError(f"At most {MAX_ROWS} invoices in one application.")
+    lines = []
+    for n, row in enumerate(rows, start=1):
+        if not row.invoice_number:
+            raise ValueError(f"Row {n}: which invoice? The invoice number is missing.")
+        amounts = []
+        for label, text in (
+            ("amount", row.amount),
+            ("discount", row.discount),
+            ("write-off", row.write_off),
+        ):
+            try:
+                value = parse_amount(text, decimal_comma=False) if text else Decimal(0)
+            except AmountError:
+                raise ValueError(
+                    f"Row {n} ({row.invoice_number}): {label} {text!r} is not an amount."
+                ) from None
+            if value < 0:
+                raise ValueError(f"Row {n} ({row.invoice_number}): {label} must not be negative.")
+            amounts.append(value)
+        if row.write_off_reason and row.write_off_reason not in dict(WRITE_OFF_REASONS):
+            raise ValueError(f"Row {n}: unknown write-off reason {row.write_off_reason!r}.")
+        applied, discount, write_off = amounts
+        lines.append(
+            manual.ManualLine(
+                row.invoice_number, applied, discount, write_off, row.write_off_reason or None
+            )
+        )
+    return lines
+
+
+def _detail_url(transaction_id: int) -> str:
+    return f"/exceptions/{transaction_id}"
+
+
+def _stale(request: Request, transaction_id: int) -> Response:
+    return redirect_with(request, _detail_url(transaction_id), "error", STALE_MESSAGE)
+
+
+@router.post("/exceptions/{transaction_id}/apply")
+def apply_form(
+    request: Request, user: User, form: CsrfForm, session: DbSession, transaction_id: TxId
+) -> Response:
+    rows = _rows(form)
+    version = _version(form)
+    note = str(form.get("note") or "").strip()[:500] or None
+    try:
+        if version is None:
+            raise ValueError("The form has no payment version: reload the page.")
+        lines = _lines(rows)
+    except ValueError as error:
+        return _payment_page(
+            request,
+            user,
+            session,
+            transaction_id,
+            rows=rows,
+            status_code=422,
+            message={"kind": "error", "text": str(error)},
+        )
+    try:
+        with session.begin_nested():  # refused: the database as it was
+            done = disputes.apply_by_hand(
+                session,
+                transaction_id=transaction_id,
+                lines=lines,
+                actor=user.actor,
+                note=note,
+                expected_version=version,
+            )
+    except StaleVersion:
+        return _stale(request, transaction_id)
+    except ApplicationError as error:
+        # Keep what the reviewer typed: the refusal is usually one amount to correct.
+        return _payment_page(
+            request,
+            user,
+            session,
+            transaction_id,
+            rows=rows,
+            status_code=409,
+            message={"kind": "error", "text": str(error)},
+        )
+    held = [f"{line.write_off} on {line.invoice_number}" for line in lines
+            if line.write_off_reason == "deduction" and line.write_off > 0]
+    disputed = f" Deduction kept open as a dispute: {', '.join(held)}." if held else ""
+    return redirect_with(
+        request,
+        _detail_url(transaction_id),
+        "success",
+        f"Applied to {', '.join(done.invoice_numbers)}.{disputed}",
+    )
+
+
+def _action(
+    request: Request,
+    session: Session,
+    transaction_id: int,
+    form: FormData,
+    run: Callable[[int], None],  # the action, given the version the reviewer saw
+    success: str,
+) -> Response:
+    """Run one reviewer action in a savepoint; refusals come back as a flash, and leave the
+    database as it was."""
+    version = _version(form)
+    if version is None:
+        return redirect_with(
+            request,
+            _detail_url(transaction_id),
+            "error",
+            "The form has no payment version: reload the page.",
+        )
+    try:
+        with session.begin_nested():
+            run(version)
+    except StaleVersion:
+        return _stale(request, transaction_id)
+    except (ApplicationError, ValueError) as error:
+        return redirect_with(request, _detail_url(transaction_id), "error", str(error))
+    return redirect_with(request, _detail_url(transaction_id), "success", success)
+
+
+MAX_REASON = 500  # as the API's
+# An unapply's reason is kept on each reversed application: no longer than that column.
+UNAPPLY_REASON = min(MAX_REASON, paging.column_length(Application.reversal_reason))
+
+
+def _reason(form: FormData, limit: int = MAX_REASON) -> str:
+    reason = str(form.get("reason") or "").strip()
+    if not reason:
+        raise ValueError("Give a reason.")
+    if len(reason) > limit:
+        raise ValueError(f"The reason has {len(reason)} characters: at most {limit}, please.")
+    return reason
+
+
+@router.post("/exceptions/{transaction_id}/accept")
+def accept_form(
+    request: Request, user: User, form: CsrfForm, session: DbSession, transaction_id: TxId
+) -> Response:
+    rank_text = str(form.get("rank") or "")
+    rank = int(rank_text) if rank_text.isdigit() else 0
+
+    def run(version: int) -> None:
+        manual.accept_suggestion(
+            session,
+            transaction_id=transaction_id,
+            rank=rank,
+            actor=user.actor,
+            expected_version=version,
+        )
+
+    return _action(request, session, transaction_id, form, run, f"Accepted suggestion {rank}.")
+
+
+@router.post("/exceptions/{transaction_id}/dismiss")
+def dismiss_form(
+    request: Request, user: User, form: CsrfForm, session: DbSession, transaction_id: TxId
+) -> Response:
+    def run(version: int) -> None:
+        manual.dismiss(
+            session,
+            transaction_id=transaction_id,
+            actor=user.actor,
+            reason=_reason(form),
+            expected_version=version,
+        )
+
+    return _action(request, session, transaction_id, form, run, "Dismissed: out of the queue.")
+
+
+@router.post("/exceptions/{transaction_id}/unapply")
+def unapply_form(
+    request: Request, user: User, form: CsrfForm, session: DbSession, transaction_id: TxId
+) -> Response:
+    def run(version: int) -> None:
+        manual.unapply(
+            session,
+            transaction_id=transaction_id,
+            actor=user.actor,
+            reason=_reason(form, UNAPPLY_REASON),
+            expected_version=version,
+        )
+
+    return _action(
+        request, session, transaction_id, form, run, "Unapplied: the payment is back in the queue."
+    )
