@@ -4,6 +4,11 @@
 back with a warning. Windows are counted in days from the issue date, or from the last day
 of the issue month for EOM terms. The discount is a percentage of the invoice amount,
 rounded half-up to the currency's minor unit.
+
+When a discount is earned is one rule for all of remit (`last_discount_day`): on or before
+the window's deadline plus grace days. Matching grants the discount_grace_days setting —
+the AR team's tolerance for bank float, a payment made in the window but booked after it; a
+reminder offers the contractual window only (grace_days=0): tolerance is not advertised.
 """
 
 from __future__ import annotations
@@ -41,10 +46,16 @@ class Terms:
         return issue.replace(day=calendar.monthrange(issue.year, issue.month)[1])
 
     def discount_deadline(self, issue: date) -> date | None:
-        """Last day the early-payment discount is earned (before any grace days)."""
+        """Last day of the contractual discount window (before any grace days)."""
         if self.discount_percent is None or self.discount_days is None:
             return None
         return self._base(issue) + timedelta(days=self.discount_days)
+
+    def discount_last_day(self, issue: date, *, grace_days: int) -> date | None:
+        """Last day a payment earns the early-payment discount (`last_discount_day`); None
+        without a discount. `grace_days` has no default: each caller says what it grants."""
+        deadline = self.discount_deadline(issue)
+        return None if deadline is None else last_discount_day(deadline, grace_days)
 
     def net_due(self, issue: date) -> date | None:
         if self.net_days is None:
@@ -60,6 +71,13 @@ class Terms:
 
 
 NO_TERMS = Terms(text="", known=True)
+
+
+def last_discount_day(deadline: date, grace_days: int) -> date:
+    """Last day a payment earns a discount whose window ends on `deadline`: grace days later.
+    Paid on or before it, the discount is earned. (Takes the deadline, not the terms, so the
+    matcher works the deadline out once per invoice and this once per payment date.)"""
+    return deadline + timedelta(days=grace_days)
 
 
 def _pct(text: str) -> Decimal:

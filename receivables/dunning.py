@@ -340,12 +340,17 @@ class DiscountOffer:
 
 def discount_offer(invoice: InvoiceState, as_of: date) -> DiscountOffer | None:
     """The early-payment discount still open as of `as_of`, on an invoice nothing was paid on
-    yet (after a part payment the discount is the AR team's call, not the reminder's)."""
+    yet (after a part payment the discount is the AR team's call, not the reminder's).
+
+    The window offered is the contractual one: matching's rule (core.terms.last_discount_day)
+    without the grace days matching grants, so `last_day` is the terms' deadline."""
     if invoice.open_minor != invoice.amount_minor or invoice.amount_minor <= 0:
         return None
     terms, _ = parse_terms(invoice.terms)
     try:
-        last_day = terms.discount_deadline(invoice.issue_date)
+        # grace_days=0: grace days are the AR team's tolerance for bank float, not a promise
+        # to make to a customer.
+        last_day = terms.discount_last_day(invoice.issue_date, grace_days=0)
     except OverflowError:
         return None
     if last_day is None or as_of > last_day:

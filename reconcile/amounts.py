@@ -20,12 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 
 from core.money import exponent
+from core.terms import last_discount_day
 from reconcile.model import MatchSettings, OpenInvoice
 from reconcile.subsets import NODE_BUDGET, find_subsets
 
@@ -181,7 +182,7 @@ def _discount_on(base: tuple[date, Decimal] | None, percent: Decimal, paid: date
     if base is None:
         return None
     deadline, amount = base
-    last_day = deadline + timedelta(days=grace_days)
+    last_day = last_discount_day(deadline, grace_days)  # the rule dunning offers, plus grace days
     return Discount(amount, percent, deadline, last_day, paid <= last_day)
 
 

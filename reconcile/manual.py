@@ -11,22 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from core.accounts import try_normalize_account
 from core.money import D
 from ledger import audit
-from ledger.models import (
-    Application,
-    BankTransaction,
-    Customer,
-    CustomerAccount,
-    CustomerAlias,
-    Invoice,
-    ReviewItem,
-    column_length,
-)
+from ledger.models import Application, column_length
+from ledger.repositories import invoices as book
+from ledger.repositories import payments, review_items
 from reconcile import apply
 from reconcile.model import Allocation, ReviewReason
 from reconcile.postings import Postings, live_applications, lock_invoices
@@ -60,8 +52,7 @@ def manual_apply(
     expected_version: int | None = None,
 ) -> apply.Applied:
     numbers = [line.invoice_number for line in lines]
-    found = {number: invoice_id for invoice_id, number in session.execute(
-        select(Invoice.id, Invoice.number).where(Invoice.number.in_(numbers)))}
+    found = book.ids_by_number(session, numbers)
     missing = [n for n in numbers if n not in found]
     if missing:
         apply.check_version(session, transaction_id, expected_version)  # a stale version says so first
@@ -91,24 +82,20 @@ def manual_apply(
 
 def learn_payer(session: Session, *, transaction_id: int, customer_id: str, actor: str) -> list[str]:
     """Remember the payer's account and name for this customer (never steals an account)."""
-    tx = session.get(BankTransaction, transaction_id)
-    customer = session.get(Customer, customer_id)
-    if tx is None or customer is None:
+    payer = payments.counterparty(session, transaction_id)
+    customer_name = book.customer_names(session, [customer_id]).get(customer_id)
+    if payer is None or customer_name is None:
         return []
     learned = []
-    account = try_normalize_account(tx.counterparty_account)
-    if account:
-        owner = session.scalars(select(CustomerAccount.customer_id).where(CustomerAccount.account == account)).first()
-        if owner is None:
-            session.execute(insert(CustomerAccount).values(customer_id=customer_id, account=account, source="learned"))
-            learned.append(f"account {account}")
-    name = (tx.counterparty_name or "").strip()
-    if name and alias_key(name) != alias_key(customer.name):
-        known = session.scalars(
-            select(CustomerAlias.alias).where(CustomerAlias.customer_id == customer_id)
-        ).all()
+    account = try_normalize_account(payer.account)
+    if account and account not in book.account_owners(session, [account]):
+        book.add_learned_account(session, customer_id, account)
+        learned.append(f"account {account}")
+    name = (payer.name or "").strip()
+    if name and alias_key(name) != alias_key(customer_name):
+        known = book.aliases_by_customer(session, [customer_id]).get(customer_id, set())
         if alias_key(name) not in {alias_key(a) for a in known}:
-            session.execute(insert(CustomerAlias).values(customer_id=customer_id, alias=name, source="learned"))
+            book.add_learned_alias(session, customer_id, name)
             learned.append(f"name {name!r}")
     if learned:
         audit.record(session, actor=actor, action="customer.learned", entity_type="customer", entity_id=customer_id,
@@ -121,9 +108,7 @@ def accept_suggestion(
 ) -> apply.Applied:
     """Apply the open review item's suggestion number `rank` (1 = best) exactly as suggested."""
     apply.check_version(session, transaction_id, expected_version)
-    item = session.scalars(
-        select(ReviewItem).where(ReviewItem.transaction_id == transaction_id, ReviewItem.status == "open")
-    ).one_or_none()
+    item = review_items.open_item(session, transaction_id)
     if item is None:
         raise apply.ApplicationError(f"transaction #{transaction_id} has no open review item")
     if not 1 <= rank <= len(item.candidates):
@@ -188,20 +173,15 @@ def assign(
     taking the same item at once cannot both believe they have it. Returns the review item id.
     """
     apply.check_version(session, transaction_id, expected_version)
-    item = session.scalars(
-        select(ReviewItem).where(
-            ReviewItem.transaction_id == transaction_id, ReviewItem.status == "open"
-        )
-    ).one_or_none()
+    item = review_items.open_item(session, transaction_id)
     if item is None:
         raise apply.ApplicationError(f"transaction #{transaction_id} has no open review item")
     assignee = (assignee or "").strip() or None
     if item.assignee == assignee:
         return item.id  # nothing changes: no event, no new version
     before = item.assignee
-    item.assignee = assignee
-    session.execute(update(BankTransaction).where(BankTransaction.id == transaction_id)
-                    .values(version=BankTransaction.version + 1))
+    review_items.set_assignee(session, item.id, assignee)
+    payments.bump_version(session, transaction_id)
     audit.record(session, actor=actor, action="review_item.assigned", entity_type="review_item",
                  entity_id=item.id, before={"assignee": before},
                  after={"assignee": assignee, "transaction_id": transaction_id})

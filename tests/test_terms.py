@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.terms import parse_terms
+from core.terms import last_discount_day, parse_terms
 
 D = Decimal
 
@@ -63,3 +63,11 @@ def test_discount_rounds_half_up_to_the_currency_unit() -> None:
     assert terms.discount_amount(D("1234"), "JPY") == D("25")  # 24.68 -> 25
     none, _ = parse_terms("net 30")
     assert none.discount_amount(D("1000.00"), "EUR") == D("0")
+
+
+def test_a_discount_is_earned_until_the_deadline_plus_grace_days() -> None:
+    terms, _ = parse_terms("2/10 EOM net 30")
+    assert terms.discount_last_day(date(2026, 2, 3), grace_days=0) == date(2026, 3, 10)
+    assert terms.discount_last_day(date(2026, 2, 3), grace_days=3) == date(2026, 3, 13)
+    assert last_discount_day(date(2026, 12, 30), 3) == date(2027, 1, 2)
+    assert parse_terms("net 30")[0].discount_last_day(date(2026, 2, 3), grace_days=3) is None

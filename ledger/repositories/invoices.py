@@ -1,6 +1,6 @@
 """Queries on the invoice book: customers, their accounts and aliases, invoices.
 
-Two kinds of callers:
+Three kinds of callers:
   - the invoice import (reconcile/invoice_import.py) locks what a file touches once, then per
     chunk of rows loads it as plain values (`customer_names`, `account_owners`,
     `aliases_by_customer`, `invoice_states`, `invoices_with_live_applications`), decides in
@@ -8,7 +8,9 @@ Two kinds of callers:
   - the matcher's loader reads the book through `matchable_invoices` (`open_invoices` and
     `recently_closed` in one read) and `customers_with_accounts_and_aliases`: light column
     tuples, not ORM objects, because a run reads up to millions of invoices and never
-    changes them through these.
+    changes them through these;
+  - a reviewer's manual application (reconcile/manual.py) finds invoices by number
+    (`ids_by_number`) and teaches remit who paid (`add_learned_account`, `add_learned_alias`).
 
 Nothing here commits.
 """
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import ARRAY, any_, bindparam, or_, select, text
+from sqlalchemy import ARRAY, any_, bindparam, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from ledger import bulk
@@ -159,6 +161,15 @@ def invoice_states(session: Session, numbers: Iterable[str]) -> dict[str, Stored
     return found
 
 
+def ids_by_number(session: Session, numbers: Iterable[str]) -> dict[str, int]:
+    """number -> id, for the numbers that exist (no lock)."""
+    found: dict[str, int] = {}
+    for batch in _batches(session, numbers):
+        found.update((number, invoice_id) for invoice_id, number in session.execute(
+            select(Invoice.id, Invoice.number).where(_among(session, Invoice.number, batch))))
+    return found
+
+
 def invoices_with_live_applications(session: Session, invoice_ids: Iterable[int]) -> set[int]:
     """Ids among these invoices that cash has been applied to in remit (not reversed)."""
     found: set[int] = set()
@@ -171,6 +182,20 @@ def invoices_with_live_applications(session: Session, invoice_ids: Iterable[int]
             )
         )
     return found
+
+
+# --------------------------------------------------------------------------- learned from a payment
+
+
+def add_learned_account(session: Session, customer_id: str, account: str) -> None:
+    """Record a (normalized) account as the customer's, learned from a payment. The caller
+    checks that no one owns it yet: an account has one owner."""
+    session.execute(insert(CustomerAccount).values(customer_id=customer_id, account=account, source="learned"))
+
+
+def add_learned_alias(session: Session, customer_id: str, alias: str) -> None:
+    """Record another name the customer pays under, learned from a payment."""
+    session.execute(insert(CustomerAlias).values(customer_id=customer_id, alias=alias, source="learned"))
 
 
 # --------------------------------------------------------------------------- the import: writes

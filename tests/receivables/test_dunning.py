@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
+from core.terms import parse_terms
 from receivables import dunning
 from receivables.dunning import (
     DEFAULT_STEPS,
@@ -18,6 +19,9 @@ from receivables.dunning import (
     PolicyError,
     Step,
 )
+from reconcile.amounts import Item, discount_for
+from reconcile.model import MatchSettings
+from tests.reconcile.builders import invoice
 
 DUE = date(2026, 11, 1)
 DEFAULT = Policy(1, "default", None, DEFAULT_STEPS)
@@ -186,6 +190,31 @@ def test_discount_offer_while_the_window_is_open() -> None:
     jpy = inv(currency="JPY", amount_minor=12345, open_minor=12345, terms="1/10 net 30")
     offer = dunning.discount_offer(jpy, date(2026, 10, 3))
     assert offer is not None and offer.amount == Decimal(123)
+
+
+def test_a_reminder_offers_the_window_matching_grants_without_its_grace_days() -> None:
+    # One rule (core.terms.last_discount_day): 2/10 net 30 issued 2026-10-02 ends 2026-10-12.
+    issued, last = date(2026, 10, 2), date(2026, 10, 12)
+    terms, _ = parse_terms("2/10 net 30")
+    assert terms.discount_last_day(issued, grace_days=0) == terms.discount_deadline(issued) == last
+    reminded = inv(terms="2/10 net 30")
+    matched = invoice("INV-1", "C1", "1000.00", terms="2/10 net 30", issued=issued)
+    item = Item(matched, matched.open_amount)
+    offer, on_time = dunning.discount_offer(reminded, date(2026, 10, 5)), discount_for(item, last, 0)
+    assert offer is not None and on_time is not None and on_time.earned
+    assert offer.last_day == on_time.last_day == last and offer.amount == on_time.amount
+    # The day after: no offer, and no discount for matching either without grace days ...
+    after = last + timedelta(days=1)
+    assert dunning.discount_offer(reminded, after) is None
+    missed = discount_for(item, after, 0)
+    assert missed is not None and not missed.earned
+    # ... but matching still grants its grace days (tolerance for bank float, never offered).
+    grace = MatchSettings().discount_grace_days
+    assert grace > 0
+    late = discount_for(item, last + timedelta(days=grace), grace)
+    assert late is not None and late.earned
+    assert late.last_day == terms.discount_last_day(issued, grace_days=grace) == last + timedelta(days=grace)
+    assert dunning.discount_offer(reminded, last + timedelta(days=grace)) is None
 
 
 def test_classify_slow_payers_before_large_balances() -> None:
