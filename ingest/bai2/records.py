@@ -1,0 +1,117 @@
+"""BAI2 records: physical lines split into records, 88 continuations joined to theirs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from core.errors import LimitExceeded, ParseError
+from core.limits import ParseLimits, too_many
+from ingest.bai2.lines import physical_lines
+
+RECORD_CODES = ("01", "02", "03", "16", "88", "49", "98", "99")
+
+# Which record codes may follow each record: used only to split several records that
+# share one physical line, so that a '/' inside 16 text is not mistaken for a boundary.
+_SUCCESSORS: dict[str, frozenset[str]] = {
+    "01": frozenset({"02", "88"}),
+    "02": frozenset({"03", "98", "88"}),
+    "03": frozenset({"16", "49", "88"}),
+    "16": frozenset({"16", "49", "88"}),
+    "49": frozenset({"03", "98", "88"}),
+    "98": frozenset({"02", "99", "88"}),
+    "99": frozenset({"01", "88"}),
+}
+_BOUNDARY = re.compile(r"/[ ]*([0-9][0-9]),")
+
+
+@dataclass(slots=True)
+class Segment:
+    line: int
+    text: str  # after "NN," with trailing blanks and one trailing '/' removed
+
+
+@dataclass(slots=True)
+class Logical:
+    code: str
+    segments: list[Segment]
+    size: int
+
+    @property
+    def line(self) -> int:
+        return self.segments[0].line
+
+
+def _clean(text: str) -> str:
+    text = text.rstrip()
+    return text[:-1] if text.endswith("/") else text
+
+
+def _split_line(text: str, open_code: str | None) -> list[str]:
+    """Split one physical line into records (usually exactly one)."""
+    pieces: list[str] = []
+    start = 0
+    code = text[:2]
+    effective = open_code if code == "88" and open_code else code
+    for match in _BOUNDARY.finditer(text, 3):
+        nxt = match.group(1)
+        if match.start() < start + 3 or nxt not in _SUCCESSORS.get(effective, frozenset()):
+            continue
+        pieces.append(text[start : match.start() + 1])
+        start = match.start(1)
+        code = nxt
+        effective = effective if code == "88" else code
+    pieces.append(text[start:])
+    return pieces
+
+
+def _record_code(piece: str, line: int) -> str:
+    code = piece[:2]
+    if code not in RECORD_CODES or (len(piece) > 2 and piece[2] != ","):
+        shown = piece.split(",", 1)[0][:20]
+        raise ParseError(
+            "not a BAI2 record (record codes are 01, 02, 03, 16, 88, 49, 98, 99)",
+            line=line,
+            record=shown,
+            field="record code",
+            value=shown,
+        )
+    return code
+
+
+def logical_records(source: BinaryIO, limits: ParseLimits) -> Iterator[Logical]:
+    pending: Logical | None = None
+    for number, text in physical_lines(source, limits):
+        if not text.strip():
+            continue
+        for piece in _split_line(text.strip(), pending.code if pending else None):
+            code = _record_code(piece, number)
+            segment = Segment(number, _clean(piece[3:]))
+            if code != "88":
+                if pending is not None:
+                    yield pending
+                pending = Logical(code, [segment], len(segment.text))
+                continue
+            if pending is None:
+                raise ParseError(
+                    "88 continuation with no record before it", line=number, record="88",
+                    field="record code", value="88",
+                )
+            pending.segments.append(segment)
+            pending.size += len(segment.text)
+            if len(pending.segments) > limits.max_entry_items:  # empty 88s add no length
+                raise too_many("88 continuation records of one record", len(pending.segments),
+                               limits.max_entry_items, line=pending.line, record=pending.code)
+            if pending.size > limits.max_text_bytes:
+                raise LimitExceeded(
+                    f"record {pending.code} with its continuations is longer than "
+                    f"{limits.max_text_bytes} bytes",
+                    line=pending.line,
+                    record=pending.code,
+                    field="record length",
+                    value=str(pending.size),
+                )
+    if pending is not None:
+        yield pending

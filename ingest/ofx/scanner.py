@@ -1,0 +1,259 @@
+"""The structural scan (step 2 of the package's docstring): one pass over the text before any
+third-party code sees it, which also writes the text the tree is built from.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+from core.digits import is_ascii_digits
+from core.errors import LimitExceeded, ParseError
+from core.limits import ParseLimits
+from ingest.ofx.values import NULL_AMOUNTS, ofx_amount, ofx_date
+
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9_.]*)(?:\s[^<>]*)?(/?)>")
+_CLOSING_TAG = re.compile(r"</([A-Za-z][A-Za-z0-9_.]*)\s*>")
+_BARE_AMP = re.compile(r"&(?!(?:lt|gt|amp|apos|quot|#[0-9]+|#[xX][0-9a-fA-F]+);)")
+_EMPTY_ELEMENT = re.compile(r"<([A-Z][A-Z0-9_.]*)>(\s*)</\1>")
+_DATE_FIELDS = frozenset({"DTSTART", "DTEND", "DTPOSTED", "DTUSER", "DTAVAIL", "DTASOF"})
+_AMOUNT_FIELDS = frozenset({"TRNAMT", "BALAMT"})
+_STATUS_FIELDS = frozenset({"CODE", "SEVERITY", "MESSAGE"})
+_STATEMENT_TAGS = frozenset({"STMTRS", "CCSTMTRS"})
+
+
+@dataclass(slots=True)
+class _Frame:
+    """An open aggregate (an element with a closing tag somewhere in the file)."""
+
+    name: str
+    pos: int
+    line: int
+    status: dict[str, str] = field(default_factory=dict)  # CODE/SEVERITY/MESSAGE of a STATUS
+    has_status: bool = False
+    has_statement: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A sign-on or statement response (SONRS, STMTTRNRS, ...) and its status."""
+
+    name: str
+    line: int
+    code: int
+    severity: str
+    message: str
+    has_statement: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    text: str  # what the tree is built from
+    responses: tuple[Response, ...]
+
+
+class Scanner:
+    """Checks the document's structure and writes the text the tree is built from."""
+
+    def __init__(self, text: str, limits: ParseLimits) -> None:
+        self.text = text
+        self.limits = limits
+        # As in ofxparse: an element with a closing tag anywhere is an aggregate (or a closed
+        # OFX 2.x leaf); one without is an OFX 1.x leaf, which the next tag ends.
+        self.closed = {name.upper() for name in _CLOSING_TAG.findall(text)}
+        self.stack: list[_Frame] = []
+        self.leaf: str | None = None  # open OFX 1.x leaf element
+        self.root_done = False
+        self.out: list[str] = []
+        self.responses: list[Response] = []
+        self.elements = 0
+        self._line_at = (0, 1)  # (position, its line): lines are counted on from the last one
+
+    def run(self) -> Scan:
+        text, pos = self.text, 0
+        if "OFX" not in self.closed:
+            raise ParseError(
+                "no </OFX>: the file is truncated or is not OFX",
+                line=text.count("\n") + 1,
+                field="OFX",
+            )
+        while True:
+            lt = text.find("<", pos)
+            if lt < 0:
+                self._text(text[pos:], pos)
+                break
+            if lt > pos:
+                self._text(text[pos:lt], pos)
+            pos = self._markup(lt)
+        if self.stack:
+            frame = self.stack[-1]
+            raise ParseError(
+                f"file is truncated: <{frame.name}> is never closed (no </OFX> at the end)",
+                line=self._line(frame.pos),
+                field=frame.name,
+            )
+        if not self.root_done:
+            raise ParseError("no <OFX> element: not an OFX file", line=1, field="OFX")
+        return Scan(_drop_empty_elements("".join(self.out)), tuple(self.responses))
+
+    def _markup(self, lt: int) -> int:
+        """Handle the markup starting at `lt`; return where scanning continues."""
+        text = self.text
+        for opener, closer in (("<!--", "-->"), ("<![CDATA[", "]]>"), ("<?", "?>")):
+            if text.startswith(opener, lt):
+                end = text.find(closer, lt + len(opener))
+                if end < 0:
+                    raise ParseError(
+                        f"unterminated {opener} (no {closer})", line=self._line(lt), field=opener
+                    )
+                inner = text[lt + len(opener) : end]
+                if opener == "<![CDATA[":
+                    self._text(inner, lt, escape=True)
+                elif self.stack:  # comments and PIs (<?xml?>, <?OFX?>) carry nothing we read
+                    self.out.append("\n" * inner.count("\n"))
+                return end + len(closer)
+        if text.startswith("<!", lt):
+            raise ParseError(
+                "DTD declarations (<!DOCTYPE, <!ENTITY) are not allowed in OFX files",
+                line=self._line(lt),
+                field="declaration",
+                value=text[lt : lt + 40],
+            )
+        tag = _TAG.match(text, lt)
+        if tag is None:  # a lone '<' in a value is text, as html.parser reads it
+            self._text("<", lt, escape=True)
+            return lt + 1
+        closing, name, empty = tag.group(1) == "/", tag.group(2).upper(), tag.group(3) == "/"
+        if closing:
+            self._close(name, lt)
+        elif not empty:
+            self._open(name, lt)
+        return tag.end()
+
+    def _open(self, name: str, pos: int) -> None:
+        self.elements += 1
+        if self.elements > self.limits.max_ofx_elements:
+            raise LimitExceeded(
+                f"more than {self.limits.max_ofx_elements} elements: too large an OFX file"
+                " to read in memory",
+                line=self._line(pos),
+                field="elements",
+                value=str(self.elements),
+            )
+        if self.root_done or (not self.stack and name != "OFX"):
+            where = "after </OFX>" if self.root_done else "before <OFX>"
+            raise ParseError(f"unexpected <{name}> {where}", line=self._line(pos), field=name)
+        if not self.stack:  # the root: what precedes it (the header) only keeps its lines
+            self.out.append("\n" * self.text.count("\n", 0, pos))
+        self._end_leaf()
+        self.out.append(f"<{name}>")
+        if name not in self.closed:
+            self.leaf = name
+            return
+        if len(self.stack) >= self.limits.max_xml_depth:
+            raise LimitExceeded(
+                f"elements nested deeper than {self.limits.max_xml_depth}",
+                line=self._line(pos),
+                field=name,
+            )
+        if name in _STATEMENT_TAGS:
+            for frame in reversed(self.stack):
+                if frame.name.endswith("TRNRS"):
+                    frame.has_statement = True
+                    break
+        self.stack.append(_Frame(name, pos, self._line(pos)))
+
+    def _close(self, name: str, pos: int) -> None:
+        self._end_leaf()
+        if not any(frame.name == name for frame in self.stack):
+            raise ParseError(
+                f"closing tag </{name}> without a matching <{name}>",
+                line=self._line(pos),
+                field=name,
+            )
+        while True:  # leniently end elements left open inside it, as html.parser does
+            frame = self.stack.pop()
+            self._finish(frame)
+            if frame.name == name:
+                break
+        self.out.append(f"</{name}>")
+        self.root_done = not self.stack
+
+    def _end_leaf(self) -> None:
+        if self.leaf is not None:
+            self.out.append(f"</{self.leaf}>")
+            self.leaf = None
+
+    def _finish(self, frame: _Frame) -> None:
+        if frame.name == "STATUS" and self.stack:
+            self.stack[-1].status, self.stack[-1].has_status = frame.status, True
+        elif frame.name == "SONRS" or frame.name.endswith("TRNRS"):
+            self.responses.append(self._response(frame))
+
+    def _response(self, frame: _Frame) -> Response:
+        line = frame.line
+        code = frame.status.get("CODE", "0" if not frame.has_status else "")
+        if not is_ascii_digits(code, 9):  # without it, we cannot tell whether the bank reported an error
+            raise ParseError(
+                "STATUS without a numeric CODE",
+                line=line,
+                record=frame.name,
+                field="CODE",
+                value=code,
+            )
+        severity = frame.status.get("SEVERITY", "INFO")
+        message = frame.status.get("MESSAGE", "")
+        return Response(frame.name, line, int(code), severity, message, frame.has_statement)
+
+    def _text(self, value: str, pos: int, *, escape: bool = False) -> None:
+        owner = self.leaf or (self.stack[-1].name if self.stack else None)
+        self._check_size(value, owner, pos)
+        if not self.stack:  # the OFX 1.x header before the root, or what follows it
+            if self.root_done and value.strip():
+                start = pos + len(value) - len(value.lstrip())
+                raise ParseError(
+                    "unexpected text after </OFX>", line=self._line(start), value=value.strip()
+                )
+            return
+        escaped = html.escape(value, quote=False) if escape else _BARE_AMP.sub("&amp;", value)
+        self.out.append(escaped)
+        stripped = value.strip()
+        if not stripped or owner is None:
+            return
+        self._check_value(owner, stripped, pos)
+        parent = self.stack[-1] if self.leaf else (self.stack[-2] if len(self.stack) > 1 else None)
+        if parent is not None and parent.name == "STATUS" and owner in _STATUS_FIELDS:
+            parent.status[owner] = parent.status.get(owner, "") + stripped
+
+    def _check_size(self, value: str, owner: str | None, pos: int) -> None:
+        limit = self.limits.max_text_bytes
+        if len(value) * 4 > limit and len(value.encode("utf-8")) > limit:
+            raise LimitExceeded(
+                f"text is {len(value.encode('utf-8'))} bytes, over the limit of {limit}",
+                line=self._line(pos),
+                field=owner,
+                value=value[:100],  # the message shortens it further
+            )
+
+    def _check_value(self, owner: str, value: str, pos: int) -> None:
+        try:
+            if owner in _DATE_FIELDS:
+                ofx_date(value)
+            elif owner in _AMOUNT_FIELDS and value.lower() not in NULL_AMOUNTS:
+                ofx_amount(value)
+        except ValueError as error:
+            raise ParseError(str(error), line=self._line(pos), field=owner, value=value) from None
+
+    def _line(self, pos: int) -> int:
+        known, line = self._line_at
+        if pos < known:  # only for an error message, once
+            return self.text.count("\n", 0, pos) + 1
+        line += self.text.count("\n", known, pos)
+        self._line_at = (pos, line)
+        return line
+
+
+def _drop_empty_elements(text: str) -> str:
+    """`<X></X>` and `<X> </X>` go (keeping their newlines): ofxparse raises on empty values."""
+    return _EMPTY_ELEMENT.sub(lambda m: "\n" * m.group(2).count("\n"), text)
