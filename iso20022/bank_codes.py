@@ -16,7 +16,7 @@ Kind rules, first match wins (ISO External Bank Transaction Domain/Family/SubFam
 | 7 | proprietary issuer NACHA                                              | ach     |
 | 8 | proprietary issuer BAI: the BAI2 type code's rail, as for BAI2 files  | by code |
 |   | (ACH 142/165/451/455..., wire 195/208/495..., check 475..., lockbox   |         |
-|   | 115..., card 146/147; table in core/bai_codes.py)                   |         |
+|   | 115..., card 146/147; table in core/bai_codes/)                      |         |
 | 9 | words in the proprietary code: ACH, WIRE/FEDWIRE/SWIFT, CHECK/CHEQUE, | by word |
 |   | LOCKBOX, CARD, SEPA (e.g. Goldman Sachs "ACH Credit Receipt")         |         |
 |10 | direct-debit family RDDT/IDDT otherwise: EUR → sepa, USD → ach        | by ccy  |

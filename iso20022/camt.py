@@ -16,7 +16,7 @@ at its own end when it has none. Memory stays flat whatever the file size:
   (a million empty elements) cannot fill memory either; an entry holds at most
   `limits.max_entry_items` transactions and remittance items; whatever precedes a released
   element or any of its ancestors (group header, junk between statements) is deleted.
-The version (namespace) does not change how we read: _build.py handles the differences.
+The version (namespace) does not change how we read: _build.py (and _details.py) handle the differences.
 
 Fatal (ParseError naming line, record, field and value): XML that is not well-formed or is
 hostile (_xml.py), a missing or malformed Ntry/Bal amount, a CdtDbtInd other than CRDT/DBIT,

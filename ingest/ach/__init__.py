@@ -1,6 +1,7 @@
 """NACHA ACH files: streaming reader (`detect`, `iter_records`) and writer (`write_file`).
 
-Layout: records.py (one dataclass per record type), codes.py (code tables), reader.py
+Layout: records.py (file and batch records), entries.py (entry detail records), addenda.py
+(type 7 addenda), fields.py (columns, field errors), codes.py (code tables), reader.py
 (record stream and controls), mapping.py (to Statement/Entry/Transaction), x12.py (CTX
 remittance and RMR invoices), writer.py (input model and file writer).
 """
