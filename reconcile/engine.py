@@ -110,7 +110,6 @@ def match_in_turn(payments: Iterable[Payment], customers: Sequence[Customer], in
 # -- one run ----------------------------------------------------------------------------------
 
 
-
 @dataclass(slots=True)
 class _Context:
     """What one payment knows while its candidates are built."""
