@@ -5,7 +5,8 @@ Why this shape: the matcher is pure (DESIGN.md §5): invoices and payments in, o
 (built once; never payment x invoice), the canonical processing order that makes results
 independent of arrival order, and the in-memory open amounts so two payments never take
 the same euro. Candidate evidence comes from `references`, `customers` and `amounts`;
-`scoring` turns it into a number; this module decides.
+`scoring` turns it into a number; this module decides, and `drafts` words the decision
+(reasons, explanations) and checks each candidate's invariants.
 
 Order: payments that name an invoice exactly go first (so an amount-only guess cannot take
 an invoice another payment names), then by (value date, currency, amount, payer, text, ids),
@@ -17,7 +18,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from core.gc_pause import collector_paused
 from core.records import Direction
@@ -37,6 +37,18 @@ from reconcile.amounts import (
 )
 from reconcile.book import Book
 from reconcile.customers import CustomerIndex, Identification
+from reconcile.drafts import (
+    REASON_OF_FIT,
+    Draft,
+    check_candidate,
+    explain_ambiguous,
+    explain_apply,
+    explain_fit,
+    flag,
+    fuzzy_reason,
+    hit_reason,
+    numbers_of,
+)
 from reconcile.model import (
     Action,
     ActivePlan,
@@ -53,7 +65,6 @@ from reconcile.plan_match import PlanIndex
 from reconcile.plan_match import draft as plan_draft
 from reconcile.references import (
     Extracted,
-    Probe,
     RefHit,
     Source,
     extract,
@@ -100,21 +111,6 @@ def match_in_turn(payments: Iterable[Payment], customers: Sequence[Customer], in
 
 
 @dataclass(slots=True)
-class _Draft:
-    customer_id: str | None
-    plan: Plan
-    score: int
-    reasons: tuple[str, ...]
-    referenced: bool  # built on a reference (exact or one-edit), not on the amount alone
-    conflict: bool = False  # the payer looks like another customer
-
-    def sort_key(self) -> tuple[object, ...]:
-        lines = self.plan.lines
-        return (-self.score, self.plan.fit not in SETTLING, min(line.invoice.issue_date for line in lines),
-                tuple(line.invoice.number for line in lines), self.customer_id or "")
-
-
-@dataclass(slots=True)
 class _Context:
     """What one payment knows while its candidates are built."""
 
@@ -123,7 +119,7 @@ class _Context:
     ident: Identification
     open_hits: dict[str, list[RefHit]] = field(default_factory=dict)  # customer -> open named
     closed_hits: list[RefHit] = field(default_factory=list)
-    drafts: list[_Draft] = field(default_factory=list)
+    drafts: list[Draft] = field(default_factory=list)
     plan_invoices: set[int] = field(default_factory=set)  # of plans this payment may pay
 
 
@@ -224,7 +220,7 @@ class _Run:
                             named_elsewhere=named_elsewhere, named_by_another=list(named_by_another))
         points, reasons = score(evidence, self.settings)
         referenced = any(line.invoice.id in sources for line in plan.lines)
-        ctx.drafts.append(_Draft(cid, plan, points, reasons, referenced, cev.points < 0))
+        ctx.drafts.append(Draft(cid, plan, points, reasons, referenced, cev.points < 0))
 
     def _items(self, ctx: _Context, cid: str) -> tuple[list[Item], bool]:
         p = ctx.payment
@@ -236,7 +232,7 @@ class _Run:
         p, s = ctx.payment, self.settings
         hits = [h for h in ctx.open_hits.get(cid, ()) if h.invoice.currency == p.currency]
         sources = self._sources(ctx, cid)
-        reasons = [_hit_reason(h) for h in hits]
+        reasons = [hit_reason(h) for h in hits]
         exact = [h for h in hits if h.source is not Source.PO]
         if exact:
             items = [Item(h.invoice, self.book.open_of(h.invoice)) for h in exact]
@@ -281,7 +277,7 @@ class _Run:
             given = {inv.id: probe.amount} if probe.amount is not None else None
             plan = plan_set([item], p.amount, p.currency, p.value_date, s, given)
             sources = {**self._sources(ctx, cid), inv.id: Source.FUZZY}
-            self._add(ctx, cid, plan, cev, sources, [_fuzzy_reason(inv, probe)])
+            self._add(ctx, cid, plan, cev, sources, [fuzzy_reason(inv, probe)])
 
     # -- the amount alone, inside a customer the payer evidence points at ----------------------
 
@@ -338,7 +334,7 @@ class _Run:
             if d is None:
                 continue
             ctx.plan_invoices |= own
-            ctx.drafts.append(_Draft(plan.customer_id, d.plan, d.score, d.reasons, is_quoted,
+            ctx.drafts.append(Draft(plan.customer_id, d.plan, d.score, d.reasons, is_quoted,
                                      cev.points < 0))
 
     # -- nobody identified, nothing named: amount-only and one-edit guesses from the book -------
@@ -351,7 +347,7 @@ class _Run:
         for inv, probe in fuzzy_hits(ctx.extracted.probes, pool, self.book.number_key):
             plan = plan_set([Item(inv, p.amount)], p.amount, p.currency, p.value_date, self.settings)
             self._add(ctx, inv.customer_id, plan, self._resemblance(ctx, inv.customer_id),
-                      {inv.id: Source.FUZZY}, [_fuzzy_reason(inv, probe)])
+                      {inv.id: Source.FUZZY}, [fuzzy_reason(inv, probe)])
         for inv in pool[:MAX_GLOBAL]:
             plan = Plan(Fit.EXACT, (Line(inv, p.amount),), ZERO,
                         (f"amount equals open amount of {inv.number} (customer {inv.customer_id})",))
@@ -369,8 +365,8 @@ class _Run:
         # those first ones are in that order already.
         drafts = ctx.drafts
         if len(drafts) > 1:
-            best_by_set: dict[tuple[str | None, frozenset[int]], _Draft] = {}
-            for d in sorted(drafts, key=_Draft.sort_key):
+            best_by_set: dict[tuple[str | None, frozenset[int]], Draft] = {}
+            for d in sorted(drafts, key=Draft.sort_key):
                 best_by_set.setdefault((d.customer_id, frozenset(l.invoice.id for l in d.plan.lines)), d)
             drafts = list(best_by_set.values())
         best = drafts[0] if drafts else None
@@ -380,8 +376,8 @@ class _Run:
                 and best.plan.fit is not Fit.SHORT):
             candidate = self._candidate(p, best)
             self.book.consume(best.plan.lines)
-            return Decision(p.id, Action.APPLY, applied=candidate, reason=_flag(best.plan),
-                            explanation=_explain_apply(p, best, candidate))
+            return Decision(p.id, Action.APPLY, applied=candidate, reason=flag(best.plan),
+                            explanation=explain_apply(p, best, candidate))
         shown = [d for d in drafts if d.score >= s.suggest_threshold][:MAX_SUGGESTIONS]
         suggestions = tuple(self._candidate(p, d) for d in shown)
         reason, text = self._review_reason(ctx, drafts, duplicate)
@@ -392,13 +388,13 @@ class _Run:
         payer = ctx.ident.unique
         return [h for h in ctx.closed_hits if payer is None or h.invoice.customer_id == payer.customer_id]
 
-    def _duplicate(self, ctx: _Context, drafts: list[_Draft]) -> bool:
+    def _duplicate(self, ctx: _Context, drafts: list[Draft]) -> bool:
         """The payment names invoices already paid (before or in this run), and nothing better."""
         if not self._paid_named(ctx):
             return False
         return not any(d.referenced and d.score >= self.settings.auto_threshold for d in drafts)
 
-    def _review_reason(self, ctx: _Context, drafts: list[_Draft],
+    def _review_reason(self, ctx: _Context, drafts: list[Draft],
                        duplicate: bool) -> tuple[ReviewReason, str]:
         p, s = ctx.payment, self.settings
         amount = fmt(p.amount, p.currency)
@@ -424,22 +420,22 @@ class _Run:
         runner = drafts[1] if len(drafts) > 1 else None
         close = runner is not None and best.score - runner.score < s.margin
         if close and runner is not None and best.score >= s.auto_threshold:
-            return ReviewReason.AMBIGUOUS, _explain_ambiguous(best, runner)
+            return ReviewReason.AMBIGUOUS, explain_ambiguous(best, runner)
         if best.conflict:
-            return (ReviewReason.LOW_CONFIDENCE, f"The payment names {_numbers(best)} of customer "
+            return (ReviewReason.LOW_CONFIDENCE, f"The payment names {numbers_of(best)} of customer "
                     f"{best.customer_id}, but the payer looks like another customer.")
-        if best.plan.fit in _REASON_OF_FIT:
-            return _REASON_OF_FIT[best.plan.fit], _explain_fit(p, best)
+        if best.plan.fit in REASON_OF_FIT:
+            return REASON_OF_FIT[best.plan.fit], explain_fit(p, best)
         if close and runner is not None and runner.score >= s.suggest_threshold:
-            return ReviewReason.AMBIGUOUS, _explain_ambiguous(best, runner)
+            return ReviewReason.AMBIGUOUS, explain_ambiguous(best, runner)
         if not ctx.ident.hits and not best.referenced:
             return (ReviewReason.NO_CUSTOMER, f"No customer could be identified; {amount} equals the open "
-                    f"amount of {_numbers(best)}, which is not evidence enough.")
+                    f"amount of {numbers_of(best)}, which is not evidence enough.")
         if ctx.extracted.unknown and not best.referenced:
             refs = ", ".join(ctx.extracted.unknown[:3])
             return (ReviewReason.UNKNOWN_REFERENCE, f"The payment names {refs}, which matches no open "
-                    f"invoice; best guess {_numbers(best)} ({best.score}).")
-        return (ReviewReason.LOW_CONFIDENCE, f"Best candidate {_numbers(best)} scores {best.score}, "
+                    f"invoice; best guess {numbers_of(best)} ({best.score}).")
+        return (ReviewReason.LOW_CONFIDENCE, f"Best candidate {numbers_of(best)} scores {best.score}, "
                 f"below the auto-apply threshold of {s.auto_threshold}.")
 
     def _currency_mismatch(self, ctx: _Context) -> str | None:
@@ -461,7 +457,7 @@ class _Run:
 
     # -- output and invariants --------------------------------------------------------------------
 
-    def _candidate(self, p: Payment, d: _Draft) -> Candidate:
+    def _candidate(self, p: Payment, d: Draft) -> Candidate:
         allocations = tuple(
             Allocation(line.invoice.id, line.invoice.number, line.applied, line.discount, line.write_off,
                        WRITE_OFF_REASON if line.write_off > ZERO else None)
@@ -476,34 +472,9 @@ class _Run:
         return candidate
 
 
-def check_candidate(candidate: Candidate, amount: Decimal) -> None:
-    """Invariants of every candidate (DESIGN.md §4): exact split, nothing negative, distinct."""
-    allocations = candidate.allocations
-    _invariant(bool(allocations), "a candidate allocates to at least one invoice")
-    _invariant(len({a.invoice_id for a in allocations}) == len(allocations),
-               "allocations to distinct invoices")
-    _invariant(all(a.applied >= ZERO and a.discount >= ZERO and a.write_off >= ZERO for a in allocations),
-               "negative allocation")
-    _invariant(candidate.unapplied >= ZERO, "negative unapplied amount")
-    total = sum((a.applied for a in allocations), ZERO) + candidate.unapplied
-    if total != amount:
-        raise AssertionError(f"allocations {total} do not add up to the payment {amount}")
-    _invariant(0 <= candidate.score <= 100, "score out of range")
-
-
-def _invariant(condition: bool, message: str) -> None:
-    if not condition:  # not `assert`: invariants must hold under python -O too
-        raise AssertionError(message)
-
-
 # -- small helpers ------------------------------------------------------------------------------
 
 _NOTHING = Extracted((), (), (), ())
-_REASON_OF_FIT = {
-    Fit.DISCOUNT_EXPIRED: ReviewReason.DISCOUNT_EXPIRED, Fit.SHORT: ReviewReason.SHORT_PAY,
-    Fit.PARTIAL: ReviewReason.PARTIAL_PAYMENT, Fit.STRUCTURED_PARTIAL: ReviewReason.PARTIAL_PAYMENT,
-    Fit.OVER: ReviewReason.OVER_PAYMENT,
-}
 
 
 def _receivable(p: Payment) -> bool:
@@ -515,68 +486,3 @@ def _canonical(p: Payment, ex: Extracted) -> tuple[object, ...]:
             p.payer_name or "", p.remittance, p.references,
             tuple((d.number, str(d.amount)) for d in p.invoices), p.end_to_end_id or "",
             p.bank_reference or "", str(p.direction), str(p.kind), p.id)
-
-
-def _hit_reason(hit: RefHit) -> str:
-    number = hit.invoice.number
-    match hit.source:
-        case Source.STRUCTURED:
-            return f"invoice {number} named in structured remittance"
-        case Source.RF:
-            return f"creditor reference {hit.written} (check digits valid) carries invoice {number}"
-        case Source.CREDITOR_REF:
-            return f"structured reference {hit.written} names invoice {number}"
-        case Source.PO:
-            return f"PO {hit.written} matches invoice {number}"
-        case _:
-            return f"invoice {number} named in remittance (exact)"
-
-
-def _fuzzy_reason(inv: OpenInvoice, probe: Probe) -> str:
-    return f"invoice {inv.number} ~ '{probe.written}' in remittance (one edit)"
-
-
-def _flag(plan: Plan) -> ReviewReason | None:
-    if plan.unapplied > ZERO:
-        return ReviewReason.OVER_PAYMENT
-    if plan.fit in (Fit.PARTIAL, Fit.STRUCTURED_PARTIAL):
-        return ReviewReason.PARTIAL_PAYMENT
-    if plan.fit is Fit.DISCOUNT_EXPIRED:
-        return ReviewReason.DISCOUNT_EXPIRED  # applied as cash; collections decide on the rest
-    return None
-
-
-def _numbers(d: _Draft) -> str:
-    return ", ".join(line.invoice.number for line in d.plan.lines)
-
-
-def _explain_apply(p: Payment, d: _Draft, c: Candidate) -> str:
-    text = (f"Applied {fmt(p.amount, p.currency)} to {_numbers(d)} of customer {d.customer_id} "
-            f"(score {d.score}): {'; '.join(d.reasons[:3])}")
-    if c.unapplied > ZERO:
-        text += f"; {fmt(c.unapplied, p.currency)} left on account"
-    elif d.plan.fit in (Fit.PARTIAL, Fit.STRUCTURED_PARTIAL):
-        text += "; the invoice stays open for the rest"
-    elif d.plan.fit is Fit.DISCOUNT_EXPIRED:
-        text += "; the discount was taken after its window, so it was not granted and stays open"
-    return text + "."
-
-
-def _explain_ambiguous(best: _Draft, runner: _Draft) -> str:
-    return (f"Two candidates are too close to call: {_numbers(best)} ({best.score}) and "
-            f"{_numbers(runner)} ({runner.score}).")
-
-
-def _explain_fit(p: Payment, d: _Draft) -> str:
-    amount = fmt(p.amount, p.currency)
-    match d.plan.fit:
-        case Fit.DISCOUNT_EXPIRED:
-            return (f"{amount} equals {_numbers(d)} less its early-payment discount, but the discount "
-                    f"window has passed: apply the cash and leave the unearned discount open?")
-        case Fit.SHORT:
-            return f"{amount} is short of the open amount of {_numbers(d)} by more than the fee tolerance."
-        case Fit.OVER:
-            return (f"{amount} pays {_numbers(d)} in full and leaves {fmt(d.plan.unapplied, p.currency)}; "
-                    f"confirm before putting the rest on account.")
-        case _:
-            return f"{amount} pays only part of {_numbers(d)}; confirm the partial application."

@@ -3,20 +3,21 @@
 Lists page by id (keyset: `after_id` is the last id of the previous page, ORDER BY id), so
 page 1,000 costs what page 1 costs; filters are plain column comparisons. Amounts are decimal
 strings (never floats), dates ISO 8601, timestamps aware UTC ISO 8601. Reads only.
+Here the queries; the shape of a row is in reconcile.view_rows, amount filters in SQL in
+reconcile.amount_filters.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.errors import Invalid
-from core.money import minor_text, non_default_exponents
 from ledger import invoice_status
 from ledger.models import (
     Application,
@@ -28,6 +29,16 @@ from ledger.models import (
     Invoice,
     ReviewItem,
 )
+from reconcile.amount_filters import amount_at_least, amount_at_most, amount_equals
+from reconcile.view_rows import (
+    amount_text,
+    candidate_json,
+    event_json,
+    invoice_json,
+    iso,
+    payment_explanation,
+    review_item_json,
+)
 
 INVOICE_STATUSES = invoice_status.SHOWN
 PAYMENT_STATUSES = ("matched", "partially_applied", "review", "returned", "unmatched", "ignored")
@@ -35,80 +46,8 @@ PAYMENT_STATUSES = ("matched", "partially_applied", "review", "returned", "unmat
 _APPLICATION_ACTIONS = ("application.created", "application.reversed")
 
 
-def _amt(minor: int | None, currency: str | None) -> str | None:
-    return None if minor is None else minor_text(minor, currency)
-
-
-def _iso(value: date | datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def _utc_today() -> date:
     return datetime.now(UTC).date()
-
-
-# --------------------------------------------------------------------------- amounts in SQL
-# Money is stored in minor units of each row's own currency, so "amount >= 12.50" means 1250
-# for EUR rows but 13 for JPY rows (and 12500 for KWD): one condition per exponent class.
-
-_DEFAULT_EXPONENT = 2
-_BY_EXPONENT: dict[int, list[str]] = {}
-for _code, _exp in sorted(non_default_exponents().items()):
-    _BY_EXPONENT.setdefault(_exp, []).append(_code)
-_NON_DEFAULT = sorted(non_default_exponents())
-
-
-def _in_class(currency: ColumnElement[Any], exp: int) -> ColumnElement[bool]:
-    if exp == _DEFAULT_EXPONENT:
-        return currency.not_in(_NON_DEFAULT)
-    return currency.in_(_BY_EXPONENT[exp])
-
-
-def _classes() -> list[int]:
-    return sorted({_DEFAULT_EXPONENT, *_BY_EXPONENT})
-
-
-def _scaled(amount: Decimal, exp: int, rounding: str) -> int:
-    return int(amount.scaleb(exp).to_integral_value(rounding=rounding))
-
-
-def _amount_at_least(
-    minor: ColumnElement[Any], currency: ColumnElement[Any], amount: Decimal
-) -> ColumnElement[bool]:
-    return or_(
-        *(
-            and_(_in_class(currency, e), minor >= _scaled(amount, e, ROUND_CEILING))
-            for e in _classes()
-        )
-    )
-
-
-def _amount_at_most(
-    minor: ColumnElement[Any], currency: ColumnElement[Any], amount: Decimal
-) -> ColumnElement[bool]:
-    return or_(
-        *(
-            and_(_in_class(currency, e), minor <= _scaled(amount, e, ROUND_FLOOR))
-            for e in _classes()
-        )
-    )
-
-
-def _amount_equals(
-    columns: Sequence[ColumnElement[Any]], currency: ColumnElement[Any], amount: Decimal
-) -> ColumnElement[bool]:
-    """Any of `columns` equals `amount` exactly (never for a currency it cannot be in)."""
-    parts = []
-    values = []
-    for e in _classes():
-        scaled = amount.scaleb(e)
-        if scaled == scaled.to_integral_value():
-            values.append(int(scaled))
-            parts.append(and_(_in_class(currency, e), or_(*(c == int(scaled) for c in columns))))
-    if not parts:
-        return false()
-    # The plain IN list first: it is what lets SQLite (not only PostgreSQL) use the indexes.
-    return and_(or_(*(c.in_(values) for c in columns)), or_(*parts))
 
 
 def _statuses(value: str | Iterable[str] | None, allowed: Sequence[str]) -> list[str]:
@@ -149,9 +88,9 @@ def applications(
             "end_to_end_id": t.end_to_end_id,
             "invoice_number": i.number,
             "currency": a.currency,
-            "applied_amount": _amt(a.applied_minor, a.currency),
-            "discount_amount": _amt(a.discount_minor, a.currency),
-            "write_off_amount": _amt(a.write_off_minor, a.currency),
+            "applied_amount": amount_text(a.applied_minor, a.currency),
+            "discount_amount": amount_text(a.discount_minor, a.currency),
+            "write_off_amount": amount_text(a.write_off_minor, a.currency),
             "write_off_reason": a.write_off_reason,
             "method": a.method,
             "confidence": a.confidence,
@@ -159,7 +98,7 @@ def applications(
             "status": a.status,
             "actor": a.actor,
             "created_at": a.created_at.isoformat(),
-            "reversed_at": _iso(a.reversed_at),
+            "reversed_at": iso(a.reversed_at),
             "reversed_by": a.reversed_by,
             "reversal_reason": a.reversal_reason,
         }
@@ -168,30 +107,6 @@ def applications(
 
 
 # --------------------------------------------------------------------------- invoices
-
-
-def _invoice_json(i: Invoice, customer_name: str, today: date) -> dict[str, Any]:
-    overdue = None
-    if i.status == "open" and i.due_date is not None:
-        overdue = max(0, (today - i.due_date).days)
-    return {
-        "invoice_id": i.id,
-        "number": i.number,
-        "customer_id": i.customer_id,
-        "customer_name": customer_name,
-        "currency": i.currency,
-        "amount": _amt(i.amount_minor, i.currency),
-        "open_amount": _amt(i.open_minor, i.currency),
-        "discount_amount": _amt(i.discount_minor, i.currency),
-        "written_off_amount": _amt(i.written_off_minor, i.currency),
-        "issue_date": i.issue_date.isoformat(),
-        "due_date": _iso(i.due_date),
-        "terms": i.terms,
-        "po_number": i.po_number,
-        "status": invoice_status.shown(i.status, i.open_minor, i.amount_minor),
-        "days_past_due": overdue,
-        "updated_at": i.updated_at.isoformat(),
-    }
 
 
 def invoice_list(
@@ -244,13 +159,13 @@ def invoice_list(
         )
     if amount is not None:
         query = query.where(
-            _amount_equals((Invoice.amount_minor, Invoice.open_minor), Invoice.currency, amount)
+            amount_equals((Invoice.amount_minor, Invoice.open_minor), Invoice.currency, amount)
         )
     if after_id is not None:
         query = query.where(Invoice.id > after_id)
     if limit is not None:
         query = query.limit(limit)
-    return [_invoice_json(i, name, today) for i, name in session.execute(query).all()]
+    return [invoice_json(i, name, today) for i, name in session.execute(query).all()]
 
 
 def invoice_detail(
@@ -265,7 +180,7 @@ def invoice_detail(
     if row is None:
         return None
     invoice, name = row
-    out = _invoice_json(invoice, name, today or date.today())
+    out = invoice_json(invoice, name, today or date.today())
     out["applications"] = applications(session, invoice_id=invoice.id)
     # The invoice's own events (import), and those of the applications to it: an application
     # event is keyed by the application, so look the applications up rather than scan JSON.
@@ -281,7 +196,7 @@ def invoice_detail(
             ),
         )
     events = session.scalars(select(AuditEvent).where(concerning).order_by(AuditEvent.id)).all()
-    out["history"] = [_event_json(e) for e in events]
+    out["history"] = [event_json(e) for e in events]
     return out
 
 
@@ -313,15 +228,15 @@ def _payment_json(t: BankTransaction, e: BankEntry) -> dict[str, Any]:
         "transaction_id": t.id,
         "entry_id": e.id,
         "file_id": e.file_id,
-        "amount": _amt(t.amount_minor, currency),
-        "applied_amount": _amt(t.applied_minor, currency),
-        "unapplied_amount": _amt(unapplied, currency),
+        "amount": amount_text(t.amount_minor, currency),
+        "applied_amount": amount_text(t.applied_minor, currency),
+        "unapplied_amount": amount_text(unapplied, currency),
         "currency": currency,
         "direction": e.direction,
         "status": payment_status(t.applied_minor, t.amount_minor, t.match_status),
         "match_status": t.match_status,
-        "value_date": _iso(e.value_date),
-        "booking_date": _iso(e.booking_date),
+        "value_date": iso(e.value_date),
+        "booking_date": iso(e.booking_date),
         "bank_reference": e.bank_reference,
         "end_to_end_id": t.end_to_end_id,
         "payer": t.counterparty_name,
@@ -369,9 +284,9 @@ def payment_list(
     if date_to is not None:
         query = query.where(day <= date_to)
     if amount_min is not None:
-        query = query.where(_amount_at_least(t.amount_minor, ccy, amount_min))
+        query = query.where(amount_at_least(t.amount_minor, ccy, amount_min))
     if amount_max is not None:
-        query = query.where(_amount_at_most(t.amount_minor, ccy, amount_max))
+        query = query.where(amount_at_most(t.amount_minor, ccy, amount_max))
     if payer and payer.strip():
         query = query.where(_payer_clause(payer.strip()))
     if currency:
@@ -388,32 +303,6 @@ def payment_version(session: Session, transaction_id: int) -> int | None:
     return session.scalar(
         select(BankTransaction.version).where(BankTransaction.id == transaction_id)
     )
-
-
-def _review_json(r: ReviewItem) -> dict[str, Any]:
-    return {
-        "review_id": r.id,
-        "status": r.status,
-        "reason": r.reason,
-        "explanation": r.explanation,
-        "candidates": [_candidate_json(c) for c in r.candidates],
-        "assignee": r.assignee,
-        "actor": r.actor,
-        "resolution": r.resolution,
-        "created_at": r.created_at.isoformat(),
-        "resolved_at": _iso(r.resolved_at),
-    }
-
-
-def _candidate_json(c: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "invoice_numbers": c["invoice_numbers"],
-        "score": c["score"],
-        "reasons": c["reasons"],
-        "customer_id": c.get("customer_id"),
-        "unapplied": c.get("unapplied"),
-        "allocations": c.get("allocations", []),
-    }
 
 
 def payment_detail(session: Session, transaction_id: int) -> dict[str, Any] | None:
@@ -437,7 +326,7 @@ def payment_detail(session: Session, transaction_id: int) -> dict[str, Any] | No
         .limit(1)
     ).one_or_none()
     apps = applications(session, transaction_id=transaction_id)
-    review_json = _review_json(review) if review is not None else None
+    review_json = review_item_json(review) if review is not None else None
     out.update(
         entry={
             "id": e.id,
@@ -447,9 +336,9 @@ def payment_detail(session: Session, transaction_id: int) -> dict[str, Any] | No
             "additional_info": e.additional_info,
             "reversal": e.reversal,
             "account": e.account,
-            "amount": _amt(e.amount_minor, e.currency),
+            "amount": amount_text(e.amount_minor, e.currency),
             "currency": e.currency,
-            "charges": _amt(e.charges_minor, e.currency),
+            "charges": amount_text(e.charges_minor, e.currency),
         },
         file={"id": f.id, "name": f.name, "format": f.format},
         remittance=t.remittance,
@@ -465,53 +354,9 @@ def payment_detail(session: Session, transaction_id: int) -> dict[str, Any] | No
         change_info=t.change_info,
         applications=apps,
         review=review_json,
-        explanation=_explain(t, currency, review_json, apps),
+        explanation=payment_explanation(t, currency, review_json, apps),
     )
     return out
-
-
-def _explain(
-    t: BankTransaction, currency: str, review: dict[str, Any] | None, apps: list[dict[str, Any]]
-) -> str:
-    """One paragraph a person reads first: why remit applied this payment, or flagged it."""
-    if review is not None and review["status"] == "open":
-        return review["explanation"] or f"In review: {review['reason']}."
-    live = [a for a in apps if a["status"] == "applied"]
-    if live:
-        # One sentence per decision (one apply call gives its applications the same reasons).
-        groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
-        for a in live:
-            groups.setdefault(
-                (a["method"], a["actor"], a["confidence"], tuple(a["reasons"])), []
-            ).append(a)
-        sentences = []
-        for (method, actor, confidence, reasons), items in groups.items():
-            how = "automatically" if method == "auto" else f"by {actor}"
-            if confidence is not None:
-                how += f" (confidence {confidence})"
-            to = ", ".join(
-                f"{a['invoice_number']} ({a['applied_amount']} {a['currency']})" for a in items
-            )
-            sentences.append(
-                f"Applied {how} to {to}" + (f": {'; '.join(reasons)}." if reasons else ".")
-            )
-        left = (t.amount_minor or 0) - t.applied_minor
-        if left > 0:
-            sentences.append(f"{_amt(left, currency)} {currency} is not applied.")
-        return " ".join(sentences)
-    if review is not None:
-        verb = "Dismissed" if review["status"] == "dismissed" else "Resolved"
-        return (
-            f"{verb} by {review['actor'] or 'unknown'}: {review['resolution'] or review['reason']}."
-        )
-    if t.match_status == "returned":
-        return f"Returned ({t.return_reason or 'reversal'}): its applications were reversed."
-    if t.match_status == "ignored":
-        return (
-            "Not receivables: a debit, a pending or information-only booking, or no amount; "
-            "the matcher leaves it alone."
-        )
-    return "Not matched yet: the next matching run looks at it."
 
 
 # --------------------------------------------------------------------------- review queue
@@ -550,9 +395,9 @@ def exceptions(
         query = query.where(_payer_clause(payer.strip()))
     ccy = func.coalesce(t.currency, e.currency)
     if amount_min is not None:
-        query = query.where(_amount_at_least(t.amount_minor, ccy, amount_min))
+        query = query.where(amount_at_least(t.amount_minor, ccy, amount_min))
     if amount_max is not None:
-        query = query.where(_amount_at_most(t.amount_minor, ccy, amount_max))
+        query = query.where(amount_at_most(t.amount_minor, ccy, amount_max))
     if after_id is not None:
         query = query.where(ReviewItem.id > after_id)
     if limit is not None:
@@ -563,15 +408,15 @@ def exceptions(
             "transaction_id": tx.id,
             "bank_reference": entry.bank_reference,
             "end_to_end_id": tx.end_to_end_id,
-            "amount": _amt(tx.amount_minor, tx.currency or entry.currency),
+            "amount": amount_text(tx.amount_minor, tx.currency or entry.currency),
             "currency": tx.currency or entry.currency,
             "payer": tx.counterparty_name,
             "payer_account": tx.counterparty_account,
-            "value_date": _iso(entry.value_date or entry.booking_date),
+            "value_date": iso(entry.value_date or entry.booking_date),
             "remittance": tx.remittance,
             "reason": r.reason,
             "explanation": r.explanation,
-            "candidates": [_candidate_json(c) for c in r.candidates],
+            "candidates": [candidate_json(c) for c in r.candidates],
             "created_at": r.created_at.isoformat(),
             "assignee": r.assignee,
             "age_days": max(0, (today - r.created_at.date()).days),
@@ -582,19 +427,6 @@ def exceptions(
 
 
 # --------------------------------------------------------------------------- audit trail
-
-
-def _event_json(ev: AuditEvent) -> dict[str, Any]:
-    return {
-        "event_id": ev.id,
-        "at": ev.at.isoformat(),
-        "actor": ev.actor,
-        "action": ev.action,
-        "entity_type": ev.entity_type,
-        "entity_id": ev.entity_id,
-        "before": ev.before,
-        "after": ev.after,
-    }
 
 
 def audit_events(
@@ -615,4 +447,4 @@ def audit_events(
         query = query.where(AuditEvent.id > after_id)
     if limit is not None:
         query = query.limit(limit)
-    return [_event_json(ev) for ev in session.scalars(query).all()]
+    return [event_json(ev) for ev in session.scalars(query).all()]

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select
 from ledger.db import transaction
 from ledger.models import Application, BankEntry, BankTransaction, Invoice, ReviewItem
 
-# Reasons the matcher gives an applied payment on purpose (reconcile.engine._flag): the cash
+# Reasons the matcher gives an applied payment on purpose (reconcile.drafts.flag): the cash
 # is applied and a person looks at the rest. Any other open item beside live cash
 # contradicts the application ("already applied", "invoices already paid", ...).
 FLAGGED_APPLY = {"over_payment", "partial_payment", "discount_expired"}

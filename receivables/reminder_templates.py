@@ -1,0 +1,166 @@
+"""Reminder messages: the sandboxed Jinja2 renderer of the templates, and the context they
+see (the customer, the items at their steps, totals, discounts still open, late fees)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from jinja2 import (
+    ChoiceLoader,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    select_autoescape,
+)
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.money import format_amount, minor_text
+from core.settings import Settings
+from ledger.models import FeeItem
+from receivables import dunning
+from receivables.dunning import CustomerInfo, Decision, Step
+from receivables.due_dates import effective_due
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+
+class Renderer:
+    """Jinja2, sandboxed (templates may come from users: REMIT_REMINDER_TEMPLATES_DIR), HTML
+    autoescaped; a template is found in the override directory first, then the defaults."""
+
+    def __init__(self, override_dir: Path | None = None) -> None:
+        loaders = [FileSystemLoader(str(override_dir))] if override_dir else []
+        loaders.append(FileSystemLoader(str(TEMPLATES_DIR)))
+        self.env = SandboxedEnvironment(
+            loader=ChoiceLoader(loaders),
+            autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
+            undefined=StrictUndefined,
+            keep_trailing_newline=True,
+        )
+
+    @staticmethod
+    def file_name(step: Step) -> str:
+        # Letters are printable HTML; the rest (email, call and agency notes) plain text.
+        return f"{step.template}.html.j2" if step.channel == "letter" else f"{step.template}.txt.j2"
+
+    def exists(self, step: Step) -> bool:
+        try:
+            self.env.get_template(self.file_name(step))
+        except TemplateNotFound:
+            return False
+        return True
+
+    def render(self, step: Step, context: dict[str, Any]) -> tuple[str, str]:
+        """(subject, body); an HTML letter's body is the whole printable document."""
+        t = self.env.get_template(self.file_name(step))
+        subject = " ".join("".join(t.blocks["subject"](t.new_context(context))).split())
+        if step.channel == "letter":
+            body = t.render(context)
+        else:
+            body = "".join(t.blocks["body"](t.new_context(context))).strip() + "\n"
+        return subject, body
+
+
+def renderer_for(settings: Settings) -> Renderer:
+    return Renderer(settings.reminder_templates_dir)
+
+
+def _fees(session: Session, invoice_ids: Sequence[int]) -> dict[int, list[FeeItem]]:
+    # Every fee not waived: one the AR system has acknowledged (exported) is still owed.
+    out: dict[int, list[FeeItem]] = defaultdict(list)
+    if invoice_ids:
+        rows = session.scalars(
+            select(FeeItem)
+            .where(FeeItem.invoice_id.in_(invoice_ids), FeeItem.status != "void")
+            .order_by(FeeItem.period_end, FeeItem.id)
+        )
+        for f in rows:
+            out[f.invoice_id].append(f)
+    return out
+
+
+def build_context(
+    session: Session,
+    decisions: Sequence[Decision],
+    customer: CustomerInfo,
+    *,
+    as_of: date,
+    settings: Settings,
+) -> dict[str, Any]:
+    """What templates see: the customer, the items (invoices or instalments) with amounts as
+    decimal text, totals per currency, the discount still open, late fees, how to pay."""
+    inv_ds = [d for d in decisions if d.invoice is not None]
+    fees = _fees(session, [d.invoice.id for d in inv_ds if d.invoice is not None])
+    totals: dict[str, int] = defaultdict(int)
+    items = []
+    for d in inv_ds:
+        inv = d.invoice
+        assert inv is not None
+        fee_rows = fees.get(inv.id, [])
+        fee_total = sum(f.amount_minor for f in fee_rows)
+        totals[inv.currency] += d.remind_minor + fee_total
+        offer = dunning.discount_offer(inv, as_of)
+        disputed = min(inv.disputed_minor, inv.open_minor)
+        items.append(
+            {
+                "number": inv.number,
+                "currency": inv.currency,
+                "amount": minor_text(inv.amount_minor, inv.currency),
+                "open_amount": minor_text(inv.open_minor, inv.currency),
+                "remind_amount": minor_text(d.remind_minor, inv.currency),
+                "disputed_amount": minor_text(disputed, inv.currency) if disputed > 0 else None,
+                "issue_date": inv.issue_date.isoformat(),
+                "due_date": (effective_due(inv.due_date, inv.terms, inv.issue_date) or inv.issue_date).isoformat(),
+                "days_past_due": d.days_past_due,
+                "step": d.step.name,
+                "discount": {
+                    "amount": format_amount(offer.amount),
+                    "pay": format_amount(offer.pay),
+                    "last_day": offer.last_day.isoformat(),
+                }
+                if offer
+                else None,
+                "fees": [
+                    {
+                        "kind": f.kind,
+                        "amount": minor_text(f.amount_minor, f.currency),
+                        "period_end": f.period_end.isoformat(),
+                    }
+                    for f in fee_rows
+                ],
+                "fees_total": minor_text(fee_total, inv.currency) if fee_rows else None,
+            }
+        )
+    instalments = []
+    for d in decisions:
+        ins = d.instalment
+        if ins is None:
+            continue
+        totals[ins.currency] += d.remind_minor
+        instalments.append(
+            {
+                "plan_reference": ins.plan_reference,
+                "seq": ins.seq,
+                "currency": ins.currency,
+                "due_date": ins.due_date.isoformat(),
+                "days_past_due": d.days_past_due,
+                "amount": minor_text(ins.amount_minor, ins.currency),
+                "unpaid": minor_text(d.remind_minor, ins.currency),
+                "step": d.step.name,
+            }
+        )
+    return {
+        "customer": {"id": customer.id, "name": customer.name, "email": customer.email},
+        "as_of": as_of.isoformat(),
+        "items": items,
+        "instalments": instalments,
+        "totals": [{"currency": c, "amount": minor_text(m, c)} for c, m in sorted(totals.items())],
+        "payment_instructions": settings.payment_instructions,
+        "sender": settings.smtp_from.split("<")[0].strip() or settings.smtp_from,
+    }

@@ -1,0 +1,129 @@
+"""A candidate while the engine builds it (`Draft`), what it says, and the invariants of the
+`Candidate` it becomes.
+
+Why apart from engine.py: the engine decides (indexes, canonical order, open amounts); this is
+the wording of its decisions (the reason a reference counts, the review reason of a plan's
+fit, the sentences a reviewer reads) and the checks every candidate passes. Pure, like the
+engine: nothing here reads a database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from reconcile.amounts import SETTLING, ZERO, Fit, Plan, fmt
+from reconcile.model import Candidate, OpenInvoice, Payment, ReviewReason
+from reconcile.references import Probe, RefHit, Source
+
+
+@dataclass(slots=True)
+class Draft:
+    customer_id: str | None
+    plan: Plan
+    score: int
+    reasons: tuple[str, ...]
+    referenced: bool  # built on a reference (exact or one-edit), not on the amount alone
+    conflict: bool = False  # the payer looks like another customer
+
+    def sort_key(self) -> tuple[object, ...]:
+        lines = self.plan.lines
+        return (-self.score, self.plan.fit not in SETTLING, min(line.invoice.issue_date for line in lines),
+                tuple(line.invoice.number for line in lines), self.customer_id or "")
+
+
+# -- the invariants of a candidate ------------------------------------------------------------
+
+
+def check_candidate(candidate: Candidate, amount: Decimal) -> None:
+    """Invariants of every candidate (DESIGN.md §4): exact split, nothing negative, distinct."""
+    allocations = candidate.allocations
+    _invariant(bool(allocations), "a candidate allocates to at least one invoice")
+    _invariant(len({a.invoice_id for a in allocations}) == len(allocations),
+               "allocations to distinct invoices")
+    _invariant(all(a.applied >= ZERO and a.discount >= ZERO and a.write_off >= ZERO for a in allocations),
+               "negative allocation")
+    _invariant(candidate.unapplied >= ZERO, "negative unapplied amount")
+    total = sum((a.applied for a in allocations), ZERO) + candidate.unapplied
+    if total != amount:
+        raise AssertionError(f"allocations {total} do not add up to the payment {amount}")
+    _invariant(0 <= candidate.score <= 100, "score out of range")
+
+
+def _invariant(condition: bool, message: str) -> None:
+    if not condition:  # not `assert`: invariants must hold under python -O too
+        raise AssertionError(message)
+
+
+# -- what a draft says ------------------------------------------------------------------------
+
+REASON_OF_FIT = {
+    Fit.DISCOUNT_EXPIRED: ReviewReason.DISCOUNT_EXPIRED, Fit.SHORT: ReviewReason.SHORT_PAY,
+    Fit.PARTIAL: ReviewReason.PARTIAL_PAYMENT, Fit.STRUCTURED_PARTIAL: ReviewReason.PARTIAL_PAYMENT,
+    Fit.OVER: ReviewReason.OVER_PAYMENT,
+}
+
+
+def hit_reason(hit: RefHit) -> str:
+    number = hit.invoice.number
+    match hit.source:
+        case Source.STRUCTURED:
+            return f"invoice {number} named in structured remittance"
+        case Source.RF:
+            return f"creditor reference {hit.written} (check digits valid) carries invoice {number}"
+        case Source.CREDITOR_REF:
+            return f"structured reference {hit.written} names invoice {number}"
+        case Source.PO:
+            return f"PO {hit.written} matches invoice {number}"
+        case _:
+            return f"invoice {number} named in remittance (exact)"
+
+
+def fuzzy_reason(inv: OpenInvoice, probe: Probe) -> str:
+    return f"invoice {inv.number} ~ '{probe.written}' in remittance (one edit)"
+
+
+def flag(plan: Plan) -> ReviewReason | None:
+    if plan.unapplied > ZERO:
+        return ReviewReason.OVER_PAYMENT
+    if plan.fit in (Fit.PARTIAL, Fit.STRUCTURED_PARTIAL):
+        return ReviewReason.PARTIAL_PAYMENT
+    if plan.fit is Fit.DISCOUNT_EXPIRED:
+        return ReviewReason.DISCOUNT_EXPIRED  # applied as cash; collections decide on the rest
+    return None
+
+
+def numbers_of(d: Draft) -> str:
+    return ", ".join(line.invoice.number for line in d.plan.lines)
+
+
+def explain_apply(p: Payment, d: Draft, c: Candidate) -> str:
+    text = (f"Applied {fmt(p.amount, p.currency)} to {numbers_of(d)} of customer {d.customer_id} "
+            f"(score {d.score}): {'; '.join(d.reasons[:3])}")
+    if c.unapplied > ZERO:
+        text += f"; {fmt(c.unapplied, p.currency)} left on account"
+    elif d.plan.fit in (Fit.PARTIAL, Fit.STRUCTURED_PARTIAL):
+        text += "; the invoice stays open for the rest"
+    elif d.plan.fit is Fit.DISCOUNT_EXPIRED:
+        text += "; the discount was taken after its window, so it was not granted and stays open"
+    return text + "."
+
+
+def explain_ambiguous(best: Draft, runner: Draft) -> str:
+    return (f"Two candidates are too close to call: {numbers_of(best)} ({best.score}) and "
+            f"{numbers_of(runner)} ({runner.score}).")
+
+
+def explain_fit(p: Payment, d: Draft) -> str:
+    amount = fmt(p.amount, p.currency)
+    match d.plan.fit:
+        case Fit.DISCOUNT_EXPIRED:
+            return (f"{amount} equals {numbers_of(d)} less its early-payment discount, but the discount "
+                    f"window has passed: apply the cash and leave the unearned discount open?")
+        case Fit.SHORT:
+            return f"{amount} is short of the open amount of {numbers_of(d)} by more than the fee tolerance."
+        case Fit.OVER:
+            return (f"{amount} pays {numbers_of(d)} in full and leaves {fmt(d.plan.unapplied, p.currency)}; "
+                    f"confirm before putting the rest on account.")
+        case _:
+            return f"{amount} pays only part of {numbers_of(d)}; confirm the partial application."
