@@ -62,7 +62,7 @@ from reconcile.invoice_files import (
 __all__ = ["COLUMNS", "OPTIONAL", "REQUIRED", "Book", "BookFileError", "InvoiceRow", "RowError", "column_key",
            "describe", "detect_format", "parse_book", "parse_row"]
 
-# Column sizes of the schema (ledger/models.py): checked here so SQLite (which ignores
+# Column sizes of the schema (ledger/models/): checked here so SQLite (which ignores
 # VARCHAR lengths) and PostgreSQL (which enforces them) accept exactly the same rows.
 MAX_LEN = {
     "invoice_number": 64,
