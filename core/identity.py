@@ -17,20 +17,9 @@ identical payments) and get an occurrence suffix so they stay distinct on re-ing
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
 from core.money import format_amount
 from core.records import Entry, Kind
-
-
-@dataclass(frozen=True, slots=True)
-class EntryKeys:
-    ref_key: str | None
-    e2e_key: str | None
-    content_key: str | None
-
-    def all(self) -> tuple[str, ...]:
-        return tuple(k for k in (self.ref_key, self.e2e_key, self.content_key) if k)
 
 
 def _digest(*parts: object) -> str:
@@ -45,11 +34,6 @@ _PLACEHOLDER_E2E = frozenset({"NOTPROVIDED", "NONREF"})
 def account_scope(account: str | None) -> str:
     """The account part of every key (worked out once per statement)."""
     return (account or "").strip().upper()
-
-
-def entry_keys(account: str | None, entry: Entry) -> EntryKeys:
-    """The identity keys of an entry in an account (pure, deterministic)."""
-    return EntryKeys(*key_triple(account_scope(account), entry))
 
 
 def key_triple(scope: str, entry: Entry) -> tuple[str | None, str | None, str | None]:

@@ -66,10 +66,6 @@ class Archive:
                 os.unlink(tmp_name)
             raise
 
-    def store_path(self, path: Path, *, max_bytes: int) -> Archived:
-        with path.open("rb") as source:
-            return self.store(source, max_bytes=max_bytes)
-
     def open(self, sha256: str) -> BinaryIO:
         return self.path_for(sha256).open("rb")
 

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from core.digits import readable
-from core.digits import readable
 from core.errors import LimitExceeded, ParseError, ParseWarning
 from core.limits import DEFAULT_LIMITS, ParseLimits, too_many
 from core.records import Entry, Format, ParsedFile, Record, Statement, collect

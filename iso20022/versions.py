@@ -12,8 +12,6 @@ from dataclasses import dataclass
 
 from core.records import Format
 
-NAMESPACE_PREFIX = "urn:iso:std:iso:20022:tech:xsd:camt."
-
 # The message element (child of Document) of each message, and its statement-like child.
 MESSAGE_FORMATS: dict[str, Format] = {
     "BkToCstmrAcctRpt": Format.CAMT052,

@@ -40,7 +40,6 @@ from ledger.types import utc_now
 
 STATUS_CHANGED = "invoice.status_changed"
 OPEN_AMOUNT_CHANGED = "invoice.open_amount_changed"
-EVENT_TYPES = (STATUS_CHANGED, OPEN_AMOUNT_CHANGED)
 
 APPLICATION_CREATED = "application.created"
 APPLICATION_REVERSED = "application.reversed"

@@ -21,7 +21,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
@@ -465,12 +465,3 @@ def list_plans(
     if after is not None:
         query = query.where(PaymentPlan.id > after)
     return [plan_json(session, p, detail=False) for p in session.scalars(query)]
-
-
-def count_active(session: Session) -> int:
-    return (
-        session.scalar(
-            select(func.count()).select_from(PaymentPlan).where(PaymentPlan.status == "active")
-        )
-        or 0
-    )

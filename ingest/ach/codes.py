@@ -67,10 +67,6 @@ def direction(transaction_code: int) -> Direction:
     return Direction.CREDIT if transaction_code % 10 <= 4 else Direction.DEBIT
 
 
-def is_prenote(transaction_code: int) -> bool:
-    return transaction_code % 10 in (3, 8) and transaction_code < 60
-
-
 # Standard Entry Class codes (batch header positions 51-53).
 SEC_CODES: dict[str, str] = {
     "ACK": "ACH payment acknowledgment",

@@ -18,7 +18,7 @@ Nothing here commits.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
@@ -348,12 +348,3 @@ def customers_with_accounts_and_aliases(session: Session) -> list[CustomerKeys]:
                      aliases=tuple(sorted(aliases.get(cid, ()))))
         for cid, name in customers
     ]
-
-
-def invoices_by_number(session: Session, numbers: Iterable[str]) -> Sequence[Invoice]:
-    """Plain read (no lock), for tests and callers that only look."""
-    result: list[Invoice] = []
-    for batch in _chunks(sorted(set(numbers))):
-        result.extend(session.scalars(
-            select(Invoice).where(Invoice.number.in_(batch)).order_by(Invoice.id)))
-    return result
