@@ -71,7 +71,8 @@ def run_demo(database: Path, console: Console | None = None) -> tuple[Runtime, l
 def _import_invoices(rt: Runtime, path: Path) -> str:
     from reconcile.invoice_rows import parse_book
 
-    result = import_invoices(rt, parse_book(path.read_bytes(), path.name), file=path.name, actor="demo")
+    book = parse_book(path.read_bytes(), path.name)
+    result = import_invoices(rt, book, file=path.name, actor="demo")
     return f"{path.name}: {result.created} invoices imported, {len(result.errors)} rejected rows"
 
 

@@ -24,7 +24,9 @@ def run_fees(rt: Runtime, *, as_of: date, actor: str, dry_run: bool = False) -> 
     return run.as_json()
 
 
-def list_fees(rt: Runtime, *, status: str | None, invoice_number: str | None) -> list[dict[str, Any]]:
+def list_fees(
+    rt: Runtime, *, status: str | None, invoice_number: str | None
+) -> list[dict[str, Any]]:
     """Every fee item (of that status, on that invoice), oldest first."""
     with transaction(rt.engine) as session:
         return fee_job.list_fees(session, invoice_number=invoice_number, status=status,

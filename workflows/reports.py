@@ -19,7 +19,8 @@ from workflows.runtime import Runtime
 def file_registry(rt: Runtime, *, status: str | None, limit: int) -> list[dict[str, Any]]:
     """Bank files received (of that status), newest first."""
     with transaction(rt.engine) as session:
-        return [bank_file_json(f) for f in bank_files.list_files(session, status=status, limit=limit)]
+        files = bank_files.list_files(session, status=status, limit=limit)
+        return [bank_file_json(f) for f in files]
 
 
 def ar_metrics(
