@@ -17,36 +17,24 @@ def apikey_create(
     scope: Annotated[list[str], typer.Option("--scope", help="ar:read, ar:write, treasury:review, admin")],
 ) -> None:
     """Create an API key with the given scopes; the key is printed once, as the last word."""
-    from ledger import audit
-    from ledger.db import transaction
     from ledger.models import ApiKey, column_length
     from ledger.repositories import api_keys
+    from workflows.keys import create_key
 
     unknown = sorted(set(scope) - set(api_keys.SCOPES))
     if unknown:
         fail(f"unknown scope(s) {', '.join(unknown)}; known: {', '.join(api_keys.SCOPES)}", code=1)
     if not 0 < len(name) <= column_length(ApiKey.name) or "\x00" in name:
         fail(f"a key name has 1 to {column_length(ApiKey.name)} characters and no NUL, not {len(name)}")
-    rt = runtime()
-    with transaction(rt.engine) as session:
-        key_id, key = api_keys.create_with_id(
-            session, name=name, scopes=scope, secret=rt.settings.secret_key
-        )
-        audit.record(session, actor="cli", action="api_key.created", entity_type="api_key", entity_id=key_id,
-                     after={"name": name, "scopes": sorted(set(scope))})
+    key_id, key = create_key(runtime(), name=name, scopes=scope, actor="cli")
     print(f"created API key #{key_id} {name!r} with scopes {', '.join(sorted(set(scope)))}: {key}")
 
 
 @app.command("revoke")
 def apikey_revoke(key_id: Annotated[int, typer.Argument(help="the key's number, as printed by create")]) -> None:
     """Revoke an API key at once; requests with it get 401 from then on."""
-    from ledger import audit
-    from ledger.db import transaction
-    from ledger.repositories import api_keys
+    from workflows.keys import revoke_key
 
-    rt = runtime()
-    with transaction(rt.engine) as session:
-        if not api_keys.revoke(session, key_id):
-            fail(f"no active API key #{key_id}", code=1)
-        audit.record(session, actor="cli", action="api_key.revoked", entity_type="api_key", entity_id=key_id)
+    if not revoke_key(runtime(), key_id, actor="cli"):
+        fail(f"no active API key #{key_id}", code=1)
     print(f"revoked API key #{key_id}")

@@ -161,13 +161,9 @@ def files(
     limit: Annotated[int, typer.Option()] = 100,
 ) -> None:
     """List the file registry, newest first."""
-    from ingest.views import bank_file_json
-    from ledger.db import transaction
-    from ledger.repositories import bank_files
+    from workflows.reports import file_registry
 
-    rt = runtime()
-    with transaction(rt.engine) as session:
-        rows = [bank_file_json(f) for f in bank_files.list_files(session, status=status, limit=limit)]
+    rows = file_registry(runtime(), status=status, limit=limit)
     if as_json:
         print_json(rows)
         return

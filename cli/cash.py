@@ -1,14 +1,14 @@
 """`remit match`, `applications`, `exceptions`, and a reviewer's `apply`, `dismiss`, `unapply`:
 top-level commands (cli/main.py adds them to the root app).
 
-Each command is one transaction (the command owns it; services never commit); `match` runs
-until nothing is left over (workflows.pipeline.match_settled). A refusal (an invariant, a returned
-payment, a stale version) exits 2 with the reason on stderr; a malformed argument exits 1.
+Each command calls one use case (workflows.cash, workflows.pipeline), which owns its
+transaction; `match` runs until nothing is left over (workflows.pipeline.match_settled). A
+refusal (an invariant, a returned payment, a stale version) exits 2 with the reason on stderr;
+a malformed argument exits 1.
 """
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Optional
 
 import typer
@@ -27,12 +27,12 @@ def match_command(
     as_of: Annotated[Optional[str], typer.Option(help="today's date for recency rules (YYYY-MM-DD)")] = None,
 ) -> None:
     """Match unmatched bank transactions (e.g. after new invoices arrived) and apply cash."""
-    from workflows.pipeline import match_settled
+    from workflows.pipeline import decisions, match_settled
 
     today = as_of_date(as_of, code=1)
     rt = runtime()
     if dry_run:
-        _print_decisions(rt, today=today, include_review=include_review, as_json=as_json)
+        _print_decisions(decisions(rt, today=today, include_review=include_review), as_json=as_json)
         return
     summary = match_settled(rt, actor="cli:match", today=today, include_review=include_review)
     if as_json:
@@ -44,15 +44,8 @@ def match_command(
             print(f"  not applied: {error}")
 
 
-def _print_decisions(rt: Any, *, today: date, include_review: bool, as_json: bool) -> None:
-    """What a run would decide now: read in a transaction that is rolled back."""
-    from sqlalchemy.orm import Session
-
-    from reconcile.service import decide, dry_run_json
-
-    with Session(rt.engine) as session:
-        out = dry_run_json(decide(session, today=today, settings=rt.match_settings(), include_review=include_review))
-        session.rollback()
+def _print_decisions(out: list[dict[str, Any]], *, as_json: bool) -> None:
+    """What a run would decide now (nothing changed)."""
     if as_json:
         print_json(out)
         return
@@ -64,12 +57,9 @@ def _print_decisions(rt: Any, *, today: date, include_review: bool, as_json: boo
 @app.command("applications")
 def applications_command(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Cash applications, live and reversed (DESIGN.md §6)."""
-    from ledger.db import transaction
-    from reconcile import views
+    from workflows.cash import applications
 
-    rt = runtime()
-    with transaction(rt.engine) as session:
-        out = views.applications(session)
+    out = applications(runtime())
     if as_json:
         print_json(out)
         return
@@ -81,12 +71,9 @@ def applications_command(as_json: Annotated[bool, typer.Option("--json")] = Fals
 @app.command("exceptions")
 def exceptions_command(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """The open review queue, each with its reason and ranked suggestions (DESIGN.md §6)."""
-    from ledger.db import transaction
-    from reconcile import views
+    from workflows.cash import exceptions
 
-    rt = runtime()
-    with transaction(rt.engine) as session:
-        out = views.exceptions(session)
+    out = exceptions(runtime())
     if as_json:
         print_json(out)
         return
@@ -131,9 +118,8 @@ def apply_command(
     actor: Annotated[str, typer.Option(help="who is applying (recorded)")] = "cli",
 ) -> None:
     """Apply a payment by hand; remit learns the payer's account and name for next time."""
-    from ledger.db import transaction
-    from receivables.disputes import apply_by_hand
     from reconcile.apply import ApplicationError
+    from workflows.cash import apply_by_hand
 
     lines = _lines(invoices, discount, write_off, reason)
     if not lines:
@@ -141,8 +127,7 @@ def apply_command(
     who = _actor(actor)
     rt = runtime()
     try:
-        with transaction(rt.engine) as session:
-            done = apply_by_hand(session, transaction_id=transaction_id, lines=lines, actor=who)
+        done = apply_by_hand(rt, transaction_id=transaction_id, lines=lines, actor=who)
     except ApplicationError as error:
         fail(f"not applied: {error}")
     print(f"applied transaction #{transaction_id} to {', '.join(done.invoice_numbers)}")
@@ -178,17 +163,15 @@ def _actor(actor: str) -> str:
 
 
 def _manual(action: str, transaction_id: int, reason: str, actor: str) -> None:
-    from ledger.db import transaction
-    from reconcile import manual
     from reconcile.apply import ApplicationError
+    from workflows import cash
 
     who = _actor(actor)
     if "\x00" in reason:
         fail("--reason must not contain NUL", code=1)
     rt = runtime()
     try:
-        with transaction(rt.engine) as session:
-            result = getattr(manual, action)(session, transaction_id=transaction_id, actor=who, reason=reason)
+        result = getattr(cash, action)(rt, transaction_id=transaction_id, actor=who, reason=reason)
     except ApplicationError as error:
         fail(f"{action}: {error}")
     print(f"{action} transaction #{transaction_id}" + (f": reopened {', '.join(result)}" if result else ""))

@@ -1,7 +1,7 @@
 """`remit disputes open|resolve|list` (issue 5): disputed invoice amounts.
 
-Each command is one transaction (the command owns it; services never commit). Refusals exit
-1 with the reason on stderr; nothing is written.
+Each command calls one use case (workflows.disputes), which owns its transaction. Refusals
+exit 1 with the reason on stderr; nothing is written.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ def disputes_open(
 ) -> None:
     """Open a dispute over part (or all) of an invoice's open amount."""
     from core.money import AmountError, D
-    from ledger.db import transaction
-    from receivables import disputes
+    from receivables.disputes import DisputeError
+    from workflows.disputes import open_dispute
 
     try:
         value = D(amount)
@@ -40,17 +40,9 @@ def disputes_open(
         fail(f"--amount {amount!r} is not an amount", code=1)
     rt = runtime()
     try:
-        with transaction(rt.engine) as session:
-            d = disputes.open_dispute(
-                session,
-                invoice_number=invoice,
-                amount=value,
-                reason_code=reason,
-                note=note,
-                actor=f"cli:{actor}",
-            )
-            out = disputes.get_dispute(session, d.id)
-    except disputes.DisputeError as error:
+        out = open_dispute(rt, invoice_number=invoice, amount=value, reason_code=reason,
+                           note=note, actor=f"cli:{actor}")
+    except DisputeError as error:
         fail(f"not opened: {error}", code=1)
     if as_json:
         print_json(out)
@@ -71,21 +63,14 @@ def disputes_resolve(
 ) -> None:
     """Close a dispute: credit / write_off take the amount off the invoice; rebill /
     rejected leave it due."""
-    from ledger.db import transaction
-    from receivables import disputes
+    from receivables.disputes import DisputeError
+    from workflows.disputes import resolve_dispute
 
     rt = runtime()
     try:
-        with transaction(rt.engine) as session:
-            disputes.resolve_dispute(
-                session,
-                dispute_id=dispute_id,
-                resolution=resolution,
-                note=note,
-                actor=f"cli:{actor}",
-            )
-            out = disputes.get_dispute(session, dispute_id)
-    except disputes.DisputeError as error:
+        out = resolve_dispute(rt, dispute_id=dispute_id, resolution=resolution, note=note,
+                              actor=f"cli:{actor}")
+    except DisputeError as error:
         fail(f"not resolved: {error}", code=1)
     if as_json:
         print_json(out)
@@ -100,16 +85,11 @@ def disputes_list(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Disputes, newest first."""
-    from ledger.db import transaction
-    from receivables import disputes
+    from workflows.disputes import list_disputes
 
     if status not in (None, "open", "resolved"):
         fail(f"--status is open or resolved, not {status!r}", code=1)
-    rt = runtime()
-    with transaction(rt.engine) as session:
-        out = disputes.list_disputes(
-            session, status=status, invoice_number=invoice, limit=1_000_000
-        )
+    out = list_disputes(runtime(), status=status, invoice_number=invoice)
     if as_json:
         print_json(out)
         return

@@ -1,5 +1,5 @@
 """`remit dunning ...`: dunning policies (`policy set|import|list`), customer overrides and
-segments. Each command is one transaction (the command owns it).
+segments. Each command calls one use case (workflows.dunning), which owns its transaction.
 """
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -17,27 +17,7 @@ app = typer.Typer(no_args_is_help=True, help="Dunning policies and customer segm
 policy_app = typer.Typer(no_args_is_help=True, help="Dunning policies: steps by due date.")
 app.add_typer(policy_app, name="policy")
 
-
-def _steps(raw: list[Any]) -> list[Any]:
-    from receivables import dunning
-
-    out = []
-    for item in raw:
-        if isinstance(item, str):
-            out.append(dunning.parse_step(item))
-        elif isinstance(item, dict):
-            out.append(
-                dunning.make_step(
-                    item.get("name"),
-                    item.get("offset_days"),
-                    item.get("channel"),
-                    item.get("template")
-                    or dunning.CHANNEL_TEMPLATES.get(str(item.get("channel")), ""),
-                )
-            )
-        else:
-            raise dunning.PolicyError(f"a step is text or a table, not {item!r}")
-    return out
+ACTOR = "cli:dunning"
 
 
 @policy_app.command("set")
@@ -47,22 +27,13 @@ def policy_set(
     segment: Annotated[str | None, typer.Option(help="customer segment it serves")] = None,
 ) -> None:
     """Create or replace the policy NAME, e.g. --step courtesy:-3:email:courtesy."""
-    from ledger.db import transaction
     from receivables import reminders
     from receivables.dunning import PolicyError
+    from workflows.dunning import save_policies
 
     rt = runtime()
     try:
-        with transaction(rt.engine) as session:
-            row = reminders.save_policy(
-                session,
-                name=name,
-                segment=segment,
-                steps=_steps(step),
-                actor="cli:dunning",
-                settings=rt.settings,
-            )
-            out = reminders.policy_json(row)
+        (out,) = save_policies(rt, [{"name": name, "segment": segment, "steps": step}], actor=ACTOR)
     except (PolicyError, reminders.ReminderError) as error:
         fail(str(error))
     print_json(out)
@@ -74,9 +45,9 @@ def policy_import(
 ) -> None:
     """Create or replace the policies of FILE: `[[policies]] name, segment, steps` (steps as
     "name:offset:channel:template" or tables). All or nothing."""
-    from ledger.db import transaction
     from receivables import reminders
     from receivables.dunning import PolicyError
+    from workflows.dunning import save_policies
 
     try:
         text = file.read_text(encoding="utf-8")
@@ -87,21 +58,8 @@ def policy_import(
     if not isinstance(policies, list):
         fail(f"{file.name}: expected a list of policies (policies = [...])")
     rt = runtime()
-    saved = []
     try:
-        with transaction(rt.engine) as session:
-            for p in policies:
-                if not isinstance(p, dict) or not isinstance(p.get("name"), str):
-                    raise PolicyError(f"a policy needs a name: {p!r}")
-                row = reminders.save_policy(
-                    session,
-                    name=p["name"],
-                    segment=p.get("segment"),
-                    steps=_steps(list(p.get("steps") or [])),
-                    actor="cli:dunning",
-                    settings=rt.settings,
-                )
-                saved.append(reminders.policy_json(row))
+        saved = save_policies(rt, policies, actor=ACTOR)
     except (PolicyError, reminders.ReminderError) as error:
         fail(str(error))
     print_json(saved)
@@ -110,18 +68,9 @@ def policy_import(
 @policy_app.command("list")
 def policy_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """The policies and their steps."""
-    from sqlalchemy import select
+    from workflows.dunning import policies
 
-    from ledger.db import transaction
-    from ledger.models import DunningPolicy
-    from receivables import reminders
-
-    rt = runtime()
-    with transaction(rt.engine) as session:
-        out = [
-            reminders.policy_json(r)
-            for r in session.scalars(select(DunningPolicy).order_by(DunningPolicy.name))
-        ]
+    out = policies(runtime())
     if as_json:
         print_json(out)
         return
@@ -141,21 +90,13 @@ def customer_command(
     clear_segment: Annotated[bool, typer.Option("--clear-segment")] = False,
 ) -> None:
     """Override a customer's policy, or set its segment."""
-    from ledger.db import transaction
     from receivables import reminders
+    from workflows.dunning import set_customer
 
     rt = runtime()
     try:
-        with transaction(rt.engine) as session:
-            out = reminders.set_customer_dunning(
-                session,
-                customer_id,
-                actor="cli:dunning",
-                policy_name=policy,
-                clear_policy=clear_policy,
-                segment=segment,
-                clear_segment=clear_segment,
-            )
+        out = set_customer(rt, customer_id, actor=ACTOR, policy_name=policy,
+                           clear_policy=clear_policy, segment=segment, clear_segment=clear_segment)
     except reminders.ReminderError as error:
         fail(str(error))
     print_json(out)
@@ -169,14 +110,9 @@ def segments_command(
     """Compute customer segments from payment behaviour: slow_payer (average days late over
     the last REMIT_SEGMENT_HISTORY paid invoices > REMIT_SEGMENT_SLOW_DAYS), large (open
     balance ≥ REMIT_SEGMENT_LARGE_OPEN). Segments set by hand are kept."""
-    from ledger.db import transaction
-    from receivables import reminders
+    from workflows.dunning import assign_segments
 
-    rt = runtime()
-    with transaction(rt.engine) as session:
-        out = reminders.assign_segments(
-            session, settings=rt.settings, actor="cli:dunning", dry_run=dry_run
-        )
+    out = assign_segments(runtime(), actor=ACTOR, dry_run=dry_run)
     if as_json:
         print_json(out)
         return

@@ -1,6 +1,6 @@
 """`remit fees run|list` (issue 5): late fees on overdue invoices.
 
-Each command is one transaction (the command owns it; services never commit). Refusals exit
+Each command calls one use case (workflows.fees), which owns its transaction. Refusals exit
 1 with the reason on stderr; nothing is written.
 """
 
@@ -22,20 +22,10 @@ def fees_run(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Charge the late fees due (REMIT_LATE_FEE_MODE); a re-run never charges twice."""
-    from ledger.db import transaction
-    from receivables import fee_job
+    from workflows.fees import run_fees
 
     day = as_of_date(as_of, code=1)
-    rt = runtime()
-    with transaction(rt.engine) as session:
-        run = fee_job.run_fees(
-            session,
-            policy=fee_job.policy_from_settings(rt.settings),
-            as_of=day,
-            actor="cli:fees",
-            dry_run=dry_run,
-        )
-    out = run.as_json()
+    out = run_fees(runtime(), as_of=day, actor="cli:fees", dry_run=dry_run)
     if as_json:
         print_json(out)
         return
@@ -59,14 +49,11 @@ def fees_list(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Fee items, oldest first."""
-    from ledger.db import transaction
-    from receivables import fee_job
+    from workflows.fees import list_fees
 
     if status not in (None, "open", "exported", "void"):
         fail(f"--status is open, exported or void, not {status!r}", code=1)
-    rt = runtime()
-    with transaction(rt.engine) as session:
-        out = fee_job.list_fees(session, invoice_number=invoice, status=status, limit=1_000_000)
+    out = list_fees(runtime(), status=status, invoice_number=invoice)
     if as_json:
         print_json(out)
         return

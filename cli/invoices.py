@@ -28,9 +28,8 @@ def invoices_import(
 
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ledger.db import transaction
-    from reconcile.invoice_import import import_book
     from reconcile.invoice_rows import BookFileError, parse_book
+    from workflows.invoices import import_invoices
 
     # A book is hundreds of thousands of acyclic objects: the cyclic collector would rescan
     # them over and over (a tenth of the command's CPU) to find nothing. The process ends here.
@@ -46,8 +45,7 @@ def invoices_import(
         fail(f"{file.name}: rejected, nothing imported: {error}")
     rt = runtime(settings)
     try:
-        with transaction(rt.engine) as session:
-            result = import_book(session, book, file=file.name, actor="cli:invoices-import")
+        result = import_invoices(rt, book, file=file.name, actor="cli:invoices-import")
     except SQLAlchemyError as error:
         fail(f"{file.name}: the database refused the import, nothing imported: "
              f"{getattr(error, 'orig', None) or error}", code=1)

@@ -1,7 +1,8 @@
 """`remit metrics`: AR metrics as of a date over the N days before it (DESIGN.md §6). A
 top-level command: cli/main.py adds it to the root app.
 
-Read-only: one transaction that writes nothing. Formulas: receivables.analytics.
+Read-only: workflows.reports.ar_metrics, one transaction that writes nothing. Formulas:
+receivables.analytics.
 """
 
 from __future__ import annotations
@@ -62,23 +63,16 @@ def metrics_command(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """AR metrics: DSO, best possible DSO, ADD, CEI, turnover, aging (per currency)."""
-    from ledger.db import transaction
     from receivables import ar_history
+    from workflows.reports import ar_metrics
 
     day = as_of_date(as_of)
     if not ar_history.MIN_DATE <= day <= ar_history.MAX_DATE:
         fail(f"--as-of must be between {ar_history.MIN_DATE} and {ar_history.MAX_DATE}")
     if currency is not None and not (len(currency) == 3 and currency.isalpha()):
         fail(f"--currency {currency!r} is not an ISO 4217 code")
-    rt = runtime()
-    with transaction(rt.engine) as session:
-        report = ar_history.metrics_report(
-            session,
-            as_of=day,
-            period_days=period_days,
-            customer=customer,
-            currency=currency.upper() if currency else None,
-        )
+    report = ar_metrics(runtime(), as_of=day, period_days=period_days, customer=customer,
+                        currency=currency.upper() if currency else None)
     if as_json:
         print_json(report)
     else:

@@ -1,7 +1,7 @@
 """`remit plans create|list|show|cancel|run`: payment plans (instalment schedules).
 
-Each command is one transaction (the command owns it; receivables.plan_service never commits).
-Exit code 2 with the reason on stderr when a plan is refused.
+Each command calls one use case (workflows.plans), which owns its transaction. Exit code 2
+with the reason on stderr when a plan is refused.
 """
 
 from __future__ import annotations
@@ -29,26 +29,15 @@ def create_command(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """A plan of N equal instalments (the rounding remainder on the last) over open invoices."""
-    from ledger.db import transaction
-    from receivables import plan_service as svc
     from receivables.plans import PlanError, parse_every
+    from workflows.plans import create_plan
 
     first = parse_date(first_due, option="--first-due")
     rt = runtime()
     try:
-        with transaction(rt.engine) as session:
-            plan = svc.create_plan(
-                session,
-                customer_id=customer,
-                invoice_numbers=invoice,
-                actor="cli:plans",
-                instalments=instalments,
-                first_due=first,
-                every=parse_every(every),
-                grace_days=grace_days,
-                note=note,
-            )
-            out = svc.plan_json(session, plan)
+        out = create_plan(rt, customer_id=customer, invoice_numbers=invoice,
+                          instalments=instalments, first_due=first, every=parse_every(every),
+                          grace_days=grace_days, note=note, actor="cli:plans")
     except PlanError as error:
         fail(str(error))
     if as_json:
@@ -71,23 +60,12 @@ def list_command(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Payment plans, oldest first."""
-    from ledger.db import transaction
-    from receivables import plan_service as svc
+    from receivables.plan_service import STATUSES
+    from workflows.plans import list_plans
 
-    if status is not None and status not in svc.STATUSES:
-        fail(f"--status must be one of {', '.join(svc.STATUSES)}")
-    rt = runtime()
-    rows: list[dict[str, object]] = []
-    with transaction(rt.engine) as session:
-        after = None
-        while True:  # every plan, a page at a time
-            page = svc.list_plans(
-                session, status=status, customer_id=customer, after=after, limit=500
-            )
-            rows += page[:500]
-            if len(page) <= 500:
-                break
-            after = int(str(page[499]["id"]))
+    if status is not None and status not in STATUSES:
+        fail(f"--status must be one of {', '.join(STATUSES)}")
+    rows = list_plans(runtime(), status=status, customer_id=customer)
     if as_json:
         print_json(rows)
         return
@@ -102,14 +80,13 @@ def list_command(
 @app.command("show")
 def show_command(plan_id: int, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """One plan with its instalments and invoices."""
-    from ledger.db import transaction
-    from receivables import plan_service as svc
+    from receivables.plan_service import PlanNotFound
+    from workflows.plans import show_plan
 
     rt = runtime()
     try:
-        with transaction(rt.engine) as session:
-            out = svc.plan_json(session, svc.get_plan(session, plan_id))
-    except svc.PlanNotFound as error:
+        out = show_plan(rt, plan_id)
+    except PlanNotFound as error:
         fail(str(error))
     if as_json:
         print_json(out)
@@ -128,17 +105,16 @@ def cancel_command(
     plan_id: int, note: Annotated[str | None, typer.Option("--note")] = None
 ) -> None:
     """Cancel an active plan: its invoices go back to normal dunning."""
-    from ledger.db import transaction
-    from receivables import plan_service as svc
+    from receivables.plan_service import PlanNotFound
     from receivables.plans import PlanError
+    from workflows.plans import cancel_plan
 
     rt = runtime()
     try:
-        with transaction(rt.engine) as session:
-            plan = svc.cancel_plan(session, plan_id, actor="cli:plans", note=note)
-            print(f"{plan.reference} cancelled")
-    except (PlanError, svc.PlanNotFound) as error:
+        reference = cancel_plan(rt, plan_id, note=note, actor="cli:plans")
+    except (PlanError, PlanNotFound) as error:
         fail(str(error))
+    print(f"{reference} cancelled")
 
 
 @app.command("run")
@@ -147,13 +123,10 @@ def run_command(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Credit instalments from applied cash; complete paid plans; break those missed past grace."""
-    from ledger.db import transaction
-    from receivables import plan_service as svc
+    from workflows.plans import run_plans
 
     today = as_of_date(as_of)
-    rt = runtime()
-    with transaction(rt.engine) as session:
-        summary = svc.run_plans(session, as_of=today, actor="cli:plans")
+    summary = run_plans(runtime(), as_of=today, actor="cli:plans")
     if as_json:
         print_json(summary.as_json())
         return

@@ -1,5 +1,5 @@
-"""`remit reminders run|list|done`: payment reminders (dunning runs). Each command is one
-transaction (the command owns it).
+"""`remit reminders run|list|done`: payment reminders (dunning runs). Each command calls one
+use case (workflows.dunning), which owns its transaction.
 """
 
 from __future__ import annotations
@@ -27,21 +27,10 @@ def reminders_run(
 
     --json prints DESIGN.md §6: [{"invoice_number","customer_id","step","channel",
     "days_past_due"}], plus status and error after a real run."""
-    from ledger.db import transaction
-    from receivables import reminders
-    from receivables.mailer import SmtpMailer
+    from workflows.dunning import run_reminders
 
     day = as_of_date(as_of)
-    rt = runtime()
-    with transaction(rt.engine) as session:
-        out = reminders.run(
-            session,
-            as_of=day,
-            settings=rt.settings,
-            mailer=None if dry_run else SmtpMailer(rt.settings),
-            actor="cli:reminders",
-            dry_run=dry_run,
-        )
+    out = run_reminders(runtime(), as_of=day, actor="cli:reminders", dry_run=dry_run)
     if as_json:
         keys = ("invoice_number", "customer_id", "step", "channel", "days_past_due")
         if dry_run:
@@ -73,12 +62,9 @@ def reminders_list(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Reminders on record, newest first."""
-    from ledger.db import transaction
-    from receivables import reminders
+    from workflows.dunning import list_reminders
 
-    rt = runtime()
-    with transaction(rt.engine) as session:
-        out = reminders.list_reminders(session, invoice_number=invoice, status=status, limit=limit)
+    out = list_reminders(runtime(), invoice_number=invoice, status=status, limit=limit)
     if as_json:
         print_json(out)
         return
@@ -92,13 +78,12 @@ def reminders_list(
 @app.command("done")
 def reminders_done(reminder_id: Annotated[int, typer.Argument(min=1)]) -> None:
     """Mark a queued task (call, letter, agency hand-off) done."""
-    from ledger.db import transaction
-    from receivables import reminders
+    from receivables.reminders import ReminderError
+    from workflows.dunning import mark_done
 
     rt = runtime()
     try:
-        with transaction(rt.engine) as session:
-            out = reminders.mark_done(session, reminder_id, actor="cli:reminders")
-    except reminders.ReminderError as error:
+        out = mark_done(rt, reminder_id, actor="cli:reminders")
+    except ReminderError as error:
         fail(str(error))
     print_json(out)

@@ -25,17 +25,10 @@ def demo(
 
     rt, _ = run_demo(database)
     if serve:
-        from ledger import audit
-        from ledger.db import transaction
-        from ledger.repositories import api_keys
+        from workflows.keys import create_key
 
         # A fresh demo database has no keys: make a reviewer's key to sign in to the workbench.
-        scopes = ["ar:read", "treasury:review"]
-        with transaction(rt.engine) as session:
-            key_id, key = api_keys.create_with_id(session, name="demo", scopes=scopes,
-                                                  secret=rt.settings.secret_key)
-            audit.record(session, actor="demo", action="api_key.created", entity_type="api_key",
-                         entity_id=key_id, after={"name": "demo", "scopes": scopes})
+        _, key = create_key(rt, name="demo", scopes=["ar:read", "treasury:review"], actor="demo")
         print(f"workbench: http://127.0.0.1:{port}/ — sign in with the demo reviewer key: {key}")
         _serve(host="127.0.0.1", port=port, rt=rt)
 

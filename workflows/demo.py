@@ -25,6 +25,7 @@ from core.settings import Settings
 from ingest.service import IngestResult
 from ledger.db import engine_for, transaction
 from ledger.models import Application, BankEntry, BankTransaction, ReviewItem
+from workflows.invoices import import_invoices
 from workflows.pipeline import ingest_path
 from workflows.runtime import Runtime, fixtures_dir, runtime
 
@@ -68,11 +69,10 @@ def run_demo(database: Path, console: Console | None = None) -> tuple[Runtime, l
 
 
 def _import_invoices(rt: Runtime, path: Path) -> str:
-    from reconcile.invoice_import import import_book
     from reconcile.invoice_rows import parse_book
 
-    with transaction(rt.engine) as session:
-        result = import_book(session, parse_book(path.read_bytes(), path.name), file=path.name, actor="demo")
+    book = parse_book(path.read_bytes(), path.name)
+    result = import_invoices(rt, book, file=path.name, actor="demo")
     return f"{path.name}: {result.created} invoices imported, {len(result.errors)} rejected rows"
 
 

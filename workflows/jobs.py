@@ -22,10 +22,8 @@ from datetime import UTC, datetime, timezone
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from ingest.jobs import build_scheduler
-from ledger.db import transaction
 from ledger.types import utc_now
-from receivables import fee_job, plan_service, reminders
-from receivables.mailer import SmtpMailer
+from workflows import dunning, fees, plans
 from workflows.pipeline import ingest_path
 from workflows.runtime import Runtime
 
@@ -121,17 +119,11 @@ def describe_jobs(scheduler: BackgroundScheduler) -> list[str]:
 def fees_job(rt: Runtime) -> None:
     """The daily late fee run: never raises, logs what it charged."""
     try:
-        with transaction(rt.engine) as session:
-            run = fee_job.run_fees(
-                session,
-                policy=fee_job.policy_from_settings(rt.settings),
-                as_of=utc_now().date(),
-                actor="job:fees",
-            )
+        run = fees.run_fees(rt, as_of=utc_now().date(), actor="job:fees")
     except Exception:  # logged; tomorrow's run charges what this one missed
         log.exception("late fee run failed")
         return
-    log.info("late fees: %s", {k: v for k, v in run.as_json().items() if k != "fees"})
+    log.info("late fees: %s", {k: v for k, v in run.items() if k != "fees"})
 
 
 # REMIT_PLANS_CRON, e.g. "15 6 * * *" (UTC): after the nightly statements are ingested and
@@ -139,23 +131,15 @@ def fees_job(rt: Runtime) -> None:
 # before the reminders run (a broken plan's invoices are dunned again).
 def plans_job(rt: Runtime) -> None:
     """Credit, complete and break plans as of today (UTC); one transaction."""
-    with transaction(rt.engine) as session:
-        plan_service.run_plans(session, as_of=datetime.now(UTC).date(), actor="job:plans")
+    plans.run_plans(rt, as_of=datetime.now(UTC).date(), actor="job:plans")
 
 
 def reminders_job(rt: Runtime) -> None:
     """The daily run (REMIT_REMINDERS_CRON): today's reminders, one transaction."""
     try:
-        with transaction(rt.engine) as session:
-            # Segments first: today's payment behaviour picks today's policy.
-            reminders.assign_segments(session, settings=rt.settings, actor="job:reminders")
-            out = reminders.run(
-                session,
-                as_of=utc_now().date(),
-                settings=rt.settings,
-                mailer=SmtpMailer(rt.settings),
-                actor="job:reminders",
-            )
+        # Segments first: today's payment behaviour picks today's policy.
+        out = dunning.run_reminders(rt, as_of=utc_now().date(), actor="job:reminders",
+                                    segments_first=True)
     except Exception:  # a scheduler job logs and waits for the next day
         log.exception("reminders run failed")
         return

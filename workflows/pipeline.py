@@ -6,7 +6,8 @@ and payments a crashed run stored but never matched are picked up by the next fi
 file sent again included (a duplicate still runs the matcher). Nothing waits for an operator.
 
 In workflows/: the use case owns its transactions; the upload route, `remit ingest`, the inbox
-and SFTP jobs and the demo all call it.
+and SFTP jobs and the demo all call it; `remit match` runs match_settled, or with --dry-run
+reads the decisions and changes nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from ledger.db import transaction
 from ledger.models import BankEntry, BankTransaction
 from ledger.repositories import bank_files
 from receivables.plan_service import sync_for_invoices
-from reconcile.service import MatchSummary, match_pending
+from reconcile.service import MatchSummary, decide, dry_run_json, match_pending
 from workflows.runtime import Runtime
 
 # A run that finds payments or invoices changed under it leaves them for another run; it
@@ -67,6 +68,16 @@ def match_settled(rt: Runtime, *, actor: str, today: date | None = None,
         if not summary.deferred:
             break
     return total
+
+
+def decisions(rt: Runtime, *, today: date, include_review: bool = False) -> list[dict[str, object]]:
+    """What a run would decide now (`remit match --dry-run`): read in a transaction that is
+    rolled back, so nothing changes."""
+    with Session(rt.engine) as session:
+        out = dry_run_json(decide(session, today=today, settings=rt.match_settings(),
+                                  include_review=include_review))
+        session.rollback()
+    return out
 
 
 def _run_with_retry(rt: Runtime, **options: Any) -> MatchSummary:

@@ -35,7 +35,7 @@ from reconcile.apply import apply_allocations, reverse_applications
 from reconcile.invoice_import import import_book
 from reconcile.invoice_rows import parse_book
 from reconcile.model import Allocation
-from tests.api.receiver import Receiver, closed_port_url, running_receiver
+from tests.workflows.receiver import Receiver, closed_port_url, running_receiver
 from tests.factories import E, camt
 from workflows.outbox import WebhookNotConfigured, backoff, deliver_pending, sign, verify
 from workflows.runtime import Runtime, runtime

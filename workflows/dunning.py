@@ -1,0 +1,125 @@
+"""Dunning, each use case one transaction: policies (saved, listed), a customer's override
+and segment, the computed segments, and the reminder runs (by hand or the daily job).
+
+In workflows/: `remit dunning`, `remit reminders` and the daily job (workflows/jobs.py) call
+these; a refusal (dunning.PolicyError, reminders.ReminderError) rolls back, nothing written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from ledger.db import transaction
+from ledger.models import DunningPolicy
+from receivables import dunning, reminders
+from receivables.mailer import SmtpMailer
+from workflows.runtime import Runtime
+
+
+# -- policies ------------------------------------------------------------------------------------
+def _steps(raw: list[Any]) -> list[dunning.Step]:
+    """A policy's steps as a file or the command line gives them: "name:offset:channel[:template]"
+    or tables (name, offset_days, channel, template: the channel's by default)."""
+    out = []
+    for item in raw:
+        if isinstance(item, str):
+            out.append(dunning.parse_step(item))
+        elif isinstance(item, dict):
+            out.append(
+                dunning.make_step(
+                    item.get("name"),
+                    item.get("offset_days"),
+                    item.get("channel"),
+                    item.get("template")
+                    or dunning.CHANNEL_TEMPLATES.get(str(item.get("channel")), ""),
+                )
+            )
+        else:
+            raise dunning.PolicyError(f"a step is text or a table, not {item!r}")
+    return out
+
+
+def save_policies(rt: Runtime, policies: Sequence[Any], *, actor: str) -> list[dict[str, Any]]:
+    """Create or replace each policy (`{"name", "segment", "steps"}`), all or nothing; a policy
+    is checked as it is saved, so a refusal names the first bad one in order."""
+    saved = []
+    with transaction(rt.engine) as session:
+        for p in policies:
+            if not isinstance(p, dict) or not isinstance(p.get("name"), str):
+                raise dunning.PolicyError(f"a policy needs a name: {p!r}")
+            row = reminders.save_policy(
+                session,
+                name=p["name"],
+                segment=p.get("segment"),
+                steps=_steps(list(p.get("steps") or [])),
+                actor=actor,
+                settings=rt.settings,
+            )
+            saved.append(reminders.policy_json(row))
+    return saved
+
+
+def policies(rt: Runtime) -> list[dict[str, Any]]:
+    """The stored policies and their steps, by name."""
+    with transaction(rt.engine) as session:
+        rows = session.scalars(select(DunningPolicy).order_by(DunningPolicy.name))
+        return [reminders.policy_json(r) for r in rows]
+
+
+# -- customers -----------------------------------------------------------------------------------
+def set_customer(
+    rt: Runtime, customer_id: str, *, actor: str, policy_name: str | None, clear_policy: bool,
+    segment: str | None, clear_segment: bool,
+) -> dict[str, Any]:
+    """Override a customer's policy (or clear the override) and/or set its segment."""
+    with transaction(rt.engine) as session:
+        return reminders.set_customer_dunning(
+            session, customer_id, actor=actor, policy_name=policy_name, clear_policy=clear_policy,
+            segment=segment, clear_segment=clear_segment,
+        )
+
+
+def assign_segments(rt: Runtime, *, actor: str, dry_run: bool = False) -> list[dict[str, Any]]:
+    """Customer segments computed from payment behaviour; the changes (made unless dry_run)."""
+    with transaction(rt.engine) as session:
+        return reminders.assign_segments(session, settings=rt.settings, actor=actor,
+                                         dry_run=dry_run)
+
+
+# -- reminders -----------------------------------------------------------------------------------
+def run_reminders(
+    rt: Runtime, *, as_of: date, actor: str, dry_run: bool = False, segments_first: bool = False
+) -> list[dict[str, Any]]:
+    """The reminders due as of `as_of`, sent (email) or queued (call, letter, agency) unless a
+    dry run. `segments_first`: the segments computed first, in the same transaction (the daily
+    job: today's payment behaviour picks today's policy)."""
+    with transaction(rt.engine) as session:
+        if segments_first:
+            reminders.assign_segments(session, settings=rt.settings, actor=actor)
+        return reminders.run(
+            session,
+            as_of=as_of,
+            settings=rt.settings,
+            mailer=None if dry_run else SmtpMailer(rt.settings),
+            actor=actor,
+            dry_run=dry_run,
+        )
+
+
+def list_reminders(
+    rt: Runtime, *, invoice_number: str | None, status: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """Reminders on record, newest first."""
+    with transaction(rt.engine) as session:
+        return reminders.list_reminders(session, invoice_number=invoice_number, status=status,
+                                        limit=limit)
+
+
+def mark_done(rt: Runtime, reminder_id: int, *, actor: str) -> dict[str, Any]:
+    """A queued task (call, letter, agency hand-off) marked done."""
+    with transaction(rt.engine) as session:
+        return reminders.mark_done(session, reminder_id, actor=actor)
