@@ -14,7 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ledger.repositories import api_keys
 from web.access import PRINCIPAL_KEY
-from workflows.access import active_key
+from workflows.keys import active_key
 
 SCOPES = api_keys.SCOPES
 

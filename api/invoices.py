@@ -6,7 +6,7 @@ The upsert is `remit invoices import` over HTTP: the rows go through the same pa
 cash to keeps its money fields) are the CLI's. One difference, on purpose: the CLI imports
 the good rows of a file with bad ones, while a request with any rejected row writes nothing
 and answers 422 with every row error, so a client can fix the batch and send it again (the
-upsert is its own unit of work: workflows.api_invoices). Reads use the request's session.
+upsert is its own unit of work: workflows.invoices). Reads use the request's session.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from receivables import disputes, fee_job, plan_service, reminders
 from reconcile import views
 from reconcile.invoice_import import ImportResult
 from reconcile.invoice_rows import BookFileError, RowError, parse_book
-from workflows.api_invoices import import_batch
+from workflows.invoices import import_batch
 
 router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"])
 

@@ -55,7 +55,7 @@ from api.auth import ArRead
 from ledger import invoice_status
 from ledger.types import utc_now
 from reconcile.model import ReviewReason
-from workflows.api_metrics import book_counts
+from workflows.book_counts import book_counts
 from workflows.runtime import Runtime
 
 log = logging.getLogger("remit.metrics")
@@ -135,7 +135,7 @@ def _gauge(
 
 class DatabaseCollector(Collector):
     """Counts read at scrape time: cheap GROUP BY queries, one read transaction
-    (workflows.api_metrics)."""
+    (workflows.book_counts)."""
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt

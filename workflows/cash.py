@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ledger.db import transaction
 from receivables.disputes import apply_by_hand as apply_lines
 from reconcile import manual, views
 from reconcile.apply import Applied
@@ -20,13 +19,13 @@ from workflows.runtime import Runtime
 
 def applications(rt: Runtime) -> list[dict[str, Any]]:
     """Every cash application, live and reversed (DESIGN.md §6)."""
-    with transaction(rt.engine) as session:
+    with rt.unit_of_work() as session:
         return views.applications(session)
 
 
 def exceptions(rt: Runtime) -> list[dict[str, Any]]:
     """The open review queue with each item's reason and ranked suggestions (DESIGN.md §6)."""
-    with transaction(rt.engine) as session:
+    with rt.unit_of_work() as session:
         return views.exceptions(session)
 
 
@@ -34,17 +33,17 @@ def apply_by_hand(
     rt: Runtime, *, transaction_id: int, lines: Sequence[ManualLine], actor: str
 ) -> Applied:
     """A reviewer's application; a `deduction` write-off stays open, disputed."""
-    with transaction(rt.engine) as session:
+    with rt.unit_of_work() as session:
         return apply_lines(session, transaction_id=transaction_id, lines=lines, actor=actor)
 
 
 def dismiss(rt: Runtime, *, transaction_id: int, actor: str, reason: str) -> None:
     """Out of the review queue without applying it."""
-    with transaction(rt.engine) as session:
+    with rt.unit_of_work() as session:
         manual.dismiss(session, transaction_id=transaction_id, actor=actor, reason=reason)
 
 
 def unapply(rt: Runtime, *, transaction_id: int, actor: str, reason: str) -> list[str]:
     """A payment's applications reversed (it goes to review); the invoices reopened."""
-    with transaction(rt.engine) as session:
+    with rt.unit_of_work() as session:
         return manual.unapply(session, transaction_id=transaction_id, actor=actor, reason=reason)

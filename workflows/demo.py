@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from core.money import from_minor
 from core.settings import Settings
 from ingest.service import IngestResult
-from ledger.db import engine_for, transaction
+from ledger.db import engine_for
 from ledger.models import Application, BankEntry, BankTransaction, ReviewItem
 from workflows.invoices import import_invoices
 from workflows.pipeline import ingest_path
@@ -77,7 +77,7 @@ def _import_invoices(rt: Runtime, path: Path) -> str:
 
 
 def _cash_summary(console: Console, rt: Runtime, book: str) -> None:
-    with transaction(rt.engine) as session:
+    with rt.unit_of_work() as session:
         apps = session.execute(
             select(Application.method, Application.currency, func.count(), func.sum(Application.applied_minor),
                    func.sum(Application.discount_minor), func.sum(Application.write_off_minor))
@@ -123,7 +123,7 @@ def _collections_summary(console: Console, rt: Runtime) -> None:
     from receivables import ar_history, reminders
 
     today = ar_history.today()
-    with transaction(rt.engine) as session:
+    with rt.unit_of_work() as session:
         m = ar_history.metrics_report(session, as_of=today)
         due = Counter(d.step.name for d in reminders.decide(session, today))
     aging = ", ".join(f"{bucket} {amount}" for bucket, amount in m["aging"].items())
@@ -156,7 +156,7 @@ def _summary(console: Console, rt: Runtime, results: list[IngestResult], databas
         )
     console.print(table)
 
-    with transaction(rt.engine) as session:
+    with rt.unit_of_work() as session:
         credits = session.execute(
             select(BankEntry.currency, func.count(), func.sum(BankEntry.amount_minor))
             .where(BankEntry.direction == "credit", BankEntry.status == "booked")

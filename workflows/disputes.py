@@ -9,7 +9,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ledger.db import transaction
 from receivables import disputes
 from workflows.runtime import Runtime
 
@@ -21,7 +20,7 @@ def open_dispute(
     actor: str,
 ) -> dict[str, Any]:
     """A dispute over part (or all) of an invoice's open amount; the dispute as stored."""
-    with transaction(rt.engine) as session:
+    with rt.unit_of_work() as session:
         d = disputes.open_dispute(session, invoice_number=invoice_number, amount=amount,
                                   reason_code=reason_code, note=note, actor=actor)
         return disputes.get_dispute(session, d.id)
@@ -31,7 +30,7 @@ def resolve_dispute(
     rt: Runtime, *, dispute_id: int, resolution: str, note: str | None, actor: str
 ) -> dict[str, Any]:
     """Close a dispute; the dispute as it now is."""
-    with transaction(rt.engine) as session:
+    with rt.unit_of_work() as session:
         disputes.resolve_dispute(session, dispute_id=dispute_id, resolution=resolution,
                                  note=note, actor=actor)
         return disputes.get_dispute(session, dispute_id)
@@ -41,6 +40,6 @@ def list_disputes(
     rt: Runtime, *, status: str | None, invoice_number: str | None
 ) -> list[dict[str, Any]]:
     """Every dispute (of that status, on that invoice), newest first."""
-    with transaction(rt.engine) as session:
+    with rt.unit_of_work() as session:
         return disputes.list_disputes(session, status=status, invoice_number=invoice_number,
                                       limit=EVERY)

@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ledger.db import transaction
 from ledger.models import DunningPolicy
 from receivables import dunning, reminders
 from receivables.mailer import SmtpMailer
@@ -47,7 +46,7 @@ def save_policies(rt: Runtime, policies: Sequence[Any], *, actor: str) -> list[d
     """Create or replace each policy (`{"name", "segment", "steps"}`), all or nothing; a policy
     is checked as it is saved, so a refusal names the first bad one in order."""
     saved = []
-    with transaction(rt.engine) as session:
+    with rt.unit_of_work() as session:
         for p in policies:
             if not isinstance(p, dict) or not isinstance(p.get("name"), str):
                 raise dunning.PolicyError(f"a policy needs a name: {p!r}")
@@ -65,7 +64,7 @@ def save_policies(rt: Runtime, policies: Sequence[Any], *, actor: str) -> list[d
 
 def policies(rt: Runtime) -> list[dict[str, Any]]:
     """The stored policies and their steps, by name."""
-    with transaction(rt.engine) as session:
+    with rt.unit_of_work() as session:
         rows = session.scalars(select(DunningPolicy).order_by(DunningPolicy.name))
         return [reminders.policy_json(r) for r in rows]
 
@@ -76,7 +75,7 @@ def set_customer(
     segment: str | None, clear_segment: bool,
 ) -> dict[str, Any]:
     """Override a customer's policy (or clear the override) and/or set its segment."""
-    with transaction(rt.engine) as session:
+    with rt.unit_of_work() as session:
         return reminders.set_customer_dunning(
             session, customer_id, actor=actor, policy_name=policy_name, clear_policy=clear_policy,
             segment=segment, clear_segment=clear_segment,
@@ -85,7 +84,7 @@ def set_customer(
 
 def assign_segments(rt: Runtime, *, actor: str, dry_run: bool = False) -> list[dict[str, Any]]:
     """Customer segments computed from payment behaviour; the changes (made unless dry_run)."""
-    with transaction(rt.engine) as session:
+    with rt.unit_of_work() as session:
         return reminders.assign_segments(session, settings=rt.settings, actor=actor,
                                          dry_run=dry_run)
 
@@ -97,7 +96,7 @@ def run_reminders(
     """The reminders due as of `as_of`, sent (email) or queued (call, letter, agency) unless a
     dry run. `segments_first`: the segments computed first, in the same transaction (the daily
     job: today's payment behaviour picks today's policy)."""
-    with transaction(rt.engine) as session:
+    with rt.unit_of_work() as session:
         if segments_first:
             reminders.assign_segments(session, settings=rt.settings, actor=actor)
         return reminders.run(
@@ -114,12 +113,12 @@ def list_reminders(
     rt: Runtime, *, invoice_number: str | None, status: str | None, limit: int
 ) -> list[dict[str, Any]]:
     """Reminders on record, newest first."""
-    with transaction(rt.engine) as session:
+    with rt.unit_of_work() as session:
         return reminders.list_reminders(session, invoice_number=invoice_number, status=status,
                                         limit=limit)
 
 
 def mark_done(rt: Runtime, reminder_id: int, *, actor: str) -> dict[str, Any]:
     """A queued task (call, letter, agency hand-off) marked done."""
-    with transaction(rt.engine) as session:
+    with rt.unit_of_work() as session:
         return reminders.mark_done(session, reminder_id, actor=actor)

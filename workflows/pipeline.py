@@ -22,7 +22,6 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ingest.service import IngestResult
-from ledger.db import transaction
 from ledger.models import BankEntry, BankTransaction
 from ledger.repositories import bank_files
 from receivables.plan_service import sync_for_invoices
@@ -83,7 +82,7 @@ def decisions(rt: Runtime, *, today: date, include_review: bool = False) -> list
 def _run_with_retry(rt: Runtime, **options: Any) -> MatchSummary:
     for attempt in range(3):
         try:
-            with transaction(rt.engine) as session:
+            with rt.unit_of_work() as session:
                 return match(session, rt, **options)
         except DBAPIError as error:
             code = getattr(error.orig, "sqlstate", None)
@@ -122,13 +121,13 @@ def sweep(rt: Runtime, *, actor: str = "sweep") -> SweepResult:
     archive, byte for byte), then payments stored but never matched. Cheap when there are none."""
     result = SweepResult()
     cutoff = datetime.now(timezone.utc) - STRANDED_AFTER
-    with transaction(rt.engine) as session:
+    with rt.unit_of_work() as session:
         stranded = [(f.name, f.sha256) for f in bank_files.stranded(session, received_before=cutoff)]
     ingestor = rt.ingestor(actor=actor)
     for name, sha256 in stranded:
         with ingestor.archive.open(sha256) as stream:
             result.files.append(ingestor.ingest_stream(stream, name=name, source="sweep"))
-    with transaction(rt.engine) as session:
+    with rt.unit_of_work() as session:
         waiting = session.scalar(select(exists().where(
             BankTransaction.match_status == "unmatched", BankEntry.id == BankTransaction.entry_id,
             BankEntry.status == "booked")))

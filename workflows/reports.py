@@ -10,7 +10,6 @@ from datetime import date
 from typing import Any
 
 from ingest.views import bank_file_json
-from ledger.db import transaction
 from ledger.repositories import bank_files
 from receivables import ar_history
 from workflows.runtime import Runtime
@@ -18,7 +17,7 @@ from workflows.runtime import Runtime
 
 def file_registry(rt: Runtime, *, status: str | None, limit: int) -> list[dict[str, Any]]:
     """Bank files received (of that status), newest first."""
-    with transaction(rt.engine) as session:
+    with rt.unit_of_work() as session:
         files = bank_files.list_files(session, status=status, limit=limit)
         return [bank_file_json(f) for f in files]
 
@@ -27,6 +26,6 @@ def ar_metrics(
     rt: Runtime, *, as_of: date, period_days: int, customer: str | None, currency: str | None
 ) -> dict[str, Any]:
     """AR metrics as of a date over the `period_days` before it (DESIGN.md §6)."""
-    with transaction(rt.engine) as session:
+    with rt.unit_of_work() as session:
         return ar_history.metrics_report(session, as_of=as_of, period_days=period_days,
                                          customer=customer, currency=currency)

@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ledger.db import transaction
 from ledger.models import Application, BankFile, BankTransaction, Invoice, InvoiceEvent, ReviewItem
 from workflows.runtime import Runtime
 
@@ -33,7 +32,7 @@ class BookCounts:
 
 def book_counts(rt: Runtime) -> BookCounts:
     """One GROUP BY per table. Raises SQLAlchemyError when the database cannot be read."""
-    with transaction(rt.engine) as session:
+    with rt.unit_of_work() as session:
 
         def grouped(*columns: Any) -> Counted:
             query = select(*columns, func.count()).group_by(*columns)
