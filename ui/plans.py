@@ -27,7 +27,7 @@ from ui.security import CsrfForm, User
 from web import paging
 from web.session import DbSession
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # workbench pages: not in the API schema
 PlanId = Annotated[int, PathParam(ge=1, le=paging.MAX_ID)]
 PAGE_SIZE = 50
 

@@ -88,6 +88,17 @@ def test_every_ui_page_needs_a_session(rt) -> None:
         assert client.get(f"{UI_STATIC_PATH}/workbench.css").status_code == 200
 
 
+def test_the_api_schema_holds_the_api_and_no_workbench_page(rt) -> None:
+    """The OpenAPI document (what schemathesis fuzzes, what AR systems generate clients
+    from) describes the REST API only: every workbench route is out of it."""
+    app = create_app(rt)
+    paths = set(app.openapi()["paths"])
+    ui_paths = {r.path for r in ui_router.routes}
+    assert {"/plans", "/", "/exceptions"} <= ui_paths
+    assert paths & ui_paths == set()
+    assert {p for p in paths if not p.startswith("/api/v1/")} == {"/healthz", "/metrics"}
+
+
 @pytest.fixture
 def client(rt):  # type: ignore[no-untyped-def]
     with TestClient(create_app(rt)) as c:
