@@ -20,14 +20,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from web import paging
-from web.session import DbSession
 from api.auth import ArRead, TreasuryReview
 from ledger.models import Customer, DunningPolicy, Reminder
 from ledger.types import utc_now
 from receivables import dunning, reminders
-from receivables.mailer import SmtpMailer
+from web import paging
+from web.session import DbSession
 from workflows.runtime import Runtime
+from workflows.smtp import SmtpMailer
 
 router = APIRouter(prefix="/api/v1", tags=["dunning"])
 

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from ledger.models import DunningPolicy
 from receivables import dunning, reminders
-from receivables.mailer import SmtpMailer
 from workflows.runtime import Runtime
+from workflows.smtp import SmtpMailer
 
 
 # -- policies ------------------------------------------------------------------------------------

@@ -31,8 +31,8 @@ from ledger.models import (
 )
 from receivables import reminders
 from receivables.dunning import Step
-from receivables.mailer import SmtpMailer
 from tests.receivables.smtp_server import SmtpServer
+from workflows.smtp import SmtpMailer
 
 AS_OF = date(2026, 11, 20)
 
