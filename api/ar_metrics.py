@@ -12,12 +12,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 
-from web import paging
-from web.csv import csv_response
-from web.session import DbSession
 from api.auth import ArRead
 from receivables import analytics, ar_history
 from receivables.ar_history import MAX_DATE, MIN_DATE  # a 422 outside them, never a 500
+from web import paging
+from web.csv import csv_response
+from web.session import DbSession
 
 router = APIRouter(prefix="/api/v1/ar-metrics", tags=["ar-metrics"])
 

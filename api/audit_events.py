@@ -10,10 +10,10 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from web import paging
-from web.session import DbSession
 from api.auth import TreasuryReview
 from reconcile import views
+from web import paging
+from web.session import DbSession
 
 router = APIRouter(prefix="/api/v1/audit-events", tags=["audit"])
 

@@ -9,12 +9,12 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Request, UploadFile, status
 from fastapi.responses import JSONResponse
 
-from web import paging
-from web.session import DbSession
 from api.auth import TreasuryReview
 from ingest.views import bank_file_json
 from ledger.models import BankFile
 from ledger.repositories import bank_files
+from web import paging
+from web.session import DbSession
 from workflows.pipeline import ingest_stream
 
 router = APIRouter(prefix="/api/v1/bank-files", tags=["bank-files"])

@@ -14,11 +14,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field, field_validator
 
-from web import paging
-from web.session import DbSession
 from api.auth import ArRead, Principal, RequireScope
 from core.money import AmountError, D
 from receivables import disputes
+from web import paging
+from web.session import DbSession
 
 router = APIRouter(prefix="/api/v1/disputes", tags=["disputes"])
 

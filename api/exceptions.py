@@ -21,8 +21,6 @@ from fastapi import APIRouter, Header, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlalchemy.orm import Session
 
-from web import paging
-from web.session import DbSession
 from api.auth import ArRead, TreasuryReview
 from api.payments import detail_or_404
 from core.money import AmountError, D
@@ -30,6 +28,8 @@ from ledger.models import Application
 from receivables import disputes
 from reconcile import manual, views
 from reconcile.apply import Applied
+from web import paging
+from web.session import DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["exceptions"])
 

@@ -14,10 +14,10 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from web import paging
-from web.session import DbSession
 from api.auth import ArRead, ArWrite
 from receivables import fee_job
+from web import paging
+from web.session import DbSession
 
 router = APIRouter(prefix="/api/v1/fees", tags=["fees"])
 

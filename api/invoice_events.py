@@ -19,12 +19,12 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from web import paging
-from web.session import DbSession
 from api.auth import Admin, ArRead
 from ledger import audit
 from ledger.models import InvoiceEvent
 from ledger.types import utc_now
+from web import paging
+from web.session import DbSession
 
 # The feed: how long an id gap may hide an event still being written (see feed_page).
 FEED_GAP_GRACE = timedelta(minutes=10)

@@ -20,13 +20,13 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from web import paging
-from web.session import DbSession
 from api.auth import ArRead, ArWrite
 from receivables import disputes, fee_job, plan_service, reminders
 from reconcile import views
 from reconcile.invoice_import import ImportResult
 from reconcile.invoice_rows import BookFileError, RowError, parse_book
+from web import paging
+from web.session import DbSession
 from workflows.invoices import import_batch
 
 router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"])

@@ -12,10 +12,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from sqlalchemy.orm import Session
 
-from web import paging
-from web.session import DbSession
 from api.auth import ArRead
 from reconcile import views
+from web import paging
+from web.session import DbSession
 
 router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
 

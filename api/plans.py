@@ -15,12 +15,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
-from web import paging
-from web.session import DbSession
 from api.auth import ArRead, ArWrite
 from core.money import D
 from receivables import plan_service as svc
 from receivables.plans import MAX_GRACE_DAYS, MAX_INSTALMENTS, parse_every
+from web import paging
+from web.session import DbSession
 
 router = APIRouter(prefix="/api/v1/payment-plans", tags=["payment plans"])
 

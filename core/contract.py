@@ -12,8 +12,8 @@ from datetime import date
 from json.encoder import encode_basestring  # what json.dump uses with ensure_ascii=False
 from typing import Any, TextIO
 
-from core.money import format_amount
 from core.errors import ParseWarning
+from core.money import format_amount
 from core.records import (
     Balance,
     ChangeInfo,

@@ -15,8 +15,8 @@ Document element validated. Compiled schemas are cached per version.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 

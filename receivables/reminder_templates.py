@@ -24,8 +24,8 @@ from core.money import format_amount, minor_text
 from core.settings import Settings
 from ledger.models import FeeItem
 from receivables import dunning
-from receivables.dunning import CustomerInfo, Decision, Step
 from receivables.due_dates import effective_due
+from receivables.dunning import CustomerInfo, Decision, Step
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 

@@ -16,7 +16,14 @@ from core.accounts import try_normalize_account
 from core.money import D, from_minor
 from core.records import Direction, InvoiceRef, Kind
 from core.terms import parse_terms
-from ledger.models import BankEntry, BankTransaction, Instalment, Invoice, PaymentPlan, PaymentPlanInvoice
+from ledger.models import (
+    BankEntry,
+    BankTransaction,
+    Instalment,
+    Invoice,
+    PaymentPlan,
+    PaymentPlanInvoice,
+)
 from ledger.repositories import invoices as invoice_repo
 from reconcile.model import ActivePlan, Customer, OpenInvoice, Payment, PlanInstalment
 from reconcile.postings import IS_RETURN

@@ -21,8 +21,8 @@ from ledger.repositories import invoices as book
 from ledger.repositories import payments, review_items
 from reconcile import apply
 from reconcile.model import Allocation, ReviewReason
-from reconcile.postings import Postings, live_applications, lock_invoices
 from reconcile.normalize import name_key as alias_key
+from reconcile.postings import Postings, live_applications, lock_invoices
 
 
 @dataclass(frozen=True, slots=True)

@@ -246,7 +246,9 @@ def _engine(session: Session, run: RunPlan, matchable: list[Payment],
     leave it: what it needs from the database is read now; calling the result decides."""
     if not matchable:
         return lambda: iter(())
-    from reconcile.engine import match_in_turn  # the pure engine, loaded only when there is work for it
+    from reconcile.engine import (
+        match_in_turn,  # the pure engine, loaded only when there is work for it
+    )
 
     customers, plans = loader.load_customers(session), loader.load_plans(session)
     book, reversals = run.invoices, run.reversals

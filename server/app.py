@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+import ui
 from api import (
     ar_metrics,
     audit_events,
@@ -27,7 +28,6 @@ from api import (
     problems,
 )
 from api import plans as payment_plans
-import ui
 from server import boundary
 from workflows.runtime import Runtime
 

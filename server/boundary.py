@@ -31,8 +31,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from web.access import PRINCIPAL_KEY, UI_USER_KEY
 from api.problems import problem
+from web.access import PRINCIPAL_KEY, UI_USER_KEY
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Routes anyone may post to (the sign-in form: a key, a token, a path) take no more than this.

@@ -12,10 +12,9 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from receivables.analytics import default_from
-from ui import charts
 from receivables import ar_history
-from receivables.analytics import Book
+from receivables.analytics import Book, default_from
+from ui import charts
 
 PERIOD_DAYS = 90  # the headline figures' period, as `remit metrics`
 

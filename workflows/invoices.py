@@ -13,7 +13,7 @@ parsed book (reconcile.invoice_rows.parse_book, a pure function of the file's by
 
 from __future__ import annotations
 
-from sqlalchemy.exc import DBAPIError, DataError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from core.errors import Conflict, Invalid
 from reconcile.invoice_import import ImportResult, import_book

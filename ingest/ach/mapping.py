@@ -39,7 +39,6 @@ from core.records import (
 )
 from ingest.ach import codes, x12
 from ingest.ach.records import (
-    ADVEntryDetail,
     Addenda,
     Addenda05,
     Addenda10,
@@ -50,6 +49,7 @@ from ingest.ach.records import (
     Addenda99,
     Addenda99Contested,
     Addenda99Dishonored,
+    ADVEntryDetail,
     BatchHeader,
     EntryDetail,
     FileHeader,

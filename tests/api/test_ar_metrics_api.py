@@ -8,9 +8,9 @@ import io
 import pytest
 from fastapi.testclient import TestClient
 
-from server.app import create_app
 from ledger.db import transaction
 from ledger.repositories import api_keys
+from server.app import create_app
 from tests.receivables.ar_seed import seed_book
 
 

@@ -10,14 +10,14 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
-from server.app import create_app
 from api.auth import RequireScope
-from web.access import PUBLIC_PATHS, UI_PUBLIC_PATHS, UI_STATIC_PATH
-from ui.routes import router as ui_router
-from ui.security import UiAuth
 from ledger.db import transaction
 from ledger.repositories import api_keys
+from server.app import create_app
 from tests.factories import E, camt
+from ui.routes import router as ui_router
+from ui.security import UiAuth
+from web.access import PUBLIC_PATHS, UI_PUBLIC_PATHS, UI_STATIC_PATH
 
 
 def _key(rt, *scopes: str) -> str:  # type: ignore[no-untyped-def]

@@ -11,11 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert
 
-from server.app import create_app
-from web.csv import safe_cell
 from ledger.db import transaction
 from ledger.models import Customer, Invoice
 from ledger.repositories import api_keys
+from server.app import create_app
+from web.csv import safe_cell
 from workflows.runtime import Runtime
 
 HOSTILE = {

@@ -14,10 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select
 
-from server.app import create_app
 from ledger.db import transaction
 from ledger.models import AuditEvent, Customer, Reminder
 from ledger.repositories import api_keys
+from server.app import create_app
 from tests.receivables.smtp_server import SmtpServer
 from tests.receivables.test_reminders import AS_OF, add_invoice, clear_policies
 from workflows.runtime import runtime

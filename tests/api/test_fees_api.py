@@ -13,12 +13,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
-from server.app import create_app
 from ledger.db import transaction
 from ledger.models import Customer, FeeItem, Invoice, InvoiceEvent
 from ledger.repositories import api_keys
 from receivables.fee_job import run_fees
 from receivables.fees import FeePolicy
+from server.app import create_app
 from workflows.jobs import build_service_scheduler
 from workflows.runtime import runtime
 

@@ -23,8 +23,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
-from server.app import create_app
-from web.paging import column_length
 from ledger.db import transaction
 from ledger.models import (
     ApiKey,
@@ -38,7 +36,9 @@ from ledger.models import (
     PaymentPlan,
 )
 from ledger.repositories import api_keys
+from server.app import create_app
 from tests.factories import E, camt
+from web.paging import column_length
 from workflows.runtime import Runtime
 
 SPARE = 40  # review payments and spare invoices: each consuming request takes fresh ones

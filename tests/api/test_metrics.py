@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, insert, select
 
-from server.app import create_app
 from ledger.db import transaction
 from ledger.models import (
     Application,
@@ -23,6 +22,7 @@ from ledger.models import (
     ReviewItem,
 )
 from ledger.repositories import api_keys
+from server.app import create_app
 from tests.factories import E, camt
 
 IBAN = "GB29NWBK60161331926819"

@@ -9,10 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert
 
-from server.app import create_app
 from ledger.db import transaction
 from ledger.models import Customer, Invoice
 from ledger.repositories import api_keys
+from server.app import create_app
 from tests.factories import E, camt
 
 PAYMENTS = [

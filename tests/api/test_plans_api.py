@@ -8,10 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
-from server.app import create_app
 from ledger.db import transaction
 from ledger.models import AuditEvent, Customer, Invoice
 from ledger.repositories import api_keys
+from server.app import create_app
 
 URL = "/api/v1/payment-plans"
 

@@ -54,8 +54,8 @@ def _schema_app() -> Any:
     database): the operations are the same for every runtime."""
     import tempfile
 
-    from server.app import create_app
     from core.settings import Settings
+    from server.app import create_app
     from workflows.runtime import runtime
 
     scratch = Path(tempfile.gettempdir()) / "remit-schemathesis-schema"

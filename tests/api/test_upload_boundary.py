@@ -16,10 +16,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from server.app import create_app
 from ledger.db import transaction
 from ledger.models import BankFile
 from ledger.repositories import api_keys
+from server.app import create_app
 from tests.factories import E, camt
 from workflows.runtime import Runtime, runtime
 

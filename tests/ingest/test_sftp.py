@@ -28,7 +28,6 @@ from ingest.sftp_lock import PollLock
 from ledger.models import BankFile
 from tests.factories import E, camt
 
-
 PASSWORD = "correct horse battery staple"
 
 

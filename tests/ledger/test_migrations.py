@@ -27,7 +27,6 @@ def test_no_money_column_is_floating_point(engine) -> None:
 
 def test_migrations_go_down_and_up_again(db_url) -> None:
     from alembic import command
-
     from alembic.script import ScriptDirectory
 
     from ledger.migrate import MIGRATIONS, alembic_config, current, upgrade

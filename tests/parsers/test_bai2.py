@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from core import bai_codes as bai2_codes
 from core.contract import parsed_file_json
 from core.errors import LimitExceeded, ParseError
 from core.limits import ParseLimits
 from core.records import Direction, EntryStatus, Format, Kind, ParsedFile, collect
-from core import bai_codes as bai2_codes
 from ingest import bai2, formats, lockbox
 from tests.support import SAMPLES, check_golden, shared_samples
 

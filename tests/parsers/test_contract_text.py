@@ -8,8 +8,24 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.contract import _entry_open, _open, _transaction_text, dumps, entry_fields, transaction_json
-from core.records import ChangeInfo, Direction, Entry, EntryStatus, InvoiceRef, Kind, ReturnInfo, Transaction
+from core.contract import (
+    _entry_open,
+    _open,
+    _transaction_text,
+    dumps,
+    entry_fields,
+    transaction_json,
+)
+from core.records import (
+    ChangeInfo,
+    Direction,
+    Entry,
+    EntryStatus,
+    InvoiceRef,
+    Kind,
+    ReturnInfo,
+    Transaction,
+)
 
 _text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=8)
 _maybe = st.none() | _text

@@ -18,7 +18,10 @@ from sqlalchemy.orm import Session
 from core.money import from_minor
 from ledger import audit
 from ledger.models import Customer, Invoice
-from reconcile.invoice_import import HeldRow, ImportResult  # the result shape both imports answer in
+from reconcile.invoice_import import (  # the result shape both imports answer in
+    HeldRow,
+    ImportResult,
+)
 from reconcile.invoice_rows import Book, InvoiceRow, RowError, describe
 from tests.reconcile import rowwise_repo as repo
 

@@ -3,7 +3,16 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from reconcile.amounts import Budget, Fit, Item, amount_only, discount_for, find_subsets, plan_set, subset_plans
+from reconcile.amounts import (
+    Budget,
+    Fit,
+    Item,
+    amount_only,
+    discount_for,
+    find_subsets,
+    plan_set,
+    subset_plans,
+)
 from reconcile.model import MatchSettings
 
 from .builders import invoice

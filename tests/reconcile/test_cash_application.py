@@ -11,7 +11,14 @@ from sqlalchemy import func, insert, select
 
 from ledger.db import transaction
 from ledger.models import (
-    Application, AuditEvent, BankTransaction, Customer, CustomerAccount, CustomerAlias, Invoice, ReviewItem,
+    Application,
+    AuditEvent,
+    BankTransaction,
+    Customer,
+    CustomerAccount,
+    CustomerAlias,
+    Invoice,
+    ReviewItem,
 )
 from reconcile import apply, manual
 from reconcile.model import Allocation

@@ -11,7 +11,17 @@ from core.records import Direction
 from reconcile.engine import match
 from reconcile.model import Action, Decision, MatchSettings, ReviewReason
 
-from .builders import ACME, CUSTOMERS, DAY, GLOBEX, IBAN_ACME, IBAN_GLOBEX, customer, invoice, payment
+from .builders import (
+    ACME,
+    CUSTOMERS,
+    DAY,
+    GLOBEX,
+    IBAN_ACME,
+    IBAN_GLOBEX,
+    customer,
+    invoice,
+    payment,
+)
 
 D = Decimal
 

@@ -16,7 +16,15 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ledger.db import transaction
-from ledger.models import Application, AuditEvent, BankTransaction, Customer, CustomerAccount, CustomerAlias, Invoice
+from ledger.models import (
+    Application,
+    AuditEvent,
+    BankTransaction,
+    Customer,
+    CustomerAccount,
+    CustomerAlias,
+    Invoice,
+)
 from ledger.repositories import invoices as repo
 from ledger.types import utc_now
 from reconcile.invoice_import import ImportResult, import_book

@@ -18,12 +18,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
-from server.app import create_app
 from ledger.db import transaction
 from ledger.models import Application, BankTransaction, Customer, Invoice, ReviewItem
 from ledger.repositories import api_keys
 from reconcile import manual
 from reconcile.apply import ApplicationError
+from server.app import create_app
 from tests.factories import E, camt
 from workflows.pipeline import match_after
 

@@ -22,9 +22,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from server.app import create_app
 from ledger.db import transaction
 from ledger.repositories import api_keys
+from server.app import create_app
 from tests.receivables.ar_seed import seed_book
 
 AS_OF = "2026-03-31"

@@ -11,13 +11,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
-from server.app import create_app
 from core.money import D
 from ledger.db import transaction
 from ledger.models import Customer, Dispute, Invoice
 from ledger.repositories import api_keys
 from receivables.fee_job import run_fees
 from receivables.fees import FeePolicy
+from server.app import create_app
 
 
 @pytest.fixture

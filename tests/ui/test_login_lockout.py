@@ -10,14 +10,14 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
-from server.app import create_app
-from workflows.sign_in import LoginLimiter
 from core.settings import Settings
 from ledger.db import transaction
 from ledger.models import LoginFailure
 from ledger.repositories import api_keys
 from ledger.types import utc_now
+from server.app import create_app
 from workflows.runtime import Runtime, runtime
+from workflows.sign_in import LoginLimiter
 
 
 def _sign_in(client: TestClient, key: str) -> Any:

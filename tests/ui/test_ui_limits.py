@@ -14,10 +14,10 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
-from server.app import create_app
 from ledger.db import transaction
 from ledger.models import Application, BankTransaction, Customer, Invoice
 from ledger.repositories import api_keys
+from server.app import create_app
 from tests.factories import E, camt
 from workflows.runtime import Runtime
 

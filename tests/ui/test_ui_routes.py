@@ -13,14 +13,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select, update
 
-from server.app import create_app
-from ui.security import FLASH_COOKIE, SESSION_COOKIE, safe_next
-from workflows.sign_in import LoginLimiter
 from ledger.db import transaction
 from ledger.models import Application, Customer, Invoice, ReviewItem, UiSession
 from ledger.repositories import api_keys, ui_sessions
+from server.app import create_app
 from tests.factories import E, camt
+from ui.security import FLASH_COOKIE, SESSION_COOKIE, safe_next
 from workflows.runtime import runtime
+from workflows.sign_in import LoginLimiter
 
 INVOICES = (("INV-1", 60000), ("INV-2", 38000), ("INV-3", 50000))
 

@@ -17,7 +17,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select, text
 
-from server.app import create_app
 from api.invoice_events import feed_page
 from core.settings import Settings
 from ledger import events
@@ -35,8 +34,9 @@ from reconcile.apply import apply_allocations, reverse_applications
 from reconcile.invoice_import import import_book
 from reconcile.invoice_rows import parse_book
 from reconcile.model import Allocation
-from tests.workflows.receiver import Receiver, closed_port_url, running_receiver
+from server.app import create_app
 from tests.factories import E, camt
+from tests.workflows.receiver import Receiver, closed_port_url, running_receiver
 from workflows.outbox import WebhookNotConfigured, backoff, deliver_pending, sign, verify
 from workflows.runtime import Runtime, runtime
 

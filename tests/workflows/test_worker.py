@@ -19,8 +19,8 @@ from sqlalchemy import insert
 from core.settings import Settings
 from ledger.db import transaction
 from ledger.models import Customer, CustomerAccount, Invoice
-from tests.workflows.receiver import running_receiver
 from tests.factories import E, camt
+from tests.workflows.receiver import running_receiver
 from workflows.jobs import SWEEP_JOB_ID, WEBHOOK_JOB_ID, build_service_scheduler, describe_jobs
 from workflows.runtime import runtime
 
