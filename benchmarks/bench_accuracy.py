@@ -22,7 +22,8 @@ day need the database path (ingest dedupe + returns service): that part ingests 
 into SQLite and runs `reconcile.service.match_pending` in a transaction of its own, as a job.
 
 Missed and wrong examples (payment, label, decision) are written to
-benchmarks/out/accuracy-examples-<size>.md for the engine's author.
+benchmarks/out/accuracy-examples-<size>.md for the engine's author. Scoring is in
+benchmarks/accuracy/scoring.py, the table and the examples file in benchmarks/accuracy/report.py.
 
     python -m benchmarks.bench_accuracy [--quick] [--seed 1] [--examples 5]
 """
@@ -30,273 +31,65 @@ benchmarks/out/accuracy-examples-<size>.md for the engine's author.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 import time
-from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
-from benchmarks import OUT, Row
+from benchmarks import Row
+from benchmarks.accuracy.report import pct, print_scenario_table, summary_metric, write_examples
+from benchmarks.accuracy.scoring import (
+    NOT_MATCHABLE,
+    WITH_ALTERNATIVE,
+    MatchFn,
+    Outcome,
+    Tally,
+    classify,
+    load_match,
+    run_engine,
+    score,
+)
 from benchmarks.accuracy_data import (
     MATCHABLE,
     SCENARIO_NAMES,
     UNKNOWN_AND_DECOYS,
     Dataset,
-    Label,
-    allocations_of,
     generate,
     letters_id,
 )
+
+__all__ = [
+    "FULL",
+    "NOT_MATCHABLE",
+    "QUICK",
+    "RIGHT_TARGET",
+    "SEED",
+    "WITH_ALTERNATIVE",
+    "WRONG_TARGET",
+    "MatchFn",
+    "Outcome",
+    "Runner",
+    "Tally",
+    "classify",
+    "db_part",
+    "db_scenario",
+    "evaluate",
+    "load_match",
+    "main",
+    "print_scenario_table",
+    "rows_for",
+    "run",
+    "run_engine",
+    "score",
+    "summary_metric",
+    "write_examples",
+]
 
 SEED = 1
 QUICK = (300, 1_500)  # customers, payments
 FULL = (2_000, 20_000)
 RIGHT_TARGET = 90.0  # % of matchable payments applied exactly right
 WRONG_TARGET = 0.5  # % of automatic applications that are wrong
-NOT_MATCHABLE = tuple(name for name in SCENARIO_NAMES if not MATCHABLE[name])
-WITH_ALTERNATIVE = ("discount_expired",)  # matchable, with a sanctioned review reason too
-
-MatchFn = Callable[..., list[Any]]
-
-
-# --- scoring --------------------------------------------------------------------------------
-
-
-@dataclass
-class Tally:
-    """Outcomes for one scenario (or the total) under one engine."""
-
-    n: int = 0
-    matchable: int = 0
-    right: int = 0
-    wrong: int = 0
-    review: int = 0
-    ignored: int = 0
-    # Did what the label says: not-matchable → its REVIEW reason / IGNORE; matchable with an
-    # expect_reason (expired discount) → right, or review for that reason.
-    expected_outcome: int = 0
-
-    def add(self, other: Tally) -> None:
-        for name in ("n", "matchable", "right", "wrong", "review", "ignored", "expected_outcome"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-    @property
-    def auto(self) -> int:
-        return self.right + self.wrong
-
-    @property
-    def right_pct(self) -> float | None:
-        return 100.0 * self.right / self.matchable if self.matchable else None
-
-    @property
-    def wrong_pct(self) -> float | None:
-        return 100.0 * self.wrong / self.auto if self.auto else None
-
-    @property
-    def review_pct(self) -> float:
-        return 100.0 * self.review / self.n if self.n else 0.0
-
-
-@dataclass
-class Outcome:
-    """One engine's run over the dataset."""
-
-    engine: str
-    seconds: float
-    by_scenario: dict[str, Tally]
-    total: Tally
-    misses: dict[str, list[tuple[int, Any]]] = field(default_factory=dict)  # scenario -> [(index, decision)]
-    wrongs: dict[str, list[tuple[int, Any]]] = field(default_factory=dict)
-
-    def not_matchable_auto(self) -> dict[str, int]:
-        return {name: self.by_scenario[name].wrong for name in NOT_MATCHABLE}
-
-
-def classify(label: Label, decision: Any) -> str:
-    """One decision against its label: "right", "wrong", "review" or "ignore"."""
-    action = getattr(decision.action, "value", decision.action)
-    if action == "apply":
-        if not label.matchable or decision.applied is None:
-            return "wrong"
-        return "right" if allocations_of(decision.applied) == label.expected else "wrong"
-    return "review" if action == "review" else "ignore"
-
-
-def score(engine: str, data: Dataset, decisions: Sequence[Any], seconds: float) -> Outcome:
-    if len(decisions) != len(data.payments):
-        raise AssertionError(f"{engine}: {len(decisions)} decisions for {len(data.payments)} payments")
-    by_scenario = {name: Tally() for name in SCENARIO_NAMES}
-    outcome = Outcome(engine, seconds, by_scenario, Tally())
-    for index, (payment, label, decision) in enumerate(zip(data.payments, data.labels, decisions)):
-        if decision.payment_id != payment.id:
-            raise AssertionError(f"{engine}: decision {index} is for payment {decision.payment_id}, not {payment.id} (input order)")
-        tally = by_scenario[label.scenario]
-        tally.n += 1
-        tally.matchable += label.matchable
-        kind = classify(label, decision)
-        if kind == "right":
-            tally.right += 1
-        elif kind == "wrong":
-            tally.wrong += 1
-            outcome.wrongs.setdefault(label.scenario, []).append((index, decision))
-        elif kind == "review":
-            tally.review += 1
-        else:
-            tally.ignored += 1
-        if label.matchable and kind != "right" and kind != "wrong":
-            outcome.misses.setdefault(label.scenario, []).append((index, decision))
-        action = getattr(decision.action, "value", decision.action)
-        if not label.matchable and kind != "wrong":
-            wanted_action = getattr(label.expect_action, "value", label.expect_action)
-            reason_ok = label.expect_reason is None or decision.reason == label.expect_reason
-            tally.expected_outcome += action == wanted_action and reason_ok
-        elif label.matchable and label.expect_reason is not None:
-            tally.expected_outcome += kind == "right" or (action == "review" and decision.reason == label.expect_reason)
-    for tally in by_scenario.values():
-        outcome.total.add(tally)
-    return outcome
-
-
-def run_engine(name: str, fn: MatchFn, data: Dataset) -> Outcome:
-    started = time.perf_counter()
-    decisions = fn(list(data.payments), list(data.customers), list(data.invoices))
-    seconds = time.perf_counter() - started
-    return score(name, data, decisions, seconds)
-
-
-def load_match(module: str) -> tuple[MatchFn | None, str | None]:
-    """(match function, None) or (None, why it is unavailable)."""
-    try:
-        mod = importlib.import_module(module)
-    except Exception as exc:  # noqa: BLE001 - any import failure means "cannot run"
-        return None, f"{module} not importable: {type(exc).__name__}: {exc}"
-    fn = getattr(mod, "match", None)
-    if not callable(fn):
-        return None, f"{module} has no match()"
-    return fn, None
-
-
-# --- reporting ------------------------------------------------------------------------------
-
-
-def _pct(value: float | None, digits: int = 1) -> str:
-    return "—" if value is None else f"{value:.{digits}f}%"
-
-
-def summary_metric(t: Tally) -> str:
-    return f"auto-right {_pct(t.right_pct)} · wrong {_pct(t.wrong_pct, 2)} ({t.wrong}) · review {_pct(t.review_pct)}"
-
-
-def print_scenario_table(data: Dataset, outcomes: list[Outcome], title: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=title, show_lines=False)
-    table.add_column("scenario")
-    table.add_column("n", justify="right")
-    for o in outcomes:
-        table.add_column(f"{o.engine}\nright", justify="right")
-        table.add_column(f"{o.engine}\nwrong", justify="right")
-        table.add_column(f"{o.engine}\nreview", justify="right")
-        table.add_column(f"{o.engine}\nas labelled", justify="right")
-    for name in [*SCENARIO_NAMES, "TOTAL"]:
-        cells = [name, f"{(outcomes[0].total if name == 'TOTAL' else outcomes[0].by_scenario[name]).n:,}"]
-        for o in outcomes:
-            t = o.total if name == "TOTAL" else o.by_scenario[name]
-            wrong = f"[bold red]{t.wrong}[/]" if t.wrong else "0"
-            shown = name != "TOTAL" and (not MATCHABLE[name] or name in WITH_ALTERNATIVE)
-            as_labelled = f"{t.expected_outcome}/{t.n}" if shown else ""
-            cells += [_pct(t.right_pct) if t.matchable else "—", wrong, _pct(t.review_pct), as_labelled]
-        table.add_row(*cells)
-    Console(width=max(160, Console().width)).print(table)
-
-
-def _fmt_payment(p: Any) -> str:
-    parts = [
-        f"amount {p.amount} {p.currency}, value {p.value_date}, {p.direction.value}/{p.kind.value}",
-        f"payer {p.payer_name!r} account {p.payer_account!r}",
-    ]
-    if p.remittance:
-        parts.append(f"remittance {list(p.remittance)!r}")
-    if p.references:
-        parts.append(f"references {list(p.references)!r}")
-    if p.invoices:
-        parts.append("invoices " + ", ".join(f"{i.number}" + (f"={i.amount}" if i.amount is not None else "") for i in p.invoices))
-    if p.end_to_end_id and p.end_to_end_id != "NOTPROVIDED":
-        parts.append(f"e2e {p.end_to_end_id!r}")
-    return "; ".join(parts)
-
-
-def _fmt_alloc(allocs: Any) -> str:
-    return ", ".join(f"{n} applied {a} disc {d} wo {w}" for n, a, d, w in sorted(allocs)) or "(none)"
-
-
-def _fmt_candidate(c: Any) -> str:
-    return f"[{c.customer_id}] {_fmt_alloc(allocations_of(c))}; unapplied {c.unapplied}; score {c.score}; {list(c.reasons)!r}"
-
-
-def _fmt_decision(d: Any) -> str:
-    action = getattr(d.action, "value", d.action)
-    reason = getattr(d.reason, "value", d.reason)
-    lines = [f"{action}" + (f" ({reason})" if reason else "") + (f" — {d.explanation}" if d.explanation else "")]
-    if d.applied is not None:
-        lines.append(f"applied: {_fmt_candidate(d.applied)}")
-    for i, s in enumerate(d.suggestions[:2]):
-        lines.append(f"suggestion {i + 1}: {_fmt_candidate(s)}")
-    return "\n    ".join(lines)
-
-
-def _invoice_context(data: Dataset, label: Label) -> str:
-    if not label.expected:
-        return ""
-    by_number = {i.number: i for i in data.invoices if i.number in {e[0] for e in label.expected}}
-    out = []
-    for number in sorted(by_number):
-        inv = by_number[number]
-        customer = next(c for c in data.customers if c.id == inv.customer_id)
-        terms = inv.terms.text if inv.terms else "-"
-        out.append(
-            f"{number}: {customer.id} {customer.name!r} accounts {list(customer.accounts)} · amount {inv.amount} "
-            f"open {inv.open_amount} · issued {inv.issue_date} · {terms} · PO {inv.po_number}"
-        )
-    return "\n    ".join(out)
-
-
-def write_examples(data: Dataset, outcome: Outcome, per_kind: int, size: str) -> str:
-    """Markdown: up to `per_kind` wrong and missed examples per scenario. Returns the path."""
-    OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"accuracy-examples-{outcome.engine}-{size}.md"
-    lines = [f"# {outcome.engine}: wrong and missed payments ({size}, seed {data.seed})", ""]
-    for name in SCENARIO_NAMES:
-        wrongs, misses = outcome.wrongs.get(name, []), outcome.misses.get(name, [])
-        if not wrongs and not misses:
-            continue
-        t = outcome.by_scenario[name]
-        lines.append(f"## {name}: {t.wrong} wrong, {len(misses)} missed of {t.n}")
-        reasons = Counter(getattr(d.reason, "value", d.reason) or getattr(d.action, "value", d.action) for _, d in misses)
-        if reasons:
-            lines.append("missed by reason: " + ", ".join(f"{r} {n}" for r, n in reasons.most_common()))
-        variants = Counter(data.labels[i].variant.split(":")[0] if name != "ref_freetext" else data.labels[i].variant for i, _ in wrongs + misses)
-        lines.append("by variant: " + ", ".join(f"{v} {n}" for v, n in variants.most_common(8)))
-        lines.append("")
-        for kind, items in (("WRONG", wrongs), ("MISSED", misses)):
-            for index, decision in items[:per_kind]:
-                p, label = data.payments[index], data.labels[index]
-                lines += [
-                    f"- **{kind}** payment {p.id} ({label.variant})",
-                    f"    payment: {_fmt_payment(p)}",
-                    f"    expected: {_fmt_alloc(label.expected) if label.expected else 'no automatic application'}"
-                    + (f" / {getattr(label.expect_action, 'value', '')} {getattr(label.expect_reason, 'value', '') or ''}" if not label.matchable else ""),
-                ]
-                context = _invoice_context(data, label)
-                if context:
-                    lines.append(f"    invoices: {context}")
-                lines.append(f"    decision: {_fmt_decision(decision)}")
-        lines.append("")
-    path.write_text("\n".join(lines))
-    return str(path.relative_to(OUT.parent.parent))
 
 
 # --- the database part (duplicate notifications, returns) -----------------------------------
@@ -531,11 +324,11 @@ def rows_for(data: Dataset, results: dict[str, Outcome | str], size: str, exampl
         t = remit.total
         problems = []
         if (t.right_pct or 0.0) < RIGHT_TARGET:
-            problems.append(f"auto-right {_pct(t.right_pct)} < {RIGHT_TARGET:g}%")
+            problems.append(f"auto-right {pct(t.right_pct)} < {RIGHT_TARGET:g}%")
         if (t.wrong_pct or 0.0) > WRONG_TARGET:
-            problems.append(f"wrong {_pct(t.wrong_pct, 2)} > {WRONG_TARGET:g}%")
+            problems.append(f"wrong {pct(t.wrong_pct, 2)} > {WRONG_TARGET:g}%")
         weak = [
-            f"{name} {_pct(remit.by_scenario[name].right_pct, 0)}"
+            f"{name} {pct(remit.by_scenario[name].right_pct, 0)}"
             for name in SCENARIO_NAMES
             if MATCHABLE[name] and (remit.by_scenario[name].right_pct or 0.0) < 80.0
         ]
@@ -601,4 +394,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

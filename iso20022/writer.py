@@ -8,9 +8,7 @@ and writes chunk-wise to a binary stream. A `Statement` opens a new <Stmt> (its 
 `ParseWarning`s are skipped, so a parser's stream can be piped straight in.
 
 Elements are written in XSD order (checked against the bundled schemas in the tests).
-Text is XML-escaped here rather than by lxml: lxml's incremental `xmlfile` re-declares the
-default namespace on every element written into it, which would bloat a 250 MB file and
-make it unlike what banks send.
+Text is XML-escaped by the emitter in _xml_out.py rather than by lxml (it says why).
 
 What is written (and what the format cannot carry, so a round trip loses it):
 - Entry.kind, Entry.charges and Transaction.change_info are not written (kind is derived
@@ -44,6 +42,7 @@ from typing import BinaryIO
 from core.errors import ParseWarning
 from core.money import exponent
 from core.records import Balance, Direction, Entry, EntryStatus, Statement, Transaction
+from iso20022._xml_out import Out, escape_attr
 
 SUPPORTED_VERSIONS: tuple[str, ...] = ("001.02", "001.04", "001.08")
 
@@ -56,10 +55,6 @@ _IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[A-Za-z0-9]{1,30}")
 _BANK_CODE = re.compile(r"([A-Z0-9]{1,4})/([A-Z0-9]{1,4})/([A-Z0-9]{1,4})")
 # ISO ExternalReturnReason1Code values are 4 upper-case alphanumerics (AC04, MD06, FOCR).
 _ISO_RETURN_CODE = re.compile(r"[A-Z0-9]{4}")
-# Characters XML 1.0 cannot carry at all (not even as character references).
-_XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-_FLUSH_AT = 256 * 1024  # characters buffered before a write: big enough to be cheap, small to stay flat
 
 
 def namespace(version: str) -> str:
@@ -94,81 +89,9 @@ def format_camt_amount(amount: Decimal, currency: str | None) -> str:
     return format(amount.normalize(), "f")
 
 
-def _escape(text: str) -> str:
-    if _XML_INVALID.search(text):
-        raise ValueError(f"text cannot be represented in XML 1.0: {text!r}")
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    if "\r" in text:  # a literal CR would be normalized to LF by any XML parser
-        text = text.replace("\r", "&#13;")
-    return text
-
-
-def _escape_attr(text: str) -> str:
-    text = _escape(text).replace('"', "&quot;")
-    return text.replace("\n", "&#10;").replace("\t", "&#9;")
-
-
-class _Out:
-    """A minimal indenting XML emitter over a binary stream, buffering to ~256 KB chunks."""
-
-    def __init__(self, stream: BinaryIO, pretty: bool) -> None:
-        self._stream = stream
-        self._parts: list[str] = []
-        self._size = 0
-        self._stack: list[str] = []
-        self._pretty = pretty
-        self.bytes_written = 0
-
-    def _nl(self) -> str:
-        return "\n" + "  " * len(self._stack) if self._pretty else ""
-
-    def raw(self, text: str) -> None:
-        self._parts.append(text)
-        self._size += len(text)
-
-    def open(self, tag: str, attrs: str = "") -> None:
-        self.raw(f"{self._nl()}<{tag}{attrs}>")
-        self._stack.append(tag)
-
-    def close(self) -> None:
-        tag = self._stack.pop()
-        self.raw(f"{self._nl()}</{tag}>")
-
-    def leaf(self, tag: str, text: str, attrs: str = "") -> None:
-        self.raw(f"{self._nl()}<{tag}{attrs}>{_escape(text)}</{tag}>")
-
-    def empty(self, tag: str) -> None:
-        self.raw(f"{self._nl()}<{tag}/>")
-
-    def path(self, tags: Sequence[str], text: str) -> None:
-        """Nested single-child elements ending in a text leaf, e.g. Sts/Cd or BookgDt/Dt."""
-        for tag in tags[:-1]:
-            self.open(tag)
-        self.leaf(tags[-1], text)
-        for _ in tags[:-1]:
-            self.close()
-
-    def maybe_flush(self) -> None:
-        if self._size >= _FLUSH_AT:
-            self.flush()
-
-    def flush(self) -> None:
-        if self._parts:
-            data = "".join(self._parts).encode("utf-8")
-            self._stream.write(data)
-            self.bytes_written += len(data)
-            self._parts.clear()
-            self._size = 0
-
-
 class _Camt053Writer:
     def __init__(
-        self, out: _Out, version: str, msg_id: str, created: datetime
+        self, out: Out, version: str, msg_id: str, created: datetime
     ) -> None:
         self.out = out
         self.version = version
@@ -450,7 +373,7 @@ class _Camt053Writer:
 
 
 def _ccy(currency: str) -> str:
-    return f' Ccy="{_escape_attr(currency)}"'
+    return f' Ccy="{escape_attr(currency)}"'
 
 
 def write_camt053_to(
@@ -471,7 +394,7 @@ def write_camt053_to(
     namespace(version)  # validates the version before anything is written
     created = created or datetime.now(timezone.utc).replace(microsecond=0)
     writer = _Camt053Writer(
-        _Out(stream, pretty), version, msg_id or f"REMIT{created:%Y%m%d%H%M%S}", created
+        Out(stream, pretty), version, msg_id or f"REMIT{created:%Y%m%d%H%M%S}", created
     )
     writer.begin()
     for record in records:

@@ -20,11 +20,8 @@ from pathlib import Path
 import pytest
 from stdnum import iso11649
 
+from benchmarks.accuracy.words import OTHER_STEMS, OTHER_TRADES, PERSON_FIRST, PERSON_LAST
 from benchmarks.accuracy_data import (
-    _OTHER_STEMS,
-    _OTHER_TRADES,
-    _PERSON_FIRST,
-    _PERSON_LAST,
     MATCHABLE,
     SCENARIO_NAMES,
     SETTINGS,
@@ -177,8 +174,8 @@ def test_not_matchable_payments_really_are(data: Dataset) -> None:
 
 def test_unknown_payer_names_share_no_word_with_customers(data: Dataset) -> None:
     customer_words = {w for c in data.customers for w in name_key(c.name).split()}
-    unknown_words = {w.lower() for w in (*_PERSON_FIRST, *_PERSON_LAST, *_OTHER_STEMS) for w in w.split()}
-    unknown_words |= {w.lower() for t in _OTHER_TRADES for w in t.split()}
+    unknown_words = {w.lower() for w in (*PERSON_FIRST, *PERSON_LAST, *OTHER_STEMS) for w in w.split()}
+    unknown_words |= {w.lower() for t in OTHER_TRADES for w in t.split()}
     assert not customer_words & unknown_words
 
 
