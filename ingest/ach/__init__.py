@@ -1,9 +1,10 @@
 """NACHA ACH files: streaming reader (`detect`, `iter_records`) and writer (`write_file`).
 
 Layout: records.py (file and batch records), entries.py (entry detail records), addenda.py
-(type 7 addenda), fields.py (columns, field errors), codes.py (code tables), reader.py
-(record stream and controls), mapping.py (to Statement/Entry/Transaction), x12.py (CTX
-remittance and RMR invoices), writer.py (input model and file writer).
+(type 7 addenda), fields.py (columns, field errors), codes.py (code tables), physical.py
+(detection, bytes cut into 94-character records), reader.py (record stream and controls),
+mapping.py (to Statement/Entry/Transaction), x12.py (CTX remittance and RMR invoices),
+writer.py (input model and file writer).
 """
 
 from ingest.ach.reader import detect, iter_records
