@@ -163,8 +163,7 @@ def pipeline_day(m: int, seed: int = SEED) -> tuple[list[Any], list[Any], list[A
     rows, from the same random stream), end-to-end ids as in the camt.053."""
     from dataclasses import replace
 
-    from benchmarks.accuracy_data import generate
-    from benchmarks.accuracy_data import letters_id
+    from benchmarks.accuracy_data import generate, letters_id
     from benchmarks.generate_pipeline import E2E_PREFIX, OPEN_PER_PAYMENT, _cents, background_rows
     from core.money import D
     from core.terms import parse_terms

@@ -24,6 +24,7 @@ from core.records import (
 from ingest.lockbox.invoices import layout_invoices, memo_invoices
 from ingest.lockbox.layout import BANK_CODE, CURRENCY, RECORD_TYPES, Layout, Line
 
+
 @dataclass(slots=True)
 class _Check:
     line: Line
