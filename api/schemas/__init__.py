@@ -6,7 +6,8 @@ JSON data, and they are an interface contract (DESIGN.md §6): a route hands its
 FastAPI, which checks and serialises it as `dict[str, Any]`, exactly as before these models
 existed. `answer(Model)` is that same type with `Model`'s JSON schema attached, so the
 OpenAPI document names the shape while not a byte of any answer changes (a model as the
-response_model would re-serialise the answer: coerce types, reorder and add keys).
+response_model would re-serialise the answer: coerce types, reorder and add keys). A route
+that returns its own JSONResponse (upload, upsert) is answered as built either way.
 
 tests/api/test_response_schemas.py holds the models to the answers: every documented key
 present in every answer, no key left undocumented, each of the declared type.
@@ -25,8 +26,9 @@ from pydantic_core import core_schema
 
 
 class Shape(BaseModel):
-    """A JSON object a view builds. Keys not declared here would pass (extra allowed), but the
-    contract test refuses them, so that the document stays complete."""
+    """A JSON object a view builds. The schema allows more keys (DESIGN.md: the contract is
+    extended freely, so clients ignore keys they do not know), but the contract test refuses
+    an undeclared one, so that the document stays complete."""
 
     model_config = ConfigDict(extra="allow")
 
