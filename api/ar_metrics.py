@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query
 
 from api.auth import ArRead
+from api.schemas import answer
+from api.schemas import ar_metrics as schema
 from receivables import analytics, ar_history
 from receivables.ar_history import MAX_DATE, MIN_DATE  # a 422 outside them, never a 500
 from web import paging
@@ -28,6 +30,10 @@ PeriodDays = Annotated[int, Query(ge=1, le=MAX_PERIOD_DAYS, description="days be
 CustomerId = Annotated[str | None, Query(min_length=1, max_length=64, pattern=paging.NO_NUL)]
 Currency = Annotated[str | None, Query(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
 Format = Annotated[Literal["json", "csv"], Query(description="csv: the table as text/csv")]
+# format=csv answers the table behind the dashboard chart instead of the JSON.
+CSV: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}}
+}
 
 
 def _check_date(value: date | None, name: str) -> date:
@@ -40,7 +46,7 @@ def _check_date(value: date | None, name: str) -> date:
     return day
 
 
-@router.get("")
+@router.get("", response_model=answer(schema.ArMetrics, built_as=Any), responses=CSV)
 def get_metrics(
     session: DbSession,
     principal: ArRead,
@@ -62,7 +68,7 @@ def get_metrics(
     return report
 
 
-@router.get("/aging")
+@router.get("/aging", response_model=answer(schema.AgingReport, built_as=Any), responses=CSV)
 def get_aging(
     session: DbSession,
     principal: ArRead,
@@ -89,7 +95,7 @@ def get_aging(
     return {**report, **paging.page(rows[start : start + limit + 1], limit, "position")}
 
 
-@router.get("/trend")
+@router.get("/trend", response_model=answer(schema.Trend, built_as=Any), responses=CSV)
 def get_trend(
     session: DbSession,
     principal: ArRead,

@@ -11,6 +11,8 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from api.auth import TreasuryReview
+from api.schemas import answer
+from api.schemas import audit as schema
 from reconcile import views
 from web import paging
 from web.session import DbSession
@@ -18,7 +20,7 @@ from web.session import DbSession
 router = APIRouter(prefix="/api/v1/audit-events", tags=["audit"])
 
 
-@router.get("")
+@router.get("", response_model=answer(schema.AuditEventPage))
 def list_audit_events(
     session: DbSession,
     principal: TreasuryReview,

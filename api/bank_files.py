@@ -10,6 +10,8 @@ from fastapi import APIRouter, HTTPException, Request, UploadFile, status
 from fastapi.responses import JSONResponse
 
 from api.auth import TreasuryReview
+from api.schemas import answer
+from api.schemas import bank_files as schema
 from ingest.views import bank_file_json
 from ledger.models import BankFile
 from ledger.repositories import bank_files
@@ -41,7 +43,15 @@ def display_name(raw: str | None) -> str:
     return name or "upload"
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=answer(schema.IngestResult),
+    responses={
+        200: {"model": schema.IngestResult, "description": "A duplicate: nothing done"},
+        422: {"model": schema.IngestResult, "description": "Rejected: `error` says why"},
+    },
+)
 def upload(request: Request, file: UploadFile, principal: TreasuryReview) -> JSONResponse:
     """Ingest an uploaded bank file. 201 stored, 200 duplicate (nothing done), 422 rejected.
     The key is checked before the body is read, and a body over REMIT_MAX_UPLOAD_BYTES is
@@ -57,7 +67,7 @@ def upload(request: Request, file: UploadFile, principal: TreasuryReview) -> JSO
     return JSONResponse(result.as_json(), status_code=code)
 
 
-@router.get("")
+@router.get("", response_model=answer(schema.BankFilePage))
 def list_files(
     session: DbSession,
     principal: TreasuryReview,
@@ -70,7 +80,7 @@ def list_files(
     return paging.page([bank_file_json(f) for f in rows], limit, "id")
 
 
-@router.get("/{file_id}")
+@router.get("/{file_id}", response_model=answer(schema.BankFile))
 def get_file(
     session: DbSession, file_id: paging.RowId, principal: TreasuryReview
 ) -> dict[str, Any]:

@@ -15,6 +15,8 @@ from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field, field_validator
 
 from api.auth import ArRead, Principal, RequireScope
+from api.schemas import answer
+from api.schemas import disputes as schema
 from core.money import AmountError, D
 from receivables import disputes
 from web import paging
@@ -56,7 +58,7 @@ class ResolveIn(BaseModel):
     note: str | None = Field(default=None, max_length=2000, pattern=paging.NO_NUL)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=answer(schema.Dispute))
 def open_dispute(session: DbSession, body: DisputeIn, principal: DisputeWriter) -> dict[str, Any]:
     """Open a dispute over part (or all) of an invoice's open, undisputed amount."""
     d = disputes.open_dispute(
@@ -71,7 +73,7 @@ def open_dispute(session: DbSession, body: DisputeIn, principal: DisputeWriter) 
     return disputes.get_dispute(session, d.id)
 
 
-@router.get("")
+@router.get("", response_model=answer(schema.DisputePage))
 def list_disputes(
     session: DbSession,
     principal: ArRead,
@@ -89,12 +91,12 @@ def list_disputes(
     return paging.page(items, limit, "dispute_id")
 
 
-@router.get("/{dispute_id}")
+@router.get("/{dispute_id}", response_model=answer(schema.Dispute))
 def get_dispute(session: DbSession, dispute_id: paging.RowId, principal: ArRead) -> dict[str, Any]:
     return disputes.get_dispute(session, dispute_id)
 
 
-@router.post("/{dispute_id}/resolve")
+@router.post("/{dispute_id}/resolve", response_model=answer(schema.Dispute))
 def resolve_dispute(
     session: DbSession, dispute_id: paging.RowId, body: ResolveIn, principal: DisputeWriter
 ) -> dict[str, Any]:

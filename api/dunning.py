@@ -21,6 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.auth import ArRead, TreasuryReview
+from api.schemas import answer
+from api.schemas import dunning as schema
 from ledger.models import Customer, DunningPolicy, Reminder
 from ledger.types import utc_now
 from receivables import dunning, reminders
@@ -102,7 +104,7 @@ def _save(
         return reminders.policy_json(row)
 
 
-@router.get("/dunning/policies")
+@router.get("/dunning/policies", response_model=answer(schema.DunningPolicyPage))
 def list_policies(
     session: DbSession, principal: ArRead, after: paging.Cursor = None, limit: paging.Limit = 100
 ) -> dict[str, Any]:
@@ -115,7 +117,11 @@ def list_policies(
     return paging.page(items, limit, "id")
 
 
-@router.post("/dunning/policies", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/dunning/policies",
+    status_code=status.HTTP_201_CREATED,
+    response_model=answer(schema.DunningPolicy),
+)
 def create_policy(
     request: Request, session: DbSession, body: PolicyIn, principal: TreasuryReview
 ) -> dict[str, Any]:
@@ -123,7 +129,7 @@ def create_policy(
     return _save(request, session, body, principal.actor, None)
 
 
-@router.get("/dunning/policies/{policy_id}")
+@router.get("/dunning/policies/{policy_id}", response_model=answer(schema.DunningPolicy))
 def get_policy(session: DbSession, policy_id: paging.RowId, principal: ArRead) -> dict[str, Any]:
     row = session.get(DunningPolicy, policy_id)
     if row is None:
@@ -131,7 +137,7 @@ def get_policy(session: DbSession, policy_id: paging.RowId, principal: ArRead) -
     return reminders.policy_json(row)
 
 
-@router.put("/dunning/policies/{policy_id}")
+@router.put("/dunning/policies/{policy_id}", response_model=answer(schema.DunningPolicy))
 def update_policy(
     request: Request,
     session: DbSession,
@@ -157,7 +163,7 @@ class CustomerDunningIn(BaseModel):
     segment: Segment | None = Field(default=None, description="the customer's segment; null clears")
 
 
-@router.put("/dunning/customers/{customer_id}")
+@router.put("/dunning/customers/{customer_id}", response_model=answer(schema.CustomerDunning))
 def set_customer_dunning(
     session: DbSession,
     customer_id: Annotated[str, Path(min_length=1, max_length=64, pattern=paging.NO_NUL)],
@@ -182,7 +188,7 @@ def set_customer_dunning(
 Text = Annotated[str | None, Query(min_length=1, max_length=64, pattern=paging.NO_NUL)]
 
 
-@router.get("/reminders")
+@router.get("/reminders", response_model=answer(schema.ReminderPage))
 def list_reminders(
     session: DbSession,
     principal: ArRead,
@@ -218,7 +224,7 @@ def _check_as_of(value: date | None) -> date:
     return day
 
 
-@router.get("/reminders/preview")
+@router.get("/reminders/preview", response_model=answer(schema.ReminderPreview))
 def preview_reminder(
     request: Request,
     session: DbSession,
@@ -264,7 +270,7 @@ class RunIn(BaseModel):
         return value
 
 
-@router.post("/reminders/run")
+@router.post("/reminders/run", response_model=answer(list[schema.ReminderRun]))
 def run_reminders(
     request: Request, session: DbSession, body: RunIn, principal: TreasuryReview
 ) -> list[dict[str, Any]]:
@@ -283,7 +289,7 @@ def run_reminders(
         )
 
 
-@router.get("/reminders/{reminder_id}")
+@router.get("/reminders/{reminder_id}", response_model=answer(schema.ReminderDetail))
 def get_reminder(
     session: DbSession, reminder_id: paging.RowId, principal: ArRead
 ) -> dict[str, Any]:
@@ -291,7 +297,7 @@ def get_reminder(
     return reminders.get_reminder(session, reminder_id)
 
 
-@router.post("/reminders/{reminder_id}/done")
+@router.post("/reminders/{reminder_id}/done", response_model=answer(schema.Reminder))
 def complete_task(
     session: DbSession, reminder_id: paging.RowId, principal: TreasuryReview
 ) -> dict[str, Any]:

@@ -23,6 +23,9 @@ from sqlalchemy.orm import Session
 
 from api.auth import ArRead, TreasuryReview
 from api.payments import detail_or_404
+from api.schemas import answer
+from api.schemas import exceptions as schema
+from api.schemas import payments as payment_schema
 from core.money import AmountError, D
 from ledger.models import Application
 from receivables import disputes
@@ -130,7 +133,7 @@ def _expected(body_version: int | None, if_match: str | None) -> int | None:
 IfMatch = Header(None, alias="If-Match", description='the payment version you saw, e.g. "3"')
 
 
-@router.get("/exceptions")
+@router.get("/exceptions", response_model=answer(schema.ExceptionPage))
 def list_exceptions(
     session: DbSession,
     principal: TreasuryReview,
@@ -160,7 +163,7 @@ def list_exceptions(
     return paging.page(items, limit, "review_id")
 
 
-@router.get("/exceptions/{transaction_id}")
+@router.get("/exceptions/{transaction_id}", response_model=answer(payment_schema.PaymentDetail))
 def get_exception(
     session: DbSession, transaction_id: paging.RowId, principal: TreasuryReview, response: Response
 ) -> dict[str, Any]:
@@ -181,7 +184,11 @@ def _applied(session: Session, transaction_id: int, done: Applied) -> dict[str, 
     }
 
 
-@router.post("/exceptions/{transaction_id}/apply", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/exceptions/{transaction_id}/apply",
+    status_code=status.HTTP_201_CREATED,
+    response_model=answer(schema.Applied),
+)
 def apply_exception(
     session: DbSession,
     transaction_id: paging.RowId,
@@ -202,7 +209,11 @@ def apply_exception(
     return _applied(session, transaction_id, done)
 
 
-@router.post("/exceptions/{transaction_id}/accept", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/exceptions/{transaction_id}/accept",
+    status_code=status.HTTP_201_CREATED,
+    response_model=answer(schema.Applied),
+)
 def accept_suggestion(
     session: DbSession,
     transaction_id: paging.RowId,
@@ -218,7 +229,7 @@ def accept_suggestion(
     return _applied(session, transaction_id, done)
 
 
-@router.post("/exceptions/{transaction_id}/assign")
+@router.post("/exceptions/{transaction_id}/assign", response_model=answer(schema.Assigned))
 def assign_exception(
     session: DbSession,
     transaction_id: paging.RowId,
@@ -238,7 +249,7 @@ def assign_exception(
     }
 
 
-@router.post("/exceptions/{transaction_id}/dismiss")
+@router.post("/exceptions/{transaction_id}/dismiss", response_model=answer(schema.Dismissed))
 def dismiss_exception(
     session: DbSession,
     transaction_id: paging.RowId,
@@ -254,7 +265,7 @@ def dismiss_exception(
     return {"transaction_id": transaction_id, "status": "dismissed", "version": version}
 
 
-@router.post("/payments/{transaction_id}/unapply")
+@router.post("/payments/{transaction_id}/unapply", response_model=answer(schema.Unapplied))
 def unapply_payment(
     session: DbSession,
     transaction_id: paging.RowId,
@@ -270,7 +281,7 @@ def unapply_payment(
     return {"transaction_id": transaction_id, "reopened": reopened, "version": version}
 
 
-@router.get("/applications")
+@router.get("/applications", response_model=answer(list[payment_schema.Application]))
 def list_applications(
     session: DbSession,
     principal: ArRead,

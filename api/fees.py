@@ -15,6 +15,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.auth import ArRead, ArWrite
+from api.schemas import answer
+from api.schemas import fees as schema
 from receivables import fee_job
 from web import paging
 from web.session import DbSession
@@ -22,7 +24,7 @@ from web.session import DbSession
 router = APIRouter(prefix="/api/v1/fees", tags=["fees"])
 
 
-@router.get("")
+@router.get("", response_model=answer(schema.FeePage))
 def list_fees(
     session: DbSession,
     principal: ArRead,
@@ -40,7 +42,7 @@ def list_fees(
     return paging.page(items, limit, "fee_id")
 
 
-@router.post("/{fee_id}/exported")
+@router.post("/{fee_id}/exported", response_model=answer(schema.Fee))
 def fee_exported(session: DbSession, fee_id: paging.RowId, principal: ArWrite) -> dict[str, Any]:
     """The AR system has billed this fee."""
     return fee_job.mark_exported(session, fee_id=fee_id, actor=principal.actor)
@@ -50,7 +52,7 @@ class VoidIn(BaseModel):
     reason: str = Field(min_length=1, max_length=500, pattern=paging.NO_NUL)
 
 
-@router.post("/{fee_id}/void")
+@router.post("/{fee_id}/void", response_model=answer(schema.Fee))
 def fee_void(
     session: DbSession, fee_id: paging.RowId, body: VoidIn, principal: ArWrite
 ) -> dict[str, Any]:

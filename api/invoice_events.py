@@ -20,6 +20,8 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from api.auth import Admin, ArRead
+from api.schemas import answer
+from api.schemas import events as schema
 from ledger import audit
 from ledger.models import InvoiceEvent
 from ledger.types import utc_now
@@ -109,7 +111,7 @@ def feed_page(
     return settled
 
 
-@router.get("")
+@router.get("", response_model=answer(schema.InvoiceEventFeed))
 def list_events(
     session: DbSession,
     principal: ArRead,
@@ -131,7 +133,7 @@ def list_events(
     }
 
 
-@router.get("/{event_row_id}")
+@router.get("/{event_row_id}", response_model=answer(schema.InvoiceEvent))
 def get_event(
     session: DbSession, principal: ArRead, event_row_id: int = Path(ge=1, le=paging.MAX_ID)
 ) -> dict[str, Any]:
@@ -155,7 +157,7 @@ def _superseded_by(session: Session, event: InvoiceEvent) -> InvoiceEvent | None
     return session.scalars(query.order_by(InvoiceEvent.id.desc()).limit(1)).one_or_none()
 
 
-@router.post("/{event_row_id}/redeliver")
+@router.post("/{event_row_id}/redeliver", response_model=answer(schema.InvoiceEvent))
 def redeliver(
     session: DbSession, principal: Admin, event_row_id: int = Path(ge=1, le=paging.MAX_ID)
 ) -> dict[str, Any]:

@@ -21,6 +21,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from api.auth import ArRead, ArWrite
+from api.schemas import answer
+from api.schemas import invoices as schema
 from receivables import disputes, fee_job, plan_service, reminders
 from reconcile import views
 from reconcile.invoice_import import ImportResult
@@ -73,7 +75,11 @@ def _rejected(rows_read: int, errors: Sequence[RowError], warnings: Sequence[str
     return JSONResponse(body, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
-@router.post("")
+@router.post(
+    "",
+    response_model=answer(schema.ImportResult),
+    responses={422: {"model": schema.ImportRejected, "description": "Rows rejected: none written"}},
+)
 def upsert_invoices(request: Request, body: InvoicesIn, principal: ArWrite) -> JSONResponse:
     """Upsert by invoice_number. 200 with created/updated/unchanged/held counts; 422 with the
     row errors (and nothing written) when any row is rejected."""
@@ -91,7 +97,7 @@ def upsert_invoices(request: Request, body: InvoicesIn, principal: ArWrite) -> J
     return JSONResponse(out)
 
 
-@router.get("")
+@router.get("", response_model=answer(schema.InvoicePage))
 def list_invoices(
     session: DbSession,
     principal: ArRead,
@@ -132,7 +138,7 @@ def list_invoices(
     return paging.page(items, limit, "invoice_id")
 
 
-@router.get("/{number:path}")
+@router.get("/{number:path}", response_model=answer(schema.InvoiceDetail))
 def get_invoice(
     session: DbSession,
     number: Annotated[str, Path(max_length=64, pattern=paging.NO_NUL)],

@@ -13,6 +13,8 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from sqlalchemy.orm import Session
 
 from api.auth import ArRead
+from api.schemas import answer
+from api.schemas import payments as schema
 from reconcile import views
 from web import paging
 from web.session import DbSession
@@ -22,7 +24,7 @@ router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
 STATUS_PATTERN = r"^[a-z_]+(,[a-z_]+)*$"
 
 
-@router.get("")
+@router.get("", response_model=answer(schema.PaymentPage))
 def list_payments(
     session: DbSession,
     principal: ArRead,
@@ -75,7 +77,7 @@ def detail_or_404(session: Session, transaction_id: int, response: Response) -> 
     return found
 
 
-@router.get("/{transaction_id}")
+@router.get("/{transaction_id}", response_model=answer(schema.PaymentDetail))
 def get_payment(
     session: DbSession, transaction_id: paging.RowId, principal: ArRead, response: Response
 ) -> dict[str, Any]:

@@ -16,6 +16,8 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
 from api.auth import ArRead, ArWrite
+from api.schemas import answer
+from api.schemas import plans as schema
 from core.money import D
 from receivables import plan_service as svc
 from receivables.plans import MAX_GRACE_DAYS, MAX_INSTALMENTS, parse_every
@@ -60,7 +62,7 @@ class CancelIn(BaseModel):
     note: str | None = Field(default=None, max_length=500, pattern=paging.NO_NUL)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=answer(schema.Plan))
 def create_plan(body: PlanIn, session: DbSession, principal: ArWrite) -> dict[str, Any]:
     plan = svc.create_plan(
         session,
@@ -78,7 +80,7 @@ def create_plan(body: PlanIn, session: DbSession, principal: ArWrite) -> dict[st
     return svc.plan_json(session, plan)
 
 
-@router.get("")
+@router.get("", response_model=answer(schema.PlanPage))
 def list_plans(
     session: DbSession,
     _: ArRead,
@@ -93,12 +95,12 @@ def list_plans(
     return paging.page(items, limit, "id")
 
 
-@router.get("/{plan_id}")
+@router.get("/{plan_id}", response_model=answer(schema.Plan))
 def get_plan(plan_id: paging.RowId, session: DbSession, _: ArRead) -> dict[str, Any]:
     return svc.plan_json(session, svc.get_plan(session, plan_id))
 
 
-@router.post("/{plan_id}/cancel")
+@router.post("/{plan_id}/cancel", response_model=answer(schema.Plan))
 def cancel_plan(
     plan_id: paging.RowId, session: DbSession, principal: ArWrite, body: CancelIn | None = None
 ) -> dict[str, Any]:
