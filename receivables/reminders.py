@@ -74,6 +74,7 @@ __all__ = [
     "delete_policy",
     "ensure_default_policy",
     "get_reminder",
+    "list_policies",
     "list_reminders",
     "load_book",
     "load_policies",
@@ -118,6 +119,12 @@ def policy_json(row: DunningPolicy) -> dict[str, Any]:
         "steps": list(row.steps),
         "updated_at": row.updated_at.isoformat() if row.updated_at else None,
     }
+
+
+def list_policies(session: Session) -> list[dict[str, Any]]:
+    """The stored policies and their steps, by name."""
+    rows = session.scalars(select(DunningPolicy).order_by(DunningPolicy.name))
+    return [policy_json(r) for r in rows]
 
 
 def ensure_default_policy(session: Session, *, actor: str) -> None:

@@ -12,12 +12,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from core.settings import Settings
-from ledger.models import DunningPolicy
 from ledger.types import utc_now
 from receivables import reminders
 from receivables.dunning import DEFAULT_POLICY_NAME, DEFAULT_STEPS
@@ -41,10 +39,7 @@ def invoice_reminders(session: Session, number: str) -> list[dict[str, Any]]:
 
 @router.get("/dunning", response_class=HTMLResponse)
 def dunning_page(request: Request, user: User, session: DbSession) -> Response:
-    policies = [
-        reminders.policy_json(p)
-        for p in session.scalars(select(DunningPolicy).order_by(DunningPolicy.name))
-    ]
+    policies = reminders.list_policies(session)
     queued = reminders.list_reminders(session, status="queued", limit=200)
     failed = reminders.list_reminders(session, status="failed", limit=50)
     if not any(p["name"] == DEFAULT_POLICY_NAME for p in policies):

@@ -11,9 +11,6 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-
-from ledger.models import DunningPolicy
 from receivables import dunning, reminders
 from workflows.runtime import Runtime
 from workflows.smtp import SmtpMailer
@@ -65,8 +62,7 @@ def save_policies(rt: Runtime, policies: Sequence[Any], *, actor: str) -> list[d
 def policies(rt: Runtime) -> list[dict[str, Any]]:
     """The stored policies and their steps, by name."""
     with rt.unit_of_work() as session:
-        rows = session.scalars(select(DunningPolicy).order_by(DunningPolicy.name))
-        return [reminders.policy_json(r) for r in rows]
+        return reminders.list_policies(session)
 
 
 # -- customers -----------------------------------------------------------------------------------

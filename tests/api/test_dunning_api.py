@@ -274,6 +274,11 @@ def test_cli_policy_set_and_reminders_run_json(  # type: ignore[no-untyped-def]
     assert p.returncode == 0, p.stderr
     bad = _remit(cli_env, tmp_path, "dunning", "policy", "set", "bad", "--step", "x:1:fax")
     assert bad.returncode == 2 and "channel" in bad.stderr
+    listed = _remit(cli_env, tmp_path, "dunning", "policy", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    slow = [p for p in json.loads(listed.stdout) if p["name"] == "slow"]
+    assert [s["name"] for s in slow[0]["steps"]] == ["early", "chase"]
+    assert "bad" not in {p["name"] for p in json.loads(listed.stdout)}  # refused: not stored
     p = _remit(
         cli_env, tmp_path, "reminders", "run", "--as-of", "2026-11-20", "--dry-run", "--json"
     )
