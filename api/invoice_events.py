@@ -1,114 +1,23 @@
 """/api/v1/invoice-events: the invoice event feed AR systems may poll instead of receiving
-webhooks, and the admin's redelivery. Delivery itself is workflows/outbox.py.
-
-Order (workflows/outbox.py): the events of one invoice are delivered strictly in the order they
-happened, and a `failed` event holds back the later events of its invoice until an admin
-redelivers it. So a redelivery never lets an older state arrive after a newer one:
-redelivering a failed event sends it and then the events that waited behind it; an event
-that was delivered can be sent again only while it is still its invoice's latest (a later
-one carries the invoice's current state: redeliver that one instead).
+webhooks, and the admin's redelivery. The rules (a page never passes an event that may still
+commit; a redelivery never lets an older state arrive after a newer one) live in
+ledger/repositories/invoice_events.py; delivery itself is workflows/outbox.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Path, Query
 
 from api.auth import Admin, ArRead
 from api.schemas import answer
 from api.schemas import events as schema
-from ledger import audit
-from ledger.models import InvoiceEvent
-from ledger.types import utc_now
+from ledger.repositories import invoice_events
 from web import paging
 from web.session import DbSession
 
-# The feed: how long an id gap may hide an event still being written (see feed_page).
-FEED_GAP_GRACE = timedelta(minutes=10)
-
 router = APIRouter(prefix="/api/v1/invoice-events", tags=["invoice-events"])
-
-
-def event_json(e: InvoiceEvent) -> dict[str, Any]:
-    def iso(value: datetime | None) -> str | None:
-        return value.isoformat() if value is not None else None
-
-    return {
-        "id": e.id,
-        "event_id": e.event_id,
-        "type": e.type,
-        "invoice_number": e.invoice_number,
-        "created_at": iso(e.created_at),
-        "payload": e.payload,
-        "delivery_status": e.delivery_status,
-        "attempts": e.attempts,
-        "next_attempt_at": iso(e.next_attempt_at),
-        "last_attempt_at": iso(e.last_attempt_at),
-        "last_response_code": e.last_response_code,
-        "last_error": e.last_error,
-        "delivered_at": iso(e.delivered_at),
-    }
-
-
-def _page(session: Session, after: int, limit: int, *, fresh: bool = False) -> list[InvoiceEvent]:
-    query = (
-        select(InvoiceEvent).where(InvoiceEvent.id > after).order_by(InvoiceEvent.id).limit(limit)
-    )
-    if fresh:
-        query = query.execution_options(populate_existing=True)
-    return list(session.scalars(query))
-
-
-def _has_gap(after: int, rows: Sequence[InvoiceEvent]) -> bool:
-    return bool(rows) and rows[-1].id - after != len(rows)
-
-
-def _writer_active(session: Session) -> bool:
-    """Does another PostgreSQL session hold a write lock on invoice_events right now?"""
-    return bool(
-        session.execute(
-            text(
-                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'relation' "
-                "AND relation = 'invoice_events'::regclass AND mode = 'RowExclusiveLock' "
-                "AND granted AND pid <> pg_backend_pid())"
-            )
-        ).scalar()
-    )
-
-
-def feed_page(
-    session: Session, *, after: int, limit: int, now: datetime | None = None
-) -> list[InvoiceEvent]:
-    """Events after the cursor, in id order, never skipping one that may still commit.
-
-    Ids come from a sequence when the row is inserted, but transactions commit in any order:
-    on PostgreSQL a poller could see event 8 before event 7 commits, move its cursor past 7
-    and never see it. So a page stops before an id gap unless the gap is settled: no other
-    session is writing events (then the page is read again, and what is still missing was
-    rolled back), or the event after the gap is older than FEED_GAP_GRACE. SQLite has one
-    writer at a time and reuses rolled-back ids: its gaps never hide anything.
-    """
-    rows = _page(session, after, limit)
-    if session.get_bind().dialect.name != "postgresql" or not _has_gap(after, rows):
-        return rows
-    if not _writer_active(session):
-        # Every id up to the last one read was handed out to a transaction that has ended
-        # by now; a new statement (READ COMMITTED) sees what committed meanwhile.
-        last = rows[-1].id
-        return [r for r in _page(session, after, limit, fresh=True) if r.id <= last]
-    cutoff = (now or utc_now()) - FEED_GAP_GRACE
-    settled, expected = [], after + 1
-    for r in rows:
-        if r.id != expected and r.created_at > cutoff:
-            break
-        settled.append(r)
-        expected = r.id + 1
-    return settled
 
 
 @router.get("", response_model=answer(schema.InvoiceEventFeed))
@@ -125,7 +34,8 @@ def list_events(
     Each item carries the webhook payload and its delivery state. A page may be shorter than
     `limit` while an earlier event is still being committed; `next_after` never passes it.
     """
-    items = [event_json(r) for r in feed_page(session, after=after, limit=limit)]
+    rows = invoice_events.feed_page(session, after=after, limit=limit)
+    items = [invoice_events.event_json(r) for r in rows]
     return {
         "items": items,
         "next_after": items[-1]["id"] if items else after,
@@ -137,24 +47,7 @@ def list_events(
 def get_event(
     session: DbSession, principal: ArRead, event_row_id: int = Path(ge=1, le=paging.MAX_ID)
 ) -> dict[str, Any]:
-    found = session.get(InvoiceEvent, event_row_id)
-    if found is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no invoice event #{event_row_id}")
-    return event_json(found)
-
-
-def _superseded_by(session: Session, event: InvoiceEvent) -> InvoiceEvent | None:
-    """A later event of the same invoice that makes sending `event` again out of order: any
-    later one if `event` was delivered; one already tried or delivered if it failed (the ones
-    still waiting behind a failed event are sent after it)."""
-    query = select(InvoiceEvent).where(
-        InvoiceEvent.invoice_id == event.invoice_id, InvoiceEvent.id > event.id
-    )
-    if event.delivery_status == "failed":
-        query = query.where(
-            (InvoiceEvent.delivery_status != "pending") | (InvoiceEvent.attempts > 0)
-        )
-    return session.scalars(query.order_by(InvoiceEvent.id.desc()).limit(1)).one_or_none()
+    return invoice_events.event_json(invoice_events.get(session, event_row_id))
 
 
 @router.post("/{event_row_id}/redeliver", response_model=answer(schema.InvoiceEvent))
@@ -165,36 +58,4 @@ def redeliver(
     events of its invoice that waited behind it follow in order. 409 if it is still pending,
     or if a later event of the invoice was already sent (it carries the invoice's current
     state: redeliver that one), so that no receiver sees an older state after a newer one."""
-    found = session.scalars(
-        select(InvoiceEvent).where(InvoiceEvent.id == event_row_id).with_for_update()
-    ).one_or_none()
-    if found is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no invoice event #{event_row_id}")
-    if found.delivery_status == "pending":
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"invoice event #{event_row_id} is already pending delivery",
-        )
-    later = _superseded_by(session, found)
-    if later is not None:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"invoice event #{event_row_id} of invoice {found.invoice_number} is older than "
-            f"event #{later.id} ({later.delivery_status}), which was sent after it and "
-            f"carries the invoice's current state: redeliver #{later.id} instead",
-        )
-    before = {"delivery_status": found.delivery_status, "attempts": found.attempts}
-    # last_* stay as history until the next attempt overwrites them.
-    found.delivery_status, found.attempts, found.next_attempt_at = "pending", 0, None
-    found.delivered_at = None
-    audit.record(
-        session,
-        actor=principal.actor,
-        action="invoice_event.redeliver",
-        entity_type="invoice_event",
-        entity_id=found.id,
-        before=before,
-        after={"delivery_status": "pending", "attempts": 0},
-    )
-    session.flush()
-    return event_json(found)
+    return invoice_events.redeliver(session, event_row_id, actor=principal.actor)

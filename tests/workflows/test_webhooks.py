@@ -17,7 +17,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select, text
 
-from api.invoice_events import feed_page
 from core.settings import Settings
 from ledger import events
 from ledger.db import transaction
@@ -30,6 +29,7 @@ from ledger.models import (
     InvoiceEvent,
 )
 from ledger.repositories import api_keys
+from ledger.repositories.invoice_events import feed_page
 from reconcile.apply import apply_allocations, reverse_applications
 from reconcile.invoice_import import import_book
 from reconcile.invoice_rows import parse_book
