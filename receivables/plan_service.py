@@ -465,3 +465,14 @@ def list_plans(
     if after is not None:
         query = query.where(PaymentPlan.id > after)
     return [plan_json(session, p, detail=False) for p in session.scalars(query)]
+
+
+def plans_of_invoice(session: Session, invoice_id: int) -> list[dict[str, Any]]:
+    """The plans an invoice is or was in, newest first (the invoice page shows them)."""
+    plans = session.scalars(
+        select(PaymentPlan)
+        .join(PaymentPlanInvoice, PaymentPlanInvoice.plan_id == PaymentPlan.id)
+        .where(PaymentPlanInvoice.invoice_id == invoice_id)
+        .order_by(PaymentPlan.id.desc())
+    ).all()
+    return [plan_json(session, p, detail=False) for p in plans]

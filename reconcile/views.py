@@ -29,6 +29,7 @@ from ledger.models import (
     Invoice,
     ReviewItem,
 )
+from ledger.repositories import review_items
 from reconcile.amount_filters import amount_at_least, amount_at_most, amount_equals
 from reconcile.view_rows import (
     amount_text,
@@ -448,3 +449,17 @@ def audit_events(
     if limit is not None:
         query = query.limit(limit)
     return [event_json(ev) for ev in session.scalars(query).all()]
+
+
+def payment_history(
+    session: Session, transaction_id: int, applications: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A payment's audit trail, oldest first: the events of its applications (as
+    payment_detail lists them) and of its review items."""
+    entities = [("application", a["application_id"]) for a in applications]
+    entities += [("review_item", rid) for rid in review_items.ids_of_payment(session, transaction_id)]
+    events: dict[int, dict[str, Any]] = {}
+    for entity_type, entity_id in entities:
+        for event in audit_events(session, entity_type=entity_type, entity_id=entity_id, limit=None):
+            events[event["event_id"]] = event
+    return [events[k] for k in sorted(events)]

@@ -1,4 +1,4 @@
-"""The invoices (/invoices) and one invoice's page, with its payment plans (ui.plans), its
+"""The invoices (/invoices) and one invoice's page, with its payment plans (receivables.plan_service), its
 disputes and late fees (ui.disputes) and its reminders (ui.dunning): the route reads them all
 with the request's session and hands the templates plain data."""
 
@@ -12,8 +12,9 @@ from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
 from ledger.types import utc_now
+from receivables import plan_service
 from reconcile import views
-from ui import disputes, dunning, plans
+from ui import disputes, dunning
 from ui.pages import MAX_PAGE_SIZE, PAGE_SIZE, Cursor, amount_filter, page_of, page_url, render
 from ui.security import User
 from web import paging
@@ -85,7 +86,7 @@ def invoice_page(
         events=detail.get("history", []),
         # The boxes the page includes (plans_invoice.html, disputes_invoice.html,
         # dunning_invoice_reminders.html), read here: templates never query.
-        plans=plans.invoice_plans(session, detail["invoice_id"]),
+        plans=plan_service.plans_of_invoice(session, detail["invoice_id"]),
         collections=disputes.invoice_collections(session, detail["number"]),
         reminders=dunning.invoice_reminders(session, detail["number"]),
     )

@@ -1,5 +1,6 @@
-"""Workbench pages for payment plans: list, detail (with cancel), a create form, and the plan
-box on the invoice page (templates/plans_invoice.html: `invoice_plans`, read by ui.invoices).
+"""Workbench pages for payment plans: list, detail (with cancel), a create form. (The plan
+box on the invoice page, templates/plans_invoice.html, gets plan_service.plans_of_invoice
+from ui.invoices.)
 
 Thin like the other pages: receivables.plan_service does the work in the request's session,
 post-redirect-get with a flash message; a refused plan is shown on the form (never a 500) and
@@ -9,17 +10,14 @@ leaves the database as it was (a savepoint).
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from core.money import AmountError
-from ledger.models import PaymentPlan, PaymentPlanInvoice
 from receivables import plan_service as svc
 from receivables.plans import MAX_GRACE_DAYS, MAX_INSTALMENTS, PlanError, parse_every
 from ui.pages import page_of, redirect_with, render
@@ -30,17 +28,6 @@ from web.session import DbSession
 router = APIRouter(include_in_schema=False)  # workbench pages: not in the API schema
 PlanId = Annotated[int, PathParam(ge=1, le=paging.MAX_ID)]
 PAGE_SIZE = 50
-
-
-def invoice_plans(session: Session, invoice_id: int) -> list[dict[str, Any]]:
-    """The plans an invoice is or was in, newest first (for the invoice page)."""
-    plans = session.scalars(
-        select(PaymentPlan)
-        .join(PaymentPlanInvoice, PaymentPlanInvoice.plan_id == PaymentPlan.id)
-        .where(PaymentPlanInvoice.invoice_id == invoice_id)
-        .order_by(PaymentPlan.id.desc())
-    ).all()
-    return [svc.plan_json(session, p, detail=False) for p in plans]
 
 
 @router.get("/plans", response_class=HTMLResponse)

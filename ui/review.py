@@ -14,18 +14,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from core.money import AmountError, parse_amount
-from ledger.models import Application, ReviewItem
+from ledger.models import Application
 from receivables import disputes
 from reconcile import manual, views
 from reconcile.apply import ApplicationError, StaleVersion
@@ -120,24 +119,6 @@ class Row:
     write_off_reason: str = ""
 
 
-def _payment_history(
-    session: Session, transaction_id: int, detail: dict[str, Any]
-) -> list[dict[str, Any]]:
-    """The payment's audit trail: events of its applications and of its review items."""
-    review_ids = session.scalars(
-        select(ReviewItem.id).where(ReviewItem.transaction_id == transaction_id)
-    ).all()
-    entities = [("application", a["application_id"]) for a in detail["applications"]]
-    entities += [("review_item", rid) for rid in review_ids]
-    events: dict[int, dict[str, Any]] = {}
-    for entity_type, entity_id in entities:
-        for event in views.audit_events(
-            session, entity_type=entity_type, entity_id=entity_id, limit=None
-        ):
-            events[event["event_id"]] = event
-    return [events[k] for k in sorted(events)]
-
-
 def _payment_page(
     request: Request,
     user: UiUser,
@@ -149,7 +130,7 @@ def _payment_page(
     status_code: int = 200,
 ) -> Response:
     detail = views.payment_detail(session, transaction_id)
-    history = _payment_history(session, transaction_id, detail) if detail else []
+    history = views.payment_history(session, transaction_id, detail["applications"]) if detail else []
     if detail is None:
         return render(
             request,

@@ -23,3 +23,10 @@ def open_item(session: Session, transaction_id: int) -> ReviewItem | None:
 def set_assignee(session: Session, item_id: int, assignee: str | None) -> None:
     """Give the item to `assignee` (None: nobody); the loaded item object follows."""
     session.execute(update(ReviewItem).where(ReviewItem.id == item_id).values(assignee=assignee))
+
+
+def ids_of_payment(session: Session, transaction_id: int) -> list[int]:
+    """Every review item a payment ever had, open or closed."""
+    return list(
+        session.scalars(select(ReviewItem.id).where(ReviewItem.transaction_id == transaction_id))
+    )
