@@ -10,6 +10,7 @@ working; `type`, `title` and `status` are added.
 
 from __future__ import annotations
 
+import logging
 import re
 from http import HTTPStatus
 from typing import Any
@@ -24,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from core.errors import RemitError
 
 MEDIA_TYPE = "application/problem+json"
+_log = logging.getLogger("remit.api")
 
 
 def problem(status: int, detail: Any, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -67,6 +69,11 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     HTTP meaning (`status_code`: 404 not found, 409 conflict with the book, 422 bad input),
     as polar's PolarError does, so routes raise it and never map errors by hand."""
     assert isinstance(exc, RemitError)  # registered for it only
+    if exc.status_code >= 500:
+        # Not a refusal but a fault: logged with its traceback, and the caller told no more
+        # than for any other internal error.
+        _log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+        return problem(exc.status_code, HTTPStatus(exc.status_code).phrase)
     return problem(exc.status_code, printable(str(exc)))
 
 
