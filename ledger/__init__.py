@@ -1,1 +1,2 @@
-"""remit: ledger."""
+"""The ledger: SQLAlchemy models, Alembic migrations, repositories, the audit trail and the
+invoice events outbox rows."""
