@@ -16,7 +16,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -110,10 +109,7 @@ def list_policies(
 ) -> dict[str, Any]:
     """Dunning policies by id. The one named "default" serves customers without an override
     or a segment of their own (built in until the first run stores it)."""
-    q = select(DunningPolicy).order_by(DunningPolicy.id).limit(limit + 1)
-    if after is not None:
-        q = q.where(DunningPolicy.id > after)
-    items = [reminders.policy_json(r) for r in session.scalars(q)]
+    items = reminders.policies_page(session, after=after, limit=limit + 1)
     return paging.page(items, limit, "id")
 
 

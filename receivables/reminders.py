@@ -79,6 +79,7 @@ __all__ = [
     "load_book",
     "load_policies",
     "mark_done",
+    "policies_page",
     "policy_json",
     "preview",
     "reminder_json",
@@ -125,6 +126,14 @@ def list_policies(session: Session) -> list[dict[str, Any]]:
     """The stored policies and their steps, by name."""
     rows = session.scalars(select(DunningPolicy).order_by(DunningPolicy.name))
     return [policy_json(r) for r in rows]
+
+
+def policies_page(session: Session, *, after: int | None, limit: int) -> list[dict[str, Any]]:
+    """At most `limit` stored policies after id `after`, by id (the API's cursor pages)."""
+    query = select(DunningPolicy).order_by(DunningPolicy.id).limit(limit)
+    if after is not None:
+        query = query.where(DunningPolicy.id > after)
+    return [policy_json(r) for r in session.scalars(query)]
 
 
 def ensure_default_policy(session: Session, *, actor: str) -> None:

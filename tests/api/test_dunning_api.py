@@ -138,6 +138,19 @@ def test_policy_crud_with_conflicts_and_bad_input(client) -> None:  # type: igno
     assert actions.count("dunning_policy.saved") == 2 and "dunning_policy.deleted" in actions
 
 
+def test_policies_are_listed_in_cursor_pages_by_id(client) -> None:  # type: ignore[no-untyped-def]
+    for name in ("c-third", "a-first", "b-second"):  # ids in this order, names not
+        r = client.post("/api/v1/dunning/policies", headers=client.review,
+                        json={"name": name, "steps": STEPS})
+        assert r.status_code == 201, r.text
+    first = client.get("/api/v1/dunning/policies?limit=2", headers=client.ar).json()
+    assert [p["name"] for p in first["items"]] == ["c-third", "a-first"]
+    assert first["next"] == first["items"][-1]["id"]
+    rest = client.get(f"/api/v1/dunning/policies?limit=2&after={first['next']}",
+                      headers=client.ar).json()
+    assert [p["name"] for p in rest["items"]] == ["b-second"] and rest["next"] is None
+
+
 def test_run_preview_list_and_complete_a_task(client, smtp) -> None:  # type: ignore[no-untyped-def]
     r = client.post(
         "/api/v1/reminders/run",
