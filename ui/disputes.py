@@ -12,12 +12,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from core.money import AmountError, minor_text, parse_amount
-from ledger.models import Invoice
+from ledger.repositories import invoices
 from receivables import disputes, fee_job
 from ui.pages import PAGE_SIZE, page_of, page_url, redirect_with, render
 from ui.security import CsrfForm, User
@@ -36,7 +35,7 @@ def invoice_collections(session: Session, number: str) -> dict[str, Any]:
     fees and the undisputed open amount."""
     found = disputes.list_disputes(session, invoice_number=number, limit=200)
     fees = fee_job.list_fees(session, invoice_number=number, limit=500)
-    invoice = session.scalars(select(Invoice).where(Invoice.number == number)).one_or_none()
+    invoice = invoices.by_number(session, number)
     held = disputes.disputed_minor(session, [invoice.id]).get(invoice.id, 0) if invoice else 0
     free = None
     if invoice is not None:

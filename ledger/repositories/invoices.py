@@ -161,6 +161,11 @@ def invoice_states(session: Session, numbers: Iterable[str]) -> dict[str, Stored
     return found
 
 
+def by_number(session: Session, number: str) -> Invoice | None:
+    """The invoice numbered `number` (a plain read, no lock), if there is one."""
+    return session.scalars(select(Invoice).where(Invoice.number == number)).one_or_none()
+
+
 def ids_by_number(session: Session, numbers: Iterable[str]) -> dict[str, int]:
     """number -> id, for the numbers that exist (no lock)."""
     found: dict[str, int] = {}
