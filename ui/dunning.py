@@ -19,7 +19,7 @@ from core.settings import Settings
 from ledger.types import utc_now
 from receivables import reminders
 from receivables.dunning import DEFAULT_POLICY_NAME, DEFAULT_STEPS
-from ui.pages import SECURITY_HEADERS, redirect_with, render
+from ui.pages import SECURITY_HEADERS, not_found, redirect_with, render
 from ui.security import CsrfForm, User
 from web import paging
 from web.session import DbSession
@@ -140,14 +140,8 @@ def letter(
     day = as_of or utc_now().date()
     result, error, _ = _preview(session, _settings(request), invoice, step, day)
     if result is None or not result.html:
-        return render(
-            request,
-            "error.html",
-            user=user,
-            status_code=404,
-            heading="No letter",
-            message=error or f"Step {result.step if result else ''} is not a letter.",
-        )
+        message = error or f"Step {result.step if result else ''} is not a letter."
+        return not_found(request, user, message, heading="No letter")
     headers = {**SECURITY_HEADERS, "Content-Security-Policy": LETTER_CSP}
     return HTMLResponse(result.body, headers=headers)
 
@@ -162,13 +156,7 @@ def stored_letter(
     except reminders.ReminderError:
         found = None
     if found is None or found["channel"] != "letter":
-        return render(
-            request,
-            "error.html",
-            user=user,
-            status_code=404,
-            heading="No letter",
-            message=f"Reminder #{reminder_id} is not a letter on record.",
-        )
+        message = f"Reminder #{reminder_id} is not a letter on record."
+        return not_found(request, user, message, heading="No letter")
     headers = {**SECURITY_HEADERS, "Content-Security-Policy": LETTER_CSP}
     return HTMLResponse(found["body"], headers=headers)

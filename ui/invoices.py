@@ -1,6 +1,7 @@
-"""The invoices (/invoices) and one invoice's page, with its payment plans (receivables.plan_service), its
-disputes and late fees (ui.disputes) and its reminders (ui.dunning): the route reads them all
-with the request's session and hands the templates plain data."""
+"""The invoices (/invoices) and one invoice's page, with its payment plans
+(receivables.plan_service), its disputes and late fees (ui.disputes) and its reminders
+(ui.dunning): the route reads them all with the request's session and hands the templates
+plain data."""
 
 from __future__ import annotations
 
@@ -15,7 +16,16 @@ from ledger.types import utc_now
 from receivables import plan_service
 from reconcile import views
 from ui import disputes, dunning
-from ui.pages import MAX_PAGE_SIZE, PAGE_SIZE, Cursor, amount_filter, page_of, page_url, render
+from ui.pages import (
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    Cursor,
+    amount_filter,
+    not_found,
+    page_of,
+    page_url,
+    render,
+)
 from ui.security import User
 from web import paging
 from web.session import DbSession
@@ -68,14 +78,7 @@ def invoice_page(
 ) -> Response:
     detail = views.invoice_detail(session, number, today=utc_now().date())
     if detail is None:
-        return render(
-            request,
-            "error.html",
-            user=user,
-            status_code=404,
-            heading="Not found",
-            message=f"There is no invoice {number}.",
-        )
+        return not_found(request, user, f"There is no invoice {number}.")
     return render(
         request,
         "invoice.html",

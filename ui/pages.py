@@ -105,6 +105,15 @@ def render(
     return response
 
 
+def not_found(
+    request: Request, user: UiUser, message: str, *, heading: str = "Not found"
+) -> Response:
+    """The workbench's 404 page: what was asked for is not there."""
+    return render(
+        request, "error.html", user=user, status_code=404, heading=heading, message=message
+    )
+
+
 def see_other(url: str) -> RedirectResponse:
     response = RedirectResponse(url, status_code=303)
     response.headers.update(SECURITY_HEADERS)

@@ -20,7 +20,7 @@ from starlette.responses import Response
 from core.money import AmountError
 from receivables import plan_service as svc
 from receivables.plans import MAX_GRACE_DAYS, MAX_INSTALMENTS, PlanError, parse_every
-from ui.pages import page_of, redirect_with, render
+from ui.pages import not_found, page_of, redirect_with, render
 from ui.security import CsrfForm, User
 from web import paging
 from web.session import DbSession
@@ -143,14 +143,7 @@ def plan_page(request: Request, user: User, session: DbSession, plan_id: PlanId)
     try:
         plan = svc.plan_json(session, svc.get_plan(session, plan_id))
     except svc.PlanNotFound:
-        return render(
-            request,
-            "error.html",
-            user=user,
-            status_code=404,
-            heading="Not found",
-            message=f"There is no payment plan #{plan_id}.",
-        )
+        return not_found(request, user, f"There is no payment plan #{plan_id}.")
     return render(request, "plans_detail.html", user=user, nav="plans", plan=plan)
 
 

@@ -34,6 +34,7 @@ from ui.pages import (
     PAGE_SIZE,
     Cursor,
     amount_filter,
+    not_found,
     page_of,
     page_url,
     redirect_with,
@@ -130,16 +131,9 @@ def _payment_page(
     status_code: int = 200,
 ) -> Response:
     detail = views.payment_detail(session, transaction_id)
-    history = views.payment_history(session, transaction_id, detail["applications"]) if detail else []
     if detail is None:
-        return render(
-            request,
-            "error.html",
-            user=user,
-            status_code=404,
-            heading="Not found",
-            message=f"There is no payment #{transaction_id}.",
-        )
+        return not_found(request, user, f"There is no payment #{transaction_id}.")
+    history = views.payment_history(session, transaction_id, detail["applications"])
     review = detail.get("review")
     open_review = review if review and review.get("status") == "open" else None
     rows = list(rows or [])
