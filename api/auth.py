@@ -6,7 +6,6 @@ Scopes (DESIGN.md §6): ar:read, ar:write, treasury:review, admin (admin implies
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -14,22 +13,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ledger.repositories import api_keys
 from web.access import PRINCIPAL_KEY
-from workflows.keys import active_key
+from workflows.keys import Principal, active_key
 
 SCOPES = api_keys.SCOPES
 
 _bearer = HTTPBearer(auto_error=False)
-
-
-@dataclass(frozen=True)
-class Principal:
-    key_id: int
-    name: str
-    scopes: frozenset[str]
-
-    @property
-    def actor(self) -> str:
-        return api_keys.key_actor(self.name, self.key_id)
 
 
 class AuthRefused(Exception):
@@ -53,11 +41,11 @@ def _bearer_token(request: Request) -> str | None:
 def _authenticate(request: Request, token: str | None) -> Principal:
     if token is None:
         raise AuthRefused(status.HTTP_401_UNAUTHORIZED, "missing bearer API key")
-    key = active_key(request.app.state.runtime, token)
-    if key is None:
+    principal = active_key(request.app.state.runtime, token)
+    if principal is None:
         secrets.compare_digest("a", "b")  # keep timing uniform-ish for unknown keys
         raise AuthRefused(status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key")
-    return Principal(key_id=key.id, name=key.name, scopes=key.scopes)
+    return principal
 
 
 def principal_for(request: Request, scopes: frozenset[str]) -> Principal:

@@ -37,16 +37,22 @@ def revoke_key(rt: Runtime, key_id: int, *, actor: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class KeyInfo:
-    id: int
+class Principal:
+    """Who is calling: an active API key, and the audit trail's name for it."""
+
+    key_id: int
     name: str
     scopes: frozenset[str]
 
+    @property
+    def actor(self) -> str:
+        return api_keys.key_actor(self.name, self.key_id)
 
-def active_key(rt: Runtime, token: str) -> KeyInfo | None:
+
+def active_key(rt: Runtime, token: str) -> Principal | None:
     """The active (not revoked) key `token` is, or None."""
     with rt.unit_of_work() as session:
         key = api_keys.find_active(session, token, rt.settings.secret_key)
         if key is None:
             return None
-        return KeyInfo(id=key.id, name=key.name, scopes=frozenset(key.scopes))
+        return Principal(key_id=key.id, name=key.name, scopes=frozenset(key.scopes))
