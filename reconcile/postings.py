@@ -342,46 +342,44 @@ class Postings:
         return True
 
     # -- writing -----------------------------------------------------------------------------
-    def flush(self, writer: WriteBehind | None = None, *, states: bool = True) -> None:
+    def flush(self, writer: WriteBehind | None = None) -> None:
         """Write everything recorded, in set statements, in the caller's transaction. With a
         writer the statements run behind the caller (who then records the next payments while
         the server writes): call it between payments, and writer.drain() before using the
-        session or application_ids. states=False leaves the payments' and invoices' new
-        states to a later flush (each row updated once, in one statement, however many
-        chunks touched it); the rows that start or end are written now."""
+        session or application_ids. The new states of the payments and invoices changed since
+        the last flush are written too: a run's chunks are written while the engine decides the
+        next, so nothing is left for the end of the run (a row two chunks change is updated
+        twice, which is rare and cheap)."""
         if writer is None:
             self.session.flush()  # ORM changes the caller made first, as the statements below assume
-            self._take(states)()
+            self._take()()
             self.expire()
         else:  # the caller flushed its ORM changes before writing behind: the session is not touched
-            writer.submit(self._take(states))
+            writer.submit(self._take())
 
     def expire(self) -> None:
         """ORM objects of rows written here are stale now: reload them on next access."""
         _expire(self.session, self)
 
-    def _take(self, states: bool) -> Callable[[], None]:
+    def _take(self) -> Callable[[], None]:
         """The statements of what is recorded so far, as one write; its rows are built here
         (the states they come from change again as recording goes on)."""
         conn = self._conn
         reversed_rows, review_updates = self._reversed, _by_shape(self._review_updates)
         new_apps, new_reviews, audit, invoice_events = self._new_apps, self._new_reviews, self._audit, self._events
-        invoice_rows: list[dict[str, Any]] = []
-        payment_rows: list[dict[str, Any]] = []
-        if states:
-            invoice_rows = [
-                {"id": i.id, "open_minor": i.open_minor, "discount_minor": i.discount_minor,
-                 "written_off_minor": i.written_off_minor, "status": i.status, "updated_at": self.now}
-                for i in self.invoices.values() if i.changed]
-            payment_rows = [
-                {"id": p.id, "applied_minor": p.applied_minor, "match_status": p.match_status, "version": p.version + 1}
-                for p in self.payments.values() if p.changed]
-            for p in self.payments.values():
-                if p.changed:
-                    p.version += 1
-                    p.changed = False
-            for i in self.invoices.values():
-                i.changed = False
+        invoice_rows = [
+            {"id": i.id, "open_minor": i.open_minor, "discount_minor": i.discount_minor,
+             "written_off_minor": i.written_off_minor, "status": i.status, "updated_at": self.now}
+            for i in self.invoices.values() if i.changed]
+        payment_rows = [
+            {"id": p.id, "applied_minor": p.applied_minor, "match_status": p.match_status, "version": p.version + 1}
+            for p in self.payments.values() if p.changed]
+        for p in self.payments.values():
+            if p.changed:
+                p.version += 1
+                p.changed = False
+        for i in self.invoices.values():
+            i.changed = False
         self._new_apps, self._reversed, self._audit, self._events = [], [], [], []
         self._review_updates, self._new_reviews = {}, {}
 

@@ -164,7 +164,7 @@ def _match(session: Session, *, actor: str, today: date, settings: MatchSettings
             # run's items in that order (balances end the same in any order: amounts only fall).
             for decision in sorted(kept, key=lambda d: d.payment_id):
                 _write(postings, decision, actor=actor, summary=summary)
-            postings.flush(writer, states=False)
+            postings.flush(writer)
         postings.flush(writer)
     postings.expire()
     if postings.touched_invoices and after_apply is not None:
