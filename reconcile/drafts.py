@@ -9,6 +9,7 @@ engine: nothing here reads a database.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -47,20 +48,20 @@ class Draft:
 # -- which of two candidates wins ------------------------------------------------------------
 
 
-def clear_lead(best: Draft, runner: Draft | None, settings: MatchSettings) -> bool:
-    """Best beats the runner-up by the margin, on points that do not saturate; or, on the same
-    payer evidence, by evidence the runner-up does not match anywhere (dominance: e.g. the
-    same named invoice, paid exactly with another open one vs. over-paid). Anything else
+def clear_lead(best: Draft, others: Sequence[Draft], settings: MatchSettings) -> bool:
+    """Best beats every other candidate by the margin, on points that do not saturate; or, on
+    the same payer evidence, by evidence the other does not match anywhere (dominance: e.g.
+    the same named invoice, paid exactly with another open one vs. over-paid). Anything else
     between two candidates this close is a judgement for a person."""
-    if runner is None:
-        return True
-    if best.raw is not None and runner.raw is not None:
-        lead = best.raw - runner.raw
+    return all(_leads(best, other, settings) for other in others)
+
+
+def _leads(best: Draft, other: Draft, settings: MatchSettings) -> bool:
+    if best.raw is not None and other.raw is not None:
+        lead = best.raw - other.raw
     else:  # a plan draft knows only its capped score: compare like with like
-        lead = best.score - runner.score
-    if lead >= settings.margin:
-        return True
-    return dominates(best, runner)
+        lead = best.score - other.score
+    return lead >= settings.margin or dominates(best, other)
 
 
 def dominates(best: Draft, runner: Draft) -> bool:

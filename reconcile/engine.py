@@ -374,7 +374,7 @@ class _Run:
         best = drafts[0] if drafts else None
         runner = drafts[1] if len(drafts) > 1 else None
         duplicate = self._duplicate(ctx, drafts)
-        if (best and not duplicate and best.score >= s.auto_threshold and clear_lead(best, runner, s)
+        if (best and not duplicate and best.score >= s.auto_threshold and clear_lead(best, drafts[1:], s)
                 and best.plan.fit is not Fit.SHORT):
             if runner is not None and best.score - runner.score < s.margin:
                 # The displayed scores do not show why it won: say so.
@@ -423,7 +423,7 @@ class _Run:
             return (ReviewReason.NO_CUSTOMER,
                     "No customer could be identified and nothing in the remittance names an open invoice.")
         runner = drafts[1] if len(drafts) > 1 else None
-        close = runner is not None and not clear_lead(best, runner, s)
+        close = runner is not None and not clear_lead(best, drafts[1:], s)
         if close and runner is not None and best.score >= s.auto_threshold:
             return ReviewReason.AMBIGUOUS, explain_ambiguous(best, runner)
         if best.conflict:

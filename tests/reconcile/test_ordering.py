@@ -83,25 +83,27 @@ def _draft(customer: str, fit: Fit, score: int, raw: int | None, strength: Stren
 def test_uncapped_points_carry_the_margin() -> None:
     same = Strength(60, 40, 4, 1, 0)
     best, runner = _draft("C1", Fit.EXACT, 100, 130, same), _draft("C1", Fit.EXACT, 100, 110, same)
-    assert clear_lead(best, runner, S)  # 20 points ahead, though both show 100
-    assert not clear_lead(best, _draft("C1", Fit.EXACT, 100, 120, same), S)
+    assert clear_lead(best, [runner], S)  # 20 points ahead, though both show 100
+    assert not clear_lead(best, [_draft("C1", Fit.EXACT, 100, 120, same)], S)
 
 
 def test_a_plan_draft_without_raw_points_compares_on_the_capped_score() -> None:
     best = _draft("C1", Fit.EXACT, 100, 140, Strength(60, 40, 4, 1, 0))
     plan_runner = _draft("C1", Fit.EXACT, 100, None, None)
-    assert not clear_lead(best, plan_runner, S)
+    assert not clear_lead(best, [plan_runner], S)
 
 
 def test_dominance_needs_the_same_customer_and_payer_evidence() -> None:
     best = _draft("C1", Fit.EXACT, 100, 100, Strength(60, 32, 4, 1, 0))
     other_customer = _draft("C2", Fit.EXACT, 100, 100, Strength(60, 31, 4, 1, 0))
-    assert not dominates(best, other_customer) and not clear_lead(best, other_customer, S)
+    assert not dominates(best, other_customer) and not clear_lead(best, [other_customer], S)
     over = _draft("C1", Fit.OVER, 100, 97, Strength(60, 32, 1, 1, 0))
-    assert dominates(best, over) and clear_lead(best, over, S)
+    assert dominates(best, over) and clear_lead(best, [over], S)
+    # ... but not past a third, close candidate of another customer it does not dominate.
+    assert not clear_lead(best, [over, other_customer], S)
     # A trade-off (stronger reference, worse fit) is a judgement for a person.
     traded = _draft("C1", Fit.OVER, 100, 97, Strength(62, 32, 1, 1, 0))
-    assert not dominates(best, traded) and not clear_lead(best, traded, S)
+    assert not dominates(best, traded) and not clear_lead(best, [traded], S)
 
 
 strengths = st.builds(Strength, st.integers(0, 62), st.sampled_from([-20, 10, 20, 40]),
@@ -120,5 +122,5 @@ def test_the_uncapped_lead_never_loses_a_lead_the_score_shows(x: int, y: int, a:
     best = _draft("C1", Fit.EXACT, max(0, min(100, hi)), hi, a)
     runner = _draft("C1", Fit.EXACT, max(0, min(100, lo)), lo, b)
     if best.score - runner.score >= S.margin:
-        assert clear_lead(best, runner, S)
+        assert clear_lead(best, [runner], S)
     assert best.sort_key() <= runner.sort_key() or best.points == runner.points
