@@ -9,12 +9,14 @@ engine: nothing here reads a database.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from reconcile.amounts import SETTLING, ZERO, Fit, Plan, fmt
-from reconcile.model import Candidate, OpenInvoice, Payment, ReviewReason
+from reconcile.model import Candidate, MatchSettings, OpenInvoice, Payment, ReviewReason
 from reconcile.references import Probe, RefHit, Source
+from reconcile.scoring import Strength
 
 
 @dataclass(slots=True)
@@ -25,11 +27,85 @@ class Draft:
     reasons: tuple[str, ...]
     referenced: bool  # built on a reference (exact or one-edit), not on the amount alone
     conflict: bool = False  # the payer looks like another customer
+    raw: int | None = None  # uncapped points (None: only the score is known, e.g. a plan draft)
+    strength: Strength | None = None  # the evidence vector (None: not comparable part by part)
+
+    @property
+    def points(self) -> int:
+        """What ranks and what the margin measures: the uncapped points where known."""
+        return self.score if self.raw is None else self.raw
 
     def sort_key(self) -> tuple[object, ...]:
+        # The uncapped points refine the score (it is their clamp), the evidence vector breaks
+        # their ties, and the rest only makes the order total.
         lines = self.plan.lines
-        return (-self.score, self.plan.fit not in SETTLING, min(line.invoice.issue_date for line in lines),
-                tuple(line.invoice.number for line in lines), self.customer_id or "")
+        strength = () if self.strength is None else tuple(-v for v in self.strength.vector())
+        return (-self.score, -self.points, self.plan.fit not in SETTLING, strength,
+                min(line.invoice.issue_date for line in lines), tuple(line.invoice.number for line in lines),
+                self.customer_id or "")
+
+
+# -- which of two candidates wins ------------------------------------------------------------
+
+
+def clear_lead(best: Draft, others: Sequence[Draft], settings: MatchSettings) -> bool:
+    """Best beats every other candidate by the margin, on points that do not saturate; or, on
+    the same payer evidence, by evidence the other does not match anywhere (dominance: e.g.
+    the same named invoice, paid exactly with another open one vs. over-paid). Anything else
+    between two candidates this close is a judgement for a person."""
+    return all(_leads(best, other, settings) for other in others)
+
+
+def _leads(best: Draft, other: Draft, settings: MatchSettings) -> bool:
+    if best.raw is not None and other.raw is not None:
+        lead = best.raw - other.raw
+    else:  # a plan draft knows only its capped score: compare like with like
+        lead = best.score - other.score
+    return lead >= settings.margin or dominates(best, other)
+
+
+def dominates(best: Draft, runner: Draft) -> bool:
+    if best.strength is None or runner.strength is None:
+        return False
+    # Only between allocations of one customer on identical payer evidence: a stronger name
+    # match of another customer by a point or two is no reason to pick it.
+    if best.customer_id != runner.customer_id or best.strength.customer != runner.strength.customer:
+        return False
+    return best.strength.dominates(runner.strength)
+
+
+def preference_reason(best: Draft, runner: Draft, currency: str) -> str:
+    """Why best beat a runner-up that scored as high (or nearly): the first telling part."""
+    other = f"{_fit_words(runner, currency)} ({numbers_of(runner)})"
+    b, r = best.strength, runner.strength
+    if b is not None and r is not None:
+        if b.reference > r.reference:
+            return f"a stronger reference preferred over {other}"
+        if b.fit > r.fit:
+            return f"{_fit_words(best, currency)} preferred over {other}"
+        if b.unique > r.unique:
+            return f"the only combination that fits, preferred over {other}"
+        if b.clean > r.clean:
+            return f"no conflicting remittance, preferred over {other}"
+    return f"stronger evidence ({best.points} points uncapped vs {runner.points}) than {other}"
+
+
+def _fit_words(d: Draft, currency: str) -> str:
+    match d.plan.fit:
+        case Fit.EXACT | Fit.STRUCTURED:
+            return "exact fit"
+        case Fit.DISCOUNT:
+            return "exact fit less an earned discount"
+        case Fit.WRITE_OFF:
+            return "fit within the fee tolerance"
+        case Fit.OVER:
+            return f"over-payment leaving {fmt(d.plan.unapplied, currency)} on account"
+        case Fit.DISCOUNT_EXPIRED:
+            return "expired discount"
+        case Fit.SHORT:
+            return "short payment"
+        case _:
+            return "partial payment"
 
 
 # -- the invariants of a candidate ------------------------------------------------------------

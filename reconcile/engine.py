@@ -41,6 +41,7 @@ from reconcile.drafts import (
     REASON_OF_FIT,
     Draft,
     check_candidate,
+    clear_lead,
     explain_ambiguous,
     explain_apply,
     explain_fit,
@@ -48,6 +49,7 @@ from reconcile.drafts import (
     fuzzy_reason,
     hit_reason,
     numbers_of,
+    preference_reason,
 )
 from reconcile.model import (
     Action,
@@ -75,10 +77,10 @@ from reconcile.scoring import (
     NO_CUSTOMER,
     CustomerEvidence,
     Evidence,
+    assess,
     conflicting,
     customer_evidence,
     resembling,
-    score,
 )
 
 RESEMBLE_MIN = 70  # a payer name this close to a referenced invoice's customer corroborates
@@ -218,9 +220,9 @@ class _Run:
         evidence = Evidence(plan, cev, sources, list(ref_reasons),
                             leaves_out_named=len(exact_named - in_plan),
                             named_elsewhere=named_elsewhere, named_by_another=list(named_by_another))
-        points, reasons = score(evidence, self.settings)
+        a = assess(evidence, self.settings)
         referenced = any(line.invoice.id in sources for line in plan.lines)
-        ctx.drafts.append(Draft(cid, plan, points, reasons, referenced, cev.points < 0))
+        ctx.drafts.append(Draft(cid, plan, a.score, a.reasons, referenced, cev.points < 0, a.raw, a.strength))
 
     def _items(self, ctx: _Context, cid: str) -> tuple[list[Item], bool]:
         p = ctx.payment
@@ -370,10 +372,13 @@ class _Run:
                 best_by_set.setdefault((d.customer_id, frozenset(l.invoice.id for l in d.plan.lines)), d)
             drafts = list(best_by_set.values())
         best = drafts[0] if drafts else None
-        runner = drafts[1].score if len(drafts) > 1 else 0
+        runner = drafts[1] if len(drafts) > 1 else None
         duplicate = self._duplicate(ctx, drafts)
-        if (best and not duplicate and best.score >= s.auto_threshold and best.score - runner >= s.margin
+        if (best and not duplicate and best.score >= s.auto_threshold and clear_lead(best, drafts[1:], s)
                 and best.plan.fit is not Fit.SHORT):
+            if runner is not None and best.score - runner.score < s.margin:
+                # The displayed scores do not show why it won: say so.
+                best.reasons += (preference_reason(best, runner, p.currency),)
             candidate = self._candidate(p, best)
             self.book.consume(best.plan.lines)
             return Decision(p.id, Action.APPLY, applied=candidate, reason=flag(best.plan),
@@ -418,7 +423,7 @@ class _Run:
             return (ReviewReason.NO_CUSTOMER,
                     "No customer could be identified and nothing in the remittance names an open invoice.")
         runner = drafts[1] if len(drafts) > 1 else None
-        close = runner is not None and best.score - runner.score < s.margin
+        close = runner is not None and not clear_lead(best, drafts[1:], s)
         if close and runner is not None and best.score >= s.auto_threshold:
             return ReviewReason.AMBIGUOUS, explain_ambiguous(best, runner)
         if best.conflict:

@@ -146,7 +146,8 @@ class Decision:
 @dataclass(frozen=True, slots=True)
 class MatchSettings:
     auto_threshold: int = 90  # apply only at or above this score ...
-    margin: int = 15  # ... and this far ahead of the runner-up
+    margin: int = 15  # ... and this far ahead of the runner-up, in uncapped points (or, on the
+    # same payer evidence, ahead of it in every part of the evidence: drafts.clear_lead)
     suggest_threshold: int = 40  # below this, no suggestion is shown
     fee_tolerance: Decimal = Decimal("25.00")  # short-pay written off as bank charges (absolute)
     fee_tolerance_percent: Decimal = Decimal("1.0")  # ... and at most this % of the invoices

@@ -32,6 +32,12 @@ no customer evidence at most 50; a referenced partial payment applies only with 
 customer evidence (60+5+>=25: account, known name, or a fuzzy name of about 93+).
 Expired discounts, short-pays and anything without customer or reference evidence are
 capped below the auto threshold: they are never applied automatically.
+
+The 0..100 score is what reviewers see and what is stored as confidence. It saturates: an
+exact fit and an over-payment of the same named invoice both reach 100. So the engine
+decides on what does not saturate (issue 12): the uncapped sum (`Assessment.raw`, never
+above the auto threshold when the score is held below it) for ranking and the margin, and
+an evidence vector (`Strength`) for the ties the points cannot break.
 """
 
 from __future__ import annotations
@@ -133,7 +139,49 @@ class Evidence:
     named_by_another: list[str] = field(default_factory=list)  # invoice numbers
 
 
+# How well the amount fits, best first: settles everything > within the fee tolerance >
+# settles with a caveat (cash only) > leaves money or an invoice open > short.
+FIT_RANK = {
+    Fit.EXACT: 4, Fit.DISCOUNT: 4, Fit.STRUCTURED: 4, Fit.WRITE_OFF: 3, Fit.DISCOUNT_EXPIRED: 2,
+    Fit.STRUCTURED_PARTIAL: 1, Fit.PARTIAL: 1, Fit.OVER: 1, Fit.SHORT: 0,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Strength:
+    """The evidence of one candidate as a vector, each part higher = better, compared
+    lexicographically for ranking (most telling first) and part by part for dominance."""
+
+    reference: int  # points of the weakest named source in the plan (0: amount only)
+    customer: int  # payer evidence points (negative: looks like another customer)
+    fit: int  # FIT_RANK
+    unique: int  # 1: no other combination fits as well, the search saw everything
+    clean: int  # minus the named invoices it leaves out and the claims against it
+
+    def dominates(self, other: Strength) -> bool:
+        """At least as strong in every part and stronger in one: `other` has nothing for it
+        that this one lacks."""
+        mine, theirs = self.vector(), other.vector()
+        return all(a >= b for a, b in zip(mine, theirs)) and mine != theirs
+
+    def vector(self) -> tuple[int, ...]:
+        return (self.reference, self.customer, self.fit, self.unique, self.clean)
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    score: int  # 0..100: shown to reviewers, stored as confidence
+    raw: int  # uncapped points, for ranking and the margin
+    strength: Strength
+    reasons: tuple[str, ...]
+
+
 def score(e: Evidence, settings: MatchSettings) -> tuple[int, tuple[str, ...]]:
+    a = assess(e, settings)
+    return a.score, a.reasons
+
+
+def assess(e: Evidence, settings: MatchSettings) -> Assessment:
     reasons: list[str] = []
     total = 0
     named = [e.sources[line.invoice.id] for line in e.plan.lines if line.invoice.id in e.sources]
@@ -153,10 +201,20 @@ def score(e: Evidence, settings: MatchSettings) -> tuple[int, tuple[str, ...]]:
     if e.leaves_out_named and named:
         total += LEAVES_OUT_NAMED
         reasons.append(f"the payment also names {e.leaves_out_named} other open invoice(s) of this customer")
-    total = max(0, min(100, total))
+    raw = total
     if _never_auto(e, named):
-        total = min(total, settings.auto_threshold - 1)
-    return total, tuple(reasons)
+        raw = min(raw, settings.auto_threshold - 1)  # ranks below anything that may apply
+    return Assessment(max(0, min(100, raw)), raw, _strength(e, named), tuple(reasons))
+
+
+def _strength(e: Evidence, named: list[Source]) -> Strength:
+    reference = min((REFERENCE_POINTS[s] for s in named), default=0)
+    if Source.FUZZY in named and not (e.customer.identified and e.plan.fit in SETTLING):
+        reference = FUZZY_UNCONFIRMED
+    plan = e.plan
+    unique = int(plan.solutions <= 1 and plan.exhaustive)
+    clean = -(e.leaves_out_named + int(e.named_elsewhere) + len(e.named_by_another))
+    return Strength(reference, e.customer.points, FIT_RANK[plan.fit], unique, clean)
 
 
 def _reference_points(e: Evidence, named: list[Source]) -> int:
