@@ -29,6 +29,7 @@ from reconcile.normalize import PO_WORDS, PREFIX_WORDS, compact
 
 MAX_RANGE = 50  # "1-99999" is not 99999 invoices: a longer range is not read at all
 MIN_DIGITS = 3  # as references.MIN_TEXT_KEY: "11-12" is a date or a quantity, not a range
+CUT_WIDTH = 30  # camt Ustrd is cut at 35 (or 140) characters: a line this long may be cut anywhere
 QR_LEN = 27  # Swiss QR reference: 26 digits and a mod-10 recursive check digit
 _CURRENCY = re.compile(r"(?:\b(?:EUR|USD|GBP|CHF|CAD|AUD|JPY|SEK|NOK|DKK|PLN|CZK|HUF)\b|[€$£])")
 _RANGE_WORD = r"TO|BIS|THRU|THROUGH|TILL|UNTIL|UP TO"
@@ -131,8 +132,8 @@ def implied(line: str) -> tuple[tuple[Implied, ...], tuple[str, ...]]:
         stems, prev = _stems(line, m.start("a"))
         if prev in PO_WORDS:
             continue
-        if any(_is_date(n) for n in numbers) or len(tails) == 1 and len(tails[0]) <= 2 and len(a) <= 2:
-            continue
+        if any(_is_date(n) for n in numbers) or (_is_year(a) and all(len(t) <= 2 for t in tails)):
+            continue  # "2026/11/12" is a date
         readings = tuple(tuple(compact(stem + n) for n in numbers) for stem, _ in stems)
         out.append(Implied(m.group(0).strip(), readings, (0,), compact(stems[-1][0] + a + "".join(tails)),
                            tuple(at for _, at in stems), m.end()))
@@ -164,6 +165,10 @@ def junctions(upper: str, lower: str) -> tuple[Junction, ...]:
     right_c = compact(right)
     if not right_c or not any(ch.isdigit() for ch in left_words[-1] + right):
         return ()
+    tail = left_words[-1]
+    cut = len(upper) >= CUT_WIDTH or tail[-1:] in "-/" or (tail[-1:] == "0" and not tail.rstrip("0")[-1:].isdigit())
+    if not cut:
+        return ()  # "ORDER 10" / "01 PIECES": a short line ending in a whole word was not cut
     out = []
     for k in (3, 2, 1):
         if k > len(left_words):
