@@ -16,6 +16,10 @@ Every reference-like key (one or two tokens, five characters or more) is also a 
 even one that hit an invoice exactly: a typo can spell another customer's invoice. The
 engine matches probes with one edit (`one_edit`), but only against a small, already
 identified set of invoices.
+
+Shapes that do not write each number in full (ranges "1001-1003", shortened lists
+"1001/02/03", a number the bank cut across two lines, zero padding "ABC-00042", QR references
+in free text, US wire tags) are recognised in `reconcile.shapes` and read here against the book.
 """
 
 from __future__ import annotations
@@ -327,8 +331,6 @@ def _shapes(c: _Collector, line: str) -> str:
     book holds, and never a reading that spreads over several customers' invoices. Returns
     the line with the shapes it read blanked out: "INV-2024-1001-1003" must not also name
     invoice 1003 token by token."""
-    if not any(ch in line for ch in "-–—/0") and " " not in line:
-        return line
     masked = fold(_AMOUNT.sub(" ", line) if "." in line or "," in line else line)
     found_shapes, notes = implied(masked)
     rest = masked

@@ -37,7 +37,6 @@ _RANGE_WORD = r"TO|BIS|THRU|THROUGH|TILL|UNTIL|UP TO"
 _RANGE = re.compile(rf"(?<![0-9A-Z])(?P<a>\d+)(?P<sep>\s*[-–—]\s*|\s+(?:{_RANGE_WORD})\s+)(?P<b>\d+)"
                     r"(?![0-9A-Z]|[-/.]\d)")
 _LIST = re.compile(r"(?<![0-9A-Z])(?P<a>\d+)(?P<tail>(?:\s*/\s*\d+)+)(?![0-9A-Z]|[-.]\d)")
-_TAIL_ONLY = re.compile(r"(?<![0-9A-Z])/\s*\d")
 
 
 @dataclass(frozen=True, slots=True)

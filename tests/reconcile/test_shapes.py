@@ -304,3 +304,11 @@ def test_two_lines_never_name_more_than_each_line_or_a_book_number(upper: str, l
     assert len(glued) <= 1
     if glued:  # a glued number only when neither line named anything at the cut
         assert (upper.rstrip() + lower.lstrip()).replace(" ", "").find(next(iter(glued))) >= 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(100, 99999), st.sampled_from(["ORIG: ", "ORIG CO NAME:", "B/O ", "/ORIG/", "BNF: ", "TRN: "]),
+       st.sampled_from(["ACME {n} CORP", "{n} HOLDINGS", "ACME-{n}"]))
+def test_a_number_in_a_wire_name_or_bank_id_is_never_a_reference(n: int, tag: str, name: str) -> None:
+    book = _index([invoice(str(n), "C1", "1.00"), invoice("INV-1001", "C1", "1.00")])
+    assert numbers(f"{tag}{name.format(n=n)} OBI: INV 1001", book=book) == ["INV-1001"]
