@@ -82,6 +82,7 @@ from reconcile.scoring import (
     customer_evidence,
     resembling,
 )
+from reconcile.shapes import with_wire_payer
 
 RESEMBLE_MIN = 70  # a payer name this close to a referenced invoice's customer corroborates
 MAX_SUGGESTIONS = 5
@@ -144,6 +145,7 @@ class _Run:
 
     def in_turn(self, payments: list[Payment]) -> Iterator[tuple[int, Decision]]:
         """(index in payments, decision), in canonical order."""
+        payments = [with_wire_payer(p) for p in payments]  # "ORIG: ACME CORP" names an unnamed payer
         self.budget = Budget.for_run(len(payments))
         self.book = Book(self.invoices, {(p.currency, p.amount) for p in payments})
         extracted = [extract(p, self.book.by_number, self.book.by_po) if _receivable(p) else _NOTHING
@@ -375,7 +377,7 @@ class _Run:
         runner = drafts[1] if len(drafts) > 1 else None
         duplicate = self._duplicate(ctx, drafts)
         if (best and not duplicate and best.score >= s.auto_threshold and clear_lead(best, drafts[1:], s)
-                and best.plan.fit is not Fit.SHORT):
+                and best.plan.fit is not Fit.SHORT and not ctx.extracted.doubtful):
             if runner is not None and best.score - runner.score < s.margin:
                 # The displayed scores do not show why it won: say so.
                 best.reasons += (preference_reason(best, runner, p.currency),)
@@ -407,6 +409,9 @@ class _Run:
             numbers = ", ".join(sorted({h.invoice.number for h in self._paid_named(ctx)}))
             return (ReviewReason.DUPLICATE_PAYMENT,
                     f"The invoice(s) this payment names ({numbers}) are already paid.")
+        if ctx.extracted.doubtful:  # e.g. a range over several customers' invoices
+            return (ReviewReason.AMBIGUOUS, f"The payment writes {', '.join(ctx.extracted.doubtful[:3])}, "
+                    "which would name invoices of several customers.")
         best = drafts[0] if drafts else None
         if best is None or best.score < s.suggest_threshold:
             if mismatch := self._currency_mismatch(ctx):

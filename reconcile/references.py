@@ -16,6 +16,10 @@ Every reference-like key (one or two tokens, five characters or more) is also a 
 even one that hit an invoice exactly: a typo can spell another customer's invoice. The
 engine matches probes with one edit (`one_edit`), but only against a small, already
 identified set of invoices.
+
+Shapes that do not write each number in full (ranges "1001-1003", shortened lists
+"1001/02/03", a number the bank cut across two lines, zero padding "ABC-00042", QR references
+in free text, US wire tags) are recognised in `reconcile.shapes` and read here against the book.
 """
 
 from __future__ import annotations
@@ -33,11 +37,13 @@ from stdnum import iso11649
 from stdnum.ch import esr
 
 from reconcile.model import OpenInvoice, Payment
+from reconcile.shapes import implied, junctions, padded, qr_groups, wire_text
 from reconcile.normalize import (
     PO_WORDS,
     PREFIX_WORDS,
     compact,
     compact_keys,
+    fold,
     ref_key_compact,
     text_tokens,
 )
@@ -46,10 +52,12 @@ MAX_NGRAM = 4  # "RE INV 2024 0042": prefix words plus a number in up to two gro
 MIN_TEXT_KEY = 3  # a bare 1-2 digit number in free text is a quantity or a day, not an invoice
 FUZZY_MIN_LEN = 5  # one edit on shorter keys turns "1234" into a hundred other invoices
 MAX_PROBES = 24
+QR_LEN = 27  # Swiss QR reference: 26 digits and a check digit
 RF_MAX_LEN = 25  # ISO 11649: 'RF' + 2 check digits + up to 21 characters
 # Money in free text ("EUR 1.234,56", "100.00") is masked before tokenizing, so its digits
 # are not read as invoice numbers. A date ("12.11.2026") is not an amount.
 _AMOUNT = re.compile(r"(?<![\w.,])(?:\d{1,3}(?:[.,']\d{3})+|\d+)[.,]\d{2}(?!\w|[.,]\d)")
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _NO_E2E = frozenset({"NOTPROVIDED", "NONREF", "NONE", "NA"})
 
 
@@ -91,6 +99,9 @@ class Extracted:
     probes: tuple[Probe, ...]
     unknown: tuple[str, ...]  # explicit references that named nothing (for UNKNOWN_REFERENCE)
     notes: tuple[str, ...]  # e.g. an RF reference with bad check digits
+    # Shapes whose reading would name several customers' invoices ("INV 1003-1005" with 1004
+    # another's): the payer's meaning is unclear, so the payment goes to review.
+    doubtful: tuple[str, ...] = ()
 
 
 class _Collector:
@@ -100,6 +111,7 @@ class _Collector:
         self.probes: dict[str, Probe] = {}
         self.unknown: list[str] = []
         self.notes: list[str] = []
+        self.doubtful: list[str] = []
 
     def add(self, invoices: Iterable[OpenInvoice], source: Source, written: str,
             amount: Decimal | None = None) -> None:
@@ -138,7 +150,8 @@ class _Collector:
             hits = tuple(sorted(best.values(), key=lambda h: (SOURCE_RANK[h.source], h.invoice.id)))
         else:
             hits = tuple(self.hits.values())
-        return Extracted(hits, tuple(self.probes.values()), tuple(self.unknown), tuple(self.notes))
+        return Extracted(hits, tuple(self.probes.values()), tuple(self.unknown), tuple(self.notes),
+                         tuple(self.doubtful))
 
 
 def valid_rf(reference: str) -> bool:
@@ -170,8 +183,9 @@ def _rf(c: _Collector, s: str, written: str) -> None:
         c.probe(key, written)
 
 
-def _structured_reference(c: _Collector, ref: str) -> None:
+def _structured_reference(c: _Collector, ref: str, written: str | None = None) -> None:
     s = compact(ref)
+    ref = written or ref
     if not s:
         return
     if _looks_rf(s):
@@ -231,6 +245,8 @@ def _line_plan(line: str) -> _LinePlan:
     n = len(tokens)
     used = [False] * n
     rf = _rf_groups(tokens, used) if "RF" in " ".join(tokens) else []
+    if sum(map(len, tokens)) >= QR_LEN:  # a Swiss QR reference written out ("21 00000 ...")
+        rf += qr_groups(tokens, used)
     # Tokens are runs of [0-9A-Z]: one has a digit exactly when it is not all letters.
     digits = [not t.isalpha() for t in tokens]
     spans: list[_Span] = []
@@ -272,7 +288,10 @@ def _text_line(c: _Collector, line: str) -> None:
     """
     rf, rf_used, spans, prefixed = _line_plan(line)
     for s, written in rf:
-        _rf(c, s, written)
+        if s.isdigit():
+            _structured_reference(c, s, written)
+        else:
+            _rf(c, s, written)
     by_number, by_po, probes = c.by_number, c.by_po, c.probes
     found: list[tuple[int, int, int, Source, Sequence[OpenInvoice], str]] = []
     for i, size, written, (po_prefixed, key, pkey), ref_ok, po_ok, is_probe in spans:
@@ -302,6 +321,56 @@ def _text_line(c: _Collector, line: str) -> None:
             c.unknown.append(text)
 
 
+def _key_hits(c: _Collector, compacted: str) -> Sequence[OpenInvoice]:
+    key = compact_keys(compacted)[1] if compacted else None
+    return c.by_number.get(key, ()) if key else ()
+
+
+def _shapes(c: _Collector, line: str) -> str:
+    """Ranges, shortened lists and zero-padded numbers (reconcile.shapes): only numbers the
+    book holds, and never a reading that spreads over several customers' invoices. Returns
+    the line with the shapes it read blanked out: "INV-2024-1001-1003" must not also name
+    invoice 1003 token by token."""
+    masked = fold(_AMOUNT.sub(" ", line) if "." in line or "," in line else line)
+    found_shapes, notes = implied(masked)
+    rest = masked
+    c.notes.extend(notes)
+    for shape in found_shapes:
+        if _key_hits(c, shape.whole):
+            continue  # "2024-1001" is an invoice number, not a range
+        for reading, start in zip(shape.readings, shape.starts):
+            hits = [list(_key_hits(c, s)) for s in reading]
+            if any(hits[i] for i in shape.anchors):
+                break
+        else:
+            continue
+        found = [inv for invs in hits for inv in invs]
+        if len({inv.customer_id for inv in found}) > 1:
+            c.notes.append(f"{shape.written!r} would name invoices of several customers; not expanded")
+            c.doubtful.append(shape.written)
+            continue
+        c.add(found, Source.TEXT, shape.written)
+        rest = rest[:start] + " " * (shape.end - start) + rest[shape.end:]
+    for written, whole, digits in padded(masked):
+        if _key_hits(c, whole):
+            continue  # the book has it as written
+        prefix = whole[:len(whole) - len(whole.lstrip(_LETTERS))]
+        same_prefix = _key_hits(c, prefix + digits)
+        bare = c.by_number.get(digits, ())
+        if same_prefix or len(bare) == 1:  # "ABC-00042" is ABC-42, else the one invoice 42
+            c.add(same_prefix or bare, Source.TEXT, written)
+    return rest
+
+
+def _junction(c: _Collector, upper: str, lower: str) -> None:
+    """A number the bank cut across two lines: glued only when the glued number is an invoice
+    and neither piece is one (two unrelated lines never invent a number)."""
+    for j in junctions(fold(upper), fold(lower)):
+        if (found := _key_hits(c, j.joined)) and not _key_hits(c, j.left) and not _key_hits(c, j.right):
+            c.add(found, Source.TEXT, j.written)
+            return
+
+
 def extract(payment: Payment, by_number: Lookup, by_po: Lookup) -> Extracted:
     """Every exact reference in a payment, plus probes and unknown references."""
     c = _Collector(by_number, by_po)
@@ -318,8 +387,12 @@ def extract(payment: Payment, by_number: Lookup, by_po: Lookup) -> Extracted:
             c.probe(keys[1], doc.number, doc.amount)
     for ref in payment.references:
         _structured_reference(c, ref)
-    for line in payment.remittance:
-        _text_line(c, line)
+    # US wire tags: the payer's name and the banks' ids are no references (shapes.wire_text)
+    lines = [wire_text(line)[0] for line in payment.remittance]
+    for line in lines:
+        _text_line(c, _shapes(c, line))
+    for upper, lower in zip(lines, lines[1:]):
+        _junction(c, upper, lower)
     # Payers often put their invoice number in the end-to-end id (SEPA, wires).
     e2e = payment.end_to_end_id
     if e2e and compact(e2e) not in _NO_E2E:
