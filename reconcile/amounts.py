@@ -11,9 +11,11 @@ search, and a pool shared by the run, see `Budget`) keep a customer with hundred
 invoices from stalling a run. It reports up to three solutions (two are enough to call a
 payment ambiguous) and whether it searched everything.
 
-Short amounts: within the fee tolerance (absolute AND percent) they are bank charges,
-written off; one named invoice paid in part is a partial payment; anything else short is a
-short-pay suggestion for review (unreferenced: only if it covers at least half an invoice).
+Short amounts: within the fee tolerance (an absolute amount per currency) they are bank
+charges, written off, unless the shortfall is exactly an early-payment discount (earned:
+granted; expired: cash only and review, never a fee); one named invoice paid in part is a
+partial payment; anything else short is a short-pay suggestion for review (unreferenced:
+only if it covers at least half an invoice).
 """
 
 from __future__ import annotations
@@ -186,10 +188,19 @@ def _discount_on(base: tuple[date, Decimal] | None, percent: Decimal, paid: date
     return Discount(amount, percent, deadline, last_day, paid <= last_day)
 
 
-def within_tolerance(short: Decimal, open_total: Decimal, settings: MatchSettings) -> bool:
-    """Bank charges: small in absolute terms AND relative to the invoices."""
-    return (ZERO < short <= settings.fee_tolerance
-            and short * 100 <= open_total * settings.fee_tolerance_percent)
+def within_tolerance(short: Decimal, currency: str, settings: MatchSettings) -> bool:
+    """Bank charges: at most the currency's absolute fee tolerance. Not a share of the
+    invoice: a wire's charge is the same on 300 as on 30,000 (the old percent rule sent
+    small invoices' charges to review and let a 1 % deduction on large ones pass as a fee)."""
+    return ZERO < short <= settings.fee_tolerance_for(currency)
+
+
+def _discount_explains(items: Sequence[Item], short: Decimal, paid: date, settings: MatchSettings) -> bool:
+    """The shortfall is exactly one invoice's early-payment discount (earned or not): the
+    payer took a discount, which is never a bank charge, even when it is below the tolerance
+    (an expired one would otherwise be written off: granted after all, under another name)."""
+    return any((disc := discount_for(it, paid, settings.discount_grace_days)) is not None
+               and disc.amount == short for it in items)
 
 
 def oldest(items: Iterable[Item]) -> list[Item]:
@@ -219,7 +230,7 @@ def plan_set(items: Sequence[Item], amount: Decimal, currency: str, paid: date,
     if plan := _discounted(items, amount, paid, settings):
         return plan
     short = total - amount
-    if within_tolerance(short, total, settings):
+    if within_tolerance(short, currency, settings) and not _discount_explains(items, short, paid, settings):
         return _write_off(items, short, currency, what)
     if short < ZERO:
         return Plan(Fit.OVER, _full(items), -short,
@@ -335,7 +346,8 @@ def amount_only(items: Sequence[Item], amount: Decimal, currency: str, paid: dat
     if any(p.fit in (Fit.EXACT, Fit.DISCOUNT) for p in plans):
         return plans
     for it in items:
-        if it.open > amount and within_tolerance(it.open - amount, it.open, settings):
+        if (it.open > amount and within_tolerance(it.open - amount, currency, settings)
+                and not _discount_explains((it,), it.open - amount, paid, settings)):
             plans.append(_write_off([it], it.open - amount, currency, it.invoice.number))
     plans += subset_plans(items, amount, currency, paid, settings, complete=complete, budget=budget)
     if not plans:
