@@ -373,3 +373,35 @@ def test_a_customer_with_hundreds_of_open_invoices_uses_the_amount_index_and_a_w
     assert applied(d) == {("BIG-550", D("650.00"), D(0), D(0))}
     d = one(payment("100000.00", account=IBAN_ACME), invs)  # nothing fits; the search stays bounded
     assert d.action is Action.REVIEW
+
+
+# -- issue 12: an expired discount is never a bank charge ------------------------------------------
+
+
+@pytest.mark.parametrize("remittance", [(), ("PO-4711",)])
+def test_expired_discount_below_the_fee_tolerance_is_reviewed_not_written_off(remittance: tuple[str, ...]) -> None:
+    # 1%15 on 1000.00 is 10.00, below the 25.00 tolerance; paid after the window and grace
+    # days, by the known account, without an exact invoice reference (none, or the PO only).
+    inv = invoice("INV-50001", "C1", "1000.00", issued=date(2026, 10, 1), terms="1%15 net 45", po="PO-4711")
+    d = one(payment("990.00", *remittance, account=IBAN_ACME, on=date(2026, 11, 10)), [inv])
+    assert d.action is Action.REVIEW and d.reason is ReviewReason.DISCOUNT_EXPIRED
+    assert d.suggestions and all(a.write_off == 0 and a.discount == 0
+                                 for c in d.suggestions for a in c.allocations)
+    assert any("discount on INV-50001 taken after its window" in r for r in d.suggestions[0].reasons)
+
+
+def test_expired_discount_with_an_exact_reference_is_cash_only_never_a_write_off() -> None:
+    inv = invoice("INV-50001", "C1", "1000.00", issued=date(2026, 10, 1), terms="1%15 net 45")
+    d = one(payment("990.00", "INV-50001", account=IBAN_ACME, on=date(2026, 11, 10)), [inv])
+    assert d.reason is ReviewReason.DISCOUNT_EXPIRED
+    assert applied(d) == {("INV-50001", D("990.00"), D(0), D(0))}  # 10.00 stays open
+
+
+def test_fee_tolerance_per_currency_decides_the_write_off() -> None:
+    yen = invoice("INV-J1", "C1", "250000", currency="JPY")
+    settings = MatchSettings(fee_tolerances={"JPY": D("3000")})  # type: ignore[arg-type]
+    d = one(payment("247500", "INV-J1", account=IBAN_ACME, currency="JPY"), [yen], settings=settings)
+    assert applied(d) == {("INV-J1", D("247500"), D(0), D("2500"))}
+    d = one(payment("247500", "INV-J1", account=IBAN_ACME, currency="JPY"), [yen])  # default: 25 yen
+    assert d.reason is ReviewReason.PARTIAL_PAYMENT and d.applied is not None
+    assert {a.write_off for a in d.applied.allocations} == {D(0)}
