@@ -30,7 +30,7 @@ from functools import lru_cache
 from core.money import exponent
 from core.terms import last_discount_day
 from reconcile.model import MatchSettings, OpenInvoice
-from reconcile.subsets import NODE_BUDGET, find_subsets
+from reconcile.subsets import MAX_SOLUTIONS, MITM_STATES, NODE_BUDGET, find_subsets, meet_in_the_middle
 
 ZERO = Decimal(0)
 # DFS node budgets (MatchSettings has no field for them). Measured on the labelled benchmark
@@ -39,6 +39,7 @@ ZERO = Decimal(0)
 SEARCH_FLOOR = 500  # per search even when the run's pool is spent: easy cases still solve
 RUN_NODES_BASE, RUN_NODES_PER_PAYMENT = 2_000_000, 300  # the pool shared by a run's searches
 WRITE_OFF_REASON = "bank_charges"
+OVER_COVER_SHARE = 5  # an over-payment may apply if at most 1/5 of it is left on account
 SHORT_PAY_SHARE = 2  # an unreferenced payment is a short-pay suggestion if it is >= 1/2 of the invoice
 
 
@@ -101,6 +102,7 @@ class Plan:
     subset: bool = False  # chosen by subset search among more invoices
     exhaustive: bool = True  # the search saw every eligible invoice, within budget
     solutions: int = 1  # equally good subsets found (>1: ambiguous)
+    good_cover: bool = True  # False: an over-payment leaving most of the cash unexplained (never auto)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,12 +235,27 @@ def plan_set(items: Sequence[Item], amount: Decimal, currency: str, paid: date,
     if within_tolerance(short, currency, settings) and not _discount_explains(items, short, paid, settings):
         return _write_off(items, short, currency, what)
     if short < ZERO:
-        return Plan(Fit.OVER, _full(items), -short,
-                    (f"over-payment: {what} paid in full, {fmt(-short, currency)} left on account",))
+        return _over(items, amount, -short, currency, what)
     if len(items) == 1:
         return Plan(Fit.PARTIAL, (Line(items[0].invoice, amount),), ZERO,
                     (f"partial payment: {fmt(amount, currency)} of {fmt(total, currency)} open on {what}",))
     return short_plan(items, amount, currency)
+
+
+def _over(items: Sequence[Item], amount: Decimal, surplus: Decimal, currency: str, what: str) -> Plan:
+    """Named invoices paid in full, the rest on account: a good cover (may apply) when the
+    invoices take most of the payment, or when the surplus is the same invoices paid a second
+    time (one identifiable extra payment). Otherwise most of the cash would sit unexplained on
+    account: a person should find what else it pays."""
+    reason = f"over-payment: {what} paid in full, {fmt(surplus, currency)} left on account"
+    if surplus * OVER_COVER_SHARE <= amount:
+        return Plan(Fit.OVER, _full(items), surplus, (reason,))
+    if surplus == amount - surplus:
+        return Plan(Fit.OVER, _full(items), surplus,
+                    (reason, f"the surplus equals {what} once more: paid twice"))
+    return Plan(Fit.OVER, _full(items), surplus,
+                (reason, f"no good cover: {what} take only {fmt(amount - surplus, currency)} of "
+                 f"{fmt(amount, currency)}"), good_cover=False)
 
 
 def short_plan(items: Sequence[Item], amount: Decimal, currency: str) -> Plan:
@@ -409,11 +426,46 @@ def subset_plans(items: Sequence[Item], amount: Decimal, currency: str, paid: da
         found, searched_all, used = find_subsets(values, target, slots, allowed)
         if budget is not None:
             budget.left -= used
+        exhaustive = searched_all and whole and complete
+        if forced and not with_discount and not (searched_all and whole):
+            # An over-payment (named invoices + others): what the budget or the window left
+            # open is settled exactly, among all the customer's invoices issued by then.
+            cover = _cover_search(items, target, slots, currency, paid, forced, complete, budget)
+            if cover is not None:  # else keep what the depth-first search found
+                found, picks, exhaustive = cover
         found = [s for s in found if len(s) + len(forced) >= 2]
         if found:
-            return _subset_result(found, picks, forced, currency, paid, with_discount,
-                                  exhaustive=searched_all and whole and complete)
+            return _subset_result(found, picks, forced, currency, paid, with_discount, exhaustive)
     return []
+
+
+def _cover_search(items: Sequence[Item], target: int, slots: int, currency: str, paid: date,
+                  forced: Sequence[Item], complete: bool, budget: Budget | None,
+                  ) -> tuple[list[tuple[int, ...]], list[tuple[Item, Discount | None]], bool] | None:
+    """Meet-in-the-middle over the customer's open invoices (the caller's pool: one customer,
+    one currency) that a payment could have meant: not named already, not more than the rest
+    of the payment, issued on or before the payment. None when it ran out of states too;
+    exhaustive only when nothing was cut."""
+    forced_ids = {it.invoice.id for it in forced}
+    picks: list[tuple[Item, Discount | None]] = []
+    values: list[int] = []
+    later = False
+    for it in items:
+        value = minor(it.open, currency)
+        if it.invoice.id in forced_ids or value is None or not 0 < value <= target:
+            continue
+        if it.invoice.issue_date > paid:
+            later = True  # not issued yet when paid: not part of this payment
+            continue
+        picks.append((it, None))
+        values.append(value)
+    states = MITM_STATES if budget is None else max(SEARCH_FLOOR, min(MITM_STATES, budget.left))
+    found, searched_all, used = meet_in_the_middle(values, target, slots, MAX_SOLUTIONS, states)
+    if budget is not None:
+        budget.left -= used
+    if not searched_all:
+        return None
+    return found, picks, complete and not later
 
 
 def _subset_result(found: list[tuple[int, ...]], picks: list[tuple[Item, Discount | None]],

@@ -122,6 +122,10 @@ def explain_fit(p: Payment, d: Draft) -> str:
                     f"window has passed: apply the cash and leave the unearned discount open?")
         case Fit.SHORT:
             return f"{amount} is short of the open amount of {numbers_of(d)} by more than the fee tolerance."
+        case Fit.OVER if not d.plan.good_cover:
+            return (f"{amount} pays {numbers_of(d)} in full but would leave {fmt(d.plan.unapplied, p.currency)} "
+                    f"on account: no good cover of the payment by open invoices was found; "
+                    f"find what else it pays.")
         case Fit.OVER:
             return (f"{amount} pays {numbers_of(d)} in full and leaves {fmt(d.plan.unapplied, p.currency)}; "
                     f"confirm before putting the rest on account.")

@@ -373,7 +373,7 @@ class _Run:
         runner = drafts[1].score if len(drafts) > 1 else 0
         duplicate = self._duplicate(ctx, drafts)
         if (best and not duplicate and best.score >= s.auto_threshold and best.score - runner >= s.margin
-                and best.plan.fit is not Fit.SHORT):
+                and best.plan.fit is not Fit.SHORT and best.plan.good_cover):
             candidate = self._candidate(p, best)
             self.book.consume(best.plan.lines)
             return Decision(p.id, Action.APPLY, applied=candidate, reason=flag(best.plan),

@@ -202,3 +202,38 @@ def test_discount_on_the_last_grace_day_is_granted_the_next_day_it_is_not() -> N
     assert late.fit is Fit.DISCOUNT_EXPIRED and late.lines[0].discount == 0 and late.lines[0].write_off == 0
     no_grace = MatchSettings(discount_grace_days=0)
     assert plan_set([it], D("980.00"), "EUR", date(2026, 11, 12), no_grace).fit is Fit.DISCOUNT_EXPIRED
+
+
+def _twin_book(issued: date = date(2026, 11, 1)) -> list[Item]:
+    """24 nearly equal invoices whose cents make every subset's total distinct."""
+    return [Item(inv, inv.open_amount) for inv in
+            (invoice(f"T{i}", "C1", str(D(10_000_000 + 2**i) / 100), issued=issued) for i in range(24))]
+
+
+def test_over_payment_cover_beyond_the_node_budget_is_found_exactly() -> None:
+    its = _twin_book()
+    named, others = its[0], [its[i] for i in (3, 8, 13, 17, 21, 22)]
+    amount = sum((it.open for it in [named, *others]), D(0))
+    values = [int(it.open * 100) for it in its[1:]]
+    assert not find_subsets(values, int((amount - named.open) * 100), 7)[1]  # the DFS gives up
+    [plan] = subset_plans(its, amount, "EUR", PAID, S, forced=[named])
+    assert plan.fit is Fit.EXACT and plan.exhaustive and plan.solutions == 1
+    assert {line.invoice.number for line in plan.lines} == {"T0", "T3", "T8", "T13", "T17", "T21", "T22"}
+    assert sum(line.applied for line in plan.lines) == amount
+    # An invoice issued after the payment is no part of it: the cover is not claimed.
+    late = [Item(it.invoice.__class__(**{**{f: getattr(it.invoice, f) for f in it.invoice.__slots__},
+                                          "issue_date": date(2026, 11, 20)}), it.open)
+            if it is its[22] else it for it in its]
+    assert subset_plans(late, amount, "EUR", PAID, S, forced=[named]) == []
+
+
+def test_over_payment_is_a_good_cover_only_when_the_invoices_take_most_of_it() -> None:
+    one = items("1000.00")
+    good = plan_set(one, D("1250.00"), "EUR", PAID, S)  # 250 of 1250 on account: a fifth
+    assert good.fit is Fit.OVER and good.good_cover and good.unapplied == D("250.00")
+    poor = plan_set(one, D("1250.01"), "EUR", PAID, S)
+    assert poor.fit is Fit.OVER and not poor.good_cover
+    assert any("no good cover" in r for r in poor.reasons)
+    twice = plan_set(one, D("2000.00"), "EUR", PAID, S)  # the same invoice paid a second time
+    assert twice.good_cover and any("paid twice" in r for r in twice.reasons)
+    assert not plan_set(one, D("2000.01"), "EUR", PAID, S).good_cover

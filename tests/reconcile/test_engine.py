@@ -405,3 +405,36 @@ def test_fee_tolerance_per_currency_decides_the_write_off() -> None:
     d = one(payment("247500", "INV-J1", account=IBAN_ACME, currency="JPY"), [yen])  # default: 25 yen
     assert d.reason is ReviewReason.PARTIAL_PAYMENT and d.applied is not None
     assert {a.write_off for a in d.applied.allocations} == {D(0)}
+
+
+# -- issue 12: an over-payment applies only as a good cover -----------------------------------------
+
+
+def test_over_payment_leaving_most_of_the_cash_unexplained_is_reviewed_and_says_so() -> None:
+    invs = [invoice("INV-10421", "C1", "1000.00")]
+    d = one(payment("5000.00", "INV-10421", account=IBAN_ACME), invs)
+    assert d.action is Action.REVIEW and d.reason is ReviewReason.OVER_PAYMENT
+    assert "no good cover" in d.explanation and "4000.00 EUR" in d.explanation
+    [suggestion] = d.suggestions
+    assert suggestion.unapplied == D("4000.00") and any("no good cover" in r for r in suggestion.reasons)
+
+
+def test_over_payment_of_the_same_invoice_twice_applies_once_and_flags_the_rest() -> None:
+    d = one(payment("2000.00", "INV-10421", account=IBAN_ACME), [invoice("INV-10421", "C1", "1000.00")])
+    assert applied(d) == {("INV-10421", D("1000.00"), D(0), D(0))}
+    assert d.reason is ReviewReason.OVER_PAYMENT and d.applied is not None
+    assert d.applied.unapplied == D("1000.00") and any("paid twice" in r for r in d.applied.reasons)
+
+
+def test_over_payment_whose_cover_is_beyond_the_node_budget_is_shown_not_guessed() -> None:
+    # Names T0, pays T0 and six of 23 nearly equal invoices: the depth-first budget gives up,
+    # the meet-in-the-middle search finds the one cover; a 7-invoice cover with one name is
+    # a suggestion for a person (it ties with the named invoice alone), never applied.
+    invs = [invoice(f"INV-7{i:04d}", "C1", str(D(10_000_000 + 2**i) / 100), issued=date(2026, 11, 1))
+            for i in range(24)]
+    cover = [invs[i] for i in (0, 3, 8, 13, 17, 21, 22)]
+    amount = sum((i.amount for i in cover), D(0))
+    d = one(payment(str(amount), "INV-70000", account=IBAN_ACME), invs)
+    assert d.action is Action.REVIEW
+    numbers = [set(c.invoice_numbers) for c in d.suggestions]
+    assert {i.number for i in cover} in numbers
