@@ -25,6 +25,9 @@ class Draft:
     reasons: tuple[str, ...]
     referenced: bool  # built on a reference (exact or one-edit), not on the amount alone
     conflict: bool = False  # the payer looks like another customer
+    # Every invoice named exactly (structured, RF, text) and the payer's account or exact
+    # name is this customer's: nothing left for a person to confirm on a partial payment.
+    corroborated: bool = False
 
     def sort_key(self) -> tuple[object, ...]:
         lines = self.plan.lines
@@ -83,10 +86,15 @@ def fuzzy_reason(inv: OpenInvoice, probe: Probe) -> str:
     return f"invoice {inv.number} ~ '{probe.written}' in remittance (one edit)"
 
 
-def flag(plan: Plan) -> ReviewReason | None:
+def flag(plan: Plan, corroborated: bool = False) -> ReviewReason | None:
+    """Why an applied payment still goes to the review queue, if it does."""
     if plan.unapplied > ZERO:
         return ReviewReason.OVER_PAYMENT
     if plan.fit in (Fit.PARTIAL, Fit.STRUCTURED_PARTIAL):
+        # One invoice named exactly (scoring lets nothing weaker apply) and paid in part by a
+        # payer whose account or exact name is the customer's: an instalment, nothing to ask.
+        if corroborated and len(plan.lines) == 1:
+            return None
         return ReviewReason.PARTIAL_PAYMENT
     if plan.fit is Fit.DISCOUNT_EXPIRED:
         return ReviewReason.DISCOUNT_EXPIRED  # applied as cash; collections decide on the rest
@@ -104,6 +112,8 @@ def explain_apply(p: Payment, d: Draft, c: Candidate) -> str:
         text += f"; {fmt(c.unapplied, p.currency)} left on account"
     elif d.plan.fit in (Fit.PARTIAL, Fit.STRUCTURED_PARTIAL):
         text += "; the invoice stays open for the rest"
+        if d.corroborated and len(d.plan.lines) == 1:
+            text += " (named exactly, paid by the customer's own account or name)"
     elif d.plan.fit is Fit.DISCOUNT_EXPIRED:
         text += "; the discount was taken after its window, so it was not granted and stays open"
     return text + "."

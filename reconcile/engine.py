@@ -72,6 +72,7 @@ from reconcile.references import (
     fuzzy_hits_keyed,
 )
 from reconcile.scoring import (
+    EXACT_SOURCES,
     NO_CUSTOMER,
     CustomerEvidence,
     Evidence,
@@ -220,7 +221,10 @@ class _Run:
                             named_elsewhere=named_elsewhere, named_by_another=list(named_by_another))
         points, reasons = score(evidence, self.settings)
         referenced = any(line.invoice.id in sources for line in plan.lines)
-        ctx.drafts.append(Draft(cid, plan, points, reasons, referenced, cev.points < 0))
+        hit = ctx.ident.unique
+        corroborated = (hit is not None and hit.customer_id == cid and hit.score >= 100
+                        and all(sources.get(line.invoice.id) in EXACT_SOURCES for line in plan.lines))
+        ctx.drafts.append(Draft(cid, plan, points, reasons, referenced, cev.points < 0, corroborated))
 
     def _items(self, ctx: _Context, cid: str) -> tuple[list[Item], bool]:
         p = ctx.payment
@@ -376,7 +380,7 @@ class _Run:
                 and best.plan.fit is not Fit.SHORT and best.plan.good_cover):
             candidate = self._candidate(p, best)
             self.book.consume(best.plan.lines)
-            return Decision(p.id, Action.APPLY, applied=candidate, reason=flag(best.plan),
+            return Decision(p.id, Action.APPLY, applied=candidate, reason=flag(best.plan, best.corroborated),
                             explanation=explain_apply(p, best, candidate))
         shown = [d for d in drafts if d.score >= s.suggest_threshold][:MAX_SUGGESTIONS]
         suggestions = tuple(self._candidate(p, d) for d in shown)

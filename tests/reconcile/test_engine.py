@@ -246,9 +246,38 @@ def test_short_pay_beyond_tolerance_on_several_invoices_is_reviewed() -> None:
 
 
 def test_referenced_partial_payment_with_strong_customer_applies() -> None:
-    d = one(payment("400.00", "INV-10421", account=IBAN_ACME), book())
+    # Exact reference, payer account (or exact name) on file: applied, the invoice stays open
+    # for the rest, and nothing is left for the review queue (no flag).
+    for payer in (dict(account=IBAN_ACME), dict(name="Acme Manufacturing Inc")):
+        d = one(payment("400.00", "INV-10421", **payer), book())  # type: ignore[arg-type]
+        assert applied(d) == {("INV-10421", D("400.00"), D(0), D(0))}
+        assert d.reason is None and "stays open for the rest" in d.explanation
+        assert "partial payment: 400.00 EUR of 1000.00 EUR open on INV-10421" in d.applied.reasons
+
+
+def test_referenced_partial_payment_from_a_fuzzy_name_applies_but_stays_flagged() -> None:
+    d = one(payment("400.00", "INV-10421", name="Acme Manufactoring Inc"), book())  # one typo
     assert applied(d) == {("INV-10421", D("400.00"), D(0), D(0))}
-    assert d.reason is ReviewReason.PARTIAL_PAYMENT
+    assert d.reason is ReviewReason.PARTIAL_PAYMENT  # payer not corroborated: a person confirms
+
+
+def test_partial_payment_named_by_po_or_a_typo_is_not_applied() -> None:
+    invs = [invoice("INV-10421", "C1", "1000.00", po="PO-55120")]
+    for text in ("PO-55120", "INV-10412"):
+        d = one(payment("400.00", text, account=IBAN_ACME), invs)
+        assert d.action is Action.REVIEW, (text, d.explanation)
+
+
+def test_partial_payment_of_several_named_invoices_stays_flagged() -> None:
+    from reconcile.amounts import Item, plan_set
+    from reconcile.drafts import flag
+    invs = [invoice("INV-10421", "C1", "1000.00"), invoice("INV-10422", "C1", "250.00")]
+    given = {invs[0].id: D("600.00"), invs[1].id: D("250.00")}
+    plan = plan_set([Item(i, i.open_amount) for i in invs], D("850.00"), "EUR", DAY, MatchSettings(), given)
+    assert flag(plan, corroborated=True) is ReviewReason.PARTIAL_PAYMENT  # only ONE invoice goes unflagged
+    single = plan_set([Item(invs[0], invs[0].open_amount)], D("600.00"), "EUR", DAY, MatchSettings())
+    assert flag(single, corroborated=True) is None
+    assert flag(single, corroborated=False) is ReviewReason.PARTIAL_PAYMENT
 
 
 def test_referenced_partial_payment_from_an_unknown_payer_is_reviewed() -> None:
@@ -403,8 +432,7 @@ def test_fee_tolerance_per_currency_decides_the_write_off() -> None:
     d = one(payment("247500", "INV-J1", account=IBAN_ACME, currency="JPY"), [yen], settings=settings)
     assert applied(d) == {("INV-J1", D("247500"), D(0), D("2500"))}
     d = one(payment("247500", "INV-J1", account=IBAN_ACME, currency="JPY"), [yen])  # default: 25 yen
-    assert d.reason is ReviewReason.PARTIAL_PAYMENT and d.applied is not None
-    assert {a.write_off for a in d.applied.allocations} == {D(0)}
+    assert applied(d) == {("INV-J1", D("247500"), D(0), D(0))}  # a partial payment, no write-off
 
 
 # -- issue 12: an over-payment applies only as a good cover -----------------------------------------
