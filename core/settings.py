@@ -6,8 +6,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.money import exponent
 
 # Development defaults for secrets: fine on a laptop, refused in production (see below).
 DEFAULT_SECRET = "dev-insecure-change-me"
@@ -40,8 +42,12 @@ class Settings(BaseSettings):
     match_auto_threshold: int = 90  # apply only at or above this score (0..100) ...
     match_margin: int = 15  # ... and this far ahead of the runner-up
     match_suggest_threshold: int = 40
-    fee_tolerance: Decimal = Decimal("25.00")  # short-pay written off as bank charges, at most
-    fee_tolerance_percent: Decimal = Decimal("1.0")  # ... and at most this % of the invoices
+    # Short-pay written off as bank charges, at most (absolute, any currency without its own) ...
+    fee_tolerance: Decimal = Field(Decimal("25.00"), ge=0)
+    # ... per currency: REMIT_FEE_TOLERANCES='{"EUR":"25.00","USD":"30.00","JPY":"3000"}'.
+    fee_tolerances: dict[str, Decimal] = Field(default_factory=dict)
+    # Accepted so old .env files keep working, but without effect: the tolerance is absolute.
+    fee_tolerance_percent: Decimal = Decimal("1.0")
     discount_grace_days: int = 3
     # Webhook: invoice status changes POSTed to this URL, signed with HMAC-SHA256 of the secret.
     webhook_url: str | None = None
@@ -82,6 +88,22 @@ class Settings(BaseSettings):
     late_fee_eu_compensation: Decimal = Field(Decimal("40.00"), ge=0)  # EUR invoices only
     late_fee_cron: str = "30 6 * * *"  # UTC, daily after the nightly ingest; when mode != none
     plans_cron: str | None = None  # payment plans' daily run (api/plans.py), e.g. "15 6 * * *" UTC
+
+    @field_validator("fee_tolerances")
+    @classmethod
+    def _tolerances_fit_their_currency(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        """Upper-case ISO codes, amounts >= 0 in whole minor units (JPY has none, KWD three)."""
+        checked = {}
+        for code, amount in value.items():
+            currency = code.strip().upper()
+            if not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
+                raise ValueError(f"REMIT_FEE_TOLERANCES: {code!r} is not a currency code")
+            scaled = amount.scaleb(exponent(currency))
+            if not amount.is_finite() or amount < 0 or scaled != scaled.to_integral_value():
+                raise ValueError(f"REMIT_FEE_TOLERANCES: {amount} {currency} is not a non-negative "
+                                 f"amount in whole minor units ({exponent(currency)} decimals)")
+            checked[currency] = amount
+        return checked
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:

@@ -11,9 +11,11 @@ search, and a pool shared by the run, see `Budget`) keep a customer with hundred
 invoices from stalling a run. It reports up to three solutions (two are enough to call a
 payment ambiguous) and whether it searched everything.
 
-Short amounts: within the fee tolerance (absolute AND percent) they are bank charges,
-written off; one named invoice paid in part is a partial payment; anything else short is a
-short-pay suggestion for review (unreferenced: only if it covers at least half an invoice).
+Short amounts: within the fee tolerance (an absolute amount per currency) they are bank
+charges, written off, unless the shortfall is exactly an early-payment discount (earned:
+granted; expired: cash only and review, never a fee); one named invoice paid in part is a
+partial payment; anything else short is a short-pay suggestion for review (unreferenced:
+only if it covers at least half an invoice).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from functools import lru_cache
 from core.money import exponent
 from core.terms import last_discount_day
 from reconcile.model import MatchSettings, OpenInvoice
-from reconcile.subsets import NODE_BUDGET, find_subsets
+from reconcile.subsets import MAX_SOLUTIONS, MITM_STATES, NODE_BUDGET, find_subsets, meet_in_the_middle
 
 ZERO = Decimal(0)
 # DFS node budgets (MatchSettings has no field for them). Measured on the labelled benchmark
@@ -37,6 +39,7 @@ ZERO = Decimal(0)
 SEARCH_FLOOR = 500  # per search even when the run's pool is spent: easy cases still solve
 RUN_NODES_BASE, RUN_NODES_PER_PAYMENT = 2_000_000, 300  # the pool shared by a run's searches
 WRITE_OFF_REASON = "bank_charges"
+OVER_COVER_SHARE = 5  # an over-payment may apply if at most 1/5 of it is left on account
 SHORT_PAY_SHARE = 2  # an unreferenced payment is a short-pay suggestion if it is >= 1/2 of the invoice
 
 
@@ -99,6 +102,7 @@ class Plan:
     subset: bool = False  # chosen by subset search among more invoices
     exhaustive: bool = True  # the search saw every eligible invoice, within budget
     solutions: int = 1  # equally good subsets found (>1: ambiguous)
+    good_cover: bool = True  # False: an over-payment leaving most of the cash unexplained (never auto)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,10 +190,19 @@ def _discount_on(base: tuple[date, Decimal] | None, percent: Decimal, paid: date
     return Discount(amount, percent, deadline, last_day, paid <= last_day)
 
 
-def within_tolerance(short: Decimal, open_total: Decimal, settings: MatchSettings) -> bool:
-    """Bank charges: small in absolute terms AND relative to the invoices."""
-    return (ZERO < short <= settings.fee_tolerance
-            and short * 100 <= open_total * settings.fee_tolerance_percent)
+def within_tolerance(short: Decimal, currency: str, settings: MatchSettings) -> bool:
+    """Bank charges: at most the currency's absolute fee tolerance. Not a share of the
+    invoice: a wire's charge is the same on 300 as on 30,000 (the old percent rule sent
+    small invoices' charges to review and let a 1 % deduction on large ones pass as a fee)."""
+    return ZERO < short <= settings.fee_tolerance_for(currency)
+
+
+def _discount_explains(items: Sequence[Item], short: Decimal, paid: date, settings: MatchSettings) -> bool:
+    """The shortfall is exactly one invoice's early-payment discount (earned or not): the
+    payer took a discount, which is never a bank charge, even when it is below the tolerance
+    (an expired one would otherwise be written off: granted after all, under another name)."""
+    return any((disc := discount_for(it, paid, settings.discount_grace_days)) is not None
+               and disc.amount == short for it in items)
 
 
 def oldest(items: Iterable[Item]) -> list[Item]:
@@ -219,15 +232,30 @@ def plan_set(items: Sequence[Item], amount: Decimal, currency: str, paid: date,
     if plan := _discounted(items, amount, paid, settings):
         return plan
     short = total - amount
-    if within_tolerance(short, total, settings):
+    if within_tolerance(short, currency, settings) and not _discount_explains(items, short, paid, settings):
         return _write_off(items, short, currency, what)
     if short < ZERO:
-        return Plan(Fit.OVER, _full(items), -short,
-                    (f"over-payment: {what} paid in full, {fmt(-short, currency)} left on account",))
+        return _over(items, amount, -short, currency, what)
     if len(items) == 1:
         return Plan(Fit.PARTIAL, (Line(items[0].invoice, amount),), ZERO,
                     (f"partial payment: {fmt(amount, currency)} of {fmt(total, currency)} open on {what}",))
     return short_plan(items, amount, currency)
+
+
+def _over(items: Sequence[Item], amount: Decimal, surplus: Decimal, currency: str, what: str) -> Plan:
+    """Named invoices paid in full, the rest on account: a good cover (may apply) when the
+    invoices take most of the payment, or when the surplus is the same invoices paid a second
+    time (one identifiable extra payment). Otherwise most of the cash would sit unexplained on
+    account: a person should find what else it pays."""
+    reason = f"over-payment: {what} paid in full, {fmt(surplus, currency)} left on account"
+    if surplus * OVER_COVER_SHARE <= amount:
+        return Plan(Fit.OVER, _full(items), surplus, (reason,))
+    if surplus == amount - surplus:
+        return Plan(Fit.OVER, _full(items), surplus,
+                    (reason, f"the surplus equals {what} once more: paid twice"))
+    return Plan(Fit.OVER, _full(items), surplus,
+                (reason, f"no good cover: {what} take only {fmt(amount - surplus, currency)} of "
+                 f"{fmt(amount, currency)}"), good_cover=False)
 
 
 def short_plan(items: Sequence[Item], amount: Decimal, currency: str) -> Plan:
@@ -335,7 +363,8 @@ def amount_only(items: Sequence[Item], amount: Decimal, currency: str, paid: dat
     if any(p.fit in (Fit.EXACT, Fit.DISCOUNT) for p in plans):
         return plans
     for it in items:
-        if it.open > amount and within_tolerance(it.open - amount, it.open, settings):
+        if (it.open > amount and within_tolerance(it.open - amount, currency, settings)
+                and not _discount_explains((it,), it.open - amount, paid, settings)):
             plans.append(_write_off([it], it.open - amount, currency, it.invoice.number))
     plans += subset_plans(items, amount, currency, paid, settings, complete=complete, budget=budget)
     if not plans:
@@ -397,11 +426,46 @@ def subset_plans(items: Sequence[Item], amount: Decimal, currency: str, paid: da
         found, searched_all, used = find_subsets(values, target, slots, allowed)
         if budget is not None:
             budget.left -= used
+        exhaustive = searched_all and whole and complete
+        if forced and not with_discount and not (searched_all and whole):
+            # An over-payment (named invoices + others): what the budget or the window left
+            # open is settled exactly, among all the customer's invoices issued by then.
+            cover = _cover_search(items, target, slots, currency, paid, forced, complete, budget)
+            if cover is not None:  # else keep what the depth-first search found
+                found, picks, exhaustive = cover
         found = [s for s in found if len(s) + len(forced) >= 2]
         if found:
-            return _subset_result(found, picks, forced, currency, paid, with_discount,
-                                  exhaustive=searched_all and whole and complete)
+            return _subset_result(found, picks, forced, currency, paid, with_discount, exhaustive)
     return []
+
+
+def _cover_search(items: Sequence[Item], target: int, slots: int, currency: str, paid: date,
+                  forced: Sequence[Item], complete: bool, budget: Budget | None,
+                  ) -> tuple[list[tuple[int, ...]], list[tuple[Item, Discount | None]], bool] | None:
+    """Meet-in-the-middle over the customer's open invoices (the caller's pool: one customer,
+    one currency) that a payment could have meant: not named already, not more than the rest
+    of the payment, issued on or before the payment. None when it ran out of states too;
+    exhaustive only when nothing was cut."""
+    forced_ids = {it.invoice.id for it in forced}
+    picks: list[tuple[Item, Discount | None]] = []
+    values: list[int] = []
+    later = False
+    for it in items:
+        value = minor(it.open, currency)
+        if it.invoice.id in forced_ids or value is None or not 0 < value <= target:
+            continue
+        if it.invoice.issue_date > paid:
+            later = True  # not issued yet when paid: not part of this payment
+            continue
+        picks.append((it, None))
+        values.append(value)
+    states = MITM_STATES if budget is None else max(SEARCH_FLOOR, min(MITM_STATES, budget.left))
+    found, searched_all, used = meet_in_the_middle(values, target, slots, MAX_SOLUTIONS, states)
+    if budget is not None:
+        budget.left -= used
+    if not searched_all:
+        return None
+    return found, picks, complete and not later
 
 
 def _subset_result(found: list[tuple[int, ...]], picks: list[tuple[Item, Discount | None]],

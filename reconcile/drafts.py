@@ -29,6 +29,9 @@ class Draft:
     conflict: bool = False  # the payer looks like another customer
     raw: int | None = None  # uncapped points (None: only the score is known, e.g. a plan draft)
     strength: Strength | None = None  # the evidence vector (None: not comparable part by part)
+    # Every invoice named exactly (structured, RF, text) and the payer's account or exact
+    # name is this customer's: nothing left for a person to confirm on a partial payment.
+    corroborated: bool = False
 
     @property
     def points(self) -> int:
@@ -159,10 +162,15 @@ def fuzzy_reason(inv: OpenInvoice, probe: Probe) -> str:
     return f"invoice {inv.number} ~ '{probe.written}' in remittance (one edit)"
 
 
-def flag(plan: Plan) -> ReviewReason | None:
+def flag(plan: Plan, corroborated: bool = False) -> ReviewReason | None:
+    """Why an applied payment still goes to the review queue, if it does."""
     if plan.unapplied > ZERO:
         return ReviewReason.OVER_PAYMENT
     if plan.fit in (Fit.PARTIAL, Fit.STRUCTURED_PARTIAL):
+        # One invoice named exactly (scoring lets nothing weaker apply) and paid in part by a
+        # payer whose account or exact name is the customer's: an instalment, nothing to ask.
+        if corroborated and len(plan.lines) == 1:
+            return None
         return ReviewReason.PARTIAL_PAYMENT
     if plan.fit is Fit.DISCOUNT_EXPIRED:
         return ReviewReason.DISCOUNT_EXPIRED  # applied as cash; collections decide on the rest
@@ -180,6 +188,8 @@ def explain_apply(p: Payment, d: Draft, c: Candidate) -> str:
         text += f"; {fmt(c.unapplied, p.currency)} left on account"
     elif d.plan.fit in (Fit.PARTIAL, Fit.STRUCTURED_PARTIAL):
         text += "; the invoice stays open for the rest"
+        if d.corroborated and len(d.plan.lines) == 1:
+            text += " (named exactly, paid by the customer's own account or name)"
     elif d.plan.fit is Fit.DISCOUNT_EXPIRED:
         text += "; the discount was taken after its window, so it was not granted and stays open"
     return text + "."
@@ -198,6 +208,10 @@ def explain_fit(p: Payment, d: Draft) -> str:
                     f"window has passed: apply the cash and leave the unearned discount open?")
         case Fit.SHORT:
             return f"{amount} is short of the open amount of {numbers_of(d)} by more than the fee tolerance."
+        case Fit.OVER if not d.plan.good_cover:
+            return (f"{amount} pays {numbers_of(d)} in full but would leave {fmt(d.plan.unapplied, p.currency)} "
+                    f"on account: no good cover of the payment by open invoices was found; "
+                    f"find what else it pays.")
         case Fit.OVER:
             return (f"{amount} pays {numbers_of(d)} in full and leaves {fmt(d.plan.unapplied, p.currency)}; "
                     f"confirm before putting the rest on account.")

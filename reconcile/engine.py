@@ -74,6 +74,7 @@ from reconcile.references import (
     fuzzy_hits_keyed,
 )
 from reconcile.scoring import (
+    EXACT_SOURCES,
     NO_CUSTOMER,
     CustomerEvidence,
     Evidence,
@@ -224,7 +225,11 @@ class _Run:
                             named_elsewhere=named_elsewhere, named_by_another=list(named_by_another))
         a = assess(evidence, self.settings)
         referenced = any(line.invoice.id in sources for line in plan.lines)
-        ctx.drafts.append(Draft(cid, plan, a.score, a.reasons, referenced, cev.points < 0, a.raw, a.strength))
+        hit = ctx.ident.unique
+        corroborated = (hit is not None and hit.customer_id == cid and hit.score >= 100
+                        and all(sources.get(line.invoice.id) in EXACT_SOURCES for line in plan.lines))
+        ctx.drafts.append(Draft(cid, plan, a.score, a.reasons, referenced, cev.points < 0, a.raw, a.strength,
+                                corroborated))
 
     def _items(self, ctx: _Context, cid: str) -> tuple[list[Item], bool]:
         p = ctx.payment
@@ -377,13 +382,13 @@ class _Run:
         runner = drafts[1] if len(drafts) > 1 else None
         duplicate = self._duplicate(ctx, drafts)
         if (best and not duplicate and best.score >= s.auto_threshold and clear_lead(best, drafts[1:], s)
-                and best.plan.fit is not Fit.SHORT and not ctx.extracted.doubtful):
+                and best.plan.fit is not Fit.SHORT and best.plan.good_cover and not ctx.extracted.doubtful):
             if runner is not None and best.score - runner.score < s.margin:
                 # The displayed scores do not show why it won: say so.
                 best.reasons += (preference_reason(best, runner, p.currency),)
             candidate = self._candidate(p, best)
             self.book.consume(best.plan.lines)
-            return Decision(p.id, Action.APPLY, applied=candidate, reason=flag(best.plan),
+            return Decision(p.id, Action.APPLY, applied=candidate, reason=flag(best.plan, best.corroborated),
                             explanation=explain_apply(p, best, candidate))
         shown = [d for d in drafts if d.score >= s.suggest_threshold][:MAX_SUGGESTIONS]
         suggestions = tuple(self._candidate(p, d) for d in shown)

@@ -11,11 +11,13 @@ exact so decisions are reproducible bit for bit).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from core.money import exponent
 from core.records import Direction, InvoiceRef, Kind
 from core.terms import Terms
 
@@ -149,10 +151,46 @@ class MatchSettings:
     margin: int = 15  # ... and this far ahead of the runner-up, in uncapped points (or, on the
     # same payer evidence, ahead of it in every part of the evidence: drafts.clear_lead)
     suggest_threshold: int = 40  # below this, no suggestion is shown
-    fee_tolerance: Decimal = Decimal("25.00")  # short-pay written off as bank charges (absolute)
-    fee_tolerance_percent: Decimal = Decimal("1.0")  # ... and at most this % of the invoices
+    # Short-pay written off as bank charges: at most this ABSOLUTE amount, in the payment's
+    # currency (a bank's charge does not grow with the invoice). `fee_tolerances` overrides it
+    # per currency, e.g. {"JPY": Decimal("3000")}: 25 yen is no charge at all.
+    fee_tolerance: Decimal = Decimal("25.00")
+    fee_tolerance_percent: Decimal = Decimal("1.0")  # no effect (kept: REMIT_FEE_TOLERANCE_PERCENT)
     discount_grace_days: int = 3  # discount still granted this many days after the window
     name_min_score: int = 85  # rapidfuzz token score to accept a name match
     name_margin: int = 8  # over the second-best customer
     subset_max_invoices: int = 8  # at most this many invoices in one combined payment
     subset_max_candidates: int = 40  # the customer's open invoices considered for subsets
+    # (currency, tolerance) pairs: a tuple, so the settings stay hashable (a dict given here
+    # is turned into one, sorted).
+    fee_tolerances: tuple[tuple[str, Decimal], ...] = ()
+
+    def __post_init__(self) -> None:
+        given: object = self.fee_tolerances
+        pairs = tuple(given.items()) if isinstance(given, Mapping) else self.fee_tolerances
+        checked = tuple(sorted((currency, fee_tolerance_amount(amount, currency)) for currency, amount in pairs))
+        object.__setattr__(self, "fee_tolerances", checked)
+        if not self.fee_tolerance.is_finite() or self.fee_tolerance < 0:
+            raise ValueError(f"fee tolerance must be a non-negative amount, not {self.fee_tolerance}")
+
+    def fee_tolerance_for(self, currency: str) -> Decimal:
+        """The bank charges written off in this currency: its own setting, else the default."""
+        for code, amount in self.fee_tolerances:
+            if code == currency:
+                return amount
+        return self.fee_tolerance
+
+
+def fee_tolerance_amount(amount: Decimal, currency: str) -> Decimal:
+    """A per-currency fee tolerance, checked: a currency code, >= 0 and whole minor units of
+    that currency (3000.5 JPY is a typo, not a tolerance)."""
+    if not (len(currency) == 3 and currency.isascii() and currency.isalpha() and currency.isupper()):
+        raise ValueError(f"fee tolerance for {currency!r}: not an ISO 4217 currency code")
+    amount = Decimal(amount)
+    if not amount.is_finite() or amount < 0:
+        raise ValueError(f"fee tolerance for {currency}: {amount} is not a non-negative amount")
+    scaled = amount.scaleb(exponent(currency))
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"fee tolerance for {currency}: {amount} has digits below the currency's "
+                         f"minor unit ({exponent(currency)} decimals)")
+    return amount

@@ -147,6 +147,9 @@ FIT_RANK = {
 }
 
 
+MAX_GUESSED = 2  # unnamed invoices a plan may add and still win by dominance
+
+
 @dataclass(frozen=True, slots=True)
 class Strength:
     """The evidence of one candidate as a vector, each part higher = better, compared
@@ -157,10 +160,15 @@ class Strength:
     fit: int  # FIT_RANK
     unique: int  # 1: no other combination fits as well, the search saw everything
     clean: int  # minus the named invoices it leaves out and the claims against it
+    guessed: int = 0  # invoices in the plan the payment does not name (found by amount alone)
 
     def dominates(self, other: Strength) -> bool:
         """At least as strong in every part and stronger in one: `other` has nothing for it
-        that this one lacks."""
+        that this one lacks. A plan that adds more than MAX_GUESSED unnamed invoices to what
+        the payment names dominates nothing: picking six of twenty similar invoices by their
+        sum is a search result for a person to confirm, not evidence."""
+        if self.guessed > MAX_GUESSED:
+            return False
         mine, theirs = self.vector(), other.vector()
         return all(a >= b for a, b in zip(mine, theirs)) and mine != theirs
 
@@ -214,7 +222,8 @@ def _strength(e: Evidence, named: list[Source]) -> Strength:
     plan = e.plan
     unique = int(plan.solutions <= 1 and plan.exhaustive)
     clean = -(e.leaves_out_named + int(e.named_elsewhere) + len(e.named_by_another))
-    return Strength(reference, e.customer.points, FIT_RANK[plan.fit], unique, clean)
+    guessed = len(plan.lines) - len(named)
+    return Strength(reference, e.customer.points, FIT_RANK[plan.fit], unique, clean, guessed)
 
 
 def _reference_points(e: Evidence, named: list[Source]) -> int:

@@ -93,3 +93,25 @@ def test_upload_limit_and_sign_in_lock_out_settings(monkeypatch: pytest.MonkeyPa
         with pytest.raises(ValidationError, match=name.removeprefix("REMIT_").lower()):
             get_settings()
         monkeypatch.delenv(name)
+
+
+def test_fee_tolerances_per_currency_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from decimal import Decimal
+
+    from workflows.runtime import Runtime
+
+    monkeypatch.setenv("REMIT_FEE_TOLERANCE", "20.00")
+    monkeypatch.setenv("REMIT_FEE_TOLERANCES", '{"usd": "30.00", "JPY": "3000", "KWD": "5.125"}')
+    monkeypatch.setenv("REMIT_FEE_TOLERANCE_PERCENT", "2.0")  # accepted, no effect
+    s = Settings()
+    assert s.fee_tolerances == {"USD": Decimal("30.00"), "JPY": Decimal("3000"), "KWD": Decimal("5.125")}
+    m = Runtime(s, None, None).match_settings()  # type: ignore[arg-type]
+    assert m.fee_tolerance_for("USD") == Decimal("30.00") and m.fee_tolerance_for("JPY") == 3000
+    assert m.fee_tolerance_for("EUR") == Decimal("20.00")  # the default for every other currency
+
+
+@pytest.mark.parametrize("given", ['{"JPY": "3000.5"}', '{"EUR": "1.005"}', '{"EUR": "-1"}', '{"EURO": "5"}'])
+def test_fee_tolerances_must_fit_the_currency(monkeypatch: pytest.MonkeyPatch, given: str) -> None:
+    monkeypatch.setenv("REMIT_FEE_TOLERANCES", given)
+    with pytest.raises(ValidationError, match="REMIT_FEE_TOLERANCES"):
+        Settings()

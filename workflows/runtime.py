@@ -45,7 +45,7 @@ class Runtime:
             margin=s.match_margin,
             suggest_threshold=s.match_suggest_threshold,
             fee_tolerance=s.fee_tolerance,
-            fee_tolerance_percent=s.fee_tolerance_percent,
+            fee_tolerances=tuple(sorted(s.fee_tolerances.items())),
             discount_grace_days=s.discount_grace_days,
         )
 

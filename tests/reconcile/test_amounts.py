@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from reconcile.amounts import (
     Budget,
     Fit,
@@ -97,10 +99,11 @@ def test_short_pay_within_tolerance_is_written_off() -> None:
     plan = plan_set(items("2000.00"), D("1985.00"), "EUR", PAID, S)
     assert plan.fit is Fit.WRITE_OFF
     assert [(l.applied, l.write_off, l.discount) for l in plan.lines] == [(D("1985.00"), D("15.00"), D(0))]
-    # 15 on 1000 is 1.5 %: beyond the 1 % tolerance -> a partial payment instead
-    assert plan_set(items("1000.00"), D("985.00"), "EUR", PAID, S).fit is Fit.PARTIAL
-    loose = MatchSettings(fee_tolerance_percent=D("2.0"))
-    assert plan_set(items("1000.00"), D("985.00"), "EUR", PAID, loose).fit is Fit.WRITE_OFF
+    # The tolerance is absolute: 15 on 300 (5 %) is a bank charge too; the percent setting
+    # is accepted but decides nothing.
+    assert plan_set(items("300.00"), D("285.00"), "EUR", PAID, S).fit is Fit.WRITE_OFF
+    strict = MatchSettings(fee_tolerance_percent=D("0.1"))
+    assert plan_set(items("300.00"), D("285.00"), "EUR", PAID, strict).fit is Fit.WRITE_OFF
     # 30 is beyond the absolute tolerance of 25, whatever the percentage
     assert plan_set(items("10000.00"), D("9970.00"), "EUR", PAID, S).fit is Fit.PARTIAL
     # several invoices: the charge goes on the largest, which has room for it
@@ -134,7 +137,9 @@ def test_amount_only_prefers_singles_and_finds_subsets() -> None:
     assert plans[0].subset and len(plans[0].lines) == 2
     plans = amount_only(its, D("249.00"), "EUR", PAID, S)
     assert [p.fit for p in plans] == [Fit.WRITE_OFF]
-    plans = amount_only(its, D("60.00"), "EUR", PAID, S)
+    plans = amount_only(its, D("60.00"), "EUR", PAID, S)  # 15.50 short: an absolute bank charge
+    assert [p.fit for p in plans] == [Fit.WRITE_OFF]
+    plans = amount_only(its, D("50.00"), "EUR", PAID, S)  # 25.50 short: beyond it
     assert [p.fit for p in plans] == [Fit.SHORT]
 
 
@@ -149,3 +154,86 @@ def test_a_shared_run_budget_bounds_all_searches_together() -> None:
     subset_plans(its, D("7777.88"), "EUR", PAID, S, budget=budget)
     assert left - budget.left <= SEARCH_FLOOR + 1  # a spent pool still grants the floor
     assert subset_plans(items("100.00", "200.00"), D("300.00"), "EUR", PAID, S, budget=budget)  # easy: solved
+
+
+def test_fee_tolerance_is_per_currency_with_the_default_for_the_rest() -> None:
+    per = MatchSettings(fee_tolerances={"JPY": D("3000"), "USD": D("30.00")})  # type: ignore[arg-type]
+    yen = [Item(inv, inv.open_amount) for inv in [invoice("J1", "C1", "250000", currency="JPY")]]
+    assert plan_set(yen, D("247000"), "JPY", PAID, per).fit is Fit.WRITE_OFF
+    assert plan_set(yen, D("246999"), "JPY", PAID, per).fit is Fit.PARTIAL
+    assert plan_set(yen, D("247000"), "JPY", PAID, S).fit is Fit.PARTIAL  # default: 25 yen
+    dollars = [Item(inv, inv.open_amount) for inv in [invoice("U1", "C1", "5000.00", currency="USD")]]
+    assert plan_set(dollars, D("4970.00"), "USD", PAID, per).fit is Fit.WRITE_OFF
+    assert plan_set(items("5000.00"), D("4970.00"), "EUR", PAID, per).fit is Fit.PARTIAL  # EUR: 25.00
+    assert per.fee_tolerances == (("JPY", D("3000")), ("USD", D("30.00")))
+    hash(per)  # still usable as a cache key
+
+
+@pytest.mark.parametrize("bad", [{"JPY": D("0.5")}, {"EUR": D("0.001")}, {"EUR": D("-1")}, {"eur": D("1")}])
+def test_fee_tolerance_must_fit_its_currency(bad: dict[str, Decimal]) -> None:
+    with pytest.raises(ValueError, match="fee tolerance"):
+        MatchSettings(fee_tolerances=bad)  # type: ignore[arg-type]
+
+
+def test_an_expired_discount_is_never_written_off_even_below_the_fee_tolerance() -> None:
+    # 2/10 net 30 issued 11-01: window to 11-11, grace to 11-14. 1 % of 1000 is 10.00 (1%15):
+    # well below the 25.00 tolerance, still a discount taken, never bank charges.
+    for terms, short in (("2/10 net 30", "20.00"), ("1%15 net 45", "10.00")):
+        [it] = items("1000.00", terms=terms, issued=date(2026, 10, 1))
+        pay = D("1000.00") - D(short)
+        assert plan_set([it], pay, "EUR", PAID, S).fit is Fit.DISCOUNT_EXPIRED
+        plans = amount_only([it], pay, "EUR", PAID, S)
+        assert [p.fit for p in plans] == [Fit.DISCOUNT_EXPIRED]
+        assert all(line.write_off == 0 and line.discount == 0 for line in plans[0].lines)
+        assert "taken after its window" in plans[0].reasons[1]
+    # A short that is not the discount is still a bank charge on the same invoice.
+    [it] = items("1000.00", terms="2/10 net 30", issued=date(2026, 10, 1))
+    assert plan_set([it], D("985.00"), "EUR", PAID, S).fit is Fit.WRITE_OFF
+    # Two invoices, both discounts expired, one taken: not a fee either (a short-pay review).
+    its = items("1000.00", "500.00", terms="2/10 net 30", issued=date(2026, 10, 1))
+    assert plan_set(its, D("1480.00"), "EUR", PAID, S).fit is Fit.SHORT
+
+
+def test_discount_on_the_last_grace_day_is_granted_the_next_day_it_is_not() -> None:
+    [it] = items("1000.00", terms="2/10 net 30", issued=date(2026, 11, 1))  # window to 11-11
+    last = plan_set([it], D("980.00"), "EUR", date(2026, 11, 14), S)
+    assert last.fit is Fit.DISCOUNT and last.lines[0].discount == D("20.00")
+    late = plan_set([it], D("980.00"), "EUR", date(2026, 11, 15), S)
+    assert late.fit is Fit.DISCOUNT_EXPIRED and late.lines[0].discount == 0 and late.lines[0].write_off == 0
+    no_grace = MatchSettings(discount_grace_days=0)
+    assert plan_set([it], D("980.00"), "EUR", date(2026, 11, 12), no_grace).fit is Fit.DISCOUNT_EXPIRED
+
+
+def _twin_book(issued: date = date(2026, 11, 1)) -> list[Item]:
+    """24 nearly equal invoices whose cents make every subset's total distinct."""
+    return [Item(inv, inv.open_amount) for inv in
+            (invoice(f"T{i}", "C1", str(D(10_000_000 + 2**i) / 100), issued=issued) for i in range(24))]
+
+
+def test_over_payment_cover_beyond_the_node_budget_is_found_exactly() -> None:
+    its = _twin_book()
+    named, others = its[0], [its[i] for i in (3, 8, 13, 17, 21, 22)]
+    amount = sum((it.open for it in [named, *others]), D(0))
+    values = [int(it.open * 100) for it in its[1:]]
+    assert not find_subsets(values, int((amount - named.open) * 100), 7)[1]  # the DFS gives up
+    [plan] = subset_plans(its, amount, "EUR", PAID, S, forced=[named])
+    assert plan.fit is Fit.EXACT and plan.exhaustive and plan.solutions == 1
+    assert {line.invoice.number for line in plan.lines} == {"T0", "T3", "T8", "T13", "T17", "T21", "T22"}
+    assert sum(line.applied for line in plan.lines) == amount
+    # An invoice issued after the payment is no part of it: the cover is not claimed.
+    late = [Item(it.invoice.__class__(**{**{f: getattr(it.invoice, f) for f in it.invoice.__slots__},
+                                          "issue_date": date(2026, 11, 20)}), it.open)
+            if it is its[22] else it for it in its]
+    assert subset_plans(late, amount, "EUR", PAID, S, forced=[named]) == []
+
+
+def test_over_payment_is_a_good_cover_only_when_the_invoices_take_most_of_it() -> None:
+    one = items("1000.00")
+    good = plan_set(one, D("1250.00"), "EUR", PAID, S)  # 250 of 1250 on account: a fifth
+    assert good.fit is Fit.OVER and good.good_cover and good.unapplied == D("250.00")
+    poor = plan_set(one, D("1250.01"), "EUR", PAID, S)
+    assert poor.fit is Fit.OVER and not poor.good_cover
+    assert any("no good cover" in r for r in poor.reasons)
+    twice = plan_set(one, D("2000.00"), "EUR", PAID, S)  # the same invoice paid a second time
+    assert twice.good_cover and any("paid twice" in r for r in twice.reasons)
+    assert not plan_set(one, D("2000.01"), "EUR", PAID, S).good_cover

@@ -246,9 +246,38 @@ def test_short_pay_beyond_tolerance_on_several_invoices_is_reviewed() -> None:
 
 
 def test_referenced_partial_payment_with_strong_customer_applies() -> None:
-    d = one(payment("400.00", "INV-10421", account=IBAN_ACME), book())
+    # Exact reference, payer account (or exact name) on file: applied, the invoice stays open
+    # for the rest, and nothing is left for the review queue (no flag).
+    for payer in (dict(account=IBAN_ACME), dict(name="Acme Manufacturing Inc")):
+        d = one(payment("400.00", "INV-10421", **payer), book())  # type: ignore[arg-type]
+        assert applied(d) == {("INV-10421", D("400.00"), D(0), D(0))}
+        assert d.reason is None and "stays open for the rest" in d.explanation
+        assert "partial payment: 400.00 EUR of 1000.00 EUR open on INV-10421" in d.applied.reasons
+
+
+def test_referenced_partial_payment_from_a_fuzzy_name_applies_but_stays_flagged() -> None:
+    d = one(payment("400.00", "INV-10421", name="Acme Manufactoring Inc"), book())  # one typo
     assert applied(d) == {("INV-10421", D("400.00"), D(0), D(0))}
-    assert d.reason is ReviewReason.PARTIAL_PAYMENT
+    assert d.reason is ReviewReason.PARTIAL_PAYMENT  # payer not corroborated: a person confirms
+
+
+def test_partial_payment_named_by_po_or_a_typo_is_not_applied() -> None:
+    invs = [invoice("INV-10421", "C1", "1000.00", po="PO-55120")]
+    for text in ("PO-55120", "INV-10412"):
+        d = one(payment("400.00", text, account=IBAN_ACME), invs)
+        assert d.action is Action.REVIEW, (text, d.explanation)
+
+
+def test_partial_payment_of_several_named_invoices_stays_flagged() -> None:
+    from reconcile.amounts import Item, plan_set
+    from reconcile.drafts import flag
+    invs = [invoice("INV-10421", "C1", "1000.00"), invoice("INV-10422", "C1", "250.00")]
+    given = {invs[0].id: D("600.00"), invs[1].id: D("250.00")}
+    plan = plan_set([Item(i, i.open_amount) for i in invs], D("850.00"), "EUR", DAY, MatchSettings(), given)
+    assert flag(plan, corroborated=True) is ReviewReason.PARTIAL_PAYMENT  # only ONE invoice goes unflagged
+    single = plan_set([Item(invs[0], invs[0].open_amount)], D("600.00"), "EUR", DAY, MatchSettings())
+    assert flag(single, corroborated=True) is None
+    assert flag(single, corroborated=False) is ReviewReason.PARTIAL_PAYMENT
 
 
 def test_referenced_partial_payment_from_an_unknown_payer_is_reviewed() -> None:
@@ -373,3 +402,67 @@ def test_a_customer_with_hundreds_of_open_invoices_uses_the_amount_index_and_a_w
     assert applied(d) == {("BIG-550", D("650.00"), D(0), D(0))}
     d = one(payment("100000.00", account=IBAN_ACME), invs)  # nothing fits; the search stays bounded
     assert d.action is Action.REVIEW
+
+
+# -- issue 12: an expired discount is never a bank charge ------------------------------------------
+
+
+@pytest.mark.parametrize("remittance", [(), ("PO-4711",)])
+def test_expired_discount_below_the_fee_tolerance_is_reviewed_not_written_off(remittance: tuple[str, ...]) -> None:
+    # 1%15 on 1000.00 is 10.00, below the 25.00 tolerance; paid after the window and grace
+    # days, by the known account, without an exact invoice reference (none, or the PO only).
+    inv = invoice("INV-50001", "C1", "1000.00", issued=date(2026, 10, 1), terms="1%15 net 45", po="PO-4711")
+    d = one(payment("990.00", *remittance, account=IBAN_ACME, on=date(2026, 11, 10)), [inv])
+    assert d.action is Action.REVIEW and d.reason is ReviewReason.DISCOUNT_EXPIRED
+    assert d.suggestions and all(a.write_off == 0 and a.discount == 0
+                                 for c in d.suggestions for a in c.allocations)
+    assert any("discount on INV-50001 taken after its window" in r for r in d.suggestions[0].reasons)
+
+
+def test_expired_discount_with_an_exact_reference_is_cash_only_never_a_write_off() -> None:
+    inv = invoice("INV-50001", "C1", "1000.00", issued=date(2026, 10, 1), terms="1%15 net 45")
+    d = one(payment("990.00", "INV-50001", account=IBAN_ACME, on=date(2026, 11, 10)), [inv])
+    assert d.reason is ReviewReason.DISCOUNT_EXPIRED
+    assert applied(d) == {("INV-50001", D("990.00"), D(0), D(0))}  # 10.00 stays open
+
+
+def test_fee_tolerance_per_currency_decides_the_write_off() -> None:
+    yen = invoice("INV-J1", "C1", "250000", currency="JPY")
+    settings = MatchSettings(fee_tolerances={"JPY": D("3000")})  # type: ignore[arg-type]
+    d = one(payment("247500", "INV-J1", account=IBAN_ACME, currency="JPY"), [yen], settings=settings)
+    assert applied(d) == {("INV-J1", D("247500"), D(0), D("2500"))}
+    d = one(payment("247500", "INV-J1", account=IBAN_ACME, currency="JPY"), [yen])  # default: 25 yen
+    assert applied(d) == {("INV-J1", D("247500"), D(0), D(0))}  # a partial payment, no write-off
+
+
+# -- issue 12: an over-payment applies only as a good cover -----------------------------------------
+
+
+def test_over_payment_leaving_most_of_the_cash_unexplained_is_reviewed_and_says_so() -> None:
+    invs = [invoice("INV-10421", "C1", "1000.00")]
+    d = one(payment("5000.00", "INV-10421", account=IBAN_ACME), invs)
+    assert d.action is Action.REVIEW and d.reason is ReviewReason.OVER_PAYMENT
+    assert "no good cover" in d.explanation and "4000.00 EUR" in d.explanation
+    [suggestion] = d.suggestions
+    assert suggestion.unapplied == D("4000.00") and any("no good cover" in r for r in suggestion.reasons)
+
+
+def test_over_payment_of_the_same_invoice_twice_applies_once_and_flags_the_rest() -> None:
+    d = one(payment("2000.00", "INV-10421", account=IBAN_ACME), [invoice("INV-10421", "C1", "1000.00")])
+    assert applied(d) == {("INV-10421", D("1000.00"), D(0), D(0))}
+    assert d.reason is ReviewReason.OVER_PAYMENT and d.applied is not None
+    assert d.applied.unapplied == D("1000.00") and any("paid twice" in r for r in d.applied.reasons)
+
+
+def test_over_payment_whose_cover_is_beyond_the_node_budget_is_shown_not_guessed() -> None:
+    # Names T0, pays T0 and six of 23 nearly equal invoices: the depth-first budget gives up,
+    # the meet-in-the-middle search finds the one cover; a 7-invoice cover with one name is
+    # a suggestion for a person (it ties with the named invoice alone), never applied.
+    invs = [invoice(f"INV-7{i:04d}", "C1", str(D(10_000_000 + 2**i) / 100), issued=date(2026, 11, 1))
+            for i in range(24)]
+    cover = [invs[i] for i in (0, 3, 8, 13, 17, 21, 22)]
+    amount = sum((i.amount for i in cover), D(0))
+    d = one(payment(str(amount), "INV-70000", account=IBAN_ACME), invs)
+    assert d.action is Action.REVIEW
+    numbers = [set(c.invoice_numbers) for c in d.suggestions]
+    assert {i.number for i in cover} in numbers

@@ -16,7 +16,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconcile.subsets import find_subsets
+from reconcile.subsets import find_subsets, meet_in_the_middle
 
 
 class _Stop(Exception):
@@ -114,3 +114,38 @@ def test_any_input_gives_the_reference_answer(values: list[int], target: int, ma
                                                budget: int, limit: int) -> None:
     assert find_subsets(values, target, max_size, budget, limit) == \
         _reference(values, target, max_size, budget, limit)
+
+
+# -- meet in the middle: every subset, by brute force ------------------------------------------
+
+
+def _brute(values: list[int], target: int, max_size: int) -> list[tuple[int, ...]]:
+    from itertools import combinations
+    return sorted(c for k in range(1, max_size + 1) for c in combinations(range(len(values)), k)
+                  if sum(values[i] for i in c) == target)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.integers(1, 60), max_size=14), st.integers(-2, 200), st.integers(0, 6), st.integers(1, 4))
+def test_meet_in_the_middle_finds_exactly_the_subsets_that_fit(values: list[int], target: int,
+                                                                max_size: int, limit: int) -> None:
+    found, complete, _ = meet_in_the_middle(values, target, max_size, limit)
+    everything = _brute(values, target, max_size) if target > 0 else []
+    assert complete
+    assert all(sum(values[i] for i in s) == target and 0 < len(s) <= max_size for s in found)
+    assert len(set(found)) == len(found) and set(found) <= set(everything)
+    assert len(found) == min(limit, len(everything))  # limit reached, or all of them
+
+
+def test_meet_in_the_middle_settles_what_the_node_budget_leaves_open() -> None:
+    # Nearly equal amounts (the depth-first bound prunes nothing) whose low bits make every
+    # subset's sum distinct: exactly one answer, which the node budget does not reach.
+    values = [10_000_000 + 2**i for i in range(24)]
+    chosen = (2, 7, 11, 19, 20, 21, 23)
+    target = sum(values[i] for i in chosen)
+    assert find_subsets(values, target, 8, budget=2_000)[:2] == ([], False)
+    found, complete, used = meet_in_the_middle(values, target, 8)
+    assert (found, complete) == ([chosen], True) and used > 0
+    assert meet_in_the_middle(values, target + 1, 8)[:2] == ([], True)  # "nothing fits" is a fact
+    # Too many partial sums for the states allowed: it says so instead of guessing.
+    assert meet_in_the_middle(values, target, 8, states=1_000)[:2] == ([], False)
