@@ -29,7 +29,7 @@ from rapidfuzz import fuzz, process
 from reconcile.model import Customer, MatchSettings
 from reconcile.normalize import LEGAL_FORMS, name_key, name_tokens
 
-TRUNCATION_LENGTHS = frozenset({16, 22, 35, 40, 70, 140})  # ACH, SWIFT, SEPA name fields
+TRUNCATION_LENGTHS = frozenset({16, 18, 22, 35, 40, 70, 140})  # ACH, BAI/Fedwire, SWIFT, SEPA name fields
 LONG_NAME = 30  # a payer name this long may have been cut even after trimming spaces
 PREFIX_MIN = 10  # shorter prefixes ("ACME ") fit too many customers
 COMMON_KEY = 2000  # a blocking key on more names than this is skipped once rarer keys were found
@@ -82,7 +82,12 @@ class _Name:
 
 def looks_truncated(raw: str) -> bool:
     """Could the bank have cut this name? (a cut at a space is trimmed, so long names count)"""
-    return len(raw) in TRUNCATION_LENGTHS or len(raw.rstrip()) >= LONG_NAME
+    return len(raw) in TRUNCATION_LENGTHS or _cut_after_word(raw) or len(raw.rstrip()) >= LONG_NAME
+
+
+def _cut_after_word(raw: str) -> bool:
+    """Cut right after a word: the trailing space, which banks and parsers trim, is gone."""
+    return len(raw) + 1 in TRUNCATION_LENGTHS
 
 
 class CustomerIndex:
@@ -190,8 +195,10 @@ class CustomerIndex:
                                 score_cutoff=ANY_NAME_FLOOR, limit=None)
         for _, score, pos in found:
             scores[pos] = int(score)  # rapidfuzz scores are floats: an int at once
-        for query in _prefix_queries(raw, tokens):  # compare with names cut to the same length
-            cut = [e.ordered[: len(query)] for e in entries]
+        for query, at_word in _prefix_queries(raw, tokens):  # compare with names cut to the same length
+            # A cut after a word must fall on a word boundary of the name on file too.
+            cut = [e.ordered[: len(query)] if not at_word or e.ordered[len(query): len(query) + 1] in ("", " ")
+                   else "" for e in entries]
             for _, score, pos in process.extract(query, cut, scorer=fuzz.ratio, score_cutoff=ANY_NAME_FLOOR,
                                                  limit=None):
                 scores[pos] = max(scores[pos], int(score))
@@ -230,13 +237,15 @@ def _block_keys(tokens: Sequence[str]) -> set[str]:
     return keys
 
 
-def _prefix_queries(raw: str, tokens: tuple[str, ...]) -> list[str]:
-    """Normalized prefixes to compare when the payer name may have been cut."""
+def _prefix_queries(raw: str, tokens: tuple[str, ...]) -> list[tuple[str, bool]]:
+    """Normalized prefixes to compare when the payer name may have been cut, each with
+    whether it must end on a word boundary of the name on file."""
     if not looks_truncated(raw):
         return []
-    queries = [" ".join(tokens)]
+    at_word = not (len(raw) in TRUNCATION_LENGTHS or len(raw.rstrip()) >= LONG_NAME)  # only _cut_after_word
+    queries = [(" ".join(tokens), at_word)]
     last = tokens[-1]
     # A cut legal form ('... GMB', '... LIMI') is not part of the name: drop it.
     if len(tokens) > 1 and any(form.startswith(last) for form in LEGAL_FORMS | {"LIMITED", "INCORPORATED"}):
-        queries.append(" ".join(tokens[:-1]))
-    return [q for q in queries if len(q) >= PREFIX_MIN]
+        queries.append((" ".join(tokens[:-1]), True))
+    return [(q, w) for q, w in queries if len(q) >= PREFIX_MIN]
