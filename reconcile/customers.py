@@ -26,7 +26,9 @@ from enum import StrEnum
 
 from rapidfuzz import fuzz, process
 
-from reconcile.model import Customer, MatchSettings
+from core.accounts import try_normalize_account
+from reconcile.customer_numbers import number_keys, numbers_in_text
+from reconcile.model import Customer, MatchSettings, Payment
 from reconcile.normalize import LEGAL_FORMS, name_key, name_tokens
 
 TRUNCATION_LENGTHS = frozenset({16, 18, 22, 35, 40, 70, 140})  # ACH, BAI/Fedwire, SWIFT, SEPA name fields
@@ -101,6 +103,7 @@ class CustomerIndex:
         self.names_of: dict[str, list[int]] = defaultdict(list)
         self.literal_of: dict[str, set[str]] = defaultdict(set)  # customer -> literal name keys
         self.block: dict[str, list[int]] = defaultdict(list)
+        self.by_number: dict[str, list[str]] = defaultdict(list)  # customer number key -> ids
         # (account, name) -> (settings, identification): keyed without the settings, whose
         # hash (ten fields, Decimals among them) would cost more than the lookup saves.
         self._cache: dict[tuple[str | None, str | None], tuple[MatchSettings, Identification]] = {}
@@ -110,9 +113,12 @@ class CustomerIndex:
     def _add(self, customer: Customer) -> None:
         cid = customer.id
         self.by_id[cid] = customer
-        for account in customer.accounts:
+        for raw in customer.accounts:
+            account = try_normalize_account(raw)  # stored before its form was canonical
             if account and cid not in self.by_account[account]:
                 self.by_account[account].append(cid)
+        for key in number_keys(cid):
+            self.by_number[key].append(cid)
         for text in (customer.name, *customer.aliases):
             tokens = name_tokens(text) if text else ()
             if not tokens:
@@ -129,6 +135,53 @@ class CustomerIndex:
 
     # -- identification ------------------------------------------------------------------
 
+    def identify_payment(self, p: Payment, settings: MatchSettings) -> Identification:
+        """Who paid: the ultimate payer when the payment names one that is a customer, then
+        the payer's account and name; a customer number in the text confirms or contests it."""
+        found = self._ultimate(p, settings) or self.identify(p.payer_account, p.payer_name, settings)
+        by_number = self._by_number(p.remittance) if self.by_number else None
+        if by_number is None:
+            return found
+        if found.unique is not None and found.unique.customer_id == by_number.customer_id:
+            return found
+        if found.unique is not None:  # the number names another customer: neither decides alone
+            return Identification((found.unique, by_number))
+        return Identification((by_number,))
+
+    def not_customer_numbers(self, p: Payment, unknown: tuple[str, ...]) -> tuple[str, ...]:
+        """The unknown references, less those that are a known customer number the text
+        quotes as one ('Kd-Nr. 10042' reads as 'NR 10042' to the reference extractor)."""
+        quoted = {k for n in numbers_in_text(p.remittance) if self._number_owners(n) for k in number_keys(n)}
+        return tuple(u for u in unknown if not quoted.intersection(number_keys(u))) if quoted else unknown
+
+    def _ultimate(self, p: Payment, settings: MatchSettings) -> Identification | None:
+        if p.ultimate_payer_id:
+            owners = self._number_owners(p.ultimate_payer_id)
+            if len(owners) == 1:
+                return Identification((CustomerHit(owners[0], Method.ACCOUNT, 100,
+                                                   f"ultimate payer id {p.ultimate_payer_id} is customer {owners[0]}"),))
+        if not p.ultimate_payer:
+            return None
+        hit = self.identify(None, p.ultimate_payer, settings).unique
+        if hit is None:
+            return None  # not a customer we know: the payer's own evidence decides
+        return Identification((CustomerHit(hit.customer_id, hit.method, hit.score,
+                                           f"paid on behalf of: ultimate payer {hit.reason}"),))
+
+    def _number_owners(self, number: str) -> list[str]:
+        for key in number_keys(number):  # the compacted form first, then the bare number
+            if key in self.by_number:
+                return self.by_number[key]
+        return []
+
+    def _by_number(self, lines: Sequence[str]) -> CustomerHit | None:
+        """A customer number quoted in the remittance, when it names exactly one customer."""
+        owners = {cid: n for n in numbers_in_text(lines) for cid in self._number_owners(n)}
+        if len(owners) != 1:
+            return None  # none, or numbers of several customers: no evidence either way
+        (cid, number), = owners.items()
+        return CustomerHit(cid, Method.ACCOUNT, 100, f"customer number {number} in remittance is customer {cid}")
+
     def identify(self, account: str | None, name: str | None, settings: MatchSettings) -> Identification:
         key = (account, name)
         cached = self._cache.get(key)
@@ -139,6 +192,7 @@ class CustomerIndex:
         return found
 
     def _identify(self, account: str | None, name: str | None, settings: MatchSettings) -> Identification:
+        account = try_normalize_account(account)
         owners = self.by_account.get(account, []) if account else []
         if len(owners) == 1:
             return Identification((CustomerHit(owners[0], Method.ACCOUNT, 100,
@@ -149,6 +203,13 @@ class CustomerIndex:
                 hit = by_name.unique
                 return Identification((CustomerHit(hit.customer_id, Method.ACCOUNT, 100,
                                                    f"payer account (shared) and {hit.reason}"),))
+            # A payment service's or a parent's account: the name may be a customer not among them.
+            anywhere = self._by_name(name, settings) if name else Identification()
+            if anywhere.unique:
+                hit = anywhere.unique
+                return Identification((CustomerHit(hit.customer_id, hit.method, hit.score,
+                                                   f"{hit.reason} (payer account shared by {len(owners)} "
+                                                   "customers: not evidence)"),))
             return Identification(tuple(
                 CustomerHit(cid, Method.ACCOUNT_SHARED, 100, f"payer account is on file for {len(owners)} "
                             f"customers, among them {cid}") for cid in sorted(owners)))
@@ -221,6 +282,11 @@ class CustomerIndex:
                 break  # a word half the customers share says little; rarer ones were counted
             shared.update(posting)
         return sorted(i for i, _ in shared.most_common(SCORED))  # ties: first counted, deterministic
+
+    def payer_similarity(self, p: Payment, customer_id: str) -> tuple[int, str]:
+        """similarity() of the payer's or, if better, the ultimate payer's name."""
+        own = self.similarity(p.payer_name, customer_id)
+        return max(own, self.similarity(p.ultimate_payer, customer_id)) if p.ultimate_payer else own
 
     def similarity(self, name: str | None, customer_id: str) -> tuple[int, str]:
         """Best name score of the payer name against one customer's names (corroboration)."""
