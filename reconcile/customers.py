@@ -1,5 +1,12 @@
 """Who paid? Payer account, then known names and aliases, then a fuzzy name match.
 
+`identify_payment` puts the rest of a payment around that: the ultimate payer (camt
+UltmtDbtr: a bank or payment service paying for our customer) is looked up first, by its
+id as a customer number, then by name; a customer number quoted in the remittance
+(`reconcile.customer_numbers`) counts as much as the account, and against a different
+account or name leaves the payer open. An account on file for several customers (a
+payment service's: see loader.load_customers) identifies nobody by itself.
+
 Why separate: customer identification is the second pillar of every match (it is what
 lets a one-edit reference or a bare amount be trusted), and it is cached per payer, so
 it has its own index built once per run.
