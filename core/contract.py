@@ -81,7 +81,16 @@ def transaction_json(tx: Transaction) -> dict[str, Any]:
         "return": return_info_json(ret),
         "change_code": chg.change_code if chg else None,
         "change": change_info_json(chg),
+        **ultimate_json(tx),
     }
+
+
+def ultimate_json(tx: Transaction) -> dict[str, Any]:
+    """{"ultimate": {"name", "id"}} when the transaction names an ultimate party, else {}:
+    the key is optional, so output for every other transaction stays as it was."""
+    if tx.ultimate_name is None and tx.ultimate_id is None:
+        return {}
+    return {"ultimate": {"name": tx.ultimate_name, "id": tx.ultimate_id}}
 
 
 def entry_json(entry: Entry) -> dict[str, Any]:
@@ -342,6 +351,7 @@ def _transaction_text(tx: Transaction) -> str:
         f'{_M}"invoices": {_invoices(t.invoices) if t.invoices else "[]"}'
         f"{_NO_RETURN if ret is None else _return_text(ret)}"
         f"{_NO_CHANGE if chg is None else _change_text(chg)}"
+        f"{_ultimate_text(t)}"
         f"\n{_TX}}}"
     )
 
@@ -412,3 +422,10 @@ def _change_text(chg: ChangeInfo | None) -> str:
         f'{_R}"original_rdfi": {"null" if rdfi is None else _enc(rdfi)}'
         f"\n{_LIST}}}"
     )
+
+
+def _ultimate_text(t: Transaction) -> str:
+    """The optional "ultimate" member: `dumps(ultimate_json(t), _TX)` without its braces."""
+    if t.ultimate_name is None and t.ultimate_id is None:
+        return ""
+    return _M + '"ultimate": ' + dumps(ultimate_json(t)["ultimate"], _TX + "  ")

@@ -113,6 +113,10 @@ class Transaction:
     invoices: tuple[InvoiceRef, ...] = ()
     return_info: ReturnInfo | None = None
     change_info: ChangeInfo | None = None
+    # The party the counterparty pays (or is paid) for: camt UltmtDbtr of a credit, UltmtCdtr
+    # of a debit. A payment service or bank paying on a customer's behalf names the customer here.
+    ultimate_name: str | None = None
+    ultimate_id: str | None = None  # its Id/.../Othr/Id, e.g. the customer number we gave it
 
 
 @dataclass(frozen=True, slots=True)

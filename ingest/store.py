@@ -22,6 +22,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from core.contract import balance_json, change_info_json, return_info_json
+from core.ultimate import with_ultimate
 from core.errors import ParseError, ParseWarning
 from core.identity import account_scope, key_triple
 from core.money import AmountError, format_amount, to_minor
@@ -391,7 +392,7 @@ class EntryStore:
             tx.check_number,
             tx.counterparty_name,
             tx.counterparty_account,
-            _json_strings(tx.remittance),
+            _json_strings(with_ultimate(tx.remittance, tx.ultimate_name, tx.ultimate_id)),
             _json_strings(tx.references),
             _json_invoices(tx.invoices) if tx.invoices else "[]",
             None if ret is None else ret.reason_code,

@@ -153,9 +153,9 @@ def transaction(
             context.tx_charges.append(item)
 
     amount, currency, own = _tx_amount(amount_el, amount_details, n, context, record)
-    name = account = None
+    name = account = ultimate_name = ultimate_id = None
     if parties is not None:
-        name, account = _counterparty(parties, n, context.direction is Direction.CREDIT)
+        name, account, ultimate_name, ultimate_id = _counterparty(parties, n, context.direction is Direction.CREDIT)
     end_to_end, instruction, tx_id, uetr, mandate, cheque = refs
     if end_to_end is not None and end_to_end.upper() == _NOT_PROVIDED:
         end_to_end = None
@@ -166,7 +166,7 @@ def transaction(
         return_info = _return_info(rtr_el, n, end_to_end or instruction)
     built = make_transaction(
         amount, currency, end_to_end, instruction, tx_id, uetr, mandate, cheque, name, account,
-        tuple(remittance), tuple(references), tuple(invoices), return_info, None,
+        tuple(remittance), tuple(references), tuple(invoices), return_info, None, ultimate_name, ultimate_id,
     )  # fmt: skip
     return built, own
 
@@ -245,10 +245,12 @@ def _check_sign(element: etree._Element, context: EntryContext, record: str) -> 
         )
 
 
-def _counterparty(parties: etree._Element, n: Names, credit: bool) -> tuple[str | None, str | None]:
-    """The other side: the debtor of a credit, the creditor of a debit (name, account).
+def _counterparty(parties: etree._Element, n: Names, credit: bool
+                  ) -> tuple[str | None, str | None, str | None, str | None]:
+    """The other side: the debtor of a credit, the creditor of a debit (name, account), and
+    the ultimate party on that side (name, id).
 
-    The ultimate party's name is used when the party itself has none.
+    The ultimate party's name is also the counterparty's when the party itself has none.
     """
     party, account_tag, ultimate = n.debtor_side if credit else n.creditor_side
     name = account = ultimate_el = None
@@ -260,9 +262,19 @@ def _counterparty(parties: etree._Element, n: Names, credit: bool) -> tuple[str 
             account = v.account_id(item, n)
         elif tag == ultimate:
             ultimate_el = item
-    if name is None and ultimate_el is not None:
-        name = v.party_name(ultimate_el, n)
-    return name, account
+    if ultimate_el is None:
+        return name, account, None, None
+    ultimate_name = v.party_name(ultimate_el, n)
+    return name if name is not None else ultimate_name, account, ultimate_name, _party_id(ultimate_el, n)
+
+
+def _party_id(party: etree._Element, n: Names) -> str | None:
+    """The first Othr/Id under the party's Id (OrgId or PrvtId; v08+ nests it in Pty)."""
+    for other in party.iter(n.Othr):
+        for item in other:
+            if item.tag == n.Id:
+                return v.text(item)
+    return None
 
 
 def _remittance(

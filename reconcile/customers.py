@@ -1,5 +1,12 @@
 """Who paid? Payer account, then known names and aliases, then a fuzzy name match.
 
+`identify_payment` puts the rest of a payment around that: the ultimate payer (camt
+UltmtDbtr: a bank or payment service paying for our customer) is looked up first, by its
+id as a customer number, then by name; a customer number quoted in the remittance
+(`reconcile.customer_numbers`) counts as much as the account, and against a different
+account or name leaves the payer open. An account on file for several customers (a
+payment service's: see loader.load_customers) identifies nobody by itself.
+
 Why separate: customer identification is the second pillar of every match (it is what
 lets a one-edit reference or a bare amount be trusted), and it is cached per payer, so
 it has its own index built once per run.
@@ -26,10 +33,12 @@ from enum import StrEnum
 
 from rapidfuzz import fuzz, process
 
-from reconcile.model import Customer, MatchSettings
+from core.accounts import try_normalize_account
+from reconcile.customer_numbers import number_keys, numbers_in_text
+from reconcile.model import Customer, MatchSettings, Payment
 from reconcile.normalize import LEGAL_FORMS, name_key, name_tokens
 
-TRUNCATION_LENGTHS = frozenset({16, 22, 35, 40, 70, 140})  # ACH, SWIFT, SEPA name fields
+TRUNCATION_LENGTHS = frozenset({16, 18, 22, 35, 40, 70, 140})  # ACH, BAI/Fedwire, SWIFT, SEPA name fields
 LONG_NAME = 30  # a payer name this long may have been cut even after trimming spaces
 PREFIX_MIN = 10  # shorter prefixes ("ACME ") fit too many customers
 COMMON_KEY = 2000  # a blocking key on more names than this is skipped once rarer keys were found
@@ -82,7 +91,12 @@ class _Name:
 
 def looks_truncated(raw: str) -> bool:
     """Could the bank have cut this name? (a cut at a space is trimmed, so long names count)"""
-    return len(raw) in TRUNCATION_LENGTHS or len(raw.rstrip()) >= LONG_NAME
+    return len(raw) in TRUNCATION_LENGTHS or _cut_after_word(raw) or len(raw.rstrip()) >= LONG_NAME
+
+
+def _cut_after_word(raw: str) -> bool:
+    """Cut right after a word: the trailing space, which banks and parsers trim, is gone."""
+    return len(raw) + 1 in TRUNCATION_LENGTHS
 
 
 class CustomerIndex:
@@ -96,6 +110,7 @@ class CustomerIndex:
         self.names_of: dict[str, list[int]] = defaultdict(list)
         self.literal_of: dict[str, set[str]] = defaultdict(set)  # customer -> literal name keys
         self.block: dict[str, list[int]] = defaultdict(list)
+        self.by_number: dict[str, list[str]] = defaultdict(list)  # customer number key -> ids
         # (account, name) -> (settings, identification): keyed without the settings, whose
         # hash (ten fields, Decimals among them) would cost more than the lookup saves.
         self._cache: dict[tuple[str | None, str | None], tuple[MatchSettings, Identification]] = {}
@@ -105,9 +120,12 @@ class CustomerIndex:
     def _add(self, customer: Customer) -> None:
         cid = customer.id
         self.by_id[cid] = customer
-        for account in customer.accounts:
+        for raw in customer.accounts:
+            account = try_normalize_account(raw)  # stored before its form was canonical
             if account and cid not in self.by_account[account]:
                 self.by_account[account].append(cid)
+        for key in number_keys(cid):
+            self.by_number[key].append(cid)
         for text in (customer.name, *customer.aliases):
             tokens = name_tokens(text) if text else ()
             if not tokens:
@@ -124,6 +142,53 @@ class CustomerIndex:
 
     # -- identification ------------------------------------------------------------------
 
+    def identify_payment(self, p: Payment, settings: MatchSettings) -> Identification:
+        """Who paid: the ultimate payer when the payment names one that is a customer, then
+        the payer's account and name; a customer number in the text confirms or contests it."""
+        found = self._ultimate(p, settings) or self.identify(p.payer_account, p.payer_name, settings)
+        by_number = self._by_number(p.remittance) if self.by_number else None
+        if by_number is None:
+            return found
+        if found.unique is not None and found.unique.customer_id == by_number.customer_id:
+            return found
+        if found.unique is not None:  # the number names another customer: neither decides alone
+            return Identification((found.unique, by_number))
+        return Identification((by_number,))
+
+    def not_customer_numbers(self, p: Payment, unknown: tuple[str, ...]) -> tuple[str, ...]:
+        """The unknown references, less those that are a known customer number the text
+        quotes as one ('Kd-Nr. 10042' reads as 'NR 10042' to the reference extractor)."""
+        quoted = {k for n in numbers_in_text(p.remittance) if self._number_owners(n) for k in number_keys(n)}
+        return tuple(u for u in unknown if not quoted.intersection(number_keys(u))) if quoted else unknown
+
+    def _ultimate(self, p: Payment, settings: MatchSettings) -> Identification | None:
+        if p.ultimate_payer_id:
+            owners = self._number_owners(p.ultimate_payer_id)
+            if len(owners) == 1:
+                return Identification((CustomerHit(owners[0], Method.ACCOUNT, 100,
+                                                   f"ultimate payer id {p.ultimate_payer_id} is customer {owners[0]}"),))
+        if not p.ultimate_payer:
+            return None
+        hit = self.identify(None, p.ultimate_payer, settings).unique
+        if hit is None:
+            return None  # not a customer we know: the payer's own evidence decides
+        return Identification((CustomerHit(hit.customer_id, hit.method, hit.score,
+                                           f"paid on behalf of: ultimate payer {hit.reason}"),))
+
+    def _number_owners(self, number: str) -> list[str]:
+        for key in number_keys(number):  # the compacted form first, then the bare number
+            if key in self.by_number:
+                return self.by_number[key]
+        return []
+
+    def _by_number(self, lines: Sequence[str]) -> CustomerHit | None:
+        """A customer number quoted in the remittance, when it names exactly one customer."""
+        owners = {cid: n for n in numbers_in_text(lines) for cid in self._number_owners(n)}
+        if len(owners) != 1:
+            return None  # none, or numbers of several customers: no evidence either way
+        (cid, number), = owners.items()
+        return CustomerHit(cid, Method.ACCOUNT, 100, f"customer number {number} in remittance is customer {cid}")
+
     def identify(self, account: str | None, name: str | None, settings: MatchSettings) -> Identification:
         key = (account, name)
         cached = self._cache.get(key)
@@ -134,6 +199,7 @@ class CustomerIndex:
         return found
 
     def _identify(self, account: str | None, name: str | None, settings: MatchSettings) -> Identification:
+        account = try_normalize_account(account)
         owners = self.by_account.get(account, []) if account else []
         if len(owners) == 1:
             return Identification((CustomerHit(owners[0], Method.ACCOUNT, 100,
@@ -144,6 +210,13 @@ class CustomerIndex:
                 hit = by_name.unique
                 return Identification((CustomerHit(hit.customer_id, Method.ACCOUNT, 100,
                                                    f"payer account (shared) and {hit.reason}"),))
+            # A payment service's or a parent's account: the name may be a customer not among them.
+            anywhere = self._by_name(name, settings) if name else Identification()
+            if anywhere.unique:
+                hit = anywhere.unique
+                return Identification((CustomerHit(hit.customer_id, hit.method, hit.score,
+                                                   f"{hit.reason} (payer account shared by {len(owners)} "
+                                                   "customers: not evidence)"),))
             return Identification(tuple(
                 CustomerHit(cid, Method.ACCOUNT_SHARED, 100, f"payer account is on file for {len(owners)} "
                             f"customers, among them {cid}") for cid in sorted(owners)))
@@ -190,8 +263,10 @@ class CustomerIndex:
                                 score_cutoff=ANY_NAME_FLOOR, limit=None)
         for _, score, pos in found:
             scores[pos] = int(score)  # rapidfuzz scores are floats: an int at once
-        for query in _prefix_queries(raw, tokens):  # compare with names cut to the same length
-            cut = [e.ordered[: len(query)] for e in entries]
+        for query, at_word in _prefix_queries(raw, tokens):  # compare with names cut to the same length
+            # A cut after a word must fall on a word boundary of the name on file too.
+            cut = [e.ordered[: len(query)] if not at_word or e.ordered[len(query): len(query) + 1] in ("", " ")
+                   else "" for e in entries]
             for _, score, pos in process.extract(query, cut, scorer=fuzz.ratio, score_cutoff=ANY_NAME_FLOOR,
                                                  limit=None):
                 scores[pos] = max(scores[pos], int(score))
@@ -215,6 +290,11 @@ class CustomerIndex:
             shared.update(posting)
         return sorted(i for i, _ in shared.most_common(SCORED))  # ties: first counted, deterministic
 
+    def payer_similarity(self, p: Payment, customer_id: str) -> tuple[int, str]:
+        """similarity() of the payer's or, if better, the ultimate payer's name."""
+        own = self.similarity(p.payer_name, customer_id)
+        return max(own, self.similarity(p.ultimate_payer, customer_id)) if p.ultimate_payer else own
+
     def similarity(self, name: str | None, customer_id: str) -> tuple[int, str]:
         """Best name score of the payer name against one customer's names (corroboration)."""
         if not name:
@@ -230,13 +310,15 @@ def _block_keys(tokens: Sequence[str]) -> set[str]:
     return keys
 
 
-def _prefix_queries(raw: str, tokens: tuple[str, ...]) -> list[str]:
-    """Normalized prefixes to compare when the payer name may have been cut."""
+def _prefix_queries(raw: str, tokens: tuple[str, ...]) -> list[tuple[str, bool]]:
+    """Normalized prefixes to compare when the payer name may have been cut, each with
+    whether it must end on a word boundary of the name on file."""
     if not looks_truncated(raw):
         return []
-    queries = [" ".join(tokens)]
+    at_word = not (len(raw) in TRUNCATION_LENGTHS or len(raw.rstrip()) >= LONG_NAME)  # only _cut_after_word
+    queries = [(" ".join(tokens), at_word)]
     last = tokens[-1]
     # A cut legal form ('... GMB', '... LIMI') is not part of the name: drop it.
     if len(tokens) > 1 and any(form.startswith(last) for form in LEGAL_FORMS | {"LIMITED", "INCORPORATED"}):
-        queries.append(" ".join(tokens[:-1]))
-    return [q for q in queries if len(q) >= PREFIX_MIN]
+        queries.append((" ".join(tokens[:-1]), True))
+    return [(q, w) for q, w in queries if len(q) >= PREFIX_MIN]

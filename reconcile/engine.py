@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from core.gc_pause import collector_paused
 from core.records import Direction
@@ -162,7 +162,7 @@ class _Run:
         (A decoy naming another customer's invoice claims nothing.)"""
         if not ex.hits:
             return
-        payer = self.people.identify(p.payer_account, p.payer_name, self.settings).unique
+        payer = self.people.identify_payment(p, self.settings).unique
         self.named_count.update({h.invoice.id for h in ex.hits
                                  if payer is None or payer.customer_id == h.invoice.customer_id})
 
@@ -173,7 +173,9 @@ class _Run:
             return Decision(p.id, Action.IGNORE, explanation="A debit is never applied to receivables.")
         if p.amount <= ZERO:
             return Decision(p.id, Action.IGNORE, explanation="A zero or negative amount is not a receipt.")
-        ctx = _Context(p, ex, self.people.identify(p.payer_account, p.payer_name, self.settings))
+        if ex.unknown:  # a quoted customer number is no unknown invoice reference
+            ex = replace(ex, unknown=self.people.not_customer_numbers(p, ex.unknown))
+        ctx = _Context(p, ex, self.people.identify_payment(p, self.settings))
         for hit in ex.hits:
             if self.book.open_of(hit.invoice) > ZERO:
                 ctx.open_hits.setdefault(hit.invoice.customer_id, []).append(hit)
@@ -205,7 +207,7 @@ class _Run:
             if payer is not None:
                 out[cid] = conflicting(payer, cid)
                 continue
-            similar, shown = self.people.similarity(ctx.payment.payer_name, cid)
+            similar, shown = self.people.payer_similarity(ctx.payment, cid)
             out[cid] = resembling(similar, shown, cid) if similar >= RESEMBLE_MIN else NO_CUSTOMER
         return out
 
@@ -363,7 +365,7 @@ class _Run:
             self._add(ctx, inv.customer_id, plan, self._resemblance(ctx, inv.customer_id), {}, [])
 
     def _resemblance(self, ctx: _Context, cid: str) -> CustomerEvidence:
-        similar, shown = self.people.similarity(ctx.payment.payer_name, cid)
+        similar, shown = self.people.payer_similarity(ctx.payment, cid)
         return resembling(similar, shown, cid) if similar >= RESEMBLE_MIN else NO_CUSTOMER
 
     # -- decide ---------------------------------------------------------------------------------

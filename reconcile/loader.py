@@ -16,6 +16,7 @@ from core.accounts import try_normalize_account
 from core.money import D, from_minor
 from core.records import Direction, InvoiceRef, Kind
 from core.terms import parse_terms
+from core.ultimate import split_ultimate
 from ledger.models import (
     BankEntry,
     BankTransaction,
@@ -33,8 +34,16 @@ CLOSED_LOOKBACK_DAYS = 180
 
 
 def load_customers(session: Session) -> list[Customer]:
+    """Customers with their accounts on file and, added to each customer it paid for, every
+    account that paid for several: the index then sees it shared and lets names decide."""
+    shared: dict[str, set[str]] = {}
+    for raw, customer_id in invoice_repo.accounts_paying_for_several(session):
+        account = try_normalize_account(raw)
+        if account:
+            shared.setdefault(customer_id, set()).add(account)
     return [
-        Customer(id=k.id, name=k.name, accounts=k.accounts, aliases=k.aliases)
+        Customer(id=k.id, name=k.name, aliases=k.aliases,
+                 accounts=k.accounts + tuple(sorted(shared.get(k.id, set()) - set(k.accounts))))
         for k in invoice_repo.customers_with_accounts_and_aliases(session)
     ]
 
@@ -194,6 +203,7 @@ def to_payment(row: PaymentRow) -> Payment | None:
     """The matcher's view of a stored transaction; None when it has no amount of its own."""
     if row.amount_minor is None:
         return None
+    remittance, ultimate, ultimate_id = split_ultimate(row.remittance or ())
     return Payment(
         id=row.id,
         amount=from_minor(row.amount_minor, row.currency),
@@ -203,11 +213,13 @@ def to_payment(row: PaymentRow) -> Payment | None:
         kind=Kind(row.kind),
         payer_name=row.counterparty_name,
         payer_account=try_normalize_account(row.counterparty_account),
-        remittance=tuple(row.remittance or ()),
+        remittance=remittance,
         references=tuple(row.references or ()),
         invoices=tuple(
             InvoiceRef(i["number"], None if i.get("amount") is None else D(i["amount"])) for i in row.invoices or ()
         ),
         end_to_end_id=row.end_to_end_id,
         bank_reference=row.bank_reference,
+        ultimate_payer=ultimate,
+        ultimate_payer_id=ultimate_id,
     )

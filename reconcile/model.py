@@ -82,6 +82,10 @@ class Payment:
     invoices: tuple[InvoiceRef, ...] = ()  # structured referred documents (RfrdDocInf, RMR, lockbox)
     end_to_end_id: str | None = None
     bank_reference: str | None = None
+    # The party the payment is made for (camt UltmtDbtr): when a payment service, bank or
+    # parent pays on a customer's behalf, this is the customer.
+    ultimate_payer: str | None = None
+    ultimate_payer_id: str | None = None  # its id as sent (Othr/Id): often our customer number
 
 
 class ReviewReason(StrEnum):

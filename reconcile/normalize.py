@@ -67,6 +67,10 @@ _APOSTROPHES = re.compile(r"['’`]")  # "O'Brien" -> "OBRIEN", "Int'l" -> "INTL
 # "S.A." "B.V" "S.P.A." -> SA BV SPA; "ACME.COM" stays two words.
 _INITIALS = re.compile(r"\b[A-Z](?:\.[A-Z])+\b\.?")
 _DIGIT = re.compile(r"[0-9]")
+# German umlauts written out ("Mueller") fold like the umlaut itself ("Müller" -> MULLER):
+# AE/OE/UE at a word start or after a consonant. Both sides of a comparison go through it,
+# so a collapsed English word ("BLUE" -> BLU) still equals itself.
+_UMLAUT_DIGRAPH = re.compile(r"(?:(?<=[^AEIOUY])|\b)([AOU])E")
 
 
 def fold(text: str) -> str:
@@ -87,8 +91,9 @@ def name_tokens(text: str, expand: bool = True) -> tuple[str, ...]:
     s = _APOSTROPHES.sub("", fold(text).replace("&", " AND ").replace("+", " AND "))
     s = _INITIALS.sub(lambda m: m.group(0).replace(".", "") + " ", s)
     raw = _NOT_ALNUM.sub(" ", s).split()
-    if expand:
+    if expand:  # the literal form (expand=False) keeps "MUELLER": it tells two spellings apart
         raw = [ABBREVIATIONS.get(t, t) for t in raw]
+        raw = [_UMLAUT_DIGRAPH.sub(r"\1", t) if "E" in t else t for t in raw]
     legal = [ABBREVIATIONS.get(t, t) in LEGAL_FORMS for t in raw]
     keep: list[str] = []
     for i, token in enumerate(raw):

@@ -6,7 +6,7 @@ Three kinds of callers:
     `aliases_by_customer`, `invoice_states`, `invoices_with_live_applications`), decides in
     memory, and writes the chunk's changes in sets (`BookWrites.write`);
   - the matcher's loader reads the book through `matchable_invoices` (`open_invoices` and
-    `recently_closed` in one read) and `customers_with_accounts_and_aliases`: light column
+    `recently_closed` in one read) and `customers_with_accounts_and_aliases` (with `accounts_paying_for_several`): light column
     tuples, not ORM objects, because a run reads up to millions of invoices and never
     changes them through these;
   - a reviewer's manual application (reconcile/manual.py) finds invoices by number
@@ -23,11 +23,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import ARRAY, any_, bindparam, insert, or_, select, text
+from sqlalchemy import ARRAY, any_, bindparam, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from ledger import bulk
-from ledger.models import Application, AuditEvent, Customer, CustomerAccount, CustomerAlias, Invoice
+from ledger.models import (
+    Application,
+    AuditEvent,
+    BankTransaction,
+    Customer,
+    CustomerAccount,
+    CustomerAlias,
+    Invoice,
+)
 from ledger.types import utc_now
 
 # Bound parameters per IN (...) list: well under SQLite's 32,766 and PostgreSQL's 65,535.
@@ -353,3 +361,27 @@ def customers_with_accounts_and_aliases(session: Session) -> list[CustomerKeys]:
                      aliases=tuple(sorted(aliases.get(cid, ()))))
         for cid, name in customers
     ]
+
+
+def accounts_paying_for_several(session: Session) -> list[tuple[str, str]]:
+    """(payer account as the bank sent it, customer id) for the accounts whose payments went
+    to invoices of two or more customers, or to a customer other than the account's owner on
+    file: a payment service's or a bank's clearing account, which names no customer by itself.
+
+    Live applications only: one a reviewer reversed was a mistake, not a second payer.
+    """
+    paid = (select(BankTransaction.counterparty_account.label("account"), Invoice.customer_id)
+            .join(Application, Application.transaction_id == BankTransaction.id)
+            .join(Invoice, Invoice.id == Application.invoice_id)
+            .where(Application.status == "applied", BankTransaction.counterparty_account.is_not(None))
+            .distinct().subquery())
+    several = select(paid.c.account).group_by(paid.c.account).having(func.count() > 1)
+    found: set[tuple[str, str]] = {(a, c) for a, c in session.execute(
+        select(paid.c.account, paid.c.customer_id).where(paid.c.account.in_(several)))}
+    for account, paid_for, owner in session.execute(
+        select(paid.c.account, paid.c.customer_id, CustomerAccount.customer_id)
+        .join(CustomerAccount, CustomerAccount.account == paid.c.account)
+        .where(CustomerAccount.customer_id != paid.c.customer_id)
+    ):
+        found.update({(account, paid_for), (account, owner)})
+    return sorted(found)

@@ -14,7 +14,7 @@ import json
 from datetime import date
 from pathlib import Path
 
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from sqlalchemy import text
 
@@ -22,6 +22,7 @@ from core.contract import change_info_json, invoices_json, return_info_json
 from core.identity import _digest, account_scope, key_triple
 from core.money import format_amount, to_minor
 from core.records import Direction, Entry, EntryStatus, Kind, Transaction
+from core.ultimate import split_ultimate, with_ultimate
 from ingest.formats import parse_path
 from ledger.db import transaction
 from tests.factories import E, camt
@@ -141,7 +142,9 @@ def _expected(paths: list[Path]) -> tuple[list[tuple], list[tuple]]:
                         None if tx.amount is None else to_minor(tx.amount, tx_currency),
                         tx_currency, tx.end_to_end_id, tx.instruction_id, tx.transaction_id,
                         tx.uetr, tx.mandate_id, tx.check_number, tx.counterparty_name,
-                        tx.counterparty_account, _json(list(tx.remittance)),
+                        tx.counterparty_account,
+                        # the ultimate party is stored as trailing remittance lines (core.ultimate)
+                        _json(list(with_ultimate(tx.remittance, tx.ultimate_name, tx.ultimate_id))),
                         _json(list(tx.references)), _json(invoices_json(tx)),
                         ret.reason_code if ret else None, ret.original_reference if ret else None,
                         None if ret is None else _json(return_info_json(ret)),
@@ -221,3 +224,12 @@ def test_a_booking_reported_twice_in_a_later_file_is_upgraded_in_report_order(rt
     ]
     assert events == [("bank_entry.status_changed", "bank_entry")] * 2
     assert sightings == ["pending", "booked"]
+
+
+@given(st.lists(st.text(max_size=8), max_size=3).map(tuple), st.none() | st.text(min_size=1, max_size=8),
+       st.none() | st.text(min_size=1, max_size=8))
+def test_the_ultimate_party_lines_come_back_as_stored(lines: tuple[str, ...], name: str | None,
+                                                      party_id: str | None) -> None:
+    # a payer's own last line of that shape is read as one (it says no more than UltmtDbtr could)
+    assume(not (lines and lines[-1].startswith(("Ultimate party: ", "Ultimate party id: "))))
+    assert split_ultimate(with_ultimate(lines, name, party_id)) == (lines, name, party_id)

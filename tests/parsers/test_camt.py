@@ -758,6 +758,20 @@ def test_ultimate_debtor_name_when_the_debtor_has_none() -> None:
     assert (tx.counterparty_name, tx.counterparty_account) == ("Ultimate Payer", "GB29NWBK60161331926819")
 
 
+def test_the_ultimate_party_of_the_counterpartys_side_is_carried() -> None:
+    ultimate = ("<UltmtDbtr><Pty><Nm>Harbour Foods Ltd</Nm><Id><OrgId><Othr><Id>10042</Id></Othr></OrgId></Id>"
+                "</Pty></UltmtDbtr>")
+    body = PARTIES.replace("<UltmtDbtr><Nm>Ultimate Payer</Nm></UltmtDbtr>", ultimate)
+    credit = only_entry(document(ntry(body))).transactions[0]
+    assert credit.counterparty_name == "Payer Ltd"  # the payer stays the payer
+    assert (credit.ultimate_name, credit.ultimate_id) == ("Harbour Foods Ltd", "10042")
+    # a debit's ultimate party is the ultimate creditor; this one names none
+    debit = only_entry(document(ntry(body, cdi="DBIT"))).transactions[0]
+    assert (debit.ultimate_name, debit.ultimate_id) == (None, None)
+    plain = only_entry(document(ntry(PARTIES))).transactions[0]
+    assert (plain.ultimate_name, plain.ultimate_id) == ("Ultimate Payer", None)
+
+
 def test_references_mandate_and_cheque_number() -> None:
     body = "<NtryDtls><TxDtls><Refs><MndtId>M-1</MndtId><ChqNb>000123</ChqNb><TxId>T</TxId></Refs></TxDtls></NtryDtls>"
     tx = only_entry(document(ntry(body))).transactions[0]

@@ -16,7 +16,7 @@ def test_made_records_equal_the_dataclass_ones_field_for_field() -> None:
     invoice = InvoiceRef("INV-1", Decimal("12.50"))
     tx_fields = (
         Decimal("12.50"), "EUR", "E2E", "INSTR", "TX", "uetr", "MNDT", "CHQ", "Müller", "DE89",
-        ("line",), ("RF18",), (invoice,), ReturnInfo("AC04"), None,
+        ("line",), ("RF18",), (invoice,), ReturnInfo("AC04"), None, "ULTIMATE", "10042",
     )  # fmt: skip
     tx = make_transaction(*tx_fields)
     assert type(tx) is Transaction and tx == Transaction(*tx_fields) and hash(tx) == hash(Transaction(*tx_fields))

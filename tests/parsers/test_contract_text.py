@@ -45,7 +45,7 @@ _transactions = st.builds(
     counterparty_name=_maybe, counterparty_account=_maybe,
     remittance=st.lists(_text, max_size=3).map(tuple), references=st.lists(_text, max_size=2).map(tuple),
     invoices=st.lists(st.builds(InvoiceRef, number=_text, amount=_amounts), max_size=3).map(tuple),
-    return_info=_returns, change_info=_changes,
+    return_info=_returns, change_info=_changes, ultimate_name=_maybe, ultimate_id=_maybe,
 )  # fmt: skip
 
 
