@@ -80,6 +80,9 @@ class Payment:
     invoices: tuple[InvoiceRef, ...] = ()  # structured referred documents (RfrdDocInf, RMR, lockbox)
     end_to_end_id: str | None = None
     bank_reference: str | None = None
+    # Invoices this payment has already paid (a re-match of money left on account, where
+    # `amount` is only what is left): its naming them is spent evidence, not a duplicate.
+    settled: frozenset[int] = frozenset()
 
 
 class ReviewReason(StrEnum):
