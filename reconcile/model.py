@@ -11,7 +11,7 @@ exact so decisions are reproducible bit for bit).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -82,7 +82,7 @@ class Payment:
     bank_reference: str | None = None
     # Invoices this payment has already paid (a re-match of money left on account, where
     # `amount` is only what is left): its naming them is spent evidence, not a duplicate.
-    settled: frozenset[int] = frozenset()
+    settled: frozenset[int] = field(default=frozenset(), repr=False)  # repr: as before
 
 
 class ReviewReason(StrEnum):
