@@ -67,6 +67,11 @@ def _print_import_summary(result: Any) -> None:
         f"customers: {result.customers_created} created, {result.customers_renamed} renamed; "
         f"{result.accounts_added} account(s) and {result.aliases_added} alias(es) added"
     )
+    rematched = result.rematched or {}
+    if rematched.get("applied") or rematched.get("review") or rematched.get("error"):
+        print(f"money on account matched again: {rematched.get('applied', 0)} applied, "
+              f"{rematched.get('review', 0)} left as they were"
+              + (f" (failed: {rematched['error']})" if rematched.get("error") else ""))
     for label, items in (("error", result.errors), ("warning", result.warnings)):
         for item in items[:SHOWN_ISSUES]:
             print(f"  {label}: {item}")

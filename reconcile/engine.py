@@ -64,6 +64,7 @@ from reconcile.model import (
     ReviewReason,
 )
 from reconcile.plan_match import PlanIndex
+from reconcile.remainder import without_settled
 from reconcile.plan_match import draft as plan_draft
 from reconcile.references import (
     Extracted,
@@ -151,6 +152,8 @@ class _Run:
         self.book = Book(self.invoices, {(p.currency, p.amount) for p in payments})
         extracted = [extract(p, self.book.by_number, self.book.by_po) if _receivable(p) else _NOTHING
                      for p in payments]
+        extracted = [without_settled(ex, p.settled, self.book.keys) if p.settled else ex
+                     for p, ex in zip(payments, extracted)]
         for p, ex in zip(payments, extracted):
             self._count_claims(p, ex)
         order = sorted(range(len(payments)), key=lambda i: _canonical(payments[i], extracted[i]))

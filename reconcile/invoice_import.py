@@ -88,6 +88,12 @@ class ImportResult:
     customers_renamed: int = 0
     accounts_added: int = 0
     aliases_added: int = 0
+    # Numbers of the invoices created, or whose open amount rose (reopened): the payments with
+    # money on account may pay them (reconcile/rematch.py). Not part of as_json.
+    opened: list[str] = field(default_factory=list)
+    # What matching money on account against them did (workflows/pipeline.rematch_opened):
+    # {"applied": n, "review": m, ...}; None until it ran.
+    rematched: dict[str, Any] | None = None
 
     @property
     def rejected(self) -> int:
@@ -117,6 +123,7 @@ class ImportResult:
             "customers_renamed": self.customers_renamed,
             "accounts_added": self.accounts_added,
             "aliases_added": self.aliases_added,
+            "rematched": self.rematched or {"applied": 0, "review": 0, "deferred": 0},
         }
 
 
@@ -204,9 +211,13 @@ def _import_row(known: _Known, writes: repo.BookWrites, row: InvoiceRow, result:
     if invoice is None:
         known.invoices[row.invoice_number] = _create_invoice(writes, row, actor)
         result.created += 1
+        result.opened.append(row.invoice_number)
     elif changes:
+        was_open = invoice.open_minor
         _update_invoice(writes, invoice, changes, actor)
         result.updated += 1
+        if invoice.open_minor > was_open:
+            result.opened.append(row.invoice_number)
     else:
         result.unchanged += 1
 

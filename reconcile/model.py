@@ -12,7 +12,7 @@ exact so decisions are reproducible bit for bit).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -86,6 +86,9 @@ class Payment:
     # parent pays on a customer's behalf, this is the customer.
     ultimate_payer: str | None = None
     ultimate_payer_id: str | None = None  # its id as sent (Othr/Id): often our customer number
+    # Invoices this payment has already paid (a re-match of money left on account, where
+    # `amount` is only what is left): its naming them is spent evidence, not a duplicate.
+    settled: frozenset[int] = field(default=frozenset(), repr=False)  # repr: as before
 
 
 class ReviewReason(StrEnum):

@@ -58,6 +58,7 @@ from reconcile.postings import (
     lock_invoices,
     lock_payments,
 )
+from reconcile.rematch import remainders
 
 # Called in the run's transaction with the ids of the invoices that got cash and the actor:
 # how layers above reconcile (payment plans) follow what the matcher applied.
@@ -122,18 +123,23 @@ def match_pending(
     transaction_ids: Sequence[int] | None = None,
     include_review: bool = False,
     after_apply: AfterApply | None = None,
+    rematch: bool = False,
 ) -> MatchSummary:
+    """rematch (reconcile/rematch.py): these `transaction_ids` only, in review or applied with
+    money left on account; each is matched for what is left of it, and only applications are
+    written (a payment the engine would send to review stays exactly as it was)."""
     with collector_paused():
         return _match(session, actor=actor, today=today, settings=settings, transaction_ids=transaction_ids,
-                      include_review=include_review, after_apply=after_apply)
+                      include_review=include_review, after_apply=after_apply, rematch=rematch)
 
 
 def _match(session: Session, *, actor: str, today: date, settings: MatchSettings | None,
-           transaction_ids: Sequence[int] | None, include_review: bool, after_apply: AfterApply | None) -> MatchSummary:
+           transaction_ids: Sequence[int] | None, include_review: bool, after_apply: AfterApply | None,
+           rematch: bool = False) -> MatchSummary:
     hold_match_lock(session)
     summary = MatchSummary()
     run, matchable = _read(session, today=today, transaction_ids=transaction_ids, include_review=include_review,
-                           summary=summary)
+                           summary=summary, rematch=rematch)
     if run.locked is None:
         return summary
     postings = Postings(session, payments=run.locked, invoices=run.locked_invoices,
@@ -163,7 +169,7 @@ def _match(session: Session, *, actor: str, today: date, settings: MatchSettings
             # Recorded by payment id, as the payments were read: the review queue lists a
             # run's items in that order (balances end the same in any order: amounts only fall).
             for decision in sorted(kept, key=lambda d: d.payment_id):
-                _write(postings, decision, actor=actor, summary=summary)
+                _write(postings, decision, actor=actor, summary=summary, apply_only=rematch)
             postings.flush(writer)
         postings.flush(writer)
     postings.expire()
@@ -195,13 +201,17 @@ def dry_run_json(run: RunPlan) -> list[dict[str, object]]:
 
 
 def _read(session: Session, *, today: date, transaction_ids: Sequence[int] | None, include_review: bool,
-          summary: MatchSummary | None = None) -> tuple[RunPlan, list[Payment]]:
+          summary: MatchSummary | None = None, rematch: bool = False) -> tuple[RunPlan, list[Payment]]:
     """The run's payments, returns and book, and the payments for the engine. With a summary
     (a run that writes), the payments are row-locked as soon as they are read (by id, the
     order every writer uses), those that changed in between are left for the next run, and
     so are the invoices the returns reopen."""
     statuses = ["unmatched", "review"] if include_review else ["unmatched"]
+    if rematch:  # money on account: in review, or applied with some of it left
+        statuses = ["review", "applied"]
     rows = loader.load_payments(session, statuses, transaction_ids)
+    if rematch:
+        rows = [r for r in rows if r.amount_minor is not None and r.applied_minor < r.amount_minor]
     payments = {r.id: r for r in [*rows, *loader.unresolved_returns(session)]}
     # A return still waiting for its original is left alone (no new version) until it comes.
     return_plans = [p for p in returns.plan(session, [r for r in payments.values() if r.is_return])
@@ -231,8 +241,11 @@ def _read(session: Session, *, today: date, transaction_ids: Sequence[int] | Non
     pending = [r for r in rows if not r.is_return and r.id not in returned]
     no_amount = [r for r in pending if r.amount_minor is None]
     matchable = [p for r in pending if (p := loader.to_payment(r)) is not None]
+    settled: set[int] = set()
+    if rematch:
+        matchable, settled = remainders(session, matchable, {r.id: r for r in pending})
     reopened = {a.invoice_id for apps in reversals.values() for a in apps}
-    book = loader.load_book(session, today=today, also=reopened) if matchable or reversals else {}
+    book = loader.load_book(session, today=today, also=reopened | settled) if matchable or reversals else {}
     run = RunPlan(payments, book, return_plans, dict(reversals), no_amount, [])
     if locked is not None and (no_amount or matchable or return_plans):
         run.locked, run.locked_invoices = locked, lock_invoices(session, reopened)
@@ -320,8 +333,12 @@ def _changed(locked: object, read: Snapshot | None) -> bool:
 # -- write -----------------------------------------------------------------------------------
 
 
-def _write(postings: Postings, decision: Decision, *, actor: str, summary: MatchSummary) -> None:
+def _write(postings: Postings, decision: Decision, *, actor: str, summary: MatchSummary,
+           apply_only: bool = False) -> None:
     tx_id = decision.payment_id
+    if apply_only and decision.action is not Action.APPLY:
+        summary.review += 1  # left as it was: in review, or applied with the rest on account
+        return
     if decision.action is Action.IGNORE:
         postings.set_status(tx_id, "ignored")
         summary.ignored += 1
@@ -333,6 +350,9 @@ def _write(postings: Postings, decision: Decision, *, actor: str, summary: Match
                            confidence=candidate.score, reasons=candidate.reasons)
         except ApplicationError as error:
             summary.errors.append(f"transaction #{tx_id}: {error}")
+            if apply_only:
+                summary.review += 1
+                return
             postings.set_status(tx_id, "review")
             postings.open_review(tx_id, reason=ReviewReason.LOW_CONFIDENCE.value,
                                  explanation=f"Not applied: {error}", candidates=[candidate], actor=actor)

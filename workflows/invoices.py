@@ -9,22 +9,45 @@ parsed book (reconcile.invoice_rows.parse_book, a pure function of the file's by
   request's session: a rejection is an answer (422 with the rows), not an exception, yet must
   still roll back; and the database's refusals, at a statement or at the commit, are answered
   as what they mean.
+
+After either has committed invoices it created or reopened, the payments with money on
+account that may pay them are matched again in a transaction of their own
+(pipeline.rematch_opened): the result's `rematched`. A failure there leaves the import
+landed and is reported in `rematched.error`, not raised.
 """
 
 from __future__ import annotations
 
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+import logging
+
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError
 
 from core.errors import Conflict, Invalid
 from reconcile.invoice_import import ImportResult, import_book
 from reconcile.invoice_rows import Book
+from workflows.pipeline import rematch_opened
 from workflows.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 
 def import_invoices(rt: Runtime, book: Book, *, file: str, actor: str) -> ImportResult:
     """Upsert the book's invoices by number, with their customers, accounts and aliases."""
     with rt.unit_of_work() as session:
-        return import_book(session, book, file=file, actor=actor)
+        result = import_book(session, book, file=file, actor=actor)
+    return _rematch(rt, result, actor=actor)
+
+
+def _rematch(rt: Runtime, result: ImportResult, *, actor: str) -> ImportResult:
+    """Money on account against the invoices the (committed) import opened."""
+    try:
+        summary = rematch_opened(rt, result.opened, actor=actor)
+    except SQLAlchemyError as error:  # the import stands; the payments stay as they were
+        log.exception("matching money on account after an invoice import failed")
+        result.rematched = {"applied": 0, "review": 0, "deferred": 0, "error": str(_reason(error))}
+        return result
+    result.rematched = {"applied": summary.applied, "review": summary.review, "deferred": summary.deferred}
+    return result
 
 
 class _Rejected(Exception):
@@ -58,4 +81,4 @@ def import_batch(rt: Runtime, book: Book, *, file: str, actor: str) -> ImportRes
         raise Conflict(
             f"the database refused the import, nothing imported (retry): {_reason(error)}"
         ) from None
-    return result
+    return _rematch(rt, result, actor=actor)

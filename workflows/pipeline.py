@@ -12,6 +12,7 @@ reads the decisions and changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -25,6 +26,7 @@ from ingest.service import IngestResult
 from ledger.models import BankEntry, BankTransaction
 from ledger.repositories import bank_files
 from receivables.plan_service import sync_for_invoices
+from reconcile import rematch
 from reconcile.service import MatchSummary, decide, dry_run_json, match_pending
 from workflows.runtime import Runtime
 
@@ -79,11 +81,35 @@ def decisions(rt: Runtime, *, today: date, include_review: bool = False) -> list
     return out
 
 
+def rematch_opened(rt: Runtime, numbers: Sequence[str], *, actor: str,
+                   today: date | None = None) -> MatchSummary:
+    """After an import created or reopened the invoices `numbers` (committed already): the
+    payments with money on account that may pay them are matched again, for what is left of
+    each, in a transaction of its own — a failure here never undoes the import."""
+    if not numbers:
+        return MatchSummary()
+    today = today or datetime.now(timezone.utc).date()
+    settings = rt.match_settings()
+
+    def run(session: Session) -> MatchSummary:
+        ids = rematch.candidates(session, numbers, settings)
+        if not ids:
+            return MatchSummary()
+        return match_pending(session, actor=actor, today=today, settings=settings, transaction_ids=ids,
+                             rematch=True, after_apply=_credit_plans)
+
+    return _with_retry(rt, run)
+
+
 def _run_with_retry(rt: Runtime, **options: Any) -> MatchSummary:
+    return _with_retry(rt, lambda session: match(session, rt, **options))
+
+
+def _with_retry(rt: Runtime, run: Callable[[Session], MatchSummary]) -> MatchSummary:
     for attempt in range(3):
         try:
             with rt.unit_of_work() as session:
-                return match(session, rt, **options)
+                return run(session)
         except DBAPIError as error:
             code = getattr(error.orig, "sqlstate", None)
             if code not in _RETRYABLE or attempt == 2:

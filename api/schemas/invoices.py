@@ -69,6 +69,15 @@ class HeldRow(Shape):
     reason: str
 
 
+class Rematched(Shape):
+    """Money on account matched again after an import (reconcile/rematch.py)."""
+
+    applied: int = Field(description="payments whose money left was applied")
+    review: int = Field(description="payments looked at again and left as they were")
+    deferred: int = Field(description="payments that changed meanwhile: left for later")
+    error: str | None = Field(None, description="why matching failed (the import itself landed)")
+
+
 class ImportResult(Shape):
     """What an upsert did (`remit invoices import --json`)."""
 
@@ -87,6 +96,9 @@ class ImportResult(Shape):
     customers_renamed: int
     accounts_added: int
     aliases_added: int
+    rematched: Rematched = Field(description="payments with money on account (or in review for want of "
+                                 "this invoice or customer) matched again against the invoices created "
+                                 "or reopened: applied, or left as they were")
 
 
 class ImportRejected(ImportResult):
