@@ -1,0 +1,227 @@
+"""Cash-application analytics: how much of the incoming cash remit applied on its own.
+
+Pure read (never writes, never commits), in SQL aggregates: one statement whose facts CTE has
+one row per payment of the window (a handful of index lookups each: the live-application
+index uq_applications_live, ix_applications_transaction, ix_review_items_transaction,
+customer_accounts.account) and whose UNION ALL branches GROUP BY each breakdown. Nothing here
+loops over payments in Python.
+
+Definitions (README, "Cash-application analytics"):
+- Window: the payment's **value date** (bank_entries.value_date), else its booking date,
+  between `since` and `until`, both included. An entry with neither date is in no window.
+- Matchable payment: a bank transaction of a credit entry that is not a return or reversal
+  (no return reason, entry not flagged reversal) and whose match status is not `ignored`
+  nor `returned` (the bank took the cash back). Debits are never payments.
+- Envelope auto (`auto_applied`): a matchable payment with at least one live application,
+  all of its live applications of method `auto`, and applied amount == its amount.
+  `manually_applied`: applied in full, at least one live application `manual`.
+  `partly_applied`: 0 < applied < amount. `unapplied`: nothing applied (in review,
+  unmatched, or without an amount of its own). The four add up to `payments`.
+  `in_review`: payments with a review item open now (any outcome; usually unapplied).
+- Line item: one live application = one invoice settled (in full or in part) by a matchable
+  payment of the window. `invoices_settled` counts them, `invoices_settled_auto` those of
+  method `auto`, whatever the payment's envelope outcome.
+- Straight-through (`straight_through`): envelope auto, no review item ever opened for the
+  payment (any status), and none of its applications ever reversed (an undo is a touch).
+- Rates: percent as decimal text with one decimal, rounded half-up, null when the
+  denominator is 0, always next to the integer counts they come from:
+  envelope_auto_rate = auto_applied / payments, line_item_auto_rate = invoices_settled_auto /
+  invoices_settled, straight_through_rate = straight_through / payments.
+- Breakdowns, each row with the same counts and rates: by_day (days with payments, oldest
+  first), by_account (the bank account credited), by_kind (wire, ach, check, lockbox, sepa,
+  card, other), by_format (of the file that first reported the entry), by_customer (the
+  customer of the invoices the payment was applied to, the smallest id if several; else the
+  customer its payer account is known for; null when not identified; the CUSTOMERS_SHOWN
+  with most payments, then by id). Amounts per currency (never added across currencies), as
+  decimal strings: received (sum of payment amounts), applied (cash applied), auto_applied
+  (amounts of envelope-auto payments).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import String, and_, case, cast, exists, func, literal, or_, select, union_all
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
+
+from core.money import minor_text
+from ledger.models import (
+    Application,
+    BankEntry,
+    BankFile,
+    BankTransaction,
+    CustomerAccount,
+    Invoice,
+    ReviewItem,
+)
+
+CUSTOMERS_SHOWN = 100
+# (breakdown key in the answer, the row's key naming the group)
+BREAKDOWNS = (
+    ("by_day", "day"),
+    ("by_account", "account"),
+    ("by_kind", "kind"),
+    ("by_format", "format"),
+    ("by_customer", "customer_id"),
+)
+COUNTS = (
+    "payments",
+    "auto_applied",
+    "manually_applied",
+    "partly_applied",
+    "unapplied",
+    "in_review",
+    "straight_through",
+    "invoices_settled",
+    "invoices_settled_auto",
+)
+_TENTH = Decimal("0.1")
+
+
+def rate(part: int, whole: int) -> str | None:
+    """part / whole in percent, one decimal half-up, as text; None when whole is 0."""
+    if not whole:
+        return None
+    return str((Decimal(100 * part) / Decimal(whole)).quantize(_TENTH, rounding=ROUND_HALF_UP))
+
+
+def _in_window(since: date, until: date) -> ColumnElement[bool]:
+    # Two plain ranges rather than coalesce(): an index on either date column can serve them.
+    return or_(
+        and_(BankEntry.value_date >= since, BankEntry.value_date <= until),
+        and_(
+            BankEntry.value_date.is_(None),
+            BankEntry.booking_date >= since,
+            BankEntry.booking_date <= until,
+        ),
+    )
+
+
+def _facts(since: date, until: date) -> Any:
+    """One row per matchable payment of the window, with its raw figures (a CTE)."""
+    tx = BankTransaction
+    live = (Application.transaction_id == tx.id, Application.status == "applied")
+    n_live = select(func.count()).where(*live).scalar_subquery()
+    n_auto = select(func.count()).where(*live, Application.method == "auto").scalar_subquery()
+    paid_customer = (
+        select(func.min(Invoice.customer_id))
+        .join(Application, Application.invoice_id == Invoice.id)
+        .where(*live)
+        .scalar_subquery()
+    )
+    payer_customer = (
+        select(CustomerAccount.customer_id)
+        .where(CustomerAccount.account == tx.counterparty_account)
+        .scalar_subquery()
+    )
+    reviewed = exists().where(ReviewItem.transaction_id == tx.id)
+    # status = 'open' lets both backends use the partial unique index uq_review_items_open.
+    open_review = exists().where(ReviewItem.transaction_id == tx.id, ReviewItem.status == "open")
+    undone = exists().where(Application.transaction_id == tx.id, Application.status == "reversed")
+    return (
+        select(
+            cast(func.coalesce(BankEntry.value_date, BankEntry.booking_date), String).label("day"),
+            BankEntry.account.label("account"),
+            BankEntry.kind.label("kind"),
+            BankFile.format.label("format"),
+            func.coalesce(paid_customer, payer_customer).label("customer_id"),
+            func.coalesce(tx.currency, BankEntry.currency).label("currency"),
+            tx.amount_minor.label("amount"),
+            tx.applied_minor.label("applied"),
+            case((open_review, 1), else_=0).label("review_now"),
+            n_live.label("n_live"),
+            n_auto.label("n_auto"),
+            case((reviewed, 1), else_=0).label("reviewed"),
+            case((undone, 1), else_=0).label("undone"),
+        )
+        .select_from(tx)
+        .join(BankEntry, BankEntry.id == tx.entry_id)
+        .join(BankFile, BankFile.id == BankEntry.file_id)
+        .where(
+            BankEntry.direction == "credit",
+            BankEntry.reversal.is_(False),
+            tx.return_reason.is_(None),
+            tx.match_status.not_in(("ignored", "returned")),
+            _in_window(since, until),
+        )
+        .cte("facts")
+    )
+
+
+def _aggregates(f: Any) -> list[Any]:
+    full = and_(f.c.n_live > 0, f.c.amount.is_not(None), f.c.applied == f.c.amount)
+    auto = and_(full, f.c.n_auto == f.c.n_live)
+
+    def count(cond: Any) -> Any:
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+    def total(col: Any) -> Any:
+        return func.coalesce(func.sum(col), 0)
+
+    return [
+        func.count().label("payments"),
+        count(auto).label("auto_applied"),
+        count(and_(full, f.c.n_auto < f.c.n_live)).label("manually_applied"),
+        count(and_(f.c.applied > 0, ~full)).label("partly_applied"),
+        count(f.c.applied == 0).label("unapplied"),
+        total(f.c.review_now).label("in_review"),
+        count(and_(auto, f.c.reviewed == 0, f.c.undone == 0)).label("straight_through"),
+        total(f.c.n_live).label("invoices_settled"),
+        total(f.c.n_auto).label("invoices_settled_auto"),
+        total(f.c.amount).label("received_minor"),
+        total(f.c.applied).label("applied_minor"),
+        total(case((auto, f.c.amount), else_=0)).label("auto_minor"),
+    ]
+
+
+def _figures(counts: dict[str, int]) -> dict[str, Any]:
+    out: dict[str, Any] = {k: int(counts.get(k) or 0) for k in COUNTS}
+    out["envelope_auto_rate"] = rate(out["auto_applied"], out["payments"])
+    out["line_item_auto_rate"] = rate(out["invoices_settled_auto"], out["invoices_settled"])
+    out["straight_through_rate"] = rate(out["straight_through"], out["payments"])
+    return out
+
+
+def cash_application(session: Session, *, since: date, until: date) -> dict[str, Any]:
+    """The cash-application figures of the payments dated since..until (module docstring)."""
+    f = _facts(since, until)
+    aggs = _aggregates(f)
+    groups: list[tuple[str, Any]] = [("total", literal(None, String)), ("currency", f.c.currency)]
+    groups += [(name, getattr(f.c, key)) for name, key in BREAKDOWNS]
+    branches = []
+    for name, key in groups:
+        branch = select(literal(name).label("breakdown"), cast(key, String).label("key"), *aggs)
+        branches.append(branch if name == "total" else branch.group_by(key))
+    rows = session.execute(union_all(*branches)).mappings().all()
+    out: dict[str, Any] = {"since": since.isoformat(), "until": until.isoformat(),
+                           "date": "value_date, else booking_date", "totals": None,
+                           "amounts": []}
+    out.update({name: [] for name, _ in BREAKDOWNS})
+    keys = dict(BREAKDOWNS)
+    for row in rows:
+        name = row["breakdown"]
+        if name == "total":
+            out["totals"] = _figures(row)
+        elif name == "currency":
+            ccy = row["key"]
+            out["amounts"].append({
+                "currency": ccy,
+                "payments": int(row["payments"]),
+                "received": minor_text(int(row["received_minor"]), ccy),
+                "applied": minor_text(int(row["applied_minor"]), ccy),
+                "auto_applied": minor_text(int(row["auto_minor"]), ccy),
+            })
+        else:
+            out[name].append({keys[name]: row["key"], **_figures(row)})
+    out["amounts"].sort(key=lambda a: a["currency"] or "")
+    for name in ("by_day", "by_account", "by_kind", "by_format"):
+        out[name].sort(key=lambda r, k=keys[name]: (r[k] is None, r[k] or ""))
+    # Most payments first: the busiest customers are the ones a buyer asks about.
+    customers = sorted(out["by_customer"],
+                       key=lambda r: (-r["payments"], r["customer_id"] is None, r["customer_id"] or ""))
+    out["by_customer"] = customers[:CUSTOMERS_SHOWN]
+    out["customers_total"] = len(customers)
+    return out
