@@ -7,7 +7,8 @@ customer_accounts.account) and whose UNION ALL branches GROUP BY each breakdown.
 loops over payments in Python.
 
 Definitions (README, "Cash-application analytics"):
-- Window: the payment's **value date** (bank_entries.value_date), else its booking date,
+- Window: `since`..`until`, default the 30 days ending today (UTC). Dated by the
+  payment's **value date** (bank_entries.value_date), else its booking date,
   between `since` and `until`, both included. An entry with neither date is in no window.
 - Matchable payment: a bank transaction of a credit entry that is not a return or reversal
   (no return reason, entry not flagged reversal) and whose match status is not `ignored`
@@ -39,7 +40,7 @@ Definitions (README, "Cash-application analytics"):
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -59,6 +60,8 @@ from ledger.models import (
 )
 
 CUSTOMERS_SHOWN = 100
+DEFAULT_DAYS = 30  # the window when only its end (or nothing) is given
+MAX_DAYS = 3660  # a longer window is refused: ten years is already every payment ever
 # (breakdown key in the answer, the row's key naming the group)
 BREAKDOWNS = (
     ("by_day", "day"),
@@ -86,6 +89,18 @@ def rate(part: int, whole: int) -> str | None:
     if not whole:
         return None
     return str((Decimal(100 * part) / Decimal(whole)).quantize(_TENTH, rounding=ROUND_HALF_UP))
+
+
+def window(since: date | None, until: date | None, *, today: date) -> tuple[date, date]:
+    """The window asked for: `until` (default today) and `since` (default the DEFAULT_DAYS
+    days ending with `until`), both included. ValueError when it is backwards or too long."""
+    last = until or today
+    first = since or last - timedelta(days=DEFAULT_DAYS - 1)
+    if first > last:
+        raise ValueError(f"since {first} is after until {last}")
+    if (last - first).days + 1 > MAX_DAYS:
+        raise ValueError(f"the window since..until is longer than {MAX_DAYS} days")
+    return first, last
 
 
 def _in_window(since: date, until: date) -> ColumnElement[bool]:

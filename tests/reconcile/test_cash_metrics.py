@@ -3,15 +3,20 @@ SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger.db import transaction
 from reconcile import apply
-from reconcile.cash_metrics import BREAKDOWNS, COUNTS, cash_application, rate
+from reconcile.cash_metrics import BREAKDOWNS, COUNTS, cash_application, rate, window
 from tests.reconcile.cash_book import ACCOUNT_A, ACCOUNT_B, SINCE, UNTIL, seed_cash_book
 
 
@@ -93,3 +98,42 @@ def test_rate_is_the_percentage_to_a_tenth(part: int, extra: int) -> None:
     assert text is not None and len(text.split(".")[1]) == 1
     assert abs(Decimal(text) - Decimal(100 * part) / whole) <= Decimal("0.05")
     assert rate(part, 0) is None
+
+
+def test_the_default_window_is_the_30_days_ending_today() -> None:
+    assert window(None, None, today=date(2026, 11, 30)) == (date(2026, 11, 1), date(2026, 11, 30))
+    assert window(None, date(2026, 3, 1), today=date(2026, 11, 30)) == (
+        date(2026, 1, 31), date(2026, 3, 1))
+    assert window(date(2026, 11, 5), None, today=date(2026, 11, 30)) == (
+        date(2026, 11, 5), date(2026, 11, 30))
+    for since, until in ((date(2026, 2, 1), date(2026, 1, 1)), (date(2000, 1, 1), date(2026, 1, 1))):
+        with pytest.raises(ValueError):
+            window(since, until, today=date(2026, 11, 30))
+
+
+def _remit(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cli", *args], env=env, cwd=cwd, capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+def test_remit_metrics_json_carries_the_cash_application(rt, cli_env, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    seed_cash_book(rt)
+    args = ["metrics", "--as-of", "2026-11-30", "--json"]
+    proc = _remit(args, cli_env, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert {"as_of", "period_days", "ar_total", "dso", "cei", "aging"} <= set(out)  # DESIGN.md §6 kept
+    cash = out["cash_application"]
+    # The default window: the 30 days ending with the as-of date.
+    assert (cash["since"], cash["until"]) == ("2026-11-01", "2026-11-30")
+    assert (cash["totals"]["payments"], cash["totals"]["envelope_auto_rate"]) == (5, "40.0")
+    assert cash["amounts"][0]["received"] == "1112.34"
+    october = json.loads(_remit([*args, "--since", "2026-10-01", "--until", "2026-10-31"],
+                                cli_env, tmp_path).stdout)["cash_application"]
+    assert october["totals"]["payments"] == 1 and october["totals"]["straight_through_rate"] == "100.0"
+    table = _remit(args[:-1], cli_env, tmp_path)
+    assert table.returncode == 0 and "Cash application" in table.stdout and "40.0 %" in table.stdout
+    bad = _remit([*args, "--since", "2026-12-01"], cli_env, tmp_path)
+    assert bad.returncode == 2 and "after" in bad.stderr
+    bad = _remit([*args, "--until", "2026-13-01"], cli_env, tmp_path)
+    assert bad.returncode == 2 and "--until" in bad.stderr
