@@ -95,7 +95,10 @@ def window(since: date | None, until: date | None, *, today: date) -> tuple[date
     """The window asked for: `until` (default today) and `since` (default the DEFAULT_DAYS
     days ending with `until`), both included. ValueError when it is backwards or too long."""
     last = until or today
-    first = since or last - timedelta(days=DEFAULT_DAYS - 1)
+    try:
+        first = since or last - timedelta(days=DEFAULT_DAYS - 1)
+    except OverflowError:  # until in the first days of year 1
+        raise ValueError(f"until {last} leaves no {DEFAULT_DAYS} days before it") from None
     if first > last:
         raise ValueError(f"since {first} is after until {last}")
     if (last - first).days + 1 > MAX_DAYS:
