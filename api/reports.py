@@ -29,7 +29,9 @@ def get_cash_application(
     since: Annotated[
         date | None, Query(description="first value date (default: 29 days before until)")
     ] = None,
-    until: Annotated[date | None, Query(description="last value date (default: today, UTC)")] = None,
+    until: Annotated[
+        date | None, Query(description="last value date (default: today, UTC)")
+    ] = None,
 ) -> dict[str, Any]:
     """Auto-match rates per bank account, payment kind, file format, customer and day."""
     try:

@@ -238,8 +238,10 @@ def cash_application(session: Session, *, since: date, until: date) -> dict[str,
     for name in ("by_day", "by_account", "by_kind", "by_format"):
         out[name].sort(key=lambda r, k=keys[name]: (r[k] is None, r[k] or ""))
     # Most payments first: the busiest customers are the ones a buyer asks about.
-    customers = sorted(out["by_customer"],
-                       key=lambda r: (-r["payments"], r["customer_id"] is None, r["customer_id"] or ""))
+    customers = sorted(
+        out["by_customer"],
+        key=lambda r: (-r["payments"], r["customer_id"] is None, r["customer_id"] or ""),
+    )
     out["by_customer"] = customers[:CUSTOMERS_SHOWN]
     out["customers_total"] = len(customers)
     return out

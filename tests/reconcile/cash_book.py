@@ -12,12 +12,13 @@ Payments dated 2026-11-20 (the window 2026-11-01..2026-11-30), statement account
   P7  100.00  (account B) reviewed, then applied by the matcher to INV-4 + INV-5 (customer C2)
                                                                           -> auto, not straight-through
   P8   40.00  (account B) dated 2026-10-15, applied by the matcher        -> outside the window
+(`day` moves them all: the dashboard test dates them today.)
 """
 
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import insert, select
@@ -30,6 +31,7 @@ from tests.factories import E, camt
 
 ACCOUNT_A = "DE89370400440532013000"
 ACCOUNT_B = "GB82WEST12345698765432"
+DAY = date(2026, 11, 20)
 SINCE, UNTIL = date(2026, 11, 1), date(2026, 11, 30)
 INVOICES = (
     ("INV-1", "C1", 60000), ("INV-2", "C1", 30000), ("INV-3", "C1", 5000),
@@ -43,9 +45,11 @@ def _ingest(rt, name: str, data: bytes) -> list[int]:  # type: ignore[no-untyped
     return list(result.new_transaction_ids)
 
 
-def seed_cash_book(rt) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def seed_cash_book(rt, day: date = DAY) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """Store the book above (no matching run: each outcome is written as the engine or a
-    reviewer would write it); the transaction ids by payment name."""
+    reviewer would write it), its payments dated `day` (P8 36 days before); the transaction
+    ids by payment name."""
+    on, before = day.isoformat(), (day - timedelta(days=36)).isoformat()
     with transaction(rt.engine) as s:
         s.execute(insert(Customer).values(id="C1", name="Contoso Ltd"))
         s.execute(insert(Customer).values(id="C2", name="Fabrikam SA"))
@@ -54,11 +58,13 @@ def seed_cash_book(rt) -> dict[str, int]:  # type: ignore[no-untyped-def]
                                              amount_minor=minor, open_minor=minor,
                                              issue_date=date(2026, 10, 1)))
     a = _ingest(rt, "a.xml", camt("053", [
-        E("600.00", ref="P1"), E("300.00", ref="P2"), E("100.00", ref="P3"), E("12.34", ref="P4"),
-        E("80.00", ref="P5"), E("99.00", ref="P6"), E("50.00", ref="D1", direction="DBIT"),
+        E("600.00", ref="P1", date=on), E("300.00", ref="P2", date=on),
+        E("100.00", ref="P3", date=on), E("12.34", ref="P4", date=on),
+        E("80.00", ref="P5", date=on), E("99.00", ref="P6", date=on),
+        E("50.00", ref="D1", direction="DBIT", date=on),
     ], account=ACCOUNT_A))
     b = _ingest(rt, "b.xml", camt("053", [
-        E("100.00", ref="P7"), E("40.00", ref="P8", date="2026-10-15"),
+        E("100.00", ref="P7", date=on), E("40.00", ref="P8", date=before),
     ], account=ACCOUNT_B, stmt_id="S2"))
     tx = dict(zip(["P1", "P2", "P3", "P4", "P5", "P6", "D1", "P7", "P8"], a + b, strict=True))
     with transaction(rt.engine) as s:
