@@ -1,10 +1,11 @@
 """Cash-application analytics: how much of the incoming cash remit applied on its own.
 
 Pure read (never writes, never commits), in SQL aggregates: one statement whose facts CTE has
-one row per payment of the window (a handful of index lookups each: the live-application
-index uq_applications_live, ix_applications_transaction, ix_review_items_transaction,
-customer_accounts.account) and whose UNION ALL branches GROUP BY each breakdown. Nothing here
-loops over payments in Python.
+one row per payment of the window (its applications and review items grouped once per
+payment, through ix_applications_transaction and ix_review_items_transaction) and whose
+UNION ALL branches GROUP BY each breakdown. Nothing here loops over payments in Python.
+There is no index on the entry dates (value_date, booking_date): the window is a scan of
+bank_entries, whose filter is written as two plain ranges so that such an index would serve.
 
 Definitions (README, "Cash-application analytics"):
 - Window: `since`..`until`, default the 30 days ending today (UTC). Dated by the
@@ -44,7 +45,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, exists, func, literal, or_, select, union_all
+from sqlalchemy import String, and_, case, cast, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -118,53 +119,80 @@ def _in_window(since: date, until: date) -> ColumnElement[bool]:
     )
 
 
+def _matchable(since: date, until: date) -> list[ColumnElement[bool]]:
+    return [
+        BankEntry.direction == "credit",
+        BankEntry.reversal.is_(False),
+        BankTransaction.return_reason.is_(None),
+        BankTransaction.match_status.not_in(("ignored", "returned")),
+        _in_window(since, until),
+    ]
+
+
 def _facts(since: date, until: date) -> Any:
-    """One row per matchable payment of the window, with its raw figures (a CTE)."""
+    """One row per matchable payment of the window, with its raw figures (a CTE).
+
+    A payment's applications and review items are aggregated once per payment by joins to
+    two grouped subqueries restricted to the window's payments (the ids reach them through
+    ix_applications_transaction and ix_review_items_transaction), rather than by a
+    correlated subquery per figure: one pass over each table's rows of the window."""
     tx = BankTransaction
-    live = (Application.transaction_id == tx.id, Application.status == "applied")
-    n_live = select(func.count()).where(*live).scalar_subquery()
-    n_auto = select(func.count()).where(*live, Application.method == "auto").scalar_subquery()
-    paid_customer = (
-        select(func.min(Invoice.customer_id))
-        .join(Application, Application.invoice_id == Invoice.id)
-        .where(*live)
-        .scalar_subquery()
+    ids = (
+        select(tx.id)
+        .join(BankEntry, BankEntry.id == tx.entry_id)
+        .where(*_matchable(since, until))
+    )
+    live = Application.status == "applied"
+    apps = (
+        select(
+            Application.transaction_id.label("tx_id"),
+            func.sum(case((live, 1), else_=0)).label("n_live"),
+            func.sum(case((and_(live, Application.method == "auto"), 1), else_=0)).label("n_auto"),
+            func.sum(case((Application.status == "reversed", 1), else_=0)).label("n_undone"),
+            func.min(case((live, Invoice.customer_id))).label("paid_customer"),
+        )
+        .join(Invoice, Invoice.id == Application.invoice_id)
+        .where(Application.transaction_id.in_(ids))
+        .group_by(Application.transaction_id)
+        .subquery("apps")
+    )
+    reviews = (
+        select(
+            ReviewItem.transaction_id.label("tx_id"),
+            func.max(case((ReviewItem.status == "open", 1), else_=0)).label("open_now"),
+        )
+        .where(ReviewItem.transaction_id.in_(ids))
+        .group_by(ReviewItem.transaction_id)
+        .subquery("reviews")
     )
     payer_customer = (
         select(CustomerAccount.customer_id)
         .where(CustomerAccount.account == tx.counterparty_account)
         .scalar_subquery()
     )
-    reviewed = exists().where(ReviewItem.transaction_id == tx.id)
-    # status = 'open' lets both backends use the partial unique index uq_review_items_open.
-    open_review = exists().where(ReviewItem.transaction_id == tx.id, ReviewItem.status == "open")
-    undone = exists().where(Application.transaction_id == tx.id, Application.status == "reversed")
     return (
         select(
             cast(func.coalesce(BankEntry.value_date, BankEntry.booking_date), String).label("day"),
             BankEntry.account.label("account"),
             BankEntry.kind.label("kind"),
             BankFile.format.label("format"),
-            func.coalesce(paid_customer, payer_customer).label("customer_id"),
+            # The payer's known account only when no invoice names the customer.
+            func.coalesce(apps.c.paid_customer, payer_customer).label("customer_id"),
             func.coalesce(tx.currency, BankEntry.currency).label("currency"),
             tx.amount_minor.label("amount"),
             tx.applied_minor.label("applied"),
-            case((open_review, 1), else_=0).label("review_now"),
-            n_live.label("n_live"),
-            n_auto.label("n_auto"),
-            case((reviewed, 1), else_=0).label("reviewed"),
-            case((undone, 1), else_=0).label("undone"),
+            func.coalesce(reviews.c.open_now, 0).label("review_now"),
+            func.coalesce(apps.c.n_live, 0).label("n_live"),
+            func.coalesce(apps.c.n_auto, 0).label("n_auto"),
+            case((reviews.c.tx_id.is_(None), 0), else_=1).label("reviewed"),
+            case((func.coalesce(apps.c.n_undone, 0) > 0, 1), else_=0).label("undone"),
         )
         .select_from(tx)
         .join(BankEntry, BankEntry.id == tx.entry_id)
         .join(BankFile, BankFile.id == BankEntry.file_id)
-        .where(
-            BankEntry.direction == "credit",
-            BankEntry.reversal.is_(False),
-            tx.return_reason.is_(None),
-            tx.match_status.not_in(("ignored", "returned")),
-            _in_window(since, until),
-        )
+        .outerjoin(apps, apps.c.tx_id == tx.id)
+        .outerjoin(reviews, reviews.c.tx_id == tx.id)
+        .where(*_matchable(since, until))
         .cte("facts")
     )
 
