@@ -26,6 +26,7 @@ from api import (
     metrics,
     payments,
     problems,
+    reports,
 )
 from api import plans as payment_plans
 from server import boundary
@@ -66,6 +67,7 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
     app.include_router(payments.router)
     app.include_router(audit_events.router)
     app.include_router(ar_metrics.router)
+    app.include_router(reports.router)
     app.include_router(disputes.router)
     app.include_router(fees.router)
     app.include_router(payment_plans.router)

@@ -1,10 +1,11 @@
-"""The dashboard (/): reconcile.dashboard's figures and the AR charts (ui.ar_charts), with the
-tables behind the charts as CSV."""
+"""The dashboard (/): reconcile.dashboard's figures, the cash-application rates of the last 7
+days (reconcile.cash_metrics) and the AR charts (ui.ar_charts), with the tables behind the
+charts as CSV."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Literal
+from datetime import date, timedelta
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -14,7 +15,7 @@ from ledger.types import utc_now
 from receivables import ar_history
 from receivables.ar_history import MAX_DATE as MAX_AS_OF
 from receivables.ar_history import MIN_DATE as MIN_AS_OF
-from reconcile import dashboard
+from reconcile import cash_metrics, dashboard
 from ui import ar_charts
 from ui.pages import SECURITY_HEADERS, render
 from ui.security import User
@@ -29,11 +30,54 @@ def dashboard_page(
     request: Request, user: User, session: DbSession, as_of: str | None = None
 ) -> Response:
     day, message = _as_of(as_of)
-    data = dashboard.dashboard(session, today=utc_now().date())
+    today = utc_now().date()
+    data = dashboard.dashboard(session, today=today)
+    cash = cash_view(
+        cash_metrics.cash_application(
+            session, since=today - timedelta(days=CASH_DAYS - 1), until=today
+        ),
+        today,
+    )
     ar = ar_charts.dashboard_charts(session, as_of=day)
     return render(
-        request, "dashboard.html", user=user, nav="dashboard", data=data, ar=ar, message=message
+        request,
+        "dashboard.html",
+        user=user,
+        nav="dashboard",
+        data=data,
+        cash=cash,
+        ar=ar,
+        message=message,
     )
+
+
+CASH_DAYS = 7  # the dashboard's cash-application window, today included
+RATE_KEYS = ("envelope_auto_rate", "line_item_auto_rate", "straight_through_rate")
+
+
+def _rates(label: str, figures: dict[str, Any] | None) -> dict[str, Any]:
+    """One table row: the label, the payments and the three rates (None shown as a dash)."""
+    figures = figures or {}
+    return {
+        "label": label,
+        "payments": figures.get("payments", 0),
+        "auto_applied": figures.get("auto_applied", 0),
+        **{key: figures.get(key) for key in RATE_KEYS},
+    }
+
+
+def cash_view(report: dict[str, Any], today: date) -> dict[str, Any]:
+    """The table's plain rows: the totals, each bank account, and each of the last 7 days
+    (a day without payments too, with no rates)."""
+    days = {row["day"]: row for row in report["by_day"]}
+    last_days = [(today - timedelta(days=n)).isoformat() for n in range(CASH_DAYS)]
+    return {
+        "since": report["since"],
+        "until": report["until"],
+        "total": _rates("All payments", report["totals"]),
+        "accounts": [_rates(r["account"] or "(no account)", r) for r in report["by_account"]],
+        "days": [_rates(day, days.get(day)) for day in last_days],
+    }
 
 
 def _as_of(text: str | None) -> tuple[date, dict[str, str] | None]:

@@ -1,5 +1,6 @@
 """Read-only reports the commands print, each one transaction that writes nothing: the bank
-file registry and the AR metrics (formulas: receivables.analytics).
+file registry, the AR metrics (formulas: receivables.analytics) and the cash-application
+rates (definitions: reconcile.cash_metrics).
 
 In workflows/: `remit files` and `remit metrics` call these.
 """
@@ -12,6 +13,7 @@ from typing import Any
 from ingest.views import bank_file_json
 from ledger.repositories import bank_files
 from receivables import ar_history
+from reconcile import cash_metrics
 from workflows.runtime import Runtime
 
 
@@ -29,3 +31,10 @@ def ar_metrics(
     with rt.unit_of_work() as session:
         return ar_history.metrics_report(session, as_of=as_of, period_days=period_days,
                                          customer=customer, currency=currency)
+
+
+def cash_application(rt: Runtime, *, since: date, until: date) -> dict[str, Any]:
+    """Envelope, line-item and straight-through auto-match rates of the payments dated
+    since..until (reconcile.cash_metrics)."""
+    with rt.unit_of_work() as session:
+        return cash_metrics.cash_application(session, since=since, until=until)

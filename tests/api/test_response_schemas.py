@@ -36,13 +36,14 @@ from api import (
     metrics,
     payments,
     plans,
+    reports,
 )
 from api.schemas import Describes
 from workflows.runtime import Runtime, fixtures_dir
 
 ROUTERS = (
     ar_metrics, audit_events, bank_files, disputes, dunning, exceptions, fees, invoice_events,
-    invoices, metrics, payments, plans,
+    invoices, metrics, payments, plans, reports,
 )
 # Routes without a JSON body to describe.
 NO_BODY = {("GET", "/metrics"), ("DELETE", "/api/v1/dunning/policies/{policy_id}")}
@@ -265,5 +266,9 @@ def test_every_answer_is_what_its_schema_says(client: TestClient, rt: Runtime) -
     for metric in ("dso", "cei", "match_rate", "review_backlog"):
         check("GET", f"{v1}/ar-metrics/trend",
               params={"metric": metric, "from": "2026-10-01", "to": "2027-01-31", "step": "week"})
+    cash = check("GET", f"{v1}/reports/cash-application",
+                 params={"since": "2020-01-01", "until": "2029-12-31"})
+    assert cash["totals"]["payments"] and cash["by_customer"] and cash["amounts"]
+    check("GET", f"{v1}/reports/cash-application", params={"until": "2001-01-01"})  # empty
 
     assert check.covered == set(ROUTES) - NO_BODY
