@@ -9,12 +9,12 @@ engine: nothing here reads a database.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from reconcile.amounts import SETTLING, ZERO, Fit, Plan, fmt
-from reconcile.model import Candidate, MatchSettings, OpenInvoice, Payment, ReviewReason
+from reconcile.amounts import SETTLING, WRITE_OFF_REASON, ZERO, Fit, Plan, fmt
+from reconcile.model import Allocation, Candidate, MatchSettings, OpenInvoice, Payment, ReviewReason
 from reconcile.references import Probe, RefHit, Source
 from reconcile.scoring import Strength
 
@@ -112,6 +112,23 @@ def _fit_words(d: Draft, currency: str) -> str:
 
 
 # -- the invariants of a candidate ------------------------------------------------------------
+
+
+def candidate_of(p: Payment, d: Draft, open_of: Callable[[OpenInvoice], Decimal]) -> Candidate:
+    """The Candidate a draft becomes, checked: one currency, within each invoice's open
+    amount (`open_of`: as the run has spent the book so far), the invariants below."""
+    allocations = tuple(
+        Allocation(line.invoice.id, line.invoice.number, line.applied, line.discount, line.write_off,
+                   WRITE_OFF_REASON if line.write_off > ZERO else None)
+        for line in d.plan.lines)
+    for line in d.plan.lines:
+        if line.invoice.currency != p.currency:
+            raise AssertionError("allocation across currencies")
+        if line.applied + line.discount + line.write_off > open_of(line.invoice):
+            raise AssertionError(f"allocation exceeds the open amount of {line.invoice.number}")
+    candidate = Candidate(d.customer_id, allocations, d.score, d.reasons, d.plan.unapplied)
+    check_candidate(candidate, p.amount)
+    return candidate
 
 
 def check_candidate(candidate: Candidate, amount: Decimal) -> None:

@@ -23,7 +23,6 @@ from core.gc_pause import collector_paused
 from core.records import Direction
 from reconcile.amounts import (
     SETTLING,
-    WRITE_OFF_REASON,
     ZERO,
     Budget,
     Fit,
@@ -40,7 +39,7 @@ from reconcile.customers import CustomerIndex, Identification
 from reconcile.drafts import (
     REASON_OF_FIT,
     Draft,
-    check_candidate,
+    candidate_of,
     clear_lead,
     explain_ambiguous,
     explain_apply,
@@ -54,7 +53,6 @@ from reconcile.drafts import (
 from reconcile.model import (
     Action,
     ActivePlan,
-    Allocation,
     Candidate,
     Customer,
     Decision,
@@ -64,7 +62,6 @@ from reconcile.model import (
     ReviewReason,
 )
 from reconcile.plan_match import PlanIndex
-from reconcile.remainder import without_settled
 from reconcile.plan_match import draft as plan_draft
 from reconcile.references import (
     Extracted,
@@ -74,6 +71,7 @@ from reconcile.references import (
     fuzzy_hits,
     fuzzy_hits_keyed,
 )
+from reconcile.remainder import without_settled
 from reconcile.scoring import (
     EXACT_SOURCES,
     NO_CUSTOMER,
@@ -478,18 +476,7 @@ class _Run:
     # -- output and invariants --------------------------------------------------------------------
 
     def _candidate(self, p: Payment, d: Draft) -> Candidate:
-        allocations = tuple(
-            Allocation(line.invoice.id, line.invoice.number, line.applied, line.discount, line.write_off,
-                       WRITE_OFF_REASON if line.write_off > ZERO else None)
-            for line in d.plan.lines)
-        for line in d.plan.lines:
-            if line.invoice.currency != p.currency:
-                raise AssertionError("allocation across currencies")
-            if line.applied + line.discount + line.write_off > self.book.open_of(line.invoice):
-                raise AssertionError(f"allocation exceeds the open amount of {line.invoice.number}")
-        candidate = Candidate(d.customer_id, allocations, d.score, d.reasons, d.plan.unapplied)
-        check_candidate(candidate, p.amount)
-        return candidate
+        return candidate_of(p, d, self.book.open_of)
 
 
 # -- small helpers ------------------------------------------------------------------------------
