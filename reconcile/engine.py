@@ -49,6 +49,7 @@ from reconcile.drafts import (
     hit_reason,
     numbers_of,
 )
+from reconcile.groups import Groups, exact_reference_wins
 from reconcile.model import (
     Action,
     ActivePlan,
@@ -131,6 +132,7 @@ class _Run:
         self.book = Book((), set())  # the run's (run() knows what amounts its payments have)
         self.plans = PlanIndex(plans, invoices)
         self.people = CustomerIndex(customers)
+        self.groups = Groups(customers)
         self.named_count: Counter[int] = Counter()  # invoice id -> payments plausibly naming it
         self.budget = Budget(0)  # subset-search nodes, sized per run
 
@@ -158,8 +160,9 @@ class _Run:
         if not ex.hits:
             return
         payer = self.people.identify(p.payer_account, p.payer_name, self.settings).unique
+        mine = self.groups.same_group  # a parent/group company claims its group's invoices too
         self.named_count.update({h.invoice.id for h in ex.hits
-                                 if payer is None or payer.customer_id == h.invoice.customer_id})
+                                 if payer is None or mine(payer.customer_id, h.invoice.customer_id)})
 
     # -- per payment ------------------------------------------------------------------------
 
@@ -174,6 +177,7 @@ class _Run:
                 ctx.open_hits.setdefault(hit.invoice.customer_id, []).append(hit)
             elif hit.source is not Source.PO:
                 ctx.closed_hits.append(hit)
+        self.groups.merge_named(ctx.open_hits, ctx.ident.unique)  # related customers: one set
         evidence = self._customers(ctx)
         cids = sorted(evidence)
         for cid in cids:
@@ -194,7 +198,10 @@ class _Run:
         """Candidate customers: the payer's, and those of the invoices the payment names."""
         out = {h.customer_id: customer_evidence(h, self.settings) for h in ctx.ident.hits}
         payer = ctx.ident.unique
-        for cid in ctx.open_hits:
+        for cid, hits in ctx.open_hits.items():
+            if payer is not None and (paid_for := self.groups.paid_for(payer, hits, self.settings)):
+                out[cid] = paid_for  # a parent/group company paying a related customer's invoices
+                continue
             if cid in out:
                 continue
             if payer is not None:
@@ -214,6 +221,7 @@ class _Run:
              sources: dict[int, Source], ref_reasons: list[str], *, named_elsewhere: bool = False,
              named_by_another: Sequence[str] = ()) -> None:
         exact_named = {i for i, s in sources.items() if s not in (Source.PO, Source.FUZZY)}
+        cev = exact_reference_wins(cev, plan, sources)
         in_plan = {line.invoice.id for line in plan.lines}
         evidence = Evidence(plan, cev, sources, list(ref_reasons),
                             leaves_out_named=len(exact_named - in_plan),
@@ -386,7 +394,8 @@ class _Run:
     def _paid_named(self, ctx: _Context) -> list[RefHit]:
         """Paid invoices the payment names: the payer's own, or any when the payer is unknown."""
         payer = ctx.ident.unique
-        return [h for h in ctx.closed_hits if payer is None or h.invoice.customer_id == payer.customer_id]
+        return [h for h in ctx.closed_hits
+                if payer is None or self.groups.same_group(h.invoice.customer_id, payer.customer_id)]
 
     def _duplicate(self, ctx: _Context, drafts: list[Draft]) -> bool:
         """The payment names invoices already paid (before or in this run), and nothing better."""
