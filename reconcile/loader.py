@@ -34,7 +34,7 @@ CLOSED_LOOKBACK_DAYS = 180
 
 def load_customers(session: Session) -> list[Customer]:
     return [
-        Customer(id=k.id, name=k.name, accounts=k.accounts, aliases=k.aliases)
+        Customer(id=k.id, name=k.name, accounts=k.accounts, aliases=k.aliases, parent_id=k.parent_id)
         for k in invoice_repo.customers_with_accounts_and_aliases(session)
     ]
 
