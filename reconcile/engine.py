@@ -4,7 +4,7 @@ Why this shape: the matcher is pure (DESIGN.md §5): invoices and payments in, o
 `Decision` per payment out. Everything that needs the whole run lives here: the indexes
 (built once; never payment x invoice), the canonical processing order that makes results
 independent of arrival order, and the in-memory open amounts so two payments never take
-the same euro. Candidate evidence comes from `references`, `customers` and `amounts`;
+the same euro. Evidence comes from `references`, `customers` (+ `groups`) and `amounts`;
 `scoring` turns it into a number; this module decides, and `drafts` words the decision
 (reasons, explanations) and checks each candidate's invariants.
 

@@ -190,3 +190,34 @@ def test_unrelated_payer_rule_does_not_leak_into_the_group_rules() -> None:
     # The stranger names a group invoice in text with the right amount: still review.
     d = one(payment("250.00", "INV-72001", account=IBAN_OTHER))
     assert d.action is Action.REVIEW
+
+
+@given(st.decimals(min_value=D("0.01"), max_value=D("5000.00"), places=2))
+def test_an_unrelated_payer_is_applied_only_at_the_exact_amount(amount: Decimal) -> None:
+    for p in (payment(str(amount), invoices=(("INV-79001", None),), account=IBAN_PARENT),
+              payment(str(amount), references=(rf("79001"),), account=IBAN_PARENT)):
+        d = one(p)
+        assert (d.action is Action.APPLY) == (amount == D("612.00")), (amount, d.explanation)
+
+
+# -- the rest of the run: duplicates and claims ---------------------------------------------------
+
+
+def test_a_parent_naming_a_subsidiarys_paid_invoice_is_a_duplicate() -> None:
+    invs = [*book(), invoice("INV-72009", "S2", "90.00", open_amount="0")]
+    d = one(payment("90.00", "INV-72009", account=IBAN_PARENT), invs)
+    assert d.action is Action.REVIEW and d.reason is ReviewReason.DUPLICATE_PAYMENT
+
+
+def test_a_parents_claim_keeps_an_amount_only_guess_off_the_invoice() -> None:
+    # The parent names INV-72001 and INV-73001 but pays far too little (review); the
+    # subsidiary's unreferenced payment of INV-72001's amount is then no sure thing either.
+    named = payment("100.00", "INV-72001 INV-73001", account=IBAN_PARENT)
+    bare = payment("250.00", "SUPPLIER PAYMENT", name="Holdco Retail GmbH")
+    alone = one(bare)
+    assert applied(alone) == {("INV-72001", D("250.00"))}  # by itself: known name + amount
+    decisions = {d.payment_id: d for d in match([named, bare], CUSTOMERS, book(), MatchSettings())}
+    assert decisions[named.id].action is Action.REVIEW
+    guess = decisions[bare.id]
+    assert guess.action is Action.REVIEW and guess.suggestions[0].invoice_numbers == ("INV-72001",)
+    assert any("named by another payment" in r for r in guess.suggestions[0].reasons)
