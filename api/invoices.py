@@ -45,7 +45,9 @@ class InvoicesIn(BaseModel):
         description=(
             "Rows with the columns of `remit invoices import`: invoice_number, customer_id, "
             "customer_name, currency, amount, issue_date (required), open_amount, due_date, "
-            "terms, po_number, customer_accounts (a list or ';'-separated), customer_aliases. "
+            "terms, po_number, customer_accounts (a list or ';'-separated), customer_aliases, "
+            "parent_customer_id (the parent/group company; empty clears it, absent keeps it; a "
+            "parent remit does not know yet is created as a customer with that id). "
             'Amounts as strings ("1250.00") or integers, never floats. An error\'s `row` is '
             "the row's 1-based position in this list."
         ),

@@ -39,7 +39,11 @@ ZERO = Decimal(0)
 SEARCH_FLOOR = 500  # per search even when the run's pool is spent: easy cases still solve
 RUN_NODES_BASE, RUN_NODES_PER_PAYMENT = 2_000_000, 300  # the pool shared by a run's searches
 WRITE_OFF_REASON = "bank_charges"
-OVER_COVER_SHARE = 5  # an over-payment may apply if at most 1/5 of it is left on account
+# An over-payment of named invoices may apply (flagged) while at most half of it is left on
+# account: the payer said what it pays, and a person looks at the rest either way. Beyond
+# that most of the cash is unexplained (the issue's "poor subset with most of the money on
+# account"): a person finds what else it pays.
+OVER_COVER_SHARE = 2
 SHORT_PAY_SHARE = 2  # an unreferenced payment is a short-pay suggestion if it is >= 1/2 of the invoice
 
 
@@ -248,11 +252,11 @@ def _over(items: Sequence[Item], amount: Decimal, surplus: Decimal, currency: st
     time (one identifiable extra payment). Otherwise most of the cash would sit unexplained on
     account: a person should find what else it pays."""
     reason = f"over-payment: {what} paid in full, {fmt(surplus, currency)} left on account"
-    if surplus * OVER_COVER_SHARE <= amount:
-        return Plan(Fit.OVER, _full(items), surplus, (reason,))
     if surplus == amount - surplus:
         return Plan(Fit.OVER, _full(items), surplus,
                     (reason, f"the surplus equals {what} once more: paid twice"))
+    if surplus * OVER_COVER_SHARE <= amount:
+        return Plan(Fit.OVER, _full(items), surplus, (reason,))
     return Plan(Fit.OVER, _full(items), surplus,
                 (reason, f"no good cover: {what} take only {fmt(amount - surplus, currency)} of "
                  f"{fmt(amount, currency)}"), good_cover=False)

@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 
 from reconcile.amounts import ZERO, Item, Line, oldest
-from reconcile.model import OpenInvoice
+from reconcile.model import OpenInvoice, Payment
 from reconcile.normalize import po_keys, ref_keys
 
 SMALL_CUSTOMER = 400  # open invoices scanned in full; bigger customers: amount index + date window
@@ -154,6 +154,21 @@ class Book:
     def open_currencies(self, customer_id: str) -> set[str]:
         """Currencies the customer had open invoices in when the run started."""
         return {inv.currency for inv in self._customer.get(customer_id, ())}
+
+    def currency_mismatch(self, p: Payment, named: Iterable[OpenInvoice], payer: str | None) -> str | None:
+        """Why a payment cannot settle in its currency, if so: it names invoices in another
+        currency that it would settle (same amount, or the payer's own), or its payer has
+        open invoices only in other currencies."""
+        other = sorted({inv.number for inv in named if inv.currency != p.currency
+                        and (self.open_of(inv) == p.amount or inv.customer_id == payer)})
+        if other:
+            return f"The payment is in {p.currency}, but the invoices it names ({', '.join(other)}) are not."
+        if payer is not None:
+            currencies = self.open_currencies(payer)
+            if currencies and p.currency not in currencies:
+                return (f"The payment is in {p.currency}; customer {payer} has open "
+                        f"invoices only in {', '.join(sorted(currencies))}.")
+        return None
 
 
 class _Pool:

@@ -4,7 +4,7 @@ Why this shape: the matcher is pure (DESIGN.md §5): invoices and payments in, o
 `Decision` per payment out. Everything that needs the whole run lives here: the indexes
 (built once; never payment x invoice), the canonical processing order that makes results
 independent of arrival order, and the in-memory open amounts so two payments never take
-the same euro. Candidate evidence comes from `references`, `customers` and `amounts`;
+the same euro. Evidence comes from `references`, `customers` (+ `groups`) and `amounts`;
 `scoring` turns it into a number; this module decides, and `drafts` words the decision
 (reasons, explanations) and checks each candidate's invariants.
 
@@ -50,6 +50,7 @@ from reconcile.drafts import (
     numbers_of,
     preference_reason,
 )
+from reconcile.groups import Groups, exact_reference_wins
 from reconcile.model import (
     Action,
     ActivePlan,
@@ -134,6 +135,7 @@ class _Run:
         self.book = Book((), set())  # the run's (run() knows what amounts its payments have)
         self.plans = PlanIndex(plans, invoices)
         self.people = CustomerIndex(customers)
+        self.groups = Groups(customers)
         self.named_count: Counter[int] = Counter()  # invoice id -> payments plausibly naming it
         self.budget = Budget(0)  # subset-search nodes, sized per run
 
@@ -164,8 +166,9 @@ class _Run:
         if not ex.hits:
             return
         payer = self.people.identify_payment(p, self.settings).unique
+        mine = self.groups.same_group  # a parent/group company claims its group's invoices too
         self.named_count.update({h.invoice.id for h in ex.hits
-                                 if payer is None or payer.customer_id == h.invoice.customer_id})
+                                 if payer is None or mine(payer.customer_id, h.invoice.customer_id)})
 
     # -- per payment ------------------------------------------------------------------------
 
@@ -182,6 +185,7 @@ class _Run:
                 ctx.open_hits.setdefault(hit.invoice.customer_id, []).append(hit)
             elif hit.source is not Source.PO:
                 ctx.closed_hits.append(hit)
+        self.groups.merge_named(ctx.open_hits, ctx.ident.unique)  # related customers: one set
         evidence = self._customers(ctx)
         cids = sorted(evidence)
         for cid in cids:
@@ -202,7 +206,10 @@ class _Run:
         """Candidate customers: the payer's, and those of the invoices the payment names."""
         out = {h.customer_id: customer_evidence(h, self.settings) for h in ctx.ident.hits}
         payer = ctx.ident.unique
-        for cid in ctx.open_hits:
+        for cid, hits in ctx.open_hits.items():
+            if payer is not None and (paid_for := self.groups.paid_for(payer, hits, self.settings)):
+                out[cid] = paid_for  # a parent/group company paying a related customer's invoices
+                continue
             if cid in out:
                 continue
             if payer is not None:
@@ -222,6 +229,7 @@ class _Run:
              sources: dict[int, Source], ref_reasons: list[str], *, named_elsewhere: bool = False,
              named_by_another: Sequence[str] = ()) -> None:
         exact_named = {i for i, s in sources.items() if s not in (Source.PO, Source.FUZZY)}
+        cev = exact_reference_wins(cev, plan, sources)
         in_plan = {line.invoice.id for line in plan.lines}
         evidence = Evidence(plan, cev, sources, list(ref_reasons),
                             leaves_out_named=len(exact_named - in_plan),
@@ -401,7 +409,8 @@ class _Run:
     def _paid_named(self, ctx: _Context) -> list[RefHit]:
         """Paid invoices the payment names: the payer's own, or any when the payer is unknown."""
         payer = ctx.ident.unique
-        return [h for h in ctx.closed_hits if payer is None or h.invoice.customer_id == payer.customer_id]
+        return [h for h in ctx.closed_hits
+                if payer is None or self.groups.same_group(h.invoice.customer_id, payer.customer_id)]
 
     def _duplicate(self, ctx: _Context, drafts: list[Draft]) -> bool:
         """The payment names invoices already paid (before or in this run), and nothing better."""
@@ -457,21 +466,8 @@ class _Run:
                 f"below the auto-apply threshold of {s.auto_threshold}.")
 
     def _currency_mismatch(self, ctx: _Context) -> str | None:
-        p = ctx.payment
-        # Named invoices in another currency that this payment would settle, or the payer's own.
-        payer = ctx.ident.unique
-        other = sorted({h.invoice.number for hits in ctx.open_hits.values() for h in hits
-                        if h.invoice.currency != p.currency
-                        and (self.book.open_of(h.invoice) == p.amount
-                             or (payer is not None and h.invoice.customer_id == payer.customer_id))})
-        if other:
-            return f"The payment is in {p.currency}, but the invoices it names ({', '.join(other)}) are not."
-        if payer is not None:
-            currencies = self.book.open_currencies(payer.customer_id)
-            if currencies and p.currency not in currencies:
-                return (f"The payment is in {p.currency}; customer {payer.customer_id} has open "
-                        f"invoices only in {', '.join(sorted(currencies))}.")
-        return None
+        named = [h.invoice for hits in ctx.open_hits.values() for h in hits]
+        return self.book.currency_mismatch(ctx.payment, named, ctx.ident.unique and ctx.ident.unique.customer_id)
 
     # -- output and invariants --------------------------------------------------------------------
 

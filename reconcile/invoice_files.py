@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 REQUIRED = ("invoice_number", "customer_id", "customer_name", "currency", "amount", "issue_date")
-OPTIONAL = ("open_amount", "due_date", "terms", "po_number", "customer_accounts", "customer_aliases")
+OPTIONAL = ("open_amount", "due_date", "terms", "po_number", "customer_accounts", "customer_aliases",
+            "parent_customer_id")
 COLUMNS = REQUIRED + OPTIONAL
 
 SHOWN_VALUE_CHARS = 200  # a hostile file must not turn one error into a megabyte of output

@@ -17,7 +17,11 @@ What a row does:
   - customer: created if new; renamed if the name differs (the AR system is the master of
     customer names; a file naming one customer two ways gives it the name of its last row,
     so it is renamed at most once); its accounts and aliases are added — never removed, and an account
-    that belongs to ANOTHER customer rejects the row (never silently reassigned).
+    that belongs to ANOTHER customer rejects the row (never silently reassigned). Its parent
+    (parent_customer_id, the group company: reconcile.groups) is set from the file's last row
+    naming the customer when the column is there (empty clears it, absent keeps it); a parent
+    not in remit yet is created as a customer with that id and the name the file gives it on
+    its own rows, else an empty name until a row of its own names it.
   - invoice: created if new; else updated where the values differ; else counted unchanged.
     An optional column the file does not have (po_number, terms, due_date, open_amount) keeps
     the stored value; without open_amount, the part already settled stays settled.
@@ -139,19 +143,27 @@ class _Known:
     invoices: dict[str, StoredInvoice]
     with_applications: set[int]  # invoice ids with live applications
     names: dict[str, str]  # customer id -> its name in the LAST row of the file naming it
+    parent_of: dict[str, str | None]  # customer id -> its parent in the LAST row giving one
+    parents: dict[str, str | None]  # stored: customer id -> parent id
 
     @classmethod
-    def load(cls, session: Session, rows: Sequence[InvoiceRow], names: dict[str, str]) -> _Known:
+    def load(cls, session: Session, rows: Sequence[InvoiceRow], names: dict[str, str],
+             parent_of: dict[str, str | None]) -> _Known:
         customer_ids = {r.customer_id for r in rows}
         invoices = repo.invoice_states(session, (r.invoice_number for r in rows))
+        # The parents these customers get: the file's LAST row for a customer decides, which
+        # may sit in a later chunk (so read them from parent_of, not from these rows).
+        parent_ids = {p for cid in customer_ids if (p := parent_of.get(cid)) is not None}
         return cls(
-            customers=repo.customer_names(session, customer_ids),
+            customers=repo.customer_names(session, customer_ids | parent_ids),
             owners=repo.account_owners(session, (a for r in rows for a in r.accounts)),
             aliases=repo.aliases_by_customer(session, customer_ids),
             invoices=invoices,
             with_applications=repo.invoices_with_live_applications(
                 session, (i.id for i in invoices.values() if i.id is not None)),
             names=names,
+            parent_of=parent_of,
+            parents=repo.customer_parents(session, customer_ids | parent_ids),
         )
 
     def cash_applied(self, invoice: StoredInvoice) -> bool:
@@ -175,11 +187,12 @@ def import_rows(
     # One name per customer per import (the parser warns when a file has several), so a file
     # naming C1 two ways renames it once, not back and forth row by row.
     names = {r.customer_id: r.customer_name for r in rows}
+    parent_of = {r.customer_id: r.parent_id for r in rows if "parent_customer_id" in r.given}
     # Every stored invoice the file names, locked once in id order before any is read.
     repo.lock_invoices(session, {r.invoice_number for r in rows})
     for start in range(0, len(rows), CHUNK_ROWS):
         chunk = rows[start:start + CHUNK_ROWS]
-        known = _Known.load(session, chunk, names)
+        known = _Known.load(session, chunk, names, parent_of)
         writes = repo.BookWrites()
         for row in chunk:
             _import_row(known, writes, row, result, actor)
@@ -283,6 +296,25 @@ def _upsert_customer(
         aliases.add(alias)
         result.aliases_added += 1
         writes.record(actor, "customer.alias_added", "customer", cid, after={"alias": alias, "source": "imported"})
+    if cid in known.parent_of:
+        _set_parent(known, writes, cid, result, actor)
+
+
+def _set_parent(known: _Known, writes: repo.BookWrites, cid: str, result: ImportResult, actor: str) -> None:
+    parent = known.parent_of[cid]
+    if parent is not None and parent not in known.customers:
+        # A group company that pays but is not invoiced (or not yet): a customer row of its own,
+        # named by its own rows in this file if it has any.
+        name = known.names.get(parent, "")
+        writes.customers[parent] = known.customers[parent] = name
+        known.parents[parent] = None
+        result.customers_created += 1
+        writes.record(actor, "customer.created", "customer", parent, after={"name": name, "parent_of": cid})
+    stored = known.parents.get(cid)
+    if stored != parent:
+        writes.parents[cid] = known.parents[cid] = parent
+        writes.record(actor, "customer.parent_changed", "customer", cid,
+                      before={"parent_id": stored}, after={"parent_id": parent})
 
 
 # --------------------------------------------------------------------------- invoices

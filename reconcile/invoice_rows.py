@@ -9,7 +9,8 @@ case- and space-insensitively; unknown columns are ignored with one warning):
     optional  open_amount (default: amount), due_date (default: from the terms' net days),
               terms, po_number, customer_accounts (';'-separated IBAN / ABA routing:account),
               customer_aliases (';'-separated other names the customer pays under; an
-              extension of the §6 contract)
+              extension of the §6 contract), parent_customer_id (the customer's parent or
+              group company, which may pay its invoices: reconcile.groups; an extension too)
 
 An optional column that is absent (not in the CSV header, not a key of the JSON line) is
 not the same as an empty one: an update keeps the stored value of an absent column (see
@@ -72,6 +73,7 @@ MAX_LEN = {
     "po_number": 64,
     "customer_accounts": 128,  # per account
     "customer_aliases": 512,  # per alias
+    "parent_customer_id": 64,
 }
 MAX_INTEGER_DIGITS = 15  # 10^15 major units: far above any invoice, far below BIGINT minor units
 LIST_SEPARATOR = ";"
@@ -101,6 +103,7 @@ class InvoiceRow:
     po_number: str | None = None
     accounts: tuple[str, ...] = ()  # normalized (core.accounts)
     aliases: tuple[str, ...] = ()
+    parent_id: str | None = None  # parent_customer_id; empty = no parent
     # Optional columns this row actually carries (a CSV header's columns, a JSON line's keys;
     # due_date also when derived from the terms). An update leaves the others as stored: an
     # export without a po_number column must not wipe every PO. Present-but-empty clears.
@@ -118,7 +121,7 @@ class InvoiceRow:
         """Everything but the row number: two rows with equal content say the same thing."""
         return (self.invoice_number, self.customer_id, self.customer_name, self.currency,
                 self.amount_minor, self.open_minor, self.issue_date, self.due_date, self.terms,
-                self.po_number, self.accounts, self.aliases, self.given)
+                self.po_number, self.accounts, self.aliases, self.parent_id, self.given)
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,6 +347,9 @@ def parse_row(
     po_number = r.text("po_number")
     accounts = r.accounts()
     aliases = r.aliases(customer_name)
+    parent_id = r.text("parent_customer_id")
+    if parent_id is not None and parent_id == customer_id:
+        r.fail("parent_customer_id", parent_id, "a customer cannot be its own parent")
 
     if open_minor is None and _blank(raw.get("open_amount")) and amount is not None:
         open_minor = amount  # an AR export without balances: the invoice is wholly open
@@ -377,7 +383,9 @@ def parse_row(
                    customer_name=sys.intern(customer_name), currency=sys.intern(currency),
                    amount_minor=amount, open_minor=open_minor, issue_date=issue, due_date=due,
                    terms=None if terms_text is None else sys.intern(terms_text), po_number=po_number,
-                   accounts=_shared(accounts), aliases=_shared(aliases), given=_shared(frozenset(given))),
+                   accounts=_shared(accounts), aliases=_shared(aliases),
+                   parent_id=None if parent_id is None else sys.intern(parent_id),
+                   given=_shared(frozenset(given))),
         [],
         r.warnings,
     )

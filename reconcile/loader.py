@@ -42,7 +42,7 @@ def load_customers(session: Session) -> list[Customer]:
         if account:
             shared.setdefault(customer_id, set()).add(account)
     return [
-        Customer(id=k.id, name=k.name, aliases=k.aliases,
+        Customer(id=k.id, name=k.name, aliases=k.aliases, parent_id=k.parent_id,
                  accounts=k.accounts + tuple(sorted(shared.get(k.id, set()) - set(k.accounts))))
         for k in invoice_repo.customers_with_accounts_and_aliases(session)
     ]

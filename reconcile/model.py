@@ -28,6 +28,7 @@ class Customer:
     name: str
     accounts: tuple[str, ...] = ()  # normalized: IBAN, "ABA:<routing>:<account>", "ACH-CO:<id>", ...
     aliases: tuple[str, ...] = ()  # other names the customer pays under (imported or learned)
+    parent_id: str | None = None  # parent/group company (reconcile.groups: who may pay for whom)
 
 
 @dataclass(frozen=True, slots=True)

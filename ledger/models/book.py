@@ -34,6 +34,8 @@ class Customer(Base):
     email: Mapped[str | None] = mapped_column(String(320))  # where reminders go
     segment: Mapped[str | None] = mapped_column(String(32))  # picks a dunning policy (size, behaviour)
     dunning_policy_id: Mapped[int | None] = mapped_column(ForeignKey("dunning_policies.id"))  # override
+    # The parent or group company (reconcile.groups: related customers may pay each other's invoices).
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
 

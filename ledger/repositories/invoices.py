@@ -81,6 +81,15 @@ def customer_names(session: Session, ids: Iterable[str]) -> dict[str, str]:
     return found
 
 
+def customer_parents(session: Session, ids: Iterable[str]) -> dict[str, str | None]:
+    """id -> parent id (None: no parent) of the customers among these ids that exist."""
+    found: dict[str, str | None] = {}
+    for batch in _batches(session, ids):
+        found.update((cid, parent) for cid, parent in session.execute(
+            select(Customer.id, Customer.parent_id).where(_among(session, Customer.id, batch))))
+    return found
+
+
 class AccountOwner(NamedTuple):
     customer_id: str
     source: str  # imported | learned
@@ -221,6 +230,7 @@ class BookWrites:
     now: datetime = field(default_factory=utc_now)
     customers: dict[str, str] = field(default_factory=dict)  # new: id -> name
     renamed: dict[str, str] = field(default_factory=dict)  # id -> new name
+    parents: dict[str, str | None] = field(default_factory=dict)  # id -> new parent (None: none)
     accounts: list[tuple[str, str]] = field(default_factory=list)  # (customer id, account)
     aliases: list[tuple[str, str]] = field(default_factory=list)  # (customer id, alias)
     created: list[StoredInvoice] = field(default_factory=list)
@@ -243,6 +253,9 @@ class BookWrites:
             for cid, name in self.customers.items()], binary=True)
         bulk.update_rows(conn, Customer.__table__, [
             {"id": cid, "name": name, "updated_at": now} for cid, name in self.renamed.items()])
+        # After the inserts: a parent may be a customer created in this very chunk.
+        bulk.update_rows(conn, Customer.__table__, [
+            {"id": cid, "parent_id": parent, "updated_at": now} for cid, parent in self.parents.items()])
         bulk.insert_rows(conn, CustomerAccount.__table__, [
             {"customer_id": cid, "account": a, "source": "imported", "created_at": now}
             for cid, a in self.accounts], binary=True)
@@ -259,8 +272,8 @@ class BookWrites:
             {"id": inv_id, **{name: getattr(i, name) for name in IMPORTED_COLUMNS}, "updated_at": now}
             for inv_id, i in self.changed.items()])
         bulk.insert_rows(conn, AuditEvent.__table__, self.audit, binary=True)
-        if self.renamed or self.changed:
-            _expire(session, set(self.renamed), set(self.changed))
+        if self.renamed or self.parents or self.changed:
+            _expire(session, set(self.renamed) | set(self.parents), set(self.changed))
 
 
 def _expire(session: Session, customers: set[str], invoices: set[int]) -> None:
@@ -339,6 +352,7 @@ class CustomerKeys:
     name: str
     accounts: tuple[str, ...] = ()  # normalized, sorted
     aliases: tuple[str, ...] = ()  # sorted
+    parent_id: str | None = None  # the parent/group company
 
 
 def customers_with_accounts_and_aliases(session: Session) -> list[CustomerKeys]:
@@ -355,11 +369,12 @@ def customers_with_accounts_and_aliases(session: Session) -> list[CustomerKeys]:
     aliases: dict[str, list[str]] = defaultdict(list)
     for customer_id, alias in session.execute(select(CustomerAlias.customer_id, CustomerAlias.alias)):
         aliases[customer_id].append(alias)
-    customers = sorted((cid, name) for cid, name in session.execute(select(Customer.id, Customer.name)))
+    customers = sorted((cid, name, parent) for cid, name, parent in session.execute(
+        select(Customer.id, Customer.name, Customer.parent_id)))
     return [
         CustomerKeys(id=cid, name=name, accounts=tuple(sorted(accounts.get(cid, ()))),
-                     aliases=tuple(sorted(aliases.get(cid, ()))))
-        for cid, name in customers
+                     aliases=tuple(sorted(aliases.get(cid, ()))), parent_id=parent)
+        for cid, name, parent in customers
     ]
 
 

@@ -156,10 +156,11 @@ BODIES: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] = {
 INVOICE_ROW = {"invoice_number": "N-{k}", "customer_id": "C-{k}", "customer_name": "Fabrikam {k}",
                "currency": "EUR", "amount": "10.00", "issue_date": "2026-11-01",
                "terms": "net 30", "po_number": "PO-{k}", "customer_accounts": "",
-               "customer_aliases": "Fab {k}"}
+               "customer_aliases": "Fab {k}", "parent_customer_id": "P-{k}"}
 INVOICE_ROW_COLUMNS = {"invoice_number": Invoice.number, "customer_id": Customer.id,
                        "customer_name": Customer.name, "terms": Invoice.terms,
-                       "po_number": Invoice.po_number, "customer_aliases": CustomerAlias.alias}
+                       "po_number": Invoice.po_number, "customer_aliases": CustomerAlias.alias,
+                       "parent_customer_id": Customer.parent_id}
 INVOICE_ROW_TEXT = tuple(INVOICE_ROW_COLUMNS)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from core.money import from_minor
 from ledger import audit
 from ledger.models import Customer, Invoice
+from ledger.types import utc_now
 from reconcile.invoice_import import (  # the result shape both imports answer in
     HeldRow,
     ImportResult,
@@ -44,10 +45,12 @@ class _Known:
     invoices: dict[str, Invoice]
     with_applications: set[int]  # invoice ids with live applications
     names: dict[str, str]  # customer id -> its name in the LAST row of the file naming it
+    parent_of: dict[str, str | None]  # customer id -> its parent in the LAST row giving one
+    parents_set: list[tuple[Customer, str | None]]  # written after the flush (parents first)
 
     @classmethod
     def load(cls, session: Session, rows: Sequence[InvoiceRow]) -> _Known:
-        customer_ids = {r.customer_id for r in rows}
+        customer_ids = {r.customer_id for r in rows} | {r.parent_id for r in rows if r.parent_id}
         # Lock first, then look for applications: one committed while we waited is then seen.
         invoices = repo.lock_invoices_by_number(session, (r.invoice_number for r in rows))
         return cls(
@@ -60,6 +63,8 @@ class _Known:
             # One name per customer per import (the parser warns when a file has several), so
             # a file naming C1 two ways renames it once, not back and forth row by row.
             names={r.customer_id: r.customer_name for r in rows},
+            parent_of={r.customer_id: r.parent_id for r in rows if "parent_customer_id" in r.given},
+            parents_set=[],
         )
 
     def cash_applied(self, invoice: Invoice) -> bool:
@@ -86,6 +91,10 @@ def import_rows(
         for row in rows:
             _import_row(session, known, row, result, actor)
     session.flush()
+    if known.parents_set:
+        for customer, parent in known.parents_set:
+            customer.parent_id, customer.updated_at = parent, utc_now()
+        session.flush()
     result.errors.sort(key=lambda e: e.row)
     return result
 
@@ -186,6 +195,24 @@ def _upsert_customer(
         result.aliases_added += 1
         audit.record(session, actor=actor, action="customer.alias_added", entity_type="customer",
                      entity_id=row.customer_id, after={"alias": alias, "source": "imported"})
+    if row.customer_id in known.parent_of:
+        _set_parent(session, known, customer, result, actor)
+
+
+def _set_parent(session: Session, known: _Known, customer: Customer, result: ImportResult, actor: str) -> None:
+    parent = known.parent_of[customer.id]
+    if parent is not None and parent not in known.customers:
+        name = known.names.get(parent, "")
+        known.customers[parent] = repo.add_customer(session, parent, name)
+        result.customers_created += 1
+        audit.record(session, actor=actor, action="customer.created", entity_type="customer",
+                     entity_id=parent, after={"name": name, "parent_of": customer.id})
+    pending = {c.id: p for c, p in known.parents_set}
+    stored = pending.get(customer.id, customer.parent_id)
+    if stored != parent:
+        known.parents_set.append((customer, parent))
+        audit.record(session, actor=actor, action="customer.parent_changed", entity_type="customer",
+                     entity_id=customer.id, before={"parent_id": stored}, after={"parent_id": parent})
 
 
 # --------------------------------------------------------------------------- invoices

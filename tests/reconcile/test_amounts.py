@@ -229,9 +229,9 @@ def test_over_payment_cover_beyond_the_node_budget_is_found_exactly() -> None:
 
 def test_over_payment_is_a_good_cover_only_when_the_invoices_take_most_of_it() -> None:
     one = items("1000.00")
-    good = plan_set(one, D("1250.00"), "EUR", PAID, S)  # 250 of 1250 on account: a fifth
-    assert good.fit is Fit.OVER and good.good_cover and good.unapplied == D("250.00")
-    poor = plan_set(one, D("1250.01"), "EUR", PAID, S)
+    good = plan_set(one, D("1999.98"), "EUR", PAID, S)  # 999.98 of 1999.98 on account: under half
+    assert good.fit is Fit.OVER and good.good_cover and good.unapplied == D("999.98")
+    poor = plan_set(one, D("2000.02"), "EUR", PAID, S)
     assert poor.fit is Fit.OVER and not poor.good_cover
     assert any("no good cover" in r for r in poor.reasons)
     twice = plan_set(one, D("2000.00"), "EUR", PAID, S)  # the same invoice paid a second time

@@ -447,6 +447,15 @@ def test_over_payment_leaving_most_of_the_cash_unexplained_is_reviewed_and_says_
     assert suggestion.unapplied == D("4000.00") and any("no good cover" in r for r in suggestion.reasons)
 
 
+def test_over_payment_leaving_less_than_half_on_account_applies_the_named_invoice_and_flags_the_rest() -> None:
+    d = one(payment("1500.00", "INV-10421", account=IBAN_ACME), [invoice("INV-10421", "C1", "1000.00")])
+    assert applied(d) == {("INV-10421", D("1000.00"), D(0), D(0))}
+    assert d.reason is ReviewReason.OVER_PAYMENT and d.applied is not None and d.applied.unapplied == D("500.00")
+    # Just over half unexplained: reviewed, nothing applied.
+    d = one(payment("2000.02", "INV-10421", account=IBAN_ACME), [invoice("INV-10421", "C1", "1000.00")])
+    assert d.action is Action.REVIEW and "no good cover" in d.explanation
+
+
 def test_over_payment_of_the_same_invoice_twice_applies_once_and_flags_the_rest() -> None:
     d = one(payment("2000.00", "INV-10421", account=IBAN_ACME), [invoice("INV-10421", "C1", "1000.00")])
     assert applied(d) == {("INV-10421", D("1000.00"), D(0), D(0))}

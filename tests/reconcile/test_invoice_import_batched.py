@@ -79,6 +79,9 @@ def _row(rng: random.Random, number: int) -> dict[str, str]:
         "terms": rng.choice(TERMS), "po_number": rng.choice(["", "PO-1", "PO-2"]),
         "customer_accounts": ";".join(rng.sample(ACCOUNTS, rng.choice([0, 0, 1, 1, 2]))),
         "customer_aliases": ";".join(rng.sample(ALIASES, rng.choice([0, 0, 1]))),
+        # a group company: another customer of the book, one only this column names (created
+        # unnamed), or none (a customer naming itself is a row error: tests/reconcile/test_groups_db)
+        "parent_customer_id": rng.choice(["", "", "C4" if cid == "C2" else "C2", "P9"]),
     }
     if rng.random() < 0.08:
         row["amount"] = "12.5x"
@@ -137,7 +140,7 @@ def _act(rt: Any, step: Step, tx_id: int) -> None:
 def _snapshot(rt: Any) -> dict[str, Any]:
     with transaction(rt.engine) as s:
         return {
-            "customers": sorted(tuple(r) for r in s.execute(select(Customer.id, Customer.name))),
+            "customers": sorted(tuple(r) for r in s.execute(select(Customer.id, Customer.name, Customer.parent_id))),
             "accounts": sorted(tuple(r) for r in s.execute(select(
                 CustomerAccount.customer_id, CustomerAccount.account, CustomerAccount.source))),
             "aliases": sorted(tuple(r) for r in s.execute(select(
