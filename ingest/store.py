@@ -22,7 +22,6 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from core.contract import balance_json, change_info_json, return_info_json
-from core.ultimate import with_ultimate
 from core.errors import ParseError, ParseWarning
 from core.identity import account_scope, key_triple
 from core.money import AmountError, format_amount, to_minor
@@ -47,7 +46,8 @@ _TRANSACTION_COLUMNS = (
     "id", "entry_id", "seq", "amount_minor", "currency", "end_to_end_id", "instruction_id",
     "transaction_id", "uetr", "mandate_id", "check_number", "counterparty_name",
     "counterparty_account", "remittance", "references", "invoices", "return_reason",
-    "return_original_reference", "return_info", "change_code", "change_info",
+    "return_original_reference", "return_info", "change_code", "change_info", "ultimate_name",
+    "ultimate_id",
 )  # fmt: skip
 _SIGHTING_COLUMNS = ("entry_id", "file_id", "status")
 _KEY_COLUMNS = ("ref_key", "e2e_key", "content_key")
@@ -392,7 +392,7 @@ class EntryStore:
             tx.check_number,
             tx.counterparty_name,
             tx.counterparty_account,
-            _json_strings(with_ultimate(tx.remittance, tx.ultimate_name, tx.ultimate_id)),
+            _json_strings(tx.remittance),
             _json_strings(tx.references),
             _json_invoices(tx.invoices) if tx.invoices else "[]",
             None if ret is None else ret.reason_code,
@@ -400,6 +400,8 @@ class EntryStore:
             None if ret is None else bulk.json_text(return_info_json(ret)),
             None if chg is None else chg.change_code,
             None if chg is None else bulk.json_text(change_info_json(chg)),
+            tx.ultimate_name,
+            tx.ultimate_id,
         )
 
 

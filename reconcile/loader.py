@@ -16,7 +16,6 @@ from core.accounts import try_normalize_account
 from core.money import D, from_minor
 from core.records import Direction, InvoiceRef, Kind
 from core.terms import parse_terms
-from core.ultimate import split_ultimate
 from ledger.models import (
     BankEntry,
     BankTransaction,
@@ -142,6 +141,8 @@ class PaymentRow:
     bank_transaction_id: str | None  # the bank's TxId (ACH trace): returns name it
     return_reason: str | None
     return_original_reference: str | None
+    ultimate_name: str | None  # camt UltmtDbtr: the party the payer pays for
+    ultimate_id: str | None
     is_return: bool  # undoes an earlier payment (a return or a reversal) rather than paying
 
     @property
@@ -157,7 +158,8 @@ _PAYMENT_COLUMNS = (
     BankEntry.bank_reference, BankTransaction.counterparty_name, BankTransaction.counterparty_account,
     BankTransaction.remittance, BankTransaction.references, BankTransaction.invoices,
     BankTransaction.end_to_end_id, BankTransaction.transaction_id, BankTransaction.return_reason,
-    BankTransaction.return_original_reference, IS_RETURN,
+    BankTransaction.return_original_reference, BankTransaction.ultimate_name, BankTransaction.ultimate_id,
+    IS_RETURN,
 )
 
 
@@ -203,7 +205,6 @@ def to_payment(row: PaymentRow) -> Payment | None:
     """The matcher's view of a stored transaction; None when it has no amount of its own."""
     if row.amount_minor is None:
         return None
-    remittance, ultimate, ultimate_id = split_ultimate(row.remittance or ())
     return Payment(
         id=row.id,
         amount=from_minor(row.amount_minor, row.currency),
@@ -213,13 +214,13 @@ def to_payment(row: PaymentRow) -> Payment | None:
         kind=Kind(row.kind),
         payer_name=row.counterparty_name,
         payer_account=try_normalize_account(row.counterparty_account),
-        remittance=remittance,
+        remittance=tuple(row.remittance or ()),
         references=tuple(row.references or ()),
         invoices=tuple(
             InvoiceRef(i["number"], None if i.get("amount") is None else D(i["amount"])) for i in row.invoices or ()
         ),
         end_to_end_id=row.end_to_end_id,
         bank_reference=row.bank_reference,
-        ultimate_payer=ultimate,
-        ultimate_payer_id=ultimate_id,
+        ultimate_payer=row.ultimate_name,
+        ultimate_payer_id=row.ultimate_id,
     )

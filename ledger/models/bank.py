@@ -147,6 +147,9 @@ class BankTransaction(Base):
     check_number: Mapped[str | None] = mapped_column(String(64))
     counterparty_name: Mapped[str | None] = mapped_column(String(512))
     counterparty_account: Mapped[str | None] = mapped_column(String(128), index=True)
+    # The party the payment is made for (camt UltmtDbtr), when the payer pays on its behalf.
+    ultimate_name: Mapped[str | None] = mapped_column(String(512))
+    ultimate_id: Mapped[str | None] = mapped_column(String(256))  # its Othr/Id: often our customer number
     remittance: Mapped[list[str]] = mapped_column(JSON, default=list)
     references: Mapped[list[str]] = mapped_column(JSON, default=list)
     invoices: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -22,7 +22,6 @@ from core.contract import change_info_json, invoices_json, return_info_json
 from core.identity import _digest, account_scope, key_triple
 from core.money import format_amount, to_minor
 from core.records import Direction, Entry, EntryStatus, Kind, Transaction
-from core.ultimate import split_ultimate, with_ultimate
 from ingest.formats import parse_path
 from ledger.db import transaction
 from tests.factories import E, camt
@@ -143,13 +142,13 @@ def _expected(paths: list[Path]) -> tuple[list[tuple], list[tuple]]:
                         tx_currency, tx.end_to_end_id, tx.instruction_id, tx.transaction_id,
                         tx.uetr, tx.mandate_id, tx.check_number, tx.counterparty_name,
                         tx.counterparty_account,
-                        # the ultimate party is stored as trailing remittance lines (core.ultimate)
-                        _json(list(with_ultimate(tx.remittance, tx.ultimate_name, tx.ultimate_id))),
+                        _json(list(tx.remittance)),
                         _json(list(tx.references)), _json(invoices_json(tx)),
                         ret.reason_code if ret else None, ret.original_reference if ret else None,
                         None if ret is None else _json(return_info_json(ret)),
                         chg.change_code if chg else None,
                         None if chg is None else _json(change_info_json(chg)),
+                        tx.ultimate_name, tx.ultimate_id,
                     ))  # fmt: skip
     return entries, transactions
 
@@ -183,7 +182,7 @@ def test_stored_rows_say_what_the_records_say(rt, tmp_path: Path) -> None:  # ty
             " transaction_id, uetr, mandate_id, check_number, counterparty_name,"
             f" counterparty_account, {remittance}, {references}, {invoices}, return_reason,"
             f" return_original_reference, {return_info}, change_code, {change_info},"
-            " match_status, applied_minor, version FROM bank_transactions ORDER BY id"
+            " ultimate_name, ultimate_id, match_status, applied_minor, version FROM bank_transactions ORDER BY id"
         )).all()  # fmt: skip
         sightings = session.execute(text("SELECT entry_id, status FROM bank_entry_sightings")).all()
     stored = [
@@ -191,8 +190,8 @@ def test_stored_rows_say_what_the_records_say(rt, tmp_path: Path) -> None:  # ty
     ]
     assert stored == expected_entries
     position = {row[0]: n for n, row in enumerate(entries, start=1)}  # entry id -> its place
-    assert [(position[row[0]], *row[1:20]) for row in transactions] == expected_transactions
-    assert [tuple(row[20:]) for row in transactions] == [("unmatched", 0, 1)] * len(transactions)
+    assert [(position[row[0]], *row[1:22]) for row in transactions] == expected_transactions
+    assert [tuple(row[22:]) for row in transactions] == [("unmatched", 0, 1)] * len(transactions)
     assert sorted((position[i], s) for i, s in sightings) == [
         (n, entry[4]) for n, entry in enumerate(expected_entries, start=1)
     ]
@@ -224,12 +223,3 @@ def test_a_booking_reported_twice_in_a_later_file_is_upgraded_in_report_order(rt
     ]
     assert events == [("bank_entry.status_changed", "bank_entry")] * 2
     assert sightings == ["pending", "booked"]
-
-
-@given(st.lists(st.text(max_size=8), max_size=3).map(tuple), st.none() | st.text(min_size=1, max_size=8),
-       st.none() | st.text(min_size=1, max_size=8))
-def test_the_ultimate_party_lines_come_back_as_stored(lines: tuple[str, ...], name: str | None,
-                                                      party_id: str | None) -> None:
-    # a payer's own last line of that shape is read as one (it says no more than UltmtDbtr could)
-    assume(not (lines and lines[-1].startswith(("Ultimate party: ", "Ultimate party id: "))))
-    assert split_ultimate(with_ultimate(lines, name, party_id)) == (lines, name, party_id)
