@@ -8,7 +8,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from stdnum.ch import esr
 
@@ -310,5 +310,6 @@ def test_two_lines_never_name_more_than_each_line_or_a_book_number(upper: str, l
 @given(st.integers(100, 99999), st.sampled_from(["ORIG: ", "ORIG CO NAME:", "B/O ", "/ORIG/", "BNF: ", "TRN: "]),
        st.sampled_from(["ACME {n} CORP", "{n} HOLDINGS", "ACME-{n}"]))
 def test_a_number_in_a_wire_name_or_bank_id_is_never_a_reference(n: int, tag: str, name: str) -> None:
+    assume(n != 1001)  # invoice "1001" is what "INV 1001" names: the OBI would name it rightly
     book = _index([invoice(str(n), "C1", "1.00"), invoice("INV-1001", "C1", "1.00")])
     assert numbers(f"{tag}{name.format(n=n)} OBI: INV 1001", book=book) == ["INV-1001"]
