@@ -198,7 +198,9 @@ def numbers_of(d: Draft) -> str:
     return ", ".join(line.invoice.number for line in d.plan.lines)
 
 
-def explain_apply(p: Payment, d: Draft, c: Candidate) -> str:
+def explain_apply(p: Payment, d: Draft, c: Candidate, preference: str | None = None) -> str:
+    """The sentence a reviewer reads; `preference`: why it beat a runner-up that scored as
+    high, said even when the reasons before it fill the sentence."""
     text = (f"Applied {fmt(p.amount, p.currency)} to {numbers_of(d)} of customer {d.customer_id} "
             f"(score {d.score}): {'; '.join(d.reasons[:3])}")
     if c.unapplied > ZERO:
@@ -209,6 +211,8 @@ def explain_apply(p: Payment, d: Draft, c: Candidate) -> str:
             text += " (named exactly, paid by the customer's own account or name)"
     elif d.plan.fit is Fit.DISCOUNT_EXPIRED:
         text += "; the discount was taken after its window, so it was not granted and stays open"
+    if preference is not None and preference not in d.reasons[:3]:
+        text += f"; {preference}"
     return text + "."
 
 

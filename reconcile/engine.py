@@ -394,13 +394,15 @@ class _Run:
         duplicate = self._duplicate(ctx, drafts)
         if (best and not duplicate and best.score >= s.auto_threshold and clear_lead(best, drafts[1:], s)
                 and best.plan.fit is not Fit.SHORT and best.plan.good_cover and not ctx.extracted.doubtful):
+            preference = None
             if runner is not None and best.score - runner.score < s.margin:
                 # The displayed scores do not show why it won: say so.
-                best.reasons += (preference_reason(best, runner, p.currency),)
+                preference = preference_reason(best, runner, p.currency)
+                best.reasons += (preference,)
             candidate = self._candidate(p, best)
             self.book.consume(best.plan.lines)
             return Decision(p.id, Action.APPLY, applied=candidate, reason=flag(best.plan, best.corroborated),
-                            explanation=explain_apply(p, best, candidate))
+                            explanation=explain_apply(p, best, candidate, preference))
         shown = [d for d in drafts if d.score >= s.suggest_threshold][:MAX_SUGGESTIONS]
         suggestions = tuple(self._candidate(p, d) for d in shown)
         reason, text = self._review_reason(ctx, drafts, duplicate)

@@ -46,8 +46,9 @@ def test_exact_fit_with_another_open_invoice_beats_over_payment_of_the_named_one
     assert d.applied.invoice_numbers == ("INV-10421", "INV-10422")
     assert d.applied.unapplied == D(0) and d.reason is None
     assert d.applied.score == 100  # the displayed score is still the capped one
-    assert ("exact fit preferred over over-payment leaving 250.00 EUR on account (INV-10421)"
-            in d.applied.reasons)
+    why = "exact fit preferred over over-payment leaving 250.00 EUR on account (INV-10421)"
+    assert why in d.applied.reasons
+    assert why in d.explanation  # the sentence a reviewer reads says it too
 
 
 def test_without_payer_evidence_the_exact_fit_is_suggested_first_but_not_applied() -> None:
