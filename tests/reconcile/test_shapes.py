@@ -4,7 +4,6 @@ text, US wire tags. Each through `references.extract`, and end to end through `e
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
 
 import pytest
@@ -14,23 +13,14 @@ from stdnum.ch import esr
 
 from reconcile.engine import match
 from reconcile.model import Action, Decision, OpenInvoice, ReviewReason
-from reconcile.normalize import po_key, ref_key
 from reconcile.references import Source, extract
 from reconcile.shapes import MAX_RANGE, wire_payer, wire_text
 
 from .builders import CUSTOMERS, IBAN_ACME, IBAN_GLOBEX, invoice, payment
+from .test_references import _index
 
 D = Decimal
 
-
-def _index(book: list[OpenInvoice]) -> tuple[dict[str, list[OpenInvoice]], dict[str, list[OpenInvoice]]]:
-    by_number: dict[str, list[OpenInvoice]] = defaultdict(list)
-    by_po: dict[str, list[OpenInvoice]] = defaultdict(list)
-    for inv in book:
-        by_number[ref_key(inv.number) or ""].append(inv)
-        if inv.po_number:
-            by_po[po_key(inv.po_number) or ""].append(inv)
-    return by_number, by_po
 
 
 BOOK = [
