@@ -13,7 +13,9 @@ would send to review stays as it was.
 Which payments (`candidates`), linear in the import and the exception queue, never a scan
 per imported row:
   - in review with a reason that says something was unknown (REMATCH_REASONS), or applied
-    with money left (applied_minor < amount_minor, whatever became of its review item);
+    with money left (applied_minor < amount_minor, whatever became of its review item), or in
+    review for a reason about the invoices the book had (short pay, partial, ...:
+    NAMED_ONLY_REASONS) when its remittance names a new invoice exactly;
   - in the currency of a new invoice;
   - and plausibly paying one: a reference that names a new invoice exactly, a payer the
     new invoices' customers' accounts, aliases or names identify, or (money on account) a
@@ -54,6 +56,12 @@ from reconcile.references import extract
 # Review reasons that say the book lacked something a new invoice (or its customer) may bring.
 REMATCH_REASONS = (ReviewReason.UNKNOWN_REFERENCE.value, ReviewReason.NO_CUSTOMER.value,
                    ReviewReason.NOTHING_OPEN.value, ReviewReason.OVER_PAYMENT.value)
+# Review reasons about the invoices the book had: such a payment is taken up again only when
+# its remittance names a new invoice exactly (a short pay against INV-1 by a payer who wrote
+# INV-2, not yet imported, is INV-2's payment once INV-2 arrives).
+NAMED_ONLY_REASONS = (ReviewReason.SHORT_PAY.value, ReviewReason.PARTIAL_PAYMENT.value,
+                      ReviewReason.LOW_CONFIDENCE.value, ReviewReason.AMBIGUOUS.value,
+                      ReviewReason.DISCOUNT_EXPIRED.value)
 CHUNK = 1000  # values per IN (...)
 
 
@@ -80,7 +88,7 @@ def candidates(session: Session, numbers: Iterable[str], settings: MatchSettings
     if not invoices:
         return []
     currencies = {i.currency for i in invoices}
-    rows = _with_money_left(session, currencies)
+    rows, named_only = _with_money_left(session, currencies)
     if not rows:
         return []
     wanted: dict[str, set[str]] = defaultdict(set)  # currency -> customers with a new invoice in it
@@ -95,11 +103,13 @@ def candidates(session: Session, numbers: Iterable[str], settings: MatchSettings
         if payment is None:
             continue
         mine = wanted.get(payment.currency, set())
-        if paid_to.get(row.id, set()) & mine:
-            out.append(row.id)
-            continue
         if any(h.invoice.currency == payment.currency
                for h in extract(payment, book.by_number, book.by_po).hits):
+            out.append(row.id)
+            continue
+        if row.id in named_only:
+            continue
+        if paid_to.get(row.id, set()) & mine:
             out.append(row.id)
             continue
         ident = people.identify(payment.payer_account, payment.payer_name, settings)
@@ -130,12 +140,14 @@ def remainders(session: Session, payments: Sequence[Payment],
 # -- reads ---------------------------------------------------------------------------------
 
 
-def _with_money_left(session: Session, currencies: set[str]) -> list[PaymentRow]:
+def _with_money_left(session: Session, currencies: set[str]) -> tuple[list[PaymentRow], set[int]]:
     """Booked credits in these currencies with money unapplied: in review for a reason in
-    REMATCH_REASONS, or applied with some left (one query, then the rows by id)."""
+    REMATCH_REASONS or NAMED_ONLY_REASONS, or applied with some left (one query, then the rows
+    by id); and the ids of those in review for a NAMED_ONLY reason."""
     currency = func.coalesce(BankTransaction.currency, BankEntry.currency)
     open_review = (select(ReviewItem.transaction_id)
-                   .where(ReviewItem.status == "open", ReviewItem.reason.in_(REMATCH_REASONS)))
+                   .where(ReviewItem.status == "open",
+                          ReviewItem.reason.in_(REMATCH_REASONS + NAMED_ONLY_REASONS)))
     ids = session.scalars(
         select(BankTransaction.id).join(BankEntry, BankEntry.id == BankTransaction.entry_id)
         .where(BankEntry.status == "booked", BankEntry.direction == "credit", BankEntry.reversal.is_(False),
@@ -146,8 +158,14 @@ def _with_money_left(session: Session, currencies: set[str]) -> list[PaymentRow]
                         BankTransaction.applied_minor < BankTransaction.amount_minor)))
     ).all()
     if not ids:
-        return []
-    return [r for r in loader.load_payments(session, ["review", "applied"], ids) if not r.is_return]
+        return [], set()
+    rows = [r for r in loader.load_payments(session, ["review", "applied"], ids) if not r.is_return]
+    named_only: set[int] = set()
+    for batch in _chunks(r.id for r in rows if r.match_status == "review"):
+        named_only.update(session.scalars(select(ReviewItem.transaction_id).where(
+            ReviewItem.transaction_id.in_(batch), ReviewItem.status == "open",
+            ReviewItem.reason.in_(NAMED_ONLY_REASONS))))
+    return rows, named_only
 
 
 def _customers(session: Session, ids: set[str]) -> list[MatchCustomer]:

@@ -67,10 +67,6 @@ def test_rests_on_account_are_rematched(days: TwoDays, taught: Played) -> None:
     assert rests["rem_amount"]["right"] >= 1 and rests["rem_amount"]["miss"] == 0  # account + only amount
 
 
-@pytest.mark.xfail(strict=True, reason="product: a known payer's payment naming an invoice not exported yet goes to "
-                   "review as short_pay/partial_payment against another open invoice of the customer, not as "
-                   "unknown_reference, so it is no rematch candidate (reconcile/rematch.py REMATCH_REASONS) "
-                   "when that invoice is imported")
 def test_payment_waiting_for_its_invoice_is_applied_on_import(days: TwoDays, taught: Played) -> None:
     assert rematched(days, taught).by_variant["future"]["miss"] == 0
 

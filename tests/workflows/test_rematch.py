@@ -136,6 +136,25 @@ def test_an_unknown_reference_is_applied_once_its_invoice_is_imported(rt) -> Non
     _invariant(rt)
 
 
+def test_a_short_pay_that_named_a_missing_invoice_is_applied_once_it_is_imported(rt) -> None:
+    """Acme pays 2557.15 naming INV-15083, which the AR system has not exported yet: the book's
+    only Acme invoice (INV-13814, 3000.00) makes it a short pay in review. When INV-15083
+    (2557.15) arrives, the payment is its; a short pay that names no new invoice stays as it was."""
+    _import(rt, _acme("INV-13814", "3000.00"))
+    tx = _pay(rt, E("2557.15", ref="A4", e2e="E4", name="Acme Manufacturing Inc", account=ACME_IBAN,
+                    text=["INVOICE INV-15083"]))
+    other = _pay(rt, E("2900.00", ref="A5", e2e="E5", name="Acme Manufacturing Inc", account=ACME_IBAN,
+                       text=["INVOICE INV-15084"]), name="q.xml")
+    assert _state(rt, tx) == ("review", 255715, 0, [], "short_pay")
+    before = _state(rt, other)
+    assert before[:3] == ("review", 290000, 0)
+    result = _import(rt, _acme("INV-15083", "2557.15"))
+    assert result.rematched == {"applied": 1, "review": 0, "deferred": 0}
+    assert _state(rt, tx) == ("applied", 255715, 255715, [("INV-15083", 255715)], None)
+    assert _state(rt, other) == before
+    _invariant(rt)
+
+
 def test_a_new_invoice_of_another_customer_for_the_same_amount_is_not_paid(rt) -> None:
     tx = _overpaid(rt)
     stranger = _pay(rt, E("50.00", ref="A3", e2e="E3", name="Nobody Known"), name="q.xml")
