@@ -194,11 +194,13 @@ def _discount_on(base: tuple[date, Decimal] | None, percent: Decimal, paid: date
     return Discount(amount, percent, deadline, last_day, paid <= last_day)
 
 
-def within_tolerance(short: Decimal, currency: str, settings: MatchSettings) -> bool:
+def within_tolerance(short: Decimal, currency: str, settings: MatchSettings, *, cash: Decimal) -> bool:
     """Bank charges: at most the currency's absolute fee tolerance. Not a share of the
     invoice: a wire's charge is the same on 300 as on 30,000 (the old percent rule sent
-    small invoices' charges to review and let a 1 % deduction on large ones pass as a fee)."""
-    return ZERO < short <= settings.fee_tolerance_for(currency)
+    small invoices' charges to review and let a 1 % deduction on large ones pass as a fee).
+    And less than the cash that arrived: a bank keeps a charge out of a payment, not most of
+    it (9.80 received for 20.00 is a person's question, not 10.20 of charges)."""
+    return ZERO < short <= settings.fee_tolerance_for(currency) and short < cash
 
 
 def _discount_explains(items: Sequence[Item], short: Decimal, paid: date, settings: MatchSettings) -> bool:
@@ -236,8 +238,9 @@ def plan_set(items: Sequence[Item], amount: Decimal, currency: str, paid: date,
     if plan := _discounted(items, amount, paid, settings):
         return plan
     short = total - amount
-    if within_tolerance(short, currency, settings) and not _discount_explains(items, short, paid, settings):
-        return _write_off(items, short, currency, what)
+    if (within_tolerance(short, currency, settings, cash=amount) and not _discount_explains(items, short, paid, settings)
+            and (plan := _write_off(items, short, currency, what))):
+        return plan
     if short < ZERO:
         return _over(items, amount, -short, currency, what)
     if len(items) == 1:
@@ -328,9 +331,12 @@ def _discounted(items: Sequence[Item], amount: Decimal, paid: date, settings: Ma
     return None
 
 
-def _write_off(items: Sequence[Item], short: Decimal, currency: str, what: str) -> Plan:
-    # The charge is written off on the largest invoice (it always has room for it).
+def _write_off(items: Sequence[Item], short: Decimal, currency: str, what: str) -> Plan | None:
+    # The charge is written off on the largest invoice; None when even that one is smaller
+    # than the charge (cash applied must stay positive: that is no bank charge).
     target = max(items, key=lambda it: (it.open, -it.invoice.id))
+    if short >= target.open:
+        return None
     lines = tuple(Line(it.invoice, it.open - short, write_off=short) if it is target
                   else Line(it.invoice, it.open) for it in items)
     return Plan(Fit.WRITE_OFF, lines, ZERO,
@@ -367,9 +373,10 @@ def amount_only(items: Sequence[Item], amount: Decimal, currency: str, paid: dat
     if any(p.fit in (Fit.EXACT, Fit.DISCOUNT) for p in plans):
         return plans
     for it in items:
-        if (it.open > amount and within_tolerance(it.open - amount, currency, settings)
-                and not _discount_explains((it,), it.open - amount, paid, settings)):
-            plans.append(_write_off([it], it.open - amount, currency, it.invoice.number))
+        if (it.open > amount and within_tolerance(it.open - amount, currency, settings, cash=amount)
+                and not _discount_explains((it,), it.open - amount, paid, settings)
+                and (plan := _write_off([it], it.open - amount, currency, it.invoice.number))):
+            plans.append(plan)
     plans += subset_plans(items, amount, currency, paid, settings, complete=complete, budget=budget)
     if not plans:
         # A short-pay suggestion only when the payment covers most of an invoice (a deduction);

@@ -112,6 +112,24 @@ def test_short_pay_within_tolerance_is_written_off() -> None:
     assert sorted((l.invoice.number, l.write_off) for l in plan.lines) == [("N0", D(0)), ("N1", D("10.00"))]
 
 
+def test_a_charge_is_never_most_of_the_payment_nor_more_than_its_invoice() -> None:
+    """Within the absolute tolerance, but the 'charge' is more than the cash that arrived (9.80
+    for 20.00) or bigger than every named invoice: no bank kept that — a short pay for a
+    person, and never a line with negative cash (the hypothesis case that found it)."""
+    plan = plan_set(items("10.00", "10.00"), D("9.80"), "EUR", PAID, S)
+    assert plan.fit is Fit.SHORT
+    assert all(l.applied >= 0 and l.write_off == 0 for l in plan.lines)
+    assert plan_set(items("30.00"), D("10.00"), "EUR", PAID, S).fit is Fit.PARTIAL  # 20 of charges on 30
+    assert plan_set(items("30.00"), D("16.00"), "EUR", PAID, S).fit is Fit.WRITE_OFF  # 14 kept of 30
+    # three small invoices: 24 short of 36 with 12 arrived is not a charge (12 < 24)
+    assert plan_set(items("12.00", "12.00", "12.00"), D("12.00"), "EUR", PAID, S).fit is not Fit.WRITE_OFF
+    # nor 10 short of 22 when the largest invoice is 8.00 (no room for it)
+    plan = plan_set(items("7.00", "7.00", "8.00"), D("12.00"), "EUR", PAID, S)
+    assert plan.fit is not Fit.WRITE_OFF and all(l.applied >= 0 for l in plan.lines)
+    single = amount_only(items("30.00"), D("10.00"), "EUR", PAID, S)
+    assert all(p.fit is not Fit.WRITE_OFF for p in single)
+
+
 def test_partial_over_and_short() -> None:
     assert plan_set(items("1000.00"), D("400.00"), "EUR", PAID, S).fit is Fit.PARTIAL
     over = plan_set(items("1000.00"), D("1200.00"), "EUR", PAID, S)
