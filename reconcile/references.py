@@ -274,10 +274,19 @@ def _line_plan(line: str) -> _LinePlan:
                           key is not None and (len(key) >= MIN_TEXT_KEY or key != bare),
                           pkey is not None and (len(pkey) >= MIN_TEXT_KEY or pkey != bare),
                           size <= 2 and key is not None and len(key) >= FUZZY_MIN_LEN))
-    prefixed = tuple((i, f"{tokens[i - 1]} {tokens[i]}") for i in range(1, n)
+    prefixed = tuple((i, _as_written(line, tokens[i - 1], tokens[i])) for i in range(1, n)
                      if digits[i] and tokens[i - 1] in PREFIX_WORDS and tokens[i - 1] not in PO_WORDS
                      ) if not PREFIX_WORDS.isdisjoint(tokens) else ()
     return tuple(rf), tuple(used), tuple(spans), prefixed
+
+
+def _as_written(line: str, prefix: str, token: str) -> str:
+    """'INVOICE F2026/3134' and 'INV-5' as the reviewer should read them, not 'INVOICE F2026'
+    and 'INV 5': the prefix and token as the line writes them, with what it joins to the token
+    by '/', '-' or '.' (the tokens lost the separators)."""
+    found = re.search(rf"(?<![0-9A-Z]){re.escape(prefix)}[\s#:.-]*{re.escape(token)}(?:[/.-][0-9A-Z]+)*",
+                      fold(line))
+    return found.group() if found else f"{prefix} {token}"
 
 
 def _text_line(c: _Collector, line: str) -> None:

@@ -134,6 +134,18 @@ def test_unknown_explicit_references_and_probes() -> None:
     assert "10021" in [p.key for p in ex.probes]
 
 
+@pytest.mark.parametrize(("text", "named"), [
+    ("Invoice F2026/3134 thanks", "INVOICE F2026/3134"),  # not 'INVOICE F2026'
+    ("pmt inv-5", "INV-5"),
+    ("Rechnung Nr. 4711-22", "NR. 4711-22"),
+    ("INV#10021, INV 10022", "INV#10021"),
+])
+def test_an_unknown_reference_is_named_as_written(text: str, named: str) -> None:
+    """The reviewer reads the number the payer wrote, separators and all (the tokens lose them)."""
+    ex = extract(payment("1.00", text), BY_NUMBER, BY_PO)
+    assert ex.hits == () and ex.unknown[0] == named
+
+
 @pytest.mark.parametrize(("probe", "hit"), [
     ("100128", True),   # substitution
     ("100213", True),   # adjacent transposition
