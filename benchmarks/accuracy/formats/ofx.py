@@ -5,7 +5,8 @@ A STMTTRN carries what a bank's download has: TRNTYPE (DIRECTDEP for ACH receipt
 for other credits; DIRECTDEBIT / DEBIT), DTPOSTED, a signed TRNAMT, FITID (the bank's
 reference), NAME (32 characters: the payer) and MEMO (255: the remittance as one text).
 No payer account (banks do not put the payer's account in a download) and no end-to-end
-id. Text is Windows-1252 (CHARSET:1252); SGML specials are escaped.
+id. Text is Windows-1252 (CHARSET:1252); SGML specials are escaped. A day of more than
+PER_FILE transactions is written as several downloads (files) of consecutive transactions.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from reconcile.model import Payment
 
 HEADER = ("OFXHEADER:100\nDATA:OFXSGML\nVERSION:102\nSECURITY:NONE\nENCODING:USASCII\nCHARSET:1252\n"
           "COMPRESSION:NONE\nOLDFILEUID:NONE\nNEWFILEUID:NONE\n\n")
+# remit reads an OFX file in memory and refuses more than 100,000 SGML elements (about
+# 14,000 transactions): a big day comes as several downloads, as a bank's portal splits it.
+PER_FILE = 5_000
 ACCOUNTS = {"USD": ("026015079", "4471002233"), "EUR": ("37040044", "0532013000")}
 
 
@@ -51,9 +55,15 @@ def _transaction(c: Carried, day: str) -> str:
     return "<STMTTRN>\n" + "\n".join(parts) + "\n</STMTTRN>"
 
 
-def render(data: Dataset) -> Rendering:
-    day = f"{data.as_of:%Y%m%d}"
+def render(data: Dataset, per_file: int = PER_FILE) -> Rendering:
     carried = [carry(p) for p in data.payments]
+    files = tuple((f"day-{n}.ofx", _file(data, carried[start:start + per_file]))
+                  for n, start in enumerate(range(0, len(carried), per_file), 1))
+    return Rendering("OFX", files, tuple(carried))
+
+
+def _file(data: Dataset, carried: list[Carried]) -> bytes:
+    day = f"{data.as_of:%Y%m%d}"
     blocks = []
     for n, currency in enumerate(sorted({c.payment.currency for c in carried}), 1):
         bank, account = ACCOUNTS[currency]
@@ -69,4 +79,4 @@ def render(data: Dataset) -> Rendering:
     body = (f"<OFX>\n<SIGNONMSGSRSV1>\n<SONRS>\n<STATUS>\n<CODE>0\n<SEVERITY>INFO\n</STATUS>\n<DTSERVER>{day}060000\n"
             "<LANGUAGE>ENG\n</SONRS>\n</SIGNONMSGSRSV1>\n<BANKMSGSRSV1>\n" + "\n".join(blocks)
             + "\n</BANKMSGSRSV1>\n</OFX>\n")
-    return Rendering("OFX", (("day.ofx", (HEADER + body).encode("cp1252")),), tuple(carried))
+    return (HEADER + body).encode("cp1252")
