@@ -57,6 +57,9 @@ RF_MAX_LEN = 25  # ISO 11649: 'RF' + 2 check digits + up to 21 characters
 # Money in free text ("EUR 1.234,56", "100.00") is masked before tokenizing, so its digits
 # are not read as invoice numbers. A date ("12.11.2026") is not an amount.
 _AMOUNT = re.compile(r"(?<![\w.,])(?:\d{1,3}(?:[.,']\d{3})+|\d+)[.,]\d{2}(?!\w|[.,]\d)")
+# A written-out date: 25.02.2026, 02/06/26, 2026-03-16 (its year must not join the next
+# number: '25.02.2026 2026-3844' names 2026-3844, not invoice '2026 2026').
+_DATE = re.compile(r"(?<![\w./-])(?:(\d{1,2})([./])(\d{1,2})\2(?:\d{4}|\d{2})|\d{4}-(\d{2})-(\d{2}))(?![\w]|[./-]\d)")
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _NO_E2E = frozenset({"NOTPROVIDED", "NONREF", "NONE", "NA"})
 
@@ -238,10 +241,29 @@ _Span = tuple[int, int, str, tuple[bool, str | None, str | None], bool, bool, bo
 _LinePlan = tuple[tuple[tuple[str, str], ...], tuple[bool, ...], tuple[_Span, ...], tuple[tuple[int, str], ...]]
 
 
+def _masked(line: str) -> str:
+    """The line with amounts and written-out dates blanked (neither is a reference)."""
+    if "." in line or "," in line:
+        line = _AMOUNT.sub(" ", line)
+    if "." in line or "/" in line or "-" in line:
+        line = _DATE.sub(_blank_date, line)
+    return line
+
+
+def _blank_date(m: re.Match[str]) -> str:
+    a, _, b, month, day = m.groups()
+    if month is not None:  # 2026-03-16
+        ok = 1 <= int(month) <= 12 and 1 <= int(day) <= 31
+    else:  # day.month or (US) month/day
+        x, y = int(a), int(b)
+        ok = (1 <= x <= 31 and 1 <= y <= 12) or (1 <= x <= 12 and 1 <= y <= 31)
+    return " " if ok else m.group()
+
+
 @lru_cache(maxsize=8192)  # "PAYMENT", "THANK YOU", "DATED 02/22/2026" come back all day
 def _line_plan(line: str) -> _LinePlan:
     # (an amount has a decimal separator: a line without one has none to mask)
-    tokens = text_tokens(_AMOUNT.sub(" ", line) if "." in line or "," in line else line)
+    tokens = text_tokens(_masked(line))
     n = len(tokens)
     used = [False] * n
     rf = _rf_groups(tokens, used) if "RF" in " ".join(tokens) else []
@@ -340,7 +362,7 @@ def _shapes(c: _Collector, line: str) -> str:
     book holds, and never a reading that spreads over several customers' invoices. Returns
     the line with the shapes it read blanked out: "INV-2024-1001-1003" must not also name
     invoice 1003 token by token."""
-    masked = fold(_AMOUNT.sub(" ", line) if "." in line or "," in line else line)
+    masked = fold(_masked(line))
     found_shapes, notes = implied(masked)
     rest = masked
     c.notes.extend(notes)

@@ -162,3 +162,23 @@ def test_one_edit(probe: str, hit: bool) -> None:
 def test_one_edit_needs_long_enough_keys() -> None:
     assert one_edit("1235", ["1234"]) == []
     assert one_edit("12345", ["12346", "99999", "12345"]) == [0]
+
+
+DATED_BOOK = [invoice("2026-3844", "C1", "10.00"), invoice("2026-2026", "C2", "10.00"),
+              invoice("2026-0218", "C2", "10.00"), invoice("INV-1001", "C1", "10.00"), invoice("INV-1002", "C1", "10.00"),
+              invoice("INV-1003", "C1", "10.00")]
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("25.02.2026 2026-3844", ["2026-3844"]),  # the date's year is no half of '2026 2026'
+    ("VALUE 02/06/2026 2026-3844", ["2026-3844"]),
+    ("VALUE 2026-02-18", []),  # a date, not invoice 2026-0218
+    ("DATED 02.18.26 INV 1001", ["INV-1001"]),  # US order
+    ("2026-0218", ["2026-0218"]),  # written as the invoice number: still the invoice
+    ("INV 1001/02/03", ["INV-1001", "INV-1002", "INV-1003"]),  # a shortened list is no date
+    ("2026-2026 paid 31.13.2026", ["2026-2026"]),  # no month 13: not a date, nothing to mask
+])
+def test_a_written_out_date_is_no_reference(text: str, named: list[str]) -> None:
+    by_number, by_po = _index(DATED_BOOK)
+    ex = extract(payment("10.00", text), by_number, by_po)
+    assert sorted(h.invoice.number for h in ex.hits) == named
