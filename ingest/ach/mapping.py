@@ -142,10 +142,12 @@ def _remittance(
         ordered = sorted(a05, key=_sequence)
         joined = x12.join_ctx(a.payment_info for a in ordered).strip()
         texts = [joined] if joined else []
+        shown = x12.readable(joined) if joined else []  # not the envelope's dates and traces
     else:
         texts = [a.payment_info.strip() for a in a05 if a.payment_info.strip()]
-    texts += [a.payment_info.strip() for a in _pieces(addenda, Addenda17) if a.payment_info.strip()]
-    return lines + texts, texts
+        shown = list(texts)
+    a17 = [a.payment_info.strip() for a in _pieces(addenda, Addenda17) if a.payment_info.strip()]
+    return lines + shown + a17, texts + a17
 
 
 def _sequence(addenda: Addenda05) -> int:

@@ -43,6 +43,26 @@ def _separators(text: str) -> tuple[str, re.Pattern[str]]:
     return "*", _TERMINATORS
 
 
+# Segments a person (and the matcher) reads as remittance: invoices (RMR), references (REF),
+# notes (NTE), parties (N1) and adjustments (ADX). The envelope and payment order (ISA, GS,
+# ST, BPR, TRN, DTM, ...) are control data: their dates and trace numbers read as numbers.
+READABLE_SEGMENTS = frozenset({"RMR", "REF", "NTE", "N1", "ADX"})
+
+
+def readable(text: str) -> list[str]:
+    """The remittance lines of CTX payment info: an X12 820's readable segments, one per line;
+    free text (no segment terminators) as it is."""
+    if not _TERMINATORS.search(text) and "ISA" not in text:
+        return [text] if text.strip() else []
+    element, terminators = _separators(text)
+    lines = []
+    for segment in terminators.split(text):
+        segment = segment.strip()
+        if segment.split(element, 1)[0].strip().upper() in READABLE_SEGMENTS:
+            lines.append(segment)
+    return lines
+
+
 def parse_rmr(text: str) -> tuple[InvoiceRef, ...]:
     """Invoices named by RMR segments: RMR*<qualifier>*<number>*<action>*<amount paid>*...
 

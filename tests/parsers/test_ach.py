@@ -331,7 +331,10 @@ def test_ctx_x12_remittance_split_across_addenda() -> None:
     tx = next(parsed.entries()).transactions[0]
     assert [(i.number, i.amount) for i in tx.invoices] == [
         ("INV-2001", Decimal("1000.00")), ("INV-2002", Decimal("1500"))]
-    assert tx.remittance[-1] == x12
+    # The readable segments, one per line: not the envelope and payment order, whose dates and
+    # control numbers read as invoice numbers (the file itself is archived byte for byte).
+    assert tx.remittance[-3:] == ("RMR*IV*INV-2001*PI*1000.00", "RMR*IV*INV-2002*PI*1500", "RMR*PO*PO-9*PI*1.00")
+    assert not any("ISA" in line or "BPR" in line or "261120" in line for line in tx.remittance)
     assert tx.counterparty_name == "GLOBEX CORP"
 
 
@@ -617,3 +620,17 @@ def test_credit_in_a_file_made_by_its_originator_is_outgoing() -> None:
     tx = next(parse_bytes(data).entries()).transactions[0]
     assert (tx.counterparty_name, tx.counterparty_account) == (
         "SUPPLIER INC", "ABA:231380104:555000111")
+
+
+def test_ctx_readable_segments_keep_notes_references_and_free_text() -> None:
+    from ingest.ach import x12
+
+    text = ("ISA*00*          *00*          *ZZ*GLOBEX         *ZZ*US             "
+            "*260316*0930*U*00401*000000001*0*P*>~GS*RA*GLOBEX*US*20260316*0930*1*X*004010~"
+            "ST*820*0001~BPR*C*14400*C*ACH*CTX*01*021000021*DA*123*1234567890**01*021000021*DA*9*20260316~"
+            "TRN*1*20260316001~DTM*097*20260316~N1*PR*GLOBEX CORP~ENT*1~RMR*IV*2026-3439*PI*14400.00~"
+            "NTE*ZZZ*MARCH SHIPMENT~REF*PO*4500123~SE*9*0001~GE*1*1~IEA*1*000000001~")
+    assert x12.readable(text) == ["N1*PR*GLOBEX CORP", "RMR*IV*2026-3439*PI*14400.00", "NTE*ZZZ*MARCH SHIPMENT",
+                                  "REF*PO*4500123"]
+    assert x12.readable("Debit First Account Debit Second Account") == ["Debit First Account Debit Second Account"]
+    assert x12.readable("   ") == []
