@@ -174,6 +174,16 @@ def junctions(upper: str, lower: str) -> tuple[Junction, ...]:
             continue
         left = " ".join(left_words[-k:])
         out.append(Junction(f"{left}|{right}", compact(left + right), compact(left), right_c))
+    # A list written without blanks ('f2026/2860/f2026/2862/f2026/286' | '5/f2026/2868'): the
+    # cut falls inside its last item, so glue the tail's last items to the head's first.
+    if "/" in tail or "/" in right:
+        tails, heads = tail.split("/"), right.split("/")
+        for k in (2, 1):
+            for m in (2, 1):
+                if k <= len(tails) and m <= len(heads) and (k, m) != (len(tails), len(heads)):
+                    left, head = "/".join(tails[-k:]), "/".join(heads[:m])
+                    if compact(left) and compact(head):
+                        out.append(Junction(f"{left}|{head}", compact(left + head), compact(left), compact(head)))
     return tuple(out)
 
 

@@ -129,6 +129,17 @@ def test_lines_are_not_glued_when_a_piece_is_an_invoice() -> None:
     assert numbers("INV 1001", "1002") == ["INV-1001", "INV-1002"]
 
 
+@pytest.mark.parametrize("cut", [35, 33, 30])
+def test_a_list_without_blanks_cut_inside_an_item_is_joined(cut: int) -> None:
+    """BAI2 wire text (35) and lockbox stub fields (30) cut 'f2026/2860/f2026/2862/f2026/2865'
+    anywhere: the item the cut falls in is read from its two halves (the five-format
+    benchmark's wrong application: three of four invoices applied, the fourth's cash on account)."""
+    book = _index([invoice(n, "C1", "1.00") for n in ("F2026/2860", "F2026/2862", "F2026/2865", "F2026/2868")])
+    text = "re: f2026/2860/f2026/2862/f2026/2865/f2026/2868"
+    lines = tuple(text[k:k + cut] for k in range(0, len(text), cut))
+    assert numbers(*lines, book=book) == ["F2026/2860", "F2026/2862", "F2026/2865", "F2026/2868"]
+
+
 def test_lines_are_glued_only_where_a_cut_is_plausible() -> None:
     # a short line that ends in a complete-looking word was not cut by the bank
     assert numbers("ORDER 10", "01 PIECES") == []
