@@ -61,6 +61,7 @@ _AMOUNT = re.compile(r"(?<![\w.,])(?:\d{1,3}(?:[.,']\d{3})+|\d+)[.,]\d{2}(?!\w|[
 # number: '25.02.2026 2026-3844' names 2026-3844, not invoice '2026 2026').
 _DATE = re.compile(r"(?<![\w./-])(?:(\d{1,2})([./])(\d{1,2})\2(?:\d{4}|\d{2})|\d{4}-(\d{2})-(\d{2}))(?![\w]|[./-]\d)")
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_TAG = re.compile(r"([A-Z][A-Z0-9]{1,7}:)\s*")  # a bank's line tag (BAI2 'REMI:', 'OBI:')
 _NO_E2E = frozenset({"NOTPROVIDED", "NONREF", "NONE", "NA"})
 
 
@@ -396,7 +397,10 @@ def _shapes(c: _Collector, line: str) -> str:
 def _junction(c: _Collector, upper: str, lower: str) -> None:
     """A number the bank cut across two lines: glued only when the glued number is an invoice
     and neither piece is one (two unrelated lines never invent a number)."""
-    for j in junctions(fold(upper), fold(lower)):
+    upper, lower = fold(upper), fold(lower)
+    if (tag := _TAG.match(lower)) and upper.startswith(tag.group(1)):
+        lower = lower[tag.end():]  # 'REMI: …/286' + 'REMI: 5/…': the text runs on after the tag
+    for j in junctions(upper, lower):
         if (found := _key_hits(c, j.joined)) and not _key_hits(c, j.left) and not _key_hits(c, j.right):
             c.add(found, Source.TEXT, j.written)
             return

@@ -138,6 +138,9 @@ def test_a_list_without_blanks_cut_inside_an_item_is_joined(cut: int) -> None:
     text = "re: f2026/2860/f2026/2862/f2026/2865/f2026/2868"
     lines = tuple(text[k:k + cut] for k in range(0, len(text), cut))
     assert numbers(*lines, book=book) == ["F2026/2860", "F2026/2862", "F2026/2865", "F2026/2868"]
+    # the bank repeats its tag on every line (BAI2 Goldman 'REMI:'): the text runs on after it
+    tagged = tuple(f"REMI: {line}" for line in lines)
+    assert numbers(*tagged, book=book) == ["F2026/2860", "F2026/2862", "F2026/2865", "F2026/2868"]
 
 
 def test_lines_are_glued_only_where_a_cut_is_plausible() -> None:
