@@ -9,6 +9,10 @@ pipe as a pickle while the parent writes the previous one.
 
     for batch in batches_in_child(lambda: compute(), size=5000): ...
 
+    later = started_in_child(lambda: compute_rest(), size=5000)  # the child starts now
+    mine = compute_mine()
+    rest = later.result()  # waits for the child's items, in order
+
 Rules: `make` must be pure — no database, files, sockets, locks or threads — because the
 child shares the parent's open connections and copies only the calling thread; import what
 it needs before calling (the import lock may be held by another thread at fork time). The
@@ -25,7 +29,7 @@ import signal
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -48,12 +52,53 @@ def batches_in_child(make: Callable[[], Iterable[T]], *, size: int) -> Iterator[
     if not hasattr(os, "fork"):
         yield from batches(make(), size)
         return
+    yield from _received(*_start(make, size))
+
+
+class Started(Generic[T]):
+    """make()'s items, being computed in a forked child since `started_in_child` returned."""
+
+    def __init__(self, make: Callable[[], Iterable[T]], size: int) -> None:
+        self._items: list[T] = []
+        self._child: tuple[int, int] | None = None
+        if hasattr(os, "fork"):
+            self._child = _start(make, size)
+        else:  # computed now, in this process
+            self._items = list(make())
+
+    def result(self) -> list[T]:
+        """All the items, in order (waits for the child; raises ChildFailed if it failed)."""
+        if self._child is not None:
+            child, self._child = self._child, None
+            self._items = [item for batch in _received(*child) for item in batch]
+        return self._items
+
+    def close(self) -> None:
+        """Stop a child whose items nobody will read (after an error here, say)."""
+        if self._child is not None:
+            (pid, read_end), self._child = self._child, None
+            os.close(read_end)
+            _stop(pid)
+
+
+def started_in_child(make: Callable[[], Iterable[T]], *, size: int) -> Started[T]:
+    """Start computing make()'s items in a forked child and return at once: the caller goes on
+    with its own share of the work, then takes the child's with `.result()`."""
+    return Started(make, size)
+
+
+def _start(make: Callable[[], Iterable[T]], size: int) -> tuple[int, int]:
+    """Fork the child that computes make() in batches: (its pid, the pipe's read end)."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: compute, send, leave without running the parent's cleanups
         os.close(read_end)
         _child(make, size, write_end)
     os.close(write_end)
+    return pid, read_end
+
+
+def _received(pid: int, read_end: int) -> Iterator[list[T]]:
     finished = False
     try:
         with os.fdopen(read_end, "rb", buffering=1 << 20) as pipe:
@@ -62,11 +107,17 @@ def batches_in_child(make: Callable[[], Iterable[T]], *, size: int) -> Iterator[
         finished = True
     finally:
         if not finished:  # the consumer stopped early or the child failed: do not leave it running
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        os.waitpid(pid, 0)
+            _stop(pid)
+        else:
+            os.waitpid(pid, 0)
+
+
+def _stop(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    os.waitpid(pid, 0)
 
 
 def _child(make: Callable[[], Iterable[T]], size: int, fd: int) -> None:

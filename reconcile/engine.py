@@ -64,6 +64,7 @@ from reconcile.model import (
 )
 from reconcile.plan_match import PlanIndex
 from reconcile.plan_match import draft as plan_draft
+from reconcile.reading import Reading, read_all
 from reconcile.references import (
     Extracted,
     RefHit,
@@ -140,35 +141,34 @@ class _Run:
         self.budget = Budget(0)  # subset-search nodes, sized per run
 
     def run(self, payments: list[Payment]) -> list[Decision]:
-        decisions: list[Decision | None] = [None] * len(payments)
-        for i, decision in self.in_turn(payments):
-            decisions[i] = decision
-        return [d for d in decisions if d is not None]
+        decided = dict(self.in_turn(payments))
+        return [decided[i] for i in range(len(payments))]
 
     def in_turn(self, payments: list[Payment]) -> Iterator[tuple[int, Decision]]:
         """(index in payments, decision), in canonical order."""
         payments = [with_wire_payer(p) for p in payments]  # "ORIG: ACME CORP" names an unnamed payer
         self.budget = Budget.for_run(len(payments))
         self.book = Book(self.invoices, {(p.currency, p.amount) for p in payments})
-        extracted = [extract(p, self.book.by_number, self.book.by_po) if _receivable(p) else _NOTHING
-                     for p in payments]
-        extracted = [without_settled(ex, p.settled, self.book.keys) if p.settled else ex
-                     for p, ex in zip(payments, extracted)]
-        for p, ex in zip(payments, extracted):
-            self._count_claims(p, ex)
+        readings = read_all(payments, self._read, self.invoices)
+        extracted = [ex for ex, _ in readings]
+        for _, claimed in readings:
+            self.named_count.update(claimed)
         order = sorted(range(len(payments)), key=lambda i: _canonical(payments[i], extracted[i]))
         for i in order:
             yield i, self._decide(payments[i], extracted[i])
 
-    def _count_claims(self, p: Payment, ex: Extracted) -> None:
-        """Invoices a payment plausibly claims: named, and the payer is unknown or their customer.
-        (A decoy naming another customer's invoice claims nothing.)"""
+    def _read(self, p: Payment) -> Reading:
+        """A payment's references, and the invoices it plausibly claims: named, and the payer
+        is unknown or their customer. (A decoy naming another customer's invoice claims nothing.)"""
+        ex = extract(p, self.book.by_number, self.book.by_po) if _receivable(p) else _NOTHING
+        if p.settled:
+            ex = without_settled(ex, p.settled, self.book.keys)
         if not ex.hits:
-            return
+            return ex, ()
         payer = self.people.identify_payment(p, self.settings).unique
         mine = self.groups.same_group  # a parent/group company claims its group's invoices too
-        self.named_count.update({h.invoice.id for h in ex.hits
-                                 if payer is None or mine(payer.customer_id, h.invoice.customer_id)})
+        return ex, tuple({h.invoice.id for h in ex.hits
+                          if payer is None or mine(payer.customer_id, h.invoice.customer_id)})
 
     # -- per payment ------------------------------------------------------------------------
 
@@ -394,10 +394,10 @@ class _Run:
         duplicate = self._duplicate(ctx, drafts)
         if (best and not duplicate and best.score >= s.auto_threshold and clear_lead(best, drafts[1:], s)
                 and best.plan.fit is not Fit.SHORT and best.plan.good_cover and not ctx.extracted.doubtful):
-            preference = None
+            preference = None  # the displayed scores do not show why it won: say so
             if runner is not None and best.score - runner.score < s.margin:
-                # The displayed scores do not show why it won: say so.
                 preference = preference_reason(best, runner, p.currency)
+            if preference is not None:
                 best.reasons += (preference,)
             candidate = self._candidate(p, best)
             self.book.consume(best.plan.lines)

@@ -72,3 +72,52 @@ def test_a_consumer_that_stops_early_leaves_no_child_behind() -> None:
 def test_without_fork_the_batches_are_computed_here(monkeypatch) -> None:
     monkeypatch.delattr(forked.os, "fork")
     assert list(batches_in_child(lambda: (os.getpid() for _ in range(3)), size=2)) == [[os.getpid()] * 2, [os.getpid()]]
+
+
+def test_started_in_child_runs_beside_the_caller_and_returns_in_order() -> None:
+    parent = os.getpid()
+    read_end, write_end = os.pipe()
+
+    def compute():  # type: ignore[no-untyped-def]
+        os.write(write_end, b"started")  # proves the child runs before anyone asks for its result
+        for n in range(7):
+            yield (os.getpid(), Decimal(n) / 8)
+
+    later = forked.started_in_child(compute, size=3)
+    assert os.read(read_end, 7) == b"started"  # the caller was free meanwhile
+    got = later.result()
+    assert [v for _, v in got] == [Decimal(n) / 8 for n in range(7)]
+    assert {pid for pid, _ in got} - {parent}  # computed elsewhere
+    assert later.result() == got  # asked again: the same items, no second child
+    os.close(read_end)
+    os.close(write_end)
+
+
+def test_started_in_child_raises_the_childs_error_and_close_stops_an_unread_child() -> None:
+    def failing():  # type: ignore[no-untyped-def]
+        yield 1
+        raise ValueError("payment 7 has no amount")
+
+    with pytest.raises(ChildFailed, match="payment 7 has no amount"):
+        forked.started_in_child(failing, size=1).result()
+
+    read_end, write_end = os.pipe()
+
+    def forever():  # type: ignore[no-untyped-def]
+        os.write(write_end, str(os.getpid()).encode().ljust(16))
+        while True:
+            time.sleep(0.01)
+            yield 0
+
+    later = forked.started_in_child(forever, size=1)
+    child = int(os.read(read_end, 16))
+    later.close()
+    with pytest.raises(ProcessLookupError):
+        os.kill(child, 0)  # killed and reaped
+    os.close(read_end)
+    os.close(write_end)
+
+
+def test_started_in_child_without_fork_computes_here(monkeypatch) -> None:
+    monkeypatch.delattr(forked.os, "fork")
+    assert forked.started_in_child(lambda: (os.getpid() for _ in range(3)), size=2).result() == [os.getpid()] * 3

@@ -67,3 +67,31 @@ def test_engine_decisions_on_a_labelled_day_are_unchanged() -> None:
     decisions = match(data.payments, data.customers, data.invoices)
     assert [d.payment_id for d in decisions] == [p.id for p in data.payments]
     check_golden(GOLDEN, {"inputs_sha256": digest, "decisions": [_decision(d) for d in decisions]})
+
+
+def test_reading_half_the_payments_in_a_child_decides_the_same(monkeypatch) -> None:
+    """A large run reads the second half of its payments in a forked child (reconcile.reading):
+    the hits come back as invoice ids and are put back as the run's own invoices — not one
+    decision may differ from reading them all here."""
+    import os
+
+    import pytest
+
+    from reconcile import reading
+
+    if not hasattr(os, "fork"):
+        pytest.skip("needs fork")
+    data = generate(SEED, CUSTOMERS, PAYMENTS)
+    here = [_decision(d) for d in match(data.payments, data.customers, data.invoices)]
+    forks: list[int] = []
+    started = reading.started_in_child
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        forks.append(1)
+        return started(*args, **kwargs)
+
+    monkeypatch.setattr(reading, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(reading, "started_in_child", counted)
+    elsewhere = [_decision(d) for d in match(data.payments, data.customers, data.invoices)]
+    assert forks == [1]
+    assert elsewhere == here
