@@ -77,6 +77,26 @@ def dominates(best: Draft, runner: Draft) -> bool:
     return best.strength.dominates(runner.strength)
 
 
+def oldest_first(best: Draft, others: Sequence[Draft], settings: MatchSettings, paid_in_order: int) -> str | None:
+    """Why best wins a tie evidence cannot break, or None (a person decides): every candidate
+    it does not lead is the same customer's, one invoice paid exactly with the same evidence,
+    none named by the payment; best's invoice is the oldest; and the customer has paid
+    `paid_in_order` (> 0) invoices in issue order (reconcile.history)."""
+    if (not paid_in_order or best.customer_id is None or best.referenced or len(best.plan.lines) != 1
+            or best.plan.fit is not Fit.EXACT):
+        return None
+    issued = best.plan.lines[0].invoice.issue_date
+    tied = [o for o in others if not _leads(best, o, settings)]
+    for other in tied:
+        if (other.customer_id != best.customer_id or other.referenced or len(other.plan.lines) != 1
+                or other.plan.fit is not Fit.EXACT or other.strength != best.strength
+                or other.plan.lines[0].invoice.issue_date <= issued):
+            return None
+    newer = ", ".join(sorted(o.plan.lines[0].invoice.number for o in tied))
+    return (f"the oldest of the customer's invoices of this amount (before {newer}): its last "
+            f"{paid_in_order} invoices were paid in issue order")
+
+
 def preference_reason(best: Draft, runner: Draft, currency: str) -> str:
     """Why best beat a runner-up that scored as high (or nearly): the first telling part."""
     other = f"{_fit_words(runner, currency)} ({numbers_of(runner)})"

@@ -48,6 +48,7 @@ from reconcile.drafts import (
     fuzzy_reason,
     hit_reason,
     numbers_of,
+    oldest_first,
     preference_reason,
 )
 from reconcile.groups import Groups, exact_reference_wins
@@ -137,6 +138,7 @@ class _Run:
         self.plans = PlanIndex(plans, invoices)
         self.people = CustomerIndex(customers)
         self.groups = Groups(customers)
+        self.habits = {c.id: c.paid_oldest_first for c in customers if c.paid_oldest_first}
         self.named_count: Counter[int] = Counter()  # invoice id -> payments plausibly naming it
         self.budget = Budget(0)  # subset-search nodes, sized per run
 
@@ -392,10 +394,13 @@ class _Run:
         best = drafts[0] if drafts else None
         runner = drafts[1] if len(drafts) > 1 else None
         duplicate = self._duplicate(ctx, drafts)
-        if (best and not duplicate and best.score >= s.auto_threshold and clear_lead(best, drafts[1:], s)
+        lead = best is not None and clear_lead(best, drafts[1:], s)  # else a tie history may break:
+        habit = None if lead or best is None else oldest_first(best, drafts[1:], s,
+                                                               self.habits.get(best.customer_id or "", 0))
+        if (best and not duplicate and best.score >= s.auto_threshold and (lead or habit)
                 and best.plan.fit is not Fit.SHORT and best.plan.good_cover and not ctx.extracted.doubtful):
-            preference = None  # the displayed scores do not show why it won: say so
-            if runner is not None and best.score - runner.score < s.margin:
+            preference = habit  # the displayed scores do not show why it won: say so
+            if preference is None and runner is not None and best.score - runner.score < s.margin:
                 preference = preference_reason(best, runner, p.currency)
             if preference is not None:
                 best.reasons += (preference,)

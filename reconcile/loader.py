@@ -25,6 +25,7 @@ from ledger.models import (
     PaymentPlanInvoice,
 )
 from ledger.repositories import invoices as invoice_repo
+from reconcile.history import paid_oldest_first
 from reconcile.model import ActivePlan, Customer, OpenInvoice, Payment, PlanInstalment
 from reconcile.postings import IS_RETURN
 
@@ -32,9 +33,11 @@ from reconcile.postings import IS_RETURN
 CLOSED_LOOKBACK_DAYS = 180
 
 
-def load_customers(session: Session) -> list[Customer]:
+def load_customers(session: Session, *, today: date | None = None) -> list[Customer]:
     """Customers with their accounts on file and, added to each customer it paid for, every
-    account that paid for several: the index then sees it shared and lets names decide."""
+    account that paid for several: the index then sees it shared and lets names decide. With
+    `today`, also each customer's habit of paying oldest first (reconcile.history)."""
+    habits = paid_oldest_first(session, today=today) if today is not None else {}
     shared: dict[str, set[str]] = {}
     for raw, customer_id in invoice_repo.accounts_paying_for_several(session):
         account = try_normalize_account(raw)
@@ -42,7 +45,8 @@ def load_customers(session: Session) -> list[Customer]:
             shared.setdefault(customer_id, set()).add(account)
     return [
         Customer(id=k.id, name=k.name, aliases=k.aliases, parent_id=k.parent_id,
-                 accounts=k.accounts + tuple(sorted(shared.get(k.id, set()) - set(k.accounts))))
+                 accounts=k.accounts + tuple(sorted(shared.get(k.id, set()) - set(k.accounts))),
+                 paid_oldest_first=habits.get(k.id, 0))
         for k in invoice_repo.customers_with_accounts_and_aliases(session)
     ]
 

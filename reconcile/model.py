@@ -29,6 +29,9 @@ class Customer:
     accounts: tuple[str, ...] = ()  # normalized: IBAN, "ABA:<routing>:<account>", "ACH-CO:<id>", ...
     aliases: tuple[str, ...] = ()  # other names the customer pays under (imported or learned)
     parent_id: str | None = None  # parent/group company (reconcile.groups: who may pay for whom)
+    # Invoices its payments settled in issue order, when all of them did (reconcile.history;
+    # 0: no such habit): a same-amount tie between its invoices then goes to the oldest.
+    paid_oldest_first: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,6 +98,7 @@ class RunPlan:
     locked: dict[int, PaymentState] | None = None
     locked_invoices: dict[int, InvoiceState] = field(default_factory=dict)
     moved_invoices: set[int] = field(default_factory=set)
+    today: date | None = None  # the run's date (the window of the customers' payment history)
 
 
 def decide(
@@ -246,7 +247,7 @@ def _read(session: Session, *, today: date, transaction_ids: Sequence[int] | Non
         matchable, settled = remainders(session, matchable, {r.id: r for r in pending})
     reopened = {a.invoice_id for apps in reversals.values() for a in apps}
     book = loader.load_book(session, today=today, also=reopened | settled) if matchable or reversals else {}
-    run = RunPlan(payments, book, return_plans, dict(reversals), no_amount, [])
+    run = RunPlan(payments, book, return_plans, dict(reversals), no_amount, [], today=today)
     if locked is not None and (no_amount or matchable or return_plans):
         run.locked, run.locked_invoices = locked, lock_invoices(session, reopened)
         run.moved_invoices = _moved(reopened, run.locked_invoices, book)
@@ -263,7 +264,7 @@ def _engine(session: Session, run: RunPlan, matchable: list[Payment],
         match_in_turn,  # the pure engine, loaded only when there is work for it
     )
 
-    customers, plans = loader.load_customers(session), loader.load_plans(session)
+    customers, plans = loader.load_customers(session, today=run.today), loader.load_plans(session)
     book, reversals = run.invoices, run.reversals
     return lambda: match_in_turn(matchable, customers, _as_returns_leave_it(book, reversals),
                                  settings or MatchSettings(), plans)
