@@ -67,7 +67,7 @@ class Round2Amounts(Round2Book):
     def s_names_a_pays_ab(self) -> tuple[Payment, Label]:
         vd = self.value_date()
         for _ in range(3000):
-            cust = self.pick_customer(lambda c: 2 <= len(c.open_ids) <= MAX_OPEN, allow_frozen=True)
+            cust = self.pick_customer(lambda c: 2 <= len(c.open_ids) <= MAX_OPEN, allow_frozen=True, quiet=True)
             free = [self.invoices[i - 1] for i in cust.open_ids if i not in self.consumed]
             if len(free) < 2:
                 continue
@@ -231,7 +231,7 @@ class Round2Amounts(Round2Book):
         customer's open invoices (discounts included) sums to it."""
         vd = self.value_date()
         for _ in range(3000):
-            cust = self.pick_customer(lambda c: 0 < len(c.open_ids) <= MAX_OPEN, allow_frozen=True)
+            cust = self.pick_customer(lambda c: 0 < len(c.open_ids) <= MAX_OPEN, allow_frozen=True, quiet=True)
             free = [self.invoices[i - 1] for i in cust.open_ids if i not in self.consumed]
             if not free:
                 continue

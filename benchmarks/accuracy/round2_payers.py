@@ -33,7 +33,7 @@ class Round2Payers(Round2Book):
         invoices summing to its open amount — and, `globally`, no other open invoice anywhere
         has that amount (or that amount after a discount)."""
         for _ in range(3000):
-            cust = self.pick_customer(lambda c: pred(c) and 0 < len(c.open_ids) <= MAX_OPEN, allow_frozen=True)
+            cust = self.pick_customer(lambda c: pred(c) and 0 < len(c.open_ids) <= MAX_OPEN, allow_frozen=True, quiet=True)
             free = [self.invoices[i - 1] for i in cust.open_ids if i not in self.consumed]
             if not free:
                 continue

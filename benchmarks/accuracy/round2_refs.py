@@ -136,15 +136,21 @@ class Round2Refs(Round2Book):
                                    f"RECHNUNG {inv.number}"))
             digit_at = [i for i, ch in enumerate(ref) if ch.isdigit()]
             cuts = [i for i in digit_at[1:] if i - 1 in digit_at]  # between two digits of the number
-            cut = self.rng.choice(cuts)
-            left, right = ref[:cut], ref[cut:]
-            # Neither piece may name another document on its own (the cut must be the only reading).
-            pieces = number_keys(left.split()[-1]) | number_keys(right)
+            self.rng.shuffle(cuts)
             own = number_keys(inv.number)
-            if any(self.key_to_inv.get(k, inv.id) != inv.id or (k in self.taken_keys and k not in own) for k in pieces):
-                self.consumed.add(inv.id)  # not paid today: stays open, never named
+            for cut in cuts:
+                left, right = ref[:cut], ref[cut:]
+                # Neither piece may name another document on its own (the cut is the only reading).
+                # (Keys under four characters name nothing: every number in this book is longer.)
+                pieces = {k for k in number_keys(left.split()[-1]) | number_keys(right) if len(k) >= 4}
+                if not any(self.key_to_inv.get(k, inv.id) != inv.id
+                           or (k in self.taken_keys and k not in own and k not in self.cut_pieces) for k in pieces):
+                    break
+            else:
+                self.consumed.add(inv.id)  # no clean cut: not paid today, stays open, never named
                 continue
             self.taken_keys |= pieces  # ... nor may a later invoice
+            self.cut_pieces |= pieces
             prefix = self.filler(width - len(left), cust)
             tail = self.rng.choice((" THANK YOU", " DELIVERY MARCH", " BALANCE", "", " SEE ADVICE"))
             text = prefix + left + right + tail
