@@ -41,7 +41,9 @@ What each class's label promises (the judgement calls):
     payer's account is on file for 2-4 customers, no name, number or reference identifies one
     (the amount may be one of their invoices', unique in the book).
 
-Phases: invoice-creating classes first; then classes that pick an existing invoice whose
+A quarter of the customers are "quiet" (small, and enough GBP payers with a sort code on
+file): only the classes of phases 2 and 3 draw from them, so their open sets stay small
+enough (at most 20) to check every subset exactly. Phases: invoice-creating classes first; then classes that pick an existing invoice whose
 customer's open set is final (nothing later adds open invoices); then classes that prove
 nothing fits on the final book.
 """
