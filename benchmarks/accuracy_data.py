@@ -51,6 +51,12 @@ Judgement calls a reader (or the engine's author) may want to know about:
 Money is Decimal made from integer cents (core.money.from_minor); the only floats are the
 scenario shares used to size the mix.
 
+A second labelled day, `generate_round2(seed, n_customers, n_payments)`, holds the round-2
+payment classes of issue 12 (ranges, cut lines, wire text, groups, ultimate debtors, customer
+numbers, name forms, sort codes, zero padding, late discounts, absolute fees, ...) in EUR, USD,
+GBP and CHF, with its own mix `ROUND2_SCENARIOS`; `generate` is unchanged by it (the engine's
+golden test pins its digest). benchmarks/accuracy/round2.py says what its labels promise.
+
 Layout: the parts are in benchmarks/accuracy/ — labels.py (scenarios, Label, Dataset), keys.py
 (name and number keys, RF references, subset counts), words.py (word pools and terms),
 book.py (customers and invoices), payments.py (payments, payers, reference shapes),
@@ -78,6 +84,8 @@ from benchmarks.accuracy.labels import (
     allocations_of,
 )
 from benchmarks.accuracy.matchable import MatchableScenarios
+from benchmarks.accuracy.round2 import generate_round2
+from benchmarks.accuracy.round2_labels import ROUND2_MATCHABLE, ROUND2_NAMES, ROUND2_SCENARIOS
 from benchmarks.accuracy.unmatchable import UnmatchableScenarios
 from core.money import from_minor
 from reconcile.model import Customer, OpenInvoice, Payment
@@ -86,6 +94,9 @@ __all__ = [
     "AS_OF",
     "GENERATOR_VERSION",
     "MATCHABLE",
+    "ROUND2_MATCHABLE",
+    "ROUND2_NAMES",
+    "ROUND2_SCENARIOS",
     "SCENARIOS",
     "SCENARIO_NAMES",
     "SETTINGS",
@@ -97,6 +108,7 @@ __all__ = [
     "allocations_of",
     "count_subsets",
     "generate",
+    "generate_round2",
     "letters_id",
     "main",
     "name_key",

@@ -25,6 +25,12 @@ Missed and wrong examples (payment, label, decision) are written to
 benchmarks/out/accuracy-examples-<size>.md for the engine's author. Scoring is in
 benchmarks/accuracy/scoring.py, the table and the examples file in benchmarks/accuracy/report.py.
 
+The round-2 day (benchmarks/accuracy/round2.py: ranges, cut lines, wire text, groups,
+ultimate debtors, customer numbers, name forms, sort codes, zero padding, late discounts,
+absolute fees, and three not-matchable classes; EUR/USD/GBP/CHF) is scored the same way, with
+its own per-class table, examples file (accuracy-examples-remit-round2-<size>.md) and rows
+("accuracy round 2: ..."): ≥ 95 % right, ≤ 0.1 % wrong, 0 on not-matchable.
+
     python -m benchmarks.bench_accuracy [--quick] [--seed 1] [--examples 5]
 """
 
@@ -51,10 +57,12 @@ from benchmarks.accuracy.scoring import (
 )
 from benchmarks.accuracy_data import (
     MATCHABLE,
+    ROUND2_SCENARIOS,
     SCENARIO_NAMES,
     UNKNOWN_AND_DECOYS,
     Dataset,
     generate,
+    generate_round2,
     letters_id,
 )
 
@@ -74,10 +82,12 @@ __all__ = [
     "db_part",
     "db_scenario",
     "evaluate",
+    "evaluate_round2",
     "load_match",
     "main",
     "print_scenario_table",
     "rows_for",
+    "rows_for_round2",
     "run",
     "run_engine",
     "score",
@@ -90,6 +100,14 @@ QUICK = (300, 1_500)  # customers, payments
 FULL = (2_000, 20_000)
 RIGHT_TARGET = 90.0  # % of matchable payments applied exactly right
 WRONG_TARGET = 0.5  # % of automatic applications that are wrong
+# The round-2 day (issue 12's second-round classes, benchmarks/accuracy/round2.py).
+# The round-2 day has twice day 1's customers at full size: four of its classes need small
+# customers (at most 20 open invoices) whose subsets are checked exactly, and a GBP payer
+# with a sort code on file for every sort-code payment.
+ROUND2_QUICK = (300, 1_500)
+ROUND2_FULL = (4_000, 20_000)
+ROUND2_RIGHT_TARGET = 95.0
+ROUND2_WRONG_TARGET = 0.1
 
 
 # --- the database part (duplicate notifications, returns) -----------------------------------
@@ -313,6 +331,59 @@ def evaluate(quick: bool, seed: int = SEED) -> tuple[Dataset, dict[str, Outcome 
     return data, results, gen_seconds
 
 
+def evaluate_round2(quick: bool, seed: int = SEED) -> tuple[Dataset, dict[str, Outcome | str]]:
+    """The round-2 day and each engine's outcome on it (or why it could not run)."""
+    n_customers, n_payments = ROUND2_QUICK if quick else ROUND2_FULL
+    data = generate_round2(seed, n_customers, n_payments)
+    results: dict[str, Outcome | str] = {}
+    for engine, module in (("remit", "reconcile.engine"), ("baseline", "reconcile.baseline")):
+        fn, why = load_match(module)
+        results[engine] = run_engine(engine, fn, data, ROUND2_SCENARIOS) if fn else (why or "unavailable")
+    return data, results
+
+
+def rows_for_round2(data: Dataset, results: dict[str, Outcome | str], examples_note: str = "") -> list[Row]:
+    """'accuracy round 2: remit total' (≥ 95 % right, ≤ 0.1 % wrong), its not-matchable row
+    (0 automatic applications) and the baseline for comparison."""
+    label = f"{len(data.payments):,} payments · {len(data.invoices):,} invoices"
+    target = f"≥ {ROUND2_RIGHT_TARGET:g}% right, ≤ {ROUND2_WRONG_TARGET:g}% wrong"
+    remit = results["remit"]
+    if isinstance(remit, str):
+        return [Row("accuracy round 2: remit total", label, None, "", None, target, "SKIP", remit)]
+    t = remit.total
+    problems = []
+    if (t.right_pct or 0.0) < ROUND2_RIGHT_TARGET:
+        problems.append(f"auto-right {pct(t.right_pct)} < {ROUND2_RIGHT_TARGET:g}%")
+    if (t.wrong_pct or 0.0) > ROUND2_WRONG_TARGET:
+        problems.append(f"wrong {pct(t.wrong_pct, 2)} > {ROUND2_WRONG_TARGET:g}%")
+    weak = [f"{s.name} {pct(remit.by_scenario[s.name].right_pct, 0)}" for s in ROUND2_SCENARIOS
+            if s.matchable and (remit.by_scenario[s.name].right_pct or 0.0) < ROUND2_RIGHT_TARGET]
+    wrong_in = [f"{s.name} {remit.by_scenario[s.name].wrong}" for s in ROUND2_SCENARIOS
+                if s.matchable and remit.by_scenario[s.name].wrong]
+    note = "; ".join(problems)
+    if weak:
+        note += ("; " if note else "") + f"classes < {ROUND2_RIGHT_TARGET:g}% right: " + ", ".join(weak)
+    if wrong_in:
+        note += ("; " if note else "") + "wrong in: " + ", ".join(wrong_in)
+    if examples_note:
+        note += ("; " if note else "") + f"examples: {examples_note}"
+    rows = [Row("accuracy round 2: remit total", label, remit.seconds, summary_metric(t), None, target,
+                "FAIL" if problems else "PASS", note)]
+    auto = remit.not_matchable_auto()
+    n = sum(remit.by_scenario[s].n for s in remit.not_matchable)
+    bad = sum(auto.values())
+    rows.append(Row("accuracy round 2: remit on not-matchable", f"{n:,} payments", None,
+                    f"{bad} auto of {n} · " + " · ".join(f"{s} {auto[s]}/{remit.by_scenario[s].n}" for s in remit.not_matchable),
+                    None, "0 automatic applications", "FAIL" if bad else "PASS",
+                    f"{bad} automatic application(s)" if bad else ""))
+    base = results["baseline"]
+    if not isinstance(base, str):
+        rows.append(Row("accuracy round 2: baseline (exact token, greedy)", label, base.seconds,
+                        summary_metric(base.total) + f" · {sum(base.not_matchable_auto().values())} on not-matchable",
+                        None, "baseline", "INFO"))
+    return rows
+
+
 def rows_for(data: Dataset, results: dict[str, Outcome | str], size: str, examples_note: str = "") -> list[Row]:
     rows: list[Row] = []
     label = f"{len(data.payments):,} payments · {len(data.invoices):,} invoices"
@@ -374,9 +445,24 @@ def run(quick: bool = False, seed: int = SEED, examples: int = 5, db_runner: Run
     if not isinstance(remit, str) and (remit.wrongs or remit.misses):
         note = write_examples(data, remit, examples, size)
     rows = rows_for(data, results, size, note)
+    rows[-1:-1] = run_round2(quick, seed, examples)  # beside day 1's rows, before the DB path's
     if db_runner is not None:
         rows[-1] = db_part(db_runner)
     return rows
+
+
+def run_round2(quick: bool = False, seed: int = SEED, examples: int = 5) -> list[Row]:
+    """The round-2 day: its per-class table, its examples file, its rows."""
+    data, results = evaluate_round2(quick, seed)
+    size = "quick" if quick else "full"
+    outcomes = [o for o in results.values() if not isinstance(o, str)]
+    if outcomes:
+        print_scenario_table(data, outcomes, f"accuracy round 2 per class ({size}: {len(data.payments):,} payments, seed {seed})")
+    note = ""
+    remit = results["remit"]
+    if not isinstance(remit, str) and (remit.wrongs or remit.misses):
+        note = write_examples(data, remit, examples, f"round2-{size}")
+    return rows_for_round2(data, results, note)
 
 
 def main(argv: list[str] | None = None) -> int:

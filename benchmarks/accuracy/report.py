@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 
 from benchmarks import OUT
-from benchmarks.accuracy.labels import MATCHABLE, SCENARIO_NAMES, Dataset, Label, allocations_of
+from benchmarks.accuracy.labels import Dataset, Label, allocations_of
 from benchmarks.accuracy.scoring import WITH_ALTERNATIVE, Outcome, Tally
 
 
@@ -31,12 +31,13 @@ def print_scenario_table(data: Dataset, outcomes: list[Outcome], title: str) -> 
         table.add_column(f"{o.engine}\nwrong", justify="right")
         table.add_column(f"{o.engine}\nreview", justify="right")
         table.add_column(f"{o.engine}\nas labelled", justify="right")
-    for name in [*SCENARIO_NAMES, "TOTAL"]:
+    matchable = {s.name: s.matchable for s in outcomes[0].scenarios}
+    for name in [*outcomes[0].names, "TOTAL"]:
         cells = [name, f"{(outcomes[0].total if name == 'TOTAL' else outcomes[0].by_scenario[name]).n:,}"]
         for o in outcomes:
             t = o.total if name == "TOTAL" else o.by_scenario[name]
             wrong = f"[bold red]{t.wrong}[/]" if t.wrong else "0"
-            shown = name != "TOTAL" and (not MATCHABLE[name] or name in WITH_ALTERNATIVE)
+            shown = name != "TOTAL" and (not matchable[name] or name in WITH_ALTERNATIVE)
             as_labelled = f"{t.expected_outcome}/{t.n}" if shown else ""
             cells += [pct(t.right_pct) if t.matchable else "—", wrong, pct(t.review_pct), as_labelled]
         table.add_row(*cells)
@@ -54,6 +55,8 @@ def _fmt_payment(p: Any) -> str:
         parts.append(f"references {list(p.references)!r}")
     if p.invoices:
         parts.append("invoices " + ", ".join(f"{i.number}" + (f"={i.amount}" if i.amount is not None else "") for i in p.invoices))
+    if getattr(p, "ultimate_payer", None) or getattr(p, "ultimate_payer_id", None):
+        parts.append(f"ultimate payer {p.ultimate_payer!r} id {p.ultimate_payer_id!r}")
     if p.end_to_end_id and p.end_to_end_id != "NOTPROVIDED":
         parts.append(f"e2e {p.end_to_end_id!r}")
     return "; ".join(parts)
@@ -88,7 +91,8 @@ def _invoice_context(data: Dataset, label: Label) -> str:
         customer = next(c for c in data.customers if c.id == inv.customer_id)
         terms = inv.terms.text if inv.terms else "-"
         out.append(
-            f"{number}: {customer.id} {customer.name!r} accounts {list(customer.accounts)} · amount {inv.amount} "
+            f"{number}: {customer.id} {customer.name!r} accounts {list(customer.accounts)}"
+            + (f" parent {customer.parent_id}" if customer.parent_id else "") + f" · amount {inv.amount} "
             f"open {inv.open_amount} · issued {inv.issue_date} · {terms} · PO {inv.po_number}"
         )
     return "\n    ".join(out)
@@ -99,7 +103,7 @@ def write_examples(data: Dataset, outcome: Outcome, per_kind: int, size: str) ->
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"accuracy-examples-{outcome.engine}-{size}.md"
     lines = [f"# {outcome.engine}: wrong and missed payments ({size}, seed {data.seed})", ""]
-    for name in SCENARIO_NAMES:
+    for name in outcome.names:
         wrongs, misses = outcome.wrongs.get(name, []), outcome.misses.get(name, [])
         if not wrongs and not misses:
             continue

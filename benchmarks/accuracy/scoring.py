@@ -9,10 +9,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from benchmarks.accuracy.labels import MATCHABLE, SCENARIO_NAMES, Dataset, Label, allocations_of
+from benchmarks.accuracy.labels import MATCHABLE, SCENARIO_NAMES, SCENARIOS, Dataset, Label, Scenario, allocations_of
 
 NOT_MATCHABLE = tuple(name for name in SCENARIO_NAMES if not MATCHABLE[name])
-WITH_ALTERNATIVE = ("discount_expired",)  # matchable, with a sanctioned review reason too
+WITH_ALTERNATIVE = ("discount_expired", "late_discount")  # matchable, with a sanctioned review reason too
 
 MatchFn = Callable[..., list[Any]]
 
@@ -62,9 +62,18 @@ class Outcome:
     total: Tally
     misses: dict[str, list[tuple[int, Any]]] = field(default_factory=dict)  # scenario -> [(index, decision)]
     wrongs: dict[str, list[tuple[int, Any]]] = field(default_factory=dict)
+    scenarios: tuple[Scenario, ...] = SCENARIOS  # the day's mix (the round-2 day has its own)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.scenarios)
+
+    @property
+    def not_matchable(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.scenarios if not s.matchable)
 
     def not_matchable_auto(self) -> dict[str, int]:
-        return {name: self.by_scenario[name].wrong for name in NOT_MATCHABLE}
+        return {name: self.by_scenario[name].wrong for name in self.not_matchable}
 
 
 def classify(label: Label, decision: Any) -> str:
@@ -77,11 +86,12 @@ def classify(label: Label, decision: Any) -> str:
     return "review" if action == "review" else "ignore"
 
 
-def score(engine: str, data: Dataset, decisions: Sequence[Any], seconds: float) -> Outcome:
+def score(engine: str, data: Dataset, decisions: Sequence[Any], seconds: float,
+          scenarios: tuple[Scenario, ...] = SCENARIOS) -> Outcome:
     if len(decisions) != len(data.payments):
         raise AssertionError(f"{engine}: {len(decisions)} decisions for {len(data.payments)} payments")
-    by_scenario = {name: Tally() for name in SCENARIO_NAMES}
-    outcome = Outcome(engine, seconds, by_scenario, Tally())
+    by_scenario = {s.name: Tally() for s in scenarios}
+    outcome = Outcome(engine, seconds, by_scenario, Tally(), scenarios=scenarios)
     for index, (payment, label, decision) in enumerate(zip(data.payments, data.labels, decisions)):
         if decision.payment_id != payment.id:
             raise AssertionError(f"{engine}: decision {index} is for payment {decision.payment_id}, not {payment.id} (input order)")
@@ -112,11 +122,11 @@ def score(engine: str, data: Dataset, decisions: Sequence[Any], seconds: float) 
     return outcome
 
 
-def run_engine(name: str, fn: MatchFn, data: Dataset) -> Outcome:
+def run_engine(name: str, fn: MatchFn, data: Dataset, scenarios: tuple[Scenario, ...] = SCENARIOS) -> Outcome:
     started = time.perf_counter()
     decisions = fn(list(data.payments), list(data.customers), list(data.invoices))
     seconds = time.perf_counter() - started
-    return score(name, data, decisions, seconds)
+    return score(name, data, decisions, seconds, scenarios)
 
 
 def load_match(module: str) -> tuple[MatchFn | None, str | None]:
