@@ -33,7 +33,10 @@ def read_all(payments: Sequence[Payment], read_one: ReadOne, invoices: Sequence[
     if len(payments) < (PARALLEL_MIN if parallel_min is None else parallel_min):
         return [read_one(p) for p in payments]
     half = len(payments) // 2
-    later = started_in_child(lambda: (_sent(*read_one(p)) for p in payments[half:]), size=_BATCH)
+    # The child reads all of its half before sending any: the pipe holds little, and this
+    # process takes nothing from it until its own half is read (a child that sent as it went
+    # would wait on the pipe most of the time).
+    later = started_in_child(lambda: [_sent(*read_one(p)) for p in payments[half:]], size=_BATCH)
     try:
         mine = [read_one(p) for p in payments[:half]]
         by_id = {inv.id: inv for inv in invoices}
