@@ -34,8 +34,14 @@ QR_LEN = 27  # Swiss QR reference: 26 digits and a mod-10 recursive check digit
 _CURRENCY = re.compile(r"(?:\b(?:EUR|USD|GBP|CHF|CAD|AUD|JPY|SEK|NOK|DKK|PLN|CZK|HUF)\b|[€$£])")
 _RANGE_WORD = r"TO|BIS|THRU|THROUGH|TILL|UNTIL|UP TO"
 # a - b, a to b: b must be the last digit group of its word ("INV-2024-1001-1003": a = 1001).
-_RANGE = re.compile(rf"(?<![0-9A-Z])(?P<a>\d+)(?P<sep>\s*[-–—]\s*|\s+(?:{_RANGE_WORD})\s+)(?P<b>\d+)"
-                    r"(?![0-9A-Z]|[-/.]\d)")
+# (found at every start, overlapping: "2026-2458 BIS 2460" is the year-prefixed 2026-2458
+# to 2460, and only the second of its two candidate pairs is a range)
+_RANGE = re.compile(rf"(?=(?<![0-9A-Z])(?P<a>\d+)(?P<sep>\s*[-–—]\s*|\s+(?:{_RANGE_WORD})\s+)(?P<b>\d+)"
+                    r"(?![0-9A-Z]|[-/.]\d))")
+# "2026-2753 TO 2026-2756", "INV-1001 TO INV-1003": the end repeats the start's stem; blanked
+# (same length, positions kept) it reads as "2026-2753 TO 2756".
+_REPEATED_STEM = re.compile(rf"(?<![0-9A-Z])(?P<stem>[A-Z]{{1,6}}[-/ ]?(?:\d{{4}}[-/])?|\d{{4}}[-/])\d+"
+                            rf"(?:\s*[-–—]\s*|\s+(?:{_RANGE_WORD})\s+)(?P<again>(?P=stem))(?=\d)")
 _LIST = re.compile(r"(?<![0-9A-Z])(?P<a>\d+)(?P<tail>(?:\s*/\s*\d+)+)(?![0-9A-Z]|[-.]\d)")
 
 
@@ -93,8 +99,10 @@ def implied(line: str) -> tuple[tuple[Implied, ...], tuple[str, ...]]:
         return (), ()
     out: list[Implied] = []
     notes: list[str] = []
+    line = _REPEATED_STEM.sub(lambda m: m.group()[:m.start("again") - m.start()] + " " * len(m["again"]), line)
     for m in _RANGE.finditer(line):
         a, b, sep = m["a"], m["b"], m["sep"].strip()
+        written, end = " ".join(line[m.start("a"):m.end("b")].split()), m.end("b")
         stems, prev = _stems(line, m.start("a"))
         explicit = prev in PREFIX_WORDS and prev not in PO_WORDS
         if prev in PO_WORDS or (len(a) < MIN_DIGITS and not explicit):
@@ -108,17 +116,19 @@ def implied(line: str) -> tuple[tuple[Implied, ...], tuple[str, ...]]:
             continue
         if sep in "-–—" and (_is_year(a) or _is_year(b)) and not explicit:
             continue  # "2024-2031": a year-prefixed number (or a span of years), not a range
-        around = line[max(0, m.start() - 5):m.start()] + " " + line[m.end():m.end() + 5]
+        if sep in "-–—" and _is_year(a) and (len(b) > len(a) or hi - lo + 1 > MAX_RANGE):
+            continue  # "RE 2026-3342": a year-prefixed number, even after a prefix word
+        around = line[max(0, m.start() - 5):m.start()] + " " + line[end:end + 5]
         if _CURRENCY.search(around):
             continue  # "100 - 200 EUR": amounts
         if hi - lo + 1 > MAX_RANGE:
-            notes.append(f"range {m.group(0)!r} spans more than {MAX_RANGE} numbers; not expanded")
+            notes.append(f"range {written!r} spans more than {MAX_RANGE} numbers; not expanded")
             continue
         width = len(a) if a.startswith("0") else 0
         numbers = [str(n).zfill(width) for n in range(lo, hi + 1)]
         readings = tuple(tuple(compact(stem + n) for n in numbers) for stem, _ in stems)
-        out.append(Implied(m.group(0).strip(), readings, (0, len(numbers) - 1),
-                           compact(stems[-1][0] + m["a"] + m["b"]), tuple(at for _, at in stems), m.end()))
+        out.append(Implied(written.strip(), readings, (0, len(numbers) - 1),
+                           compact(stems[-1][0] + m["a"] + m["b"]), tuple(at for _, at in stems), end))
     for m in _LIST.finditer(line):
         a = m["a"]
         tails = [t.strip() for t in m["tail"].split("/") if t.strip()]
