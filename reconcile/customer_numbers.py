@@ -13,10 +13,12 @@ from collections.abc import Iterable
 from reconcile.normalize import compact, fold
 
 # Keyword, an optional number word, then the number (it must hold a digit). German, Dutch,
-# French and English spellings; 'KD' and 'KUNDEN' take 'NR' with or without a dash or dot.
+# French and English spellings; 'KD' and 'KUNDEN' take 'NR' with or without a dash or dot
+# ('KD.-NR.'). 'ACCT'/'ACCOUNT' is the payer's account with us, as US remittance writes it
+# (a bank account number is no customer id: it identifies nobody here).
 _NUMBER = re.compile(
-    r"\b(?:CUSTOMER|CUST|CLIENT|KUNDEN|KUNDE|KD|DEBITOREN|DEBITOR|DEB|KLANT)"
-    r"\s*[-.]?\s*(?:NUMBER|NUMMER|NUM|NR|NO|ID|N°|#)?\s*[.:#]?\s*"
+    r"\b(?:CUSTOMER|CUST|CLIENT|KUNDEN|KUNDE|KD|DEBITOREN|DEBITOR|DEB|KLANT|ACCOUNT|ACCT)"
+    r"\s*[-.]{0,2}\s*(?:NUMBER|NUMMER|NUM|NR|NO|ID|N°|#)?\s*[.:#]?\s*"
     r"([A-Z]{0,4}[-/]?[0-9][A-Z0-9\-/]*)"
 )
 _MIN_KEY = 3  # 'KD 7' is too likely a count or a page, and ids that short are rare
@@ -37,7 +39,7 @@ def numbers_in_text(lines: Iterable[str]) -> list[str]:
     found: list[str] = []
     for line in lines:
         upper = fold(line)
-        if not any(k in upper for k in ("CUST", "CLIENT", "KD", "KUNDE", "DEB", "KLANT")):
+        if not any(k in upper for k in ("CUST", "CLIENT", "KD", "KUNDE", "DEB", "KLANT", "ACC")):
             continue
         for m in _NUMBER.finditer(upper):
             key = compact(m.group(1))

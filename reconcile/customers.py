@@ -36,7 +36,7 @@ from rapidfuzz import fuzz, process
 from core.accounts import try_normalize_account
 from reconcile.customer_numbers import number_keys, numbers_in_text
 from reconcile.model import Customer, MatchSettings, Payment
-from reconcile.normalize import LEGAL_FORMS, name_key, name_tokens
+from reconcile.normalize import LEGAL_FORMS, compact, name_key, name_tokens
 
 TRUNCATION_LENGTHS = frozenset({16, 18, 22, 35, 40, 70, 140})  # ACH, BAI/Fedwire, SWIFT, SEPA name fields
 LONG_NAME = 30  # a payer name this long may have been cut even after trimming spaces
@@ -146,7 +146,7 @@ class CustomerIndex:
         """Who paid: the ultimate payer when the payment names one that is a customer, then
         the payer's account and name; a customer number in the text confirms or contests it."""
         found = self._ultimate(p, settings) or self.identify(p.payer_account, p.payer_name, settings)
-        by_number = self._by_number(p.remittance) if self.by_number else None
+        by_number = self._by_number(p.remittance, p.payer_account) if self.by_number else None
         if by_number is None:
             return found
         if found.unique is not None and found.unique.customer_id == by_number.customer_id:
@@ -181,9 +181,12 @@ class CustomerIndex:
                 return self.by_number[key]
         return []
 
-    def _by_number(self, lines: Sequence[str]) -> CustomerHit | None:
-        """A customer number quoted in the remittance, when it names exactly one customer."""
-        owners = {cid: n for n in numbers_in_text(lines) for cid in self._number_owners(n)}
+    def _by_number(self, lines: Sequence[str], payer_account: str | None) -> CustomerHit | None:
+        """A customer number quoted in the remittance, when it names exactly one customer (the
+        payer's own bank account written out, 'ACCT 12345678', is no customer number)."""
+        own = compact(payer_account or "")
+        owners = {cid: n for n in numbers_in_text(lines) if not (own and n in own)
+                  for cid in self._number_owners(n)}
         if len(owners) != 1:
             return None  # none, or numbers of several customers: no evidence either way
         (cid, number), = owners.items()

@@ -44,6 +44,9 @@ def test_uk_sort_code_spellings_find_the_imported_account(account: str) -> None:
     ("Customer ID: C-10042", "10042"),  # a prefix the id on file does not have
     ("customer no 20077", "C-20077"),  # the id on file has one the payer left out
     ("Client # C-20077", "C-20077"),
+    ("KD.-NR. 10042", "10042"),  # dot and dash before NR (round-2 benchmark miss)
+    ("Acct 0010042", "10042"),  # the payer's account with us, as US remittance writes it
+    ("Account no. C-20077", "C-20077"),
 ])
 def test_a_customer_number_in_the_text_identifies_the_customer(line: str, cid: str) -> None:
     hit = INDEX.identify_payment(payment("1.00", line, name="SOMEONE ELSE ENTIRELY"), S).unique
@@ -54,6 +57,12 @@ def test_a_customer_number_in_the_text_identifies_the_customer(line: str, cid: s
 @pytest.mark.parametrize("line", ["Invoice 10042", "CUST 99999", "Kd-Nr. 10042, Kd-Nr. 40001", "CUST 42"])
 def test_numbers_that_are_no_single_customers_number_say_nothing(line: str) -> None:
     assert who(payment("1.00", line)) is None
+
+
+def test_the_payers_own_bank_account_written_out_is_no_customer_number() -> None:
+    # 'ACCT 40001' where 40001 is the payer's own (unknown) bank account, not a customer number
+    assert who(payment("1.00", "ACCT 40001", account="GB00XXXX0000040001")) is None
+    assert who(payment("1.00", "ACCT 40001", account="GB00XXXX0000099999")) == ("40001", Method.ACCOUNT)
 
 
 def test_a_customer_number_against_the_account_leaves_the_payer_open() -> None:
