@@ -22,8 +22,9 @@ from functools import lru_cache
 LEGAL_FORMS = frozenset(
     """INC INCORPORATED LLC LLP LP LTD LIMITED GMBH MBH AG SA SAS SARL SRL SPA SL SAU BV NV
     CORP CORPORATION CO COMPANY PLC OY OYJ AB KG KGAA OHG UG SE AS ASA APS PTY PC PLLC BVBA
-    SPRL CV EV EK SCA SCS SNC KFT ZRT SPZOO SRO DOO AD""".split()
-)
+    SPRL CV EV EK SCA SCS SNC KFT ZRT SPZOO SRO DOO AD
+    AKTIENGESELLSCHAFT KOMMANDITGESELLSCHAFT AKTIEBOLAG AKTIEBOLAGET OSAKEYHTIO""".split()
+)  # (the last line: forms written out, 'Rossi Plastics Aktiengesellschaft' = 'Rossi Plastics AG')
 # One spelling per word, so "ACME MFG" and "Acme Manufacturing" compare equal.
 ABBREVIATIONS = {
     "MFG": "MANUFACTURING", "MFRS": "MANUFACTURERS", "MANUF": "MANUFACTURING",

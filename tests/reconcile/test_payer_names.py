@@ -26,6 +26,8 @@ S = MatchSettings()
     ("Schöne Straße KG", "Schoene Strasse K.G."),
     ("Bäcker & Söhne GmbH & Co. KG", "Baecker and Soehne GmbH"),
     ("Acme L.L.C.", "ACME LLC"),
+    ("Rossi Plastics AG", "Rossi Plastics Aktiengesellschaft"),  # legal forms written out
+    ("Nordic Steel AB", "NORDIC STEEL AKTIEBOLAG"),
     ("Acme Incorporated", "Acme Inc."),
     ("Acme Corp", "Acme Corporation"),
     ("Acme Co.", "ACME COMPANY"),
