@@ -17,7 +17,7 @@ from ledger.models import BankFile
 from ledger.repositories import bank_files
 from web import paging
 from web.session import DbSession
-from workflows.pipeline import ingest_stream
+from workflows.pipeline import ingest_stream, reprocess
 
 router = APIRouter(prefix="/api/v1/bank-files", tags=["bank-files"])
 
@@ -88,3 +88,20 @@ def get_file(
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no bank file #{file_id}")
     return bank_file_json(found)
+
+
+@router.post(
+    "/{file_id}/reprocess",
+    response_model=answer(schema.IngestResult),
+    responses={
+        200: {"model": schema.IngestResult, "description": "Parsed now, or already parsed (a duplicate: nothing done)"},
+        422: {"model": schema.IngestResult, "description": "Rejected again: `error` says why"},
+    },
+)
+def reprocess_file(request: Request, file_id: paging.RowId, principal: TreasuryReview) -> JSONResponse:
+    """Parse a rejected file again from the archive, byte for byte (after an upgrade), then
+    match. A parsed file is not parsed twice: the answer is a duplicate of itself."""
+    result = reprocess(request.app.state.runtime, file_id, actor=principal.actor)
+    if result is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no bank file #{file_id}")
+    return JSONResponse(result.as_json(), status_code=422 if result.status == "rejected" else 200)

@@ -143,7 +143,7 @@ def _print_result(result: Any) -> None:
     elif result.status == "duplicate":
         line = (
             f"duplicate  {result.file}: same bytes as file #{result.duplicate_of}"
-            f" ({result.duplicate_of_status}), skipped"
+            f" ({result.duplicate_of_status}), skipped" + (f"; {result.hint}" if result.hint else "")
         )
     else:
         line = f"rejected   {result.error}"
@@ -154,13 +154,19 @@ def _print_result(result: Any) -> None:
         print(f"  ... {len(result.warnings) - 20} more warnings")
 
 
-@app.command()
+files_app = typer.Typer(help="The file registry: list it; parse a rejected file again.")
+
+
+@files_app.callback(invoke_without_command=True)
 def files(
+    ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     status: Annotated[Optional[str], typer.Option(help="received | parsed | rejected")] = None,
     limit: Annotated[int, typer.Option()] = 100,
 ) -> None:
     """List the file registry, newest first."""
+    if ctx.invoked_subcommand is not None:
+        return
     from workflows.reports import file_registry
 
     rows = file_registry(runtime(), status=status, limit=limit)
@@ -170,3 +176,22 @@ def files(
     for r in rows:
         detail = r["error"] if r["status"] == "rejected" else f"{r['entries_new']} new / {r['entries_duplicate']} known"
         print(f"#{r['id']:<5} {r['status']:<9} {r['format'] or '-':<9} {r['name']}  {detail}")
+
+
+@files_app.command()
+def reprocess(
+    file_id: Annotated[int, typer.Argument(help="the file's id (remit files)")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Parse a rejected file again from the archive, byte for byte (after an upgrade), then match."""
+    from workflows.pipeline import reprocess as run
+
+    result = run(runtime(), file_id, actor="cli:reprocess")
+    if result is None:
+        fail(f"no bank file #{file_id}")
+    if as_json:
+        print(json.dumps(result.as_json(), ensure_ascii=False), flush=True)
+    else:
+        _print_result(result)
+    if result.status == "rejected":
+        raise typer.Exit(EXIT_REJECTED)

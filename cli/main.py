@@ -31,6 +31,7 @@ for module in (bank_files, serve, cash, metrics):
     app.registered_commands.extend(module.app.registered_commands)
 
 # Command groups (`remit invoices import`, ...).
+app.add_typer(bank_files.files_app, name="files")
 for name, module in (
     ("db", db),
     ("apikey", apikey),

@@ -52,6 +52,7 @@ class IngestResult:
     error: str | None = None
     duplicate_of: int | None = None
     duplicate_of_status: str | None = None  # parsed | rejected: what became of the first copy
+    hint: str | None = None  # what to do next (a rejected copy: the command that parses it again)
     warnings: list[str] = field(default_factory=list)
     new_transaction_ids: list[int] = field(default_factory=list, repr=False)
 
@@ -71,6 +72,7 @@ class IngestResult:
             "error": self.error,
             "duplicate_of": self.duplicate_of,
             "duplicate_of_status": self.duplicate_of_status,
+            "hint": self.hint,
             "warnings": self.warnings,
         }
 
@@ -134,16 +136,11 @@ class Ingestor:
             return IngestResult(file=name, status="rejected", error=str(error.with_file(name)))
         file_id, previous = self._register(archived, name=name, source=source)
         if previous is not None:
-            return IngestResult(
-                file=name,
-                status="duplicate",
-                format=previous.format,
-                file_id=previous.id,
-                sha256=archived.sha256,
-                duplicate_of=previous.id,
-                duplicate_of_status=previous.status,
-                error=None,
-            )
+            return _duplicate(name, previous, archived.sha256)
+        return self._parse_and_store(file_id, archived, name=name, fmt=fmt, progress=progress)
+
+    def _parse_and_store(self, file_id: int, archived: Archived, *, name: str, fmt: Format | None,
+                         progress: Callable[[int, int], None] | None) -> IngestResult:
         if fmt is None:
             try:
                 with self.archive.open(archived.sha256) as raw:
@@ -166,6 +163,26 @@ class Ingestor:
                 internal = ParseError(f"internal error while parsing ({type(error).__name__}: {error})")
                 return self._reject(file_id, archived, name=name, error=internal, fmt=fmt)
         raise AssertionError("unreachable")
+
+    def reprocess(self, file_id: int) -> IngestResult | None:
+        """Parse a rejected file again from the archive, byte for byte (after an upgrade that
+        reads it); None when there is no such file. A parsed file is not parsed twice (its
+        statements and sightings are stored once): it is answered as a duplicate of itself."""
+        with transaction(self.engine) as session:
+            known = bank_files.get(session, file_id)
+            if known is None:
+                return None
+            name, sha256, size, status = known.name, known.sha256, known.size_bytes, known.status
+            if status == "rejected":
+                session.execute(update(BankFile).where(BankFile.id == file_id, BankFile.status == "rejected")
+                                .values(status="received", error=None))
+                audit.record(session, actor=self.actor, action="bank_file.reprocess", entity_type="bank_file",
+                             entity_id=file_id, before={"status": "rejected", "error": known.error},
+                             after={"status": "received"})
+            elif status != "received":  # parsed: nothing to do
+                return _duplicate(name, known, sha256)
+        archived = Archived(sha256=sha256, size=size, path=self.archive.path_for(sha256))
+        return self._parse_and_store(file_id, archived, name=name, fmt=None, progress=None)
 
     # -- steps ----------------------------------------------------------------------------
     def _register(self, archived: Archived, *, name: str, source: str) -> tuple[int, BankFile | None]:
@@ -299,6 +316,13 @@ class Ingestor:
             file=name, status="rejected", format=fmt and fmt.value, file_id=file_id,
             sha256=archived.sha256, error=message,
         )
+
+
+def _duplicate(name: str, previous: BankFile, sha256: str) -> IngestResult:
+    hint = (f"file #{previous.id} was rejected: after an upgrade, `remit files reprocess {previous.id}` "
+            "parses it again" if previous.status == "rejected" else None)
+    return IngestResult(file=name, status="duplicate", format=previous.format, file_id=previous.id, sha256=sha256,
+                        duplicate_of=previous.id, duplicate_of_status=previous.status, hint=hint)
 
 
 def session_counts(session: Session) -> dict[str, int]:

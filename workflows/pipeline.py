@@ -132,6 +132,13 @@ def ingest_stream(rt: Runtime, stream: BinaryIO, *, name: str, source: str, acto
     return match_after(rt, rt.ingestor(actor=actor).ingest_stream(stream, name=name, source=source), actor=actor)
 
 
+def reprocess(rt: Runtime, file_id: int, *, actor: str) -> IngestResult | None:
+    """A rejected file parsed again from the archive (after an upgrade), then matched; None
+    when there is no such file."""
+    result = rt.ingestor(actor=actor).reprocess(file_id)
+    return None if result is None else match_after(rt, result, actor=actor)
+
+
 @dataclass
 class SweepResult:
     files: list[IngestResult] = field(default_factory=list)  # stranded files processed again

@@ -49,4 +49,5 @@ class IngestResult(Shape):
     error: str | None
     duplicate_of: int | None = Field(description="the file with the same bytes")
     duplicate_of_status: str | None
+    hint: str | None = Field(None, description="what to do next, e.g. how to parse a rejected copy again")
     warnings: list[str]

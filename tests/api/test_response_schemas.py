@@ -165,6 +165,9 @@ def test_every_answer_is_what_its_schema_says(client: TestClient, rt: Runtime) -
     check("POST", f"{v1}/bank-files", 422, files={"file": ("junk.txt", b"not a bank file")})
     for f in check("GET", f"{v1}/bank-files", params={"limit": 1000})["items"]:
         check("GET", f"{v1}/bank-files/{{file_id}}", file_id=f["id"])
+    files_ = {f["status"]: f["id"] for f in check("GET", f"{v1}/bank-files", params={"limit": 1000})["items"]}
+    check("POST", f"{v1}/bank-files/{{file_id}}/reprocess", 422, file_id=files_["rejected"])  # still junk
+    check("POST", f"{v1}/bank-files/{{file_id}}/reprocess", 200, file_id=files_["parsed"])  # parsed: nothing to do
 
     # The AR system's writes: invoices, disputes, plans; the reviewers' dunning policies.
     row = {"invoice_number": "INV-API-1", "customer_id": "C-API", "customer_name": "Api AG",
