@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     sftp_connections_file: Path | None = None  # TOML/JSON of bank SFTP connections (ingest.sftp)
     sftp_workdir: Path = Path("remit-sftp")  # downloads land here (as .part) before ingestion
     max_file_bytes: int = 2 * 1024**3
+    # A statement that does not add up (opening + entries != closing) or does not follow on
+    # from the account's last one: a warning on the file, or (reject) the file refused.
+    statement_integrity: Literal["warn", "reject"] = "warn"
     # The sweep (remit serve / worker): files a crash left half-received and payments stored
     # but never matched are taken up again this often, without anyone asking. 0: never.
     match_sweep_seconds: int = Field(300, ge=0)

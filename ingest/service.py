@@ -103,11 +103,13 @@ class Ingestor:
         *,
         limits: ParseLimits = DEFAULT_LIMITS,
         actor: str = "system",
+        integrity: str = "warn",
     ) -> None:
         self.engine = engine
         self.archive = archive
         self.limits = limits
         self.actor = actor
+        self.integrity = integrity  # warn | reject: statements that do not add up (ingest/integrity.py)
 
     def ingest_path(
         self,
@@ -243,7 +245,7 @@ class Ingestor:
             with self.archive.open(archived.sha256) as raw:
                 reader = _CountingReader(raw)
                 source = io.BufferedReader(reader, buffer_size=1024 * 1024)
-                store = EntryStore(session, file_id=file_id, actor=self.actor)
+                store = EntryStore(session, file_id=file_id, actor=self.actor, integrity=self.integrity)
                 tick = (lambda: progress(reader.consumed, archived.size)) if progress else None
                 counts = store.consume(iter_records(fmt, source, limits=self.limits), tick)
                 if progress:

@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -24,8 +25,10 @@ from sqlalchemy.orm import Session
 from core.contract import balance_json, change_info_json, return_info_json
 from core.errors import ParseError, ParseWarning
 from core.identity import account_scope, key_triple
-from core.money import AmountError, format_amount, to_minor
+from core.money import AmountError, format_amount, from_minor, to_minor
 from core.records import Entry, InvoiceRef, Record, Statement, Transaction
+from ingest import integrity
+from ingest.integrity import BalanceCheck
 from ledger import bulk
 from ledger.models import AuditEvent, BankEntry, BankEntrySighting, BankTransaction, StatementRow
 from ledger.types import utc_now
@@ -78,10 +81,12 @@ def _minor(amount: Any, currency: str | None, *, record: str, field_name: str) -
 
 
 class EntryStore:
-    def __init__(self, session: Session, *, file_id: int, actor: str) -> None:
+    def __init__(self, session: Session, *, file_id: int, actor: str, integrity: str = "warn") -> None:
         self.session = session
         self.file_id = file_id
         self.actor = actor
+        self.integrity = integrity  # warn | reject (ingest/integrity.py)
+        self._check: BalanceCheck | None = None
         self.counts = StoreCounts()
         self._now = utc_now()
         self._statement_row: int | None = None
@@ -114,6 +119,8 @@ class EntryStore:
                 if self._statement_row is None:
                     self._open_statement(Statement(id=None, account=None))
                     pending = self._pending
+                if self._check is not None:
+                    self._check.add(record)
                 self._add(record)
                 if len(pending) >= CHUNK:
                     self._flush()
@@ -127,10 +134,39 @@ class EntryStore:
             elif isinstance(record, ParseWarning):
                 self.counts.warnings.append(str(record))
         self._flush()
+        self._finish_check()
+
+    def _finish_check(self) -> None:
+        check, self._check = self._check, None
+        if check is not None and (problem := check.problem()):
+            self._integrity_problem(problem)
+
+    def _integrity_problem(self, problem: str) -> None:
+        if self.integrity == "reject":
+            raise integrity.refuse(problem, self._statement_seq)
+        self.counts.warnings.append(problem)
+
+    def _previous_closing(self, st: Statement) -> tuple[str | None, Decimal] | None:
+        """(id, closing balance) of the latest earlier statement of the account in another file."""
+        if not st.account or st.from_date is None or st.opening_balance is None:
+            return None
+        row = self.session.execute(
+            select(StatementRow.statement_id, StatementRow.closing_minor, StatementRow.currency)
+            .where(StatementRow.account == st.account, StatementRow.file_id != self.file_id,
+                   StatementRow.closing_minor.is_not(None), StatementRow.to_date < st.from_date,
+                   StatementRow.currency.is_(None) if st.currency is None else StatementRow.currency == st.currency)
+            .order_by(StatementRow.to_date.desc(), StatementRow.id.desc()).limit(1)
+        ).first()
+        return None if row is None else (row[0], from_minor(row[1], row[2] or _balance_ccy(st)))
 
     def _open_statement(self, st: Statement) -> None:
         self._writer.drain()  # the previous statement's chunks use its row and numbers: written first
+        self._finish_check()
         self._statement_seq += 1
+        label = integrity.label_of(self._statement_seq, st)
+        if problem := integrity.continuity_problem(label, st, self._previous_closing(st)):
+            self._integrity_problem(problem)
+        self._check = integrity.BalanceCheck(st, label) if st.opening_balance is not None else None
         self._entry_seq = 0
         record = f"statement {self._statement_seq}"
         currency = st.currency

@@ -59,7 +59,8 @@ class Runtime:
 
     def ingestor(self, actor: str = "system") -> Ingestor:
         limits = ParseLimits(max_file_bytes=self.settings.max_file_bytes)
-        return Ingestor(self.engine, self.archive, limits=limits, actor=actor)
+        return Ingestor(self.engine, self.archive, limits=limits, actor=actor,
+                        integrity=self.settings.statement_integrity)
 
 
 def runtime(settings: Settings | None = None, *, migrate: bool = False) -> Runtime:
