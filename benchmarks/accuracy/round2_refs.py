@@ -176,10 +176,10 @@ class Round2Refs(Round2Book):
         refs = " ".join(f"INV {digits_core(i.number)}" if i.number.startswith("INV-") else i.number for i in invs)
         form = self.rng.choice(("fedwire_orig", "fedwire_bo", "ach_ccd", "chips_rfb"))
         if form == "fedwire_orig":
-            lines = [f"ORIG: {name[:35]}", f"OBI: {refs}", f"ORIG BK: JPMORGAN CHASE BANK", f"IMAD: {ids['IMAD']}",
+            lines = [f"ORIG: {name[:35]}", f"OBI: {refs}", "ORIG BK: JPMORGAN CHASE BANK", f"IMAD: {ids['IMAD']}",
                      f"TRN: {ids['TRN']}"]
         elif form == "fedwire_bo":
-            lines = [f"B/O {name[:35]}", f"OBI: PAYMENT OF {refs}", f"BBK: WELLS FARGO BANK NA"]
+            lines = [f"B/O {name[:35]}", f"OBI: PAYMENT OF {refs}", "BBK: WELLS FARGO BANK NA"]
         elif form == "ach_ccd":
             short = name[:16].rstrip()
             if [k for k in self.loose_names if k.startswith(loose(short))] != [loose(name)]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, time
 
-from benchmarks.accuracy.formats.carry import Carried, Rendering, ascii_text, cut, evidence_texts, wrap
+from benchmarks.accuracy.formats.carry import Carried, Rendering, ascii_text, cut, wrap
 from benchmarks.accuracy_data import Dataset
 from core.money import to_minor
 from core.records import Direction, InvoiceRef
