@@ -33,6 +33,9 @@ from ledger.repositories import bank_files
 from ledger.types import utc_now
 
 
+STORE_ATTEMPTS = 4  # parse-and-store tries of a file whose bookings other runs store at the same moment
+
+
 @dataclass
 class IngestResult:
     """What happened to one file; the shape of `remit ingest --json` (DESIGN.md §6)."""
@@ -149,15 +152,16 @@ class Ingestor:
                     fmt = detect_format(raw.read(HEAD_BYTES))
             except ParseError as error:
                 return self._reject(file_id, archived, name=name, error=error, fmt=None)
-        for attempt in (1, 2):
+        for attempt in range(1, STORE_ATTEMPTS + 1):
             try:
                 return self._process(file_id, archived, name=name, fmt=fmt, progress=progress)
             except ParseError as error:
                 return self._reject(file_id, archived, name=name, error=error, fmt=fmt)
             except IntegrityError:
                 # Another run stored an overlapping booking at the same moment: the retry sees
-                # it and treats it as a duplicate instead of storing it twice.
-                if attempt == 2:
+                # it and treats it as a duplicate instead of storing it twice. (A file that
+                # overlaps several others stored at once may meet a second one on its retry.)
+                if attempt == STORE_ATTEMPTS:
                     raise
             except SQLAlchemyError:
                 raise  # the database is down or misconfigured: not the file's fault
