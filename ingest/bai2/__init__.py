@@ -67,6 +67,7 @@ def iter_records(source: BinaryIO, *, limits: ParseLimits = DEFAULT_LIMITS) -> I
     last_line = 0
     for record in logical_records(source, limits):
         last_line = record.segments[-1].line
+        yield from record.repairs
         yield from parser.feed(record)
         yield from parser.drain()
     if parser.file is None:

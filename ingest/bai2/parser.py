@@ -325,7 +325,7 @@ class Parser:
     def feed(self, record: Logical) -> Iterator[Record]:
         """Turn one logical record into records; counts include the record and its 88s."""
         fields = Fields(record)
-        code, n = record.code, len(record.segments)
+        code, n = record.code, record.count
         if self.file is None and code != "01":
             raise fields.error("a BAI2 file starts with a 01 file header", "record code", code)
         if code == "01":
