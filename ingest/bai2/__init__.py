@@ -14,6 +14,11 @@ Decisions (see also core/bai_codes/):
 - Line ends: LF, CRLF and a lone CR all end a physical line.
 - Several records on one physical line are split at a '/' followed by the code of a record
   that may legally come next (so "…/16,…" splits after a 16 but "12/03/66" never does).
+- A line that does not start with a record code ("NN," shape) continues the record before it
+  as an 88 would (wrapped text; its line end is a field boundary), with a warning; the
+  trailers do not count it as a record (moov-io/bai2 sample3's do not). A record code written
+  "88:" or "88 ," (any record code) is read as "88,", with a warning. A line shaped like a
+  record with an unknown code ("17,") is still rejected.
 - The record terminator '/' is optional; one trailing '/' is dropped from every physical
   record (and so from 16 text: moov-io/bai2 does the same). Slashes and commas inside 16
   text are kept: the text is everything after the customer reference.
@@ -38,8 +43,13 @@ Decisions (see also core/bai_codes/):
   Goldman Sachs "EREF:" (end-to-end id), "DBNM:/DACT:/DABA:" (debtor) and "CRNM:/CACT:/
   CABA:" (creditor) — the counterparty is the debtor of a credit, the creditor of a debit —
   "CHKN:" (check number, on check codes only); Citi "BO:"/"BO1:" (by-order-of account and
-  name). Other tags (Citi PY/BI/OB/TRID, Goldman REMI/CREF/IDNM) stay in remittance only;
+  name). When none of those names anyone, JPMorgan / Bank of America tags anywhere in the
+  text (transactions.py): "ORIG CO NAME:" (+ "ORIG ID:" as "ACH-CO:<id>") on any entry,
+  "ORIG:"/"B/O:" on credits, "IND NAME:" on returned items (the entry was ours).
+  Other tags (Citi PY/BI/OB/TRID, Goldman REMI/CREF/IDNM) stay in remittance only;
   references and invoices stay empty (no bank here tags invoice numbers).
+- Integrity: per account, opening + booked credits - debits = closing (010/015, else 040/045;
+  16 details, else 100/400 summaries), else a warning on its 03 (parser.check_balances).
 - Returns (bai_codes.RETURN_CODES): reversal=True; reason_code is the NACHA R-code after
   "Reason:" when present, else the type code's description; Goldman's "Return of Client Ref
   ID:" is the original reference, its quoted "Return Reason:" the additional info.
@@ -67,6 +77,7 @@ def iter_records(source: BinaryIO, *, limits: ParseLimits = DEFAULT_LIMITS) -> I
     last_line = 0
     for record in logical_records(source, limits):
         last_line = record.segments[-1].line
+        yield from record.repairs
         yield from parser.feed(record)
         yield from parser.drain()
     if parser.file is None:

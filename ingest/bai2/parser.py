@@ -31,6 +31,10 @@ class _Account:
     line: int
     records: int = 0
     total: int = 0  # sum of every amount in its 03 and 16 records, minor units
+    balances: dict[str, tuple[int, str]] = field(default_factory=dict)  # code -> (units, raw)
+    credits: int = 0  # booked 16 credits, minor units
+    debits: int = 0  # booked 16 debits
+    details: int = 0  # booked 16 records
 
 
 @dataclass(slots=True)
@@ -144,6 +148,7 @@ class Parser:
             return
         if missing:
             self.warn(f"account {account.number} has no 49 account trailer", line, "49")
+        self.check_balances(account)
         group.total += account.total
         group.account = None
 
@@ -156,6 +161,46 @@ class Parser:
             self.warn(f"group as of {group.as_of_raw} has no 98 group trailer", line, "98")
         file.total += group.total
         file.group = None
+
+    def check_balances(self, account: _Account) -> None:
+        """Opening + credits - debits = closing, for an account that gives both balances.
+
+        The pair is the ledger balances 010 / 015; an account without them is checked with
+        040 / 045 (opening / closing available: TD Bank's sample, moov-io sample1, reports its
+        balances only so). With both pairs only the ledger is checked: float releases move the
+        available balances without a detail record (the NatWest and SVB samples). Credits and
+        debits are the account's booked 16 details; an account with no details is checked with
+        its 100 / 400 total credits / debits summaries when it has both, and not at all
+        otherwise (a summary-only report says nothing of the activity). A mismatch is a
+        warning naming the account, both figures and the difference.
+        """
+        balances = account.balances
+        for first, last, kind in (("010", "015", "ledger"), ("040", "045", "available")):
+            if first in balances and last in balances:
+                break
+        else:
+            return
+        if account.details:
+            credits, debits, what = account.credits, account.debits, "its 16 details"
+        elif "100" in balances and "400" in balances:
+            credits, debits = balances["100"][0], balances["400"][0]
+            what = "its 100/400 total credits and debits"
+        else:
+            return
+        opening, (closing, raw) = balances[first][0], balances[last]
+        expected = opening + credits - debits
+        if expected == closing:
+            return
+
+        def money(units: int) -> str:
+            return str(from_minor(units, account.currency))
+
+        self.warn(
+            f"account {account.number} does not add up: opening {kind} ({first}) "
+            f"{money(opening)} + credits {money(credits)} - debits {money(debits)} ({what}) = "
+            f"{money(expected)}, but the closing {kind} ({last}) is {money(closing)}; "
+            f"difference {money(closing - expected)}",
+            account.line, "03", f"closing {kind} balance", raw)
 
     # -- records --------------------------------------------------------------------------
 
@@ -203,6 +248,7 @@ class Parser:
                 continue
             units = parse_units(fields, raw, "amount")
             account.total += units
+            account.balances.setdefault(code, (units, raw))
             if codes.is_balance(code):
                 amount = from_minor(units, account.currency)
                 balances.append(Balance(code, amount, account.currency, group.as_of.isoformat()))
@@ -232,6 +278,12 @@ class Parser:
         lines = [t for t in [first, *(s.text for s in fields.later_segments())] if t and t.strip()]
         lines = [t.strip() for t in lines]
         direction, status = self.direction(info, line, code)
+        if status is EntryStatus.BOOKED:
+            account.details += 1
+            if direction is Direction.CREDIT:
+                account.credits += abs(units)
+            else:
+                account.debits += abs(units)
         if group.test_only:
             status = EntryStatus.INFO
         currency = account.currency
@@ -325,7 +377,7 @@ class Parser:
     def feed(self, record: Logical) -> Iterator[Record]:
         """Turn one logical record into records; counts include the record and its 88s."""
         fields = Fields(record)
-        code, n = record.code, len(record.segments)
+        code, n = record.code, record.count
         if self.file is None and code != "01":
             raise fields.error("a BAI2 file starts with a 01 file header", "record code", code)
         if code == "01":

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from core.errors import LimitExceeded, ParseError
+from core.errors import LimitExceeded, ParseError, ParseWarning
 from core.limits import ParseLimits, too_many
 from ingest.bai2.lines import physical_lines
 
@@ -25,12 +25,18 @@ _SUCCESSORS: dict[str, frozenset[str]] = {
     "99": frozenset({"01", "88"}),
 }
 _BOUNDARY = re.compile(r"/[ ]*([0-9][0-9]),")
+# A record code written "88:" or "88 ," (seen in Goldman Sachs files: moov-io/bai2 issue 113).
+_ODD_CODE = re.compile(r"([0-9][0-9])(?:[ ]*:|[ ]+,)")
+# What a record looks like: two digits and a comma (or the odd forms above). A line that does
+# not start like this is wrapped text of the record before it.
+_RECORD_START = re.compile(r"[0-9][0-9][ ]*[,:]")
 
 
 @dataclass(slots=True)
 class Segment:
     line: int
     text: str  # after "NN," with trailing blanks and one trailing '/' removed
+    wrapped: bool = False  # a physical line with no record code: not a record of its own
 
 
 @dataclass(slots=True)
@@ -38,10 +44,16 @@ class Logical:
     code: str
     segments: list[Segment]
     size: int
+    repairs: list[ParseWarning] = field(default_factory=list)  # what was read leniently
 
     @property
     def line(self) -> int:
         return self.segments[0].line
+
+    @property
+    def count(self) -> int:
+        """Records as the trailers count them: the record and its 88s, not wrapped lines."""
+        return sum(not s.wrapped for s in self.segments)
 
 
 def _clean(text: str) -> str:
@@ -84,15 +96,35 @@ def _record_code(piece: str, line: int) -> str:
 def logical_records(source: BinaryIO, limits: ParseLimits) -> Iterator[Logical]:
     pending: Logical | None = None
     for number, text in physical_lines(source, limits):
-        if not text.strip():
+        text = text.strip()
+        if not text:
             continue
-        for piece in _split_line(text.strip(), pending.code if pending else None):
+        repair: ParseWarning | None = None
+        wrapped = False
+        odd = _ODD_CODE.match(text)
+        if odd and odd.group(1) in RECORD_CODES:
+            repair = ParseWarning(
+                f"record code written {text[:odd.end()]!r}; read as '{odd.group(1)},'",
+                line=number, record=odd.group(1), field="record code", value=text[:odd.end()])
+            text = f"{odd.group(1)},{text[odd.end():]}"
+        elif pending is not None and not _RECORD_START.match(text):
+            repair = ParseWarning(
+                f"line starts with no record code: read as wrapped text of the {pending.code} "
+                f"record on line {pending.line} (a continuation without '88,')",
+                line=number, record=pending.code, field="record code", value=text[:20])
+            text = "88," + text
+            wrapped = True
+        for piece in _split_line(text, pending.code if pending else None):
             code = _record_code(piece, number)
-            segment = Segment(number, _clean(piece[3:]))
+            segment = Segment(number, _clean(piece[3:]), wrapped)
+            wrapped = False  # only the line's first piece is the wrapped text
             if code != "88":
                 if pending is not None:
                     yield pending
                 pending = Logical(code, [segment], len(segment.text))
+                if repair is not None:
+                    pending.repairs.append(repair)
+                    repair = None
                 continue
             if pending is None:
                 raise ParseError(
@@ -101,6 +133,9 @@ def logical_records(source: BinaryIO, limits: ParseLimits) -> Iterator[Logical]:
                 )
             pending.segments.append(segment)
             pending.size += len(segment.text)
+            if repair is not None:
+                pending.repairs.append(repair)
+                repair = None
             if len(pending.segments) > limits.max_entry_items:  # empty 88s add no length
                 raise too_many("88 continuation records of one record", len(pending.segments),
                                limits.max_entry_items, line=pending.line, record=pending.code)

@@ -25,6 +25,13 @@ Decisions:
 - Controls: 7 (batch count and total), 8 (lockbox count and total) and 9 (record count) are
   checked; a mismatch or a missing 7/8 is a ParseWarning. A file without a 9 is rejected as
   truncated.
+- A batch out of balance (its type 7 count or total differs from its checks) must go to
+  review instead of being applied. Its checks are yielded before the 7 is read (streaming),
+  and no field of core.records.Entry says "hold for review", so the parser says it once per
+  batch: a ParseWarning whose field is OUT_OF_BALANCE and whose value is the batch's
+  reference "<lockbox>-<deposit date>-<batch>", the prefix of each of its entries'
+  bank_reference. `out_of_balance_batches(warnings)` and `in_unbalanced_batch(entry, batches)`
+  read it back without parsing any message.
 
 Layout: layout.py (Layout, BAI_STANDARD, a fixed-width Line read through one), invoices.py
 (invoices from layout columns and memo text), parser.py (lockboxes, checks and controls);
@@ -33,13 +40,13 @@ detect and iter_records are here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 from core.digits import is_ascii_digits
-from core.errors import ParseError
+from core.errors import ParseError, ParseWarning
 from core.limits import DEFAULT_LIMITS, ParseLimits
-from core.records import Format, Record
+from core.records import Entry, Format, Record
 from ingest.bai2 import physical_lines
 from ingest.lockbox.invoices import memo_invoices
 from ingest.lockbox.layout import (
@@ -51,7 +58,7 @@ from ingest.lockbox.layout import (
     Layout,
     yymmdd,
 )
-from ingest.lockbox.parser import Parser
+from ingest.lockbox.parser import OUT_OF_BALANCE, Parser, batch_reference
 
 __all__ = [
     "BAI_STANDARD",
@@ -62,7 +69,11 @@ __all__ = [
     "Layout",
     "detect",
     "iter_records",
+    "OUT_OF_BALANCE",
+    "batch_reference",
+    "in_unbalanced_batch",
     "memo_invoices",
+    "out_of_balance_batches",
 ]
 
 _NACHA_RECORD_SIZE = (35, 37)  # NACHA's file header says "094" here; a lockbox header is blank
@@ -86,6 +97,20 @@ def iter_records(
     if not parser.finished:
         raise ParseError("file ends without a type 9 trailer (truncated?)", line=last,
                          record="type 9", field="record type", value=None)
+
+
+def out_of_balance_batches(warnings: Iterable[object]) -> frozenset[str]:
+    """The references ("<lockbox>-<deposit date>-<batch>") of the batches out of balance."""
+    return frozenset(
+        w.value for w in warnings
+        if isinstance(w, ParseWarning) and w.field == OUT_OF_BALANCE and w.value
+    )
+
+
+def in_unbalanced_batch(entry: Entry, batches: frozenset[str]) -> bool:
+    """Whether a lockbox entry belongs to one of `batches` (its bank_reference + "-<item>")."""
+    reference = entry.bank_reference or ""
+    return reference.rpartition("-")[0] in batches
 
 
 def _columns(text: str, columns: Columns) -> str:

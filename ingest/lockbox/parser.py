@@ -25,6 +25,15 @@ from ingest.lockbox.invoices import layout_invoices, memo_invoices
 from ingest.lockbox.layout import BANK_CODE, CURRENCY, RECORD_TYPES, Layout, Line
 
 
+# The field of the one warning per out-of-balance batch; its value is batch_reference(...),
+# which every bank_reference of the batch's entries starts with (followed by "-<item>").
+OUT_OF_BALANCE = "out-of-balance batch"
+
+
+def batch_reference(lockbox: str, deposit_raw: str, batch: str) -> str:
+    return f"{lockbox}-{deposit_raw}-{batch}"
+
+
 @dataclass(slots=True)
 class _Check:
     line: Line
@@ -246,7 +255,7 @@ class Parser:
             status=EntryStatus.BOOKED,
             booking_date=lockbox.deposit,
             value_date=lockbox.deposit,
-            bank_reference=f"{lockbox.number}-{lockbox.deposit_raw}-{check.batch}-{check.item}",
+            bank_reference=f"{batch_reference(lockbox.number, lockbox.deposit_raw, check.batch)}-{check.item}",
             kind=Kind.LOCKBOX,
             bank_code=BANK_CODE,
             transactions=(transaction,),
@@ -280,10 +289,17 @@ class Parser:
         self.same_lockbox(line, lockbox)
         totals = lockbox.batches.setdefault(batch, _Batch())
         totals.closed = True
+        count, cents = line.digits("number of remittances"), line.digits("batch total")
         self.compare(line, f"batch {batch} number of remittances", "number of remittances",
-                     line.digits("number of remittances"), totals.count)
-        self.compare(line, f"batch {batch} total", "batch total", line.digits("batch total"),
-                     totals.cents, money=True)
+                     count, totals.count)
+        self.compare(line, f"batch {batch} total", "batch total", cents, totals.cents, money=True)
+        if (count, cents) != (totals.count, totals.cents):
+            self.warnings.append(line.warning(
+                f"batch {batch} of lockbox {lockbox.number} is out of balance (the type 7 says "
+                f"{count} checks, {from_minor(cents, CURRENCY)}; the file has {totals.count}, "
+                f"{from_minor(totals.cents, CURRENCY)}): its checks, bank references "
+                f"{lockbox.number}-{lockbox.deposit_raw}-{batch}-*, go to review, not applied",
+                OUT_OF_BALANCE, batch_reference(lockbox.number, lockbox.deposit_raw, batch)))
 
     def lockbox_total(self, line: Line) -> None:
         lockbox = self.require_lockbox(line)

@@ -157,7 +157,12 @@ def test_citi_continuation_tags() -> None:
     statement = parsed.statements[0]
     assert statement.id == "150715-77777777"
     assert statement.opening_balance == statement.closing_balance == Decimal("100.00")
-    assert parsed.warnings == ()
+    # The sample's closing ledger leaves out its one 0.01 credit: the integrity check says so.
+    assert messages(parsed) == [
+        "line 3, record 03, field closing ledger balance = '10000': account 77777777 does not "
+        "add up: opening ledger (010) 100.00 + credits 0.01 - debits 0.00 (its 16 details) = "
+        "100.01, but the closing ledger (015) is 100.00; difference -0.01"
+    ]
 
 
 def test_nwb_colon_time_empty_fields_and_wrapped_text() -> None:
@@ -389,14 +394,16 @@ def test_funds_types_s_v_d_and_z() -> None:
 
 
 def test_plus_signed_amounts_and_negative_balances() -> None:
-    text = BASIC.replace("03,123,,010,1000,,,015,2500,,/", "03,123,,010,+1000,,,015,-2500,,/")
-    text = text.replace("49,5000,3/", "49,0,3/").replace("98,5000,1,5/", "98,0,1,5/")
-    text = text.replace("99,5000,1,7/", "99,0,1,7/")
+    text = BASIC.replace("03,123,,010,1000,,,015,2500,,/", "03,123,,010,-4000,,,015,-2500,,/")
+    text = text.replace("16,195,1500,", "16,195,+1500,")
+    text = text.replace("49,5000,3/", "49,-5000,3/").replace("98,5000,1,5/", "98,-5000,1,5/")
+    text = text.replace("99,5000,1,7/", "99,-5000,1,7/")
     parsed = parse(text)
-    assert parsed.warnings == ()
+    assert parsed.warnings == ()  # -4000 + 1500 = -2500: the balances add up
     statement = parsed.statements[0]
-    assert statement.opening_balance == Decimal("1000")
+    assert statement.opening_balance == Decimal("-4000")
     assert statement.closing_balance == Decimal("-2500")
+    assert next(parsed.entries()).amount == Decimal("1500")
 
 
 def test_88_continues_03_summaries_and_16_fixed_fields() -> None:
@@ -405,13 +412,13 @@ def test_88_continues_03_summaries_and_16_fixed_fields() -> None:
 03,1,USD,010,1000,,,015/
 88,2000,,,045,-300/
 88,,/
-16,142,500,S,100/
-88,200,200,BANKREF,CUSTREF,FIRST TEXT
+16,142,1000,S,100/
+88,200,700,BANKREF,CUSTREF,FIRST TEXT
 88,SECOND LINE
 88,THIRD / LINE, WITH COMMA/
-49,3200,8/
-98,3200,1,10/
-99,3200,1,12/
+49,3700,8/
+98,3700,1,10/
+99,3700,1,12/
 """
     parsed = parse(text)
     assert parsed.warnings == ()

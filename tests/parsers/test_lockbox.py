@@ -260,6 +260,9 @@ def test_control_mismatches_warn_naming_the_record() -> None:
         "of remittances: the trailer says 3, the file has 2",
         "line 5, record type 7 batch 001, field batch total = '0000003001': batch 001 total: "
         "the trailer says 30.01, the file has 30.00",
+        "line 5, record type 7 batch 001, field out-of-balance batch = '1111111-230315-001': "
+        "batch 001 of lockbox 1111111 is out of balance (the type 7 says 3 checks, 30.01; the file "
+        "has 2, 30.00): its checks, bank references 1111111-230315-001-*, go to review, not applied",
         "line 9, record type 8 lockbox 2222222, field number of checks = '0002': lockbox 2222222 "
         "number of checks: the trailer says 2, the file has 1",
         "line 9, record type 8 lockbox 2222222, field batch number = '001': batch 001 of lockbox "
