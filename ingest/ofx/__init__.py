@@ -70,7 +70,7 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from core.errors import LimitExceeded, ParseWarning
+from core.errors import LimitExceeded, ParseError, ParseWarning
 from core.limits import DEFAULT_LIMITS, ParseLimits
 from core.records import Entry, Format, Statement
 from ingest.ofx.decoding import BOMS, SGML_HEADER, decode
@@ -111,10 +111,17 @@ def iter_records(
     source: BinaryIO, *, limits: ParseLimits = DEFAULT_LIMITS
 ) -> Iterator[Statement | Entry | ParseWarning]:
     """Statements, entries and warnings of one OFX file (built in memory, then yielded)."""
-    text = decode(_read(source, limits))
+    text, warnings = decode(_read(source, limits))
     scan = Scanner(text, limits).run()
     statements, skipped = read_statements(scan.text)
-    yield from to_records(statements, skipped, scan.responses)
+    if len(statements) != len(scan.transactions):  # one account per STMTRS/CCSTMTRS tag
+        raise ParseError(
+            f"{len(scan.transactions)} statements (STMTRS, CCSTMTRS) in the file but ofxparse"
+            f" read {len(statements)}"
+        )
+    yield from warnings
+    yield from scan.warnings
+    yield from to_records(statements, skipped, scan.responses, scan.transactions)
 
 
 # The BeautifulSoup tree takes ~1 KB of memory per element (and html.parser ~2 s per MB; a

@@ -23,7 +23,7 @@ _XML_ENCODING = re.compile(r"""^\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([^"']+)["
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
-def decode(data: bytes) -> str:
+def decode(data: bytes) -> tuple[str, list]:
     for bom, encoding in BOMS:
         if data.startswith(bom):
             text = _strict_decode(data[len(bom) :], encoding, "byte-order mark")
@@ -39,7 +39,7 @@ def decode(data: bytes) -> str:
             field="content",
             value=text[max(0, bad.start() - 20) : bad.start()],
         )
-    return text
+    return text, []
 
 
 def _declared_encoding(data: bytes) -> tuple[str, str]:

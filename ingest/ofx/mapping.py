@@ -47,7 +47,10 @@ _Warn = Callable[[str, str, str | None], None]
 
 
 def to_records(
-    statements: list[tuple[Account, Tag]], skipped: int, responses: tuple[Response, ...]
+    statements: list[tuple[Account, Tag]],
+    skipped: int,
+    responses: tuple[Response, ...],
+    transactions: tuple[list[Txn], ...],
 ) -> list[Record]:
     if not statements:
         raise _no_statement(skipped, responses)
@@ -60,8 +63,8 @@ def to_records(
             )
         )
     used_ids: set[str] = set()
-    for account, tag in statements:
-        records.extend(_statement_records(account, tag, used_ids))
+    for (account, tag), txns in zip(statements, transactions, strict=True):
+        records.extend(_statement_records(account, tag, txns, used_ids))
     return records
 
 
@@ -97,7 +100,9 @@ def _status_warning(response: Response) -> ParseWarning:
     )
 
 
-def _statement_records(account: Account, tag: Tag, used_ids: set[str]) -> list[Record]:
+def _statement_records(
+    account: Account, tag: Tag, txns: list[Txn], used_ids: set[str]
+) -> list[Record]:
     stmt = account.statement
     # Not ofxparse's account_id: it takes the first ACCTID anywhere, a transfer's BANKACCTTO
     # included when BANKACCTFROM is missing.
@@ -123,7 +128,7 @@ def _statement_records(account: Account, tag: Tag, used_ids: set[str]) -> list[R
     if currency is None:
         records.append(ParseWarning("statement without CURDEF", field="CURDEF", **where))
     credit_card = account.type == AccountType.CreditCard
-    for txn in stmt.transactions:
+    for txn in txns:
         entry, warnings = _entry(txn, currency, credit_card)
         records.append(entry)
         records.extend(warnings)
