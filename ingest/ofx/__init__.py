@@ -73,7 +73,7 @@ from typing import BinaryIO
 from core.errors import LimitExceeded, ParseError, ParseWarning
 from core.limits import DEFAULT_LIMITS, ParseLimits
 from core.records import Entry, Format, Statement
-from ingest.ofx.decoding import BOMS, SGML_HEADER, decode
+from ingest.ofx.decoding import BOMS, SGML_HEADER, decode, utf16_pattern
 from ingest.ofx.mapping import to_records
 from ingest.ofx.reader import read_statements
 from ingest.ofx.scanner import Scanner
@@ -100,7 +100,10 @@ def detect(head: bytes) -> Format | None:
 def _head_text(head: bytes) -> str:
     for bom, encoding in BOMS:
         if head.startswith(bom):
-            return head[len(bom) :].decode(encoding, "replace")
+            return head[len(bom) :].decode(encoding, "replace").lstrip("\ufeff")
+    wide = utf16_pattern(head)  # UTF-16 without a byte-order mark
+    if wide:
+        return head.decode(wide, "replace")
     return head.decode("latin-1")  # every byte maps; only ASCII matters here
 
 
