@@ -62,6 +62,10 @@ _LEAVES = (
 # What only a transaction holds: met in a BANKTRANLIST outside any STMTTRN, it means a
 # transaction whose start cannot be found.
 _TRANSACTION_LEAVES = frozenset({"TRNTYPE", "DTPOSTED", "TRNAMT", "FITID"})
+# Elements the BeautifulSoup tree may hold (~1 KB of memory each): all but those of the
+# statements' STMTTRNs, which the scanner reads itself (a few hundred bytes per transaction,
+# only OFX names kept). `limits.max_ofx_elements` bounds all elements read.
+MAX_TREE_ELEMENTS = 100_000
 
 
 @dataclass(slots=True)
@@ -117,7 +121,7 @@ class Scanner:
         # As in ofxparse: an element with a closing tag anywhere is an aggregate (or a closed
         # OFX 2.x leaf); one without is an OFX 1.x leaf, which the next tag ends. Known OFX
         # names are what the specification says they are (_AGGREGATES, _LEAVES).
-        self.closed = {name.upper() for name in _CLOSING_TAG.findall(text)}
+        self.closed = {m.group(1).upper() for m in _CLOSING_TAG.finditer(text)}
         self.stack: list[_Frame] = []
         self.leaf: str | None = None  # open OFX 1.x leaf element
         self.leaf_text: list[str] = []  # its text, escaped (as the tree would read it)
@@ -128,6 +132,7 @@ class Scanner:
         self.statements: list[list[Txn]] = []
         self.txn: _Transaction | None = None
         self.elements = 0
+        self.tree_elements = 0
         self._position = 0  # where the markup being handled starts
         self._line_at = (0, 1)  # (position, its line): lines are counted on from the last one
 
@@ -234,6 +239,8 @@ class Scanner:
                 record="BANKTRANLIST",
                 field=name,
             )
+        if self.txn is None and not (name == "STMTTRN" and self._statement() >= 0):
+            self._count_tree_element(pos)
         if not aggregate:
             self._emit(f"<{name}>")
             self.leaf = name
@@ -254,11 +261,27 @@ class Scanner:
             self.statements.append([])
         self._emit(f"<{name}>")
         if name == "STMTTRN" and self.txn is None:
-            statement = next((f.statement for f in reversed(self.stack) if f.statement >= 0), -1)
+            statement = self._statement()
             if statement >= 0:  # a bank or credit-card statement's (not an investment's)
                 self.out.pop()
                 self.txn = _Transaction(frame.line, pos, statement)
         self.stack.append(frame)
+
+    def _statement(self) -> int:
+        """The index of the open STMTRS/CCSTMTRS, or -1."""
+        return next((f.statement for f in reversed(self.stack) if f.statement >= 0), -1)
+
+    def _count_tree_element(self, pos: int) -> None:
+        self.tree_elements += 1
+        limit = min(self.limits.max_ofx_elements, MAX_TREE_ELEMENTS)
+        if self.tree_elements > limit:
+            raise LimitExceeded(
+                f"more than {limit} elements outside the statements' transactions: too large"
+                " an OFX file to read in memory",
+                line=self._line(pos),
+                field="elements",
+                value=str(self.tree_elements),
+            )
 
     def _imply_end_tags(self, name: str, pos: int) -> None:
         """End the open aggregates that cannot hold `name`, as an SGML reader would."""
@@ -310,7 +333,7 @@ class Scanner:
         if self.leaf is None:
             return
         self._emit(f"</{self.leaf}>")
-        if self.txn is not None and self.leaf_text:
+        if self.txn is not None and self.leaf_text and self.leaf in _LEAVES:
             value = html.unescape("".join(self.leaf_text)).strip()
             if value:
                 texts = self.txn.texts

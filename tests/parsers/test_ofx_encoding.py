@@ -132,3 +132,17 @@ def test_broken_utf16_is_refused_naming_the_byte() -> None:
     data = b"\xff\xfe" + sgml_text().encode("utf-16-le")[:-1]  # odd length
     error = rejection(data)
     assert error.field == "encoding" and "not valid UTF-16LE" in str(error)
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-16"])
+def test_real_file_in_utf16_reads_as_the_original(codec: str) -> None:
+    # ofxparse's checking.ofx (MIT, fixtures/samples/ofx) declares ENCODING:USASCII/CHARSET:1252.
+    from tests.support import SAMPLES
+
+    data = (SAMPLES / "ofx" / "ofxparse-checking.ofx").read_bytes()
+    original = parse(data)
+    converted = parse(data.decode("ascii").encode(codec))
+    assert list(converted.entries()) == list(original.entries())
+    assert converted.statements == original.statements
+    assert [w.field for w in converted.warnings] == ["encoding"]
+    assert "USASCII" in str(converted.warnings[0])

@@ -118,3 +118,34 @@ def test_a_transaction_that_cannot_be_delimited_is_refused(
     error = rejection(text.replace(*broken, 1))
     assert (error.line, error.record, error.field) == (line, "BANKTRANLIST", field)
     assert "outside any <STMTTRN>: a transaction cannot be delimited" in str(error)
+
+
+# A real file (ofxparse's checking.ofx, MIT, in fixtures/samples/ofx) broken the ways banks
+# break it reads as the original does, with warnings.
+
+def _real(name: str) -> tuple[list[tuple[str, str, str | None]], bytes]:
+    from core.records import Format, collect
+    import io
+
+    from ingest import ofx
+    from tests.support import SAMPLES
+
+    data = (SAMPLES / "ofx" / name).read_bytes()
+    parsed = collect(Format.OFX, ofx.iter_records(io.BytesIO(data)))
+    return [(str(e.amount), e.direction.value, e.bank_reference) for e in parsed.entries()], data
+
+
+@pytest.mark.parametrize("name", ["ofxparse-checking.ofx", "ofxparse-bank_medium.ofx"])
+def test_real_file_without_stmttrn_and_banktranlist_end_tags(name: str) -> None:
+    import io
+
+    from core.records import Format, collect
+    from ingest import ofx
+
+    original, data = _real(name)
+    assert b"</STMTTRN>" in data and b"</BANKTRANLIST>" in data
+    broken = data.replace(b"</STMTTRN>", b"").replace(b"</BANKTRANLIST>", b"")
+    parsed = collect(Format.OFX, ofx.iter_records(io.BytesIO(broken)))
+    entries = [(str(e.amount), e.direction.value, e.bank_reference) for e in parsed.entries()]
+    assert entries == original and len(original) == 3
+    assert [w.field for w in parsed.warnings] == ["STMTTRN", "STMTTRN", "STMTTRN", "BANKTRANLIST"]
