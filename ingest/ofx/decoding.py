@@ -42,7 +42,12 @@ _CP1252_HIGH = {
     for i in range(0x80, 0xA0)
     if i not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
 }
-_NAMES = {"utf-8": "UTF-8", "utf-16-le": "UTF-16LE", "utf-16-be": "UTF-16BE", "cp1252": "windows-1252"}
+_NAMES = {
+    "utf-8": "UTF-8",
+    "utf-16-le": "UTF-16LE",
+    "utf-16-be": "UTF-16BE",
+    "cp1252": "windows-1252",
+}
 
 
 def decode(data: bytes) -> tuple[str, list[ParseWarning]]:
@@ -99,7 +104,8 @@ def _from_bytes(data: bytes) -> tuple[str | None, bytes, str]:
     the bytes are ASCII-compatible and only a trial decoding can tell."""
     for bom, encoding in BOMS:
         if data.startswith(bom):
-            return encoding, data[len(bom) :], f"the file starts with a {_NAMES[encoding]} byte-order mark"
+            found_by = f"the file starts with a {_NAMES[encoding]} byte-order mark"
+            return encoding, data[len(bom) :], found_by
     pattern = utf16_pattern(data)
     if pattern:
         return pattern, data, f"its NUL bytes are those of {_NAMES[pattern]}"
@@ -124,7 +130,8 @@ def _single_byte(data: bytes, declared: str | None) -> tuple[str, str, str]:
 
 def _not_utf8(data: bytes, error: UnicodeDecodeError) -> str:
     line = data.count(b"\n", 0, error.start) + 1
-    return f"the bytes are not UTF-8 (0x{data[error.start : error.end].hex().upper()} on line {line})"
+    byte = data[error.start : error.end].hex().upper()
+    return f"the bytes are not UTF-8 (0x{byte} on line {line})"
 
 
 def _compatible(declared: str | None, used: str) -> bool:

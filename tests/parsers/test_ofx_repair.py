@@ -7,10 +7,23 @@ delimit. Files are built from the helpers of test_ofx.py; lines are those of `sg
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
-from core.records import Direction
-from tests.parsers.test_ofx import messages, parse, rejection, sgml, signed, stmttrn, xml, xml_stmttrn
+from core.records import Direction, Format, collect
+from ingest import ofx
+from tests.parsers.test_ofx import (
+    messages,
+    parse,
+    rejection,
+    sgml,
+    signed,
+    stmttrn,
+    xml,
+    xml_stmttrn,
+)
+from tests.support import SAMPLES
 
 pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated method findAll")
 
@@ -124,12 +137,6 @@ def test_a_transaction_that_cannot_be_delimited_is_refused(
 # break it reads as the original does, with warnings.
 
 def _real(name: str) -> tuple[list[tuple[str, str, str | None]], bytes]:
-    from core.records import Format, collect
-    import io
-
-    from ingest import ofx
-    from tests.support import SAMPLES
-
     data = (SAMPLES / "ofx" / name).read_bytes()
     parsed = collect(Format.OFX, ofx.iter_records(io.BytesIO(data)))
     return [(str(e.amount), e.direction.value, e.bank_reference) for e in parsed.entries()], data
@@ -137,11 +144,6 @@ def _real(name: str) -> tuple[list[tuple[str, str, str | None]], bytes]:
 
 @pytest.mark.parametrize("name", ["ofxparse-checking.ofx", "ofxparse-bank_medium.ofx"])
 def test_real_file_without_stmttrn_and_banktranlist_end_tags(name: str) -> None:
-    import io
-
-    from core.records import Format, collect
-    from ingest import ofx
-
     original, data = _real(name)
     assert b"</STMTTRN>" in data and b"</BANKTRANLIST>" in data
     broken = data.replace(b"</STMTTRN>", b"").replace(b"</BANKTRANLIST>", b"")
