@@ -1,38 +1,52 @@
 """OFX bank and credit-card statements: OFX 1.x (SGML) and 2.x (XML), read through ofxparse.
 
-Not streamed. ofxparse builds a BeautifulSoup tree of the whole document, so the file is read
-into memory (at most `limits.max_file_bytes`) and every record is built before the first one is
-yielded: a file is either rejected with a `ParseError` or read completely, never half-way.
+Read whole, transactions apart. The file is read into memory (at most `limits.max_ofx_bytes`)
+and every record is built before the first one is yielded: a file is either rejected with a
+`ParseError` or read completely, never half-way. The statements' STMTTRNs (nearly all of a
+bank download) are read by the scanner, in one pass, and never enter ofxparse's BeautifulSoup
+tree (~1 KB per element); the tree holds the rest, at most `scanner.MAX_TREE_ELEMENTS` elements.
+A 20,000-transaction file peaks at ~61 MB of RSS (229 MB through the tree), 50,000 at ~107 MB.
 
 Steps, each in a module of this package (values.py reads dates and amounts for 2 and 3):
 
-1. `_read`, `decoding.decode`: a bounded read; bytes decoded by the byte-order mark, the OFX 1.x
-   ENCODING/CHARSET header or the XML declaration (UTF-8 when nothing says otherwise), strictly,
-   so a wrong encoding is an error naming the line and the byte; control characters are
-   rejected as binary content.
+1. `_read`, `decoding.decode`: a bounded read; bytes decoded by what they are (byte-order mark,
+   UTF-16's NUL bytes, a strict UTF-8 trial), the OFX 1.x ENCODING/CHARSET header or the XML
+   declaration choosing only among single-byte readings, windows-1252 when nothing else fits;
+   a warning names the declared and the used encoding when they differ; control characters
+   are rejected as binary content.
 2. `scanner.Scanner`: one pass over the text before any third-party code sees it. It rejects what
    html.parser would silently repair and ofxparse would crash on: DTD declarations
-   (`<!DOCTYPE`, `<!ENTITY`), unbalanced or truncated structure (the file must end with
-   `</OFX>`), nesting deeper than `limits.max_xml_depth`, text longer than
-   `limits.max_text_bytes`, malformed dates and amounts, status aggregates without a numeric
-   CODE. It also writes the text the tree is built from: OFX 1.x leaf elements closed, header,
-   comments and processing instructions blanked (line numbers are kept), CDATA turned into
-   escaped text, bare `&` escaped (html.parser would read "&not" as "¬"), empty elements
-   dropped (ofxparse raises on them).
+   (`<!DOCTYPE`, `<!ENTITY`), truncated structure (the file must end with `</OFX>`), nesting
+   deeper than `limits.max_xml_depth`, more than `limits.max_ofx_elements` elements, text
+   longer than `limits.max_text_bytes`, malformed dates and amounts, status aggregates without
+   a numeric CODE, transaction fields (TRNTYPE, DTPOSTED, TRNAMT, FITID) in a BANKTRANLIST
+   outside any STMTTRN (a transaction that cannot be delimited). It repairs, with a warning
+   naming the line and the element, what a lenient SGML reader would: the OFX vocabulary of
+   bank statements (`_CHILDREN`) says which names are aggregates and leaves whatever the file
+   closes, an aggregate opened where the open one cannot hold it ends that one (an unclosed
+   STMTTRN before the next, a missing </BANKTRANLIST> before <LEDGERBAL>), a closing tag ends
+   the elements left open inside it, and a stray closing tag is ignored. It reads each STMTTRN
+   of a STMTRS/CCSTMTRS into a `reader.Txn` and writes the text the tree is built from
+   without them: OFX 1.x leaf elements closed, header, comments and processing instructions
+   blanked (line numbers are kept), CDATA turned into escaped text, bare `&` escaped
+   (html.parser would read "&not" as "¬"), empty elements dropped (ofxparse raises on them).
 3. `reader.read_statements`: BeautifulSoup's html.parser (ofxparse's parser, which never expands
    DTD entities) builds the tree, and ofxparse's statement reader (`OfxParser.parseStmtrs`)
    reads each STMTRS/CCSTMTRS, with three hooks replaced in `reader._OfxParser`: dates keep the
    calendar date the bank wrote (ofxparse shifts `[+10:AEST]` times to UTC, which can move the
    date a day), amounts are parsed strictly (ofxparse's `toDecimal` accepts NaN, Infinity and
-   exponents), and each STMTTRN is read by `Txn.from_tag` (ofxparse drops DTAVAIL, REFNUM and
-   CURRENCY, and discards a transaction whose NAME or FITID is empty).
+   exponents), and STMTTRNs are not in the tree (the scanner's `Txn`s: ofxparse drops DTAVAIL,
+   REFNUM and CURRENCY, and discards a transaction whose NAME or FITID is empty).
    `OfxParser.parse()` itself is not used: its preprocessor looks every opening tag up in a
    list of all closing tags (quadratic: a 6 MB, 50,000-transaction file took six minutes), it
    decodes as ASCII unless an OFX 1.x header says otherwise (the XML declaration is ignored),
    it crashes on header lines with two colons or an unknown CHARSET, and it keeps the status of
    the first statement response only. Steps 1 and 2 do that work instead. Anything else
    ofxparse or BeautifulSoup raises becomes a `ParseError`.
-4. `mapping.to_records`: ofxparse's accounts mapped to remit records. The account id is read from
+4. `mapping.to_records`: ofxparse's accounts and the scanner's transactions mapped to remit
+   records, with the integrity checks OFX allows (a FITID repeated within a statement,
+   DTSTART after DTEND; LEDGERBAL cannot be checked: OFX has no opening balance). The account
+   id is read from
    BANKACCTFROM/CCACCTFROM itself: ofxparse takes the first ACCTID anywhere in the statement.
 
 Mapping decisions:
@@ -70,10 +84,10 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from core.errors import LimitExceeded, ParseWarning
+from core.errors import LimitExceeded, ParseError, ParseWarning
 from core.limits import DEFAULT_LIMITS, ParseLimits
 from core.records import Entry, Format, Statement
-from ingest.ofx.decoding import BOMS, SGML_HEADER, decode
+from ingest.ofx.decoding import BOMS, SGML_HEADER, decode, utf16_pattern
 from ingest.ofx.mapping import to_records
 from ingest.ofx.reader import read_statements
 from ingest.ofx.scanner import Scanner
@@ -100,7 +114,10 @@ def detect(head: bytes) -> Format | None:
 def _head_text(head: bytes) -> str:
     for bom, encoding in BOMS:
         if head.startswith(bom):
-            return head[len(bom) :].decode(encoding, "replace")
+            return head[len(bom) :].decode(encoding, "replace").lstrip("\ufeff")
+    wide = utf16_pattern(head)  # UTF-16 without a byte-order mark
+    if wide:
+        return head.decode(wide, "replace")
     return head.decode("latin-1")  # every byte maps; only ASCII matters here
 
 
@@ -111,17 +128,23 @@ def iter_records(
     source: BinaryIO, *, limits: ParseLimits = DEFAULT_LIMITS
 ) -> Iterator[Statement | Entry | ParseWarning]:
     """Statements, entries and warnings of one OFX file (built in memory, then yielded)."""
-    text = decode(_read(source, limits))
+    text, warnings = decode(_read(source, limits))
     scan = Scanner(text, limits).run()
     statements, skipped = read_statements(scan.text)
-    yield from to_records(statements, skipped, scan.responses)
+    if len(statements) != len(scan.transactions):  # one account per STMTRS/CCSTMTRS tag
+        raise ParseError(
+            f"{len(scan.transactions)} statements (STMTRS, CCSTMTRS) in the file but ofxparse"
+            f" read {len(statements)}"
+        )
+    yield from warnings
+    yield from scan.warnings
+    yield from to_records(statements, skipped, scan.responses, scan.transactions)
 
 
-# The BeautifulSoup tree takes ~1 KB of memory per element (and html.parser ~2 s per MB; a
-# 2 MiB file of one-character leaves took 23 s and 600 MB), so OFX is held to its own limits
-# however large limits.max_file_bytes (sized for streamed camt) is: `max_ofx_bytes` of file,
-# and `max_ofx_elements` elements, counted by the scanner before any tree is built.
-# 100,000 elements is some 12,000 transactions; real OFX downloads are far smaller.
+# OFX is held to its own limits however large limits.max_file_bytes (sized for streamed camt)
+# is: `max_ofx_bytes` of file and `max_ofx_elements` elements, counted by the scanner; the
+# BeautifulSoup tree (~1 KB of memory per element; html.parser ~2 s per MB) holds only the
+# elements outside the statements' transactions, at most scanner.MAX_TREE_ELEMENTS.
 
 
 def _read(source: BinaryIO, limits: ParseLimits) -> bytes:

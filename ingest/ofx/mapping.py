@@ -47,7 +47,10 @@ _Warn = Callable[[str, str, str | None], None]
 
 
 def to_records(
-    statements: list[tuple[Account, Tag]], skipped: int, responses: tuple[Response, ...]
+    statements: list[tuple[Account, Tag]],
+    skipped: int,
+    responses: tuple[Response, ...],
+    transactions: tuple[list[Txn], ...],
 ) -> list[Record]:
     if not statements:
         raise _no_statement(skipped, responses)
@@ -60,8 +63,8 @@ def to_records(
             )
         )
     used_ids: set[str] = set()
-    for account, tag in statements:
-        records.extend(_statement_records(account, tag, used_ids))
+    for (account, tag), txns in zip(statements, transactions, strict=True):
+        records.extend(_statement_records(account, tag, txns, used_ids))
     return records
 
 
@@ -97,7 +100,9 @@ def _status_warning(response: Response) -> ParseWarning:
     )
 
 
-def _statement_records(account: Account, tag: Tag, used_ids: set[str]) -> list[Record]:
+def _statement_records(
+    account: Account, tag: Tag, txns: list[Txn], used_ids: set[str]
+) -> list[Record]:
     stmt = account.statement
     # Not ofxparse's account_id: it takes the first ACCTID anywhere, a transfer's BANKACCTTO
     # included when BANKACCTFROM is missing.
@@ -122,12 +127,52 @@ def _statement_records(account: Account, tag: Tag, used_ids: set[str]) -> list[R
         records.append(ParseWarning("statement without ACCTID", field="ACCTID", **where))
     if currency is None:
         records.append(ParseWarning("statement without CURDEF", field="CURDEF", **where))
+    records.extend(_integrity_warnings(tag, start, end, txns))
     credit_card = account.type == AccountType.CreditCard
-    for txn in stmt.transactions:
+    for txn in txns:
         entry, warnings = _entry(txn, currency, credit_card)
         records.append(entry)
         records.extend(warnings)
     return records
+
+
+def _integrity_warnings(
+    tag: Tag, start: date | None, end: date | None, txns: list[Txn]
+) -> list[ParseWarning]:
+    """What OFX lets one check within a statement. Not LEDGERBAL against the transactions:
+    OFX has no opening balance, and BANKTRANLIST need not hold every transaction since the
+    last statement (DTSTART is the client's request), so no sum can be checked."""
+    warnings = []
+    if start and end and start > end:
+        tranlist = tag.find("banktranlist")
+        warnings.append(
+            ParseWarning(
+                f"DTSTART {start:%Y-%m-%d} is after DTEND {end:%Y-%m-%d}",
+                line=tranlist.sourceline if tranlist is not None else tag.sourceline,
+                record="BANKTRANLIST",
+                field="DTSTART",
+                value=f"{start:%Y%m%d}",
+            )
+        )
+    first_line: dict[str, int | None] = {}
+    for txn in txns:
+        if txn.fitid is None:
+            continue
+        if txn.fitid in first_line:
+            warnings.append(
+                ParseWarning(
+                    f"FITID {txn.fitid!r} is also the FITID of the STMTTRN of line "
+                    f"{first_line[txn.fitid]} in this statement: de-duplication by FITID "
+                    "would drop one of them",
+                    line=txn.line,
+                    record="STMTTRN",
+                    field="FITID",
+                    value=txn.fitid,
+                )
+            )
+        else:
+            first_line[txn.fitid] = txn.line
+    return warnings
 
 
 def _day(value: object) -> date | None:

@@ -44,7 +44,7 @@ class _OfxParser(OfxParser):
 
     @classmethod
     def parseTransaction(cls, txn_ofx: Tag) -> Txn:
-        return Txn.from_tag(txn_ofx)
+        return Txn.from_tag(txn_ofx)  # not reached: the scanner keeps STMTTRNs out of the tree
 
 
 def read_statements(text: str) -> tuple[list[tuple[Account, Tag]], int]:
@@ -93,8 +93,13 @@ class Txn:
 
     @classmethod
     def from_tag(cls, tag: Tag) -> Txn:
-        text = _texts(tag).get
-        line = tag.sourceline
+        return cls.from_texts(tag.sourceline, _texts(tag))
+
+    @classmethod
+    def from_texts(cls, line: int | None, texts: dict[str, str]) -> Txn:
+        """From the first non-empty text of each element by name ("name") and by parent and
+        name ("payee/name"), in lower case."""
+        text = texts.get
         amount, available = text("trnamt"), text("dtavail")
         posted = ofx_date(text("dtposted") or "00000000")
         for name, missing in (("TRNAMT", amount is None), ("DTPOSTED", posted is None)):
