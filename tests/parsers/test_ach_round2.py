@@ -1,0 +1,138 @@
+"""NACHA ACH, real-world files round 2 (issue 13): non-ASCII text, space-padded and
+mismatched controls, malformed headers, dishonored/contested returns, NOCs.
+
+Files are built with the writer (ingest/ach/writer.py) and then damaged the way real files
+are; the public ones are moov-io/ach test data (fixtures/samples/ach/SOURCES.md).
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from core.errors import ParseError
+from core.records import Format, ParsedFile, collect
+from ingest import ach
+from ingest.ach.physical import Utf8Record, physical_records
+from core.limits import DEFAULT_LIMITS
+from tests.support import SAMPLES
+
+ACH = SAMPLES / "ach"
+
+
+def parse_bytes(data: bytes) -> ParsedFile:
+    return collect(Format.ACH, ach.iter_records(io.BytesIO(data)))
+
+
+def _file(*, name: str = "JOHN DOE", addenda: tuple[str, ...] = (), sec: str = "PPD",
+          code: int = 22, returned: ach.ReturnSpec | None = None,
+          change: ach.ChangeSpec | None = None) -> list[bytes]:
+    entry = ach.EntrySpec(transaction_code=code, routing="231380104", account="555000111",
+                          amount_cents=2_500_00, name=name, identification="CUST-77",
+                          addenda=addenda, returned=returned, change=change)
+    batch = ach.BatchSpec(company_name="GLOBEX CORP", company_id="1234567890",
+                          odfi="12104288", sec=sec, entry_description="INVOICES",
+                          entries=[entry])
+    data = ach.write_file([batch], immediate_destination="231380104",
+                          immediate_origin="121042882", creation=datetime(2026, 11, 20, 9, 30))
+    return data.splitlines()
+
+
+def _with_name(lines: list[bytes], name: bytes) -> list[bytes]:
+    """The entry (line 3) with `name` in the individual name (55-76), padded to 22 bytes."""
+    entry = lines[2]
+    lines = list(lines)
+    lines[2] = entry[:54] + name.ljust(22) + entry[76:]
+    return lines
+
+
+def _names(parsed: ParsedFile) -> list[str | None]:
+    return [e.transactions[0].counterparty_name for e in parsed.entries()]
+
+
+# --- 1. non-ASCII text --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoded, encoding", [
+    ("JOSÉ MÜLLER".encode("cp1252"), "Windows-1252"),
+    # UTF-8, padded by bytes: the record stays 94 bytes (columns are byte positions)
+    ("JOSÉ MÜLLER".encode(), "UTF-8"),
+])
+def test_non_ascii_name_in_a_94_byte_record(encoded: bytes, encoding: str) -> None:
+    lines = _with_name(_file(), encoded)
+    assert len(lines[2]) == 94
+    parsed = parse_bytes(b"\n".join(lines))
+    assert _names(parsed) == ["JOSE MULLER"]
+    [warning] = parsed.warnings
+    assert (warning.line, warning.record, warning.field) == (
+        3, "batch 1 entry 1 (type 6)", "individual name")
+    assert warning.value == "JOSÉ MÜLLER"
+    assert f"non-ASCII text (read as {encoding})" in warning.message
+    assert next(parsed.entries()).transactions[0].transaction_id == "121042880000001"
+
+
+def test_utf8_record_padded_by_characters_is_cut_by_characters() -> None:
+    # 94 characters, 96 bytes: a byte cut would shift the trace number by two columns.
+    lines = _file()
+    entry = lines[2].decode()
+    lines[2] = (entry[:54] + "JOSÉ MÜLLER".ljust(22) + entry[76:]).encode()
+    assert len(lines[2]) == 96
+    parsed = parse_bytes(b"\n".join(lines))
+    assert _names(parsed) == ["JOSE MULLER"]
+    assert next(parsed.entries()).bank_reference == "121042880000001"
+    assert [w.field for w in parsed.warnings] == ["individual name"]
+    assert "read as UTF-8" in parsed.warnings[0].message
+
+
+def test_utf8_records_in_a_file_without_line_breaks() -> None:
+    lines = _file()
+    entry = lines[2].decode()
+    lines[2] = (entry[:54] + "ÅSA ØSTBERG ŁUKASZ".ljust(22) + entry[76:]).encode()
+    data = b"".join(line.ljust(94) for line in lines)
+    records = list(physical_records(io.BytesIO(data), DEFAULT_LIMITS))
+    assert [r[0] for r in records] == list(range(1, len(lines) + 1))
+    assert isinstance(records[2][1], Utf8Record) and len(records[2][1]) == 94
+    assert all(r[1][:1] in "156789" for r in records)
+    parsed = parse_bytes(data)
+    assert _names(parsed) == ["ASA OSTBERG LUKASZ"]
+    assert next(parsed.entries()).bank_reference == "121042880000001"
+
+
+def test_control_characters_and_smart_quotes_in_an_addenda() -> None:
+    lines = _file(addenda=("INVOICE X",))
+    addenda = lines[3]
+    text = "INV 1001\t\x00 “PAID” – THANKS".encode("cp1252")
+    lines[3] = addenda[:3] + text.ljust(80) + addenda[83:]
+    parsed = parse_bytes(b"\n".join(lines))
+    tx = next(parsed.entries()).transactions[0]
+    assert tx.remittance[-1] == 'INV 1001   "PAID" - THANKS'
+    [warning] = parsed.warnings
+    assert (warning.line, warning.field) == (4, "payment related information")
+    assert warning.message.startswith("control characters in the payment related information")
+
+
+def test_non_ascii_in_a_code_or_identifier_is_still_refused() -> None:
+    lines = _file()
+    lines[2] = lines[2][:12] + "Ö".encode("cp1252") + lines[2][13:]  # DFI account number
+    with pytest.raises(ParseError) as info:
+        parse_bytes(b"\n".join(lines))
+    assert str(info.value).startswith(
+        "line 3, record batch 1 entry 1 (type 6), field DFI account number = ")
+
+
+@pytest.mark.parametrize("name", ["moov-nonascii.ach", "moov-nonascii-utf8.ach"])
+def test_moov_nonascii_ctx_files_read_the_same_in_cp1252_and_utf8(name: str) -> None:
+    # The same CTX file, '¦' X12 separators written as one cp1252 byte or as UTF-8 (lines of
+    # 100-107 bytes holding 94 characters).
+    parsed = collect(Format.ACH, ach.iter_records((ACH / name).open("rb")))
+    tx = next(parsed.entries()).transactions[0]
+    assert tx.counterparty_name == "Receiver|Acc Nam"
+    assert "REF|BT|J33QZD22QW" in tx.remittance
+    # 13 lines hold a "¦" (grep -c): the entry and 12 addenda, each named
+    text = [w for w in parsed.warnings if w.message.startswith("non-ASCII text")]
+    assert len(text) == 13
+    assert {w.field for w in text} == {"receiving company name", "payment related information"}
+    assert [w.line for w in text[:3]] == [3, 4, 5]
