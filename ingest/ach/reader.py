@@ -126,7 +126,7 @@ class _Reader:
         if kind == "9":
             return "file control (type 9)"
         names = {"6": "entry detail", "7": "addenda", "8": "batch control"}
-        shown = kind if kind.isascii() else readable(kind.encode("latin-1"))
+        shown = kind if kind.isascii() or ord(kind) > 0xFF else readable(kind.encode("latin-1"))
         return f"{names[kind]} (type {kind})" if kind in names else f"with type code {shown!r}"
 
     # -- records --
@@ -390,33 +390,59 @@ class _Reader:
         batch = self.close_batch(line, missing_control=False)
         assert batch is not None and self.file is not None
         self.file.records += 1
-        control = BatchControl.parse(text, adv=adv)
+        padded: list[tuple[str, str]] = []
+        control = BatchControl.parse(text, adv=adv, repaired=padded)
+        self.padded(line, record, padded)
+        header = batch.header
+        where = f"batch number {header.batch_number or '?'}"
+        for name, stated, expected in (
+            ("service class code", f"{control.service_class_code:03d}",
+             f"{header.service_class_code:03d}"),
+            ("company identification", control.company_id, "" if adv else header.company_id),
+            ("originating DFI identification", control.odfi, header.odfi),
+            ("batch number", control.batch_number, header.batch_number),
+        ):
+            if stated.strip() and expected and stated != expected:  # a blank echo is common
+                self.warn(f"{name} {stated!r} does not match {expected!r} in the batch header "
+                          f"(line {batch.line}, {where})", line, record, name, stated)
         self.compare(line, record, "entry/addenda count", control.entry_addenda_count,
-                     batch.entries + batch.addenda, "entry and addenda records in the batch")
+                     batch.entries + batch.addenda, "entry and addenda records in the batch",
+                     where)
         self.compare(line, record, "entry hash", control.entry_hash, batch.entry_hash % 10**10,
-                     "the sum of the entries' routing numbers")
+                     "the sum of the entries' routing numbers", where)
         self.compare(line, record, "total debit", control.total_debit, batch.debit,
-                     "in the batch's debit entries")
+                     "in the batch's debit entries", where)
         self.compare(line, record, "total credit", control.total_credit, batch.credit,
-                     "in the batch's credit entries")
+                     "in the batch's credit entries", where)
+
+    def padded(self, line: int, record: str, padded: list[tuple[str, str]]) -> None:
+        for name, raw in padded:
+            self.warn(f"{name} is padded with spaces instead of zeros; read as "
+                      f"{int(raw.strip() or '0')}", line, record, name, raw)
 
     def compare(
-        self, line: int, record: str, field: str, stated: int, actual: int, what: str
+        self, line: int, record: str, field: str, stated: int, actual: int, what: str,
+        where: str = "",
     ) -> None:
+        """A control figure (`stated`) against what the records add up to (`actual`): the
+        entries are kept as read, so a mismatch is a warning naming both figures."""
         if stated == actual:
             return
         if field.startswith("total"):  # amounts: show dollars, not cents
             shown, expected = from_minor(stated, CURRENCY), from_minor(actual, CURRENCY)
         else:
             shown, expected = stated, actual
-        self.warn(f"{field} {shown} does not match {expected} {what}", line, record, field,
-                  str(shown))
+        of = f" of {where}" if where else ""
+        self.warn(f"{field} {shown} does not match {expected} {what}{of}; the entries are "
+                  "kept as read", line, record, field, str(shown))
 
     def file_control(self, line: int, record: str, text: str) -> None:
         file = self.ensure_file(line)
         self.close_batch(line, missing_control=True)
         file.records += 1
-        control = FileControl.parse(text, adv=file.adv_batches > 0)
+        padded: list[tuple[str, str]] = []
+        control = FileControl.parse(text, adv=file.adv_batches > 0, repaired=padded)
+        self.padded(line, record, padded)
         file.closed = True
         blocks = -(-file.records // 10)
         self.compare(line, record, "batch count", control.batch_count, file.batches,

@@ -44,6 +44,7 @@ from ingest.ach.fields import (
     fixed_digits,
     num,
     number,
+    padded_number,
     right,
     text,
 )
@@ -140,16 +141,19 @@ class FileControl:
     total_credit: int  # 44-55 cents
 
     @classmethod
-    def parse(cls, line: str, *, adv: bool = False) -> FileControl:
+    def parse(cls, line: str, *, adv: bool = False,
+              repaired: list[tuple[str, str]] | None = None) -> FileControl:
+        """`repaired` collects (field, raw) of totals padded with spaces instead of zeros."""
         # ADV files carry 20-digit totals (32-51, 52-71) instead of 12-digit ones.
         debit, credit = ((32, 51), (52, 71)) if adv else ((32, 43), (44, 55))
+        fixed = [] if repaired is None else repaired
         return cls(
-            batch_count=number(line, 2, 7, "batch count"),
-            block_count=number(line, 8, 13, "block count"),
-            entry_addenda_count=number(line, 14, 21, "entry/addenda count"),
-            entry_hash=number(line, 22, 31, "entry hash"),
-            total_debit=number(line, *debit, "total debit"),
-            total_credit=number(line, *credit, "total credit"),
+            batch_count=padded_number(line, 2, 7, "batch count", fixed),
+            block_count=padded_number(line, 8, 13, "block count", fixed),
+            entry_addenda_count=padded_number(line, 14, 21, "entry/addenda count", fixed),
+            entry_hash=padded_number(line, 22, 31, "entry hash", fixed),
+            total_debit=padded_number(line, *debit, "total debit", fixed),
+            total_credit=padded_number(line, *credit, "total credit", fixed),
         )
 
     def to_line(self) -> str:
@@ -278,26 +282,20 @@ class BatchControl:
     message_authentication_code: str = ""  # 55-73
 
     @classmethod
-    def parse(cls, line: str, *, adv: bool = False) -> BatchControl:
-        if adv:
-            return cls(
-                service_class_code=number(line, 2, 4, "service class code"),
-                entry_addenda_count=number(line, 5, 10, "entry/addenda count"),
-                entry_hash=number(line, 11, 20, "entry hash"),
-                total_debit=number(line, 21, 40, "total debit"),
-                total_credit=number(line, 41, 60, "total credit"),
-                company_id="",
-                odfi=text(line, 80, 87),
-                batch_number=text(line, 88, 94),
-            )
+    def parse(cls, line: str, *, adv: bool = False,
+              repaired: list[tuple[str, str]] | None = None) -> BatchControl:
+        """`repaired` collects (field, raw) of totals padded with spaces instead of zeros."""
+        fixed = [] if repaired is None else repaired
+        debit, credit = ((21, 40), (41, 60)) if adv else ((21, 32), (33, 44))
         return cls(
             service_class_code=number(line, 2, 4, "service class code"),
-            entry_addenda_count=number(line, 5, 10, "entry/addenda count"),
-            entry_hash=number(line, 11, 20, "entry hash"),
-            total_debit=number(line, 21, 32, "total debit"),
-            total_credit=number(line, 33, 44, "total credit"),
-            company_id=text(line, 45, 54),
-            message_authentication_code=text(line, 55, 73),
+            entry_addenda_count=padded_number(line, 5, 10, "entry/addenda count", fixed),
+            entry_hash=padded_number(line, 11, 20, "entry hash", fixed),
+            total_debit=padded_number(line, *debit, "total debit", fixed),
+            total_credit=padded_number(line, *credit, "total credit", fixed),
+            # ADV: no company id; 61-79 is ACH operator data
+            company_id="" if adv else text(line, 45, 54),
+            message_authentication_code="" if adv else text(line, 55, 73),
             odfi=text(line, 80, 87),
             batch_number=text(line, 88, 94),
         )

@@ -605,7 +605,8 @@ def test_control_mismatch_warnings_name_record_field_and_value() -> None:
     parsed = parse_bytes(b"\n".join(lines))
     assert [str(w) for w in parsed.warnings] == [
         "line 6, record batch 1 control (type 8), field total debit = '0.01': "
-        "total debit 0.01 does not match 2000000.00 in the batch's debit entries"
+        "total debit 0.01 does not match 2000000.00 in the batch's debit entries of batch "
+        "number 0000001; the entries are kept as read"  # round 2: batch number named
     ]
 
 

@@ -136,3 +136,85 @@ def test_moov_nonascii_ctx_files_read_the_same_in_cp1252_and_utf8(name: str) -> 
     assert len(text) == 13
     assert {w.field for w in text} == {"receiving company name", "payment related information"}
     assert [w.line for w in text[:3]] == [3, 4, 5]
+
+
+# --- 2. control totals padded with spaces -----------------------------------------------------
+
+
+def _controls() -> tuple[list[bytes], int, int]:
+    lines = _file()
+    return lines, next(i for i, l in enumerate(lines) if l[:1] == b"8"), \
+        next(i for i, l in enumerate(lines) if l[:1] == b"9" and not l.startswith(b"9999"))
+
+
+def test_space_padded_batch_and_file_control_totals_are_read_with_a_warning() -> None:
+    lines, eight, nine = _controls()
+    batch, file = lines[eight].decode(), lines[nine].decode()
+    # entry/addenda count '     1' (5-10), total debit all blanks (21-32), credit '250000      '
+    batch = batch[:4] + "     1" + batch[10:20] + " " * 12 + "250000".ljust(12) + batch[44:]
+    # entry hash right-justified with blanks (22-31), total credit left-justified (44-55)
+    file = file[:21] + f"{23138010:>10}" + file[31:43] + "250000".ljust(12) + file[55:]
+    lines[eight], lines[nine] = batch.encode(), file.encode()
+    parsed = parse_bytes(b"\n".join(lines))
+    assert [(w.line, w.field, w.value) for w in parsed.warnings] == [
+        (eight + 1, "entry/addenda count", "     1"),
+        (eight + 1, "total debit", " " * 12),
+        (eight + 1, "total credit", "250000      "),  # read as 250000 cents: it matches
+        (nine + 1, "entry hash", "  23138010"),
+        (nine + 1, "total credit", "250000      "),
+    ]
+    assert parsed.warnings[0].message == (
+        "entry/addenda count is padded with spaces instead of zeros; read as 1")
+    assert len(list(parsed.entries())) == 1
+
+
+def test_space_padded_totals_that_match_give_only_the_padding_warning() -> None:
+    lines, eight, _ = _controls()
+    batch = lines[eight].decode()
+    batch = batch[:10] + f"{23138010:>10}" + batch[20:]
+    lines[eight] = batch.encode()
+    parsed = parse_bytes(b"\n".join(lines))
+    assert [str(w) for w in parsed.warnings] == [
+        f"line {eight + 1}, record batch 1 control (type 8), field entry hash = '  23138010': "
+        "entry hash is padded with spaces instead of zeros; read as 23138010"]
+
+
+def test_letters_in_a_control_total_are_still_refused() -> None:
+    lines, eight, _ = _controls()
+    lines[eight] = lines[eight][:20] + b"00000000000O" + lines[eight][32:]
+    with pytest.raises(ParseError) as info:
+        parse_bytes(b"\n".join(lines))
+    assert str(info.value).startswith(
+        f"line {eight + 1}, record batch 1 control (type 8), field total debit = '00000000000O'")
+
+
+# --- 3. controls that do not match intact entries ----------------------------------------------
+
+
+def test_batch_control_mismatch_names_batch_number_field_and_both_figures() -> None:
+    lines, eight, _ = _controls()
+    batch = lines[eight].decode()
+    batch = batch[:4] + "000003" + "0023138011" + batch[20:32] + "000000250001" + batch[44:]
+    lines[eight] = batch.encode()
+    parsed = parse_bytes(b"\n".join(lines))
+    where = f"line {eight + 1}, record batch 1 control (type 8)"
+    assert [str(w) for w in parsed.warnings] == [
+        f"{where}, field entry/addenda count = '3': entry/addenda count 3 does not match 1 entry "
+        "and addenda records in the batch of batch number 0000001; the entries are kept as read",
+        f"{where}, field entry hash = '23138011': entry hash 23138011 does not match 23138010 "
+        "the sum of the entries' routing numbers of batch number 0000001; the entries are kept "
+        "as read",
+        f"{where}, field total credit = '2500.01': total credit 2500.01 does not match 2500.00 "
+        "in the batch's credit entries of batch number 0000001; the entries are kept as read",
+    ]
+    assert next(parsed.entries()).amount == 2500
+
+
+def test_batch_control_identity_fields_must_echo_the_header() -> None:
+    lines, eight, _ = _controls()
+    lines[eight] = lines[eight][:87] + b"0000002"
+    parsed = parse_bytes(b"\n".join(lines))
+    assert [(w.field, w.value) for w in parsed.warnings] == [("batch number", "0000002")]
+    assert parsed.warnings[0].message == (
+        "batch number '0000002' does not match '0000001' in the batch header "
+        "(line 2, batch number 0000001)")
