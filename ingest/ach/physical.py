@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from core.digits import readable
+from core.errors import ParseError
 from core.limits import ParseLimits, check_line_count, line_too_long
 from core.records import Format
 from ingest.ach import codes
@@ -60,23 +61,85 @@ def _starts_record(rest: bytes) -> bool:
     return rest[:1] in (b"5", b"6", b"9")
 
 
-def detect(head: bytes) -> Format | None:
-    """Format.ACH for a NACHA file: a '101…094101' file header, or (header-less fragments
-    such as returns extracted from a file) a valid batch header followed by an entry."""
+def _head_lines(head: bytes) -> list[bytes]:
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
     text = head.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     lines = [line for line in text.split(b"\n") if line.strip()]
+    if lines and len(lines[0]) > RECORD_LENGTH and _starts_record(lines[0][RECORD_LENGTH:]):
+        first = lines[0]  # no line breaks: cut the first records
+        cut = [first[i : i + RECORD_LENGTH] for i in range(0, min(len(first), 10 * 94), 94)]
+        lines = cut + lines[1:]
+    return lines
+
+
+def detect(head: bytes) -> Format | None:
+    """Format.ACH for a NACHA file: a '101…094101' file header; a record starting '1' whose
+    next record is a valid batch header (a file header with a bad field, which the reader
+    names); or (header-less fragments such as returns extracted from a file) a valid batch
+    header followed by an entry."""
+    lines = _head_lines(head)
     if not lines:
         return None
     first = lines[0]
-    if len(first) > RECORD_LENGTH and _starts_record(first[RECORD_LENGTH:]):
-        lines = [first[:RECORD_LENGTH], first[RECORD_LENGTH:]] + lines[1:]  # no line breaks
-        first = lines[0]
     if _is_file_header(first):
+        return Format.ACH
+    if first[:1] == b"1" and len(lines) > 1 and _is_batch_header(lines[1]):
         return Format.ACH
     if _is_batch_header(first) and len(lines) > 1 and _is_entry(lines[1]):
         return Format.ACH
+    return None
+
+
+def _looks_like_nacha(lines: list[bytes]) -> bool:
+    """Records of about 94 characters, the first a file or batch header, most of the next
+    ones NACHA record types: a NACHA file whose headers detect() cannot accept."""
+    if len(lines) < 2 or lines[0][:1] not in (b"1", b"5"):
+        return False
+    sample = lines[:10]
+    sized = sum(RECORD_LENGTH - 14 <= len(line.rstrip()) <= RECORD_LENGTH for line in sample)
+    typed = sum(line[:1] in (b"1", b"5", b"6", b"7", b"8", b"9") for line in sample)
+    return sized * 2 > len(sample) and typed * 4 >= len(sample) * 3
+
+
+def explain(head: bytes) -> ParseError | None:
+    """Why a file that looks like NACHA is not detected: a ParseError naming the line, the
+    record and the field of the first header that does not follow the layout; None when the
+    bytes do not look like NACHA at all (or detect() accepts them).
+
+    For the format detector (ingest/formats.py): ask it when no parser recognises a file,
+    and raise what it returns instead of the generic "not a recognised bank file"."""
+    from ingest.ach.records import batch_header_problems, file_header_problems
+
+    lines = _head_lines(head)
+    if detect(head) is not None or not _looks_like_nacha(lines):
+        return None
+    first = lines[0].decode("latin-1")
+    if first[:1] == "1":
+        problems = file_header_problems(first)
+        if problems:
+            field, value, message = problems[0]
+            return ParseError(f"{message} (NACHA file header not recognised)", line=1,
+                              record="file header (type 1)", field=field, value=value)
+        second = lines[1].decode("latin-1")
+        if second[:1] != "5":
+            return ParseError("a NACHA file header must be followed by a batch header "
+                              "(type 5)", line=2, record=f"with type code {second[:1]!r}",
+                              field="record type code", value=second[:1])
+        where, line_no = second, 2
+    else:
+        where, line_no = first, 1
+    problems = batch_header_problems(where)
+    if problems:
+        field, value, message = problems[0]
+        return ParseError(f"{message} (NACHA batch header not recognised)", line=line_no,
+                          record="batch 1 header (type 5)", field=field, value=value)
+    if line_no == 1:
+        entry = lines[1].decode("latin-1")
+        return ParseError("a NACHA batch header without a file header must be followed by an "
+                          "entry detail record (type 6) with a valid transaction code",
+                          line=2, record="batch 1 entry 1 (type 6)", field="transaction code",
+                          value=entry[1:3])
     return None
 
 

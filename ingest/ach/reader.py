@@ -44,7 +44,9 @@ from ingest.ach.records import (
     FileControl,
     FileHeader,
     aba_check_digit,
+    batch_header_problems,
     field_at,
+    file_header_problems,
     parse_addenda,
 )
 
@@ -238,11 +240,8 @@ class _Reader:
                 self.warn("no file control (type 9) before the next file header", line,
                           "file control (type 9)")
         header = FileHeader.parse(text)
-        for name, value, expected in (("record size", header.record_size, "094"),
-                                      ("blocking factor", header.blocking_factor, "10"),
-                                      ("format code", header.format_code, "1")):
-            if value != expected:
-                self.warn(f"{name} should be {expected}", line, record, name, value)
+        for name, value, message in file_header_problems(text):
+            self.warn(message, line, record, name, value)
         self.file = _File(header=header, records=1)
 
     def batch_header(self, line: int, record: str, text: str) -> None:
@@ -254,12 +253,9 @@ class _Reader:
             raise ParseError("ADV batches cannot share a file with other batches (their "
                              "controls have another layout)", line=line, record=record,
                              field="standard entry class code", value=header.sec_code)
-        if header.sec_code not in codes.SEC_CODES:
-            self.warn("unknown standard entry class code", line, record,
-                      "standard entry class code", header.sec_code)
-        if header.service_class_code not in codes.SERVICE_CLASS_CODES:
-            self.warn("unknown service class code", line, record, "service class code",
-                      str(header.service_class_code))
+        for name, value, message in batch_header_problems(text):
+            if name != "batch number":  # statement_id() warns about it
+                self.warn(message, line, record, name, value)
         file.batches += 1
         file.adv_batches += adv
         file.records += 1
@@ -395,9 +391,10 @@ class _Reader:
         self.padded(line, record, padded)
         header = batch.header
         where = f"batch number {header.batch_number or '?'}"
+        known = header.service_class_code in codes.SERVICE_CLASS_CODES
         for name, stated, expected in (
             ("service class code", f"{control.service_class_code:03d}",
-             f"{header.service_class_code:03d}"),
+             f"{header.service_class_code:03d}" if known else ""),
             ("company identification", control.company_id, "" if adv else header.company_id),
             ("originating DFI identification", control.odfi, header.odfi),
             ("batch number", control.batch_number, header.batch_number),

@@ -218,3 +218,92 @@ def test_batch_control_identity_fields_must_echo_the_header() -> None:
     assert parsed.warnings[0].message == (
         "batch number '0000002' does not match '0000001' in the batch header "
         "(line 2, batch number 0000001)")
+
+
+# --- 4. malformed headers: named, not "not a recognised bank file" ---------------------------
+
+
+def _header(lines: list[bytes], start: int, new: bytes, index: int = 0) -> list[bytes]:
+    lines = list(lines)
+    line = lines[index]
+    lines[index] = line[: start - 1] + new + line[start - 1 + len(new) :]
+    return lines
+
+
+@pytest.mark.parametrize("start, new, field", [
+    (35, b"940", "record size"),        # detection needs '094101' in 35-40
+    (38, b"01", "blocking factor"),
+    (2, b"1 ", "priority code"),
+    (24, b"261320", "file creation date"),
+    (4, b" 23138010X", "immediate destination"),
+])
+def test_malformed_file_header_is_detected_and_the_field_named(
+    start: int, new: bytes, field: str
+) -> None:
+    data = b"\n".join(_header(_file(), start, new))
+    assert ach.detect(data) is Format.ACH
+    parsed = parse_bytes(data)
+    assert [(w.line, w.record, w.field, w.value) for w in parsed.warnings] == [
+        (1, "file header (type 1)", field, new.decode())]
+    assert len(list(parsed.entries())) == 1
+
+
+@pytest.mark.parametrize("index, start, new, line, field", [
+    # both headers broken: no valid batch header after the file header
+    (1, 2, b"2X0", 1, "record size"),
+    # header-less fragment whose batch header has a bad service class code
+    (None, 2, b"2X0", 1, "service class code"),
+    (None, 51, b"P?D", 1, "standard entry class code"),
+])
+def test_explain_names_line_and_field_when_detection_fails(
+    index: int | None, start: int, new: bytes, line: int, field: str
+) -> None:
+    lines = _file()
+    if index is None:
+        lines = _header(lines[1:], start, new)
+    else:
+        lines = _header(_header(lines, 35, b"940"), start, new, index)
+    data = b"\n".join(lines)
+    assert ach.detect(data) is None
+    error = ach.explain(data)
+    assert error is not None
+    assert (error.line, error.field) == (line, field)
+    assert "not recognised" in error.message
+
+
+def test_explain_when_the_file_header_is_fine_but_the_batch_header_is_not() -> None:
+    lines = _header(_header(_file(), 35, b"940"), 2, b"220", 0)
+    lines = _header(lines, 35, b"094")  # file header valid again ...
+    lines[0] = lines[0][:2] + b"x" + lines[0][3:]  # ... but priority '0x' fails detection
+    lines = _header(lines, 51, b"   ", 1)  # and the batch header has no SEC code
+    data = b"\n".join(lines)
+    assert ach.detect(data) is None
+    error = ach.explain(data)
+    assert (error.line, error.record, error.field) == (1, "file header (type 1)", "priority code")
+
+
+@pytest.mark.parametrize("head", [
+    b"100ABCDEFGHIJ00999999911605231800\n2ABCDEFGHIJ0099999991000000000040008000801\n",
+    b"01,0004,12345,060321,0829,001,80,1,2/\n", b"<?xml version='1.0'?><Document/>",
+    b"", b"just some text\nand more\n",
+])
+def test_explain_leaves_other_formats_alone(head: bytes) -> None:
+    assert ach.explain(head) is None
+
+
+def test_explain_says_nothing_for_files_that_are_detected() -> None:
+    for path in sorted(ACH.glob("moov-*.ach")):
+        assert ach.explain(path.read_bytes()[:4096]) is None, path.name
+
+
+def test_batch_header_with_bad_fields_is_read_with_warnings_naming_them() -> None:
+    lines = _header(_file(), 80, b"1210428X", 1)
+    lines = _header(lines, 2, b"2X0", 1)
+    parsed = parse_bytes(b"\n".join(lines))
+    assert [(w.line, w.record, w.field, w.value) for w in parsed.warnings] == [
+        (2, "batch 1 header (type 5)", "service class code", "2X0"),
+        (2, "batch 1 header (type 5)", "originating DFI identification", "1210428X"),
+        # the control's echo is compared with the header's
+        (4, "batch 1 control (type 8)", "originating DFI identification", "12104288"),
+    ]
+    assert len(list(parsed.entries())) == 1
