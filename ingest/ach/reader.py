@@ -35,7 +35,10 @@ from ingest.ach.records import (
     Addenda,
     Addenda05,
     Addenda98,
+    Addenda98Refused,
     Addenda99,
+    Addenda99Contested,
+    Addenda99Dishonored,
     ADVEntryDetail,
     BatchControl,
     BatchHeader,
@@ -321,9 +324,18 @@ class _Reader:
             raise ParseError("addenda record without an entry detail record before it",
                              line=line, record=record, field="record type code", value="7")
         addenda = parse_addenda(text)
+        self.check_chain(line, record, addenda)
         if isinstance(addenda, Addenda99) and addenda.return_code not in codes.RETURN_CODES:
             self.warn("unknown return reason code (accepted as bank-specific)", line, record,
                       "return reason code", addenda.return_code)
+        if isinstance(addenda, (Addenda98, Addenda98Refused)):
+            for problem in addenda.corrected()[1]:
+                self.warn(problem, line, record, "corrected data", addenda.corrected_data)
+        if isinstance(addenda, Addenda98Refused) and (
+                addenda.change_code not in codes.CHANGE_CODES):
+            self.warn("a refused NOC names the change code it refuses (65-67); "
+                      f"{addenda.change_code!r} is not one", line, record, "change code",
+                      addenda.change_code)
         if isinstance(addenda, Addenda98) and addenda.change_code not in codes.CHANGE_CODES:
             retired = addenda.change_code in codes.RETIRED_CHANGE_CODES
             self.warn("retired change code" if retired else "unknown change code (accepted)",
@@ -334,6 +346,26 @@ class _Reader:
         pending.addenda.append(addenda)
         self.batch.addenda += 1  # type: ignore[union-attr]
         self.file.records += 1  # type: ignore[union-attr]
+
+    def check_chain(self, line: int, record: str, addenda: Addenda) -> None:
+        """Dishonored (R61-R70) and contested (R71-R77) returns: the fields that tie them to
+        the return they answer, named when they cannot be read."""
+        if isinstance(addenda, Addenda99Dishonored):
+            fields = (("original entry trace number", addenda.original_trace, 15),
+                      ("return trace number", addenda.return_trace, 15),
+                      ("return settlement date", addenda.return_settlement_date, 3),
+                      ("return reason code", addenda.return_reason_code, 2))
+        elif isinstance(addenda, Addenda99Contested):
+            fields = (("original entry trace number", addenda.original_trace, 15),
+                      ("return trace number", addenda.return_trace, 15),
+                      ("return reason code", addenda.return_reason_code, 2),
+                      ("dishonored return trace number", addenda.dishonored_trace, 15),
+                      ("dishonored return reason code", addenda.dishonored_reason_code, 2))
+        else:
+            return
+        for name, value, width in fields:
+            if not (len(value) == width and value.isdigit()):
+                self.warn(f"{name} should be {width} digits", line, record, name, value)
 
     def flush(self) -> None:
         """Emit the pending entry: its addenda are complete once another record starts."""

@@ -31,7 +31,9 @@ from ingest.ach.addenda import (
     Addenda99,
     Addenda99Contested,
     Addenda99Dishonored,
+    CorrectedData,
     OtherAddenda,
+    corrected_data,
     parse_addenda,
 )
 from ingest.ach import codes
@@ -67,6 +69,7 @@ __all__ = [
     "Addenda99Dishonored",
     "BatchControl",
     "BatchHeader",
+    "CorrectedData",
     "EntryDetail",
     "FieldError",
     "FileControl",
@@ -76,6 +79,7 @@ __all__ = [
     "RECORD_LENGTH",
     "aba_check_digit",
     "batch_header_problems",
+    "corrected_data",
     "field_at",
     "file_header_problems",
     "parse_addenda",

@@ -307,3 +307,160 @@ def test_batch_header_with_bad_fields_is_read_with_warnings_naming_them() -> Non
         (4, "batch 1 control (type 8)", "originating DFI identification", "12104288"),
     ]
     assert len(list(parsed.entries())) == 1
+
+
+# --- 5. dishonored (R61-R70) and contested (R71-R77) returns --------------------------------
+
+# Transcribed from the Nacha code list (not from ingest.ach.codes).
+DISHONORED = ["R61", "R62", "R63", "R64", "R65", "R66", "R67", "R68", "R69", "R70"]
+CONTESTED = ["R71", "R72", "R73", "R74", "R75", "R76", "R77"]
+
+
+def test_dishonored_and_contested_codes_are_known_with_descriptions() -> None:
+    from ingest.ach import codes
+
+    for code in DISHONORED + CONTESTED:
+        assert codes.RETURN_CODES.get(code), code
+    assert set(DISHONORED) == set(codes.DISHONORED_RETURN_CODES)
+    assert set(CONTESTED) == set(codes.CONTESTED_RETURN_CODES)
+
+
+def _with_addenda(record: str, code: int = 21) -> bytes:
+    lines = _file(code=code)
+    entry = lines[2]
+    lines[2] = entry[:78] + b"1" + entry[79:]
+    assert len(record) == 94
+    lines.insert(3, record.encode())
+    return b"\n".join(lines)
+
+
+def _dishonored(code: str) -> str:
+    # 1-3 '799', 4-6 code, 7-21 original trace, 22-27 blank, 28-35 original RDFI, 36-38 blank,
+    # 39-53 return trace, 54-56 return settlement date, 57-58 return reason, 59-79 addenda
+    # information, 80-94 trace number
+    return ("799" + code + "121042880000001" + " " * 6 + "23138010" + " " * 3
+            + "231380100000042" + "327" + "01" + "DISHONORED UNTIMELY".ljust(21)
+            + "121042880000007")
+
+
+@pytest.mark.parametrize("code", DISHONORED)
+def test_dishonored_return_addenda_fields(code: str) -> None:
+    from ingest.ach.records import Addenda99Dishonored, parse_addenda
+
+    record = parse_addenda(_dishonored(code))
+    assert record == Addenda99Dishonored(
+        dishonored_code=code, original_trace="121042880000001", original_rdfi="23138010",
+        return_trace="231380100000042", return_settlement_date="327", return_reason_code="01",
+        addenda_info="DISHONORED UNTIMELY", trace_number="121042880000007")
+    parsed = parse_bytes(_with_addenda(_dishonored(code)))
+    assert [w for w in parsed.warnings if "count" not in (w.field or "")
+            and "hash" not in (w.field or "")] == []
+    info = next(parsed.entries()).transactions[0].return_info
+    assert (info.reason_code, info.original_reference, info.dishonored_code,
+            info.original_rdfi, info.additional_info) == (
+        "R01", "121042880000001", code, "23138010", "DISHONORED UNTIMELY")
+
+
+@pytest.mark.parametrize("code", CONTESTED)
+def test_contested_dishonored_return_addenda_fields(code: str) -> None:
+    record = ("799" + code + "121042880000001" + "261118" + "23138010" + "322"
+              + "231380100000042" + "327" + "01" + "121042880000009" + "330" + "68" + " "
+              + "231380100000050")
+    info = next(parse_bytes(_with_addenda(record)).entries()).transactions[0].return_info
+    assert (info.reason_code, info.original_reference, info.dishonored_code,
+            info.contested_code) == ("R01", "121042880000001", "R68", code)
+
+
+def test_dishonored_return_with_an_unreadable_return_trace_is_named() -> None:
+    record = _dishonored("R68")
+    record = record[:38] + "2313801000000X2" + record[53:]
+    parsed = parse_bytes(_with_addenda(record))
+    [warning] = [w for w in parsed.warnings if w.field == "return trace number"]
+    assert (warning.line, warning.record, warning.value) == (
+        4, "batch 1 entry 1 addenda 1 (type 7)", "2313801000000X2")
+
+
+def test_moov_contested_addenda_sample() -> None:
+    # moov-io/ach test/testdata/contested_addenda.txt: an R72 answering an R68 dishonor of R01
+    parsed = collect(Format.ACH, ach.iter_records((ACH / "moov-contested_addenda.txt").open("rb")))
+    info = next(parsed.entries()).transactions[0].return_info
+    assert (info.reason_code, info.dishonored_code, info.contested_code,
+            info.original_reference) == ("R01", "R68", "R72", "123456780000069")
+
+
+# --- 6. notifications of change (C01-C14) and refused NOCs (C61-C69) ---------------------------
+
+
+NOCS = [  # code, corrected data (29 characters, Nacha layout), expected parts
+    ("C01", "1918171614", dict(account="1918171614")),
+    ("C02", "231380104", dict(routing="231380104")),
+    ("C03", "231380104   1918171614", dict(routing="231380104", account="1918171614")),
+    ("C04", "JANE Q DOE", dict(name="JANE Q DOE")),
+    ("C05", "32", dict(transaction_code=32)),
+    ("C06", "1918171614".ljust(17) + "    " + "37",
+     dict(account="1918171614", transaction_code=37)),
+    ("C07", "231380104" + "1918171614".ljust(17) + "32",
+     dict(routing="231380104", account="1918171614", transaction_code=32)),
+    ("C09", "EMP-000123", dict(identification="EMP-000123")),
+    ("C13", "ADDENDA FORMAT", dict()),
+]
+
+
+@pytest.mark.parametrize("code, data, parts", NOCS, ids=[n[0] for n in NOCS])
+def test_noc_change_info_carries_the_corrected_data(code: str, data: str, parts: dict) -> None:
+    from ingest.ach.records import CorrectedData
+
+    change = ach.ChangeSpec(code=code, corrected_data=data, original_trace="121042880000001",
+                            original_rdfi="23138010")
+    parsed = parse_bytes(b"\n".join(_file(code=21, sec="COR", change=change)))
+    assert parsed.warnings == ()
+    info = next(parsed.entries()).transactions[0].change_info
+    assert (info.change_code, info.corrected_data, info.original_reference,
+            info.original_rdfi) == (code, data, "121042880000001", "23138010")
+    from ingest.ach.addenda import corrected_data
+
+    assert corrected_data(code, data) == (CorrectedData(data, **parts), [])
+
+
+@pytest.mark.parametrize("code, data, problem", [
+    ("C02", "23138010", "corrected routing number '23138010' is not 9 digits"),
+    ("C02", "231380105", "corrected routing number 231380105 has a wrong check digit"),
+    ("C05", "99", "corrected transaction code '99' is not a transaction code"),
+    ("C06", "1918171614", "corrected transaction code '' is not a transaction code"),
+])
+def test_noc_corrected_data_that_does_not_fit_its_code_is_named(
+    code: str, data: str, problem: str
+) -> None:
+    change = ach.ChangeSpec(code=code, corrected_data=data, original_trace="121042880000001")
+    parsed = parse_bytes(b"\n".join(_file(code=21, sec="COR", change=change)))
+    [warning] = parsed.warnings
+    assert (warning.line, warning.field, warning.value) == (4, "corrected data", data)
+    assert warning.message == f"{code}: {problem}"
+    assert next(parsed.entries()).transactions[0].change_info.corrected_data == data
+
+
+def test_noc_with_other_spacing_is_still_split() -> None:
+    from ingest.ach.addenda import corrected_data
+
+    assert corrected_data("C06", "1918171614 37")[0].transaction_code == 37
+    assert corrected_data("C07", "231380104 1918171614 32")[0].account == "1918171614"
+
+
+@pytest.mark.parametrize("refused", ["C61", "C62", "C63", "C64", "C65", "C66", "C67", "C68",
+                                     "C69"])
+def test_refused_noc(refused: str) -> None:
+    from ingest.ach.records import Addenda98Refused, parse_addenda
+
+    # 4-6 refused code, 7-21 original trace, 22-27 blank, 28-35 original RDFI, 36-64 corrected
+    # data, 65-67 the refused NOC's change code, 68-74 its trace sequence, 75-79 blank
+    record = ("798" + refused + "121042880000001" + " " * 6 + "23138010"
+              + "231380104".ljust(29) + "C02" + "0000005" + " " * 5 + "231380100000009")
+    addenda = parse_addenda(record)
+    assert isinstance(addenda, Addenda98Refused)
+    assert (addenda.change_code, addenda.trace_sequence) == ("C02", "0000005")
+    assert addenda.corrected()[0].routing == "231380104"
+    parsed = parse_bytes(_with_addenda(record))
+    info = next(parsed.entries()).transactions[0].change_info
+    assert (info.change_code, info.corrected_data, info.original_reference) == (
+        refused, "231380104", "121042880000001")
+    assert not [w for w in parsed.warnings if w.field in ("change code", "corrected data")]
