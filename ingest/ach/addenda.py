@@ -43,6 +43,10 @@ class Addenda98:
     corrected_data: str  # 36-64
     trace_number: str  # 80-94
 
+    def corrected(self) -> tuple[CorrectedData, list[str]]:
+        """The corrected data split by the change code (see `corrected_data`)."""
+        return corrected_data(self.change_code, self.corrected_data)
+
     @classmethod
     def parse(cls, line: str) -> Addenda98:
         return cls(
@@ -77,6 +81,10 @@ class Addenda98Refused:
     change_code: str  # 65-67: the code of the NOC being refused
     trace_sequence: str  # 68-74
     trace_number: str  # 80-94
+
+    def corrected(self) -> tuple[CorrectedData, list[str]]:
+        """The refused NOC's corrected data, split by the refused NOC's change code."""
+        return corrected_data(self.change_code, self.corrected_data)
 
     @classmethod
     def parse(cls, line: str) -> Addenda98Refused:
@@ -304,3 +312,96 @@ def parse_addenda(line: str) -> Addenda:
     if type_code in ADDENDA_TYPES:
         return OtherAddenda.parse(line)
     raise FieldError("addenda type code", type_code, f"unknown addenda type code {type_code!r}")
+
+
+# --- what a notification of change corrects -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectedData:
+    """The corrected data of a NOC (addenda 98 positions 36-64) split by its change code.
+
+    Layout within the 29 characters (Nacha): C01 account 1-17; C02 routing 1-9; C03 routing
+    1-9, account 13-29; C04 name 1-22; C05 transaction code 1-2; C06 account 1-17,
+    transaction code 22-23; C07 routing 1-9, account 10-26, transaction code 27-28; C09
+    individual identification 1-22; C14 SEC code 1-3. C08 (IAT foreign RDFI) and C13
+    (addenda format error) carry free text, kept in `text` only. Refused NOCs (C61-C69)
+    repeat the refused NOC's corrected data: decode it with that NOC's code.
+    """
+
+    text: str
+    account: str | None = None
+    routing: str | None = None
+    transaction_code: int | None = None
+    name: str | None = None
+    identification: str | None = None
+    sec_code: str | None = None
+
+
+def corrected_data(change_code: str, data: str) -> tuple[CorrectedData, list[str]]:
+    """(the corrected data split by `change_code`, problems found in it). Tolerates the
+    parts written with other spacing than the layout's (split on blanks instead)."""
+    raw = data.ljust(29)
+    problems: list[str] = []
+    words = data.split()
+
+    def routing(value: str) -> str | None:
+        value = value.strip()
+        if not (len(value) == 9 and value.isdigit()):
+            problems.append(f"{change_code}: corrected routing number {value!r} is not 9 digits")
+            return value or None
+        if str(-sum(int(d) * w for d, w in zip(value[:8], (3, 7, 1) * 3)) % 10) != value[8]:
+            problems.append(f"{change_code}: corrected routing number {value} has a wrong "
+                            "check digit")
+        return value
+
+    def tx_code(value: str) -> int | None:
+        value = value.strip()
+        if not (len(value) == 2 and value.isdigit() and int(value) in codes.TRANSACTION_CODES):
+            problems.append(f"{change_code}: corrected transaction code {value!r} is not a "
+                            "transaction code")
+            return None
+        return int(value)
+
+    def account(value: str) -> str | None:
+        value = value.strip()
+        if not value:
+            problems.append(f"{change_code}: corrected account number is blank")
+        return value or None
+
+    text_ = data.strip()
+    if change_code == "C01":
+        return CorrectedData(text_, account=account(raw[:17])), problems
+    if change_code == "C02":
+        return CorrectedData(text_, routing=routing(raw[:9])), problems
+    if change_code == "C03":
+        acct = raw[12:29] if raw[9:12] == "   " else raw[9:29]
+        return CorrectedData(text_, routing=routing(raw[:9]), account=account(acct)), problems
+    if change_code == "C04":
+        return CorrectedData(text_, name=raw[:22].strip() or None), problems
+    if change_code == "C05":
+        return CorrectedData(text_, transaction_code=tx_code(raw[:2])), problems
+    if change_code == "C06":
+        if raw[21:23].isdigit() and not raw[17:21].strip():
+            acct, code = raw[:17], raw[21:23]
+        elif len(words) > 1:  # written with other spacing: the last word is the code
+            acct, code = " ".join(words[:-1]), words[-1]
+        else:
+            acct, code = raw[:17], raw[21:23]
+        return CorrectedData(text_, account=account(acct), transaction_code=tx_code(code)), \
+            problems
+    if change_code == "C07":
+        if raw[26:28].isdigit() and raw[9:26].strip():
+            acct, code = raw[9:26], raw[26:28]
+        elif len(raw[9:].split()) > 1:
+            rest = raw[9:].split()
+            acct, code = " ".join(rest[:-1]), rest[-1]
+        else:
+            acct, code = raw[9:26], raw[26:28]
+        return CorrectedData(text_, routing=routing(raw[:9]), account=account(acct),
+                             transaction_code=tx_code(code)), problems
+    if change_code == "C09":
+        return CorrectedData(text_, identification=raw[:22].strip() or None), problems
+    if change_code == "C14":
+        return CorrectedData(text_, sec_code=raw[:3].strip() or None), problems
+    return CorrectedData(text_), problems

@@ -163,6 +163,12 @@ RETURN_CODES: dict[str, str] = {
     "R53": "Item and RCK entry presented for payment",
     "R61": "Misrouted return",
     "R62": "Return of erroneous or reversing debit",
+    # R63-R66: dishonored-return codes of earlier Nacha rules, folded into R69 (field errors);
+    # older ODFI software and archives still carry them.
+    "R63": "Incorrect dollar amount (earlier rules; now R69)",
+    "R64": "Incorrect individual identification (earlier rules; now R69)",
+    "R65": "Incorrect transaction code (earlier rules; now R69)",
+    "R66": "Incorrect company identification (earlier rules; now R69)",
     "R67": "Duplicate return",
     "R68": "Untimely return",
     "R69": "Field error(s)",
@@ -186,7 +192,9 @@ RETURN_CODES: dict[str, str] = {
 # the RDFI answering a dishonor. Both re-use addenda 99 positions 22-79 (see records.py).
 # Nacha and moov-io/ach class R70 as a dishonored code (core/records.py's comment says R70-R77
 # for contested; the layout of an R70 addenda is the dishonored one).
-DISHONORED_RETURN_CODES = frozenset({"R61", "R62", "R67", "R68", "R69", "R70"})
+DISHONORED_RETURN_CODES = frozenset(
+    {"R61", "R62", "R63", "R64", "R65", "R66", "R67", "R68", "R69", "R70"}
+)
 CONTESTED_RETURN_CODES = frozenset({"R71", "R72", "R73", "R74", "R75", "R76", "R77"})
 
 CHANGE_CODES: dict[str, str] = {

@@ -7,6 +7,8 @@ Columns are NACHA's: 1-based and inclusive.
 
 from __future__ import annotations
 
+import unicodedata
+
 from ingest.ach import codes
 
 RECORD_LENGTH = 94
@@ -47,6 +49,21 @@ def digits(line: str, start: int, end: int, field: str) -> str:
     if not (raw.isascii() and raw.isdigit()):
         raise FieldError(field, raw, f"{field} must be {end - start + 1} digits")
     return raw
+
+
+def padded_number(line: str, start: int, end: int, field: str,
+                  repaired: list[tuple[str, str]]) -> int:
+    """A control total (count, hash, amount) that some writers pad with spaces instead of
+    zeros: '   1234567', '1234567   ' or all blanks (0). Accepted, and (field, raw) added to
+    `repaired` for a warning; anything else that is not all digits raises FieldError."""
+    raw = cut(line, start, end)
+    if raw.isascii() and raw.isdigit():
+        return int(raw)
+    core = raw.strip(" ")
+    if len(raw) == end - start + 1 and (core == "" or (core.isascii() and core.isdigit())):
+        repaired.append((field, raw))
+        return int(core or "0")
+    raise FieldError(field, raw, f"{field} must be {end - start + 1} digits")
 
 
 def optional_number(line: str, start: int, end: int) -> int | None:
@@ -115,12 +132,33 @@ _FIELDS: dict[str, tuple[tuple[int, int, str], ...]] = {
     "6CIE": ((40, 54, "individual name"), (55, 76, "individual identification number")),
     "7": ((2, 3, "addenda type code"), (4, 83, "payment related information"),
           (84, 87, "addenda sequence number"), (88, 94, "entry detail sequence number")),
+    "6IAT": ((13, 16, "number of addenda records"), (17, 29, "reserved"),
+             (40, 74, "foreign receiver's account number"), (75, 76, "reserved"),
+             (77, 77, "gateway operator OFAC screening indicator"),
+             (78, 78, "secondary OFAC screening indicator")),
+    "799D": ((4, 6, "dishonored return reason code"), (7, 21, "original entry trace number"),
+             (22, 27, "reserved"), (28, 35, "original receiving DFI"), (36, 38, "reserved"),
+             (39, 53, "return trace number"), (54, 56, "return settlement date"),
+             (57, 58, "return reason code"), (59, 79, "addenda information"),
+             (80, 94, "trace number")),
+    "799C": ((4, 6, "contested dishonored return reason code"),
+             (7, 21, "original entry trace number"), (22, 27, "date original entry returned"),
+             (28, 35, "original receiving DFI"), (36, 38, "original settlement date"),
+             (39, 53, "return trace number"), (54, 56, "return settlement date"),
+             (57, 58, "return reason code"), (59, 73, "dishonored return trace number"),
+             (74, 76, "dishonored return settlement date"),
+             (77, 78, "dishonored return reason code"), (79, 79, "reserved"),
+             (80, 94, "trace number")),
+    "798R": ((4, 6, "refused change code"), (7, 21, "original entry trace number"),
+             (22, 27, "reserved"), (28, 35, "original receiving DFI"),
+             (36, 64, "corrected data"), (65, 67, "change code"),
+             (68, 74, "trace sequence number"), (75, 79, "reserved"), (80, 94, "trace number")),
     "799": ((4, 6, "return reason code"), (7, 21, "original entry trace number"),
             (22, 27, "date of death"), (28, 35, "original receiving DFI"),
             (36, 79, "addenda information"), (80, 94, "trace number")),
     "798": ((4, 6, "change code"), (7, 21, "original entry trace number"),
-            (28, 35, "original receiving DFI"), (36, 64, "corrected data"),
-            (80, 94, "trace number")),
+            (22, 27, "reserved"), (28, 35, "original receiving DFI"),
+            (36, 64, "corrected data"), (65, 79, "reserved"), (80, 94, "trace number")),
     "8": ((2, 4, "service class code"), (5, 10, "entry/addenda count"), (11, 20, "entry hash"),
           (21, 32, "total debit"), (33, 44, "total credit"), (45, 54, "company identification"),
           (55, 73, "message authentication code"), (80, 87, "originating DFI identification"),
@@ -138,8 +176,18 @@ def field_at(record: str, column: int, sec: str | None = None) -> tuple[str, int
         tables.insert(0, _FIELDS["6CTX"])
     elif kind == "6" and sec == "CIE":
         tables.insert(0, _FIELDS["6CIE"])
+    elif kind == "6" and sec == "IAT":
+        tables.insert(0, _FIELDS["6IAT"])
     elif kind == "7" and record[1:3] in ("98", "99"):
-        tables.insert(0, _FIELDS["7" + record[1:3]])
+        code = record[3:6]
+        if code in codes.DISHONORED_RETURN_CODES:
+            tables = [_FIELDS["799D"]]
+        elif code in codes.CONTESTED_RETURN_CODES:
+            tables = [_FIELDS["799C"]]
+        elif code in codes.REFUSED_CHANGE_CODES:
+            tables = [_FIELDS["798R"]]
+        else:
+            tables = [_FIELDS["7" + record[1:3]]]
     if column == 1:
         return "record type code", 1, 1
     for table in tables:
@@ -147,3 +195,56 @@ def field_at(record: str, column: int, sec: str | None = None) -> tuple[str, int
             if first <= column <= last:
                 return name, first, last
     return "filler", column, column
+
+
+# --- text that is not printable ASCII --------------------------------------------------------
+
+# Free-text fields: a character that is not printable ASCII in one of these is replaced (with
+# a warning) instead of refusing the file. Codes, numbers, dates, routing and account numbers,
+# trace numbers and the company identification are never guessed: the reader refuses them.
+TEXT_FIELDS = frozenset({
+    "immediate destination name", "immediate origin name", "reference code",
+    "company name", "company discretionary data", "company entry description",
+    "company descriptive date", "identification number", "individual identification number",
+    "individual name", "receiving company name", "discretionary data",
+    "payment related information", "addenda information", "message authentication code",
+    "filler", "reserved",
+})
+
+# What has a plain ASCII spelling beyond what Unicode decomposition gives (é -> e).
+_SPELLED = {
+    "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "ł": "l",
+    "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH", "ı": "i",
+    "\u2018": "'", "\u2019": "'", "\u201a": ",", "\u201c": '"', "\u201d": '"', "\u201e": '"',
+    "«": '"', "»": '"', "\u2013": "-", "\u2014": "-", "\u2026": "...", "¦": "|", "•": "*",
+    "€": "EUR", "£": "GBP", "×": "x", "\u00a0": " ",
+}
+
+
+def decode_field(raw: bytes) -> tuple[str, str]:
+    """(text, encoding) of a field's bytes: UTF-8 where they are, else Windows-1252 (bytes
+    that cp1252 leaves undefined read as Latin-1)."""
+    try:
+        return raw.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        return "".join(
+            bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in raw
+        ), "Windows-1252"
+
+
+def to_ascii(value: str) -> str:
+    """Printable ASCII spelling of text: accents dropped, control characters as blanks,
+    what has no spelling as '?'."""
+    out = []
+    for char in value:
+        if " " <= char <= "~":
+            out.append(char)
+        elif char in _SPELLED:
+            out.append(_SPELLED[char])
+        elif unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp"):
+            out.append(" ")
+        else:
+            plain = "".join(c for c in unicodedata.normalize("NFKD", char)
+                            if " " <= c <= "~")
+            out.append(plain or "?")
+    return "".join(out)

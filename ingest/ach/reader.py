@@ -15,6 +15,7 @@ into records are in physical.py.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,13 +28,17 @@ from core.money import from_minor
 from core.records import Direction, Record, Statement
 from ingest.ach import codes
 from ingest.ach.mapping import CURRENCY, batch_date, build_entry, made_by_originator, yymmdd
-from ingest.ach.physical import detect, physical_records
+from ingest.ach.fields import TEXT_FIELDS, decode_field, to_ascii
+from ingest.ach.physical import Utf8Record, detect, physical_records
 from ingest.ach.records import (
     RECORD_LENGTH,
     Addenda,
     Addenda05,
     Addenda98,
+    Addenda98Refused,
     Addenda99,
+    Addenda99Contested,
+    Addenda99Dishonored,
     ADVEntryDetail,
     BatchControl,
     BatchHeader,
@@ -42,7 +47,9 @@ from ingest.ach.records import (
     FileControl,
     FileHeader,
     aba_check_digit,
+    batch_header_problems,
     field_at,
+    file_header_problems,
     parse_addenda,
 )
 
@@ -124,7 +131,7 @@ class _Reader:
         if kind == "9":
             return "file control (type 9)"
         names = {"6": "entry detail", "7": "addenda", "8": "batch control"}
-        shown = kind if kind.isascii() else readable(kind.encode("latin-1"))
+        shown = kind if kind.isascii() or ord(kind) > 0xFF else readable(kind.encode("latin-1"))
         return f"{names[kind]} (type {kind})" if kind in names else f"with type code {shown!r}"
 
     # -- records --
@@ -133,7 +140,7 @@ class _Reader:
         kind = text[:1]
         record = self.describe(kind)
         if not (text.isascii() and text.isprintable()):
-            raise self.unreadable(line, record, text)
+            text = self.repair(line, record, text)
         if len(text) > RECORD_LENGTH:
             raise ParseError(
                 f"record is {len(text)} characters long; NACHA records are {RECORD_LENGTH}",
@@ -162,6 +169,41 @@ class _Reader:
             raise ParseError(error.message, line=line, record=record, field=error.field,
                              value=error.value) from None
 
+    def repair(self, line: int, record: str, text: str) -> str:
+        """The record with its free-text fields made printable ASCII (a warning per field);
+        a ParseError for a byte in any other field (codes, numbers, identifiers)."""
+        utf8 = isinstance(text, Utf8Record)
+        if len(text) > RECORD_LENGTH:
+            raise self.unreadable(line, record, text)
+        sec = self.batch.header.sec_code if self.batch else None
+        padded = text.ljust(RECORD_LENGTH)
+        fields: list[tuple[str, int, int]] = []
+        for column, char in enumerate(padded, start=1):
+            if " " <= char <= "~":
+                continue
+            where = field_at(padded, column, sec)
+            if where[0] not in TEXT_FIELDS or column == 1:
+                raise self.unreadable(line, record, text)
+            if not fields or fields[-1] != where:
+                fields.append(where)
+        for name, first, last in fields:
+            original = padded[first - 1 : last]
+            if utf8:
+                shown, encoding = original, "UTF-8"
+            else:
+                shown, encoding = decode_field(original.encode("latin-1"))
+            plain = to_ascii(shown)
+            width = last - first + 1
+            fixed = plain.ljust(width)[:width]
+            binary = any(unicodedata.category(c) == "Cc" for c in shown)
+            what = "control characters" if binary else f"non-ASCII text (read as {encoding})"
+            visible = "".join(c if c.isprintable() else f"\\x{ord(c):02x}"
+                              for c in shown.strip())
+            self.warn(f"{what} in the {name} replaced: '{visible}' is read as "
+                      f"'{fixed.strip()}'", line, record, name, shown.strip())
+            padded = padded[: first - 1] + fixed + padded[last:]
+        return padded
+
     def unreadable(self, line: int, record: str, text: str) -> ParseError:
         """A byte that is not printable ASCII: name its field and show that field as text."""
         column = next(i for i, c in enumerate(text) if not " " <= c <= "~")
@@ -169,6 +211,13 @@ class _Reader:
         what = "binary data" if bad < " " or bad == "\x7f" else "non-ASCII text"
         sec = self.batch.header.sec_code if self.batch else None
         name, first, last = field_at(text, column + 1, sec)
+        if isinstance(text, Utf8Record):  # cut by characters: show the characters
+            return ParseError(
+                f"{what} (character {bad!r}, U+{ord(bad):04X}, in column {column + 1}): "
+                "NACHA files are printable ASCII",
+                line=line, record=record, field=name,
+                value=text[min(first - 1, column) : max(last, column + 1)],
+            )
         raw = text.encode("latin-1")  # the reader decodes one character per byte
         end = max(last, column + 1)
         while end < len(raw) and 0x80 <= raw[end] < 0xC0:  # the rest of a UTF-8 character
@@ -194,11 +243,8 @@ class _Reader:
                 self.warn("no file control (type 9) before the next file header", line,
                           "file control (type 9)")
         header = FileHeader.parse(text)
-        for name, value, expected in (("record size", header.record_size, "094"),
-                                      ("blocking factor", header.blocking_factor, "10"),
-                                      ("format code", header.format_code, "1")):
-            if value != expected:
-                self.warn(f"{name} should be {expected}", line, record, name, value)
+        for name, value, message in file_header_problems(text):
+            self.warn(message, line, record, name, value)
         self.file = _File(header=header, records=1)
 
     def batch_header(self, line: int, record: str, text: str) -> None:
@@ -210,12 +256,9 @@ class _Reader:
             raise ParseError("ADV batches cannot share a file with other batches (their "
                              "controls have another layout)", line=line, record=record,
                              field="standard entry class code", value=header.sec_code)
-        if header.sec_code not in codes.SEC_CODES:
-            self.warn("unknown standard entry class code", line, record,
-                      "standard entry class code", header.sec_code)
-        if header.service_class_code not in codes.SERVICE_CLASS_CODES:
-            self.warn("unknown service class code", line, record, "service class code",
-                      str(header.service_class_code))
+        for name, value, message in batch_header_problems(text):
+            if name != "batch number":  # statement_id() warns about it
+                self.warn(message, line, record, name, value)
         file.batches += 1
         file.adv_batches += adv
         file.records += 1
@@ -281,9 +324,18 @@ class _Reader:
             raise ParseError("addenda record without an entry detail record before it",
                              line=line, record=record, field="record type code", value="7")
         addenda = parse_addenda(text)
+        self.check_chain(line, record, addenda)
         if isinstance(addenda, Addenda99) and addenda.return_code not in codes.RETURN_CODES:
             self.warn("unknown return reason code (accepted as bank-specific)", line, record,
                       "return reason code", addenda.return_code)
+        if isinstance(addenda, (Addenda98, Addenda98Refused)):
+            for problem in addenda.corrected()[1]:
+                self.warn(problem, line, record, "corrected data", addenda.corrected_data)
+        if isinstance(addenda, Addenda98Refused) and (
+                addenda.change_code not in codes.CHANGE_CODES):
+            self.warn("a refused NOC names the change code it refuses (65-67); "
+                      f"{addenda.change_code!r} is not one", line, record, "change code",
+                      addenda.change_code)
         if isinstance(addenda, Addenda98) and addenda.change_code not in codes.CHANGE_CODES:
             retired = addenda.change_code in codes.RETIRED_CHANGE_CODES
             self.warn("retired change code" if retired else "unknown change code (accepted)",
@@ -294,6 +346,26 @@ class _Reader:
         pending.addenda.append(addenda)
         self.batch.addenda += 1  # type: ignore[union-attr]
         self.file.records += 1  # type: ignore[union-attr]
+
+    def check_chain(self, line: int, record: str, addenda: Addenda) -> None:
+        """Dishonored (R61-R70) and contested (R71-R77) returns: the fields that tie them to
+        the return they answer, named when they cannot be read."""
+        if isinstance(addenda, Addenda99Dishonored):
+            fields = (("original entry trace number", addenda.original_trace, 15),
+                      ("return trace number", addenda.return_trace, 15),
+                      ("return settlement date", addenda.return_settlement_date, 3),
+                      ("return reason code", addenda.return_reason_code, 2))
+        elif isinstance(addenda, Addenda99Contested):
+            fields = (("original entry trace number", addenda.original_trace, 15),
+                      ("return trace number", addenda.return_trace, 15),
+                      ("return reason code", addenda.return_reason_code, 2),
+                      ("dishonored return trace number", addenda.dishonored_trace, 15),
+                      ("dishonored return reason code", addenda.dishonored_reason_code, 2))
+        else:
+            return
+        for name, value, width in fields:
+            if not (len(value) == width and value.isdigit()):
+                self.warn(f"{name} should be {width} digits", line, record, name, value)
 
     def flush(self) -> None:
         """Emit the pending entry: its addenda are complete once another record starts."""
@@ -346,33 +418,60 @@ class _Reader:
         batch = self.close_batch(line, missing_control=False)
         assert batch is not None and self.file is not None
         self.file.records += 1
-        control = BatchControl.parse(text, adv=adv)
+        padded: list[tuple[str, str]] = []
+        control = BatchControl.parse(text, adv=adv, repaired=padded)
+        self.padded(line, record, padded)
+        header = batch.header
+        where = f"batch number {header.batch_number or '?'}"
+        known = header.service_class_code in codes.SERVICE_CLASS_CODES
+        for name, stated, expected in (
+            ("service class code", f"{control.service_class_code:03d}",
+             f"{header.service_class_code:03d}" if known else ""),
+            ("company identification", control.company_id, "" if adv else header.company_id),
+            ("originating DFI identification", control.odfi, header.odfi),
+            ("batch number", control.batch_number, header.batch_number),
+        ):
+            if stated.strip() and expected and stated != expected:  # a blank echo is common
+                self.warn(f"{name} {stated!r} does not match {expected!r} in the batch header "
+                          f"(line {batch.line}, {where})", line, record, name, stated)
         self.compare(line, record, "entry/addenda count", control.entry_addenda_count,
-                     batch.entries + batch.addenda, "entry and addenda records in the batch")
+                     batch.entries + batch.addenda, "entry and addenda records in the batch",
+                     where)
         self.compare(line, record, "entry hash", control.entry_hash, batch.entry_hash % 10**10,
-                     "the sum of the entries' routing numbers")
+                     "the sum of the entries' routing numbers", where)
         self.compare(line, record, "total debit", control.total_debit, batch.debit,
-                     "in the batch's debit entries")
+                     "in the batch's debit entries", where)
         self.compare(line, record, "total credit", control.total_credit, batch.credit,
-                     "in the batch's credit entries")
+                     "in the batch's credit entries", where)
+
+    def padded(self, line: int, record: str, padded: list[tuple[str, str]]) -> None:
+        for name, raw in padded:
+            self.warn(f"{name} is padded with spaces instead of zeros; read as "
+                      f"{int(raw.strip() or '0')}", line, record, name, raw)
 
     def compare(
-        self, line: int, record: str, field: str, stated: int, actual: int, what: str
+        self, line: int, record: str, field: str, stated: int, actual: int, what: str,
+        where: str = "",
     ) -> None:
+        """A control figure (`stated`) against what the records add up to (`actual`): the
+        entries are kept as read, so a mismatch is a warning naming both figures."""
         if stated == actual:
             return
         if field.startswith("total"):  # amounts: show dollars, not cents
             shown, expected = from_minor(stated, CURRENCY), from_minor(actual, CURRENCY)
         else:
             shown, expected = stated, actual
-        self.warn(f"{field} {shown} does not match {expected} {what}", line, record, field,
-                  str(shown))
+        of = f" of {where}" if where else ""
+        self.warn(f"{field} {shown} does not match {expected} {what}{of}; the entries are "
+                  "kept as read", line, record, field, str(shown))
 
     def file_control(self, line: int, record: str, text: str) -> None:
         file = self.ensure_file(line)
         self.close_batch(line, missing_control=True)
         file.records += 1
-        control = FileControl.parse(text, adv=file.adv_batches > 0)
+        padded: list[tuple[str, str]] = []
+        control = FileControl.parse(text, adv=file.adv_batches > 0, repaired=padded)
+        self.padded(line, record, padded)
         file.closed = True
         blocks = -(-file.records // 10)
         self.compare(line, record, "batch count", control.batch_count, file.batches,

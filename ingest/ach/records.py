@@ -31,9 +31,12 @@ from ingest.ach.addenda import (
     Addenda99,
     Addenda99Contested,
     Addenda99Dishonored,
+    CorrectedData,
     OtherAddenda,
+    corrected_data,
     parse_addenda,
 )
+from ingest.ach import codes
 from ingest.ach.entries import ADVEntryDetail, EntryDetail
 from ingest.ach.fields import (
     RECORD_LENGTH,
@@ -44,6 +47,8 @@ from ingest.ach.fields import (
     fixed_digits,
     num,
     number,
+    optional_number,
+    padded_number,
     right,
     text,
 )
@@ -64,6 +69,7 @@ __all__ = [
     "Addenda99Dishonored",
     "BatchControl",
     "BatchHeader",
+    "CorrectedData",
     "EntryDetail",
     "FieldError",
     "FileControl",
@@ -72,7 +78,10 @@ __all__ = [
     "OtherAddenda",
     "RECORD_LENGTH",
     "aba_check_digit",
+    "batch_header_problems",
+    "corrected_data",
     "field_at",
+    "file_header_problems",
     "parse_addenda",
 ]
 
@@ -140,16 +149,19 @@ class FileControl:
     total_credit: int  # 44-55 cents
 
     @classmethod
-    def parse(cls, line: str, *, adv: bool = False) -> FileControl:
+    def parse(cls, line: str, *, adv: bool = False,
+              repaired: list[tuple[str, str]] | None = None) -> FileControl:
+        """`repaired` collects (field, raw) of totals padded with spaces instead of zeros."""
         # ADV files carry 20-digit totals (32-51, 52-71) instead of 12-digit ones.
         debit, credit = ((32, 51), (52, 71)) if adv else ((32, 43), (44, 55))
+        fixed = [] if repaired is None else repaired
         return cls(
-            batch_count=number(line, 2, 7, "batch count"),
-            block_count=number(line, 8, 13, "block count"),
-            entry_addenda_count=number(line, 14, 21, "entry/addenda count"),
-            entry_hash=number(line, 22, 31, "entry hash"),
-            total_debit=number(line, *debit, "total debit"),
-            total_credit=number(line, *credit, "total credit"),
+            batch_count=padded_number(line, 2, 7, "batch count", fixed),
+            block_count=padded_number(line, 8, 13, "block count", fixed),
+            entry_addenda_count=padded_number(line, 14, 21, "entry/addenda count", fixed),
+            entry_hash=padded_number(line, 22, 31, "entry hash", fixed),
+            total_debit=padded_number(line, *debit, "total debit", fixed),
+            total_credit=padded_number(line, *credit, "total credit", fixed),
         )
 
     def to_line(self) -> str:
@@ -205,7 +217,8 @@ class BatchHeader:
         sec = text(line, 51, 53).upper()
         iat = sec == "IAT" or (sec == "COR" and text(line, 5, 20).upper() == "IATCOR")
         common = dict(
-            service_class_code=number(line, 2, 4, "service class code"),
+            # unreadable: 0 (batch_header_problems names it; the entries can still be read)
+            service_class_code=optional_number(line, 2, 4) or 0,
             company_name=text(line, 5, 20),
             company_id=text(line, 41, 50),
             sec_code=sec,
@@ -278,26 +291,20 @@ class BatchControl:
     message_authentication_code: str = ""  # 55-73
 
     @classmethod
-    def parse(cls, line: str, *, adv: bool = False) -> BatchControl:
-        if adv:
-            return cls(
-                service_class_code=number(line, 2, 4, "service class code"),
-                entry_addenda_count=number(line, 5, 10, "entry/addenda count"),
-                entry_hash=number(line, 11, 20, "entry hash"),
-                total_debit=number(line, 21, 40, "total debit"),
-                total_credit=number(line, 41, 60, "total credit"),
-                company_id="",
-                odfi=text(line, 80, 87),
-                batch_number=text(line, 88, 94),
-            )
+    def parse(cls, line: str, *, adv: bool = False,
+              repaired: list[tuple[str, str]] | None = None) -> BatchControl:
+        """`repaired` collects (field, raw) of totals padded with spaces instead of zeros."""
+        fixed = [] if repaired is None else repaired
+        debit, credit = ((21, 40), (41, 60)) if adv else ((21, 32), (33, 44))
         return cls(
             service_class_code=number(line, 2, 4, "service class code"),
-            entry_addenda_count=number(line, 5, 10, "entry/addenda count"),
-            entry_hash=number(line, 11, 20, "entry hash"),
-            total_debit=number(line, 21, 32, "total debit"),
-            total_credit=number(line, 33, 44, "total credit"),
-            company_id=text(line, 45, 54),
-            message_authentication_code=text(line, 55, 73),
+            entry_addenda_count=padded_number(line, 5, 10, "entry/addenda count", fixed),
+            entry_hash=padded_number(line, 11, 20, "entry hash", fixed),
+            total_debit=padded_number(line, *debit, "total debit", fixed),
+            total_credit=padded_number(line, *credit, "total credit", fixed),
+            # ADV: no company id; 61-79 is ACH operator data
+            company_id="" if adv else text(line, 45, 54),
+            message_authentication_code="" if adv else text(line, 55, 73),
             odfi=text(line, 80, 87),
             batch_number=text(line, 88, 94),
         )
@@ -323,3 +330,78 @@ def aba_check_digit(rdfi: str) -> str:
     total = sum(int(d) * w for d, w in zip(rdfi, (3, 7, 1, 3, 7, 1, 3, 7), strict=True))
     return str((10 - total % 10) % 10)
 
+
+
+# --- header fields that do not follow the layout --------------------------------------------
+
+# (field, value as written, message): what a reader warns about and what physical.explain()
+# names when a file is not recognised. Columns are NACHA's.
+Problem = tuple[str, str, str]
+
+
+def _yymmdd_ok(value: str) -> bool:
+    if len(value) != 6 or not value.isdigit():
+        return False
+    return 1 <= int(value[2:4]) <= 12 and 1 <= int(value[4:]) <= 31
+
+
+def file_header_problems(line: str) -> list[Problem]:
+    """The file header's fields that do not follow the layout, first column first."""
+    line = line.ljust(RECORD_LENGTH)
+    out: list[Problem] = []
+
+    def raw(start: int, end: int) -> str:
+        return line[start - 1 : end]
+
+    if not raw(2, 3).isdigit():
+        out.append(("priority code", raw(2, 3), "priority code must be 2 digits (01)"))
+    for name, start, end in (("immediate destination", 4, 13), ("immediate origin", 14, 23)):
+        value = raw(start, end).strip()
+        if name == "immediate destination" and not (value.isdigit() and len(value) in (9, 10)):
+            out.append((name, raw(start, end),
+                        f"{name} must be a routing number: a blank and 9 digits"))
+        elif not value:
+            out.append((name, raw(start, end), f"{name} is blank"))
+    if not _yymmdd_ok(raw(24, 29)):
+        out.append(("file creation date", raw(24, 29), "file creation date must be YYMMDD"))
+    time = raw(30, 33)
+    if time.strip() and not (time.isdigit() and int(time[:2]) < 24 and int(time[2:]) < 60):
+        out.append(("file creation time", time, "file creation time must be HHMM or blank"))
+    modifier = raw(34, 34)  # blank is common in real files (Fiserv) and tolerated
+    if modifier != " " and not (modifier.isascii() and modifier.isalnum()
+                                and modifier == modifier.upper()):
+        out.append(("file ID modifier", modifier, "file ID modifier must be A-Z or 0-9"))
+    for name, start, end, expected in (("record size", 35, 37, "094"),
+                                       ("blocking factor", 38, 39, "10"),
+                                       ("format code", 40, 40, "1")):
+        if raw(start, end) != expected:
+            out.append((name, raw(start, end), f"{name} should be {expected}"))
+    return out
+
+
+def batch_header_problems(line: str) -> list[Problem]:
+    """The batch header's fields that do not follow the layout, first column first."""
+    line = line.ljust(RECORD_LENGTH)
+    out: list[Problem] = []
+
+    def raw(start: int, end: int) -> str:
+        return line[start - 1 : end]
+
+    service = raw(2, 4)
+    if not (service.isdigit() and int(service) in codes.SERVICE_CLASS_CODES):
+        out.append(("service class code", service,
+                    "service class code must be 200, 220, 225 or 280"))
+    if not raw(41, 50).strip():
+        out.append(("company identification", raw(41, 50), "company identification is blank"))
+    sec = raw(51, 53)
+    if sec.upper() not in codes.SEC_CODES:
+        out.append(("standard entry class code", sec, "unknown standard entry class code"))
+    status = raw(79, 79)
+    if status not in ("0", "1", "2", " "):
+        out.append(("originator status code", status, "originator status code must be 0, 1 or 2"))
+    if not raw(80, 87).isdigit():
+        out.append(("originating DFI identification", raw(80, 87),
+                    "originating DFI identification must be 8 digits"))
+    if not raw(88, 94).isdigit():
+        out.append(("batch number", raw(88, 94), "batch number must be 7 digits"))
+    return out

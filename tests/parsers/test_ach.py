@@ -492,18 +492,31 @@ def test_truncated_before_trace_number() -> None:
         "line 3, record batch 1 entry 1 (type 6), field trace number = '               '")
 
 
-def test_binary_junk() -> None:
-    text = _error(_replace(2, ENTRY[:40] + b"\x00\x01\x02" + ENTRY[43:]))
-    assert text.startswith(
-        "line 3, record batch 1 entry 1 (type 6), field identification number = ' \\x00\\x01\\x02")
-    assert "binary data (byte 0x00 in column 41)" in text
+def test_binary_junk_in_a_text_field_is_blanked_with_a_warning() -> None:
+    # Round 2 (issue 13): a free-text field is repaired, no longer refused.
+    parsed = parse_bytes(_replace(2, ENTRY[:40] + b"\x00\x01\x02" + ENTRY[43:]))
+    assert [str(w) for w in parsed.warnings] == [
+        r"line 3, record batch 1 entry 1 (type 6), field identification number = "
+        r"'\x00\x01\x02': control characters in the identification number replaced: "
+        r"'\x00\x01\x02' is read as ''"]
+    assert len(list(parsed.entries())) == 3
+
+
+def test_binary_junk_in_the_amount_is_refused() -> None:
+    text = _error(_replace(2, ENTRY[:30] + b"\x00\x01" + ENTRY[32:]))
+    assert text.startswith("line 3, record batch 1 entry 1 (type 6), field amount = ")
+    assert "binary data (byte 0x00 in column 31)" in text
 
 
 def test_latin1_text() -> None:
+    # Round 2 (issue 13): cp1252/Latin-1 in a name is read and spelled in ASCII, with a warning.
     line = _lines()[3]
-    text = _error(_replace(3, line[:55] + "JOSÉ".encode("latin-1") + line[59:]))
-    assert text.startswith("line 4, record batch 1 entry 2 (type 6), field individual name = 'CJOS\ufffdt Account 1      '")
-    assert "non-ASCII text (byte 0xc9 in column 59)" in text
+    parsed = parse_bytes(_replace(3, line[:55] + "JOSÉ".encode("latin-1") + line[59:]))
+    assert [str(w) for w in parsed.warnings] == [
+        "line 4, record batch 1 entry 2 (type 6), field individual name = 'CJOSÉt Account 1': "
+        "non-ASCII text (read as Windows-1252) in the individual name replaced: "
+        "'CJOSÉt Account 1' is read as 'CJOSEt Account 1'"]
+    assert [e.transactions[0].counterparty_name for e in parsed.entries()][1] == "CJOSEt Account 1"
 
 
 def test_utf8_digit_in_the_amount_names_the_field_and_shows_the_character() -> None:
@@ -512,7 +525,9 @@ def test_utf8_digit_in_the_amount_names_the_field_and_shows_the_character() -> N
     assert text.startswith("line 4, record batch 1 entry 2 (type 6), field amount = '")
     assert "²" in text.split("field amount = ")[1].split("'")[1]
     assert "Â" not in text
-    assert "non-ASCII text (byte 0xc2 in column 33)" in text
+    # Round 2: a 95-byte line holding 94 UTF-8 characters is cut by characters, so the
+    # message names the character, not its first byte.
+    assert "non-ASCII text (character '²', U+00B2, in column 33)" in text
 
 
 def test_utf16_file() -> None:
@@ -590,7 +605,8 @@ def test_control_mismatch_warnings_name_record_field_and_value() -> None:
     parsed = parse_bytes(b"\n".join(lines))
     assert [str(w) for w in parsed.warnings] == [
         "line 6, record batch 1 control (type 8), field total debit = '0.01': "
-        "total debit 0.01 does not match 2000000.00 in the batch's debit entries"
+        "total debit 0.01 does not match 2000000.00 in the batch's debit entries of batch "
+        "number 0000001; the entries are kept as read"  # round 2: batch number named
     ]
 
 
