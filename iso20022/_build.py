@@ -8,7 +8,10 @@ where they occur, so one code path reads .001.02 to .001.13:
 - `Sts` is text (02/04) or `Sts/Cd` (08+);
 - parties are `Dbtr/Nm` (02/04) or `Dbtr/Pty/Nm` (08+);
 - a TxDtls amount is `TxDtls/Amt` (03+), else `AmtDtls/TxAmt/Amt`, else `AmtDtls/InstdAmt/Amt`;
-- dates are `Dt` or `DtTm` (a DtTm gives its date; a zone on a Dt is allowed).
+- dates are `Dt` or `DtTm` (a DtTm gives its date; a zone on a Dt is allowed);
+- .001.01 (2006): the balance type is `Bal/Tp/Cd` (no CdOrPrtry), `TxDtls` and `Btch` sit
+  directly in the `Ntry` (no NtryDtls), return reasons are `RtrRsn`/`AddtlRtrRsnInf`, the
+  document number `RfrdDocNb`, the creditor reference `CdtrRef`; accounts may be BBAN/UPIC.
 
 Leniencies (real files are often not schema-valid): an entry amount without Ccy takes the
 account currency (Acct/Ccy); a missing or unknown Sts is a warning and "info" (not cash);
@@ -54,11 +57,16 @@ DeclaredCount = tuple[int, int | None, str]
 
 def statement_header(
     stmt: etree._Element, n: Names, label: str
-) -> tuple[Statement, DeclaredCount | None]:
-    """The Statement from the children before the first Ntry, and TxsSummry's entry count."""
+) -> tuple[Statement, DeclaredCount | None, int | None]:
+    """The Statement from the children before the first Ntry, TxsSummry's entry count, and
+    the line of the closing booked balance (CLBD), if any.
+
+    ElctrncSeqNb and LglSeqNb are not read: Statement has no field for them yet.
+    """
     ident = account = currency = None
     from_date = to_date = None
     balances: list[Balance] = []
+    closing_line = None
     declared = None
     for item in stmt:
         tag = item.tag
@@ -71,7 +79,10 @@ def statement_header(
             ccy = v.child(item, n.Ccy)
             currency = None if ccy is None else v.text(ccy)
         elif tag == n.Bal:
-            balances.append(_balance(item, n, label))
+            balance = _balance(item, n, label)
+            if balance.type == _CLOSING_TYPE and closing_line is None:
+                closing_line = item.sourceline
+            balances.append(balance)
         elif tag == n.FrToDt:
             from_date, to_date = _period(item, n, label)
         elif tag == n.TxsSummry:
@@ -92,7 +103,7 @@ def statement_header(
         to_date=to_date,
         balances=tuple(balances),
     )
-    return statement, declared
+    return statement, declared, closing_line
 
 
 def _balance(bal: etree._Element, n: Names, label: str) -> Balance:
@@ -101,8 +112,9 @@ def _balance(bal: etree._Element, n: Names, label: str) -> Balance:
     for item in bal:
         tag = item.tag
         if tag == n.Tp:
+            # Tp/CdOrPrtry/(Cd|Prtry) from .001.02; Tp/(Cd|Prtry) in .001.01
             choice = v.child(item, n.CdOrPrtry)
-            kind = None if choice is None else v.code(choice, n)
+            kind = v.code(item if choice is None else choice, n)
         elif tag == n.Amt:
             amount = v.amount(item, record, "Bal/Amt")
             currency = item.get("Ccy")
@@ -255,7 +267,9 @@ def entry(
     charges: list[etree._Element] = []
     blocks: list[tuple[etree._Element, list[etree._Element]]] = []  # NtryDtls and its TxDtls
     AMT, CDI, STS, BOOKG, VALDT, SVCR, REF, CODE, DTLS, RVSL, CHRGS, INFO = n.entry_children
-    TXDTLS = n.TxDtls
+    TXDTLS, BTCH = n.TxDtls, n.Btch
+    direct: list[etree._Element] = []  # .001.01: TxDtls (and Btch) directly in the Ntry
+    batches: list[etree._Element] = []
     for item in ntry:
         tag = item.tag
         if tag == AMT:
@@ -284,6 +298,12 @@ def entry(
             charges.append(item)
         elif tag == INFO and info is None:
             info = v.free_text(item)
+        elif tag == TXDTLS:
+            direct.append(item)
+        elif tag == BTCH:
+            batches.append(item)
+    if direct or (early is not None and any(block is ntry for block, _ in early.blocks)):
+        blocks.append((ntry, direct))  # .001.01 has no NtryDtls: the entry is the one block
     if amount_el is None:
         raise v.fail("entry without an amount", ntry, record, "Ntry/Amt", None)
     amount = v.amount(amount_el, record, "Ntry/Amt")
@@ -312,6 +332,8 @@ def entry(
             first = block[0]
             if first.tag == n.Btch:
                 check_batch(first, n, context, len(built))
+            elif block is ntry and len(batches) == 1:  # .001.01: Ntry/Btch, 0..n
+                check_batch(batches[0], n, context, len(built))
             check_sum(block.sourceline, built, context)
         transactions: tuple[Transaction, ...] = tuple([tx for tx, _ in built])
         index = len(built)

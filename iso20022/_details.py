@@ -292,6 +292,7 @@ def _remittance(
     """
     USTRD, STRD, DOC, DOC_AMOUNT, CREDITOR_REF = n.remittance_children
     NB, REF = n.Nb, n.Ref
+    NB_01, REF_01 = n.RfrdDocNb, n.CdtrRef  # .001.01: RfrdDocInf/RfrdDocNb, CdtrRefInf/CdtrRef
     for item in info:
         tag = item.tag
         if tag == USTRD:
@@ -304,9 +305,9 @@ def _remittance(
             for part in item:
                 ptag = part.tag
                 if ptag == DOC or ptag == CREDITOR_REF:
-                    wanted = NB if ptag == DOC else REF
+                    wanted, wanted_01 = (NB, NB_01) if ptag == DOC else (REF, REF_01)
                     for sub in part:  # v.text(v.child(part, wanted))
-                        if sub.tag == wanted:
+                        if sub.tag == wanted or sub.tag == wanted_01:
                             found = sub.text
                             if found is not None and (found := found.strip()):
                                 (numbers if ptag == DOC else references).append(found)
@@ -330,7 +331,8 @@ def _document_amount(amounts: etree._Element, n: Names, record: str) -> Decimal 
 
 
 def _return_info(rtr: etree._Element, n: Names, original: str | None) -> ReturnInfo:
-    """RtrInf: reason Rsn/Cd or Rsn/Prtry (e.g. NACHA "R02"), AddtlInf lines joined.
+    """RtrInf: reason Rsn/Cd or Rsn/Prtry (e.g. NACHA "R02"), AddtlInf lines joined
+    (.001.01 names them RtrRsn and AddtlRtrRsnInf).
 
     camt has no original end-to-end id field: banks repeat the returned payment's ids in the
     TxDtls Refs, so the original reference is its EndToEndId (else InstrId).
@@ -338,9 +340,9 @@ def _return_info(rtr: etree._Element, n: Names, original: str | None) -> ReturnI
     reason = None
     notes: list[str] = []
     for item in rtr:
-        if item.tag == n.Rsn:
+        if item.tag == n.Rsn or item.tag == n.RtrRsn:
             reason = v.code(item, n)
-        elif item.tag == n.AddtlInf:
+        elif item.tag == n.AddtlInf or item.tag == n.AddtlRtrRsnInf:
             note = v.free_text(item)
             if note:
                 notes.append(note)

@@ -19,11 +19,11 @@ from core.money import D
 from core.records import Direction
 
 _LOCAL_NAMES = """
-    Acct AcctSvcrRef AddtlInf AddtlNtryInf AddtlTxInf Agt Amt AmtDtls Bal BkTxCd BookgDt Btch
-    Ccy Cd CdOrPrtry CdtDbtInd Cdtr CdtrAcct CdtrRefInf ChqNb Chrgs Dbtr DbtrAcct Domn Dt DtTm
+    Acct AcctSvcrRef AddtlInf AddtlNtryInf AddtlRtrRsnInf AddtlTxInf Agt Amt AmtDtls Bal BBAN
+    BkTxCd BookgDt Btch Ccy Cd CdtrRef CdOrPrtry CdtDbtInd Cdtr CdtrAcct CdtrRefInf ChqNb Chrgs Dbtr DbtrAcct Domn Dt DtTm
     DuePyblAmt EndToEndId FinInstnId Fmly FrDtTm FrToDt IBAN Id InstdAmt InstrId Issr MndtId Nb
-    NbOfNtries NbOfTxs Nm Ntry NtryDtls NtryRef Othr Prtry Pty Rcrd Ref Refs RfrdDocAmt RfrdDocInf
-    RltdPties RmtInf RmtdAmt Rsn RtrInf RvslInd Strd Sts SubFmlyCd ToDtTm Tp TtlAmt
+    NbOfNtries NbOfTxs Nm Ntry NtryDtls NtryRef Othr Prtry PrtryAcct Pty Rcrd Ref Refs RfrdDocAmt
+    RfrdDocInf RfrdDocNb RltdPties RmtInf RmtdAmt Rsn RtrInf RtrRsn UPIC RvslInd Strd Sts SubFmlyCd ToDtTm Tp TtlAmt
     TtlChrgsAndTaxAmt TtlNtries TxAmt TxDtls TxId TxsSummry UETR UltmtCdtr UltmtDbtr Ustrd ValDt
 """.split()
 
@@ -243,7 +243,8 @@ def code(element: etree._Element, n: Names) -> str | None:
 
 
 def account_id(account: etree._Element, n: Names) -> str | None:
-    """Acct/DbtrAcct/CdtrAcct: Id/IBAN, else Id/Othr/Id."""
+    """Acct/DbtrAcct/CdtrAcct: Id/IBAN, else Id/Othr/Id; in .001.01 also Id/BBAN, Id/UPIC
+    and Id/PrtryAcct/Id (the 2006 AccountIdentification3Choice)."""
     ID = n.Id
     for ident in account:  # the first Id
         if ident.tag == ID:
@@ -255,9 +256,11 @@ def account_id(account: etree._Element, n: Names) -> str | None:
         tag = choice.tag
         if tag == IBAN:
             return text(choice)
-        if tag == OTHR:
+        if tag == OTHR or tag == n.PrtryAcct:
             other = child(choice, ID)
             return None if other is None else text(other)
+        if tag == n.BBAN or tag == n.UPIC:
+            return text(choice)
     return None
 
 

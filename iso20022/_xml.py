@@ -15,12 +15,13 @@ A bank file never needs a DTD, entities, XInclude or the network, so:
 
 from __future__ import annotations
 
+import codecs
 import re
 from typing import BinaryIO
 
 from lxml import etree
 
-from core.errors import LimitExceeded, ParseError
+from core.errors import LimitExceeded, ParseError, ParseWarning
 from core.limits import ParseLimits
 
 _LT = b"<"
@@ -33,6 +34,46 @@ _NL = b"\n"
 # (`limits.max_entry_bytes`): one entry cannot fill memory with text either.
 _ENCODING_DECL = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _LIBXML_WHERE = re.compile(r",? line \d+, column \d+$")
+
+# Encodings the reader decodes itself, handing libxml2 UTF-8 (names upper-cased). libxml2's
+# own support for Windows-1252 depends on how it was built (iconv), and banks' Windows
+# exports label Windows-1252 text ISO-8859-1; a file declaring UTF-8 (or nothing) may
+# hold Latin-1 bytes. See GuardedReader._transcode.
+_LATIN1 = frozenset({"ISO-8859-1", "ISO8859-1", "ISO_8859-1", "LATIN1", "LATIN-1", "L1",
+                     "ISO-IR-100", "CP819", "IBM819"})  # fmt: skip
+_CP1252 = frozenset({"WINDOWS-1252", "CP1252", "X-CP1252", "WIN-1252"})
+_UTF8 = frozenset({"UTF-8", "UTF8"})
+_C1 = re.compile(rb"[\x80-\x9f]")  # bytes ISO-8859-1 maps to control characters
+
+
+def _cp1252_or_latin1(error: UnicodeError) -> tuple[str, int]:
+    """codecs error handler: bytes that failed to decode, read as Windows-1252 (its five
+    unassigned bytes as ISO-8859-1)."""
+    assert isinstance(error, UnicodeDecodeError)
+    raw = error.object[error.start : error.end]
+    return raw.decode("cp1252", errors="remit-latin1"), error.end
+
+
+def _latin1(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeDecodeError)
+    return error.object[error.start : error.end].decode("latin-1"), error.end
+
+
+codecs.register_error("remit-latin1", _latin1)
+codecs.register_error("remit-cp1252", _cp1252_or_latin1)
+
+
+def _utf8_cut(data: bytes) -> int:
+    """Where a UTF-8 sequence left incomplete at the end of `data` starts (else len(data))."""
+    end = len(data)
+    for back in range(1, min(4, end) + 1):
+        byte = data[end - back]
+        if byte < 0x80:
+            return end
+        if byte >= 0xC0:  # a lead byte: its sequence needs 2, 3 or 4 bytes
+            need = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return end - back if need > back else end
+    return end
 
 
 class GuardedReader:
@@ -50,16 +91,26 @@ class GuardedReader:
         self.bytes_read = 0
         self.encoding = "UTF-8"  # as declared (XML's default when undeclared)
         self._first = True
+        # How chunks are handed to libxml2: "utf-8" (checked, repaired when not UTF-8),
+        # "latin-1" or "cp1252" (decoded here to UTF-8), or None (libxml2 decodes).
+        self._mode: str | None = "utf-8"
+        self._held = b""  # an incomplete UTF-8 sequence at the end of the last chunk
+        self._repaired = False
+        self.warnings: list[ParseWarning] = []  # encoding repairs, for the parser to yield
 
     def read(self, size: int = -1) -> bytes:
         # Chunks no larger than the text limit: a run inside one chunk cannot exceed it.
         want = self._chunk_cap if size is None or size < 0 else min(size, self._chunk_cap)
         chunk = self._source.read(want)
         if not chunk:
+            if self._held:  # the file ends inside a UTF-8 sequence
+                held, self._held = self._held, b""
+                return self._repair(held, self._lines)
             return b""
+        out = b""
         if self._first:
             self._first = False
-            self._check_prolog(chunk)
+            out = self._check_prolog(chunk)
         self.bytes_read += len(chunk)
         if self.bytes_read > self._limits.max_file_bytes:
             raise LimitExceeded(
@@ -86,8 +137,82 @@ class GuardedReader:
                 field="entry size",
                 value=str(self._unreleased_bytes),
             )
+        line = self._lines
         self._lines += chunk.count(_NL)
+        if self._mode is not None:
+            chunk = self._transcode(out or chunk, line)
+            if not chunk:  # all of it held back (an incomplete UTF-8 sequence): read on
+                return self.read(size)
+        elif out:
+            chunk = out
         return chunk
+
+    def _transcode(self, chunk: bytes, line: int) -> bytes:
+        """The chunk as UTF-8 for libxml2 (lines and '<' positions are kept).
+
+        - Declared UTF-8, or no declaration: passed through when it is UTF-8 (an ASCII
+          chunk costs one C-speed check); bytes that are not UTF-8 are read as Windows-1252
+          with one warning. A treasury user expects the day's cash to be read: amounts,
+          dates and references are ASCII, and the damage is limited to accented letters
+          in names and remittance text, which the warning points to.
+        - Declared ISO-8859-1: decoded here; if it holds bytes 0x80-0x9F (control
+          characters in ISO-8859-1, but €, quotes, dashes in Windows-1252, which Windows
+          exports label ISO-8859-1) those are read as Windows-1252 with a warning.
+        - Declared Windows-1252: decoded here (libxml2 may not know it); no warning.
+        """
+        mode = self._mode
+        if mode == "utf-8":
+            held = self._held
+            if not held and chunk.isascii():
+                return chunk
+            data = held + chunk if held else chunk
+            cut = _utf8_cut(data)
+            self._held = data[cut:]
+            data = data[:cut]
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                return self._repair(data, line)
+            return data
+        if mode == "latin-1":
+            found = _C1.search(chunk)
+            if found is None:
+                return chunk.decode("latin-1").encode("utf-8")
+            self._warn_once(
+                "the file declares ISO-8859-1 but holds bytes 0x80-0x9F, which are Windows-1252"
+                " characters (such as the euro sign or typographic quotes): read as"
+                " Windows-1252",
+                line + chunk.count(_NL, 0, found.start()),
+                chunk[found.start() : found.start() + 1],
+            )
+        elif _C1.search(chunk) is None:  # cp1252 below 0x80 and from 0xA0 is ISO-8859-1
+            return chunk.decode("latin-1").encode("utf-8")
+        return chunk.decode("cp1252", errors="remit-latin1").encode("utf-8")
+
+    def _repair(self, data: bytes, line: int) -> bytes:
+        """Bytes declared (or defaulting to) UTF-8 that are not: read as Windows-1252."""
+        try:
+            data.decode("utf-8")
+            return data
+        except UnicodeDecodeError as error:
+            bad = data[error.start : error.start + 4]
+            line += data.count(_NL, 0, error.start)  # `line` is that of data[0]
+        self._warn_once(
+            f"the file declares {self.encoding} (or declares no encoding, which means UTF-8)"
+            " but holds bytes that are not UTF-8: read them as Windows-1252; check accented"
+            " letters in names and remittance text",
+            line,
+            bad,
+        )
+        return data.decode("utf-8", errors="remit-cp1252").encode("utf-8")
+
+    def _warn_once(self, message: str, line: int, sample: bytes) -> None:
+        if self._repaired:
+            return
+        self._repaired = True
+        self.warnings.append(
+            ParseWarning(message, line=line, field="encoding", value=f"{self.encoding} {sample!r}")
+        )
 
     def released(self, held: int = 0, *, entry_done: bool = True) -> None:
         """The parser freed what it had processed and still holds `held` elements. With
@@ -115,20 +240,41 @@ class GuardedReader:
             field="text",
         )
 
-    def _check_prolog(self, chunk: bytes) -> None:
-        """Reject a DOCTYPE (and with it every DTD and entity declaration) up front."""
+    def _check_prolog(self, chunk: bytes) -> bytes:
+        """Reject a DOCTYPE (and with it every DTD and entity declaration) up front; choose
+        how to decode (see _transcode). Returns the chunk to decode when its encoding
+        declaration was rewritten to UTF-8, else b"" (the chunk as read)."""
+        out = b""
         if chunk.startswith((b"\xff\xfe", b"\xfe\xff")):
             text = chunk.decode("utf-16", "ignore")
             self.encoding = "UTF-16"
+            self._mode = None
         else:
-            raw = chunk.removeprefix(b"\xef\xbb\xbf")
+            bom = chunk.startswith(b"\xef\xbb\xbf")
+            raw = chunk[3:] if bom else chunk
             declared = _ENCODING_DECL.match(raw)
             if declared is not None:
                 self.encoding = declared.group(1).decode("ascii")
+                name = self.encoding.upper()
+                mode = "latin-1" if name in _LATIN1 else "cp1252" if name in _CP1252 else None
+                if name in _UTF8:
+                    mode = "utf-8"
+                if bom and name not in _UTF8:  # the byte order mark says UTF-8: it wins
+                    self.warnings.append(ParseWarning(
+                        f"the file starts with a UTF-8 byte order mark but declares"
+                        f" {self.encoding}: read as UTF-8",
+                        line=1, field="encoding", value=self.encoding,
+                    ))  # fmt: skip
+                    mode = "utf-8"
+                self._mode = mode
+                if mode is not None and name not in _UTF8:  # libxml2 will be given UTF-8
+                    start, end = declared.span(1)
+                    out = raw[:start] + b"UTF-8" + raw[end:]
             text = raw.decode("latin-1")  # ASCII-compatible encodings: markup is ASCII
         found = _doctype_position(text)
         if found is not None:
             reject_doctype(text.count("\n", 0, found) + 1, text[found : found + 40])
+        return out
 
 
 def reject_doctype(line: int | None, value: str | None) -> None:

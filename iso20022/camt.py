@@ -16,7 +16,11 @@ at its own end when it has none. Memory stays flat whatever the file size:
   (a million empty elements) cannot fill memory either; an entry holds at most
   `limits.max_entry_items` transactions and remittance items; whatever precedes a released
   element or any of its ancestors (group header, junk between statements) is deleted.
-The version (namespace) does not change how we read: _build.py (and _details.py) handle the differences.
+The version (namespace) does not change how we read: _build.py (and _details.py) handle the
+differences. It must be one ISO published (.001.01 to .001.13) and agree with the message
+element: no namespace, another message's namespace or an unknown version is refused
+(versions.namespace_problem), and so is a message without any Stmt/Rpt/Ntfctn.
+A camt.053 statement whose balances do not add up gets a warning (_integrity.py).
 
 Fatal (ParseError naming line, record, field and value): XML that is not well-formed or is
 hostile (_xml.py), a missing or malformed Ntry/Bal amount, a CdtDbtInd other than CRDT/DBIT,
@@ -35,6 +39,7 @@ from core.errors import ParseError, ParseWarning
 from core.limits import DEFAULT_LIMITS, ParseLimits
 from core.records import Format, Record
 from iso20022 import _build, versions
+from iso20022._integrity import BalanceCheck
 from iso20022._values import Names, split_tag
 from iso20022._xml import (
     DepthProbe,
@@ -71,11 +76,17 @@ def iter_records(source: BinaryIO, *, limits: ParseLimits = DEFAULT_LIMITS) -> I
     stream = _CamtStream(DepthProbe(limits.max_xml_depth), reader, limits)
     events = hardened_iterparse(reader, _EVENT_TAGS)
     on_end = stream.on_end
+    notes = reader.warnings  # encoding repairs, appended while libxml2 reads
     try:
         for _, element in events:
+            if notes:
+                yield from notes
+                notes.clear()
             records = on_end(element)
             if records:
                 yield from records
+        yield from notes
+        notes.clear()
         stream.finish(events.root)
     except etree.XMLSyntaxError as error:
         raise syntax_error(error, reader, events.error_log) from None
@@ -92,7 +103,10 @@ class _CamtStream:
         self._locals: dict[str, str] = {}  # Clark name -> local name of the reported elements
         self._checked_doctype = False
         self._messages = 0
+        self._message_name = ""
         self._statements = 0
+        self._checked_namespaces: set[str] = set()
+        self._check: BalanceCheck | None = None
         # the open statement
         self._stmt: etree._Element | None = None
         self._stmt_depth = 0
@@ -127,6 +141,8 @@ class _CamtStream:
             return self._on_statement_end(element)
         if local in _MESSAGES:
             self._messages += 1
+            self._message_name = local
+            self._check_namespace(split_tag(tag)[0], local, element)
             self._probe.check(element, depth_of(element))
         return []
 
@@ -139,8 +155,33 @@ class _CamtStream:
                 field="root",
                 value=None if root is None else split_tag(root.tag)[1],
             )
+        if self._statements == 0:
+            inner = versions.STATEMENT_NAMES[versions.STATEMENT_ELEMENTS[self._message_name]]
+            raise ParseError(
+                f"the {self._message_name} message holds no {inner}: there is nothing to"
+                " import (refused rather than read as a day without activity)",
+                line=None if root is None else root.sourceline,
+                field=versions.STATEMENT_ELEMENTS[self._message_name],
+                value=None,
+            )
         if root is not None:
             self._probe.check(root, 1)
+
+    def _check_namespace(self, namespace: str, message: str, element: etree._Element) -> None:
+        """Refuse a message we cannot read for sure (see versions.namespace_problem)."""
+        key = namespace + "}" + message
+        if key in self._checked_namespaces:
+            return
+        problem = versions.namespace_problem(namespace, message)
+        if problem is not None:
+            raise ParseError(
+                f"not a camt document this parser can read: {problem}",
+                line=element.sourceline,
+                field="namespace",
+                value=namespace or None,
+            )
+        if len(self._checked_namespaces) < 16:
+            self._checked_namespaces.add(key)
 
     # -- statements ---------------------------------------------------------------------------
 
@@ -152,6 +193,7 @@ class _CamtStream:
             return False
         if split_tag(message.tag) not in {(namespace, name) for name in _MESSAGES}:
             return False
+        self._check_namespace(namespace, split_tag(message.tag)[1], message)
         if self._names is None or self._names.namespace != namespace:
             self._names = Names(namespace)
         self._statements += 1
@@ -163,13 +205,18 @@ class _CamtStream:
         self._unreleased = 0
         self._declared = None
         self._currency = None
+        self._check = None
         return True
 
     def _emit(self, stmt: etree._Element) -> Record:
         assert self._names is not None
         self._probe.check(stmt, self._stmt_depth)
-        statement, self._declared = _build.statement_header(stmt, self._names, self._label)
+        statement, self._declared, closing_line = _build.statement_header(
+            stmt, self._names, self._label
+        )
         self._currency = statement.currency
+        if self._label.startswith("Stmt "):  # camt.053 only: see _integrity.py
+            self._check = BalanceCheck.of(statement, self._label, closing_line)
         self._emitted = True
         return statement
 
@@ -192,6 +239,11 @@ class _CamtStream:
                     value=declared[2],
                 )
             )
+        if self._check is not None:
+            mismatch = self._check.warning()
+            if mismatch is not None:
+                records.append(mismatch)
+            self._check = None
         stmt.clear(keep_tail=False)
         message = stmt.getparent()  # holds the group header and the statements before
         self._release_before(stmt, message, self._stmt_depth - 1)
@@ -230,6 +282,8 @@ class _CamtStream:
         if early is not None:
             records.extend(early.context.warnings)
         records.append(entry)
+        if self._check is not None:
+            self._check.add(entry)
         self._early = self._early_ntry = None
         self._pending_details = []
         self._unreleased += 1
@@ -265,9 +319,12 @@ class _CamtStream:
         """
         pending, self._pending_details = self._pending_details, []  # on_end appended `tx`
         block = tx.getparent()
-        ntry = None if block is None else block.getparent()
-        if ntry is None or split_tag(block.tag)[1] != "NtryDtls":
-            return []  # not the details of an entry (a foreign element of the same name)
+        if block is not None and split_tag(block.tag)[1] == "Ntry":
+            ntry = block  # .001.01: TxDtls directly in the entry
+        else:
+            ntry = None if block is None else block.getparent()
+            if ntry is None or split_tag(block.tag)[1] != "NtryDtls":
+                return []  # not the details of an entry (a foreign element of the same name)
         if split_tag(ntry.tag)[1] != "Ntry":
             return []
         stmt = self._statement_of(ntry)
@@ -288,9 +345,12 @@ class _CamtStream:
         assert self._early is not None
         for details in pending:
             parent = details.getparent()
-            if parent is None or parent.getparent() is not ntry or parent.tag != names.NtryDtls:
+            if parent is ntry:  # .001.01
+                self._probe.check(details, self._stmt_depth + 2)
+            elif parent is None or parent.getparent() is not ntry or parent.tag != names.NtryDtls:
                 continue  # a foreign TxDtls nested somewhere in this entry: not a detail
-            self._probe.check(details, self._stmt_depth + 3)
+            else:
+                self._probe.check(details, self._stmt_depth + 3)
             _build.build_early(parent, details, names, self._early)
             parent.remove(details)
         self._early.close_complete_blocks(names)

@@ -13,22 +13,36 @@ from dataclasses import dataclass
 from core.records import Format
 
 # The message element (child of Document) of each message, and its statement-like child.
+# Version .001.01 (2006) names the message element with its version: BkToCstmrStmtV01.
 MESSAGE_FORMATS: dict[str, Format] = {
     "BkToCstmrAcctRpt": Format.CAMT052,
     "BkToCstmrStmt": Format.CAMT053,
     "BkToCstmrDbtCdtNtfctn": Format.CAMT054,
+    "BkToCstmrAcctRptV01": Format.CAMT052,
+    "BkToCstmrStmtV01": Format.CAMT053,
+    "BkToCstmrDbtCdtNtfctnV01": Format.CAMT054,
 }
 STATEMENT_ELEMENTS: dict[str, str] = {
     "BkToCstmrAcctRpt": "Rpt",
     "BkToCstmrStmt": "Stmt",
     "BkToCstmrDbtCdtNtfctn": "Ntfctn",
+    "BkToCstmrAcctRptV01": "Rpt",
+    "BkToCstmrStmtV01": "Stmt",
+    "BkToCstmrDbtCdtNtfctnV01": "Ntfctn",
 }
+# What each message calls its statements, for refusals ("no Stmt (statement)").
+STATEMENT_NAMES = {"Rpt": "Rpt (account report)", "Stmt": "Stmt (statement)",
+                   "Ntfctn": "Ntfctn (notification)"}  # fmt: skip
 _MESSAGE_NUMBERS = {"052": Format.CAMT052, "053": Format.CAMT053, "054": Format.CAMT054}
+# The versions ISO 20022 has published for camt.052/053/054: .001.01 (2006) to .001.13
+# (2024). The parser reads them all by local names; any other number is refused, since we
+# cannot know what a future or made-up version means.
+KNOWN_VERSIONS = range(1, 14)
 
 _NAMESPACE = re.compile(rb"urn:iso:std:iso:20022:tech:xsd:camt\.(05[234])\.001\.(\d\d)")
 # A message element as a start tag, with or without a namespace prefix.
 _MESSAGE_TAG = re.compile(
-    rb"<(?:[A-Za-z_][\w.-]*:)?(BkToCstmrAcctRpt|BkToCstmrStmt|BkToCstmrDbtCdtNtfctn)[\s>/]"
+    rb"<(?:[A-Za-z_][\w.-]*:)?(BkToCstmrAcctRpt|BkToCstmrStmt|BkToCstmrDbtCdtNtfctn)(?:V01)?[\s>/]"
 )
 # A business application header naming the message (when the Document starts beyond the head).
 _MSG_DEF = re.compile(rb"MsgDefIdr>\s*camt\.(05[234])\.001\.\d\d")
@@ -95,4 +109,28 @@ def detect(head: bytes) -> Format | None:
     header = _MSG_DEF.search(head_xml)
     if header is not None:
         return _MESSAGE_NUMBERS[header.group(1).decode()]
+    return None
+
+
+def namespace_problem(namespace: str, message: str) -> str | None:
+    """Why a message element `message` (local name) in `namespace` is not a camt document we
+    can read, or None when it is: no namespace, a namespace that is not camt.052/053/054, a
+    version number ISO never published, or a namespace naming another message than the
+    element (a camt.052 namespace around BkToCstmrStmt)."""
+    if not namespace:
+        return (
+            f"{message} has no XML namespace, so the camt version cannot be told"
+            " (expected xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.05x.001.NN\")"
+        )
+    found = version_from_namespace(namespace)
+    if found is None:
+        return f"namespace {namespace!r} is not camt.052/053/054"
+    if found.version not in KNOWN_VERSIONS:
+        return (
+            f"{found.name} is not a known version of camt.{found.message} (known:"
+            f" .001.{KNOWN_VERSIONS[0]:02d} to .001.{KNOWN_VERSIONS[-1]:02d})"
+        )
+    expected = MESSAGE_FORMATS.get(message)
+    if expected is not None and expected is not found.format:
+        return f"the namespace says {found.name} but the message element is {message} ({expected.value})"
     return None

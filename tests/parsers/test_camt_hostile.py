@@ -227,17 +227,24 @@ def test_truncated_file(cut: int) -> None:
     assert error.line is not None
 
 
-def test_declared_utf8_with_latin1_bytes_names_the_line() -> None:
+def test_declared_utf8_with_latin1_bytes_is_read_with_a_warning_naming_the_line() -> None:
+    """Deliberate change (issue 13): this used to be refused. The encoding declaration lies
+    (a Latin-1 export labelled UTF-8): the amounts are ASCII and the day's cash should be
+    read, so the bytes are read as Windows-1252 and one warning names the first line."""
     data = doc().replace(b"<Sts>", b"<AddtlNtryInf>Caf\xe9</AddtlNtryInf><Sts>", 1)
-    error = rejected(data)
-    assert error.line == 6 and error.field == "encoding"
-    assert "bytes that are not valid UTF-8" in str(error) and "line 6" in str(error)
+    parsed = parse(data)
+    assert next(parsed.entries()).additional_info == "Café"
+    (warning,) = [w for w in parsed.warnings if w.field == "encoding"]
+    assert warning.line == 6 and warning.value == "UTF-8 b'\\xe9</A'"
+    assert "declares UTF-8" in warning.message and "not UTF-8: read them as Windows-1252" in warning.message
 
 
 def test_undeclared_encoding_defaults_to_utf8() -> None:
     data = doc().replace(b' encoding="UTF-8"', b"").replace(b"<Sts>", b"<AddtlNtryInf>\xfc</AddtlNtryInf><Sts>", 1)
-    error = rejected(data)
-    assert error.field == "encoding" and error.line == 6
+    parsed = parse(data)
+    assert next(parsed.entries()).additional_info == "ü"
+    (warning,) = [w for w in parsed.warnings if w.field == "encoding"]
+    assert warning.line == 6 and "declares no encoding, which means UTF-8" in warning.message
 
 
 def test_declared_latin1_is_read_as_latin1() -> None:

@@ -366,7 +366,9 @@ def test_roundtrip_through_parser(stmts: list[Statement], pretty: bool) -> None:
         # Indented and single-line output: the parser must not depend on layout whitespace.
         data = write_camt053(stmts, version=version, created=CREATED, pretty=pretty)
         parsed = collect(Format.CAMT053, camt.iter_records(BytesIO(data)))
-        assert parsed.warnings == (), f"{version}: {[str(w) for w in parsed.warnings]}"
+        # Random balances need not add up: the integrity warning (Bal/CLBD) is the data's.
+        warnings = [w for w in parsed.warnings if w.field != "Bal/CLBD"]
+        assert warnings == [], f"{version}: {[str(w) for w in warnings]}"
         _assert_same(stmts, parsed, version)
         # Amounts never lose a cent: exact per-direction, per-currency totals.
         assert _sums(parsed.statements) == _sums(stmts), version
@@ -384,7 +386,14 @@ def test_parsed_real_samples_survive_a_rewrite(sample: Path, version: str) -> No
         first = collect(Format.CAMT053, camt.iter_records(source))
     data = write_camt053(list(first.statements), version=version, created=CREATED)
     second = collect(Format.CAMT053, camt.iter_records(BytesIO(data)))
-    assert second.warnings == (), [str(w) for w in second.warnings]
+    # A statement that does not add up (Bal/CLBD) still does not after the rewrite.
+    # (The writer may write amounts to the currency's decimals: compare the figures.)
+    def balance(parsed: ParsedFile) -> list[tuple[str | None, Decimal]]:
+        return [(w.record, Decimal(w.value or "")) for w in parsed.warnings if w.field == "Bal/CLBD"]
+
+    assert balance(second) == balance(first)
+    rest = [w for w in second.warnings if w.field != "Bal/CLBD"]
+    assert rest == [], [str(w) for w in rest]
     _assert_same(list(first.statements), second, version)
 
 
