@@ -97,6 +97,9 @@ class ParseWarning:
     record: str | None = None
     field: str | None = None
     value: str | None = None
+    # A statement that does not add up (its balances against its entries): the ingest layer
+    # flags the file, or refuses it under REMIT_STATEMENT_INTEGRITY=reject (ingest/integrity.py).
+    integrity: bool = False
 
     def __str__(self) -> str:
         where = _where(None, self.line, self.record, self.field, self.value)

@@ -33,7 +33,9 @@ class ParseLimits:
     # OFX is read whole (its statement balance follows the transactions): its own, smaller
     # bound on decoded size. Real OFX downloads are a few hundred KB.
     max_ofx_bytes: int = 8 * 1024**2
-    max_ofx_elements: int = 100_000  # some 12,000 transactions
+    # Elements of an OFX file: its transactions are scanned flat (ingest/ofx/scanner.py), only
+    # the rest becomes a tree (itself capped at 100,000); a million is ~110,000 transactions.
+    max_ofx_elements: int = 1_000_000
     # Elements (tags) held at once while reading XML (camt) or in memory at all (OFX).
     max_elements: int = 250_000
 

@@ -61,6 +61,9 @@ def detect_format(head: bytes) -> Format:
         found = parser.detect(head)
         if found is not None:
             return found
+    # A file that looks like NACHA but is not read as one: say which line and field (issue 13).
+    if (why := _parser(Format.ACH).explain(head)) is not None:
+        raise why
     sample = readable(head, 40)
     raise ParseError(
         "not a recognised bank file (camt.052/053/054, NACHA ACH, BAI2, BAI lockbox, OFX)",

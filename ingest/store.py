@@ -28,7 +28,6 @@ from core.identity import account_scope, key_triple
 from core.money import AmountError, format_amount, from_minor, to_minor
 from core.records import Entry, InvoiceRef, Record, Statement, Transaction
 from ingest import integrity
-from ingest.integrity import BalanceCheck
 from ledger import bulk
 from ledger.models import AuditEvent, BankEntry, BankEntrySighting, BankTransaction, StatementRow
 from ledger.types import utc_now
@@ -86,7 +85,6 @@ class EntryStore:
         self.file_id = file_id
         self.actor = actor
         self.integrity = integrity  # warn | reject (ingest/integrity.py)
-        self._check: BalanceCheck | None = None
         self.counts = StoreCounts()
         self._now = utc_now()
         self._statement_row: int | None = None
@@ -119,8 +117,6 @@ class EntryStore:
                 if self._statement_row is None:
                     self._open_statement(Statement(id=None, account=None))
                     pending = self._pending
-                if self._check is not None:
-                    self._check.add(record)
                 self._add(record)
                 if len(pending) >= CHUNK:
                     self._flush()
@@ -132,14 +128,11 @@ class EntryStore:
                 self._open_statement(record)
                 pending = self._pending
             elif isinstance(record, ParseWarning):
-                self.counts.warnings.append(str(record))
+                if record.integrity:  # the parser's balance check: flagged, or refused
+                    self._integrity_problem(integrity.PREFIX + str(record))
+                else:
+                    self.counts.warnings.append(str(record))
         self._flush()
-        self._finish_check()
-
-    def _finish_check(self) -> None:
-        check, self._check = self._check, None
-        if check is not None and (problem := check.problem()):
-            self._integrity_problem(problem)
 
     def _integrity_problem(self, problem: str) -> None:
         if self.integrity == "reject":
@@ -161,12 +154,10 @@ class EntryStore:
 
     def _open_statement(self, st: Statement) -> None:
         self._writer.drain()  # the previous statement's chunks use its row and numbers: written first
-        self._finish_check()
         self._statement_seq += 1
         label = integrity.label_of(self._statement_seq, st)
         if problem := integrity.continuity_problem(label, st, self._previous_closing(st)):
             self._integrity_problem(problem)
-        self._check = integrity.BalanceCheck(st, label) if st.opening_balance is not None else None
         self._entry_seq = 0
         record = f"statement {self._statement_seq}"
         currency = st.currency

@@ -96,4 +96,5 @@ class BalanceCheck:
             record=self.label,
             field="Bal/CLBD",
             value=str(self.closing),
+            integrity=True,
         )

@@ -74,8 +74,8 @@ class Parser:
         return base if seen == 1 else f"{base}-{seen}"
 
     def warn(self, message: str, line: int | None, record: str, name: str | None = None,
-             value: str | None = None) -> None:
-        warning = ParseWarning(message, line=line, record=record, field=name, value=value)
+             value: str | None = None, *, integrity: bool = False) -> None:
+        warning = ParseWarning(message, line=line, record=record, field=name, value=value, integrity=integrity)
         self.warnings.append(warning)
 
     def drain(self) -> Iterator[ParseWarning]:
@@ -200,7 +200,7 @@ class Parser:
             f"{money(opening)} + credits {money(credits)} - debits {money(debits)} ({what}) = "
             f"{money(expected)}, but the closing {kind} ({last}) is {money(closing)}; "
             f"difference {money(closing - expected)}",
-            account.line, "03", f"closing {kind} balance", raw)
+            account.line, "03", f"closing {kind} balance", raw, integrity=True)
 
     # -- records --------------------------------------------------------------------------
 

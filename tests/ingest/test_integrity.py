@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from core.records import Direction, Entry, Statement, Transaction
 from ingest.archive import Archive
-from ingest.integrity import PREFIX, BalanceCheck
+from ingest.integrity import PREFIX
 from ingest.service import Ingestor
 from iso20022.writer import write_camt053
 from ledger.db import transaction
@@ -51,6 +51,7 @@ def test_a_statement_that_adds_up_raises_nothing(rt) -> None:
 
 
 def test_a_statement_that_does_not_add_up_is_flagged_with_both_figures(rt) -> None:
+    # (the camt parser checks the balances; the store flags the file with what it found)
     bad = _statement(1, "1000.00", "1200.00", _entry("200.00", Direction.CREDIT, "A", DAY),
                      _entry("50.00", Direction.DEBIT, "B", DAY))
     result = _ingest(rt, bad, "bad.xml")
@@ -80,16 +81,3 @@ def test_with_reject_the_file_is_refused_and_nothing_stored(rt) -> None:
     with transaction(rt.engine) as s:
         assert s.scalar(select(func.count()).select_from(BankEntry)) == 0
         assert s.scalar(select(BankFile.status)) == "rejected"
-
-
-def test_pending_entries_and_statements_without_balances_are_not_counted() -> None:
-    st = Statement(id="N1", account=ACCOUNT, currency="EUR", opening_balance=Decimal("10.00"),
-                   closing_balance=Decimal("15.00"))
-    check = BalanceCheck(st, "statement 1")
-    check.add(_entry("5.00", Direction.CREDIT, "A", DAY))
-    from dataclasses import replace
-
-    from core.records import EntryStatus
-    check.add(replace(_entry("99.00", Direction.CREDIT, "P", DAY), status=EntryStatus.PENDING))
-    assert check.problem() is None
-    assert BalanceCheck(Statement(id="N2", account=ACCOUNT), "statement 2").problem() is None

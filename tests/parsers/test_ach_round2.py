@@ -269,6 +269,12 @@ def test_explain_names_line_and_field_when_detection_fails(
     assert error is not None
     assert (error.line, error.field) == (line, field)
     assert "not recognised" in error.message
+    # and ingest's format detection says the same, not "not a recognised bank file"
+    from ingest.formats import detect_format
+
+    with pytest.raises(ParseError) as raised:
+        detect_format(data[:4096])
+    assert (raised.value.line, raised.value.field) == (line, field)
 
 
 def test_explain_when_the_file_header_is_fine_but_the_batch_header_is_not() -> None:
