@@ -25,6 +25,7 @@ from core.limits import DEFAULT_LIMITS, ParseLimits
 from core.records import Format
 from ingest.archive import Archive, Archived
 from ingest.formats import HEAD_BYTES, detect_format, iter_records
+from ingest.held import hold_batches
 from ingest.store import EntryStore
 from ledger import audit
 from ledger.db import transaction
@@ -254,6 +255,8 @@ class Ingestor:
                 counts = store.consume(iter_records(fmt, source, limits=self.limits), tick)
                 if progress:
                     progress(archived.size, archived.size)
+            if counts.held_batches:  # a lockbox batch out of balance: its payments to review
+                hold_batches(session, file_id=file_id, batches=counts.held_batches, actor=self.actor)
             session.execute(
                 update(BankFile)
                 .where(BankFile.id == file_id)

@@ -28,6 +28,7 @@ from core.identity import account_scope, key_triple
 from core.money import AmountError, format_amount, from_minor, to_minor
 from core.records import Entry, InvoiceRef, Record, Statement, Transaction
 from ingest import integrity
+from ingest.lockbox import OUT_OF_BALANCE
 from ledger import bulk
 from ledger.models import AuditEvent, BankEntry, BankEntrySighting, BankTransaction, StatementRow
 from ledger.types import utc_now
@@ -70,6 +71,7 @@ class StoreCounts:
     transactions_new: int = 0
     warnings: list[str] = field(default_factory=list)
     new_transaction_ids: list[int] = field(default_factory=list)
+    held_batches: set[str] = field(default_factory=set)  # lockbox batches out of balance (ingest/held.py)
 
 
 def _minor(amount: Any, currency: str | None, *, record: str, field_name: str) -> int:
@@ -132,6 +134,8 @@ class EntryStore:
                     self._integrity_problem(integrity.PREFIX + str(record))
                 else:
                     self.counts.warnings.append(str(record))
+                if record.field == OUT_OF_BALANCE and record.value:
+                    self.counts.held_batches.add(record.value)
         self._flush()
 
     def _integrity_problem(self, problem: str) -> None:

@@ -112,6 +112,7 @@ class ReviewReason(StrEnum):
     RETURNED_PAYMENT = "returned_payment"  # a return or reversal undid an earlier payment
     NO_AMOUNT = "no_amount"  # the bank gave no amount for this transaction (batch detail)
     MANUAL_UNAPPLY = "manual_unapply"  # a person took the cash back off the invoices
+    BATCH_OUT_OF_BALANCE = "batch_out_of_balance"  # a lockbox batch that does not add up (ingest/held.py)
 
 
 @dataclass(frozen=True, slots=True)
