@@ -195,11 +195,8 @@ def _discount_on(base: tuple[date, Decimal] | None, percent: Decimal, paid: date
 
 
 def within_tolerance(short: Decimal, currency: str, settings: MatchSettings, *, cash: Decimal) -> bool:
-    """Bank charges: at most the currency's absolute fee tolerance. Not a share of the
-    invoice: a wire's charge is the same on 300 as on 30,000 (the old percent rule sent
-    small invoices' charges to review and let a 1 % deduction on large ones pass as a fee).
-    And less than the cash that arrived: a bank keeps a charge out of a payment, not most of
-    it (9.80 received for 20.00 is a person's question, not 10.20 of charges)."""
+    """Bank charges: at most the currency's absolute fee tolerance (a wire's charge is the same
+    on 300 as on 30,000), and less than the cash that arrived (9.80 for 20.00 is no charge)."""
     return ZERO < short <= settings.fee_tolerance_for(currency) and short < cash
 
 

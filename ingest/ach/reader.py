@@ -15,7 +15,6 @@ into records are in physical.py.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,8 +27,7 @@ from core.money import from_minor
 from core.records import Direction, Record, Statement
 from ingest.ach import codes
 from ingest.ach.mapping import CURRENCY, batch_date, build_entry, made_by_originator, yymmdd
-from ingest.ach.fields import TEXT_FIELDS, decode_field, to_ascii
-from ingest.ach.physical import Utf8Record, detect, physical_records
+from ingest.ach.physical import detect, physical_records
 from ingest.ach.records import (
     RECORD_LENGTH,
     Addenda,
@@ -48,10 +46,10 @@ from ingest.ach.records import (
     FileHeader,
     aba_check_digit,
     batch_header_problems,
-    field_at,
     file_header_problems,
     parse_addenda,
 )
+from ingest.ach.text import repaired, unreadable
 
 __all__ = ["detect", "iter_records"]
 
@@ -170,64 +168,11 @@ class _Reader:
                              value=error.value) from None
 
     def repair(self, line: int, record: str, text: str) -> str:
-        """The record with its free-text fields made printable ASCII (a warning per field);
-        a ParseError for a byte in any other field (codes, numbers, identifiers)."""
-        utf8 = isinstance(text, Utf8Record)
-        if len(text) > RECORD_LENGTH:
-            raise self.unreadable(line, record, text)
-        sec = self.batch.header.sec_code if self.batch else None
-        padded = text.ljust(RECORD_LENGTH)
-        fields: list[tuple[str, int, int]] = []
-        for column, char in enumerate(padded, start=1):
-            if " " <= char <= "~":
-                continue
-            where = field_at(padded, column, sec)
-            if where[0] not in TEXT_FIELDS or column == 1:
-                raise self.unreadable(line, record, text)
-            if not fields or fields[-1] != where:
-                fields.append(where)
-        for name, first, last in fields:
-            original = padded[first - 1 : last]
-            if utf8:
-                shown, encoding = original, "UTF-8"
-            else:
-                shown, encoding = decode_field(original.encode("latin-1"))
-            plain = to_ascii(shown)
-            width = last - first + 1
-            fixed = plain.ljust(width)[:width]
-            binary = any(unicodedata.category(c) == "Cc" for c in shown)
-            what = "control characters" if binary else f"non-ASCII text (read as {encoding})"
-            visible = "".join(c if c.isprintable() else f"\\x{ord(c):02x}"
-                              for c in shown.strip())
-            self.warn(f"{what} in the {name} replaced: '{visible}' is read as "
-                      f"'{fixed.strip()}'", line, record, name, shown.strip())
-            padded = padded[: first - 1] + fixed + padded[last:]
-        return padded
+        """The record with its free-text fields made printable ASCII (ingest/ach/text.py)."""
+        return repaired(line, record, text, self.batch.header.sec_code if self.batch else None, self.warn)
 
     def unreadable(self, line: int, record: str, text: str) -> ParseError:
-        """A byte that is not printable ASCII: name its field and show that field as text."""
-        column = next(i for i, c in enumerate(text) if not " " <= c <= "~")
-        bad = text[column]
-        what = "binary data" if bad < " " or bad == "\x7f" else "non-ASCII text"
-        sec = self.batch.header.sec_code if self.batch else None
-        name, first, last = field_at(text, column + 1, sec)
-        if isinstance(text, Utf8Record):  # cut by characters: show the characters
-            return ParseError(
-                f"{what} (character {bad!r}, U+{ord(bad):04X}, in column {column + 1}): "
-                "NACHA files are printable ASCII",
-                line=line, record=record, field=name,
-                value=text[min(first - 1, column) : max(last, column + 1)],
-            )
-        raw = text.encode("latin-1")  # the reader decodes one character per byte
-        end = max(last, column + 1)
-        while end < len(raw) and 0x80 <= raw[end] < 0xC0:  # the rest of a UTF-8 character
-            end += 1
-        return ParseError(
-            f"{what} (byte 0x{ord(bad):02x} in column {column + 1}): "
-            "NACHA files are printable ASCII",
-            line=line, record=record, field=name,
-            value=readable(raw[min(first - 1, column) : end]),
-        )
+        return unreadable(line, record, text, self.batch.header.sec_code if self.batch else None)
 
     def ensure_file(self, line: int) -> _File:
         if self.file is None:
