@@ -147,6 +147,7 @@ class PaymentRow:
     return_original_reference: str | None
     ultimate_name: str | None  # camt UltmtDbtr: the party the payer pays for
     ultimate_id: str | None
+    return_info: dict[str, Any] | None  # core.contract.return_info_json: dishonored/contested codes
     is_return: bool  # undoes an earlier payment (a return or a reversal) rather than paying
 
     @property
@@ -163,7 +164,7 @@ _PAYMENT_COLUMNS = (
     BankTransaction.remittance, BankTransaction.references, BankTransaction.invoices,
     BankTransaction.end_to_end_id, BankTransaction.transaction_id, BankTransaction.return_reason,
     BankTransaction.return_original_reference, BankTransaction.ultimate_name, BankTransaction.ultimate_id,
-    IS_RETURN,
+    BankTransaction.return_info, IS_RETURN,
 )
 
 

@@ -12,8 +12,12 @@ Resolved in any order of arrival, as part of the matching run (reconcile/service
   - return first: it waits in review ("original not known here") and is tried again on
     every run — also after a reviewer dismissed it — so the original, when it comes, arrives
     already returned and is never applied.
-A returned payment is final (reconcile.postings refuses to apply it). Each resolved return
-raises a "returned payment" review item naming what was undone.
+A returned payment is final (reconcile.postings refuses to apply it) — unless the bank
+dishonors the return (ACH R61–R69, the ODFI refusing an untimely or wrong return): the
+dishonored return names the same original, and undoes the return — the payment stands again
+(unmatched: the next run matches it afresh). A contested dishonor (R71–R77) goes to review:
+whose word holds is a person's call. Each resolved return raises a "returned payment" review
+item naming what was undone.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ class ReturnPlan:
     ret: PaymentRow
     original: PaymentRow | None
     unresolved: str | None = None  # why no original (explanation for the review item)
+    dishonor: bool = False  # undoes the original's return, not the original
 
     @property
     def code(self) -> str:
@@ -62,6 +67,19 @@ def plan(session: Session, returns: Sequence[PaymentRow]) -> list[ReturnPlan]:
             plans.append(ReturnPlan(r, None, why))
             continue
         original = found[0]
+        info = r.return_info or {}
+        if info.get("contested_code"):
+            plans.append(ReturnPlan(r, None, f"the receiving bank contests ({info['contested_code']}) the dishonor "
+                                             f"of its return of {ref}: a person decides whether the payment stands"))
+            continue
+        if info.get("dishonored_code"):
+            if original.match_status != "returned" or original.id in taken:
+                plans.append(ReturnPlan(r, None, f"dishonored return ({info['dishonored_code']}) of {ref}, "
+                                                 "whose return is not known here"))
+                continue
+            taken.add(original.id)
+            plans.append(ReturnPlan(r, original, dishonor=True))
+            continue
         if original.match_status == "returned" or original.id in taken:
             plans.append(ReturnPlan(r, None, f"payment #{original.id} ({ref}) was already returned"))
             continue
@@ -84,6 +102,15 @@ def write(postings: Postings, plans: Sequence[ReturnPlan], reversals: dict[int, 
             done += 1
             continue
         original = p.original
+        if p.dishonor:  # the return is undone: the payment stands again, to be matched afresh
+            postings.set_status(original.id, "unmatched")
+            postings.set_status(ret.id, "returned")
+            code = (ret.return_info or {}).get("dishonored_code")
+            postings.open_review(ret.id, reason=ReviewReason.RETURNED_PAYMENT.value, candidates=[], actor=actor,
+                                 explanation=f"Dishonored return ({code}): the return of payment #{original.id} "
+                                             "is undone; the payment stands again and is matched afresh.")
+            done += 1
+            continue
         reopened = postings.reverse(original.id, reversals.get(original.id, []), actor=actor,
                                     reason=f"returned: {p.code} (transaction #{ret.id})")
         postings.close_review(original.id, status="resolved", resolution=f"payment returned ({p.code})", actor=actor)
