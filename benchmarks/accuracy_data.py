@@ -67,7 +67,6 @@ from them and exports every public name.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
 
 from benchmarks.accuracy.keys import count_subsets, letters_id, name_key, number_keys, rf_reference
 from benchmarks.accuracy.labels import (
@@ -87,8 +86,7 @@ from benchmarks.accuracy.matchable import MatchableScenarios
 from benchmarks.accuracy.round2 import generate_round2
 from benchmarks.accuracy.round2_labels import ROUND2_MATCHABLE, ROUND2_NAMES, ROUND2_SCENARIOS
 from benchmarks.accuracy.unmatchable import UnmatchableScenarios
-from core.money import from_minor
-from reconcile.model import Customer, OpenInvoice, Payment
+from reconcile.model import Customer
 
 __all__ = [
     "AS_OF",
@@ -150,34 +148,9 @@ class _Builder(MatchableScenarios, UnmatchableScenarios):
         phase3 = ("overpay", "unknown_noevidence", "decoy_amount", "duplicate", "debit")
         phase2 = ("multi_noref", "decoy_ref")
         phase1 = tuple(n for n in SCENARIO_NAMES if n not in phase2 + phase3)
-        made: list[tuple[Payment, Label]] = []
-        for phase in (phase1, phase2, phase3):
-            plan = [name for name in phase for _ in range(counts[name])]
-            self.rng.shuffle(plan)
-            for name in plan:
-                made.append(getattr(self, f"s_{name}")())
-        self.rng.shuffle(made)
-        payments = tuple(replace(p, id=i + 1) for i, (p, _) in enumerate(made))
-        labels = tuple(label for _, label in made)
-        customers = tuple(
-            Customer(id=c.id, name=c.name, accounts=tuple(c.accounts)) for c in self.customers
-        )
-        invoices = tuple(
-            OpenInvoice(
-                id=inv.id,
-                number=inv.number,
-                customer_id=inv.customer_id,
-                currency=inv.currency,
-                amount=from_minor(inv.amount, inv.currency),
-                open_amount=from_minor(inv.open, inv.currency),
-                issue_date=inv.issue,
-                due_date=inv.terms_obj.net_due(inv.issue),
-                terms=inv.terms_obj,
-                po_number=inv.po,
-            )
-            for inv in self.invoices
-        )
-        return Dataset(self.seed, AS_OF, customers, invoices, payments, labels)
+        made = self.play((phase1, phase2, phase3), counts)
+        return self.dataset(made, tuple(Customer(id=c.id, name=c.name, accounts=tuple(c.accounts))
+                                        for c in self.customers))
 
 
 def generate(seed: int, n_customers: int, n_payments: int) -> Dataset:

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from stdnum import iban as _iban
 from stdnum.iso7064 import mod_97_10
 
 from benchmarks.accuracy.keys import count_subsets, name_key, number_keys
-from benchmarks.accuracy.labels import AS_OF, SETTINGS
+from benchmarks.accuracy.labels import AS_OF, SETTINGS, Dataset, Label
 from benchmarks.accuracy.words import (
     LEGAL_EUR,
     LEGAL_USD,
@@ -28,6 +28,7 @@ from benchmarks.accuracy.words import (
 from core.accounts import normalize_account
 from core.money import from_minor
 from core.terms import Terms
+from reconcile.model import Customer, OpenInvoice, Payment
 
 
 @dataclass(slots=True)
@@ -322,3 +323,33 @@ class BookBuilder:
     def subset_count(self, cust: Cust, cents: int, vd: date) -> int:
         """Ways a subset of the customer's open invoices (discounts included) sums to `cents`."""
         return count_subsets([self.alternatives(i, vd) for i in self.open_of(cust)], cents, SETTINGS.subset_max_invoices)
+
+    # -- the day, once the book is stocked ------------------------------------------------
+
+    def play(self, phases: Sequence[Sequence[str]], counts: Mapping[str, int]) -> list[tuple[Payment, Label]]:
+        """Every scenario's payments (method `s_<name>`), phase after phase, each phase's in a
+        shuffled order (a later phase reads the book the earlier ones left)."""
+        made: list[tuple[Payment, Label]] = []
+        for phase in phases:
+            plan = [name for name in phase for _ in range(counts[name])]
+            self.rng.shuffle(plan)
+            for name in plan:
+                made.append(getattr(self, f"s_{name}")())
+        return made
+
+    def dataset(self, made: list[tuple[Payment, Label]], customers: tuple[Customer, ...]) -> Dataset:
+        """The day: the payments shuffled and numbered 1..n, their labels, and the book's
+        invoices as the matcher takes them."""
+        self.rng.shuffle(made)
+        payments = tuple(replace(p, id=i + 1) for i, (p, _) in enumerate(made))
+        labels = tuple(label for _, label in made)
+        invoices = tuple(
+            OpenInvoice(
+                id=inv.id, number=inv.number, customer_id=inv.customer_id, currency=inv.currency,
+                amount=from_minor(inv.amount, inv.currency), open_amount=from_minor(inv.open, inv.currency),
+                issue_date=inv.issue, due_date=inv.terms_obj.net_due(inv.issue), terms=inv.terms_obj,
+                po_number=inv.po,
+            )
+            for inv in self.invoices
+        )
+        return Dataset(self.seed, AS_OF, customers, invoices, payments, labels)

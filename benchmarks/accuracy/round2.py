@@ -50,15 +50,17 @@ nothing fits on the final book.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from benchmarks.accuracy.labels import AS_OF, Dataset, Label
+from benchmarks.accuracy.labels import Dataset
 from benchmarks.accuracy.round2_amounts import Round2Amounts
-from benchmarks.accuracy.round2_labels import ROUND2_NAMES, ROUND2_PHASE2, ROUND2_PHASE3, ROUND2_SCENARIOS
+from benchmarks.accuracy.round2_labels import (
+    ROUND2_NAMES,
+    ROUND2_PHASE2,
+    ROUND2_PHASE3,
+    ROUND2_SCENARIOS,
+)
 from benchmarks.accuracy.round2_payers import MAX_OPEN, Round2Payers
 from benchmarks.accuracy.round2_refs import Round2Refs
-from core.money import from_minor
-from reconcile.model import Customer, OpenInvoice, Payment
+from reconcile.model import Customer
 
 ROUND2_VERSION = 1
 
@@ -101,30 +103,12 @@ class Round2Builder(Round2Refs, Round2Payers, Round2Amounts):
         counts = self.counts()
         self.stock_up(counts)
         phase1 = tuple(n for n in ROUND2_NAMES if n not in ROUND2_PHASE2 + ROUND2_PHASE3)
-        made: list[tuple[Payment, Label]] = []
-        for phase in (phase1, ROUND2_PHASE2, ROUND2_PHASE3):
-            plan = [name for name in phase for _ in range(counts[name])]
-            self.rng.shuffle(plan)
-            for name in plan:
-                made.append(getattr(self, f"s_{name}")())
-        self.rng.shuffle(made)
-        payments = tuple(replace(p, id=i + 1) for i, (p, _) in enumerate(made))
-        labels = tuple(label for _, label in made)
-        customers = tuple(
+        made = self.play((phase1, ROUND2_PHASE2, ROUND2_PHASE3), counts)
+        return self.dataset(made, tuple(
             Customer(id=c.id, name=c.name, accounts=tuple(c.accounts) + tuple(self.shared.get(c.id, ())),
                      parent_id=self.parent_of.get(c.id))
             for c in self.customers
-        )
-        invoices = tuple(
-            OpenInvoice(
-                id=inv.id, number=inv.number, customer_id=inv.customer_id, currency=inv.currency,
-                amount=from_minor(inv.amount, inv.currency), open_amount=from_minor(inv.open, inv.currency),
-                issue_date=inv.issue, due_date=inv.terms_obj.net_due(inv.issue), terms=inv.terms_obj,
-                po_number=inv.po,
-            )
-            for inv in self.invoices
-        )
-        return Dataset(self.seed, AS_OF, customers, invoices, payments, labels)
+        ))
 
 
 def generate_round2(seed: int, n_customers: int, n_payments: int) -> Dataset:
