@@ -135,7 +135,6 @@ def db_scenario(runner: Runner, seed: int = SEED) -> tuple[str, list[str]]:
     camt.053 returns ten applied payments (RtrInf AC04, same end-to-end id and amount) —
     matching reverses exactly their applications and reopens their invoices.
     """
-    import tempfile
     from datetime import timedelta
     from pathlib import Path
 
@@ -146,10 +145,9 @@ def db_scenario(runner: Runner, seed: int = SEED) -> tuple[str, list[str]]:
     from ingest.archive import Archive
     from ingest.service import Ingestor
     from iso20022.writer import write_camt053
-    from ledger.db import make_engine, transaction
-    from ledger.migrate import upgrade
-    from ledger.models import Application, BankEntry, BankTransaction, CustomerAccount, Invoice
-    from ledger.models import Customer as CustomerRow
+    from benchmarks.accuracy.database import database
+    from ledger.db import transaction
+    from ledger.models import Application, BankEntry, BankTransaction, Invoice
 
     data = generate(seed, 40, 200)
     problems: list[str] = []
@@ -177,21 +175,7 @@ def db_scenario(runner: Runner, seed: int = SEED) -> tuple[str, list[str]]:
         by_currency.setdefault(p.currency, []).append(entry_of(p))
     day1 = write_camt053([statement(data.as_of, es, c, 1) for c, es in sorted(by_currency.items())])
 
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/remit.db"
-        upgrade(url)
-        engine = make_engine(url)
-        with transaction(engine) as s:
-            s.add_all(CustomerRow(id=c.id, name=c.name) for c in data.customers)
-            s.flush()
-            s.add_all(CustomerAccount(customer_id=c.id, account=a, source="imported") for c in data.customers for a in c.accounts)
-            s.add_all(
-                Invoice(id=i.id, number=i.number, customer_id=i.customer_id, currency=i.currency,
-                        amount_minor=to_minor(i.amount, i.currency), open_minor=to_minor(i.open_amount, i.currency),
-                        issue_date=i.issue_date, due_date=i.due_date, terms=i.terms.text if i.terms else None,
-                        po_number=i.po_number, status="open" if i.open_amount > 0 else "paid")
-                for i in data.invoices
-            )
+    with database(data) as (engine, tmp):
         ingestor = Ingestor(engine, Archive(Path(tmp) / "archive"))
 
         def ingest(name: str, content: bytes) -> Any:
@@ -252,7 +236,6 @@ def db_scenario(runner: Runner, seed: int = SEED) -> tuple[str, list[str]]:
         # Day 2: ten applied payments come back.
         returned = sorted(after_053)[:10]
         if not returned:
-            engine.dispose()
             return f"{stored} bookings · nothing applied", problems
         by_ref = {p.bank_reference: p for p in data.payments}
         with transaction(engine) as s:
@@ -283,7 +266,6 @@ def db_scenario(runner: Runner, seed: int = SEED) -> tuple[str, list[str]]:
                 # Reopened by at least the cash applied (discounts and write-offs reopen too).
                 if open_after[number] < open_before[number] + applied:
                     problems.append(f"invoice {number} not reopened after the return of {ref}")
-        engine.dispose()
     metric = (f"{stored} bookings once (054+053) · {sum(len(v) for v in after_053.values())} applications · "
               f"{len(returned) - len(still)}/{len(returned)} returns reversed")
     return metric, problems

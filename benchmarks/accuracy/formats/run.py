@@ -12,16 +12,15 @@ not in review), or "missing" (the parser or ingest did not store the booking).
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from benchmarks.accuracy.database import database
 from benchmarks.accuracy.formats.carry import Carried, Rendering, evidence_lost
 from benchmarks.accuracy_data import Dataset
 from core.money import to_minor
@@ -78,37 +77,6 @@ class FormatResult:
 def expected_minor(label: Any, currency: str) -> Allocations:
     return frozenset((n, to_minor(a, currency), to_minor(d, currency), to_minor(w, currency))
                      for n, a, d, w in label.expected or ())
-
-
-@contextmanager
-def database(data: Dataset) -> Iterator[tuple[Any, Path]]:
-    """A fresh SQLite database with the day's customers, accounts and invoices (as
-    bench_accuracy's db_scenario loads them), and its directory."""
-    from ledger.db import make_engine, transaction
-    from ledger.migrate import upgrade
-    from ledger.models import CustomerAccount, Invoice
-    from ledger.models import Customer as CustomerRow
-
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/remit.db"
-        upgrade(url)
-        engine = make_engine(url)
-        with transaction(engine) as s:
-            s.add_all(CustomerRow(id=c.id, name=c.name) for c in data.customers)
-            s.flush()
-            s.add_all(CustomerAccount(customer_id=c.id, account=a, source="imported")
-                      for c in data.customers for a in c.accounts)
-            s.add_all(
-                Invoice(id=i.id, number=i.number, customer_id=i.customer_id, currency=i.currency,
-                        amount_minor=to_minor(i.amount, i.currency), open_minor=to_minor(i.open_amount, i.currency),
-                        issue_date=i.issue_date, due_date=i.due_date, terms=i.terms.text if i.terms else None,
-                        po_number=i.po_number, status="open" if i.open_amount > 0 else "paid")
-                for i in data.invoices
-            )
-        try:
-            yield engine, Path(tmp)
-        finally:
-            engine.dispose()
 
 
 def ingest(engine: Any, tmp: Path, name: str, content: bytes) -> str | None:
