@@ -9,27 +9,20 @@ applied, and matchable ones are applied right.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from functools import cache
 
 import pytest
 
-from benchmarks.accuracy.formats import bai2, camt, lockbox, nacha, ofx
+from benchmarks.accuracy.formats import bai2, lockbox, nacha, ofx
 from benchmarks.accuracy.formats.carry import Carried, Rendering, evidence_lost
 from benchmarks.accuracy.formats.returns import ReturnsOutcome, hook
 from benchmarks.accuracy.formats.run import run_format
 from benchmarks.accuracy_data import Dataset, generate
+from benchmarks.bench_formats import FORMATS
 from core.records import Direction, Entry, collect
 from ingest.formats import detect_format, iter_records
 
-WRITERS: dict[str, Callable[[Dataset], Rendering]] = {
-    "camt.053": camt.render_053,
-    "camt.054": camt.render_054,
-    "BAI2": bai2.render,
-    "BAI lockbox": lockbox.render,
-    "NACHA": nacha.render,
-    "OFX": ofx.render,
-}
+WRITERS = FORMATS  # every format the benchmark writes, by its name there
 PARSED_AS = {"camt.053": "camt.053", "camt.054": "camt.054", "BAI2": "bai2", "BAI lockbox": "lockbox",
              "NACHA": "ach", "OFX": "ofx"}
 
