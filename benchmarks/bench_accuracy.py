@@ -59,8 +59,10 @@ from benchmarks.accuracy_data import (
     MATCHABLE,
     ROUND2_SCENARIOS,
     SCENARIO_NAMES,
+    SCENARIOS,
     UNKNOWN_AND_DECOYS,
     Dataset,
+    Scenario,
     generate,
     generate_round2,
     letters_id,
@@ -306,22 +308,23 @@ def evaluate(quick: bool, seed: int = SEED) -> tuple[Dataset, dict[str, Outcome 
     started = time.perf_counter()
     data = generate(seed, n_customers, n_payments)
     gen_seconds = time.perf_counter() - started
+    return data, _outcomes(data, SCENARIOS), gen_seconds
+
+
+def _outcomes(data: Dataset, scenarios: tuple[Scenario, ...]) -> dict[str, Outcome | str]:
+    """remit's and the baseline's outcome on the day (or why one could not run)."""
     results: dict[str, Outcome | str] = {}
     for engine, module in (("remit", "reconcile.engine"), ("baseline", "reconcile.baseline")):
         fn, why = load_match(module)
-        results[engine] = run_engine(engine, fn, data) if fn else (why or "unavailable")
-    return data, results, gen_seconds
+        results[engine] = run_engine(engine, fn, data, scenarios) if fn else (why or "unavailable")
+    return results
 
 
 def evaluate_round2(quick: bool, seed: int = SEED) -> tuple[Dataset, dict[str, Outcome | str]]:
     """The round-2 day and each engine's outcome on it (or why it could not run)."""
     n_customers, n_payments = ROUND2_QUICK if quick else ROUND2_FULL
     data = generate_round2(seed, n_customers, n_payments)
-    results: dict[str, Outcome | str] = {}
-    for engine, module in (("remit", "reconcile.engine"), ("baseline", "reconcile.baseline")):
-        fn, why = load_match(module)
-        results[engine] = run_engine(engine, fn, data, ROUND2_SCENARIOS) if fn else (why or "unavailable")
-    return data, results
+    return data, _outcomes(data, ROUND2_SCENARIOS)
 
 
 def rows_for_round2(data: Dataset, results: dict[str, Outcome | str], examples_note: str = "") -> list[Row]:
@@ -419,13 +422,8 @@ def run(quick: bool = False, seed: int = SEED, examples: int = 5, db_runner: Run
     """The registry entry point (see benchmarks/run.py)."""
     data, results, _ = evaluate(quick, seed)
     size = "quick" if quick else "full"
-    outcomes = [o for o in results.values() if not isinstance(o, str)]
-    if outcomes:
-        print_scenario_table(data, outcomes, f"accuracy per scenario ({size}: {len(data.payments):,} payments, seed {seed})")
-    note = ""
-    remit = results["remit"]
-    if not isinstance(remit, str) and (remit.wrongs or remit.misses):
-        note = write_examples(data, remit, examples, size)
+    note = _report(data, results, f"accuracy per scenario ({size}: {len(data.payments):,} payments, seed {seed})",
+                   examples, size)
     rows = rows_for(data, results, size, note)
     rows[-1:-1] = run_round2(quick, seed, examples)  # beside day 1's rows, before the DB path's
     if db_runner is not None:
@@ -437,14 +435,19 @@ def run_round2(quick: bool = False, seed: int = SEED, examples: int = 5) -> list
     """The round-2 day: its per-class table, its examples file, its rows."""
     data, results = evaluate_round2(quick, seed)
     size = "quick" if quick else "full"
+    title = f"accuracy round 2 per class ({size}: {len(data.payments):,} payments, seed {seed})"
+    return rows_for_round2(data, results, _report(data, results, title, examples, f"round2-{size}"))
+
+
+def _report(data: Dataset, results: dict[str, Outcome | str], title: str, examples: int, name: str) -> str:
+    """Print the per-scenario table; write remit's wrong and missed examples (the file's note)."""
     outcomes = [o for o in results.values() if not isinstance(o, str)]
     if outcomes:
-        print_scenario_table(data, outcomes, f"accuracy round 2 per class ({size}: {len(data.payments):,} payments, seed {seed})")
-    note = ""
+        print_scenario_table(data, outcomes, title)
     remit = results["remit"]
     if not isinstance(remit, str) and (remit.wrongs or remit.misses):
-        note = write_examples(data, remit, examples, f"round2-{size}")
-    return rows_for_round2(data, results, note)
+        return write_examples(data, remit, examples, name)
+    return ""
 
 
 def main(argv: list[str] | None = None) -> int:
