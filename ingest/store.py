@@ -28,7 +28,6 @@ from core.identity import account_scope, key_triple
 from core.money import AmountError, format_amount, from_minor, to_minor
 from core.records import Entry, InvoiceRef, Record, Statement, Transaction
 from ingest import integrity
-from ingest.lockbox import OUT_OF_BALANCE
 from ledger import bulk
 from ledger.models import AuditEvent, BankEntry, BankEntrySighting, BankTransaction, StatementRow
 from ledger.types import utc_now
@@ -134,8 +133,8 @@ class EntryStore:
                     self._integrity_problem(integrity.PREFIX + str(record))
                 else:
                     self.counts.warnings.append(str(record))
-                if record.field == OUT_OF_BALANCE and record.value:
-                    self.counts.held_batches.add(record.value)
+                if record.hold:  # e.g. a lockbox batch out of balance: its payments to review
+                    self.counts.held_batches.add(record.hold)
         self._flush()
 
     def _integrity_problem(self, problem: str) -> None:

@@ -102,8 +102,8 @@ def iter_records(
 def out_of_balance_batches(warnings: Iterable[object]) -> frozenset[str]:
     """The references ("<lockbox>-<deposit date>-<batch>") of the batches out of balance."""
     return frozenset(
-        w.value for w in warnings
-        if isinstance(w, ParseWarning) and w.field == OUT_OF_BALANCE and w.value
+        w.hold for w in warnings
+        if isinstance(w, ParseWarning) and w.field == OUT_OF_BALANCE and w.hold
     )
 
 

@@ -4,7 +4,7 @@ their 4 overflows) Entries, and the 7, 8 and 9 controls are checked."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from core.digits import is_ascii_digits
@@ -294,12 +294,13 @@ class Parser:
                      count, totals.count)
         self.compare(line, f"batch {batch} total", "batch total", cents, totals.cents, money=True)
         if (count, cents) != (totals.count, totals.cents):
-            self.warnings.append(line.warning(
+            reference = batch_reference(lockbox.number, lockbox.deposit_raw, batch)
+            self.warnings.append(replace(line.warning(
                 f"batch {batch} of lockbox {lockbox.number} is out of balance (the type 7 says "
                 f"{count} checks, {from_minor(cents, CURRENCY)}; the file has {totals.count}, "
                 f"{from_minor(totals.cents, CURRENCY)}): its checks, bank references "
                 f"{lockbox.number}-{lockbox.deposit_raw}-{batch}-*, go to review, not applied",
-                OUT_OF_BALANCE, batch_reference(lockbox.number, lockbox.deposit_raw, batch)))
+                OUT_OF_BALANCE, reference), hold=reference))
 
     def lockbox_total(self, line: Line) -> None:
         lockbox = self.require_lockbox(line)
