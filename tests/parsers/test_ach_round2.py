@@ -288,6 +288,22 @@ def test_explain_when_the_file_header_is_fine_but_the_batch_header_is_not() -> N
     assert (error.line, error.record, error.field) == (1, "file header (type 1)", "priority code")
 
 
+def test_entries_without_their_batch_header_are_refused_naming_the_first_entry() -> None:
+    """moov-io/ach return-no-batch-header.ach (issue 13 held-out corpus): entries and their
+    addenda cut out of a file, no batch header: refused with what is missing, not as an
+    unknown format."""
+    lines = _file(addenda=("INV 1001",))
+    fragment = b"\n".join(line for line in lines if line[:1] in (b"6", b"7"))
+    assert ach.detect(fragment) is None
+    from ingest.formats import detect_format
+
+    with pytest.raises(ParseError) as raised:
+        detect_format(fragment)
+    assert (raised.value.line, raised.value.record, raised.value.field, raised.value.value) == (
+        1, "entry (type 6)", "record type code", "6")
+    assert "no batch header (type 5) before it" in raised.value.message
+
+
 @pytest.mark.parametrize("head", [
     b"100ABCDEFGHIJ00999999911605231800\n2ABCDEFGHIJ0099999991000000000040008000801\n",
     b"01,0004,12345,060321,0829,001,80,1,2/\n", b"<?xml version='1.0'?><Document/>",
