@@ -117,9 +117,10 @@ def explain(head: bytes) -> ParseError | None:
     if lines and _is_entry(lines[0]) and _looks_like_nacha([b"5" + lines[0][1:], *lines[1:]]):
         # Entries cut out of a file without their batch header (moov-io/ach
         # return-no-batch-header.ach): what they are is known, what they belong to is not.
-        return ParseError("an entry detail record (type 6) with no batch header (type 5) before it: "
-                          "without one there is no SEC code, company or effective date to read it by",
-                          line=1, record="entry (type 6)", field="record type code", value="6")
+        return ParseError(
+            "an entry detail record (type 6) with no batch header (type 5) before it: without "
+            "one there is no SEC code, company or effective date to read it by",
+            line=1, record="entry (type 6)", field="record type code", value="6")
     if not _looks_like_nacha(lines):
         return None
     first = lines[0].decode("latin-1")
