@@ -292,6 +292,12 @@ def _split(body: str) -> list[str]:
     """The records of one text line (one character per byte)."""
     if len(body) <= RECORD_LENGTH or not body[RECORD_LENGTH:].strip():
         return [body[:RECORD_LENGTH]]
+    records = [body[i : i + RECORD_LENGTH] for i in range(0, len(body), RECORD_LENGTH)]
     if len(body) % RECORD_LENGTH == 0:
-        return [body[i : i + RECORD_LENGTH] for i in range(0, len(body), RECORD_LENGTH)]
+        return records
+    # Records without line breaks whose last one is short (unpadded, like a file control or
+    # block fill cut at 55: jm81/ach return_fixedlength.txt): cut when every piece starts
+    # like a record; the reader takes a short last record as it takes a short line.
+    if all(_plausible(record[:11].encode("latin-1")) for record in records):
+        return records
     return [body]  # the reader reports its length
