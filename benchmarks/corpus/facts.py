@@ -32,7 +32,7 @@ def ach(data: bytes) -> dict:
     lines = []
     for ln in data.replace(b"\r\n", b"\n").split(b"\n"):
         # Records without line breaks (fixed blocks of 94): one physical line of many records.
-        blocked = len(ln) > 94 and len(ln) % 94 == 0
+        blocked = len(ln) > 94 and ln[94:95] in (b"1", b"5", b"6", b"7", b"8", b"9")
         lines += [ln[i:i + 94] for i in range(0, len(ln), 94)] if blocked else [ln]
     lines = [ln for ln in lines if ln.strip()]
     entries, batches, credit, debit = 0, 0, Decimal(0), Decimal(0)
@@ -226,7 +226,7 @@ def draft(path: Path) -> dict:
             return ofx(data)
         if fmt == "bai2":
             return bai2(data)
-    except (ET.ParseError, ValueError, IndexError) as exc:  # the draft could not read it either
+    except (ET.ParseError, ValueError, IndexError, ArithmeticError) as exc:  # the draft could not read it either
         return {"unreadable": f"{type(exc).__name__}: {exc}"}
     return {}
 
