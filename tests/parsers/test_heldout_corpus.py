@@ -1,6 +1,6 @@
 """Issue 13, "every public file read right or refused with a reason": the held-out corpus.
 
-benchmarks/corpus/manifest.json lists 239 public bank files from projects remit was not
+benchmarks/corpus/manifest.json lists 245 public bank files from projects remit was not
 written against (moov-io/ach and bai2, genkgo/camt, viafintech/camt_parser, jseutter/ofxparse,
 wesabe/fixofx, ...), each with the figures reading it must give or the refusal it must get;
 benchmarks/corpus/run.py checks one. MIT/Apache files are in fixtures/corpus/; GPL/AGPL ones
@@ -32,7 +32,7 @@ def test_every_corpus_file_is_read_right_or_refused_with_its_reason(item: dict) 
 
 def test_the_manifest_is_whole() -> None:
     files = [item["file"] for item in ITEMS]
-    assert len(files) == len(set(files)) == 239
+    assert len(files) == len(set(files)) == 245
     for item in ITEMS:
         assert item["licence"] and item["origin"].startswith("https://github.com/") and item["basis"]
         assert ("read" in item["expect"]) != ("refused" in item["expect"])
