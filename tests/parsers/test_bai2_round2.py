@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from core.accounts import normalize_account
-from core.errors import ParseError
+from core.errors import ParseError, ParseWarning
 from core.records import Direction, Format, ParsedFile, collect
 from ingest import bai2, formats
 from tests.support import SAMPLES
@@ -278,6 +278,40 @@ def test_unbalanced_account_warns_with_both_figures_and_the_difference() -> None
         "opening ledger (010) 10.00 + credits 5.00 - debits 3.00 (its 16 details) = 12.00, but "
         "the closing ledger (015) is 13.00; difference 1.00"
     ]
+
+
+def test_the_balance_warning_is_kept_past_the_warning_cap() -> None:
+    """The ingest layer flags (or refuses) a file on its `integrity` warning: the per-file cap
+    on warnings must never drop it, however many repairs came before (issue 13)."""
+    from dataclasses import replace
+
+    from core.limits import DEFAULT_LIMITS
+    from ingest.formats import iter_records
+
+    details = [line for i in range(10) for line in (f"16,195,100,,R{i},,PAID", f"WRAPPED TEXT {i}")]
+    text = account_file("010,1000,,,015,1300,,", details)
+    limits = replace(DEFAULT_LIMITS, max_warnings=5)
+    warnings = [r for r in iter_records(Format.BAI2, io.BytesIO(text.encode()), limits=limits)
+                if isinstance(r, ParseWarning)]
+    assert [w.field for w in warnings[:5]] == ["record code"] * 5  # 5 of the 10 wrapped lines
+    assert [w.integrity for w in warnings[5:]] == [True, False]  # the balance check, then the count
+    assert "does not add up" in warnings[5].message
+    assert warnings[6].message.startswith("5 more warnings not shown (the limit is 5 per file)")
+
+
+def test_a_held_batch_is_kept_past_the_warning_cap() -> None:
+    """Likewise a lockbox batch out of balance (`hold`): its payments must go to review."""
+    from dataclasses import replace
+
+    from core.limits import DEFAULT_LIMITS
+    from ingest.formats import _bounded
+
+    noise = [ParseWarning(f"odd {i}", line=i) for i in range(4)]
+    held = ParseWarning("batch 1 out of balance", line=9, hold="LB1-260101-001")
+    kept = list(_bounded(iter([*noise, held]), replace(DEFAULT_LIMITS, max_warnings=2)))
+    assert [w.message for w in kept] == [
+        "odd 0", "odd 1", "batch 1 out of balance",
+        "2 more warnings not shown (the limit is 2 per file)"]
 
 
 def test_integrity_uses_summaries_without_details_and_available_without_ledger() -> None:
