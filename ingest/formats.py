@@ -84,8 +84,12 @@ def iter_records(
 def _bounded(records: Iterator[Record], limits: ParseLimits) -> Iterator[Record]:
     """Count what a parser yields: too many entries or statements end the file (the parser's
     own state, such as the statement ids it keeps unique, grows with them); warnings past
-    `max_warnings` are counted, not kept, and summed up in one last warning."""
-    entries = statements = warnings = 0
+    `max_warnings` are counted, not kept, and summed up in one last warning — except those the
+    ingest layer acts on (`integrity`: a statement that does not add up; `hold`: a lockbox
+    batch out of balance), which are always kept: dropping one would store a file that
+    REMIT_STATEMENT_INTEGRITY=reject refuses, or apply a batch that must go to review. They
+    are few (at most one per statement or batch, both bounded)."""
+    entries = statements = warnings = dropped = 0
     max_entries, max_statements = limits.max_entries, limits.max_statements
     max_warnings = limits.max_warnings
     for record in records:
@@ -100,12 +104,14 @@ def _bounded(records: Iterator[Record], limits: ParseLimits) -> Iterator[Record]
                 raise too_many("statements", statements, max_statements)
         else:
             warnings += 1
-            if warnings > max_warnings:
+            acted_on = record.integrity or record.hold  # type: ignore[union-attr]
+            if warnings > max_warnings and not acted_on:
+                dropped += 1
                 continue
         yield record
-    if warnings > max_warnings:
+    if dropped:
         yield ParseWarning(
-            f"{warnings - max_warnings} more warnings not shown (the limit is {max_warnings}"
+            f"{dropped} more warnings not shown (the limit is {max_warnings}"
             " per file)",
             field="warnings",
             value=str(warnings),

@@ -4,7 +4,7 @@ A TxDtls → Transaction, and the checks of the details against their entry, are
 
 Each builder walks the children of its element once and picks what it needs by Clark name
 (read into locals first: these loops run for every entry). Version differences are handled
-where they occur, so one code path reads .001.02 to .001.13:
+where they occur, so one code path reads .001.02 to .001.14:
 - `Sts` is text (02/04) or `Sts/Cd` (08+);
 - parties are `Dbtr/Nm` (02/04) or `Dbtr/Pty/Nm` (08+);
 - a TxDtls amount is `TxDtls/Amt` (03+), else `AmtDtls/TxAmt/Amt`, else `AmtDtls/InstdAmt/Amt`;

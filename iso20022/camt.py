@@ -1,4 +1,4 @@
-"""camt.052 / camt.053 / camt.054 parser, every version .001.02 to .001.13, streaming.
+"""camt.052 / camt.053 / camt.054 parser, every version .001.02 to .001.14, streaming.
 
     detect(head) -> Format | None
     iter_records(source, *, limits) -> Statement, its Entry records, ParseWarning, ...
@@ -17,7 +17,7 @@ at its own end when it has none. Memory stays flat whatever the file size:
   `limits.max_entry_items` transactions and remittance items; whatever precedes a released
   element or any of its ancestors (group header, junk between statements) is deleted.
 The version (namespace) does not change how we read: _build.py (and _details.py) handle the
-differences. It must be one ISO published (.001.01 to .001.13) and agree with the message
+differences. It must be one ISO published (.001.01 to .001.14) and agree with the message
 element: no namespace, another message's namespace or an unknown version is refused
 (versions.namespace_problem), and so is a message without any Stmt/Rpt/Ntfctn.
 A camt.053 statement whose balances do not add up gets a warning (_integrity.py).

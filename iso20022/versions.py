@@ -34,10 +34,11 @@ STATEMENT_ELEMENTS: dict[str, str] = {
 STATEMENT_NAMES = {"Rpt": "Rpt (account report)", "Stmt": "Stmt (statement)",
                    "Ntfctn": "Ntfctn (notification)"}  # fmt: skip
 _MESSAGE_NUMBERS = {"052": Format.CAMT052, "053": Format.CAMT053, "054": Format.CAMT054}
-# The versions ISO 20022 has published for camt.052/053/054: .001.01 (2006) to .001.13
-# (2024). The parser reads them all by local names; any other number is refused, since we
-# cannot know what a future or made-up version means.
-KNOWN_VERSIONS = range(1, 14)
+# The versions ISO 20022 has published for camt.052/053/054: .001.01 (2006) to .001.14
+# (2026; it adds Refs/RtrId, SctiesData and a UTI to .001.13, nothing read differently). The
+# parser reads them all by local names; any other number is refused, since we cannot know what
+# a future or made-up version means.
+KNOWN_VERSIONS = range(1, 15)
 
 _NAMESPACE = re.compile(rb"urn:iso:std:iso:20022:tech:xsd:camt\.(05[234])\.001\.(\d\d)")
 # A message element as a start tag, with or without a namespace prefix.

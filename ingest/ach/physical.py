@@ -112,7 +112,16 @@ def explain(head: bytes) -> ParseError | None:
     from ingest.ach.records import batch_header_problems, file_header_problems
 
     lines = _head_lines(head)
-    if detect(head) is not None or not _looks_like_nacha(lines):
+    if detect(head) is not None:
+        return None
+    if lines and _is_entry(lines[0]) and _looks_like_nacha([b"5" + lines[0][1:], *lines[1:]]):
+        # Entries cut out of a file without their batch header (moov-io/ach
+        # return-no-batch-header.ach): what they are is known, what they belong to is not.
+        return ParseError(
+            "an entry detail record (type 6) with no batch header (type 5) before it: without "
+            "one there is no SEC code, company or effective date to read it by",
+            line=1, record="entry (type 6)", field="record type code", value="6")
+    if not _looks_like_nacha(lines):
         return None
     first = lines[0].decode("latin-1")
     if first[:1] == "1":
@@ -283,6 +292,12 @@ def _split(body: str) -> list[str]:
     """The records of one text line (one character per byte)."""
     if len(body) <= RECORD_LENGTH or not body[RECORD_LENGTH:].strip():
         return [body[:RECORD_LENGTH]]
+    records = [body[i : i + RECORD_LENGTH] for i in range(0, len(body), RECORD_LENGTH)]
     if len(body) % RECORD_LENGTH == 0:
-        return [body[i : i + RECORD_LENGTH] for i in range(0, len(body), RECORD_LENGTH)]
+        return records
+    # Records without line breaks whose last one is short (unpadded, like a file control or
+    # block fill cut at 55: jm81/ach return_fixedlength.txt): cut when every piece starts
+    # like a record; the reader takes a short last record as it takes a short line.
+    if all(_plausible(record[:11].encode("latin-1")) for record in records):
+        return records
     return [body]  # the reader reports its length

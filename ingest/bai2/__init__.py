@@ -13,7 +13,9 @@ Decisions (see also core/bai_codes/):
   than tab) are rejected, which is what stops binary junk and EBCDIC.
 - Line ends: LF, CRLF and a lone CR all end a physical line.
 - Several records on one physical line are split at a '/' followed by the code of a record
-  that may legally come next (so "…/16,…" splits after a 16 but "12/03/66" never does).
+  that may legally come next (so "…/16,…" splits after a 16 but "12/03/66" never does),
+  with a warning naming the first such line and its record codes (the spec puts one record on
+  a line; a file that packs them does so throughout, so the warning is given once).
 - A line that does not start with a record code ("NN," shape) continues the record before it
   as an 88 would (wrapped text; its line end is a field boundary), with a warning; the
   trailers do not count it as a record (moov-io/bai2 sample3's do not). A record code written

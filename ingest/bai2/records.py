@@ -79,6 +79,20 @@ def _split_line(text: str, open_code: str | None) -> list[str]:
     return pieces
 
 
+def _packed_line(pieces: list[str], line: int, code: str) -> ParseWarning:
+    """The warning of the first physical line that holds several records (BAI2 puts one on
+    each line); it goes with the line's second record (the first took the line's own repair).
+    Only the first is warned of: a file written that way does it on every line, and a warning
+    per line would crowd out the ones that matter (trailer and balance checks)."""
+    codes = ",".join(piece[:2] for piece in pieces)
+    warning = ParseWarning(
+        f"{len(pieces)} records on one physical line (codes {codes}); split at each '/' before "
+        f"a record code and read as separate records (later such lines are read the same way, "
+        f"without a warning of their own)",
+        line=line, record=code, field="record separator", value=pieces[1][:20])
+    return warning
+
+
 def _record_code(piece: str, line: int) -> str:
     code = piece[:2]
     if code not in RECORD_CODES or (len(piece) > 2 and piece[2] != ","):
@@ -95,6 +109,7 @@ def _record_code(piece: str, line: int) -> str:
 
 def logical_records(source: BinaryIO, limits: ParseLimits) -> Iterator[Logical]:
     pending: Logical | None = None
+    packed = False  # a line holding several records was seen (and warned of) already
     for number, text in physical_lines(source, limits):
         text = text.strip()
         if not text:
@@ -114,8 +129,12 @@ def logical_records(source: BinaryIO, limits: ParseLimits) -> Iterator[Logical]:
                 line=number, record=pending.code, field="record code", value=text[:20])
             text = "88," + text
             wrapped = True
-        for piece in _split_line(text, pending.code if pending else None):
+        pieces = _split_line(text, pending.code if pending else None)
+        for index, piece in enumerate(pieces):
             code = _record_code(piece, number)
+            if index == 1 and not packed:  # several records on one line: said once (issue 13)
+                repair = _packed_line(pieces, number, code)
+                packed = True
             segment = Segment(number, _clean(piece[3:]), wrapped)
             wrapped = False  # only the line's first piece is the wrapped text
             if code != "88":

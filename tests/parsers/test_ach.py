@@ -347,7 +347,8 @@ def test_debit_payer_is_the_receiver() -> None:
 # --- golden files --------------------------------------------------------------------------
 
 GOLDEN = sorted(
-    p for p in (SAMPLES / "ach").glob("moov-*") if not p.name.endswith(".expected.json")
+    p for p in (SAMPLES / "ach").glob("*")
+    if p.name.startswith(("moov-", "jm81-")) and not p.name.endswith(".expected.json")
 )
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from core.errors import ParseError
 from core.records import Format, ParsedFile, collect
-from ingest import ach
+from ingest import ach, formats
 from ingest.ach.physical import Utf8Record, physical_records
 from core.limits import DEFAULT_LIMITS
 from tests.support import SAMPLES
@@ -286,6 +287,44 @@ def test_explain_when_the_file_header_is_fine_but_the_batch_header_is_not() -> N
     assert ach.detect(data) is None
     error = ach.explain(data)
     assert (error.line, error.record, error.field) == (1, "file header (type 1)", "priority code")
+
+
+def test_fixed_length_file_whose_last_record_is_short_is_cut_into_records() -> None:
+    """jm81/ach return_fixedlength.txt (issue 13 held-out corpus): no line breaks, and the last
+    block fill cut to 55 characters; read as jm81/ach's spec reads it, not refused for length."""
+    parsed = formats.parse_path(SAMPLES / "ach" / "jm81-return_fixedlength.txt")
+    assert parsed.warnings == ()
+    noc, r07, r03 = [entry.transactions[0] for entry in parsed.entries()]
+    assert len(parsed.statements) == 3
+    assert noc.change_info is not None and (noc.change_info.change_code, noc.change_info.corrected_data,
+                                            noc.change_info.original_reference) == ("C05", "32", "992222220280489")
+    assert r07.return_info is not None and (r07.amount, r07.return_info.reason_code,
+                                            r07.return_info.additional_info) == (Decimal("25.36"), "R07", "INVALID")
+    assert r03.return_info is not None and (r03.amount, r03.return_info.reason_code) == (Decimal("24.17"), "R03")
+
+
+def test_a_long_line_that_is_not_records_is_still_refused_for_its_length() -> None:
+    lines = _file()
+    data = b"\n".join([lines[0] + b"X" * 40, *lines[1:]])  # 134 characters, 'X…' starts no record
+    with pytest.raises(ParseError) as raised:
+        parse_bytes(data)
+    assert raised.value.line == 1 and "134 characters long" in str(raised.value)
+
+
+def test_entries_without_their_batch_header_are_refused_naming_the_first_entry() -> None:
+    """moov-io/ach return-no-batch-header.ach (issue 13 held-out corpus): entries and their
+    addenda cut out of a file, no batch header: refused with what is missing, not as an
+    unknown format."""
+    lines = _file(addenda=("INV 1001",))
+    fragment = b"\n".join(line for line in lines if line[:1] in (b"6", b"7"))
+    assert ach.detect(fragment) is None
+    from ingest.formats import detect_format
+
+    with pytest.raises(ParseError) as raised:
+        detect_format(fragment)
+    assert (raised.value.line, raised.value.record, raised.value.field, raised.value.value) == (
+        1, "entry (type 6)", "record type code", "6")
+    assert "no batch header (type 5) before it" in raised.value.message
 
 
 @pytest.mark.parametrize("head", [

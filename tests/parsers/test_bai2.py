@@ -355,7 +355,9 @@ def test_several_records_on_one_line_missing_slash_and_text_with_slashes() -> No
         "/49,400,4/98,400,1,6/99,400,1,8"
     )
     parsed = parse(text)
-    assert parsed.warnings == ()
+    (warning,) = parsed.warnings  # read apart, and said so
+    assert (warning.line, warning.record, warning.field) == (1, "02", "record separator")
+    assert "8 records on one physical line (codes 01,02,03,16,16,49,98,99)" in str(warning)
     first, second = parsed.entries()
     assert first.transactions[0].remittance == ("INV 12/34, PO 5/6",)
     assert first.amount == Decimal("2.50")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from core.accounts import normalize_account
-from core.errors import ParseError
+from core.errors import ParseError, ParseWarning
 from core.records import Direction, Format, ParsedFile, collect
 from ingest import bai2, formats
 from tests.support import SAMPLES
@@ -62,7 +62,7 @@ def only(parsed: ParsedFile):  # type: ignore[no-untyped-def]
 
 
 # ---------------------------------------------------------------------------------------
-# 1. Several records on one physical line (nothing is repaired: no warning)
+# 1. Several records on one physical line: read apart, with one warning naming the first
 
 
 def test_several_records_per_line_with_blanks_after_the_slash() -> None:
@@ -70,7 +70,13 @@ def test_several_records_per_line_with_blanks_after_the_slash() -> None:
             "03,77,USD,010,100,,,015,350,,/ 16,195,200,,R1,,FIRST/  16,195,50,,R2,,SECOND 1/2/\n"
             "49,700,4/  98,700,1,6/ 99,700,1,8/\n")
     parsed = parse(text)
-    assert parsed.warnings == ()
+    (warning,) = parsed.warnings  # the first packed line only: the file does it throughout
+    assert (warning.line, warning.record, warning.field, warning.value) == (
+        1, "02", "record separator", "02,CUST,BANK,1,23010")
+    assert str(warning).endswith(
+        "2 records on one physical line (codes 01,02); split at each '/' before a record code "
+        "and read as separate records (later such lines are read the same way, without a "
+        "warning of their own)")
     assert [e.transactions[0].remittance for e in parsed.entries()] == [("FIRST",), ("SECOND 1/2",)]
 
 
@@ -82,8 +88,11 @@ def test_real_file_with_several_records_per_line_adds_up() -> None:
     first = parsed.statements[0].entries
     assert [e.transactions[0].remittance for e in first[:2]] == [
         ("TRANSFER   PAYPAL             PPD",), ("TRANSFER   MSPBNA BANK        PPD",)]
-    # The only warning is the wrapped line (below): no trailer or balance mismatch.
-    assert [w.line for w in parsed.warnings] == [19]
+    # Besides the lines holding several records, the only warning is the wrapped line (below):
+    # no trailer or balance mismatch.
+    packed = [w.line for w in parsed.warnings if w.field == "record separator"]
+    assert packed == [1]  # lines 3, 10, 11 and 13-16 hold several records too: said once
+    assert [w.line for w in parsed.warnings if w.field != "record separator"] == [19]
 
 
 # ---------------------------------------------------------------------------------------
@@ -116,7 +125,7 @@ def test_real_file_with_wrapped_text() -> None:
     assert (entry.bank_code, entry.amount) == ("142", Decimal("25.00"))
     assert entry.transactions[0].remittance == (
         "111111     ACH_SETL           1111111111", "111111111111111", "1111111111")
-    (warning,) = parsed.warnings
+    (warning,) = [w for w in parsed.warnings if w.field == "record code"]
     assert (warning.line, warning.record, warning.field) == (19, "16", "record code")
 
 
@@ -269,6 +278,40 @@ def test_unbalanced_account_warns_with_both_figures_and_the_difference() -> None
         "opening ledger (010) 10.00 + credits 5.00 - debits 3.00 (its 16 details) = 12.00, but "
         "the closing ledger (015) is 13.00; difference 1.00"
     ]
+
+
+def test_the_balance_warning_is_kept_past_the_warning_cap() -> None:
+    """The ingest layer flags (or refuses) a file on its `integrity` warning: the per-file cap
+    on warnings must never drop it, however many repairs came before (issue 13)."""
+    from dataclasses import replace
+
+    from core.limits import DEFAULT_LIMITS
+    from ingest.formats import iter_records
+
+    details = [line for i in range(10) for line in (f"16,195,100,,R{i},,PAID", f"WRAPPED TEXT {i}")]
+    text = account_file("010,1000,,,015,1300,,", details)
+    limits = replace(DEFAULT_LIMITS, max_warnings=5)
+    warnings = [r for r in iter_records(Format.BAI2, io.BytesIO(text.encode()), limits=limits)
+                if isinstance(r, ParseWarning)]
+    assert [w.field for w in warnings[:5]] == ["record code"] * 5  # 5 of the 10 wrapped lines
+    assert [w.integrity for w in warnings[5:]] == [True, False]  # the balance check, then the count
+    assert "does not add up" in warnings[5].message
+    assert warnings[6].message.startswith("5 more warnings not shown (the limit is 5 per file)")
+
+
+def test_a_held_batch_is_kept_past_the_warning_cap() -> None:
+    """Likewise a lockbox batch out of balance (`hold`): its payments must go to review."""
+    from dataclasses import replace
+
+    from core.limits import DEFAULT_LIMITS
+    from ingest.formats import _bounded
+
+    noise = [ParseWarning(f"odd {i}", line=i) for i in range(4)]
+    held = ParseWarning("batch 1 out of balance", line=9, hold="LB1-260101-001")
+    kept = list(_bounded(iter([*noise, held]), replace(DEFAULT_LIMITS, max_warnings=2)))
+    assert [w.message for w in kept] == [
+        "odd 0", "odd 1", "batch 1 out of balance",
+        "2 more warnings not shown (the limit is 2 per file)"]
 
 
 def test_integrity_uses_summaries_without_details_and_available_without_ledger() -> None:

@@ -1078,7 +1078,7 @@ def test_version_from_namespace() -> None:
 
 def test_all_bundled_schemas_compile() -> None:
     names = validate.bundled_versions()
-    assert len(names) == 11
+    assert len(names) == 13
     for name in names:
         assert validate._schema(name) is not None
 
@@ -1100,6 +1100,18 @@ def test_validate_reports_lines(tmp_path: Path) -> None:
     bad.write_bytes(good.read_bytes().replace(b"<CdtDbtInd>CRDT</CdtDbtInd><Sts>", b"<CdtDbtInd>CRDIT</CdtDbtInd><Sts>"))
     (error,) = validate.validate_path(bad)
     assert error.startswith("line 5: Element 'CdtDbtInd'") and "CRDIT" in error
+
+
+@pytest.mark.parametrize("message", ["053", "054"])
+def test_camt_001_14_has_its_schema(message: str, tmp_path: Path) -> None:
+    """.001.14 (ISO 2026): the official schema is bundled; a v08 fixture renamed to it is valid."""
+    name = {"053": "genkgo-camt053-v08.xml", "054": "genkgo-camt054-v08-uetr.xml"}[message]
+    path = tmp_path / name
+    path.write_bytes((SAMPLES / "camt" / name).read_bytes().replace(
+        f"camt.{message}.001.08".encode(), f"camt.{message}.001.14".encode()))
+    assert f"camt.{message}.001.14" in validate.bundled_versions()
+    assert validate.validate_path(path) == []
+    assert len(list(formats.parse_path(path).entries())) == 1
 
 
 def test_validate_streams_large_files_without_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
