@@ -29,7 +29,6 @@ from cli import (
     sftp,
     webhooks,
 )
-
 from cli.common import EXIT_FAILED, EXIT_REJECTED, error_line
 
 app = typer.Typer(
@@ -49,6 +48,7 @@ def _root(
     """remit: bank files to cash applied."""
     # Read by Typer when a command raises (after this callback ran), and by main().
     app.pretty_exceptions_enable = debug
+
 
 # Top-level commands (`remit ingest`, `remit match`, ...): each module's app holds them unnamed.
 for module in (bank_files, serve, cash, metrics):
