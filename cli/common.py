@@ -67,7 +67,8 @@ def masked_url(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:  # not a URL SQLAlchemy reads: it may still hold a secret
-        return url.partition("://")[0] + "://..."
+        scheme, sep, _ = url.partition("://")
+        return f"{scheme}://..." if sep else "(not a URL)"
 
 
 def error_line(error: BaseException) -> str:
@@ -78,13 +79,14 @@ def error_line(error: BaseException) -> str:
 
 @contextmanager
 def opening_database(url: str) -> Iterator[None]:
-    """Connecting (and migrating): a server that does not answer, a refused login or a SQLite
-    file that cannot be created is one line naming the database, exit 1 — never a traceback."""
-    from sqlalchemy.exc import InterfaceError, OperationalError
+    """Connecting (and migrating): a server that does not answer, a refused login, a SQLite
+    file that cannot be created or a URL no driver reads is one line naming the database,
+    exit 1 — never a traceback."""
+    from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
     try:
         yield
-    except (OperationalError, InterfaceError) as error:
+    except (OperationalError, InterfaceError, ArgumentError) as error:
         fail(f"cannot open the database {masked_url(url)}: {error_line(error)}", EXIT_FAILED)
 
 

@@ -93,6 +93,17 @@ def test_an_unwritable_sqlite_file_is_named_too(tmp_path: Path, monkeypatch) -> 
     assert demo.exit_code == 1 and "cannot open the database sqlite:///" in demo.stderr
 
 
+@pytest.mark.parametrize(("url", "shown"), [
+    ("nosuchdb://u:pw@h/db", "nosuchdb://u:***@h/db: Can't load plugin: sqlalchemy.dialects:nosuchdb"),
+    ("nonsense", "(not a URL): Could not parse SQLAlchemy URL from given URL string"),
+])
+def test_a_url_no_driver_reads_is_named_too(url: str, shown: str, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["exceptions"], env={"REMIT_DATABASE_URL": url})
+    assert result.exit_code == 1 and "pw" not in result.stderr
+    assert result.stderr == f"remit: cannot open the database {shown}\n"
+
+
 def test_the_installed_command_says_it_in_one_line(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "REMIT_DATABASE_URL": UNREACHABLE}
     proc = subprocess.run([*REMIT, "applications", "--json"], env=env, cwd=tmp_path,
