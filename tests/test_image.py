@@ -57,7 +57,9 @@ def wheel_needs(pyproject: dict, root: Path) -> set[str]:
     return needed
 
 
-def missing_from_image(dockerfile: str, dockerignore: str, pyproject: dict, root: Path) -> list[str]:
+def missing_from_image(
+    dockerfile: str, dockerignore: str, pyproject: dict, root: Path
+) -> list[str]:
     copied = copied_paths(dockerfile)
     ignored = [p.strip() for p in dockerignore.splitlines() if p.strip() and not p.startswith("#")]
     missing = []
@@ -82,11 +84,13 @@ def test_every_package_of_the_wheel_is_copied_into_the_image() -> None:
 
 def test_a_package_left_out_of_the_dockerfile_is_named() -> None:
     dockerfile, dockerignore, pyproject = _read()
-    without = "\n".join(line for line in dockerfile.splitlines() if line != "COPY receivables receivables")
+    without = "\n".join(
+        line for line in dockerfile.splitlines() if line != "COPY receivables receivables")
     assert without != dockerfile
     assert missing_from_image(without, dockerignore, pyproject, ROOT) == ["receivables"]
     # Copied but excluded from the build context is missing too.
-    assert missing_from_image(dockerfile, dockerignore + "\n*.md\n", pyproject, ROOT) == ["README.md"]
+    ignoring_md = dockerignore + "\n*.md\n"
+    assert missing_from_image(dockerfile, ignoring_md, pyproject, ROOT) == ["README.md"]
     joined = dockerfile.replace("COPY server server", "COPY --chown=10001 server \\\n  web ./")
     assert "server" in copied_paths(joined) and "web" in copied_paths(joined)
 
@@ -98,7 +102,8 @@ def test_compose_starts_remit_on_a_healthy_postgresql() -> None:
     assert db["image"].startswith("postgres") and "pg_isready" in str(db["healthcheck"]["test"])
     assert remit["build"] == "." and remit["depends_on"]["db"]["condition"] == "service_healthy"
     env = remit["environment"]
-    assert env["REMIT_DATABASE_URL"].startswith("postgresql://") and "@db:5432/" in env["REMIT_DATABASE_URL"]
+    url = env["REMIT_DATABASE_URL"]
+    assert url.startswith("postgresql://") and "@db:5432/" in url
     # The secret must be given: production mode refuses the development default.
     assert env["REMIT_SECRET_KEY"].startswith("${REMIT_SECRET_KEY:?")
     assert any(v.endswith(":/var/lib/remit") for v in remit["volumes"])
@@ -133,7 +138,8 @@ def test_the_image_builds_and_serves_healthz() -> None:
                     break
             except OSError:
                 if time.monotonic() > deadline:
-                    logs = subprocess.run(["docker", "logs", container], capture_output=True, text=True)
+                    logs = subprocess.run(["docker", "logs", container],
+                                          capture_output=True, text=True)
                     pytest.fail(f"/healthz never answered:\n{logs.stdout}\n{logs.stderr}")
                 time.sleep(1)
     finally:

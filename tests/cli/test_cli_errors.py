@@ -40,7 +40,8 @@ ARGS: dict[str, list[str]] = {
     "exceptions": [], "apply": ["1", "INV-1=1.00"], "dismiss": ["1", "--reason", "x"],
     "unapply": ["1", "--reason", "x"], "metrics": [], "files reprocess": ["1"],
     "files checks": [], "files close-check": ["1", "--note", "x"], "nocs apply": ["1"],
-    "nocs reject": ["1", "--note", "x"], "db upgrade": [], "apikey create": ["erp", "--scope", "ar:read"], "apikey revoke": ["1"],
+    "nocs reject": ["1", "--note", "x"], "db upgrade": [],
+    "apikey create": ["erp", "--scope", "ar:read"], "apikey revoke": ["1"],
     "invoices import": ["{book}"], "sftp poll": ["bank"], "webhooks deliver": [],
     "disputes open": ["INV-1", "--reason", "damaged", "--amount", "1.00"],
     "disputes resolve": ["1", "--resolution", "rebill"], "disputes list": [], "fees run": [],
@@ -63,7 +64,9 @@ def test_every_command_is_checked() -> None:
 
 
 @pytest.mark.parametrize("command", sorted(ARGS))
-def test_an_unreachable_database_is_one_line_naming_it(command: str, tmp_path: Path, monkeypatch) -> None:
+def test_an_unreachable_database_is_one_line_naming_it(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)  # nothing a command writes lands in the checkout
     files = {
         "{file}": "x\n",
@@ -95,7 +98,8 @@ def test_an_unwritable_sqlite_file_is_named_too(tmp_path: Path, monkeypatch) -> 
 
 
 @pytest.mark.parametrize(("url", "shown"), [
-    ("nosuchdb://u:pw@h/db", "nosuchdb://u:***@h/db: Can't load plugin: sqlalchemy.dialects:nosuchdb"),
+    ("nosuchdb://u:pw@h/db",
+     "nosuchdb://u:***@h/db: Can't load plugin: sqlalchemy.dialects:nosuchdb"),
     ("nonsense", "(not a URL): Could not parse SQLAlchemy URL from given URL string"),
 ])
 def test_a_url_no_driver_reads_is_named_too(url: str, shown: str, tmp_path, monkeypatch) -> None:
@@ -166,7 +170,8 @@ def test_a_domain_refusal_nobody_caught_is_a_refusal(monkeypatch, capsys, tmp_pa
     assert capsys.readouterr().err == "remit: the book moved\n"
 
 
-@pytest.mark.parametrize("path", [path for path, _ in _commands()], ids=lambda p: " ".join(p) or "remit")
+@pytest.mark.parametrize(
+    "path", [path for path, _ in _commands()], ids=lambda p: " ".join(p) or "remit")
 def test_help_stands_alone(path: tuple[str, ...]) -> None:
     result = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
