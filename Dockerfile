@@ -2,12 +2,17 @@
 # "Configuration"); the database comes from REMIT_DATABASE_URL (PostgreSQL in production).
 #   docker build -t remit . && docker run -p 8000:8000 -e REMIT_DATABASE_URL=... remit
 # The same image runs the jobs alone: docker run ... remit remit worker
+# compose.yaml runs it with PostgreSQL. tests/test_image.py checks every package of the wheel
+# is copied below (and builds the image where a Docker daemon answers).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     REMIT_ARCHIVE_DIR=/var/lib/remit/archive REMIT_INBOX_DIR=/var/lib/remit/inbox \
-    REMIT_SFTP_WORKDIR=/var/lib/remit/sftp
+    REMIT_SFTP_WORKDIR=/var/lib/remit/sftp \
+    REMIT_DATABASE_URL=sqlite:////var/lib/remit/remit.db
+# Without REMIT_DATABASE_URL the default (sqlite:///remit.db) would sit in /app, which the
+# non-root user cannot write: the embedded database lives on the volume instead.
 
 WORKDIR /app
 COPY pyproject.toml README.md ./

@@ -87,6 +87,19 @@ class ApplyIn(BaseModel):
     note: str | None = Field(default=None, max_length=500, pattern=paging.NO_NUL)
     version: Version = None
 
+    @model_validator(mode="after")
+    def _each_invoice_once(self) -> ApplyIn:
+        # One allocation per invoice carries its amount, discount and write-off together; two
+        # would be applied one after the other, which is never what a reviewer meant.
+        numbers = [a.invoice_number for a in self.allocations]
+        twice = sorted({n for n in numbers if numbers.count(n) > 1})
+        if twice:
+            raise ValueError(
+                f"invoice {', '.join(twice)} appears in more than one allocation: give each "
+                "invoice once, with its amount, discount and write_off together"
+            )
+        return self
+
 
 class ReasonIn(BaseModel):
     reason: str = Field(min_length=1, max_length=500, pattern=paging.NO_NUL)

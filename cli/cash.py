@@ -56,7 +56,7 @@ def _print_decisions(out: list[dict[str, Any]], *, as_json: bool) -> None:
 
 @app.command("applications")
 def applications_command(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Cash applications, live and reversed (DESIGN.md §6)."""
+    """Cash applications, live and reversed."""
     from workflows.cash import applications
 
     out = applications(runtime())
@@ -70,7 +70,7 @@ def applications_command(as_json: Annotated[bool, typer.Option("--json")] = Fals
 
 @app.command("exceptions")
 def exceptions_command(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """The open review queue, each with its reason and ranked suggestions (DESIGN.md §6)."""
+    """The open review queue, each with its reason and ranked suggestions."""
     from workflows.cash import exceptions
 
     out = exceptions(runtime())
@@ -93,6 +93,9 @@ def _lines(pairs: list[str], discounts: list[str], write_offs: list[str], reason
             number, sep, amount = item.rpartition("=")
             if not sep or not number:
                 fail(f"{what} must look like INVOICE=AMOUNT, not {item!r}", code=1)
+            if number in out:  # the last one silently winning would apply a different amount
+                fail(f"{what} {number} is given twice ({number}={out[number]} and {item}): "
+                     "name each invoice once", code=1)
             try:
                 out[number] = D(amount)
             except ValueError:

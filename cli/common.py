@@ -1,6 +1,7 @@
 """What every `remit` command shares: the refusal (a line on stderr and an exit code), JSON
-output, the settings and runtime a database command starts from, and the one date parser of
-`--as-of` (and the other date options).
+output, the settings and runtime a database command starts from (a database that cannot be
+opened is one line naming it, password masked), and the one date parser of `--as-of` (and
+the other date options).
 
 Imported by the command modules; imports nothing of cli/ itself.
 """
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -18,6 +21,7 @@ if TYPE_CHECKING:
     from core.settings import Settings
     from workflows.runtime import Runtime
 
+EXIT_FAILED = 1  # the command could not do its work (the database cannot be opened, ...)
 EXIT_REJECTED = 2
 SHOWN_ISSUES = 100  # per list in a human summary; --json always has all of them
 
@@ -47,10 +51,43 @@ def as_of_date(text: str | None, *, code: int = EXIT_REJECTED) -> date:
 
 def runtime(settings: Settings | None = None) -> Runtime:
     """What every database command starts from: the settings (or a one-line refusal, exit 2)
-    and a database migrated to head."""
+    and a database migrated to head (or one line naming the database, exit 1)."""
     from workflows.runtime import runtime as open_runtime
 
-    return open_runtime(settings if settings is not None else load_settings(), migrate=True)
+    settings = settings if settings is not None else load_settings()
+    with opening_database(settings.database_url):
+        return open_runtime(settings, migrate=True)
+
+
+def masked_url(url: str) -> str:
+    """The database URL as it may be shown: the password replaced by ***."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:  # not a URL SQLAlchemy reads: it may still hold a secret
+        scheme, sep, _ = url.partition("://")
+        return f"{scheme}://..." if sep else "(not a URL)"
+
+
+def error_line(error: BaseException) -> str:
+    """The first line of what the driver said (SQLAlchemy adds the SQL and a link below it)."""
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+@contextmanager
+def opening_database(url: str) -> Iterator[None]:
+    """Connecting (and migrating): a server that does not answer, a refused login, a SQLite
+    file that cannot be created or a URL no driver reads is one line naming the database,
+    exit 1 — never a traceback."""
+    from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
+
+    try:
+        yield
+    except (OperationalError, InterfaceError, ArgumentError) as error:
+        fail(f"cannot open the database {masked_url(url)}: {error_line(error)}", EXIT_FAILED)
 
 
 def load_settings() -> Settings:

@@ -1,9 +1,15 @@
 """The root `remit` app: the command modules composed, in the order `remit --help` lists them.
 
-The modules import cli.common and the packages below cli/, never this one.
+The modules import cli.common and the packages below cli/, never this one. An error no
+command caught is one line on stderr (exit 1), not a traceback showing program source:
+`--debug` (or REMIT_DEBUG=1) shows Typer's traceback instead, never with local variables
+(they hold keys and passwords).
 """
 
 from __future__ import annotations
+
+import sys
+from typing import Annotated
 
 import typer
 
@@ -24,8 +30,26 @@ from cli import (
     sftp,
     webhooks,
 )
+from cli.common import EXIT_FAILED, EXIT_REJECTED, error_line
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="remit: bank files to cash applied.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="remit: bank files to cash applied.",
+    pretty_exceptions_enable=False,  # turned on by --debug (_root)
+    pretty_exceptions_show_locals=False,
+)
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option(
+        "--debug", envvar="REMIT_DEBUG", help="show the traceback of an unexpected error")] = False,
+) -> None:
+    """remit: bank files to cash applied."""
+    # Read by Typer when a command raises (after this callback ran), and by main().
+    app.pretty_exceptions_enable = debug
+
 
 # Top-level commands (`remit ingest`, `remit match`, ...): each module's app holds them unnamed.
 for module in (bank_files, serve, cash, metrics):
@@ -52,4 +76,19 @@ for name, module in (
 
 
 def main() -> None:
-    app()
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    from core.errors import RemitError
+
+    try:
+        app()
+    except Exception as error:
+        if app.pretty_exceptions_enable:
+            raise  # --debug: Typer's hook prints the traceback
+        if isinstance(error, RemitError):  # a refusal no command worded: still a refusal
+            print(f"remit: {error}", file=sys.stderr)
+            sys.exit(EXIT_REJECTED)
+        what = ("database error" if isinstance(error, (OperationalError, InterfaceError))
+                else f"unexpected error ({type(error).__name__})")
+        print(f"remit: {what}: {error_line(error)} (--debug shows the traceback)", file=sys.stderr)
+        sys.exit(EXIT_FAILED)

@@ -25,8 +25,8 @@ def reminders_run(
 ) -> None:
     """Decide the reminders due and send (email) or queue (call, letter, agency) them.
 
-    --json prints DESIGN.md §6: [{"invoice_number","customer_id","step","channel",
-    "days_past_due"}], plus status and error after a real run."""
+    --json prints [{"invoice_number","customer_id","step","channel","days_past_due"}],
+    plus status and error after a real run."""
     from workflows.dunning import run_reminders
 
     day = as_of_date(as_of)

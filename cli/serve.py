@@ -1,5 +1,5 @@
 """`remit serve`, `remit worker` and `remit demo`: the service (API + UI + scheduled jobs), the
-scheduled jobs alone, and the demo on the embedded default (DESIGN.md §6). Top-level
+scheduled jobs alone, and the demo on the embedded default. Top-level
 commands: cli/main.py adds them to the root app."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.common import fail, runtime
+from cli.common import fail, opening_database, runtime
 
 app = typer.Typer()
 
@@ -23,7 +23,8 @@ def demo(
     """The main job on the embedded default: fresh SQLite, the sample bank files, a summary."""
     from workflows.demo import run_demo
 
-    rt, _ = run_demo(database)
+    with opening_database(f"sqlite:///{database}"):
+        rt, _ = run_demo(database)
     if serve:
         from workflows.keys import create_key
 

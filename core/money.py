@@ -7,6 +7,7 @@ Every amount in remit is a `decimal.Decimal` made by `D()` from the text the ban
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 from core.errors import Invalid
 
@@ -20,6 +21,20 @@ _EXPONENTS: dict[str, int] = {
     **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
     **dict.fromkeys("CLF UYW".split(), 4),
 }
+
+
+@cache
+def _iso_4217() -> frozenset[str]:
+    # The codes from pycountry (Debian's iso-codes, kept current with the ISO 4217 amendments)
+    # rather than a hand list; the minor units above stay ours: pycountry does not carry them.
+    import pycountry
+
+    return frozenset(currency.alpha_3 for currency in pycountry.currencies)
+
+
+def is_currency(code: str) -> bool:
+    """Whether `code` is a current ISO 4217 currency code (upper case, as stored)."""
+    return code in _iso_4217()
 
 
 def non_default_exponents() -> dict[str, int]:

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from core.money import exponent
+from core.money import exponent, is_currency
 
 # Development defaults for secrets: fine on a laptop, refused in production (see below).
 DEFAULT_SECRET = "dev-insecure-change-me"
@@ -99,8 +99,8 @@ class Settings(BaseSettings):
         checked = {}
         for code, amount in value.items():
             currency = code.strip().upper()
-            if not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
-                raise ValueError(f"REMIT_FEE_TOLERANCES: {code!r} is not a currency code")
+            if not is_currency(currency):  # a typo would silently leave the default in force
+                raise ValueError(f"REMIT_FEE_TOLERANCES: {code!r} is not an ISO 4217 currency code")
             scaled = amount.scaleb(exponent(currency))
             if not amount.is_finite() or amount < 0 or scaled != scaled.to_integral_value():
                 raise ValueError(f"REMIT_FEE_TOLERANCES: {amount} {currency} is not a non-negative "

@@ -42,7 +42,15 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from core.accounts import AccountError, normalize_account
-from core.money import MAX_AMOUNT_TEXT, AmountError, D, exponent, from_minor, to_minor
+from core.money import (
+    MAX_AMOUNT_TEXT,
+    AmountError,
+    D,
+    exponent,
+    from_minor,
+    is_currency,
+    to_minor,
+)
 from core.terms import parse_terms
 from reconcile.invoice_files import (
     COLUMNS,
@@ -191,7 +199,7 @@ class _RowReader:
         text = self.text("currency", required=True)
         if text is None:
             return None
-        if not _CURRENCY.match(text):
+        if not (_CURRENCY.match(text) and is_currency(text.upper())):
             self.fail("currency", text, "not an ISO 4217 currency code (three letters, e.g. EUR)")
             return None
         return text.upper()

@@ -49,3 +49,12 @@ def test_minor_units_read_back_exactly_as_the_general_decimal_path(units: int, c
     got = from_minor(units, currency)
     assert (got, str(got), got.as_tuple().exponent) == (expected, str(expected), expected.as_tuple().exponent)
     assert minor_text(units, currency) == format(expected, "f")
+
+
+def test_currency_codes_are_iso_4217() -> None:
+    from core.money import is_currency, non_default_exponents
+
+    assert all(is_currency(code) for code in ("EUR", "USD", "JPY", "KWD", "CHF", "XOF"))
+    assert not any(is_currency(code) for code in ("ABC", "XYZ", "eur", "EURO", ""))
+    # Every currency given its own number of decimals is a real one (no typo in that table).
+    assert all(is_currency(code) for code in non_default_exponents())

@@ -110,7 +110,8 @@ def test_fee_tolerances_per_currency_from_the_environment(monkeypatch: pytest.Mo
     assert m.fee_tolerance_for("EUR") == Decimal("20.00")  # the default for every other currency
 
 
-@pytest.mark.parametrize("given", ['{"JPY": "3000.5"}', '{"EUR": "1.005"}', '{"EUR": "-1"}', '{"EURO": "5"}'])
+@pytest.mark.parametrize("given", ['{"JPY": "3000.5"}', '{"EUR": "1.005"}', '{"EUR": "-1"}', '{"EURO": "5"}',
+                                   '{"ABC": "5"}'])
 def test_fee_tolerances_must_fit_the_currency(monkeypatch: pytest.MonkeyPatch, given: str) -> None:
     monkeypatch.setenv("REMIT_FEE_TOLERANCES", given)
     with pytest.raises(ValidationError, match="REMIT_FEE_TOLERANCES"):

@@ -10,5 +10,8 @@ PUBLIC_PATHS = frozenset({"/healthz", "/docs", "/docs/oauth2-redirect", "/openap
 # one: its sign-in form, and the static files under UI_STATIC_PATH (CSS, JS).
 UI_PUBLIC_PATHS = frozenset({"/login"})
 UI_STATIC_PATH = "/static"
+# Swagger UI's and ReDoc's scripts and styles, served by remit itself (fastapi-offline): the
+# docs pages work with no internet. Open without a key, like the pages that load them.
+DOCS_STATIC_PATH = "/docs-static"
 PRINCIPAL_KEY = "remit.principal"
 UI_USER_KEY = "remit.ui_user"

@@ -428,3 +428,21 @@ def test_only_booked_credits_settle_invoices(client, rt) -> None:
         assert r.status_code == 409 and says in r.json()["detail"], (ref, r.text)
     with transaction(rt.engine) as s:
         assert s.scalars(select(Invoice.status).where(Invoice.number == "INV-3")).one() == "open"
+
+
+def test_an_invoice_named_twice_in_one_apply_is_422_and_nothing_is_applied(client, rt) -> None:
+    _upload(client, [E("30.00", ref="D1", name="Somebody", text=["see attached"])])
+    (item,) = client.get("/api/v1/exceptions", headers=client.headers_review).json()["items"]
+    body = {"allocations": [{"invoice_number": "INV-1", "amount": "10.00"},
+                            {"invoice_number": "INV-2", "amount": "5.00"},
+                            {"invoice_number": "INV-1", "amount": "20.00"}]}
+    r = client.post(f"/api/v1/exceptions/{item['transaction_id']}/apply",
+                    headers=client.headers_review, json=body)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    (problem,) = r.json()["detail"]
+    assert "invoice INV-1 appears in more than one allocation" in problem["msg"]
+    assert "INV-2" not in problem["msg"]
+    with transaction(rt.engine) as s:
+        assert set(s.scalars(select(Invoice.status))) == {"open"}
+    assert len(client.get("/api/v1/exceptions", headers=client.headers_review).json()["items"]) == 1

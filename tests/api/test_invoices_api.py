@@ -312,3 +312,12 @@ def test_nul_characters_are_row_errors_on_both_backends(client) -> None:
     assert _numbers(client) == []
     assert client.get("/api/v1/invoices?q=%00", headers=client.r).status_code == 422
     assert client.get("/api/v1/invoices/%00", headers=client.r).status_code == 422
+
+
+def test_a_currency_that_is_not_iso_4217_is_refused_naming_row_and_value(client, rt) -> None:
+    body = _upsert(client, [_row("INV-OK"), _row("INV-ABC", currency="ABC")], code=422)
+    (error,) = body["errors"]
+    assert (error["row"], error["column"], error["value"]) == (2, "currency", "ABC")
+    assert "ISO 4217" in error["message"]
+    with transaction(rt.engine) as s:
+        assert s.scalar(select(func.count()).select_from(Invoice)) == 0

@@ -122,6 +122,8 @@ def test_aliases_extension() -> None:
         ("due_date", "2026-10-01", "before the issue date"),
         ("currency", "EURO", "three letters"),
         ("currency", "E1R", "three letters"),
+        ("currency", "ABC", "not an ISO 4217 currency code"),  # three letters, but no currency
+        ("currency", "XYZ", "not an ISO 4217 currency code"),
         ("customer_accounts", "DE89 3704 0044 0532 0130 01", "not a valid IBAN"),
         ("customer_accounts", "091000018:12345", "routing"),
         ("invoice_number", "X" * 65, "longer than 64"),
