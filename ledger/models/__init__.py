@@ -6,7 +6,7 @@ every table on `Base.metadata`, which the mappers' relationships by name, create
 alembic's env (ledger/migrations/env.py) all need.
 """
 
-from ledger.models.access import ApiKey, LoginFailure, UiSession
+from ledger.models.access import ApiKey, LoginFailure, UiSession, User
 from ledger.models.bank import BankEntry, BankEntrySighting, BankFile, BankTransaction, StatementRow
 from ledger.models.base import NAMING_CONVENTION, Base, column_length
 from ledger.models.book import (
@@ -54,5 +54,6 @@ __all__ = [
     "ReviewItem",
     "StatementRow",
     "UiSession",
+    "User",
     "column_length",
 ]
