@@ -81,3 +81,15 @@ def install(app: FastAPI) -> None:
             message="This API key lacks the treasury:review scope the workbench needs.",
             sign_in=True,
         )
+
+    @app.exception_handler(security.RoleRefused)
+    def _role(request: Request, exc: security.RoleRefused) -> Response:
+        return render(
+            request,
+            "error.html",
+            user=None,
+            status_code=403,
+            heading="Not allowed",
+            message=f"Your role ({exc.role or 'none'}) may look at the workbench but not change "
+            "anything, so nothing was changed. An administrator can give you another role.",
+        )
