@@ -21,6 +21,7 @@ from cli import (
     reminders,
     serve,
     sftp,
+    users,
     webhooks,
 )
 
@@ -35,6 +36,7 @@ app.add_typer(bank_files.files_app, name="files")
 for name, module in (
     ("db", db),
     ("apikey", apikey),
+    ("users", users),
     ("invoices", invoices),
     ("sftp", sftp),
     ("webhooks", webhooks),

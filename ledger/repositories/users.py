@@ -168,3 +168,17 @@ def revoke_sessions(session: Session, user_id: int) -> int:
         .values(revoked_at=utc_now())
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def page(
+    session: Session, *, limit: int, after_id: int | None = None, assignable: bool = False
+) -> list[dict[str, object]]:
+    """People in id order after `after_id` (the API's paging), as JSON; `assignable`: only
+    who may be assigned a review item (enabled reviewers and admins)."""
+    query = select(User).order_by(User.id).limit(limit)
+    if after_id is not None:
+        query = query.where(User.id > after_id)
+    if assignable:
+        allowed = [role for role, scopes in ROLE_SCOPES.items() if "treasury:review" in scopes]
+        query = query.where(User.disabled_at.is_(None), User.role.in_(allowed))
+    return [person(row).as_json() for row in session.scalars(query)]
