@@ -41,7 +41,8 @@ def install(app: FastAPI) -> None:
             user=None,
             status_code=401,
             heading="Signed out",
-            message="Your session has ended (expired, signed out or key revoked): "
+            message="Your session has ended (expired, signed out, key revoked or account "
+            "disabled or reset): "
             "nothing was changed. Sign in again.",
             sign_in=True,
         )

@@ -1,7 +1,7 @@
-"""Signing in and out of the workbench (/login, /login/password, /logout).
+"""Signing in and out of the workbench (/login, /logout).
 
-People sign in with e-mail and password (a one-time password is replaced at once, on
-/login/password); systems and operators may still sign in with an API key. Signing in uses
+People sign in with e-mail and password (a one-time password is replaced at once: the form
+that asks for their own posts to /login too, with a ticket); systems and operators may still sign in with an API key. Signing in uses
 workflows.sign_in, each step in its own transaction (the lock-out, then the person or the
 key and the new session): a failure is counted whatever the rest of the request does, and
 nothing waits on a request's session. Signing out revokes the session in the request's.
@@ -89,11 +89,14 @@ def login(
     email: Annotated[str, Form(max_length=320)] = "",
     password: Annotated[str, Form(max_length=passwords.MAX_LENGTH)] = "",
     api_key: Annotated[str, Form(max_length=200)] = "",
+    ticket: Annotated[str, Form(max_length=200)] = "",
+    confirm: Annotated[str, Form(max_length=passwords.MAX_LENGTH)] = "",
     login_csrf: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     """A person signs in with `email` and `password`; a system or an operator with `api_key`.
-    Failures count towards the lock-out of the client and, for a person, of the address."""
+    Failures count towards the lock-out of the client and, for a person, of the address.
+    With a `ticket` (the form after a one-time password): the password they chose, twice."""
     email = email.strip()
     if not security.login_csrf_ok(request, login_csrf):
         # A sign-in posted from elsewhere (login CSRF), or a form older than its cookie.
@@ -104,6 +107,8 @@ def login(
             error="The sign-in form expired or did not come from this site: try again.",
             email=email,
         )
+    if ticket:
+        return _choose_password(request, ticket, email, password, confirm, next)
     rt = request.app.state.runtime
     counted = [security.client_address(request)]
     if email:
@@ -151,24 +156,11 @@ def login(
     return _signed_in(request, next, name, token)
 
 
-@router.post("/login/password", response_class=HTMLResponse)
-def choose_password(
-    request: Request,
-    ticket: Annotated[str, Form(max_length=200)] = "",
-    email: Annotated[str, Form(max_length=320)] = "",
-    password: Annotated[str, Form(max_length=passwords.MAX_LENGTH)] = "",
-    confirm: Annotated[str, Form(max_length=passwords.MAX_LENGTH)] = "",
-    login_csrf: Annotated[str, Form(max_length=200)] = "",
-    next: Annotated[str, Form(max_length=2000)] = "/",
+def _choose_password(
+    request: Request, ticket: str, email: str, password: str, confirm: str, next_path: str
 ) -> Response:
-    """The new password of a person who signed in with a one-time one; then signed in."""
-    if not security.login_csrf_ok(request, login_csrf):
-        return _login_page(
-            request,
-            next_path=next,
-            status_code=403,
-            error="The form expired or did not come from this site: sign in again.",
-        )
+    """The new password of a person who signed in with a one-time one; then signed in. The
+    ticket (workflows.sign_in) is not guessable and good once: no lock-out to count."""
     rt = request.app.state.runtime
     if password != confirm:
         chosen = sign_in.PersonSignIn(email=email, ticket=ticket, problem="The two passwords differ.")
@@ -178,11 +170,13 @@ def choose_password(
             secret=rt.settings.secret_key, hours=rt.settings.session_hours,
         )
     if chosen.token is not None:
-        return _signed_in(request, next, chosen.email, chosen.token)
+        return _signed_in(request, next_path, chosen.email, chosen.token)
     if chosen.ticket is None:  # expired, used, or not one of ours
-        return _login_page(request, next_path=next, status_code=401, error=chosen.problem, email=email)
+        return _login_page(
+            request, next_path=next_path, status_code=401, error=chosen.problem, email=email
+        )
     return _password_page(
-        request, next_path=next, email=chosen.email, ticket=chosen.ticket,
+        request, next_path=next_path, email=chosen.email or email, ticket=chosen.ticket,
         error=chosen.problem, status_code=422,
     )
 

@@ -105,7 +105,7 @@ def safe_next(value: str | None) -> str:
     if any(ord(c) < 0x21 or ord(c) == 0x7F for c in value):
         return "/"
     parts = urlsplit(value)
-    if parts.scheme or parts.netloc or parts.path in (LOGIN_PATH, "/login/password", "/logout"):
+    if parts.scheme or parts.netloc or parts.path in (LOGIN_PATH, "/logout"):
         return "/"
     return value
 

@@ -7,9 +7,8 @@ from __future__ import annotations
 # Routes anyone may call: liveness and the API's own documentation.
 PUBLIC_PATHS = frozenset({"/healthz", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc"})
 # The workbench signs people in with a session cookie (ui.security.UiAuth); open without
-# one: its sign-in form (and the form that replaces a one-time password before the first
-# session), and the static files under UI_STATIC_PATH (CSS, JS).
-UI_PUBLIC_PATHS = frozenset({"/login", "/login/password"})
+# one: its sign-in form, and the static files under UI_STATIC_PATH (CSS, JS).
+UI_PUBLIC_PATHS = frozenset({"/login"})
 UI_STATIC_PATH = "/static"
 PRINCIPAL_KEY = "remit.principal"
 UI_USER_KEY = "remit.ui_user"

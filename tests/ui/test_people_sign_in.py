@@ -50,7 +50,7 @@ def _choose(client: TestClient, page: str, password: str, confirm: str | None = 
         "password": password,
         "confirm": password if confirm is None else confirm,
     }
-    return client.post("/login/password", data=data, follow_redirects=False)
+    return client.post("/login", data=data, follow_redirects=False)
 
 
 def _person(rt: Runtime, role: str = "reviewer", email: str = ANA) -> str:
@@ -118,11 +118,11 @@ def test_both_forms_need_their_double_submit_token(client, rt) -> None:
     page = _login(client, ANA, issued.password).text
     data = {"ticket": _field(page, "ticket"), "password": CHOSEN, "confirm": CHOSEN,
             "login_csrf": "forged"}
-    assert client.post("/login/password", data=data).status_code == 403
+    assert client.post("/login", data=data).status_code == 403
     # Another site's form, without the cookie: refused as well.
     with TestClient(client.app) as stranger:
         data["login_csrf"] = _field(form.text, "login_csrf")
-        assert stranger.post("/login/password", data=data).status_code == 403
+        assert stranger.post("/login", data=data).status_code == 403
     with transaction(rt.engine) as s:
         assert s.scalar(select(User.must_change_password))
 
