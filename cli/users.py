@@ -12,7 +12,9 @@ import typer
 
 from cli.common import fail, print_json, runtime
 
-app = typer.Typer(no_args_is_help=True, help="People who sign in to the workbench (roles, passwords).")
+app = typer.Typer(
+    no_args_is_help=True, help="People who sign in to the workbench (roles, passwords)."
+)
 
 ROLE_HELP = "viewer (reads), reviewer (+ reviews and applies cash), admin (everything)"
 ACTOR = "cli"
@@ -60,7 +62,11 @@ def users_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
             else "must choose a password" if person.must_change_password
             else "active"
         )
-        last = person.last_sign_in_at.isoformat(timespec="seconds") if person.last_sign_in_at else "never"
+        last = (
+            person.last_sign_in_at.isoformat(timespec="seconds")
+            if person.last_sign_in_at
+            else "never"
+        )
         print(f"#{person.id}\t{person.email}\t{person.role}\t{state}\tlast sign-in: {last}")
     if not people:
         print("no users: create one with `remit users create EMAIL --role admin`")

@@ -11,7 +11,8 @@ from ledger.repositories.api_keys import SCOPES
 
 
 def test_a_hash_is_argon2id_salted_and_verifies_only_its_password() -> None:
-    first, second = passwords.hash_password("correct horse"), passwords.hash_password("correct horse")
+    first = passwords.hash_password("correct horse")
+    second = passwords.hash_password("correct horse")
     assert first.startswith("$argon2id$") and first != second  # salted
     assert passwords.verify(first, "correct horse") and passwords.verify(second, "correct horse")
     assert not passwords.verify(first, "correct horsE")

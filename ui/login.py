@@ -1,10 +1,11 @@
 """Signing in and out of the workbench (/login, /logout).
 
 People sign in with e-mail and password (a one-time password is replaced at once: the form
-that asks for their own posts to /login too, with a ticket); systems and operators may still sign in with an API key. Signing in uses
-workflows.sign_in, each step in its own transaction (the lock-out, then the person or the
-key and the new session): a failure is counted whatever the rest of the request does, and
-nothing waits on a request's session. Signing out revokes the session in the request's.
+that asks for their own posts to /login too, with a ticket); systems and operators may still
+sign in with an API key. Signing in uses workflows.sign_in, each step in its own transaction
+(the lock-out, then the person or the key and the new session): a failure is counted whatever
+the rest of the request does, and nothing waits on a request's session. Signing out revokes
+the session in the request's.
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ def _password_page(
 
 
 def _signed_in(request: Request, next_path: str, name: str, token: str) -> Response:
-    response = redirect_with(request, security.safe_next(next_path), "info", f"Signed in as {name}.")
+    target = security.safe_next(next_path)
+    response = redirect_with(request, target, "info", f"Signed in as {name}.")
     security.set_session_cookie(request, response, token)
     security.clear_login_csrf_cookie(request, response)
     return response
@@ -163,7 +165,9 @@ def _choose_password(
     ticket (workflows.sign_in) is not guessable and good once: no lock-out to count."""
     rt = request.app.state.runtime
     if password != confirm:
-        chosen = sign_in.PersonSignIn(email=email, ticket=ticket, problem="The two passwords differ.")
+        chosen = sign_in.PersonSignIn(
+            email=email, ticket=ticket, problem="The two passwords differ."
+        )
     else:
         chosen = sign_in.choose_password(
             rt.engine, ticket, password,

@@ -150,10 +150,12 @@ def find_session(engine: Engine, token: str, secret: str) -> ui_sessions.ActiveS
 
 class LoginLimiter:
     """At most `limit` failed sign-ins per client address in `window` seconds, then that
-    client waits (the same for an e-mail address, counted as `email_client`). The failures are rows of `login_failures`, so every instance of the
-    service (`remit serve --workers N`, several hosts) counts every failure, and a restart
-    forgets nothing. API keys are 256-bit random: this keeps a noisy or guessing client from
-    filling logs and burning CPU on HMACs, it is not what keeps keys secret.
+    client waits; the same for an e-mail address (counted as `email_client`). The failures are
+    rows of `login_failures`, so every instance of the service (`remit serve --workers N`,
+    several hosts) counts every failure, and a restart forgets nothing. API keys are 256-bit
+    random: for them this keeps a noisy or guessing client from filling logs and burning CPU on
+    HMACs; for people's passwords it is what limits guessing (and argon2 what limits a stolen
+    table).
     """
 
     def __init__(self, limit: int = 10, window: float = 300.0) -> None:

@@ -37,7 +37,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('user_id', sa.Integer(), nullable=True))
         batch_op.alter_column('key_id', existing_type=sa.INTEGER(), nullable=True)
         batch_op.create_index(batch_op.f('ix_ui_sessions_user_id'), ['user_id'], unique=False)
-        batch_op.create_foreign_key(batch_op.f('fk_ui_sessions_user_id_users'), 'users', ['user_id'], ['id'])
+        batch_op.create_foreign_key(
+            batch_op.f('fk_ui_sessions_user_id_users'), 'users', ['user_id'], ['id'])
         batch_op.create_check_constraint(
             'one_principal', '(key_id IS NULL) <> (user_id IS NULL)')
 
