@@ -276,7 +276,8 @@ def test_every_answer_is_what_its_schema_says(client: TestClient, rt: Runtime) -
     check("GET", f"{v1}/reports/cash-application", params={"until": "2001-01-01"})  # empty
 
     # People (remit users): one who signed in, one who never did and was disabled.
-    from workflows import sign_in, users as people
+    from workflows import sign_in
+    from workflows import users as people
 
     issued = people.create_user(rt, "ana@example.com", role="reviewer", actor="test")
     first = sign_in.open_person_session(rt.engine, "ana@example.com", issued.password,
