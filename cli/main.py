@@ -28,6 +28,7 @@ from cli import (
     reminders,
     serve,
     sftp,
+    users,
     webhooks,
 )
 from cli.common import EXIT_FAILED, EXIT_REJECTED, error_line
@@ -63,6 +64,7 @@ app.add_typer(bank_review.app, name="nocs")
 for name, module in (
     ("db", db),
     ("apikey", apikey),
+    ("users", users),
     ("invoices", invoices),
     ("sftp", sftp),
     ("webhooks", webhooks),

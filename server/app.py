@@ -29,6 +29,7 @@ from api import (
     payments,
     problems,
     reports,
+    users,
 )
 from api import plans as payment_plans
 from server import boundary
@@ -82,6 +83,7 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
     app.include_router(fees.router)
     app.include_router(payment_plans.router)
     app.include_router(dunning.router)
+    app.include_router(users.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> JSONResponse:

@@ -41,7 +41,8 @@ def install(app: FastAPI) -> None:
             user=None,
             status_code=401,
             heading="Signed out",
-            message="Your session has ended (expired, signed out or key revoked): "
+            message="Your session has ended (expired, signed out, key revoked or account "
+            "disabled or reset): "
             "nothing was changed. Sign in again.",
             sign_in=True,
         )
@@ -80,4 +81,16 @@ def install(app: FastAPI) -> None:
             heading="Not allowed",
             message="This API key lacks the treasury:review scope the workbench needs.",
             sign_in=True,
+        )
+
+    @app.exception_handler(security.RoleRefused)
+    def _role(request: Request, exc: security.RoleRefused) -> Response:
+        return render(
+            request,
+            "error.html",
+            user=None,
+            status_code=403,
+            heading="Not allowed",
+            message=f"Your role ({exc.role or 'none'}) may look at the workbench but not change "
+            "anything, so nothing was changed. An administrator can give you another role.",
         )

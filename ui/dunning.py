@@ -71,7 +71,7 @@ def complete_task(
 ) -> Response:
     try:
         with session.begin_nested():  # refused: the database as it was
-            reminders.mark_done(session, reminder_id, actor=f"ui:{user.name}")
+            reminders.mark_done(session, reminder_id, actor=user.actor)
     except reminders.ReminderError as error:
         return redirect_with(request, "/dunning", "error", str(error))
     return redirect_with(request, "/dunning", "success", f"Task #{reminder_id} marked done.")

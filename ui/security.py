@@ -2,9 +2,15 @@
 behind them (sessions, the sign-in lock-out) are workflows.sign_in's, each read or written in a
 transaction of its own: `require_user` runs from the boundary middleware, before any route.
 
+- People sign in with e-mail and password; systems and operators may still sign in with an
+  API key. A session carries who it is (ledger.repositories.ui_sessions.ActiveSession), so
+  `UiUser.actor` names the person (`user:<email>`) or the key (`api-key:<name>`) in the audit.
 - The session cookie `remit_session` holds a random token; the database keeps only its HMAC
   digest (ledger.repositories.ui_sessions). HttpOnly, SameSite=Strict, Path=/, Secure when
-  settings.secure_cookies. Every request re-checks expiry, revocation and the API key.
+  settings.secure_cookies. Every request re-checks expiry, revocation, the key or the person
+  (enabled, and their role now).
+- Any role may look (VIEW_SCOPES); changing anything (a `CsrfForm`) needs a workbench scope
+  (UI_SCOPES): a viewer's post is refused with 403 (RoleRefused). Signing out is anyone's.
 - State-changing forms carry the session's CSRF token in the hidden field `csrf_token`,
   compared in constant time. The login form (no session yet) is protected by double submit:
   a random token in the cookie `remit_login_csrf` (SameSite=Strict) must equal the form's.
@@ -32,7 +38,8 @@ from workflows import sign_in
 SESSION_COOKIE = "remit_session"
 LOGIN_CSRF_COOKIE = "remit_login_csrf"
 FLASH_COOKIE = "remit_flash"
-UI_SCOPES = frozenset({"treasury:review", "admin"})  # either one opens the workbench
+UI_SCOPES = frozenset({"treasury:review", "admin"})  # either one acts in the workbench
+VIEW_SCOPES = UI_SCOPES | {"ar:read"}  # any of these may look (a viewer's role)
 LOGIN_PATH = "/login"
 
 
@@ -67,19 +74,28 @@ class ScopeMissing(SignInProblem):
     """The signed-in key no longer carries a workbench scope: 403."""
 
 
+class RoleRefused(Exception):
+    """A signed-in person whose role may look but not act posted a change: 403."""
+
+    def __init__(self, role: str | None) -> None:
+        super().__init__(role)
+        self.role = role
+
+
 @dataclass(frozen=True, slots=True)
 class UiUser:
     session_id: int
-    key_id: int
-    name: str
+    key_id: int | None  # signed in with an API key
+    name: str  # the person's e-mail address, or the key's name
     csrf_token: str
+    actor: str  # the audit trail's name: "user:<email>", or the key's own ("api-key:<name>")
+    user_id: int | None = None  # signed in as a person
+    role: str | None = None
+    scopes: frozenset[str] = frozenset()
 
     @property
-    def actor(self) -> str:
-        # The same actor as the API key's own calls: the audit trail names the key, not "ui".
-        from ledger.repositories.api_keys import key_actor
-
-        return key_actor(self.name, self.key_id)
+    def can_act(self) -> bool:
+        return bool(self.scopes & UI_SCOPES)
 
 
 def safe_next(value: str | None) -> str:
@@ -139,13 +155,17 @@ class UiAuth:
                 path = raw.decode("latin-1") + (f"?{query}" if query else "")
                 raise LoginRequired(path)
             raise NotSignedIn()
-        if not found.scopes & UI_SCOPES:
+        if not found.scopes & (VIEW_SCOPES if found.user_id is not None else UI_SCOPES):
             raise ScopeMissing()
         return UiUser(
             session_id=found.session_id,
             key_id=found.key_id,
-            name=found.key_name,
+            name=found.name,
             csrf_token=found.csrf_token,
+            actor=found.actor,
+            user_id=found.user_id,
+            role=found.role,
+            scopes=found.scopes,
         )
 
 
@@ -153,8 +173,9 @@ require_user = UiAuth()
 User = Annotated[UiUser, Depends(require_user)]
 
 
-async def csrf_form(request: Request, user: User) -> FormData:
-    """The posted form, once its `csrf_token` matches the session's (constant-time)."""
+async def account_form(request: Request, user: User) -> FormData:
+    """The posted form, once its `csrf_token` matches the session's (constant-time): for what
+    anyone signed in may do to their own session (sign out)."""
     form = await request.form()
     sent = form.get("csrf_token")
     if not isinstance(sent, str) or not hmac.compare_digest(
@@ -165,6 +186,17 @@ async def csrf_form(request: Request, user: User) -> FormData:
         # PostgreSQL cannot store NUL in text (SQLite would): refused here for every form.
         if isinstance(value, str) and "\x00" in value:
             raise FormRejected(name)
+    return form
+
+
+AccountForm = Annotated[FormData, Depends(account_form)]
+
+
+async def csrf_form(request: Request, user: User, form: AccountForm) -> FormData:
+    """A form that changes something: its CSRF token checked, and the session's role or key
+    allowed to act in the workbench."""
+    if not user.can_act:
+        raise RoleRefused(user.role)
     return form
 
 

@@ -6,7 +6,7 @@ every table on `Base.metadata`, which the mappers' relationships by name, create
 alembic's env (ledger/migrations/env.py) all need.
 """
 
-from ledger.models.access import ApiKey, LoginFailure, UiSession
+from ledger.models.access import ApiKey, LoginFailure, UiSession, User
 from ledger.models.bank import BankEntry, BankEntrySighting, BankFile, BankTransaction, StatementRow
 from ledger.models.bank_checks import ChangeProposal, StatementCheck, StatementNumberRow
 from ledger.models.base import NAMING_CONVENTION, Base, column_length
@@ -58,5 +58,6 @@ __all__ = [
     "StatementNumberRow",
     "StatementRow",
     "UiSession",
+    "User",
     "column_length",
 ]

@@ -38,13 +38,14 @@ from api import (
     payments,
     plans,
     reports,
+    users,
 )
 from api.schemas import Describes
 from workflows.runtime import Runtime, fixtures_dir
 
 ROUTERS = (
     ar_metrics, audit_events, bank_checks, bank_files, disputes, dunning, exceptions, fees, invoice_events,
-    invoices, metrics, payments, plans, reports,
+    invoices, metrics, payments, plans, reports, users,
 )
 # Routes without a JSON body to describe.
 NO_BODY = {("GET", "/metrics"), ("DELETE", "/api/v1/dunning/policies/{policy_id}")}
@@ -286,6 +287,24 @@ def test_every_answer_is_what_its_schema_says(client: TestClient, rt: Runtime) -
                  params={"since": "2020-01-01", "until": "2029-12-31"})
     assert cash["totals"]["payments"] and cash["by_customer"] and cash["amounts"]
     check("GET", f"{v1}/reports/cash-application", params={"until": "2001-01-01"})  # empty
+
+    # People (remit users): one who signed in, one who never did and was disabled.
+    from workflows import sign_in
+    from workflows import users as people
+
+    issued = people.create_user(rt, "ana@example.com", role="reviewer", actor="test")
+    first = sign_in.open_person_session(rt.engine, "ana@example.com", issued.password,
+                                        secret=rt.settings.secret_key, hours=1)
+    assert first.ticket and sign_in.choose_password(
+        rt.engine, first.ticket, "a password of ana's own", secret=rt.settings.secret_key, hours=1
+    ).token
+    people.create_user(rt, "bo@example.com", role="viewer", actor="test")
+    people.disable_user(rt, "bo@example.com", actor="test")
+    listed = check("GET", f"{v1}/users")["items"]
+    assert [(u["email"], u["disabled_at"] is None) for u in listed] == [
+        ("ana@example.com", True), ("bo@example.com", False)]
+    assert listed[0]["last_sign_in_at"] and listed[1]["last_sign_in_at"] is None
+    check("GET", f"{v1}/users", params={"assignable": "true", "limit": 1})
 
     assert check.covered == set(ROUTES) - NO_BODY
 
