@@ -30,8 +30,10 @@ class Received:
 
     @property
     def text(self) -> str:
+        # As a mail client shows it: line ends as "\n" (the wire's CRLF survive the decoding
+        # of a quoted-printable body, which long one-line paragraphs get).
         part = self.message.get_body(preferencelist=("plain",))
-        return part.get_content() if part is not None else ""
+        return part.get_content().replace("\r\n", "\n") if part is not None else ""
 
 
 @dataclass
