@@ -136,6 +136,10 @@ def _text(line: int, raw: dict[str, Any], column: str, errors: list[RowError], *
     if "\x00" in text:
         errors.append(RowError(line, column, shown(text), "contains a NUL character (\\u0000)"))
         return None
+    if not _utf8(text):
+        errors.append(RowError(line, column, shown(text.encode("utf-8", "replace").decode()),
+                               "contains an unpaired surrogate (not text)"))
+        return None
     limit = MAX_LEN.get(column)
     if limit is not None and column != "accounts" and len(text) > limit:
         errors.append(RowError(line, column, shown(text), f"longer than {limit} characters"))
@@ -160,6 +164,9 @@ def _accounts(line: int, raw: dict[str, Any], errors: list[RowError]) -> tuple[s
             errors.append(RowError(line, "accounts", shown(item), "expected text"))
             continue
         if not item.strip():
+            continue
+        if not _utf8(item):
+            errors.append(RowError(line, "accounts", None, "contains an unpaired surrogate (not text)"))
             continue
         try:
             account = normalize_account(item)
@@ -281,6 +288,14 @@ def _jsonl(text: str, out: CustomerFile) -> Iterator[tuple[int, dict[str, Any]]]
         raise BookFileError("empty file: expected one JSON object per line")
     if unknown:
         out.warnings.append(f"ignored unknown key(s): {', '.join(sorted(unknown))}")
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _no_constant(name: str) -> object:
