@@ -56,6 +56,7 @@ MAX_LEN = {
 _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _EMAIL = re.compile(rf"^{_LOCAL}@{_LABEL}(?:\.{_LABEL})*\.[A-Za-z]{{2,63}}$", re.ASCII)
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{2,62}$", re.ASCII)
 
 
@@ -213,7 +214,9 @@ def _row(line: int, raw: dict[str, Any], errors: list[RowError]) -> CustomerRow 
 
 
 def _csv(text: str, out: CustomerFile) -> Iterator[tuple[int, dict[str, Any]]]:
-    lines = text.splitlines(keepends=True)
+    # Line ends as CSV knows them (\n, \r, \r\n): str.splitlines would also cut at \x85,
+    # \u2028 and friends, which may stand inside a quoted name.
+    lines = _LINE.findall(text)
     if not lines or not lines[0].strip():
         raise BookFileError("empty file: expected a header row naming the columns "
                             f"({', '.join(COLUMNS)})")
