@@ -117,11 +117,18 @@ def run_reminders(
             return reminders.run(session, as_of=as_of, settings=rt.settings, mailer=None,
                                  actor=actor, dry_run=True)
     settings = rt.settings
-    with rt.unit_of_work() as session:
-        if segments_first:
-            reminders.assign_segments(session, settings=settings, actor=actor)
-        unknown = reminders.settle_stale(session, settings=settings, actor=actor)
-        decisions, groups = reminders.groups_due(session, as_of=as_of, actor=actor)
+    for attempt in (1, 2):
+        try:
+            with rt.unit_of_work() as session:
+                if segments_first:
+                    reminders.assign_segments(session, settings=settings, actor=actor)
+                unknown = reminders.settle_stale(session, settings=settings, actor=actor)
+                decisions, groups = reminders.groups_due(session, as_of=as_of, actor=actor)
+            break
+        except IntegrityError:
+            # Another run stored the default policy at the same moment: it is there now.
+            if attempt == 2:
+                raise
     if unknown:
         log.warning("reminders: %d email(s) left sending by a stopped run marked unknown", unknown)
     renderer = reminders.renderer_for(settings)

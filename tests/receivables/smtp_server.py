@@ -42,6 +42,7 @@ class Recorder:
     data_replies: list[str] = field(default_factory=list)
     drop_after_data: int = 0
     refused: list[str] = field(default_factory=list)  # the answers given instead
+    delay_seconds: float = 0.0  # before answering a message: a slow server
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
@@ -52,6 +53,10 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay_seconds:
+            import asyncio
+
+            await asyncio.sleep(self.delay_seconds)
         if self.data_replies:
             reply = self.data_replies.pop(0)
             self.refused.append(reply)

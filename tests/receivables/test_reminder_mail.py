@@ -225,6 +225,38 @@ def test_a_crash_between_the_smtp_answer_and_the_commit_never_sends_twice(rt, se
     assert {"reminder.unknown", "reminder.resend_requested", "reminder.sent"} <= actions
 
 
+def test_two_runs_at_once_send_each_step_once(rt, settings, smtp) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    seed(rt.engine)
+    with transaction(rt.engine) as s:
+        for n in (2, 3):
+            s.execute(insert(Customer).values(id=f"C{n}", name=f"Customer {n}", email=f"ap@c{n}.test"))
+            s.execute(insert(Invoice).values(number=f"INV-{n}", customer_id=f"C{n}", currency="EUR",
+                                             amount_minor=1000, open_minor=1000,
+                                             issue_date=date(2026, 10, 1), due_date=date(2026, 11, 13)))
+    smtp.recorder.delay_seconds = 0.3
+    mail_rt = runtime(mail_settings(settings, smtp))
+    results: list[list[dict[str, Any]]] = []
+    errors: list[BaseException] = []
+
+    def one_run() -> None:
+        try:
+            results.append(run_reminders(mail_rt, as_of=AS_OF, actor="test"))
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=one_run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert sorted(m.rcpt_tos[0] for m in smtp.messages) == ["ap@c2.test", "ap@c3.test", "ap@northwind.test"]
+    assert sorted(r["invoice_number"] for run in results for r in run) == ["INV-1001", "INV-2", "INV-3"]
+    assert [s[1] for s in statuses(rt.engine)] == ["sent"] * 3
+
+
 def reminders_list(rt: Runtime) -> list[dict[str, Any]]:
     with transaction(rt.engine) as session:
         return reminders.list_reminders(session)
