@@ -14,11 +14,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Request, status
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import ArRead, ArWrite
 from api.schemas import answer
 from api.schemas import customers as schema
 from receivables.customer_rows import BookFileError, CustomerFile, RowError, parse_customers, parse_records
+from reconcile.invoice_files import column_key
 from web import paging
 from web.session import DbSession
 from workflows.customers import get_customer, import_customer_file
@@ -62,7 +64,7 @@ def _json_records(data: bytes) -> CustomerFile:
             if not isinstance(item, dict):
                 out.errors.append(RowError(n, None, json.dumps(item)[:200], "expected a JSON object"))
                 continue
-            yield n, {str(k).strip().casefold().replace(" ", "_").replace("-", "_"): v for k, v in item.items()}
+            yield n, {column_key(str(k)): v for k, v in item.items()}
 
     parse_records(records(), out)
     return out
@@ -92,8 +94,6 @@ async def import_customers(request: Request, principal: ArWrite) -> JSONResponse
     except BookFileError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
     rt = request.app.state.runtime
-    from starlette.concurrency import run_in_threadpool
-
     result = await run_in_threadpool(import_customer_file, rt, cfile, file=SOURCE, actor=principal.actor)
     body = result.as_json()
     if result.errors:
