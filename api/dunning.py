@@ -28,7 +28,7 @@ from receivables import dunning, reminders
 from web import paging
 from web.session import DbSession
 from workflows.runtime import Runtime
-from workflows.smtp import SmtpMailer
+from workflows.dunning import run_reminders as run_reminder_use_case
 
 router = APIRouter(prefix="/api/v1", tags=["dunning"])
 
@@ -191,7 +191,8 @@ def list_reminders(
     invoice_number: Text = None,
     customer_id: Text = None,
     status_: Annotated[
-        Literal["sent", "queued", "failed", "done"] | None, Query(alias="status")
+        Literal["sending", "sent", "queued", "failed", "undeliverable", "unknown", "done"] | None,
+        Query(alias="status"),
     ] = None,
     channel: Literal["email", "call", "letter", "agency"] | None = None,
     after: paging.Cursor = None,
@@ -267,22 +268,14 @@ class RunIn(BaseModel):
 
 
 @router.post("/reminders/run", response_model=answer(list[schema.ReminderRun]))
-def run_reminders(
-    request: Request, session: DbSession, body: RunIn, principal: TreasuryReview
-) -> list[dict[str, Any]]:
+def run_reminders(request: Request, body: RunIn, principal: TreasuryReview) -> list[dict[str, Any]]:
     """Run the reminders due as of a date: DESIGN.md §6 rows (invoice_number, customer_id,
-    step, channel, days_past_due), plus status and error unless a dry run."""
+    step, channel, days_past_due), plus status and error unless a dry run. The run's own
+    transactions (workflows.dunning.run_reminders: each email committed as `sending` before
+    it is sent, so a crash never sends it twice), not the request's."""
     rt: Runtime = request.app.state.runtime
     day = _check_as_of(body.as_of)
-    with _one_writer(session):  # another run at the same moment claimed the same step
-        return reminders.run(
-            session,
-            as_of=day,
-            settings=rt.settings,
-            mailer=None if body.dry_run else SmtpMailer(rt.settings),
-            actor=principal.actor,
-            dry_run=body.dry_run,
-        )
+    return run_reminder_use_case(rt, as_of=day, actor=principal.actor, dry_run=body.dry_run)
 
 
 @router.get("/reminders/{reminder_id}", response_model=answer(schema.ReminderDetail))
@@ -291,6 +284,15 @@ def get_reminder(
 ) -> dict[str, Any]:
     """One reminder with the message as sent (or the task as queued)."""
     return reminders.get_reminder(session, reminder_id)
+
+
+@router.post("/reminders/{reminder_id}/resend", response_model=answer(schema.Reminder))
+def resend_reminder(
+    session: DbSession, reminder_id: paging.RowId, principal: TreasuryReview
+) -> dict[str, Any]:
+    """Send an `unknown` (perhaps delivered: check the mail server's log for its Message-ID
+    first), `undeliverable` or `failed` email reminder again on the next run (409 otherwise)."""
+    return reminders.request_resend(session, reminder_id, actor=principal.actor)
 
 
 @router.post("/reminders/{reminder_id}/done", response_model=answer(schema.Reminder))

@@ -57,7 +57,10 @@ def reminders_run(
 @app.command("list")
 def reminders_list(
     invoice: Annotated[str | None, typer.Option(help="invoice number")] = None,
-    status: Annotated[str | None, typer.Option(help="sent | queued | failed | done")] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(help="sending | sent | failed | undeliverable | unknown | queued | done"),
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -84,6 +87,21 @@ def reminders_done(reminder_id: Annotated[int, typer.Argument(min=1)]) -> None:
     rt = runtime()
     try:
         out = mark_done(rt, reminder_id, actor="cli:reminders")
+    except ReminderError as error:
+        fail(str(error))
+    print_json(out)
+
+
+@app.command("resend")
+def reminders_resend(reminder_id: Annotated[int, typer.Argument(min=1)]) -> None:
+    """Send an unknown, undeliverable or failed email reminder again on the next run (for an
+    unknown one, check the mail server's log for its Message-ID first: it may have arrived)."""
+    from receivables.reminders import ReminderError
+    from workflows.dunning import resend_reminder
+
+    rt = runtime()
+    try:
+        out = resend_reminder(rt, reminder_id, actor="cli:reminders")
     except ReminderError as error:
         fail(str(error))
     print_json(out)

@@ -73,9 +73,20 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_from: str = "Accounts Receivable <ar@example.com>"
     smtp_timeout_seconds: float = 30.0
+    # A temporary failure (4xx, connection refused or dropped before the message was handed
+    # over) is tried again after smtp_retry_seconds, doubling (at most 60 s), up to this many
+    # attempts in a run; then the reminder is `failed` and the next run tries again.
+    smtp_max_attempts: int = Field(3, ge=1, le=10)
+    smtp_retry_seconds: float = Field(2.0, ge=0, le=60)
     reminders_cron: str | None = None  # e.g. "0 6 * * *" (UTC, after the nightly ingest)
     reminder_templates_dir: Path | None = None  # overrides receivables/templates by file name
-    payment_instructions: str = "Pay by bank transfer and quote the invoice number as reference."
+    # "How to pay" in reminders: the payee's bank details when set (the IBAN is checked here,
+    # shown in groups of four), then payment_instructions; without an IBAN, payment_instructions
+    # alone (unset: a plain "pay by bank transfer, quote the invoice number").
+    payee_name: str | None = None
+    payee_iban: str | None = None
+    payee_bic: str | None = None
+    payment_instructions: str | None = None
     # Computed customer segments (remit dunning segments; the daily reminders job): a slow payer
     # averages more than this many days late over its last N paid invoices; large by open balance.
     segment_slow_days: int = 15
@@ -107,6 +118,33 @@ class Settings(BaseSettings):
                                  f"amount in whole minor units ({exponent(currency)} decimals)")
             checked[currency] = amount
         return checked
+
+    @field_validator("payee_iban")
+    @classmethod
+    def _payee_iban_is_an_iban(cls, value: str | None) -> str | None:
+        """The compact IBAN, refused with the reason when it fails its check digits."""
+        if value is None or not value.strip():
+            return None
+        from stdnum import iban
+        from stdnum.exceptions import ValidationError
+
+        try:
+            return str(iban.validate(value))
+        except ValidationError as error:
+            raise ValueError(f"REMIT_PAYEE_IBAN {value!r} is not a valid IBAN: {error}") from None
+
+    @field_validator("payee_bic")
+    @classmethod
+    def _payee_bic_is_a_bic(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from stdnum import bic
+        from stdnum.exceptions import ValidationError
+
+        try:
+            return str(bic.validate(value))
+        except ValidationError as error:
+            raise ValueError(f"REMIT_PAYEE_BIC {value!r} is not a valid BIC: {error}") from None
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:

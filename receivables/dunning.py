@@ -149,6 +149,7 @@ class CustomerInfo:
     email: str | None = None
     segment: str | None = None
     policy_id: int | None = None
+    phone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

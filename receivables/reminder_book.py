@@ -25,7 +25,10 @@ from receivables.dunning import (
 )
 from receivables.plan_service import active_plan_of_invoices
 
-DONE_STATUSES = ("sent", "queued", "done")
+# Steps a run never decides again: delivered or handed to staff, in flight (`sending`), or
+# perhaps delivered (`unknown`: at most once). `undeliverable` ones count as done while the
+# customer's address is the one that failed (none, or the one the server refused).
+DONE_STATUSES = ("sent", "queued", "done", "sending", "unknown")
 
 
 @dataclass
@@ -57,7 +60,8 @@ def load_policies(session: Session) -> tuple[list[Policy], Policy]:
 
 def customer_info(c: Customer) -> CustomerInfo:
     return CustomerInfo(
-        id=c.id, name=c.name, email=c.email, segment=c.segment, policy_id=c.dunning_policy_id
+        id=c.id, name=c.name, email=c.email, segment=c.segment, policy_id=c.dunning_policy_id,
+        phone=c.phone,
     )
 
 
@@ -117,6 +121,12 @@ def load_book(session: Session, *, customer_id: str | None = None) -> Book:
     done = set(
         session.scalars(select(Reminder.dedupe_key).where(Reminder.status.in_(DONE_STATUSES)))
     )
+    bounced = session.execute(
+        select(Reminder.dedupe_key, Reminder.recipient, Customer.email)
+        .join(Customer, Customer.id == Reminder.customer_id)
+        .where(Reminder.status == "undeliverable")
+    )
+    done.update(key for key, recipient, email in bounced if (recipient or None) == (email or None))
     return Book(
         policies=policies,
         default=default,

@@ -3,26 +3,34 @@ send or queue. Never commits: the job, command or request owns the transaction.
 
 A run groups the decisions per customer, channel and kind: one email (or letter, call task,
 agency hand-off) lists all of a customer's invoices at their steps; the most severe step picks
-the template. Each invoice step still gets its own `reminders` row (the dedupe key), all rows
-of a group carrying the one message and its outcome.
+the template. Each invoice step still gets its own `reminders` row (its dedupe key is unique
+in the database), all rows of a group carrying the one message and its outcome.
 
-Outcomes: email → sent, or failed with the error (no address, refused, server down; retried
-on the next run: the dedupe key only blocks sent, queued and done); call, letter, agency →
-queued, a task for staff, marked done in the UI/API. Every row is audited on its invoice
-(or its payment plan). The row is written before the message goes out, so a second run at the
-same time waits on the unique key and fails instead of sending twice; if the transaction
-rolls back after sending, the next run sends again (at least once, never silently lost).
+Outcomes: email → sent; failed (a temporary failure after the retries, or a template error:
+tried again on the next run); undeliverable (no address, or the server refused it for good:
+tried again once the customer's address changes); unknown (see below). Call, letter, agency →
+queued, a task for staff, marked done in the UI/API. Every outcome is audited on its invoice
+(or its payment plan).
+
+At most once: the use case (workflows.dunning.run_reminders) commits each group's rows as
+`sending`, with the Message-ID, before the SMTP conversation and records the outcome in a
+second transaction. If the process dies in between, the rows stay `sending`: no run sends
+them again, and the next run after `stale_after` marks them `unknown` — the message may or
+may not have arrived (the mail server's log knows, by Message-ID); `request_resend` (remit
+reminders resend ID) is the person's decision to send it again. `run` below does the same
+steps in the caller's one transaction (the API's dry runs, tests).
 
 Here the public face (`__all__`: what the API, the workbench, the CLI and the jobs use): the
 errors, policies, preview, the run, reading and completing reminders. The parts live beside
 it: reminder_book (what a run decides on), reminder_templates (rendering and its context),
-reminder_delivery (one group sent or queued, recorded and audited), segments.
+reminder_delivery (one group claimed, then its outcome recorded and audited), segments.
 """
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -31,7 +39,6 @@ from jinja2 import TemplateError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.errors import RemitError
 from core.settings import Settings
 from ledger import audit
 from ledger.models import Customer, DunningPolicy, Invoice, Reminder
@@ -39,8 +46,15 @@ from ledger.types import utc_now
 from receivables import dunning
 from receivables.disputes import disputed_minor
 from receivables.due_dates import effective_due
-from receivables.dunning import DEFAULT_POLICY_NAME, DEFAULT_STEPS, Decision, PolicyError, Step
-from receivables.mailer import Mailer
+from receivables.dunning import (
+    DEFAULT_POLICY_NAME,
+    DEFAULT_STEPS,
+    CustomerInfo,
+    Decision,
+    PolicyError,
+    Step,
+)
+from receivables.mailer import Mailer, Outcome, send_with_retry
 from receivables.plan_service import active_plan_of_invoices
 from receivables.reminder_book import (
     DONE_STATUSES,
@@ -52,7 +66,9 @@ from receivables.reminder_book import (
     load_book,
     load_policies,
 )
-from receivables.reminder_delivery import decision_json, deliver
+from receivables.reminder_delivery import Claimed, claim, decision_json, finish, reminder_json
+from receivables.reminder_errors import Conflict, NotFound, ReminderError
+from receivables.reminder_recovery import request_resend, settle_stale, stale_after
 from receivables.reminder_templates import TEMPLATES_DIR, Renderer, build_context, renderer_for
 from receivables.segments import SEGMENT_MAX, SEGMENT_RULE, assign_segments, segment_ok
 
@@ -62,6 +78,7 @@ __all__ = [
     "SEGMENT_RULE",
     "TEMPLATES_DIR",
     "Book",
+    "Claimed",
     "Conflict",
     "NotFound",
     "Preview",
@@ -69,43 +86,33 @@ __all__ = [
     "Renderer",
     "assign_segments",
     "build_context",
+    "claim",
     "decide",
     "decision_json",
+    "deliver_now",
     "delete_policy",
     "ensure_default_policy",
+    "finish",
     "get_reminder",
+    "groups_due",
     "list_policies",
     "list_reminders",
     "load_book",
     "load_policies",
     "mark_done",
+    "ordered",
     "policies_page",
     "policy_json",
     "preview",
     "reminder_json",
     "renderer_for",
+    "request_resend",
     "run",
     "save_policy",
     "set_customer_dunning",
+    "settle_stale",
+    "stale_after",
 ]
-
-
-class ReminderError(RemitError):
-    """A refused reminder or policy operation (the API answers 422)."""
-
-    status_code = 422
-
-
-class NotFound(ReminderError):
-    """No such invoice, customer, policy or reminder (404)."""
-
-    status_code = 404
-
-
-class Conflict(ReminderError):
-    """The operation clashes with the current state (409): a name taken, a policy in use."""
-
-    status_code = 409
 
 
 # -- policies ---------------------------------------------------------------------------------
@@ -351,6 +358,28 @@ def preview(
 # -- the run ----------------------------------------------------------------------------------
 
 
+Group = tuple[CustomerInfo, str, list[Decision]]
+
+
+def groups_due(session: Session, *, as_of: date, actor: str) -> tuple[list[Decision], list[Group]]:
+    """The decisions due as of `as_of` and their groups (customer, channel, decisions): one
+    message each. Stores the default policy first if it is not yet."""
+    ensure_default_policy(session, actor=actor)
+    book = load_book(session)
+    decisions = decide_book(book, as_of)
+    groups: dict[tuple[str, str, str], list[Decision]] = defaultdict(list)
+    for d in decisions:
+        groups[dunning.group_key(d)].append(d)
+    return decisions, [(book.customers[cid], channel, group)
+                       for (cid, channel, _kind), group in groups.items()]
+
+
+def ordered(decisions: Sequence[Decision], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The run's rows in the decisions' order (customer, invoice number)."""
+    order = {id(d): n for n, d in enumerate(decisions)}
+    return sorted(rows, key=lambda r: order[r.pop("_decision")])
+
+
 def run(
     session: Session,
     *,
@@ -359,62 +388,46 @@ def run(
     mailer: Mailer | None,
     actor: str,
     dry_run: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> list[dict[str, Any]]:
     """Decide the reminders due as of `as_of`; unless a dry run, render, record and send or
-    queue them. Returns one row per reminder (DESIGN.md §6 keys, then status and error)."""
+    queue them, all in the caller's transaction (workflows.dunning.run_reminders commits
+    around the sending instead: at most once across crashes). Returns one row per reminder
+    (DESIGN.md §6 keys, then status and error)."""
     if dry_run:
         return [decision_json(d) for d in decide(session, as_of)]
-    ensure_default_policy(session, actor=actor)
-    book = load_book(session)
-    decisions = decide_book(book, as_of)
-    groups: dict[tuple[str, str, str], list[Decision]] = defaultdict(list)
-    for d in decisions:
-        groups[dunning.group_key(d)].append(d)
+    decisions, groups = groups_due(session, as_of=as_of, actor=actor)
     renderer = renderer_for(settings)
     out: list[dict[str, Any]] = []
     try:
-        for (customer_id, channel, _kind), group in groups.items():
-            customer = book.customers[customer_id]
-            out.extend(
-                deliver(
-                    session,
-                    group,
-                    customer,
-                    channel,
-                    as_of=as_of,
-                    settings=settings,
-                    renderer=renderer,
-                    mailer=mailer,
-                    actor=actor,
-                )
-            )
+        for customer, channel, group in groups:
+            claimed = claim(session, group, customer, channel, as_of=as_of, settings=settings,
+                            renderer=renderer, actor=actor)
+            if claimed is None:
+                continue
+            if claimed.message is None:
+                out.extend(claimed.results)
+                continue
+            outcome = deliver_now(claimed, mailer, settings=settings, sleep=sleep)
+            out.extend(finish(session, claimed, outcome, actor=actor))
     finally:
         if mailer is not None:
             mailer.close()
-    order = {id(d): n for n, d in enumerate(decisions)}
-    return sorted(out, key=lambda r: order[r.pop("_decision")])
+    return ordered(decisions, out)
+
+
+def deliver_now(
+    claimed: Claimed, mailer: Mailer | None, *, settings: Settings, sleep: Callable[[float], None]
+) -> Outcome:
+    """Send a claimed group's message, retrying temporary failures (receivables.mailer)."""
+    assert claimed.message is not None
+    if mailer is None:
+        return Outcome("failed", "no mailer", 0)
+    return send_with_retry(mailer, claimed.message, attempts=settings.smtp_max_attempts,
+                           pause_seconds=settings.smtp_retry_seconds, sleep=sleep)
 
 
 # -- reading and completing -------------------------------------------------------------------
-
-
-def reminder_json(r: Reminder, invoice_number: str | None) -> dict[str, Any]:
-    return {
-        "reminder_id": r.id,
-        "invoice_number": invoice_number,
-        "customer_id": r.customer_id,
-        "instalment_id": r.instalment_id,
-        "step": r.step,
-        "channel": r.channel,
-        "days_past_due": r.days_past_due,
-        "as_of": r.as_of.isoformat(),
-        "status": r.status,
-        "error": r.error,
-        "recipient": r.recipient,
-        "subject": r.subject,
-        "created_at": r.created_at.isoformat() if r.created_at else None,
-        "sent_at": r.sent_at.isoformat() if r.sent_at else None,
-    }
 
 
 def list_reminders(

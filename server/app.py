@@ -19,6 +19,7 @@ from api import (
     audit_events,
     bank_checks,
     bank_files,
+    customers,
     disputes,
     dunning,
     exceptions,
@@ -75,6 +76,7 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
     app.include_router(invoice_events.router)
     app.include_router(metrics.router)
     app.include_router(invoices.router)
+    app.include_router(customers.router)
     app.include_router(payments.router)
     app.include_router(audit_events.router)
     app.include_router(ar_metrics.router)

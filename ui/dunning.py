@@ -41,7 +41,11 @@ def invoice_reminders(session: Session, number: str) -> list[dict[str, Any]]:
 def dunning_page(request: Request, user: User, session: DbSession) -> Response:
     policies = reminders.list_policies(session)
     queued = reminders.list_reminders(session, status="queued", limit=200)
-    failed = reminders.list_reminders(session, status="failed", limit=50)
+    failed = sorted(
+        (r for status in ("failed", "undeliverable", "unknown")
+         for r in reminders.list_reminders(session, status=status, limit=50)),
+        key=lambda r: -r["reminder_id"],
+    )[:50]
     if not any(p["name"] == DEFAULT_POLICY_NAME for p in policies):
         policies.insert(
             0,

@@ -7,13 +7,20 @@ these; a refusal (dunning.PolicyError, reminders.ReminderError) rolls back, noth
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import time
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from receivables import dunning, reminders
+from receivables.mailer import Mailer
 from workflows.runtime import Runtime
 from workflows.smtp import SmtpMailer
+
+log = logging.getLogger(__name__)
 
 
 # -- policies ------------------------------------------------------------------------------------
@@ -87,22 +94,72 @@ def assign_segments(rt: Runtime, *, actor: str, dry_run: bool = False) -> list[d
 
 # -- reminders -----------------------------------------------------------------------------------
 def run_reminders(
-    rt: Runtime, *, as_of: date, actor: str, dry_run: bool = False, segments_first: bool = False
+    rt: Runtime,
+    *,
+    as_of: date,
+    actor: str,
+    dry_run: bool = False,
+    segments_first: bool = False,
+    mailer: Mailer | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> list[dict[str, Any]]:
     """The reminders due as of `as_of`, sent (email) or queued (call, letter, agency) unless a
-    dry run. `segments_first`: the segments computed first, in the same transaction (the daily
-    job: today's payment behaviour picks today's policy)."""
+    dry run. `segments_first`: the segments computed first (the daily job: today's payment
+    behaviour picks today's policy).
+
+    Transactions: one to settle what a crashed run left `sending` and decide; then per group
+    one to claim its rows (committed `sending`, with the Message-ID, before the mail server is
+    spoken to) and one to record the outcome. A crash in between never sends a reminder twice
+    (receivables.reminders: at most once). `mailer`: the SMTP mailer of the settings unless
+    given (tests)."""
+    if dry_run:
+        with rt.unit_of_work() as session:
+            return reminders.run(session, as_of=as_of, settings=rt.settings, mailer=None,
+                                 actor=actor, dry_run=True)
+    settings = rt.settings
+    for attempt in (1, 2):
+        try:
+            with rt.unit_of_work() as session:
+                if segments_first:
+                    reminders.assign_segments(session, settings=settings, actor=actor)
+                unknown = reminders.settle_stale(session, settings=settings, actor=actor)
+                decisions, groups = reminders.groups_due(session, as_of=as_of, actor=actor)
+            break
+        except IntegrityError:
+            # Another run stored the default policy at the same moment: it is there now.
+            if attempt == 2:
+                raise
+    if unknown:
+        log.warning("reminders: %d email(s) left sending by a stopped run marked unknown", unknown)
+    renderer = reminders.renderer_for(settings)
+    mailer = mailer if mailer is not None else SmtpMailer(settings)
+    out: list[dict[str, Any]] = []
+    try:
+        for customer, channel, group in groups:
+            try:
+                with rt.unit_of_work() as session:
+                    claimed = reminders.claim(session, group, customer, channel, as_of=as_of,
+                                              settings=settings, renderer=renderer, actor=actor)
+            except IntegrityError:  # another run claimed one of these steps at the same moment
+                log.info("reminders: customer %s claimed by another run", customer.id)
+                continue
+            if claimed is None:
+                continue
+            if claimed.message is None:
+                out.extend(claimed.results)
+                continue
+            outcome = reminders.deliver_now(claimed, mailer, settings=settings, sleep=sleep)
+            with rt.unit_of_work() as session:
+                out.extend(reminders.finish(session, claimed, outcome, actor=actor))
+    finally:
+        mailer.close()
+    return reminders.ordered(decisions, out)
+
+
+def resend_reminder(rt: Runtime, reminder_id: int, *, actor: str) -> dict[str, Any]:
+    """Send an unknown, undeliverable or failed email reminder again on the next run."""
     with rt.unit_of_work() as session:
-        if segments_first:
-            reminders.assign_segments(session, settings=rt.settings, actor=actor)
-        return reminders.run(
-            session,
-            as_of=as_of,
-            settings=rt.settings,
-            mailer=None if dry_run else SmtpMailer(rt.settings),
-            actor=actor,
-            dry_run=dry_run,
-        )
+        return reminders.request_resend(session, reminder_id, actor=actor)
 
 
 def list_reminders(

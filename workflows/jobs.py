@@ -143,5 +143,5 @@ def reminders_job(rt: Runtime) -> None:
     except Exception:  # a scheduler job logs and waits for the next day
         log.exception("reminders run failed")
         return
-    failed = sum(r["status"] == "failed" for r in out)
-    log.info("reminders: %d decided, %d failed", len(out), failed)
+    counts = {s: sum(r["status"] == s for r in out) for s in ("sent", "failed", "undeliverable", "unknown")}
+    log.info("reminders: %d decided, %s", len(out), ", ".join(f"{n} {s}" for s, n in counts.items()))

@@ -38,7 +38,8 @@ class CustomerDunning(Shape):
 
 
 class Reminder(Shape):
-    """A reminder on record: sent or failed e-mail, or a queued (then done) task."""
+    """A reminder on record: an e-mail (sending, sent, failed, undeliverable, unknown), or a
+    queued (then done) task."""
 
     reminder_id: int
     invoice_number: str | None = Field(description="null for a plan instalment's reminder")
@@ -48,10 +49,17 @@ class Reminder(Shape):
     channel: str = Field(description=CHANNELS)
     days_past_due: int
     as_of: Day
-    status: str = Field(description="sent | queued | failed | done")
-    error: str | None
+    status: str = Field(
+        description="sending (claimed, being sent) | sent | failed (temporary: the next run "
+        "tries again) | undeliverable (no address, or refused for good: tried again once the "
+        "address changes) | unknown (a run stopped mid-send: perhaps delivered, never resent "
+        "by itself) | queued | done"
+    )
+    error: str | None = Field(description="why it failed, is undeliverable or unknown")
     recipient: str | None
     subject: str
+    message_id: str | None = Field(description="the e-mail's Message-ID (every attempt the same)")
+    attempts: int = Field(description="SMTP attempts over all runs")
     created_at: Timestamp | None
     sent_at: Timestamp | None
 
@@ -95,6 +103,8 @@ class ReminderRun(Shape):
     skipped_steps: list[str] = Field(description="earlier steps this one supersedes")
     plan_reference: str | None = Field(None, description="a plan instalment's reminder only")
     instalment_seq: int | None = Field(None, description="a plan instalment's reminder only")
-    status: str | None = Field(None, description="sent | queued | failed (not in a dry run)")
+    status: str | None = Field(
+        None, description="sent | queued | failed | undeliverable | unknown (not in a dry run)"
+    )
     error: str | None = Field(None, description="why it failed (not in a dry run)")
     reminder_id: int | None = Field(None, description="not in a dry run")

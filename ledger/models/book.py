@@ -32,6 +32,7 @@ class Customer(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(512))
     email: Mapped[str | None] = mapped_column(String(320))  # where reminders go
+    phone: Mapped[str | None] = mapped_column(String(64))  # for call tasks (remit customers import)
     segment: Mapped[str | None] = mapped_column(String(32))  # picks a dunning policy (size, behaviour)
     dunning_policy_id: Mapped[int | None] = mapped_column(ForeignKey("dunning_policies.id"))  # override
     # The parent or group company (reconcile.groups: related customers may pay each other's invoices).

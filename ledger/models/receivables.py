@@ -102,13 +102,21 @@ class DunningPolicy(Base):
 
 
 class Reminder(Base):
-    """A reminder step decided for an invoice (or a plan's instalment): sent, queued (call task,
-    letter, agency hand-off) or failed; `done` when staff completed a queued task."""
+    """A reminder step decided for an invoice (or a plan's instalment): an email is `sending`
+    (claimed, committed with its Message-ID before the SMTP conversation), then `sent`,
+    `failed` (temporary: retried on the next run), `undeliverable` (no address, or the server
+    refused it for good: retried once the customer's address changes) or `unknown` (a run
+    stopped between handing it over and recording the answer: never resent by itself);
+    call, letter and agency steps are `queued` tasks, `done` when staff completed them."""
 
     __tablename__ = "reminders"
     __table_args__ = (
         CheckConstraint("channel IN ('email', 'call', 'letter', 'agency')", name="channel"),
-        CheckConstraint("status IN ('sent', 'queued', 'failed', 'done')", name="status"),
+        CheckConstraint(
+            "status IN ('sending', 'sent', 'queued', 'failed', 'undeliverable', 'unknown', 'done')",
+            name="status",
+        ),
+        CheckConstraint("attempts >= 0", name="attempts"),
         Index("ix_reminders_customer", "customer_id"),
         Index("ix_reminders_invoice", "invoice_id"),
     )
@@ -128,10 +136,15 @@ class Reminder(Base):
     recipient: Mapped[str | None] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The email's Message-ID, fixed when the row is claimed (every attempt sends the same one:
+    # a receiver, or a person reading the mail server's log, can tell one message from two).
+    message_id: Mapped[str | None] = mapped_column(String(255))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # SMTP tries, all runs
+    attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the last claim or try
 
 
 class PaymentPlan(Base):

@@ -197,7 +197,7 @@ def test_run_preview_list_and_complete_a_task(client, smtp) -> None:  # type: ig
     (one,) = page["items"]
     assert (one["step"], one["status"], one["recipient"]) == ("reminder", "sent", "ap@contoso.test")
     detail = client.get(f"/api/v1/reminders/{one['reminder_id']}", headers=client.ar).json()
-    assert "1000.00 EUR" in detail["body"]
+    assert "EUR 1,000.00" in detail["body"]
     # Paging: one per page, newest first.
     first = client.get("/api/v1/reminders", headers=client.ar, params={"limit": 1}).json()
     second = client.get(
@@ -227,7 +227,7 @@ def test_run_preview_list_and_complete_a_task(client, smtp) -> None:  # type: ig
     assert r.status_code == 200, r.text
     p = r.json()
     assert p["content_type"] == "text/plain" and "INV-2" in p["subject"]
-    assert "500.00 EUR due 2026-10-21 (30 days past due)" in p["body"]
+    assert "EUR 500.00 was due on 21 October 2026 and is 30 days overdue." in p["body"]
     assert (
         client.get(
             "/api/v1/reminders/preview", headers=client.ar, params={"invoice_number": "NOPE"}

@@ -28,6 +28,7 @@ from api import (
     audit_events,
     bank_checks,
     bank_files,
+    customers,
     disputes,
     dunning,
     exceptions,
@@ -44,8 +45,8 @@ from api.schemas import Describes
 from workflows.runtime import Runtime, fixtures_dir
 
 ROUTERS = (
-    ar_metrics, audit_events, bank_checks, bank_files, disputes, dunning, exceptions, fees, invoice_events,
-    invoices, metrics, payments, plans, reports, users,
+    ar_metrics, audit_events, bank_checks, bank_files, customers, disputes, dunning, exceptions, fees,
+    invoice_events, invoices, metrics, payments, plans, reports, users,
 )
 # Routes without a JSON body to describe.
 NO_BODY = {("GET", "/metrics"), ("DELETE", "/api/v1/dunning/policies/{policy_id}")}
@@ -220,6 +221,14 @@ def test_every_answer_is_what_its_schema_says(client: TestClient, rt: Runtime) -
     check("POST", f"{v1}/reminders/run", json={"as_of": "2027-01-20"})  # no SMTP: e-mails fail
     queued = check("GET", f"{v1}/reminders", params={"status": "queued"})["items"]
     check("POST", f"{v1}/reminders/{{reminder_id}}/done", reminder_id=queued[0]["reminder_id"])
+    unsent = [r for r in check("GET", f"{v1}/reminders", params={"limit": 1000})["items"]
+              if r["status"] in ("failed", "undeliverable")]
+    check("POST", f"{v1}/reminders/{{reminder_id}}/resend", reminder_id=unsent[0]["reminder_id"])
+    check("POST", f"{v1}/customers/import", json=[
+        {"customer_id": customer, "name": "Renamed", "email": "ap@renamed.test", "phone": "+1 555 0100",
+         "accounts": ["DE89370400440532013000"]},
+        {"customer_id": "NEW-1", "name": "New", "email": "", "parent_id": customer}])
+    check("GET", f"{v1}/customers/{{customer_id}}", customer_id=customer)
     fee_items = check("GET", f"{v1}/fees", params={"limit": 1000})["items"]
     check("POST", f"{v1}/fees/{{fee_id}}/exported", fee_id=fee_items[0]["fee_id"])
     check("POST", f"{v1}/fees/{{fee_id}}/void", fee_id=fee_items[-1]["fee_id"],

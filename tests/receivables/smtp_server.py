@@ -1,6 +1,10 @@
 """A real SMTP server on loopback for the reminder tests (aiosmtpd), recording what arrives.
 
 Recipients starting with "refuse" are refused (550), as a mailbox that does not exist.
+`Recorder.data_replies`: answers to give the next messages instead of accepting them (e.g.
+"421 4.3.2 try again later"); `Recorder.drop_after_data`: how many next messages to take
+in full and then hang up on without an answer (the sender cannot know whether they arrived:
+they are recorded as received).
 """
 
 from __future__ import annotations
@@ -26,13 +30,19 @@ class Received:
 
     @property
     def text(self) -> str:
+        # As a mail client shows it: line ends as "\n" (the wire's CRLF survive the decoding
+        # of a quoted-printable body, which long one-line paragraphs get).
         part = self.message.get_body(preferencelist=("plain",))
-        return part.get_content() if part is not None else ""
+        return part.get_content().replace("\r\n", "\n") if part is not None else ""
 
 
 @dataclass
 class Recorder:
     messages: list[Received] = field(default_factory=list)
+    data_replies: list[str] = field(default_factory=list)
+    drop_after_data: int = 0
+    refused: list[str] = field(default_factory=list)  # the answers given instead
+    delay_seconds: float = 0.0  # before answering a message: a slow server
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
@@ -43,9 +53,20 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay_seconds:
+            import asyncio
+
+            await asyncio.sleep(self.delay_seconds)
+        if self.data_replies:
+            reply = self.data_replies.pop(0)
+            self.refused.append(reply)
+            return reply
         msg = message_from_bytes(envelope.content, policy=policy.default)
         rcpts = list(envelope.rcpt_tos)
         self.messages.append(Received(envelope.mail_from, rcpts, msg))  # type: ignore[arg-type]
+        if self.drop_after_data:
+            self.drop_after_data -= 1
+            server.transport.close()  # delivered, but the sender never hears so
         return "250 Message accepted"
 
 

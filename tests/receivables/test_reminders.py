@@ -96,6 +96,7 @@ def settings_for(settings: Settings, smtp: SmtpServer | None, **kw: Any) -> Sett
         "smtp_port": smtp.port if smtp else 9,
         "smtp_from": "Remit AR <ar@remit.test>",
         "payment_instructions": "IBAN DE89 3704 0044 0532 0130 00, reference: invoice number",
+        "smtp_retry_seconds": 0.01,
     }
     update.update(kw)
     return settings.model_copy(update=update)
@@ -133,18 +134,18 @@ def test_a_run_sends_one_email_per_customer_queues_letters_and_never_repeats(
         ("INV-1", "C1", "reminder", "email", 1, "sent"),
         ("INV-2", "C1", "final", "letter", 30, "queued"),
         ("INV-3", "C1", "courtesy", "email", -3, "sent"),
-        ("INV-4", "C2", "second", "email", 7, "failed"),
+        ("INV-4", "C2", "second", "email", 7, "undeliverable"),
     ]
-    assert "no such mailbox" in out[3]["error"]
+    assert "550 5.1.1 no such mailbox" in out[3]["error"]
     # One message for C1's two email steps, to C1 only; the refused one never arrived.
     (msg,) = smtp.messages
     assert msg.rcpt_tos == ["ap@contoso.test"] and msg.mail_from == "ar@remit.test"
     assert msg.subject == "Payment reminder: INV-1, INV-3"  # the most severe step's template
     body = msg.text
-    assert "Invoice INV-1: 1000.00 EUR due 2026-11-19 (1 days past due)" in body
-    assert "Invoice INV-3: 200.00 EUR due 2026-11-23 (due in 3 days)" in body
-    assert "pay 196.00 EUR by 2026-11-23 (you save 4.00)" in body
-    assert "Total: 1200.00 EUR" in body and "IBAN DE89" in body
+    assert "Invoice INV-1: EUR 1,000.00 was due on 19 November 2026 and is 1 day overdue." in body
+    assert "Invoice INV-3: EUR 200.00 is due on 23 November 2026, in 3 days." in body
+    assert "If you pay EUR 196.00 by 23 November 2026, you keep the early-payment discount of EUR 4.00." in body
+    assert "Total: EUR 1,200.00." in body and "IBAN DE89" in body
     with transaction(engine) as session:
         rows = session.execute(
             select(Reminder.dedupe_key, Reminder.status, Reminder.subject).order_by(Reminder.id)
@@ -169,14 +170,14 @@ def test_a_run_sends_one_email_per_customer_queues_letters_and_never_repeats(
     assert "Final notice" in letter.body and "500.00 EUR" in letter.body
     assert letter.subject == "FINAL NOTICE: INV-2"
     assert sorted(events) == [
-        ("reminder.failed", "INV-4"),
         ("reminder.queued", "INV-2"),
         ("reminder.sent", "INV-1"),
         ("reminder.sent", "INV-3"),
+        ("reminder.undeliverable", "INV-4"),
     ]
-    # The same day again: only the failed one is tried again (and fails again).
+    # The same day again: nothing (the refused address is not tried again while unchanged).
     again = run(engine, s)
-    assert [(r["invoice_number"], r["status"]) for r in again] == [("INV-4", "failed")]
+    assert again == []
     assert len(smtp.messages) == 1
     with transaction(engine) as session:
         assert session.scalar(select(func.count()).select_from(Reminder)) == 4
@@ -322,17 +323,17 @@ def test_disputes_plans_fees_and_no_email_address(  # type: ignore[no-untyped-de
     ] == [
         ("D-2", None, "second", "350.00", "sent"),  # the undisputed part only
         (None, "PP-1", "missed", "300.00", "sent"),  # instalment 1, +1
-        ("N-1", None, "reminder", "50.00", "failed"),
+        ("N-1", None, "reminder", "50.00", "undeliverable"),
     ]
-    assert out[2]["error"] == "customer C3 has no email address"
+    assert out[2]["error"] == "customer C3 has no e-mail address"
     texts = sorted(m.text for m in smtp.messages)
     assert len(texts) == 2
     invoice_mail = next(t for t in texts if "D-2" in t)
-    assert "250.00 EUR of it is in dispute" in invoice_mail
-    assert "Late fee (finance charge to 2026-11-20): 5.25 EUR" in invoice_mail
-    assert "Total: 355.25 EUR" in invoice_mail
+    assert "A further EUR 250.00 of this invoice is in dispute" in invoice_mail
+    assert "Late fee (finance charge to 20 November 2026): EUR 5.25." in invoice_mail
+    assert "Total: EUR 355.25." in invoice_mail
     plan_mail = next(t for t in texts if "PP-1" in t)
-    assert "instalment 1: 300.00 EUR was due 2026-11-19" in plan_mail
+    assert "instalment 1: EUR 300.00 was due on 19 November 2026 (1 day ago)." in plan_mail
 
 
 def test_policies_segments_overrides_and_queued_tasks(  # type: ignore[no-untyped-def]
@@ -397,7 +398,7 @@ def test_preview_renders_a_chosen_step_without_writing(  # type: ignore[no-untyp
         assert (p.step, p.channel, p.html, p.days_past_due) == ("final", "letter", True, 1)
         assert "INV-1" in p.body and "1000.00 EUR" in p.body
         p = reminders.preview(session, invoice_number="INV-3", step=None, as_of=AS_OF, settings=s)
-        assert p.step == "courtesy" and "Early-payment discount: pay 196.00 EUR" in p.body
+        assert p.step == "courtesy" and "If you pay EUR 196.00 by 23 November 2026" in p.body
         with pytest.raises(reminders.ReminderError, match="no step 'nope'"):
             reminders.preview(session, invoice_number="INV-1", step="nope", as_of=AS_OF, settings=s)
         with pytest.raises(reminders.NotFound):

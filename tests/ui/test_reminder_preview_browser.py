@@ -64,8 +64,8 @@ def test_a_collector_previews_a_reminder_and_completes_the_task(  # type: ignore
     page.get_by_role("button", name="Preview").click()
     expect(page.locator("[data-preview-subject]")).to_have_text("Payment reminder: INV-77")
     body = page.locator("[data-preview-body]")
-    expect(body).to_contain_text("Invoice INV-77: 1234.56 EUR due")
-    expect(body).to_contain_text("(31 days past due)")
+    expect(body).to_contain_text("Invoice INV-77: EUR 1,234.56 was due")
+    expect(body).to_contain_text("and is 31 days overdue.")
     expect(body).to_contain_text("Dear Contoso Ltd,")
     # An unknown invoice is said so, not a crash.
     page.get_by_label("Invoice number", exact=True).fill("NOPE-1")
