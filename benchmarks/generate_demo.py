@@ -128,10 +128,12 @@ def nacha(day: date, payments: list[PaymentSpec]) -> bytes:
     batches = []
     for n, p in enumerate(payments, 1):
         company_id = (p.account or "").removeprefix("ACH-CO:")
+        odfi = f"{21000021 + int(company_id[-4:]):08d}"[:8]  # the payer's bank, one per payer
         entry = ach.EntrySpec(22, USD_BANK, USD_ACCOUNT, to_minor(p.amount, "USD"), "REMIT DEMO INC",
-                              identification=p.remittance[0][:15], addenda=tuple(t[:80] for t in p.remittance))
+                              identification=p.remittance[0][:15], trace=f"{odfi}{day:%m%d}{n:03d}",
+                              addenda=tuple(t[:80] for t in p.remittance))
         batches.append(ach.BatchSpec(company_name=(p.payer or "")[:16], company_id=company_id,
-                                     odfi=f"{21000021 + n * 1000:08d}"[:8], entries=(entry,), sec="CCD",
+                                     odfi=odfi, entries=(entry,), sec="CCD",
                                      entry_description="PAYMENT", effective_date=day))
     created = datetime.combine(day, datetime.min.time()) + timedelta(hours=7)
     content = ach.write_file(batches, immediate_destination=USD_BANK, immediate_origin="021000021",

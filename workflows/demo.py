@@ -262,9 +262,10 @@ def _files_summary(console: Console, rt: Runtime, results: list[IngestResult]) -
 
 
 def _next_steps(console: Console, target: DemoTarget) -> None:
-    console.print(f"database: {target.database} ({target.url})")
+    # Never wrapped: both lines are copied into a shell.
+    console.print(f"database: {target.database} ({target.url})", soft_wrap=True)
     if not target.is_default:
-        console.print(f"  the `remit` commands below need: export REMIT_DATABASE_URL={target.url}")
+        console.print(f"  the `remit` commands below need: export REMIT_DATABASE_URL={target.url}", soft_wrap=True)
     if os.environ.get("REMIT_DEMO_QUIET") is not None:
         return
     console.print(
