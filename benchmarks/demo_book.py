@@ -7,14 +7,14 @@ an intraday camt.054), and USD customers in the US paying by wire (a weekly BAI2
 CCD+ (a NACHA receipt file) or check (a lockbox file). Most payments name their invoices and
 pay them exactly, some in one payment for several, some after an earned early-payment
 discount or short by bank charges: strong evidence, applied by remit on its own. A few
-are written to need a person, one of each kind a reviewer meets (`SPECIAL`), and a few
+are written to need a person, one of each kind a reviewer meets (`_specials`), and a few
 bookings are no receivables at all (outgoing payments, our own payment sent back).
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -69,7 +69,6 @@ class PaymentSpec:
     return_code: str | None = None
     story: str = "pays its invoices"
     ref: str = ""  # bank reference, assigned by the renderer
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def _rib(bank: str, branch: str, account: str) -> str:

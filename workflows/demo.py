@@ -36,7 +36,7 @@ from core.money import from_minor
 from core.settings import Settings
 from ingest.service import IngestResult
 from ledger.db import engine_for
-from ledger.models import Application, BankEntry, BankTransaction, ReviewItem
+from ledger.models import BankEntry, BankTransaction, ReviewItem
 from reconcile import queues
 from reconcile.headline import headline
 from workflows.invoices import import_invoices
