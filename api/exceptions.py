@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -160,12 +160,16 @@ def list_exceptions(
     ),
     amount_min: str | None = Query(None, pattern=paging.AMOUNT_PATTERN),
     amount_max: str | None = Query(None, pattern=paging.AMOUNT_PATTERN),
+    kind: Literal["receivable", "other", "all"] = Query(
+        "receivable", description="the AR queue (default), what is not receivables work "
+                                  "(outgoing debits, notices, our own payments sent back), or all"),
     limit: paging.Limit = 100,
     after: paging.Cursor = None,
 ) -> dict[str, Any]:
     items = views.exceptions(
         session,
         reason=reason,
+        kind=kind,
         assignee=assignee,
         payer=payer,
         amount_min=paging.amount(amount_min),

@@ -69,19 +69,28 @@ def applications_command(as_json: Annotated[bool, typer.Option("--json")] = Fals
 
 
 @app.command("exceptions")
-def exceptions_command(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def exceptions_command(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    kind: Annotated[str, typer.Option(
+        help="receivable: the AR queue; other: not receivables work (outgoing debits, notices, "
+             "our own payments sent back); all")] = "receivable",
+) -> None:
     """The open review queue, each with its reason and ranked suggestions."""
     from workflows.cash import exceptions
 
-    out = exceptions(runtime())
+    if kind not in ("receivable", "other", "all"):
+        fail(f"--kind must be receivable, other or all, not {kind!r}", code=1)
+    out = exceptions(runtime(), kind=kind)
     if as_json:
         print_json(out)
         return
     for r in out:
         best = r["candidates"][0] if r["candidates"] else None
         hint = f" → {', '.join(best['invoice_numbers'])} ({best['score']})" if best else ""
-        print(f"#{r['transaction_id']:<6} {r['reason']:<18} {r['amount']:>12} {r['currency']}  "
-              f"{r['payer'] or '-'}{hint}")
+        note = f"  [{r['kind_note']}]" if r.get("kind_note") else ""
+        # A bank notice may carry no amount of its own: shown as "-", never a crash.
+        print(f"#{r['transaction_id']:<6} {r['reason']:<18} {r['amount'] or '-':>12} {r['currency']}  "
+              f"{r['payer'] or '-'}{hint}{note}")
 
 
 def _lines(pairs: list[str], discounts: list[str], write_offs: list[str], reason: Optional[str]) -> list[Any]:

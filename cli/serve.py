@@ -5,26 +5,33 @@ commands: cli/main.py adds them to the root app."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 import typer
 
-from cli.common import fail, opening_database, runtime
+from cli.common import fail, load_settings, opening_database, runtime
 
 app = typer.Typer()
 
 
 @app.command()
 def demo(
-    database: Annotated[Path, typer.Option(help="SQLite file to (re)create")] = Path("remit-demo.db"),
+    database: Annotated[Optional[Path], typer.Option(
+        help="SQLite file to (re)create; default: the one REMIT_DATABASE_URL names (remit.db here), "
+             "which every later `remit` command in this folder uses")] = None,
     serve: Annotated[bool, typer.Option("--serve", help="then start the web UI on it")] = False,
     port: Annotated[int, typer.Option()] = 8000,
 ) -> None:
     """The main job on the embedded default: fresh SQLite, the sample bank files, a summary."""
+    from core.errors import RemitError
     from workflows.demo import run_demo
 
-    with opening_database(f"sqlite:///{database}"):
-        rt, _ = run_demo(database)
+    settings = load_settings()
+    try:
+        with opening_database(str(database) if database else settings.database_url):
+            rt, _ = run_demo(database, settings=settings)
+    except RemitError as error:
+        fail(f"demo not run: {error}")
     if serve:
         from workflows.keys import create_key
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.money import minor_text
 from ledger.models import Application, BankEntry, BankFile, BankTransaction, ReviewItem
+from reconcile import queues
 
 FILES_SHOWN = 100  # today's files listed on the page (the count covers all of them)
 
@@ -124,11 +125,22 @@ def _applied(session: Session, start: datetime, end: datetime) -> list[dict[str,
 
 
 def _open_exceptions(session: Session) -> dict[str, Any]:
+    """The AR queue by reason; `other`: open items that are not receivables work (outgoing
+    debits, notices, our own payments sent back: reconcile.queues), counted apart."""
+    receivable = queues.is_receivable()
     rows = session.execute(
-        select(ReviewItem.reason, func.count())
+        select(ReviewItem.reason, receivable, func.count())
+        .join(BankTransaction, BankTransaction.id == ReviewItem.transaction_id)
+        .join(BankEntry, BankEntry.id == BankTransaction.entry_id)
         .where(ReviewItem.status == "open")
-        .group_by(ReviewItem.reason)
-        .order_by(func.count().desc(), ReviewItem.reason)
+        .group_by(ReviewItem.reason, receivable)
     ).all()
-    by_reason = [{"reason": reason, "count": count} for reason, count in rows]
-    return {"total": sum(r["count"] for r in by_reason), "by_reason": by_reason}
+    counts: dict[str, int] = {}
+    other = 0
+    for reason, is_ar, count in rows:
+        if is_ar:
+            counts[reason] = counts.get(reason, 0) + count
+        else:
+            other += count
+    by_reason = [{"reason": r, "count": n} for r, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return {"total": sum(counts.values()), "by_reason": by_reason, "other": other}

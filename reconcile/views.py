@@ -30,6 +30,7 @@ from ledger.models import (
     ReviewItem,
 )
 from ledger.repositories import review_items
+from reconcile import queues
 from reconcile.amount_filters import amount_at_least, amount_at_most, amount_equals
 from reconcile.view_rows import (
     amount_text,
@@ -374,10 +375,13 @@ def exceptions(
     limit: int | None = None,
     after_id: int | None = None,
     today: date | None = None,
+    kind: str | None = queues.RECEIVABLE,
 ) -> list[dict[str, Any]]:
     """Open review items, oldest first; `after_id` pages by review item id (a stable cursor).
 
     age_days: whole days since the item was opened, as of `today` (UTC today by default).
+    kind: the AR queue (`receivable`, the default), what is not receivables work (`other`:
+    outgoing debits, notices, our own payments sent back; reconcile.queues), or `all`.
     """
     today = today or _utc_today()
     t, e = BankTransaction, BankEntry
@@ -390,6 +394,8 @@ def exceptions(
     )
     if reason:
         query = query.where(ReviewItem.reason == reason)
+    if (kind_clause := queues.clause(kind)) is not None:
+        query = query.where(kind_clause)
     if assignee:
         query = query.where(ReviewItem.assignee == assignee)
     if payer and payer.strip():
@@ -422,8 +428,11 @@ def exceptions(
             "assignee": r.assignee,
             "age_days": max(0, (today - r.created_at.date()).days),
             "version": tx.version,
+            "kind": queue,
+            "kind_note": note,
         }
         for r, tx, entry in session.execute(query).all()
+        for queue, note in [queues.kind_of((r, tx, entry))]
     ]
 
 

@@ -1,49 +1,141 @@
-"""`remit demo`, the main job, on a fresh SQLite file: the demo days end to end."""
+"""`remit demo`, the main job: the demo month on the database every later command in the
+folder uses, then the contract commands on that same database, without being told where."""
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
 import subprocess
 import sys
+from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 
+import pytest
 
-def test_demo_ingests_matches_and_applies_the_demo_days(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "cli", "demo"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+from workflows.runtime import fixtures_dir
+
+REVIEW_KINDS = ("short_pay", "no_customer", "ambiguous", "returned_payment", "over_payment", "discount_expired",
+                "duplicate_payment", "unknown_reference")
+# A payment: a booked credit that is not a return; auto: it has a live automatic application.
+PAYMENTS = """
+    SELECT coalesce(t.currency, e.currency) AS ccy, count(*),
+           sum(EXISTS (SELECT 1 FROM applications a WHERE a.transaction_id = t.id
+                       AND a.status = 'applied' AND a.method = 'auto')),
+           sum(t.amount_minor)
+    FROM bank_transactions t JOIN bank_entries e ON e.id = t.entry_id
+    WHERE e.direction = 'credit' AND e.status = 'booked' AND t.return_reason IS NULL AND NOT e.reversal
+      AND t.match_status != 'returned'
+    GROUP BY ccy ORDER BY ccy"""
+
+
+def _env() -> dict[str, str]:
+    """The user's shell: no REMIT_DATABASE_URL (the embedded default applies)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("REMIT_") or k == "REMIT_FIXTURES_DIR"}
+
+
+def remit(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cli", *args], cwd=cwd, env=env or _env(), capture_output=True,
+                          text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    folder = tmp_path_factory.mktemp("demo")
+    proc = remit(["demo"], folder)
     assert proc.returncode == 0, proc.stderr
-    assert "remit demo: bank files ingested" in proc.stdout and "cash applied" in proc.stdout
-    assert "duplicate (same bytes as file #2, nothing applied twice)" in proc.stdout
-    # what is not paid yet: AR metrics and the reminders a run would send today
-    assert "receivables (" in proc.stdout and "DSO " in proc.stdout and "CEI " in proc.stdout
-    assert "reminders due today" in proc.stdout
-    db = sqlite3.connect(tmp_path / "remit-demo.db")
-    # Day 1: 3 bookings in the intraday camt.054, 5 in the evening camt.053, 3 of them the same.
-    day1 = db.execute(
-        "SELECT bank_reference, amount_minor, status FROM bank_entries"
-        " WHERE bank_reference LIKE '20261120-%' ORDER BY 1"
-    ).fetchall()
-    assert day1 == [
-        ("20261120-0001", 125000, "booked"), ("20261120-0002", 98000, "booked"), ("20261120-0003", 441000, "booked"),
-        ("20261120-0004", 31025, "booked"), ("20261120-0005", 7240, "booked"),
-    ]
-    apps = db.execute(
-        "SELECT i.number, a.applied_minor, a.discount_minor, a.write_off_minor, a.write_off_reason, a.status"
-        " FROM applications a JOIN invoices i ON i.id = a.invoice_id ORDER BY a.id"
-    ).fetchall()
-    by_invoice = {row[0]: row[1:] for row in apps}
-    assert by_invoice["RF18539007547034"] == (441000, 9000, 0, None, "applied")  # 2/10 net 30 earned
-    assert by_invoice["INV-10430"] == (31025, 0, 250, "bank_charges", "applied")  # 2.50 fee short-pay
-    assert by_invoice["INV-10421"][-1] == "reversed"  # day 2: the Northwind payment came back (AC04)
-    assert {by_invoice["INV-10422"][0], by_invoice["INV-10423"][0]} == {62000, 36000}  # one payment, two invoices
-    assert db.execute("SELECT open_minor, status FROM invoices WHERE number = 'INV-10421'").fetchone() == (125000, "open")
-    reasons = {r for (r,) in db.execute("SELECT reason FROM review_items WHERE status = 'open'")}
-    assert {"returned_payment", "over_payment"} <= reasons
-    # running it again starts from a fresh database with the same outcome
-    again = subprocess.run([sys.executable, "-m", "cli", "demo"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
-    assert again.returncode == 0
-    assert sqlite3.connect(tmp_path / "remit-demo.db").execute("SELECT count(*) FROM applications").fetchone() == (len(apps),)
+    return folder, proc.stdout
 
 
+def test_the_demo_month_applies_most_cash_and_shows_each_review_kind(demo: tuple[Path, str]) -> None:
+    folder, out = demo
+    db = sqlite3.connect(folder / "remit.db")  # the default database of the folder
+    assert db.execute("SELECT count(*) FROM invoices").fetchone()[0] >= 300
+    assert {c for (c,) in db.execute("SELECT DISTINCT currency FROM invoices")} == {"EUR", "USD"}
+    rows = db.execute(PAYMENTS).fetchall()
+    assert [r[0] for r in rows] == ["EUR", "USD"]
+    for ccy, payments, auto, _ in rows:
+        assert payments >= 40 and auto / payments >= 0.85, (ccy, auto, payments)
+    reasons = Counter(r for (r,) in db.execute("SELECT reason FROM review_items WHERE status = 'open'"))
+    assert all(1 <= reasons[kind] <= 2 for kind in REVIEW_KINDS), reasons
+    # the return undid an automatic application and reopened its invoice
+    undone = db.execute("SELECT i.open_minor, i.amount_minor FROM applications a JOIN invoices i ON i.id = a.invoice_id"
+                        " WHERE a.status = 'reversed'").fetchall()
+    assert len(undone) == 1 and undone[0][0] == undone[0][1]
+    # the intraday camt.054 and the evening camt.053 report the same bookings: stored once
+    assert db.execute("SELECT count(*), count(DISTINCT bank_reference) FROM bank_entries").fetchone()[0] == \
+        db.execute("SELECT count(DISTINCT bank_reference) FROM bank_entries").fetchone()[0]
+    assert "duplicate (same bytes as file #" in out  # the last statement sent again: nothing doubles
+    assert "fixtures/samples" not in out and "AUD" not in out  # third-party samples are not the demo
+
+
+def test_the_headline_is_per_currency_and_adds_up(demo: tuple[Path, str]) -> None:
+    folder, out = demo
+    db = sqlite3.connect(folder / "remit.db")
+    lines = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
+             for line in out.splitlines() if line.startswith("│")}
+    assert "payments received" in lines
+    for column, (ccy, payments, auto, minor) in enumerate(db.execute(PAYMENTS).fetchall()):
+        returned = db.execute(
+            "SELECT count(*), coalesce(sum(t.amount_minor), 0) FROM bank_transactions t JOIN bank_entries e"
+            " ON e.id = t.entry_id WHERE t.match_status = 'returned' AND e.direction = 'credit'"
+            " AND t.return_reason IS NULL AND NOT e.reversal"
+            " AND coalesce(t.currency, e.currency) = ?", (ccy,)).fetchone()
+        received = Decimal(minor + returned[1]) / 100
+        assert lines["payments received"][column].split() == [str(payments + returned[0]), f"{received:.2f}"]
+        assert lines["applied automatically"][column].startswith(f"{auto} (")
+        cells = {k: Decimal(v[column].split()[-1]) for k, v in lines.items() if k != "payments received"}
+        parts = (cells["applied automatically"] + cells["applied by a person"] + cells["left on account"]
+                 + cells["in review (not applied)"] + cells["returned by the bank"] + cells["not matched yet"])
+        assert parts == received, ccy  # every unit of cash received is somewhere, in its own currency
+    assert "remit exceptions" in out and "REMIT_DATABASE_URL=" not in out  # the default: nothing to export
+
+
+def test_later_commands_use_the_demo_database(demo: tuple[Path, str]) -> None:
+    folder, _ = demo
+    db = sqlite3.connect(folder / "remit.db")
+    plain = remit(["exceptions"], folder)
+    assert plain.returncode == 0, plain.stderr
+    queue = json.loads(remit(["exceptions", "--json"], folder).stdout)
+    assert {x["reason"] for x in queue} == set(REVIEW_KINDS)
+    assert all(x["kind"] == "receivable" and x["amount"] is not None for x in queue)
+    other = json.loads(remit(["exceptions", "--kind", "other", "--json"], folder).stdout)
+    assert [(x["reason"], x["currency"]) for x in other] == [("returned_payment", "EUR")]  # our payment sent back
+    open_items = db.execute("SELECT count(*) FROM review_items WHERE status = 'open'").fetchone()[0]
+    assert len(queue) + len(other) == open_items
+    apps = json.loads(remit(["applications", "--json"], folder).stdout)
+    assert len(apps) == db.execute("SELECT count(*) FROM applications").fetchone()[0]
+    metrics = remit(["metrics", "--json"], folder)
+    assert metrics.returncode == 0, metrics.stderr
+    assert set(json.loads(metrics.stdout)["by_currency"]) == {"EUR", "USD"}
+    files = remit(["files", "--json"], folder)
+    assert files.returncode == 0 and len(json.loads(files.stdout)) == len(list((fixtures_dir() / "demo" / "bank").glob("*")))
+
+
+def test_the_demo_never_overwrites_a_database_holding_other_data(tmp_path: Path) -> None:
+    book = tmp_path / "book.csv"
+    book.write_text("invoice_number,customer_id,customer_name,currency,amount,issue_date,due_date\n"
+                    "X-1,C1,Real Customer,EUR,10.00,2026-11-01,2026-12-01\n")
+    assert remit(["invoices", "import", str(book)], tmp_path).returncode == 0
+    proc = remit(["demo"], tmp_path)
+    assert proc.returncode == 2 and "not overwritten" in proc.stderr
+    assert sqlite3.connect(tmp_path / "remit.db").execute("SELECT number FROM invoices").fetchall() == [("X-1",)]
+    # elsewhere it runs, and says what to export for the commands that follow
+    other = remit(["demo", "--database", "demo.db"], tmp_path)
+    assert other.returncode == 0, other.stderr
+    assert f"export REMIT_DATABASE_URL=sqlite:///{(tmp_path / 'demo.db').resolve()}" in other.stdout
+
+
+def test_the_demo_files_are_what_the_generator_writes(tmp_path: Path) -> None:
+    from benchmarks.generate_demo import write
+
+    write(tmp_path)
+    committed = fixtures_dir() / "demo"
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    assert written == sorted(p.relative_to(committed) for p in committed.rglob("*") if p.is_file())
+    for rel in written:
+        assert (tmp_path / rel).read_bytes() == (committed / rel).read_bytes(), rel
 def test_demo_serve_prints_a_reviewer_key_that_signs_in(tmp_path: Path) -> None:
     import re
     import socket

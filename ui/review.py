@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
@@ -75,6 +75,7 @@ def queue(
     reason: Annotated[str | None, Query(max_length=32, pattern=paging.NO_NUL)] = None,
     payer: Annotated[str | None, Query(max_length=200, pattern=paging.NO_NUL)] = None,
     amount: Annotated[str | None, Query(max_length=40)] = None,
+    kind: Annotated[Literal["receivable", "other", "all"], Query()] = "receivable",
     after: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = PAGE_SIZE,
 ) -> Response:
@@ -84,13 +85,14 @@ def queue(
     items = views.exceptions(
         session,
         reason=reason,
+        kind=kind,
         payer=payer or None,
         amount_min=value,
         amount_max=value,
         limit=limit + 1,
         after_id=after,
     )
-    filters = {"reason": reason, "payer": payer, "amount": amount}
+    filters = {"reason": reason, "payer": payer, "amount": amount, "kind": kind if kind != "receivable" else None}
     shown, next_url = page_of(items, limit, "review_id", "/exceptions",
                               {**filters, "limit": limit if limit != PAGE_SIZE else None})
     return render(

@@ -23,10 +23,11 @@ def applications(rt: Runtime) -> list[dict[str, Any]]:
         return views.applications(session)
 
 
-def exceptions(rt: Runtime) -> list[dict[str, Any]]:
-    """The open review queue with each item's reason and ranked suggestions (DESIGN.md §6)."""
+def exceptions(rt: Runtime, *, kind: str = "receivable") -> list[dict[str, Any]]:
+    """The open review queue with each item's reason and ranked suggestions (DESIGN.md §6):
+    the AR queue by default, `other` (not receivables work) or `all` (reconcile.queues)."""
     with rt.unit_of_work() as session:
-        return views.exceptions(session)
+        return views.exceptions(session, kind=kind)
 
 
 def apply_by_hand(

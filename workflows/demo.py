@@ -1,9 +1,17 @@
-"""`remit demo`: the main job on the embedded default (fresh SQLite, bundled sample files).
+"""`remit demo`: the main job on the embedded default (a fresh SQLite file, the demo month).
 
-Imports the demo invoice book, ingests the demo day (an intraday camt.054 and the evening
-camt.053 that repeats it) and every sample bank file in fixtures/, matching and applying
-cash after each file; sends one file a second time; and prints what happened: files per
-format, bookings stored once, cash applied (discounts, write-offs), the review queue.
+Imports the demo invoice book (fixtures/demo/invoices.csv: EUR and USD customers) and ingests
+the demo month's bank files in arrival order (fixtures/demo/bank, written by
+benchmarks/generate_demo.py: EUR camt.053/054, USD BAI2, NACHA and lockbox), matching and
+applying cash after each file; sends one file a second time; and prints what happened: files
+per format, then the headline per currency (received, applied on its own, on account, in
+review, returned — never adding EUR and USD), the AR review queue by reason, what is not
+receivables work, collections per currency, and the commands to look further.
+
+The database is the one every later `remit` command in the folder uses: the SQLite file of
+REMIT_DATABASE_URL's default (`remit.db` in the working directory), unless `--database` names
+another (then the demo prints the REMIT_DATABASE_URL to use). A database that holds anything
+but a previous demo is never overwritten.
 
 In workflows/: it drives the pipeline end to end, each step in its own transaction.
 """
@@ -12,59 +20,121 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 from collections import Counter, defaultdict
-from decimal import Decimal
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
+from core.errors import Conflict
 from core.money import from_minor
 from core.settings import Settings
 from ingest.service import IngestResult
 from ledger.db import engine_for
-from ledger.models import Application, BankEntry, BankTransaction, ReviewItem
+from ledger.models import BankEntry, BankTransaction, ReviewItem
+from reconcile import queues
+from reconcile.headline import headline
 from workflows.invoices import import_invoices
 from workflows.pipeline import ingest_path
 from workflows.runtime import Runtime, fixtures_dir, runtime
 
+FALLBACK = Path("remit-demo.db")  # when REMIT_DATABASE_URL is not a SQLite file
+
+
+@dataclass(frozen=True)
+class DemoTarget:
+    """Where the demo writes, and whether later commands find it without being told."""
+
+    database: Path
+    url: str
+    is_default: bool  # the database `remit` commands in this folder use already
+
+
+def demo_target(database: Path | None, settings: Settings) -> DemoTarget:
+    """The SQLite file of the configured database (default `remit.db` in the working
+    directory), or `database` when given, or remit-demo.db when the configured database is
+    not a SQLite file (a PostgreSQL server is never the demo's)."""
+    configured = _sqlite_path(settings.database_url)
+    path = database or configured or FALLBACK
+    url = f"sqlite:///{path.resolve()}"
+    return DemoTarget(path, url, configured is not None and configured.resolve() == path.resolve())
+
+
+def _sqlite_path(url: str) -> Path | None:
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - an unreadable URL is not a SQLite file either
+        return None
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def refuse_foreign(database: Path) -> None:
+    """The demo starts afresh: it deletes the file. Only a file a previous demo wrote (every
+    bank file in it came from the demo, or it holds nothing at all) may go."""
+    if not database.exists() or database.stat().st_size == 0:
+        return
+    try:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+            tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "bank_files" not in tables:
+                return
+            foreign = db.execute("SELECT count(*) FROM bank_files WHERE source != 'demo'").fetchone()[0]
+            demo = db.execute("SELECT count(*) FROM bank_files WHERE source = 'demo'").fetchone()[0]
+            book = db.execute("SELECT count(*) FROM invoices").fetchone()[0] if "invoices" in tables else 0
+    except sqlite3.DatabaseError as error:
+        raise Conflict(f"{database} is not a remit database ({error}): not overwritten") from error
+    if foreign or (not demo and book):
+        raise Conflict(f"{database} holds data that is not the demo's ({foreign} bank files, {book} invoices): "
+                       "not overwritten; run the demo elsewhere or with --database demo.db")
+
 
 def _fresh(database: Path) -> Settings:
+    refuse_foreign(database)
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
     archive = database.with_name(database.stem + "-archive")
     shutil.rmtree(archive, ignore_errors=True)
-    url = f"sqlite:///{database.resolve()}"
     engine_for.cache_clear()
-    return Settings(database_url=url, archive_dir=archive, inbox_dir=None)
+    return Settings(database_url=f"sqlite:///{database.resolve()}", archive_dir=archive, inbox_dir=None)
 
 
 def demo_files(root: Path) -> list[Path]:
-    """The demo day first (in arrival order), then the sample corpus, format by format."""
-    day = sorted((root / "demo" / "bank").glob("*"))
-    samples = sorted(
-        p for p in (root / "samples").rglob("*")
-        if p.is_file() and not p.name.endswith((".expected.json", ".md"))
-    )
-    return [p for p in day + samples if p.is_file()]
+    """The demo month's bank files in arrival order (their names sort so). The public sample
+    files under fixtures/samples are conformance material (tests/parsers), not the demo's
+    story: third-party test payers would only fill the review queue."""
+    return sorted(p for p in (root / "demo" / "bank").glob("*") if p.is_file())
 
 
-def run_demo(database: Path, console: Console | None = None) -> tuple[Runtime, list[IngestResult]]:
+def run_demo(database: Path | None = None, console: Console | None = None,
+             settings: Settings | None = None) -> tuple[Runtime, list[IngestResult]]:
     # Wide enough for the tables when piped (rich assumes 80 columns without a terminal).
     console = console or Console(width=max(120, Console().width))
-    rt = runtime(_fresh(database), migrate=True)
+    target = demo_target(database, settings or Settings())
+    rt = runtime(_fresh(target.database), migrate=True)
     root = fixtures_dir()
     files = demo_files(root)
     if not files:
         raise SystemExit(f"no demo files under {root}")
     book = _import_invoices(rt, root / "demo" / "invoices.csv")
     results = [ingest_path(rt, p, source="demo", actor="demo") for p in files]
-    # The bank sends the evening statement again (a retried SFTP drop): nothing doubles.
-    results.append(ingest_path(rt, files[1] if len(files) > 1 else files[0], source="demo", actor="demo"))
-    _summary(console, rt, results, database)
-    _cash_summary(console, rt, book)
+    # The bank sends the last evening statement again (a retried SFTP drop): nothing doubles.
+    again = next((p for p in reversed(files) if p.name.endswith(".camt053.xml")), files[-1])
+    results.append(ingest_path(rt, again, source="demo", actor="demo"))
+    console.print(f"invoice book: {book}")
+    _files_summary(console, rt, results)
+    with rt.unit_of_work() as session:
+        heads = headline(session)
+    _headline(console, heads)
+    _cash_summary(console, rt)
     _collections_summary(console, rt)
+    _next_steps(console, target)
     return rt, results
 
 
@@ -76,66 +146,93 @@ def _import_invoices(rt: Runtime, path: Path) -> str:
     return f"{path.name}: {result.created} invoices imported, {len(result.errors)} rejected rows"
 
 
-def _cash_summary(console: Console, rt: Runtime, book: str) -> None:
+HEADLINE_ROWS = (
+    ("payments received", lambda h: f"{h['received']['payments']}  {h['received']['amount']}"),
+    ("applied automatically", lambda h: f"{h['applied_auto']['payments']} ({h['auto_rate'] or '-'} %)  "
+                                        f"{h['applied_auto']['amount']}"),
+    ("applied by a person", lambda h: f"{h['applied_manual']['payments']}  {h['applied_manual']['amount']}"),
+    ("discounts taken", lambda h: h["discounts"]),
+    ("bank charges written off", lambda h: h["written_off"]),
+    ("left on account", lambda h: h["on_account"]),
+    ("in review (not applied)", lambda h: f"{h['in_review']['payments']}  {h['in_review']['amount']}"),
+    ("returned by the bank", lambda h: f"{h['returned']['payments']}  {h['returned']['amount']}"),
+    ("not matched yet", lambda h: f"{h['unmatched']['payments']}  {h['unmatched']['amount']}"),
+    ("not receivables (outgoing, sent back)", lambda h: f"{h['not_receivable']['bookings']}  "
+                                                        f"{h['not_receivable']['amount']}"),
+)
+
+
+def _headline(console: Console, heads: list[dict[str, Any]]) -> None:
+    """Per currency, side by side: amounts of two currencies are never added up."""
+    table = Table(title="cash received and applied, per currency (payments, amount)")
+    table.add_column("")
+    for h in heads:
+        table.add_column(h["currency"], justify="right")
+    for label, cell in HEADLINE_ROWS:
+        table.add_row(label, *(cell(h) for h in heads))
+    console.print(table)
+    paid = sum(h["received"]["payments"] - h["returned"]["payments"] for h in heads)
+    auto = sum(h["applied_auto"]["payments"] for h in heads)
+    if paid:  # payment counts add up across currencies; amounts never do
+        console.print(f"auto-applied: {auto} of {paid} payments ({100 * auto / paid:.1f} %), "
+                      "returned payments left out")
+
+
+def _cash_summary(console: Console, rt: Runtime) -> None:
+    """The AR queue by reason (a few examples with their best suggestion), then what is in
+    review but not receivables work (reconcile.queues)."""
+    receivable = queues.is_receivable()
     with rt.unit_of_work() as session:
-        apps = session.execute(
-            select(Application.method, Application.currency, func.count(), func.sum(Application.applied_minor),
-                   func.sum(Application.discount_minor), func.sum(Application.write_off_minor))
-            .where(Application.status == "applied")
-            .group_by(Application.method, Application.currency).order_by(Application.method, Application.currency)
-        ).all()
-        statuses = dict(session.execute(
-            select(BankTransaction.match_status, func.count()).group_by(BankTransaction.match_status)
-        ).all())
-        queue = session.execute(
-            select(ReviewItem.reason, func.count()).where(ReviewItem.status == "open")
-            .group_by(ReviewItem.reason).order_by(func.count().desc(), ReviewItem.reason)
+        rows = session.execute(
+            select(ReviewItem.reason, receivable, func.count())
+            .join(BankTransaction, BankTransaction.id == ReviewItem.transaction_id)
+            .join(BankEntry, BankEntry.id == BankTransaction.entry_id)
+            .where(ReviewItem.status == "open").group_by(ReviewItem.reason, receivable)
         ).all()
         open_items = session.execute(
             select(ReviewItem, BankTransaction).join(BankTransaction, BankTransaction.id == ReviewItem.transaction_id)
-            .where(ReviewItem.status == "open").order_by(ReviewItem.id)
+            .join(BankEntry, BankEntry.id == BankTransaction.entry_id)
+            .where(ReviewItem.status == "open", receivable).order_by(ReviewItem.id)
         ).all()
-        sample = [(item, tx) for item, tx in open_items if item.candidates][:3]
-    console.print(f"invoice book: {book}")
-    table = Table(title="cash applied")
-    for col in ("method", "currency", "applications", "applied", "discounts taken", "written off"):
-        table.add_column(col, justify="left" if col in ("method", "currency") else "right")
-    for method, currency, count, applied, discount, write_off in apps:
-        table.add_row(method, currency, str(count), f"{from_minor(int(applied or 0), currency):,}",
-                      f"{from_minor(int(discount or 0), currency):,}", f"{from_minor(int(write_off or 0), currency):,}")
-    console.print(table)
-    console.print("bank transactions by outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
-    console.print("review queue: " + (", ".join(f"{reason} {n}" for reason, n in queue) or "empty"))
-    for item, tx in sample:
-        best = item.candidates[0]
-        console.print(
-            f"  #{tx.id} {from_minor(tx.amount_minor or 0, tx.currency):,} {tx.currency} from "
-            f"{tx.counterparty_name or 'unknown payer'}: {item.reason}; suggested "
-            f"{', '.join(best['invoice_numbers'])} (score {best['score']}: {'; '.join(best['reasons'][:2])})"
-        )
+    queue = Counter({reason: n for reason, is_ar, n in rows if is_ar})
+    other = Counter({reason: n for reason, is_ar, n in rows if not is_ar})
+    console.print("AR review queue (`remit exceptions`): "
+                  + (", ".join(f"{reason} {n}" for reason, n in sorted(queue.items(), key=lambda kv: (-kv[1], kv[0])))
+                     or "empty"))
+    shown: set[str] = set()
+    for item, tx in open_items:
+        if item.reason in shown:
+            continue
+        shown.add(item.reason)
+        amount = f"{from_minor(tx.amount_minor, tx.currency):,} {tx.currency}" if tx.amount_minor is not None else "-"
+        best = item.candidates[0] if item.candidates else None
+        hint = (f"; suggested {', '.join(best['invoice_numbers'])} (score {best['score']})" if best else "")
+        console.print(f"  #{tx.id} {item.reason}: {amount} from {tx.counterparty_name or 'unknown payer'}{hint}")
+    console.print("not receivables, kept for treasury (`remit exceptions --kind other`): "
+                  + (", ".join(f"{reason} {n}" for reason, n in sorted(other.items())) or "none")
+                  + "; outgoing payments are never review items: they stay in the payments list as "
+                    "`ignored` (workbench Payments, GET /api/v1/payments?status=ignored)")
 
 
 def _collections_summary(console: Console, rt: Runtime) -> None:
-    """What is not paid: AR metrics of the main currency, and the reminders due today (a dry
-    run: the demo sends nothing)."""
-    from collections import Counter
-
+    """What is not paid, per currency, as of today (the book's invoices paid before the
+    month count as settled on import), and the reminders due today (a dry run: the demo sends
+    nothing)."""
     from receivables import ar_history, reminders
 
-    today = ar_history.today()
+    as_of = ar_history.today()
     with rt.unit_of_work() as session:
-        m = ar_history.metrics_report(session, as_of=today)
-        due = Counter(d.step.name for d in reminders.decide(session, today))
-    aging = ", ".join(f"{bucket} {amount}" for bucket, amount in m["aging"].items())
-    console.print(
-        f"receivables ({m['currency']}, as of {m['as_of']}, {m['period_days']} days): AR {m['ar_total']}, "
-        f"DSO {m['dso']}, best possible {m['best_possible_dso']}, CEI {m['cei']}; aging {aging}"
-    )
+        m = ar_history.metrics_report(session, as_of=as_of)
+        due = Counter(d.step.name for d in reminders.decide(session, as_of))
+    for currency, f in sorted(m["by_currency"].items()):
+        aging = ", ".join(f"{bucket} {amount}" for bucket, amount in f["aging"].items())
+        console.print(f"receivables {currency} (as of {m['as_of']}, {m['period_days']} days): AR {f['ar_total']}, "
+                      f"DSO {f['dso']}, best possible {f['best_possible_dso']}, CEI {f['cei']}; aging {aging}")
     console.print("reminders due today (`remit reminders run --dry-run --json`): "
                   + (", ".join(f"{step} {n}" for step, n in sorted(due.items())) or "none"))
 
 
-def _summary(console: Console, rt: Runtime, results: list[IngestResult], database: Path) -> None:
+def _files_summary(console: Console, rt: Runtime, results: list[IngestResult]) -> None:
     per_format: dict[str, Counter[str]] = defaultdict(Counter)
     for r in results:
         fmt = r.format or "unrecognised"
@@ -144,7 +241,6 @@ def _summary(console: Console, rt: Runtime, results: list[IngestResult], databas
         per_format[fmt]["entries_duplicate"] += r.entries_duplicate
         per_format[fmt]["transactions"] += r.transactions
         per_format[fmt]["warnings"] += len(r.warnings)
-
     table = Table(title="remit demo: bank files ingested")
     for col in ("format", "parsed", "duplicate", "rejected", "new bookings", "already known", "transactions", "warnings"):
         table.add_column(col, justify="left" if col == "format" else "right")
@@ -155,27 +251,6 @@ def _summary(console: Console, rt: Runtime, results: list[IngestResult], databas
             str(c["entries_duplicate"]), str(c["transactions"]), str(c["warnings"]),
         )
     console.print(table)
-
-    with rt.unit_of_work() as session:
-        credits = session.execute(
-            select(BankEntry.currency, func.count(), func.sum(BankEntry.amount_minor))
-            .where(BankEntry.direction == "credit", BankEntry.status == "booked")
-            .group_by(BankEntry.currency).order_by(BankEntry.currency)
-        ).all()
-        returns = session.scalar(select(func.count()).where(BankTransaction.return_reason.is_not(None))) or 0
-        nocs = session.scalar(select(func.count()).where(BankTransaction.change_code.is_not(None))) or 0
-        pending = session.scalar(select(func.count()).where(BankEntry.status != "booked")) or 0
-
-    cash = Table(title="booked credits (cash received), stored once")
-    for col in ("currency", "bookings", "amount"):
-        cash.add_column(col, justify="right")
-    for currency, count, total in credits:
-        amount: Decimal = from_minor(int(total or 0), currency)
-        cash.add_row(currency, str(count), f"{amount:,}")
-    console.print(cash)
-    console.print(f"returns (ACH addenda 99 / camt RtrInf / BAI2 returned items): {returns}")
-    console.print(f"notifications of change (ACH addenda 98): {nocs}")
-    console.print(f"pending or information-only bookings (not cash yet): {pending}")
     for r in results:
         if r.status == "rejected":
             console.print(f"[yellow]rejected[/yellow] {r.error}")
@@ -184,6 +259,20 @@ def _summary(console: Console, rt: Runtime, results: list[IngestResult], databas
         f"re-sent {again.file}: {again.status}"
         + (f" (same bytes as file #{again.duplicate_of}, nothing applied twice)" if again.duplicate_of else "")
     )
-    console.print(f"database: {database} (REMIT_DATABASE_URL=sqlite:///{database.resolve()})")
-    if os.environ.get("REMIT_DEMO_QUIET") is None:
-        console.print("next: `remit demo --serve` to browse it, `remit files` to list the registry")
+
+
+def _next_steps(console: Console, target: DemoTarget) -> None:
+    # Never wrapped: both lines are copied into a shell.
+    console.print(f"database: {target.database} ({target.url})", soft_wrap=True)
+    if not target.is_default:
+        console.print(f"  the `remit` commands below need: export REMIT_DATABASE_URL={target.url}", soft_wrap=True)
+    if os.environ.get("REMIT_DEMO_QUIET") is not None:
+        return
+    console.print(
+        "next:\n"
+        "  remit exceptions                  the AR review queue (--json; --kind other: outgoing, sent back)\n"
+        "  remit applications --json         every cash application with its confidence and reasons\n"
+        "  remit metrics                     DSO, CEI, aging and the cash-application rates\n"
+        "  remit apply TX INV=AMOUNT         apply a payment from the queue by hand\n"
+        "  remit demo --serve                the same month in the workbench (http://127.0.0.1:8000/)"
+    )

@@ -29,6 +29,9 @@ class ExceptionItem(Shape):
     assignee: str | None
     age_days: int = Field(description="whole days since the item was opened (UTC)")
     version: int = Field(description="the payment's version, for the actions")
+    kind: str = Field("receivable", description='"receivable": the AR queue; "other": not receivables work '
+                                               "(an outgoing debit, a notice, our own payment sent back)")
+    kind_note: str | None = Field(None, description="why an `other` item is not receivables work")
 
 
 class ExceptionPage(Page[ExceptionItem]):

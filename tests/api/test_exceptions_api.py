@@ -446,3 +446,18 @@ def test_an_invoice_named_twice_in_one_apply_is_422_and_nothing_is_applied(clien
     with transaction(rt.engine) as s:
         assert set(s.scalars(select(Invoice.status))) == {"open"}
     assert len(client.get("/api/v1/exceptions", headers=client.headers_review).json()["items"]) == 1
+
+
+def test_the_queue_is_the_ar_queue_and_the_rest_is_asked_for(client, rt, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.reconcile.test_queues import _ingest
+
+    _ingest(rt, tmp_path)
+    h = client.headers_review
+    ar = client.get("/api/v1/exceptions", headers=h).json()["items"]
+    other = client.get("/api/v1/exceptions", params={"kind": "other"}, headers=h).json()["items"]
+    every = client.get("/api/v1/exceptions", params={"kind": "all"}, headers=h).json()["items"]
+    assert ar and all(x["kind"] == "receivable" for x in ar)
+    assert sorted(x["reason"] for x in other) == ["no_amount", "no_amount", "returned_payment"]
+    assert all(x["kind"] == "other" and x["kind_note"] for x in other)
+    assert len(every) == len(ar) + len(other)
+    assert client.get("/api/v1/exceptions", params={"kind": "debits"}, headers=h).status_code == 422

@@ -461,3 +461,18 @@ def test_apply_accept_dismiss_unapply_through_the_forms(client, rt, keys) -> Non
     with transaction(rt.engine) as s:
         actors = set(s.scalars(select(Application.actor)).all())
     assert actors == {"api-key:reviewer"}
+
+
+def test_the_queue_page_shows_the_ar_queue_and_the_rest_on_request(client, rt, keys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.reconcile.test_queues import _ingest
+
+    _ingest(rt, tmp_path)
+    _sign_in(client, keys["review"])
+    ar = client.get("/exceptions")
+    assert ar.status_code == 200 and "Somebody Unknown" in ar.text and "Payee One" not in ar.text
+    other = client.get("/exceptions?kind=other")
+    assert other.status_code == 200 and "Payee One" in other.text and "not receivable" in other.text
+    assert "Somebody Unknown" not in other.text
+    assert client.get("/exceptions?kind=everything").status_code == 422
+    home = client.get("/")
+    assert home.status_code == 200 and 'href="/exceptions?kind=other"' in home.text
