@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from core import labels
 from core.money import AmountError, parse_amount
 from ledger.models import Application
 from receivables import disputes
@@ -49,15 +50,8 @@ MAX_ROWS = 100  # as the API: at most this many allocations in one application
 STALE_MESSAGE = (
     "This payment changed since you opened it: it has been reloaded, please check it again."
 )
-WRITE_OFF_REASONS = (
-    ("bank_charges", "Bank charges"),
-    ("short_pay", "Short payment"),
-    ("small_balance", "Small balance"),
-    ("deduction", "Customer deduction (kept open as a dispute)"),
-    ("dispute", "Dispute"),
-    ("late_discount", "Discount taken late"),
-    ("other", "Other"),
-)
+# A person's choices (core.labels' words); "manual" is what a reason-less write-off is given.
+WRITE_OFF_REASONS = tuple(c for c in labels.choices("write_off_reason") if c[0] != "manual")
 
 TxId = Annotated[int, PathParam(ge=1, le=paging.MAX_ID)]
 

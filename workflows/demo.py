@@ -20,7 +20,8 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
-from core.money import from_minor
+from core.labels import label
+from core.money import display_amount, from_minor
 from core.settings import Settings
 from ingest.service import IngestResult
 from ledger.db import engine_for
@@ -101,16 +102,16 @@ def _cash_summary(console: Console, rt: Runtime, book: str) -> None:
     for col in ("method", "currency", "applications", "applied", "discounts taken", "written off"):
         table.add_column(col, justify="left" if col in ("method", "currency") else "right")
     for method, currency, count, applied, discount, write_off in apps:
-        table.add_row(method, currency, str(count), f"{from_minor(int(applied or 0), currency):,}",
-                      f"{from_minor(int(discount or 0), currency):,}", f"{from_minor(int(write_off or 0), currency):,}")
+        table.add_row(method, currency, str(count), *(display_amount(from_minor(int(v or 0), currency), currency, show_currency=False)
+                        for v in (applied, discount, write_off)))
     console.print(table)
     console.print("bank transactions by outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
     console.print("review queue: " + (", ".join(f"{reason} {n}" for reason, n in queue) or "empty"))
     for item, tx in sample:
         best = item.candidates[0]
         console.print(
-            f"  #{tx.id} {from_minor(tx.amount_minor or 0, tx.currency):,} {tx.currency} from "
-            f"{tx.counterparty_name or 'unknown payer'}: {item.reason}; suggested "
+            f"  #{tx.id} {display_amount(from_minor(tx.amount_minor or 0, tx.currency), tx.currency)} from "
+            f"{tx.counterparty_name or 'unknown payer'}: {label('review_reason', item.reason)}; suggested "
             f"{', '.join(best['invoice_numbers'])} (score {best['score']}: {'; '.join(best['reasons'][:2])})"
         )
 
@@ -171,7 +172,7 @@ def _summary(console: Console, rt: Runtime, results: list[IngestResult], databas
         cash.add_column(col, justify="right")
     for currency, count, total in credits:
         amount: Decimal = from_minor(int(total or 0), currency)
-        cash.add_row(currency, str(count), f"{amount:,}")
+        cash.add_row(currency, str(count), display_amount(amount, currency, show_currency=False))
     console.print(cash)
     console.print(f"returns (ACH addenda 99 / camt RtrInf / BAI2 returned items): {returns}")
     console.print(f"notifications of change (ACH addenda 98): {nocs}")
