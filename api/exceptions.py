@@ -147,6 +147,12 @@ def list_exceptions(
     ),
     amount_min: str | None = Query(None, pattern=paging.AMOUNT_PATTERN),
     amount_max: str | None = Query(None, pattern=paging.AMOUNT_PATTERN),
+    has_unapplied: bool | None = Query(
+        None, description="true: some of the payment is on no invoice; false: none is"
+    ),
+    min_unapplied: str | None = Query(
+        None, pattern=paging.AMOUNT_PATTERN, description="at least this much not applied"
+    ),
     limit: paging.Limit = 100,
     after: paging.Cursor = None,
 ) -> dict[str, Any]:
@@ -157,6 +163,8 @@ def list_exceptions(
         payer=payer,
         amount_min=paging.amount(amount_min),
         amount_max=paging.amount(amount_max),
+        has_unapplied=has_unapplied,
+        min_unapplied=paging.amount(min_unapplied),
         limit=limit + 1,
         after_id=after,
     )

@@ -1,4 +1,4 @@
-"""The exceptions queue (/exceptions) and one payment's page, with the reviewer's actions:
+"""One payment's page (/exceptions/{id}, the queue is ui.queue), with the reviewer's actions:
 apply by hand, accept a suggestion, dismiss, unapply. Read models from reconcile.views,
 actions through reconcile.manual (and receivables.disputes for deductions), all in the
 request's session.
@@ -56,50 +56,6 @@ WRITE_OFF_REASONS = tuple(c for c in labels.choices("write_off_reason") if c[0] 
 TxId = Annotated[int, PathParam(ge=1, le=paging.MAX_ID)]
 
 router = APIRouter(include_in_schema=False)
-
-
-# -- queue -----------------------------------------------------------------------------------
-
-
-@router.get("/exceptions", response_class=HTMLResponse)
-def queue(
-    request: Request,
-    user: User,
-    session: DbSession,
-    reason: Annotated[str | None, Query(max_length=32, pattern=paging.NO_NUL)] = None,
-    payer: Annotated[str | None, Query(max_length=200, pattern=paging.NO_NUL)] = None,
-    amount: Annotated[str | None, Query(max_length=40)] = None,
-    after: Cursor = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = PAGE_SIZE,
-) -> Response:
-    value, error = amount_filter(amount)
-    reason = reason or None
-    # One row more than shown says whether there is a next page, without counting.
-    items = views.exceptions(
-        session,
-        reason=reason,
-        payer=payer or None,
-        amount_min=value,
-        amount_max=value,
-        limit=limit + 1,
-        after_id=after,
-    )
-    filters = {"reason": reason, "payer": payer, "amount": amount}
-    shown, next_url = page_of(items, limit, "review_id", "/exceptions",
-                              {**filters, "limit": limit if limit != PAGE_SIZE else None})
-    return render(
-        request,
-        "queue.html",
-        user=user,
-        nav="queue",
-        items=shown,
-        filters=filters,
-        filter_error=error,
-        reasons=[r.value for r in ReviewReason],
-        after=after,
-        next_url=next_url,
-        first_url=page_url("/exceptions", filters),
-    )
 
 
 # -- one payment -----------------------------------------------------------------------------

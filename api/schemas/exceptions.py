@@ -17,6 +17,9 @@ class ExceptionItem(Shape):
     bank_reference: str | None
     end_to_end_id: str | None
     amount: Amount | None
+    unapplied_amount: Amount | None = Field(
+        default=None, description="the part of the payment on no invoice"
+    )
     currency: str
     payer: str | None
     payer_account: str | None
