@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
@@ -27,20 +27,10 @@ from core import labels
 from core.money import AmountError, parse_amount
 from ledger.models import Application
 from receivables import disputes
-from reconcile import manual, views
+from ledger.types import utc_now
+from reconcile import manual, overview, views
 from reconcile.apply import ApplicationError, StaleVersion
-from reconcile.model import ReviewReason
-from ui.pages import (
-    MAX_PAGE_SIZE,
-    PAGE_SIZE,
-    Cursor,
-    amount_filter,
-    not_found,
-    page_of,
-    page_url,
-    redirect_with,
-    render,
-)
+from ui.pages import amount_filter, not_found, redirect_with, render
 from ui.security import CsrfForm, UiUser, User
 from web import paging
 from web.session import DbSession
@@ -79,10 +69,12 @@ def _payment_page(
     rows: list[Row] | None = None,
     message: dict[str, str] | None = None,
     status_code: int = 200,
+    find: str | None = None,
 ) -> Response:
     detail = views.payment_detail(session, transaction_id)
     if detail is None:
         return not_found(request, user, f"There is no payment #{transaction_id}.")
+    found, find_error = _find_invoices(session, find)
     history = views.payment_history(session, transaction_id, detail["applications"])
     review = detail.get("review")
     open_review = review if review and review.get("status") == "open" else None
@@ -105,14 +97,51 @@ def _payment_page(
         rows=rows,
         write_off_reasons=WRITE_OFF_REASONS,
         events=history,
+        customers=overview.payment_customers(session, transaction_id),
+        find=find or "",
+        found=found,
+        find_error=find_error,
     )
+
+
+FOUND_MAX = 20  # invoices the apply form's search shows
+
+
+def _find_invoices(
+    session: Session, text: str | None
+) -> tuple[list[dict[str, Any]] | None, str | None]:
+    """The apply form's search: open invoices by number or customer (part of), or by amount
+    (the invoice's or its open amount, exactly). None when nothing was asked."""
+    text = (text or "").strip()
+    if not text:
+        return None, None
+    amount, _ = amount_filter(text) if any(c.isdigit() for c in text) else (None, None)
+    hits = views.invoice_list(session, q=text, status="open,partially_paid", limit=FOUND_MAX,
+                              today=utc_now().date())
+    if amount is not None:
+        by_amount = views.invoice_list(session, amount=amount, status="open,partially_paid",
+                                       limit=FOUND_MAX, today=utc_now().date())
+        known = {i["invoice_id"] for i in hits}
+        hits += [i for i in by_amount if i["invoice_id"] not in known]
+    return hits[:FOUND_MAX], None
+
+
+PaymentFind = Annotated[str | None, Query(max_length=200, pattern=paging.NO_NUL)]
 
 
 @router.get("/exceptions/{transaction_id}", response_class=HTMLResponse)
 def payment_page(
-    request: Request, user: User, session: DbSession, transaction_id: TxId
+    request: Request, user: User, session: DbSession, transaction_id: TxId, find: PaymentFind = None
 ) -> Response:
-    return _payment_page(request, user, session, transaction_id)
+    return _payment_page(request, user, session, transaction_id, find=find)
+
+
+@router.get("/payments/{transaction_id}", response_class=HTMLResponse)
+def payment_page_by_payment(
+    request: Request, user: User, session: DbSession, transaction_id: TxId, find: PaymentFind = None
+) -> Response:
+    """The same page as from the queue: a payment is a payment, however it was reached."""
+    return _payment_page(request, user, session, transaction_id, find=find)
 
 
 def _version(form: FormData) -> int | None:

@@ -6,13 +6,13 @@
  * a         focus the apply form; on the queue, the bulk "assign to" field
  * x         select the current row of the queue (Shift+x: every row on the page)
  * d         on the queue, the bulk "dismiss" reason field
- * g d|q|i   go to the dashboard, the exception queue, the invoices
+ * g d|q|p|i go to the dashboard, the exception queue, the payments, the invoices
  * Everything here is an enhancement: each page works with the keyboard and without JS.
  */
 (function () {
   "use strict";
 
-  var GO = { d: "/", q: "/exceptions", i: "/invoices" };
+  var GO = { d: "/", q: "/exceptions", p: "/payments", i: "/invoices" };
   var pendingG = false;
   var gTimer = null;
 
