@@ -54,7 +54,9 @@ def customer_overview(session: Session, customer_id: str, *, today: date) -> dic
         "parent_id": customer.parent_id,
         "open_invoices": open_items[:SHOWN],
         "open_count": len(open_items),
-        "open_totals": [{"currency": c, "amount": format_amount(m)} for c, m in sorted(owed.items())],
+        "open_totals": [
+            {"currency": c, "amount": format_amount(m)} for c, m in sorted(owed.items())
+        ],
         "payments": _payments(session, customer_id, [a.account for a in accounts]),
         "accounts": [{"account": a, "source": s, "since": at.isoformat()} for a, s, at in accounts],
         "aliases": [{"name": a, "source": s, "since": at.isoformat()} for a, s, at in aliases],

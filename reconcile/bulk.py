@@ -62,7 +62,8 @@ def _each(
             with session.begin_nested():
                 run(transaction_id)
         except ApplicationError as error:
-            outcomes.append(Outcome(transaction_id, False, _why_not(session, transaction_id, error)))
+            why = _why_not(session, transaction_id, error)
+            outcomes.append(Outcome(transaction_id, False, why))
         else:
             outcomes.append(Outcome(transaction_id, True, done))
     return outcomes

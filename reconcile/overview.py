@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from core.accounts import try_normalize_account
 from ledger.models import (
     Application,
     BankEntry,
@@ -20,7 +21,6 @@ from ledger.models import (
     Invoice,
     StatementRow,
 )
-from core.accounts import try_normalize_account
 from ledger.repositories import invoices as book
 from ledger.repositories import payments
 from reconcile.view_rows import amount_text, iso

@@ -74,7 +74,7 @@ def _payment_page(
     detail = views.payment_detail(session, transaction_id)
     if detail is None:
         return not_found(request, user, f"There is no payment #{transaction_id}.")
-    found, find_error = _find_invoices(session, find)
+    found = _find_invoices(session, find)
     history = views.payment_history(session, transaction_id, detail["applications"])
     review = detail.get("review")
     open_review = review if review and review.get("status") == "open" else None
@@ -100,21 +100,18 @@ def _payment_page(
         customers=overview.payment_customers(session, transaction_id),
         find=find or "",
         found=found,
-        find_error=find_error,
     )
 
 
 FOUND_MAX = 20  # invoices the apply form's search shows
 
 
-def _find_invoices(
-    session: Session, text: str | None
-) -> tuple[list[dict[str, Any]] | None, str | None]:
+def _find_invoices(session: Session, text: str | None) -> list[dict[str, Any]] | None:
     """The apply form's search: open invoices by number or customer (part of), or by amount
     (the invoice's or its open amount, exactly). None when nothing was asked."""
     text = (text or "").strip()
     if not text:
-        return None, None
+        return None
     amount, _ = amount_filter(text) if any(c.isdigit() for c in text) else (None, None)
     hits = views.invoice_list(session, q=text, status="open,partially_paid", limit=FOUND_MAX,
                               today=utc_now().date())
@@ -123,7 +120,7 @@ def _find_invoices(
                                        limit=FOUND_MAX, today=utc_now().date())
         known = {i["invoice_id"] for i in hits}
         hits += [i for i in by_amount if i["invoice_id"] not in known]
-    return hits[:FOUND_MAX], None
+    return hits[:FOUND_MAX]
 
 
 PaymentFind = Annotated[str | None, Query(max_length=200, pattern=paging.NO_NUL)]

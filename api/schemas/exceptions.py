@@ -23,6 +23,8 @@ class ExceptionItem(Shape):
     currency: str
     payer: str | None
     payer_account: str | None
+    account: str | None = Field(default=None, description="our bank account it was booked on")
+    file_id: int | None = Field(default=None, description="the bank file that first reported it")
     value_date: Day | None
     remittance: list[str]
     reason: str

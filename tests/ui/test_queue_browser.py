@@ -175,4 +175,5 @@ def test_an_unknown_workbench_path_is_an_html_page(page, server, book) -> None:
     response = page.goto(server + "/exceptions/not-a-number/at-all")
     assert response is not None and response.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
-    expect(page.locator("main")).to_contain_text("There is no page at /exceptions/not-a-number/at-all.")
+    expect(page.locator("main")).to_contain_text(
+        "There is no page at /exceptions/not-a-number/at-all.")

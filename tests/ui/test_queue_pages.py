@@ -65,10 +65,9 @@ def _amounts(html: str) -> list[str]:
 
 def test_filters_are_in_the_url_and_totals_are_per_currency(client, queue) -> None:
     page = client.get("/exceptions").text
-    eur = re.search(r'data-total="EUR"><strong>(\d+)</strong>.*?<span class="amount">([^<]+)</span>',
-                    page, re.S)
-    usd = re.search(r'data-total="USD"><strong>(\d+)</strong>.*?<span class="amount">([^<]+)</span>',
-                    page, re.S)
+    total = r'data-total="{}"><strong>(\d+)</strong>.*?<span class="amount">([^<]+)</span>'
+    eur = re.search(total.format("EUR"), page, re.S)
+    usd = re.search(total.format("USD"), page, re.S)
     assert eur and eur.groups() == ("3", "2,215.50 EUR")
     assert usd and usd.groups() == ("2", "2,510.00 USD")
 
