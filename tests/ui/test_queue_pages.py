@@ -236,3 +236,15 @@ def test_the_workbench_answers_errors_with_pages_that_keep_the_message(client, q
     # The API keeps answering problems.
     r = client.get("/api/v1/nothing-here")
     assert r.status_code == 404 and r.json()["status"] == 404
+
+
+def test_amounts_sort_by_value_across_currencies(client, keys) -> None:
+    # 500 JPY is 500 minor units, 10.00 EUR is 1000: by value the yen come last.
+    _upload(client, keys["review"], [E("10.00", ref="S1", name="Euro AG", text=["?"])], "e.xml")
+    _upload(client, keys["review"], [E("500", ref="S2", name="Yen KK", text=["?"], ccy="JPY")],
+            "j.xml", account=OTHER_ACCOUNT)
+    _sign_in(client, keys["review"])
+    page = client.get("/exceptions", params={"sort": "amount"}).text
+    assert re.findall(r"data-amount>([^<]+)<", page) == ["10.00 EUR", "500 JPY"]
+    totals = re.findall(r'data-total="(\w+)"><strong>(\d+)</strong>', page)
+    assert totals == [("EUR", "1"), ("JPY", "1")]
