@@ -98,6 +98,7 @@ def _payment_page(
         write_off_reasons=WRITE_OFF_REASONS,
         events=history,
         customers=overview.payment_customers(session, transaction_id),
+        actor=user.actor,
         find=find or "",
         found=found,
     )
@@ -334,6 +335,22 @@ def dismiss_form(
         )
 
     return _action(request, session, transaction_id, form, run, "Dismissed: out of the queue.")
+
+
+@router.post("/exceptions/{transaction_id}/assign")
+def assign_form(
+    request: Request, user: User, form: CsrfForm, session: DbSession, transaction_id: TxId
+) -> Response:
+    """Give the open item to someone: a name (kept as text), "me", or nobody (empty)."""
+    typed = str(form.get("assignee") or "").strip()[:128]
+    assignee = user.actor if typed == "me" else (typed or None)
+
+    def run(version: int) -> None:
+        manual.assign(session, transaction_id=transaction_id, assignee=assignee,
+                      actor=user.actor, expected_version=version)
+
+    done = f"Assigned to {assignee}." if assignee else "Assigned to nobody."
+    return _action(request, session, transaction_id, form, run, done)
 
 
 @router.post("/exceptions/{transaction_id}/unapply")

@@ -248,3 +248,23 @@ def test_amounts_sort_by_value_across_currencies(client, keys) -> None:
     assert re.findall(r"data-amount>([^<]+)<", page) == ["10.00 EUR", "500 JPY"]
     totals = re.findall(r'data-total="(\w+)"><strong>(\d+)</strong>', page)
     assert totals == [("EUR", "1"), ("JPY", "1")]
+
+
+def test_one_payment_is_assigned_to_a_person_from_its_page(client, rt, queue) -> None:
+    tx = queue["ids"]["Alpha GmbH"]
+    page = client.get(f"/payments/{tx}").text
+    r = client.post(f"/exceptions/{tx}/assign", data={
+        "csrf_token": queue["csrf"], "version": _field(page, "version"), "assignee": "Dana Cruz"},
+        follow_redirects=True)
+    assert "Assigned to Dana Cruz." in r.text and "data-assignee>Dana Cruz<" in r.text
+    # The version the page showed is now stale: a second assign from it is refused.
+    stale = client.post(f"/exceptions/{tx}/assign", data={
+        "csrf_token": queue["csrf"], "version": _field(page, "version"), "assignee": "me"},
+        follow_redirects=True)
+    assert "changed since you opened it" in stale.text
+    with transaction(rt.engine) as s:
+        item = s.scalars(select(ReviewItem).where(ReviewItem.transaction_id == tx)).one()
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "review_item.assigned")
+                          ).one()
+    assert item.assignee == "Dana Cruz"
+    assert event.actor.startswith("api-key:reviewer") and event.after["assignee"] == "Dana Cruz"
