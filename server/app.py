@@ -113,7 +113,7 @@ def _errors_by_prefix(app: FastAPI) -> None:
         if isinstance(exc, StarletteHTTPException):
             if exc.status_code in (204, 304):
                 return await api_handlers[StarletteHTTPException](request, exc)
-            return ui.error_page(request, exc.status_code, exc.detail)
+            return ui.error_page(request, exc.status_code, exc.detail, dict(exc.headers or {}))
         if isinstance(exc, RequestValidationError):
             return ui.error_page(request, 422, exc.errors())
         assert isinstance(exc, RemitError)

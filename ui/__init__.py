@@ -23,7 +23,9 @@ _HEADINGS = {400: "Bad request", 404: "Not found", 405: "Not allowed here", 409:
              422: "Not understood"}
 
 
-def error_page(request: Request, status_code: int, detail: Any) -> Response:
+def error_page(
+    request: Request, status_code: int, detail: Any, headers: dict[str, str] | None = None
+) -> Response:
     """The workbench's answer to an error under its paths: an HTML page that keeps the message
     that caused it (an unknown path, a refused query parameter, a refusal of the book), never
     the API's JSON. server.app sends the workbench's errors here."""
@@ -35,8 +37,13 @@ def error_page(request: Request, status_code: int, detail: Any) -> Response:
         message = str(detail)[:1000]
     heading = _HEADINGS.get(status_code) or ("Something went wrong" if status_code >= 500
                                              else "Refused")
-    return render(request, "error.html", user=None, status_code=status_code,
-                  heading=heading, message=message)
+    # Text quoted from the request may hold unpaired surrogates, which UTF-8 cannot encode.
+    message = message.encode("utf-8", "replace").decode("utf-8")
+    response = render(request, "error.html", user=None, status_code=status_code,
+                      heading=heading, message=message)
+    for name, value in (headers or {}).items():  # Allow on a 405, Retry-After, ...
+        response.headers.setdefault(name, value)
+    return response
 
 
 def _field_error(error: Any) -> str:

@@ -233,6 +233,9 @@ def test_the_workbench_answers_errors_with_pages_that_keep_the_message(client, q
     assert "limit: Input should be less than or equal to 200" in r.text
     r = client.get("/payments/99999")
     assert r.status_code == 404 and "There is no payment #99999." in r.text
+    r = client.put("/payments")
+    assert r.status_code == 405 and r.headers["allow"] == "GET"
+    assert r.headers["content-type"].startswith("text/html") and "Method Not Allowed" in r.text
     # The API keeps answering problems.
     r = client.get("/api/v1/nothing-here")
     assert r.status_code == 404 and r.json()["status"] == 404
