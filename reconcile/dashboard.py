@@ -67,6 +67,7 @@ def _files(session: Session, start: datetime, end: datetime) -> list[dict[str, A
             "received_at": f.received_at.isoformat(),
             "transactions": f.transactions_new,
             "error": f.error,
+            "warnings": len(f.warnings or []),
         }
         for f in rows
     ]

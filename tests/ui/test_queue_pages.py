@@ -182,6 +182,7 @@ def test_customer_file_payment_and_payments_pages_link_each_other(client, rt, qu
     assert f'href="/payments/{tx}"' in customer
     assert "Gamma Ltd" in customer and "learned" in customer  # the payer's name, learned
 
+    assert f'href="/files/{queue["eur_file"]}"' in client.get("/").text  # today's files
     bank_file = client.get(f"/files/{queue['eur_file']}").text
     assert "Statement checks" in bank_file and f'href="/payments/{tx}"' in bank_file
     assert bank_file.count("data-row") == 3
