@@ -26,6 +26,7 @@ from web import paging
 from web.access import UI_STATIC_PATH
 
 STATIC_PATH = UI_STATIC_PATH
+ME = "me"  # an assignee field's (and filter's) word for whoever is signed in
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from core import labels
 from reconcile import bulk, queue
 from reconcile.model import ReviewReason
-from ui.pages import MAX_PAGE_SIZE, PAGE_SIZE, Cursor, amount_filter, page_url, render
+from ui.pages import ME, MAX_PAGE_SIZE, PAGE_SIZE, Cursor, amount_filter, page_url, render
 from ui.security import CsrfForm, User, safe_next
 from web import paging
 from web.session import DbSession
@@ -36,7 +36,6 @@ SORT_LABELS = {
     "reason": "Reason",
 }
 MAX_OFFSET = 100_000
-ME = "me"  # the assignee filter's "assigned to whoever is signed in"
 
 
 def _day(text: str | None, what: str, errors: list[str]) -> date | None:

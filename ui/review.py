@@ -30,7 +30,7 @@ from receivables import disputes
 from ledger.types import utc_now
 from reconcile import manual, overview, views
 from reconcile.apply import ApplicationError, StaleVersion
-from ui.pages import amount_filter, not_found, redirect_with, render
+from ui.pages import ME, amount_filter, not_found, redirect_with, render
 from ui.security import CsrfForm, UiUser, User
 from web import paging
 from web.session import DbSession
@@ -343,7 +343,7 @@ def assign_form(
 ) -> Response:
     """Give the open item to someone: a name (kept as text), "me", or nobody (empty)."""
     typed = str(form.get("assignee") or "").strip()[:128]
-    assignee = user.actor if typed == "me" else (typed or None)
+    assignee = user.actor if typed == ME else (typed or None)
 
     def run(version: int) -> None:
         manual.assign(session, transaction_id=transaction_id, assignee=assignee,
