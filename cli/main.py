@@ -10,6 +10,7 @@ import typer
 from cli import (
     apikey,
     bank_files,
+    bank_review,
     cash,
     db,
     disputes,
@@ -32,6 +33,9 @@ for module in (bank_files, serve, cash, metrics):
 
 # Command groups (`remit invoices import`, ...).
 app.add_typer(bank_files.files_app, name="files")
+bank_files.files_app.command("checks")(bank_review.checks)
+bank_files.files_app.command("close-check")(bank_review.close_check)
+app.add_typer(bank_review.app, name="nocs")
 for name, module in (
     ("db", db),
     ("apikey", apikey),

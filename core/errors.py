@@ -100,6 +100,9 @@ class ParseWarning:
     # A statement that does not add up (its balances against its entries): the ingest layer
     # flags the file, or refuses it under REMIT_STATEMENT_INTEGRITY=reject (ingest/integrity.py).
     integrity: bool = False
+    # With `integrity`: (expected, found) — the figure the statement should show and the one it
+    # shows, as amounts — for the review item the check raises.
+    figures: tuple[str, str] | None = None
     # The bank reference prefix of payments the file says must not be applied (a lockbox batch
     # out of balance): stored, then sent to review at ingest (ingest/held.py).
     hold: str | None = None

@@ -139,6 +139,22 @@ class Entry:
 
 
 @dataclass(frozen=True, slots=True)
+class StatementNumber:
+    """A number the bank gives its statements in sequence: checked for gaps and repeats at ingest.
+
+    kind: `electronic` (camt ElctrncSeqNb), `legal` (camt LglSeqNb) or `file` (BAI2 file
+    identification number). scope: what the numbers count within besides the kind. camt: the
+    message kind (Stmt, Rpt, Ntfctn), to which ingest adds the statement's account and year
+    (banks restart legal numbers each January); BAI2: sender, receiver and creation date (its
+    file id tells one day's files apart), complete as it is.
+    """
+
+    kind: str
+    number: int
+    scope: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Statement:
     """A statement, notification or report for one account (camt Stmt/Ntfctn/Rpt, BAI2 03, ...)."""
 
@@ -151,6 +167,7 @@ class Statement:
     to_date: date | None = None
     balances: tuple[Balance, ...] = ()
     entries: tuple[Entry, ...] = ()
+    numbers: tuple[StatementNumber, ...] = ()
 
 
 Record = Statement | Entry | ParseWarning

@@ -25,6 +25,7 @@ from core.limits import DEFAULT_LIMITS, ParseLimits
 from core.records import Format
 from ingest.archive import Archive, Archived
 from ingest.formats import HEAD_BYTES, detect_format, iter_records
+from ingest.changes import propose_changes
 from ingest.held import hold_batches
 from ingest.store import EntryStore
 from ledger import audit
@@ -257,6 +258,8 @@ class Ingestor:
                     progress(archived.size, archived.size)
             if counts.held_batches:  # a lockbox batch out of balance: its payments to review
                 hold_batches(session, file_id=file_id, batches=counts.held_batches, actor=self.actor)
+            if fmt is Format.ACH:  # notifications of change: proposed on the customer, for review
+                propose_changes(session, file_id=file_id, actor=self.actor)
             session.execute(
                 update(BankFile)
                 .where(BankFile.id == file_id)

@@ -27,9 +27,9 @@ from core.errors import ParseError, ParseWarning
 from core.identity import account_scope, key_triple
 from core.money import AmountError, format_amount, from_minor, to_minor
 from core.records import Entry, InvoiceRef, Record, Statement, Transaction
-from ingest import integrity
+from ingest import integrity, sequences
 from ledger import bulk
-from ledger.models import AuditEvent, BankEntry, BankEntrySighting, BankTransaction, StatementRow
+from ledger.models import AuditEvent, BankEntry, BankEntrySighting, BankTransaction, StatementCheck, StatementRow
 from ledger.types import utc_now
 from ledger.write_behind import WriteBehind
 
@@ -130,17 +130,25 @@ class EntryStore:
                 pending = self._pending
             elif isinstance(record, ParseWarning):
                 if record.integrity:  # the parser's balance check: flagged, or refused
-                    self._integrity_problem(integrity.PREFIX + str(record))
+                    self._writer.drain()  # its statement's row is written
+                    self._integrity_problem(integrity.balance_failure(record))
                 else:
                     self.counts.warnings.append(str(record))
                 if record.hold:  # e.g. a lockbox batch out of balance: its payments to review
                     self.counts.held_batches.add(record.hold)
         self._flush()
 
-    def _integrity_problem(self, problem: str) -> None:
+    def _integrity_problem(self, failure: integrity.Failure) -> None:
+        """A statement that failed a check: refused, or a warning and a statement check to review."""
         if self.integrity == "reject":
-            raise integrity.refuse(problem, self._statement_seq)
-        self.counts.warnings.append(problem)
+            raise integrity.refuse(failure.message, self._statement_seq)
+        self.counts.warnings.append(failure.message)
+        st = self._statement
+        self.session.execute(insert(StatementCheck).values(
+            file_id=self.file_id, statement_id=self._statement_row, account=st.account if st else None,
+            kind=failure.kind, message=failure.message.removeprefix(integrity.PREFIX),
+            expected=failure.expected, found=failure.found, currency=_balance_ccy(st) if st else None,
+            detail=failure.detail, status="open", created_at=self._now))
 
     def _previous_closing(self, st: Statement) -> tuple[str | None, Decimal] | None:
         """(id, closing balance) of the latest earlier statement of the account in another file."""
@@ -159,8 +167,7 @@ class EntryStore:
         self._writer.drain()  # the previous statement's chunks use its row and numbers: written first
         self._statement_seq += 1
         label = integrity.label_of(self._statement_seq, st)
-        if problem := integrity.continuity_problem(label, st, self._previous_closing(st)):
-            self._integrity_problem(problem)
+        continuity = integrity.continuity_problem(label, st, self._previous_closing(st))
         self._entry_seq = 0
         record = f"statement {self._statement_seq}"
         currency = st.currency
@@ -186,6 +193,12 @@ class EntryStore:
         self._statement = st
         self._scope = account_scope(st.account)
         self.counts.statements += 1
+        if continuity is not None:
+            self._integrity_problem(continuity)
+        integrity.resolve_bridged(self.session, st, file_id=self.file_id, actor=self.actor)
+        for failure in list(sequences.check_and_keep(self.session, file_id=self.file_id, statement_row=self._statement_row,
+                                                     statement=st, label=label, actor=self.actor)):
+            self._integrity_problem(failure)
 
     def _add(self, entry: Entry) -> None:
         self._entry_seq += 1

@@ -35,6 +35,7 @@ from core.records import (
     EntryStatus,
     Kind,
     Statement,
+    StatementNumber,
     Transaction,
 )
 from iso20022 import _values as v
@@ -61,13 +62,15 @@ def statement_header(
     """The Statement from the children before the first Ntry, TxsSummry's entry count, and
     the line of the closing booked balance (CLBD), if any.
 
-    ElctrncSeqNb and LglSeqNb are not read: Statement has no field for them yet.
+    ElctrncSeqNb and LglSeqNb become the statement's numbers (checked for gaps and repeats at
+    ingest); one that is not a whole number is left out: it cannot be checked.
     """
     ident = account = currency = None
     from_date = to_date = None
     balances: list[Balance] = []
     closing_line = None
     declared = None
+    numbers: list[StatementNumber] = []
     for item in stmt:
         tag = item.tag
         if tag == n.Ntry:
@@ -87,6 +90,12 @@ def statement_header(
             from_date, to_date = _period(item, n, label)
         elif tag == n.TxsSummry:
             declared = _declared_entries(item, n, label)
+        elif tag == n.ElctrncSeqNb or tag == n.LglSeqNb:
+            text = (v.text(item) or "").strip()
+            if is_ascii_digits(text, 18):
+                # Numbered per message kind: a bank's reports and statements count apart.
+                numbers.append(StatementNumber("electronic" if tag == n.ElctrncSeqNb else "legal",
+                                               int(text), label.split(" ", 1)[0]))
     opening = None
     for kind in _OPENING_TYPES:
         opening = next((b.amount for b in balances if b.type == kind), None)
@@ -102,6 +111,7 @@ def statement_header(
         from_date=from_date,
         to_date=to_date,
         balances=tuple(balances),
+        numbers=tuple(numbers),
     )
     return statement, declared, closing_line
 

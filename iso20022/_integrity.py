@@ -97,4 +97,5 @@ class BalanceCheck:
             field="Bal/CLBD",
             value=str(self.closing),
             integrity=True,
+            figures=(str(computed), str(self.closing)),
         )

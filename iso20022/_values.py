@@ -21,7 +21,7 @@ from core.records import Direction
 _LOCAL_NAMES = """
     Acct AcctSvcrRef AddtlInf AddtlNtryInf AddtlRtrRsnInf AddtlTxInf Agt Amt AmtDtls Bal BBAN
     BkTxCd BookgDt Btch Ccy Cd CdtrRef CdOrPrtry CdtDbtInd Cdtr CdtrAcct CdtrRefInf ChqNb Chrgs Dbtr DbtrAcct Domn Dt DtTm
-    DuePyblAmt EndToEndId FinInstnId Fmly FrDtTm FrToDt IBAN Id InstdAmt InstrId Issr MndtId Nb
+    DuePyblAmt ElctrncSeqNb EndToEndId FinInstnId Fmly FrDtTm FrToDt IBAN Id InstdAmt InstrId Issr LglSeqNb MndtId Nb
     NbOfNtries NbOfTxs Nm Ntry NtryDtls NtryRef Othr Prtry PrtryAcct Pty Rcrd Ref Refs RfrdDocAmt
     RfrdDocInf RfrdDocNb RltdPties RmtInf RmtdAmt Rsn RtrInf RtrRsn UPIC RvslInd Strd Sts SubFmlyCd ToDtTm Tp TtlAmt
     TtlChrgsAndTaxAmt TtlNtries TxAmt TxDtls TxId TxsSummry UETR UltmtCdtr UltmtDbtr Ustrd ValDt

@@ -141,6 +141,10 @@ class _Camt053Writer:
         o.open("Stmt")
         self.in_stmt = True
         o.leaf("Id", st.id or f"{self.msg_id}-{self.stmt_count}")
+        for kind, tag in (("electronic", "ElctrncSeqNb"), ("legal", "LglSeqNb")):
+            number = next((n.number for n in st.numbers if n.kind == kind), None)
+            if number is not None:
+                o.leaf(tag, str(number))
         o.leaf("CreDtTm", self.created)
         if st.from_date or st.to_date:
             # A period needs both ends; one known date stands for both.

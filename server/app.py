@@ -18,6 +18,7 @@ import ui
 from api import (
     ar_metrics,
     audit_events,
+    bank_checks,
     bank_files,
     disputes,
     dunning,
@@ -67,6 +68,7 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
     problems.install(app)  # 422s, HTTP errors and domain errors as RFC 9457 problems
     metrics.install(app, rt)  # per-app registry + request metrics middleware
     app.include_router(bank_files.router)
+    app.include_router(bank_checks.router)
     app.include_router(exceptions.router)
     app.include_router(invoice_events.router)
     app.include_router(metrics.router)

@@ -11,7 +11,8 @@ from decimal import Decimal
 from core import bai_codes as codes
 from core.errors import ParseWarning
 from core.money import from_minor
-from core.records import Balance, Direction, Entry, EntryStatus, Record, Statement
+from core.digits import is_ascii_digits
+from core.records import Balance, Direction, Entry, EntryStatus, Record, Statement, StatementNumber
 from ingest.bai2.fields import (
     Fields,
     parse_count,
@@ -59,6 +60,7 @@ class _File:
     total: int = 0  # sum of group control totals
     group: _Group | None = None
     closed: bool = False
+    number: StatementNumber | None = None  # the 01 record's file identification number
 
 
 @dataclass(slots=True)
@@ -74,8 +76,10 @@ class Parser:
         return base if seen == 1 else f"{base}-{seen}"
 
     def warn(self, message: str, line: int | None, record: str, name: str | None = None,
-             value: str | None = None, *, integrity: bool = False) -> None:
-        warning = ParseWarning(message, line=line, record=record, field=name, value=value, integrity=integrity)
+             value: str | None = None, *, integrity: bool = False,
+             figures: tuple[str, str] | None = None) -> None:
+        warning = ParseWarning(message, line=line, record=record, field=name, value=value,
+                               integrity=integrity, figures=figures)
         self.warnings.append(warning)
 
     def drain(self) -> Iterator[ParseWarning]:
@@ -88,18 +92,22 @@ class Parser:
         if self.file is not None and not self.file.closed:
             raise fields.error("a second 01 file header before the 99 file trailer",
                                "record code", "01")
-        for name in ("sender identification", "receiver identification"):
-            fields.next(name)
+        sender, receiver = fields.next("sender identification"), fields.next("receiver identification")
         created = fields.next("file creation date", required=True)
         parse_date(fields, created, "file creation date")
-        for name in ("file creation time", "file identification number", "physical record length",
-                     "block size"):
+        fields.next("file creation time")
+        file_id = fields.next("file identification number")
+        for name in ("physical record length", "block size"):
             fields.next(name)
         version = fields.next("version number")
         if version != "2":
             self.warn("not BAI version 2; read as version 2", fields.line, "01",
                       "version number", version)
-        self.file = _File(line=fields.line)
+        # The file id tells apart the files one sender sends one receiver on one day: its
+        # statements carry it, checked at ingest for a repeat or a gap.
+        number = (StatementNumber("file", int(file_id), f"{sender}>{receiver} {created}")
+                  if is_ascii_digits(file_id or "", 18) else None)
+        self.file = _File(line=fields.line, number=number)
 
     def require_file(self, fields: Fields) -> _File:
         if self.file is None or self.file.closed:
@@ -200,7 +208,8 @@ class Parser:
             f"{money(opening)} + credits {money(credits)} - debits {money(debits)} ({what}) = "
             f"{money(expected)}, but the closing {kind} ({last}) is {money(closing)}; "
             f"difference {money(closing - expected)}",
-            account.line, "03", f"closing {kind} balance", raw, integrity=True)
+            account.line, "03", f"closing {kind} balance", raw, integrity=True,
+            figures=(money(expected), money(closing)))
 
     # -- records --------------------------------------------------------------------------
 
@@ -221,6 +230,7 @@ class Parser:
         group.account = account
         group.accounts += 1
         balances, opening, closing = self.summaries(fields, account, group)
+        file_number = self.file.number if self.file else None
         return Statement(
             id=self.statement_id(f"{group.as_of_raw}-{number}"),
             account=number,
@@ -230,6 +240,7 @@ class Parser:
             from_date=group.as_of,
             to_date=group.as_of,
             balances=tuple(balances),
+            numbers=() if file_number is None else (file_number,),
         )
 
     def summaries(self, fields: Fields, account: _Account, group: _Group

@@ -8,6 +8,7 @@ alembic's env (ledger/migrations/env.py) all need.
 
 from ledger.models.access import ApiKey, LoginFailure, UiSession
 from ledger.models.bank import BankEntry, BankEntrySighting, BankFile, BankTransaction, StatementRow
+from ledger.models.bank_checks import ChangeProposal, StatementCheck, StatementNumberRow
 from ledger.models.base import NAMING_CONVENTION, Base, column_length
 from ledger.models.book import (
     Application,
@@ -38,6 +39,7 @@ __all__ = [
     "BankFile",
     "BankTransaction",
     "Base",
+    "ChangeProposal",
     "Customer",
     "CustomerAccount",
     "CustomerAlias",
@@ -52,6 +54,8 @@ __all__ = [
     "PaymentPlanInvoice",
     "Reminder",
     "ReviewItem",
+    "StatementCheck",
+    "StatementNumberRow",
     "StatementRow",
     "UiSession",
     "column_length",

@@ -26,6 +26,7 @@ from sqlalchemy import text
 from api import (
     ar_metrics,
     audit_events,
+    bank_checks,
     bank_files,
     disputes,
     dunning,
@@ -42,7 +43,7 @@ from api.schemas import Describes
 from workflows.runtime import Runtime, fixtures_dir
 
 ROUTERS = (
-    ar_metrics, audit_events, bank_files, disputes, dunning, exceptions, fees, invoice_events,
+    ar_metrics, audit_events, bank_checks, bank_files, disputes, dunning, exceptions, fees, invoice_events,
     invoices, metrics, payments, plans, reports,
 )
 # Routes without a JSON body to describe.
@@ -173,6 +174,18 @@ def test_every_answer_is_what_its_schema_says(client: TestClient, rt: Runtime) -
     row = {"invoice_number": "INV-API-1", "customer_id": "C-API", "customer_name": "Api AG",
            "currency": "EUR", "amount": "12.50", "issue_date": "2026-12-01"}
     check("POST", f"{v1}/invoices", json={"invoices": [row]})
+
+    # The bank's data under review: a statement that does not add up, notifications of change.
+    check("POST", f"{v1}/bank-files", files={"file": ("bad.xml", _unbalanced_statement())})
+    (statement_check,) = check("GET", f"{v1}/statement-checks")["items"]
+    check("POST", f"{v1}/statement-checks/{{check_id}}/close", check_id=statement_check["id"],
+          json={"status": "resolved", "note": "fee booked next day"})
+    check("POST", f"{v1}/bank-files", files={"file": ("c04.ach", _name_change())})
+    first, second = check("GET", f"{v1}/change-proposals")["items"]
+    check("POST", f"{v1}/change-proposals/{{proposal_id}}/apply", proposal_id=first["id"],
+          json={"customer_id": "C-API"})
+    check("POST", f"{v1}/change-proposals/{{proposal_id}}/reject", proposal_id=second["id"], json={"note": "no"})
+
     check("POST", f"{v1}/invoices", 422, json={"invoices": [{**row, "amount": "12.5.0"}]})
     open_ = check("GET", f"{v1}/invoices", params={"status": "open", "limit": 1000})["items"]
     by_customer: dict[tuple[str, str], list[str]] = {}
@@ -275,3 +288,29 @@ def test_every_answer_is_what_its_schema_says(client: TestClient, rt: Runtime) -
     check("GET", f"{v1}/reports/cash-application", params={"until": "2001-01-01"})  # empty
 
     assert check.covered == set(ROUTES) - NO_BODY
+
+
+def _unbalanced_statement() -> bytes:
+    from core.records import Direction, Entry, Statement
+    from iso20022.writer import write_camt053
+
+    day = date(2026, 11, 2)
+    entry = Entry(amount=Decimal("10.00"), currency="EUR", direction=Direction.CREDIT, booking_date=day,
+                  value_date=day, bank_reference="CHK-1")
+    return write_camt053([Statement(id="CHK", account="DE89370400440532013000", currency="EUR",
+                                    opening_balance=Decimal("100.00"), closing_balance=Decimal("999.00"),
+                                    from_date=day, to_date=day, entries=(entry,))])
+
+
+def _name_change() -> bytes:
+    from datetime import UTC, datetime
+
+    from ingest.ach.writer import BatchSpec, ChangeSpec, EntrySpec, write_file
+
+    entry = EntrySpec(transaction_code=21, routing="091000019", account="12345", amount_cents=0, name="Api AG",
+                      change=ChangeSpec(code="C04", corrected_data="API AKTIENGESELLSCHAFT",
+                                        original_trace="091000010000001"))
+    batch = BatchSpec(company_name="Remit", company_id="1234567890", odfi="09100001", sec="COR",
+                      entry_description="NOC", entries=[entry], effective_date=date(2026, 11, 30))
+    return write_file([batch], immediate_destination="091000019", immediate_origin="091000019",
+                      creation=datetime(2026, 11, 30, tzinfo=UTC))
