@@ -22,13 +22,14 @@ from ledger.models import (
     StatementRow,
 )
 from ledger.repositories import invoices as book
-from ledger.repositories import payments
+from ledger.repositories import payments, statement_checks
 from reconcile.view_rows import amount_text, iso
 from reconcile.views import payment_status
 
 # ingest.integrity.PREFIX: the warnings that are statement checks (balance, continuity).
 STATEMENT_CHECK_PREFIX = "statement integrity: "
 ENTRIES_PAGE = 200
+CHECKS_SHOWN = 200
 
 
 def split_warnings(warnings: list[str]) -> tuple[list[str], list[str]]:
@@ -84,6 +85,9 @@ def bank_file(
             "transactions_new": f.transactions_new,
         },
         "statement_checks": checks,
+        # The checks as remit tracks them since they have rows (open, resolved, dismissed).
+        "checks": statement_checks.listing(session, status=None, file_id=file_id,
+                                           limit=CHECKS_SHOWN),
         "warnings": other,
         "statements": [
             {

@@ -272,3 +272,21 @@ def test_one_payment_is_assigned_to_a_person_from_its_page(client, rt, queue) ->
                           ).one()
     assert item.assignee == "Dana Cruz"
     assert event.actor.startswith("api-key:reviewer") and event.after["assignee"] == "Dana Cruz"
+
+
+def test_tracked_statement_checks_show_both_figures_and_their_status(client, rt, queue) -> None:
+    from ledger.models import StatementCheck
+
+    with transaction(rt.engine) as s:
+        s.add(StatementCheck(file_id=queue["usd_file"], kind="balance", currency="USD",
+                             message="statement integrity: S9: booked entries do not add up",
+                             expected="12500.00", found="12490.00", account=OTHER_ACCOUNT))
+        s.add(StatementCheck(file_id=queue["usd_file"], kind="sequence", message="gap",
+                             expected="7", found="9", status="resolved", resolution="got 8",
+                             actor="alice"))
+    page = client.get(f"/files/{queue['usd_file']}").text
+    rows = re.findall(r'<tr data-check="(\w+)">(.*?)</tr>', page, re.S)
+    assert [status for status, _ in rows] == ["open", "resolved"]
+    assert "12,500.00 USD" in rows[0][1] and "12,490.00 USD" in rows[0][1]
+    assert "S9: booked entries do not add up" in rows[0][1]
+    assert ">7<" in rows[1][1].replace("\n", "").replace(" ", "") and "got 8 (alice)" in rows[1][1]
