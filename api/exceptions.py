@@ -163,6 +163,12 @@ def list_exceptions(
     kind: Literal["receivable", "other", "all"] = Query(
         "receivable", description="the AR queue (default), what is not receivables work "
                                   "(outgoing debits, notices, our own payments sent back), or all"),
+    has_unapplied: bool | None = Query(
+        None, description="true: some of the payment is on no invoice; false: none is"
+    ),
+    min_unapplied: str | None = Query(
+        None, pattern=paging.AMOUNT_PATTERN, description="at least this much not applied"
+    ),
     limit: paging.Limit = 100,
     after: paging.Cursor = None,
 ) -> dict[str, Any]:
@@ -174,6 +180,8 @@ def list_exceptions(
         payer=payer,
         amount_min=paging.amount(amount_min),
         amount_max=paging.amount(amount_max),
+        has_unapplied=has_unapplied,
+        min_unapplied=paging.amount(min_unapplied),
         limit=limit + 1,
         after_id=after,
     )

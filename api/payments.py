@@ -50,6 +50,12 @@ def list_payments(
         description="part of the payer's name or account",
     ),
     currency: str | None = Query(None, pattern=r"^[A-Za-z]{3}$"),
+    has_unapplied: bool | None = Query(
+        None, description="true: some of the payment is on no invoice; false: none is"
+    ),
+    min_unapplied: str | None = Query(
+        None, pattern=paging.AMOUNT_PATTERN, description="at least this much not applied"
+    ),
     limit: paging.Limit = 100,
     after: paging.Cursor = None,
 ) -> dict[str, Any]:
@@ -62,6 +68,8 @@ def list_payments(
         amount_max=paging.amount(amount_max),
         payer=payer,
         currency=currency,
+        has_unapplied=has_unapplied,
+        min_unapplied=paging.amount(min_unapplied),
         limit=limit + 1,
         after_id=after,
     )

@@ -14,7 +14,8 @@ from typing import Annotated, Any, Optional
 import typer
 
 from cli.common import as_of_date, fail, print_json, runtime
-from core.money import D
+from core.labels import label
+from core.money import D, display_amount
 
 app = typer.Typer()
 
@@ -64,8 +65,10 @@ def applications_command(as_json: Annotated[bool, typer.Option("--json")] = Fals
         print_json(out)
         return
     for r in out:
-        print(f"#{r['transaction_id']:<6} {r['status']:<8} {r['method']:<6} {r['invoice_number']:<14} "
-              f"{r['applied_amount']:>12} {r['currency']}  disc {r['discount_amount']}  w/o {r['write_off_amount']}")
+        print(f"#{r['transaction_id']:<6} {r['status']:<8} {label('method', r['method']):<10} "
+              f"{r['invoice_number']:<14} {display_amount(r['applied_amount'], r['currency']):>16}  "
+              f"disc {display_amount(r['discount_amount'], r['currency'], show_currency=False)}  "
+              f"w/o {display_amount(r['write_off_amount'], r['currency'], show_currency=False)}")
 
 
 @app.command("exceptions")
@@ -88,9 +91,9 @@ def exceptions_command(
         best = r["candidates"][0] if r["candidates"] else None
         hint = f" → {', '.join(best['invoice_numbers'])} ({best['score']})" if best else ""
         note = f"  [{r['kind_note']}]" if r.get("kind_note") else ""
-        # A bank notice may carry no amount of its own: shown as "-", never a crash.
-        print(f"#{r['transaction_id']:<6} {r['reason']:<18} {r['amount'] or '-':>12} {r['currency']}  "
-              f"{r['payer'] or '-'}{hint}{note}")
+        # A bank notice may carry no amount of its own: display_amount shows it as a dash.
+        print(f"#{r['transaction_id']:<6} {label('review_reason', r['reason']):<28} "
+              f"{display_amount(r['amount'], r['currency']):>16}  {r['payer'] or '-'}{hint}{note}")
 
 
 def _lines(pairs: list[str], discounts: list[str], write_offs: list[str], reason: Optional[str]) -> list[Any]:

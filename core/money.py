@@ -133,3 +133,20 @@ def format_amount(amount: Decimal | None) -> str | None:
     if amount is None:
         return None
     return format(amount, "f")
+
+
+def display_amount(
+    amount: Decimal | str | int | None, currency: str | None = None, *, show_currency: bool = True
+) -> str:
+    """An amount for people, the same in the CLI and the workbench: thousands separators, the
+    currency's decimals, then the currency: "1,234,567.50 EUR", "-12.00 USD", "1,000 JPY".
+    Text is read as `D` reads it (a JSON amount string); None and blank are "—".
+    `show_currency=False` for a table whose currency has a column of its own."""
+    if amount is None or (isinstance(amount, str) and not amount.strip()):
+        return "—"
+    value = D(amount)
+    exp = exponent(currency)
+    if -value.as_tuple().exponent <= exp:  # type: ignore[operator]
+        value = value.quantize(Decimal(1).scaleb(-exp))
+    text = f"{value:,f}"
+    return f"{text} {currency.upper()}" if currency and show_currency else text

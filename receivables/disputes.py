@@ -332,6 +332,7 @@ def list_disputes(
     *,
     status: str | None = None,
     invoice_number: str | None = None,
+    customer_id: str | None = None,
     limit: int = 100,
     after_id: int | None = None,
 ) -> list[dict[str, Any]]:
@@ -347,6 +348,8 @@ def list_disputes(
         query = query.where(Dispute.status == status)
     if invoice_number is not None:
         query = query.where(Invoice.number == invoice_number)
+    if customer_id is not None:
+        query = query.where(Invoice.customer_id == customer_id)
     if after_id is not None:
         query = query.where(Dispute.id < after_id)
     return [dispute_json(d, i, name) for d, i, name in session.execute(query).all()]

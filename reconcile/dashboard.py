@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.money import minor_text
 from ledger.models import Application, BankEntry, BankFile, BankTransaction, ReviewItem
-from reconcile import queues
+from reconcile import queue_kinds
 
 FILES_SHOWN = 100  # today's files listed on the page (the count covers all of them)
 
@@ -68,6 +68,7 @@ def _files(session: Session, start: datetime, end: datetime) -> list[dict[str, A
             "received_at": f.received_at.isoformat(),
             "transactions": f.transactions_new,
             "error": f.error,
+            "warnings": len(f.warnings or []),
         }
         for f in rows
     ]
@@ -126,8 +127,8 @@ def _applied(session: Session, start: datetime, end: datetime) -> list[dict[str,
 
 def _open_exceptions(session: Session) -> dict[str, Any]:
     """The AR queue by reason; `other`: open items that are not receivables work (outgoing
-    debits, notices, our own payments sent back: reconcile.queues), counted apart."""
-    receivable = queues.is_receivable()
+    debits, notices, our own payments sent back: reconcile.queue_kinds), counted apart."""
+    receivable = queue_kinds.is_receivable()
     rows = session.execute(
         select(ReviewItem.reason, receivable, func.count())
         .join(BankTransaction, BankTransaction.id == ReviewItem.transaction_id)

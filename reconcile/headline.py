@@ -11,7 +11,7 @@ For each currency of the booked bank entries:
 - returned: payments the bank took back (returns and reversals undid them);
 - unmatched: payments no run has looked at yet;
 - not_receivable: bookings that are no receivables work, for treasury (outgoing debits, our own
-  payments sent back: reconcile.queues); a customer's payment returned counts under returned.
+  payments sent back: reconcile.queue_kinds); a customer's payment returned counts under returned.
 received = applied_auto + applied_manual (cash) + on_account + in_review + returned + unmatched.
 `auto_rate`: applied_auto / (received - returned) payments, percent with one decimal.
 """
@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from core.money import minor_text
 from ledger.models import Application, BankEntry, BankTransaction
-from reconcile import queues
+from reconcile import queue_kinds
 from reconcile.postings import IS_RETURN
 
 
@@ -78,7 +78,7 @@ def headline(session: Session) -> list[dict[str, Any]]:
             n(and_(payment, t.match_status == "returned")), total(and_(payment, t.match_status == "returned")),
             n(and_(payment, t.match_status.in_(("unmatched", "ignored")), not_(applied))),
             total(and_(payment, t.match_status.in_(("unmatched", "ignored")), not_(applied))),
-            n(not_(queues.is_receivable())), total(not_(queues.is_receivable())),
+            n(not_(queue_kinds.is_receivable())), total(not_(queue_kinds.is_receivable())),
         )
         .select_from(t)
         .join(e, e.id == t.entry_id)

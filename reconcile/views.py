@@ -10,7 +10,7 @@ reconcile.amount_filters.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -30,11 +30,10 @@ from ledger.models import (
     ReviewItem,
 )
 from ledger.repositories import review_items
-from reconcile import queues
+from reconcile import queue, queue_kinds
 from reconcile.amount_filters import amount_at_least, amount_at_most, amount_equals
 from reconcile.view_rows import (
     amount_text,
-    candidate_json,
     event_json,
     invoice_json,
     iso,
@@ -46,10 +45,6 @@ INVOICE_STATUSES = invoice_status.SHOWN
 PAYMENT_STATUSES = ("matched", "partially_applied", "review", "returned", "unmatched", "ignored")
 # Audit actions on an application that belong to its invoice's history.
 _APPLICATION_ACTIONS = ("application.created", "application.reversed")
-
-
-def _utc_today() -> date:
-    return datetime.now(UTC).date()
 
 
 def _statuses(value: str | Iterable[str] | None, allowed: Sequence[str]) -> list[str]:
@@ -264,6 +259,8 @@ def payment_list(
     amount_max: Decimal | None = None,
     payer: str | None = None,
     currency: str | None = None,
+    has_unapplied: bool | None = None,
+    min_unapplied: Decimal | None = None,
     limit: int | None = 100,
     after_id: int | None = None,
 ) -> list[dict[str, Any]]:
@@ -272,7 +269,8 @@ def payment_list(
     status: matched | partially_applied | review | returned | unmatched | ignored (or several,
     comma-separated). date_from / date_to: inclusive, on the value date (else the booking
     date). amount_min / amount_max: inclusive, in the payment's currency. payer: part of the
-    payer's name or account (case-insensitive).
+    payer's name or account (case-insensitive). has_unapplied: some of the payment is on no
+    invoice (false: none left); min_unapplied: at least this much unapplied.
     """
     wanted = _statuses(status, PAYMENT_STATUSES)
     t, e = BankTransaction, BankEntry
@@ -293,11 +291,21 @@ def payment_list(
         query = query.where(_payer_clause(payer.strip()))
     if currency:
         query = query.where(ccy == currency.strip().upper())
+    for condition in queue.unapplied_conditions(t, has_unapplied, min_unapplied, ccy):
+        query = query.where(condition)
     if after_id is not None:
         query = query.where(t.id > after_id)
     if limit is not None:
         query = query.limit(limit)
     return [_payment_json(tx, entry) for tx, entry in session.execute(query).all()]
+
+
+def payments_by_id(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The payments with these ids, as payment_list shows them, in the order given."""
+    t, e = BankTransaction, BankEntry
+    rows = session.execute(select(t, e).join(e, e.id == t.entry_id).where(t.id.in_(list(ids))))
+    found = {tx.id: _payment_json(tx, entry) for tx, entry in rows.all()}
+    return [found[i] for i in ids if i in found]
 
 
 def payment_version(session: Session, transaction_id: int) -> int | None:
@@ -372,68 +380,24 @@ def exceptions(
     payer: str | None = None,
     amount_min: Decimal | None = None,
     amount_max: Decimal | None = None,
+    has_unapplied: bool | None = None,
+    min_unapplied: Decimal | None = None,
     limit: int | None = None,
     after_id: int | None = None,
     today: date | None = None,
-    kind: str | None = queues.RECEIVABLE,
+    kind: str | None = queue_kinds.RECEIVABLE,
 ) -> list[dict[str, Any]]:
     """Open review items, oldest first; `after_id` pages by review item id (a stable cursor).
+    The queue's query (reconcile.queue), as the API and the CLI list it.
 
     age_days: whole days since the item was opened, as of `today` (UTC today by default).
     kind: the AR queue (`receivable`, the default), what is not receivables work (`other`:
-    outgoing debits, notices, our own payments sent back; reconcile.queues), or `all`.
+    outgoing debits, notices, our own payments sent back; reconcile.queue_kinds), or `all`.
     """
-    today = today or _utc_today()
-    t, e = BankTransaction, BankEntry
-    query = (
-        select(ReviewItem, t, e)
-        .join(t, t.id == ReviewItem.transaction_id)
-        .join(e, e.id == t.entry_id)
-        .where(ReviewItem.status == "open")
-        .order_by(ReviewItem.id)
-    )
-    if reason:
-        query = query.where(ReviewItem.reason == reason)
-    if (kind_clause := queues.clause(kind)) is not None:
-        query = query.where(kind_clause)
-    if assignee:
-        query = query.where(ReviewItem.assignee == assignee)
-    if payer and payer.strip():
-        query = query.where(_payer_clause(payer.strip()))
-    ccy = func.coalesce(t.currency, e.currency)
-    if amount_min is not None:
-        query = query.where(amount_at_least(t.amount_minor, ccy, amount_min))
-    if amount_max is not None:
-        query = query.where(amount_at_most(t.amount_minor, ccy, amount_max))
-    if after_id is not None:
-        query = query.where(ReviewItem.id > after_id)
-    if limit is not None:
-        query = query.limit(limit)
-    return [
-        {
-            "review_id": r.id,
-            "transaction_id": tx.id,
-            "bank_reference": entry.bank_reference,
-            "end_to_end_id": tx.end_to_end_id,
-            "amount": amount_text(tx.amount_minor, tx.currency or entry.currency),
-            "currency": tx.currency or entry.currency,
-            "payer": tx.counterparty_name,
-            "payer_account": tx.counterparty_account,
-            "value_date": iso(entry.value_date or entry.booking_date),
-            "remittance": tx.remittance,
-            "reason": r.reason,
-            "explanation": r.explanation,
-            "candidates": [candidate_json(c) for c in r.candidates],
-            "created_at": r.created_at.isoformat(),
-            "assignee": r.assignee,
-            "age_days": max(0, (today - r.created_at.date()).days),
-            "version": tx.version,
-            "kind": queue,
-            "kind_note": note,
-        }
-        for r, tx, entry in session.execute(query).all()
-        for queue, note in [queues.kind_of((r, tx, entry))]
-    ]
+    wanted = queue.QueueFilter(reason=reason, assignee=assignee, payer=payer,
+                               amount_min=amount_min, amount_max=amount_max,
+                               has_unapplied=has_unapplied, min_unapplied=min_unapplied, kind=kind)
+    return queue.items(session, wanted, limit=limit, after_id=after_id, today=today)
 
 
 # --------------------------------------------------------------------------- audit trail

@@ -7,11 +7,13 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import ui
 from api import (
@@ -33,9 +35,13 @@ from api import (
     users,
 )
 from api import plans as payment_plans
+from core.errors import RemitError
 from server import boundary
-from web.access import DOCS_STATIC_PATH
+from web.access import DOCS_STATIC_PATH, PUBLIC_PATHS
 from workflows.runtime import Runtime
+
+
+API_PREFIX = "/api/"
 
 
 def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
@@ -98,7 +104,46 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
         return JSONResponse({"status": "ok", "database": "ok"})
 
     ui.install(app)  # the exception workbench at / (pages, /static, sign-in handling)
+    _errors_by_prefix(app)
     return app
+
+
+def _api_path(path: str) -> bool:
+    """The API's and the service's own paths answer problems (JSON); the rest is the workbench's."""
+    return path.startswith(API_PREFIX) or path == API_PREFIX.rstrip("/") or path in PUBLIC_PATHS
+
+
+def _errors_by_prefix(app: FastAPI) -> None:
+    """HTTP errors, request validation errors and refusals of the book: problem details under
+    /api (problems.install), the workbench's HTML error page, keeping the message, elsewhere
+    (an unknown path under the workbench is a page, not JSON)."""
+    api_handlers = {kind: app.exception_handlers[kind]
+                    for kind in (StarletteHTTPException, RequestValidationError, RemitError)}
+
+    async def by_prefix(request: Request, exc: Exception) -> Response:
+        if _api_path(request.url.path):
+            return await api_handlers[_kind(exc)](request, exc)
+        if isinstance(exc, StarletteHTTPException):
+            if exc.status_code in (204, 304):
+                return await api_handlers[StarletteHTTPException](request, exc)
+            return ui.error_page(request, exc.status_code, exc.detail, dict(exc.headers or {}))
+        if isinstance(exc, RequestValidationError):
+            return ui.error_page(request, 422, exc.errors())
+        assert isinstance(exc, RemitError)
+        if exc.status_code >= 500:
+            return await api_handlers[RemitError](request, exc)  # logged, never detailed
+        return ui.error_page(request, exc.status_code, str(exc))
+
+    for kind in api_handlers:
+        app.add_exception_handler(kind, by_prefix)
+
+
+def _kind(exc: Exception) -> type[Exception]:
+    if isinstance(exc, RequestValidationError):
+        return RequestValidationError
+    if isinstance(exc, RemitError):
+        return RemitError
+    return StarletteHTTPException
 
 
 def app_from_environment() -> FastAPI:

@@ -58,3 +58,38 @@ def test_currency_codes_are_iso_4217() -> None:
     assert not any(is_currency(code) for code in ("ABC", "XYZ", "eur", "EURO", ""))
     # Every currency given its own number of decimals is a real one (no typo in that table).
     assert all(is_currency(code) for code in non_default_exponents())
+
+
+def test_display_amount_is_the_one_way_people_see_money() -> None:
+    from core.money import display_amount
+
+    assert display_amount("1234567.5", "EUR") == "1,234,567.50 EUR"
+    assert display_amount(Decimal("-12"), "usd") == "-12.00 USD"
+    assert display_amount("1000", "JPY") == "1,000 JPY"
+    assert display_amount("12.345", "KWD") == "12.345 KWD"
+    assert display_amount("980.00", "EUR", show_currency=False) == "980.00"
+    assert display_amount(None, "EUR") == "—"
+    with pytest.raises(TypeError):
+        display_amount(1.5, "EUR")  # type: ignore[arg-type]
+
+
+def test_labels_name_codes_for_people_and_never_fail() -> None:
+    from core.labels import choices, label
+    from ingest.ach import codes
+
+    assert label("return_reason", "R01") == "R01 Insufficient funds"
+    assert label("return_reason", "AC04") == "AC04 Closed account"
+    assert label("change_code", "c01") == "C01 Incorrect DFI account number"
+    assert label("review_reason", "no_customer") == "No customer identified"
+    assert label("review_reason", "brand_new_reason") == "Brand new reason"
+    assert label("return_reason", "R97") == "R97"
+    assert label("method", None) == ""
+    assert codes.RETURN_CODES["R02"] == "Account closed"  # the parser reads the same table
+    assert ("manual", "By hand") in choices("method")
+
+
+def test_every_review_reason_has_a_label() -> None:
+    from core.labels import REVIEW_REASONS
+    from reconcile.model import ReviewReason
+
+    assert {r.value for r in ReviewReason} <= set(REVIEW_REASONS)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
@@ -16,7 +17,40 @@ from ui.pages import STATIC_PATH, render, see_other
 from ui.routes import router
 from workflows.sign_in import LoginLimiter
 
-__all__ = ["STATIC_PATH", "install", "router"]
+__all__ = ["STATIC_PATH", "error_page", "install", "router"]
+
+_HEADINGS = {400: "Bad request", 404: "Not found", 405: "Not allowed here", 409: "Not done",
+             422: "Not understood"}
+
+
+def error_page(
+    request: Request, status_code: int, detail: Any, headers: dict[str, str] | None = None
+) -> Response:
+    """The workbench's answer to an error under its paths: an HTML page that keeps the message
+    that caused it (an unknown path, a refused query parameter, a refusal of the book), never
+    the API's JSON. server.app sends the workbench's errors here."""
+    if status_code == 404 and detail in (None, "Not Found"):
+        message = f"There is no page at {request.url.path[:200]}."
+    elif isinstance(detail, list):  # request validation: one line per field
+        message = " ".join(_field_error(e) for e in detail[:10])
+    else:
+        message = str(detail)[:1000]
+    heading = _HEADINGS.get(status_code) or ("Something went wrong" if status_code >= 500
+                                             else "Refused")
+    # Text quoted from the request may hold unpaired surrogates, which UTF-8 cannot encode.
+    message = message.encode("utf-8", "replace").decode("utf-8")
+    response = render(request, "error.html", user=None, status_code=status_code,
+                      heading=heading, message=message)
+    for name, value in (headers or {}).items():  # Allow on a 405, Retry-After, ...
+        response.headers.setdefault(name, value)
+    return response
+
+
+def _field_error(error: Any) -> str:
+    if not isinstance(error, dict):
+        return str(error)
+    where = ".".join(str(p) for p in error.get("loc", ())[1:]) or "request"
+    return f"{where}: {error.get('msg', 'not valid')}."
 
 
 def install(app: FastAPI) -> None:

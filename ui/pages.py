@@ -18,13 +18,15 @@ from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
-from core.money import AmountError, parse_amount
+from core import labels
+from core.money import AmountError, display_amount, parse_amount
 from ui import security
 from ui.security import UiUser
 from web import paging
 from web.access import UI_STATIC_PATH
 
 STATIC_PATH = UI_STATIC_PATH
+ME = "me"  # an assignee field's (and filter's) word for whoever is signed in
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
@@ -34,7 +36,8 @@ templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
 def _reason_label(reason: str) -> str:
-    return reason.replace("_", " ").capitalize()
+    """A review reason for people (core.labels: the CLI's words too)."""
+    return labels.label("review_reason", reason)
 
 
 def _audit_summary(event: dict[str, Any]) -> str:
@@ -59,6 +62,9 @@ def _audit_summary(event: dict[str, Any]) -> str:
 
 
 templates.env.filters["reason_label"] = _reason_label
+templates.env.filters["label"] = lambda code, kind: labels.label(kind, code)
+# Amounts as the CLI prints them: "1,234.50 EUR" (core.money.display_amount).
+templates.env.filters["money"] = display_amount
 templates.env.filters["audit_summary"] = _audit_summary
 
 

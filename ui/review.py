@@ -1,4 +1,4 @@
-"""The exceptions queue (/exceptions) and one payment's page, with the reviewer's actions:
+"""One payment's page (/exceptions/{id}, the queue is ui.queue), with the reviewer's actions:
 apply by hand, accept a suggestion, dismiss, unapply. Read models from reconcile.views,
 actions through reconcile.manual (and receivables.disputes for deductions), all in the
 request's session.
@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
@@ -23,23 +23,14 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from core import labels
 from core.money import AmountError, parse_amount
 from ledger.models import Application
 from receivables import disputes
-from reconcile import manual, views
+from ledger.types import utc_now
+from reconcile import manual, overview, views
 from reconcile.apply import ApplicationError, StaleVersion
-from reconcile.model import ReviewReason
-from ui.pages import (
-    MAX_PAGE_SIZE,
-    PAGE_SIZE,
-    Cursor,
-    amount_filter,
-    not_found,
-    page_of,
-    page_url,
-    redirect_with,
-    render,
-)
+from ui.pages import ME, amount_filter, not_found, redirect_with, render
 from ui.security import CsrfForm, UiUser, User
 from web import paging
 from web.session import DbSession
@@ -49,65 +40,12 @@ MAX_ROWS = 100  # as the API: at most this many allocations in one application
 STALE_MESSAGE = (
     "This payment changed since you opened it: it has been reloaded, please check it again."
 )
-WRITE_OFF_REASONS = (
-    ("bank_charges", "Bank charges"),
-    ("short_pay", "Short payment"),
-    ("small_balance", "Small balance"),
-    ("deduction", "Customer deduction (kept open as a dispute)"),
-    ("dispute", "Dispute"),
-    ("late_discount", "Discount taken late"),
-    ("other", "Other"),
-)
+# A person's choices (core.labels' words); "manual" is what a reason-less write-off is given.
+WRITE_OFF_REASONS = tuple(c for c in labels.choices("write_off_reason") if c[0] != "manual")
 
 TxId = Annotated[int, PathParam(ge=1, le=paging.MAX_ID)]
 
 router = APIRouter(include_in_schema=False)
-
-
-# -- queue -----------------------------------------------------------------------------------
-
-
-@router.get("/exceptions", response_class=HTMLResponse)
-def queue(
-    request: Request,
-    user: User,
-    session: DbSession,
-    reason: Annotated[str | None, Query(max_length=32, pattern=paging.NO_NUL)] = None,
-    payer: Annotated[str | None, Query(max_length=200, pattern=paging.NO_NUL)] = None,
-    amount: Annotated[str | None, Query(max_length=40)] = None,
-    kind: Annotated[Literal["receivable", "other", "all"], Query()] = "receivable",
-    after: Cursor = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = PAGE_SIZE,
-) -> Response:
-    value, error = amount_filter(amount)
-    reason = reason or None
-    # One row more than shown says whether there is a next page, without counting.
-    items = views.exceptions(
-        session,
-        reason=reason,
-        kind=kind,
-        payer=payer or None,
-        amount_min=value,
-        amount_max=value,
-        limit=limit + 1,
-        after_id=after,
-    )
-    filters = {"reason": reason, "payer": payer, "amount": amount, "kind": kind if kind != "receivable" else None}
-    shown, next_url = page_of(items, limit, "review_id", "/exceptions",
-                              {**filters, "limit": limit if limit != PAGE_SIZE else None})
-    return render(
-        request,
-        "queue.html",
-        user=user,
-        nav="queue",
-        items=shown,
-        filters=filters,
-        filter_error=error,
-        reasons=[r.value for r in ReviewReason],
-        after=after,
-        next_url=next_url,
-        first_url=page_url("/exceptions", filters),
-    )
 
 
 # -- one payment -----------------------------------------------------------------------------
@@ -131,10 +69,12 @@ def _payment_page(
     rows: list[Row] | None = None,
     message: dict[str, str] | None = None,
     status_code: int = 200,
+    find: str | None = None,
 ) -> Response:
     detail = views.payment_detail(session, transaction_id)
     if detail is None:
         return not_found(request, user, f"There is no payment #{transaction_id}.")
+    found = _find_invoices(session, find)
     history = views.payment_history(session, transaction_id, detail["applications"])
     review = detail.get("review")
     open_review = review if review and review.get("status") == "open" else None
@@ -157,14 +97,49 @@ def _payment_page(
         rows=rows,
         write_off_reasons=WRITE_OFF_REASONS,
         events=history,
+        customers=overview.payment_customers(session, transaction_id),
+        actor=user.actor,
+        find=find or "",
+        found=found,
     )
+
+
+FOUND_MAX = 20  # invoices the apply form's search shows
+
+
+def _find_invoices(session: Session, text: str | None) -> list[dict[str, Any]] | None:
+    """The apply form's search: open invoices by number or customer (part of), or by amount
+    (the invoice's or its open amount, exactly). None when nothing was asked."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    amount, _ = amount_filter(text) if any(c.isdigit() for c in text) else (None, None)
+    hits = views.invoice_list(session, q=text, status="open,partially_paid", limit=FOUND_MAX,
+                              today=utc_now().date())
+    if amount is not None:
+        by_amount = views.invoice_list(session, amount=amount, status="open,partially_paid",
+                                       limit=FOUND_MAX, today=utc_now().date())
+        known = {i["invoice_id"] for i in hits}
+        hits += [i for i in by_amount if i["invoice_id"] not in known]
+    return hits[:FOUND_MAX]
+
+
+PaymentFind = Annotated[str | None, Query(max_length=200, pattern=paging.NO_NUL)]
 
 
 @router.get("/exceptions/{transaction_id}", response_class=HTMLResponse)
 def payment_page(
-    request: Request, user: User, session: DbSession, transaction_id: TxId
+    request: Request, user: User, session: DbSession, transaction_id: TxId, find: PaymentFind = None
 ) -> Response:
-    return _payment_page(request, user, session, transaction_id)
+    return _payment_page(request, user, session, transaction_id, find=find)
+
+
+@router.get("/payments/{transaction_id}", response_class=HTMLResponse)
+def payment_page_by_payment(
+    request: Request, user: User, session: DbSession, transaction_id: TxId, find: PaymentFind = None
+) -> Response:
+    """The same page as from the queue: a payment is a payment, however it was reached."""
+    return _payment_page(request, user, session, transaction_id, find=find)
 
 
 def _version(form: FormData) -> int | None:
@@ -360,6 +335,22 @@ def dismiss_form(
         )
 
     return _action(request, session, transaction_id, form, run, "Dismissed: out of the queue.")
+
+
+@router.post("/exceptions/{transaction_id}/assign")
+def assign_form(
+    request: Request, user: User, form: CsrfForm, session: DbSession, transaction_id: TxId
+) -> Response:
+    """Give the open item to someone: a name (kept as text), "me", or nobody (empty)."""
+    typed = str(form.get("assignee") or "").strip()[:128]
+    assignee = user.actor if typed == ME else (typed or None)
+
+    def run(version: int) -> None:
+        manual.assign(session, transaction_id=transaction_id, assignee=assignee,
+                      actor=user.actor, expected_version=version)
+
+    done = f"Assigned to {assignee}." if assignee else "Assigned to nobody."
+    return _action(request, session, transaction_id, form, run, done)
 
 
 @router.post("/exceptions/{transaction_id}/unapply")

@@ -25,7 +25,7 @@ def applications(rt: Runtime) -> list[dict[str, Any]]:
 
 def exceptions(rt: Runtime, *, kind: str = "receivable") -> list[dict[str, Any]]:
     """The open review queue with each item's reason and ranked suggestions (DESIGN.md §6):
-    the AR queue by default, `other` (not receivables work) or `all` (reconcile.queues)."""
+    the AR queue by default, `other` (not receivables work) or `all` (reconcile.queue_kinds)."""
     with rt.unit_of_work() as session:
         return views.exceptions(session, kind=kind)
 

@@ -32,12 +32,13 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from core.errors import Conflict
-from core.money import from_minor
+from core.labels import label
+from core.money import display_amount, from_minor
 from core.settings import Settings
 from ingest.service import IngestResult
 from ledger.db import engine_for
 from ledger.models import BankEntry, BankTransaction, ReviewItem
-from reconcile import queues
+from reconcile import queue_kinds
 from reconcile.headline import headline
 from workflows.invoices import import_invoices
 from workflows.pipeline import ingest_path
@@ -180,8 +181,8 @@ def _headline(console: Console, heads: list[dict[str, Any]]) -> None:
 
 def _cash_summary(console: Console, rt: Runtime) -> None:
     """The AR queue by reason (a few examples with their best suggestion), then what is in
-    review but not receivables work (reconcile.queues)."""
-    receivable = queues.is_receivable()
+    review but not receivables work (reconcile.queue_kinds)."""
+    receivable = queue_kinds.is_receivable()
     with rt.unit_of_work() as session:
         rows = session.execute(
             select(ReviewItem.reason, receivable, func.count())
@@ -204,10 +205,10 @@ def _cash_summary(console: Console, rt: Runtime) -> None:
         if item.reason in shown:
             continue
         shown.add(item.reason)
-        amount = f"{from_minor(tx.amount_minor, tx.currency):,} {tx.currency}" if tx.amount_minor is not None else "-"
+        amount = display_amount(None if tx.amount_minor is None else from_minor(tx.amount_minor, tx.currency), tx.currency)
         best = item.candidates[0] if item.candidates else None
         hint = (f"; suggested {', '.join(best['invoice_numbers'])} (score {best['score']})" if best else "")
-        console.print(f"  #{tx.id} {item.reason}: {amount} from {tx.counterparty_name or 'unknown payer'}{hint}")
+        console.print(f"  #{tx.id} {label('review_reason', item.reason)}: {amount} from {tx.counterparty_name or 'unknown payer'}{hint}")
     console.print("not receivables, kept for treasury (`remit exceptions --kind other`): "
                   + (", ".join(f"{reason} {n}" for reason, n in sorted(other.items())) or "none")
                   + "; outgoing payments are never review items: they stay in the payments list as "

@@ -17,9 +17,14 @@ class ExceptionItem(Shape):
     bank_reference: str | None
     end_to_end_id: str | None
     amount: Amount | None
+    unapplied_amount: Amount | None = Field(
+        default=None, description="the part of the payment on no invoice"
+    )
     currency: str
     payer: str | None
     payer_account: str | None
+    account: str | None = Field(default=None, description="our bank account it was booked on")
+    file_id: int | None = Field(default=None, description="the bank file that first reported it")
     value_date: Day | None
     remittance: list[str]
     reason: str

@@ -7,6 +7,7 @@ use private codes (e.g. R97) and test files carry invalid ones (e.g. C92).
 
 from __future__ import annotations
 
+from core import labels
 from core.records import Direction
 
 # Transaction codes (entry detail positions 2-3). The last digit says the direction from
@@ -109,84 +110,9 @@ SERVICE_CLASS_CODES: dict[int, str] = {
     280: "automated accounting advices",
 }
 
-RETURN_CODES: dict[str, str] = {
-    "R01": "Insufficient funds",
-    "R02": "Account closed",
-    "R03": "No account / unable to locate account",
-    "R04": "Invalid account number structure",
-    "R05": "Unauthorized debit to consumer account using corporate SEC code",
-    "R06": "Returned per ODFI's request",
-    "R07": "Authorization revoked by customer",
-    "R08": "Payment stopped",
-    "R09": "Uncollected funds",
-    "R10": "Customer advises originator unknown or entry unauthorized/improper",
-    "R11": "Entry not in accordance with the terms of the authorization",
-    "R12": "Account sold to another DFI",
-    "R13": "Invalid ACH routing number",
-    "R14": "Representative payee deceased or unable to continue",
-    "R15": "Beneficiary or account holder deceased",
-    "R16": "Account frozen / entry returned per OFAC instruction",
-    "R17": "File record edit criteria / questionable entry",
-    "R18": "Improper effective entry date",
-    "R19": "Amount field error",
-    "R20": "Non-transaction account",
-    "R21": "Invalid company identification",
-    "R22": "Invalid individual ID number",
-    "R23": "Credit entry refused by receiver",
-    "R24": "Duplicate entry",
-    "R25": "Addenda error",
-    "R26": "Mandatory field error",
-    "R27": "Trace number error",
-    "R28": "Routing number check digit error",
-    "R29": "Corporate customer advises not authorized",
-    "R30": "RDFI not participant in check truncation program",
-    "R31": "Permissible return entry (CCD and CTX only)",
-    "R32": "RDFI non-settlement",
-    "R33": "Return of XCK entry",
-    "R34": "Limited participation DFI",
-    "R35": "Return of improper debit entry",
-    "R36": "Return of improper credit entry",
-    "R37": "Source document presented for payment",
-    "R38": "Stop payment on source document",
-    "R39": "Improper source document / source document presented",
-    "R40": "Return of ENR entry by federal government agency",
-    "R41": "Invalid transaction code (ENR)",
-    "R42": "Routing number / check digit error (ENR)",
-    "R43": "Invalid DFI account number (ENR)",
-    "R44": "Invalid individual ID number (ENR)",
-    "R45": "Invalid individual name / company name (ENR)",
-    "R46": "Invalid representative payee indicator (ENR)",
-    "R47": "Duplicate enrollment (ENR)",
-    "R50": "State law affecting RCK acceptance",
-    "R51": "Item related to RCK entry is ineligible or RCK entry is improper",
-    "R52": "Stop payment on item related to RCK entry",
-    "R53": "Item and RCK entry presented for payment",
-    "R61": "Misrouted return",
-    "R62": "Return of erroneous or reversing debit",
-    # R63-R66: dishonored-return codes of earlier Nacha rules, folded into R69 (field errors);
-    # older ODFI software and archives still carry them.
-    "R63": "Incorrect dollar amount (earlier rules; now R69)",
-    "R64": "Incorrect individual identification (earlier rules; now R69)",
-    "R65": "Incorrect transaction code (earlier rules; now R69)",
-    "R66": "Incorrect company identification (earlier rules; now R69)",
-    "R67": "Duplicate return",
-    "R68": "Untimely return",
-    "R69": "Field error(s)",
-    "R70": "Permissible return entry not accepted / return not requested by ODFI",
-    "R71": "Misrouted dishonored return",
-    "R72": "Untimely dishonored return",
-    "R73": "Timely original return",
-    "R74": "Corrected return",
-    "R75": "Return not a duplicate",
-    "R76": "No errors found",
-    "R77": "Non-acceptance of R62 dishonored return",
-    "R80": "IAT entry coding error",
-    "R81": "Non-participant in IAT program",
-    "R82": "Invalid foreign receiving DFI identification",
-    "R83": "Foreign receiving DFI unable to settle",
-    "R84": "Entry not processed by gateway",
-    "R85": "Incorrectly coded outbound international payment",
-}
+# The R-code and C-code meanings are core.labels' tables (one table, for the parser, the
+# workbench and the CLI).
+RETURN_CODES: dict[str, str] = labels.RETURN_CODES
 
 # Dishonored returns are sent by the ODFI refusing a return; contested dishonored returns by
 # the RDFI answering a dishonor. Both re-use addenda 99 positions 22-79 (see records.py).
@@ -197,19 +123,7 @@ DISHONORED_RETURN_CODES = frozenset(
 )
 CONTESTED_RETURN_CODES = frozenset({"R71", "R72", "R73", "R74", "R75", "R76", "R77"})
 
-CHANGE_CODES: dict[str, str] = {
-    "C01": "Incorrect DFI account number",
-    "C02": "Incorrect routing number",
-    "C03": "Incorrect routing number and DFI account number",
-    "C04": "Incorrect individual name / receiving company name",
-    "C05": "Incorrect transaction code",
-    "C06": "Incorrect DFI account number and transaction code",
-    "C07": "Incorrect routing number, DFI account number and transaction code",
-    "C08": "Incorrect receiving DFI identification (IAT only)",
-    "C09": "Incorrect individual identification number",
-    "C13": "Addenda format error",
-    "C14": "Incorrect SEC code for outbound international payment",
-}
+CHANGE_CODES: dict[str, str] = labels.CHANGE_CODES
 
 # Refused NOCs: the ODFI rejects a notification of change. Their addenda 98 layout differs.
 REFUSED_CHANGE_CODES: dict[str, str] = {

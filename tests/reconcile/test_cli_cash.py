@@ -60,6 +60,11 @@ def test_ingest_matches_and_the_contract_commands_report_it(rt, cli_env, tmp_pat
     exceptions = json.loads(run(["exceptions", "--json"], cli_env, tmp_path).stdout)
     assert [(x["amount"], x["currency"], x["bank_reference"]) for x in exceptions] == [("77.70", "EUR", "B2")]
     assert {"transaction_id", "end_to_end_id", "reason", "candidates"} <= exceptions[0].keys()
+    # People read amounts and codes as the workbench shows them (core.money, core.labels).
+    human = run(["applications"], cli_env, tmp_path).stdout
+    assert "1,250.00 EUR" in human and "Automatic" in human
+    human = run(["exceptions"], cli_env, tmp_path).stdout
+    assert "77.70 EUR" in human and exceptions[0]["reason"] not in human.split()
 
     # a reviewer applies the unknown payment by hand, with a write-off; the queue empties
     tx = exceptions[0]["transaction_id"]

@@ -1,4 +1,4 @@
-"""The review queue keeps receivables work apart from what is not (reconcile.queues): outgoing
+"""The review queue keeps receivables work apart from what is not (reconcile.queue_kinds): outgoing
 debits, bank notices without an amount on a debit batch, and our own payments sent back are
 listed under `other`, never in the AR queue; a customer's payment returned stays in it."""
 

@@ -64,7 +64,7 @@ def test_dashboard_charts_show_the_seeded_history(page, server, history) -> None
 
     sign_in(page, server, history["key"], f"/?as_of={AS_OF}")
     page.wait_for_url(f"{server}/?as_of={AS_OF}")
-    expect(page.locator("[data-figure=ar_total]")).to_have_text("5400.00 EUR")
+    expect(page.locator("[data-figure=ar_total]")).to_have_text("5,400.00 EUR")
     expect(page.locator("[data-figure=dso]")).to_have_text("74.8 days")
     expect(page.locator("[data-figure=cei]")).to_have_text("40.0 %")
 
@@ -105,7 +105,7 @@ def test_dashboard_charts_show_the_seeded_history(page, server, history) -> None
     # The data table beside the chart, and the CSV behind it.
     box = page.locator("[data-chart-box=aging]")
     box.get_by_text("Data table").click()
-    expect(box.locator("tbody tr").nth(1)).to_contain_text("3000.00")
+    expect(box.locator("tbody tr").nth(1)).to_contain_text("3,000.00")
     with page.expect_download() as info:
         box.locator("a[data-csv]").click()
     rows = list(csv.reader(io.StringIO(Path(info.value.path()).read_text())))
@@ -129,7 +129,7 @@ def test_dashboard_charts_show_the_seeded_history(page, server, history) -> None
     page.get_by_label("As of", exact=True).fill("2026-01-31")
     page.get_by_role("button", name="Show").click()
     page.wait_for_url("**/?as_of=2026-01-31")
-    expect(page.locator("[data-figure=ar_total]")).to_have_text("2900.00 EUR")
+    expect(page.locator("[data-figure=ar_total]")).to_have_text("2,900.00 EUR")
     # Feb 2025 .. Jan 2026: DSO for Oct, Dec and Jan only.
     expect(page.locator("svg#chart-dso circle[data-point]")).to_have_count(3)
 

@@ -99,7 +99,7 @@ def test_open_and_resolve_a_dispute_from_the_invoice_page(client, rt) -> None:
         {"resolution": "credit", "back": "invoice", "note": "CN-4"},
     )
     assert r.status_code == 200 and f"Dispute #{d.id} resolved: Credit note." in r.text
-    assert "data-open-amount>850.00" in r.text
+    assert "data-open-amount>850.00 EUR" in r.text
     r = _post(client, f"/disputes/{d.id}/resolve", {"resolution": "credit", "back": "invoice"})
     assert "already resolved" in r.text
     with transaction(rt.engine) as s:
@@ -199,7 +199,7 @@ def test_browser_a_deduction_becomes_a_dispute_then_a_credit(
 
     page.goto(f"{server}/invoices/INV-9")
     expect(page.locator("[data-invoice-status]")).to_have_text("partially_paid")
-    expect(page.locator("[data-open-amount]")).to_have_text("120.00")
+    expect(page.locator("[data-open-amount]")).to_have_text("120.00 EUR")
     row = page.locator("[data-disputes] tr[data-dispute]")
     expect(row).to_have_count(1)
     expect(row).to_contain_text("120.00 EUR")
@@ -210,7 +210,7 @@ def test_browser_a_deduction_becomes_a_dispute_then_a_credit(
     row.get_by_role("button", name="Resolve").click()
     expect(page.locator("[data-flash]")).to_contain_text("resolved: Credit note")
     expect(page.locator("[data-invoice-status]")).to_have_text("paid")
-    expect(page.locator("[data-open-amount]")).to_have_text("0.00")
+    expect(page.locator("[data-open-amount]")).to_have_text("0.00 EUR")
     expect(page.locator("[data-audit]")).to_contain_text("invoice.adjusted")
 
     page.goto(f"{server}/disputes?status=resolved")
