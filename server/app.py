@@ -30,6 +30,8 @@ from api import (
     reports,
 )
 from api import plans as payment_plans
+from api.schemas import answer
+from api.schemas.health import Health
 from server import boundary
 from workflows.runtime import Runtime
 
@@ -75,7 +77,12 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
     app.include_router(payment_plans.router)
     app.include_router(dunning.router)
 
-    @app.get("/healthz", tags=["health"])
+    @app.get(
+        "/healthz",
+        tags=["health"],
+        response_model=answer(Health),
+        responses={503: {"model": Health, "description": "The database is unreachable"}},
+    )
     def healthz() -> JSONResponse:
         # Liveness for load balancers and the Docker HEALTHCHECK: 503 while the database is away.
         try:
