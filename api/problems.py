@@ -11,9 +11,9 @@ The same module declares them in the OpenAPI document (models in api/schemas/pro
 every api/ router passes `responses=problems.SECURED` (401, 403 and 422, which every
 operation with a key and parameters can answer) and each route adds what it can answer
 besides, `responses=problems.declare(404, 409)`. `install` files the problem models under
-`application/problem+json` (FastAPI would list them as `application/json`) and adds 400 and
+`application/problem+json` (FastAPI would list them as `application/json`), adds 400 and
 413 to every operation that takes a body (a malformed body, one over REMIT_MAX_UPLOAD_BYTES:
-server/boundary.py). DEVELOPERS.md, "Every JSON route declares ...".
+server/boundary.py), and drops the `null` FastAPI allows in optional parameters. DEVELOPERS.md, "Every JSON route declares ...".
 """
 
 from __future__ import annotations
@@ -156,6 +156,23 @@ def _document(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
+def _parameters(spec: dict[str, Any]) -> dict[str, Any]:
+    """A query, header or path parameter is absent or a string, never null: FastAPI writes an
+    optional one (`str | None = None`) as `anyOf: [{...}, {"type": "null"}]`, which tells a
+    client (and schemathesis) it may send the word "null". It is described by its own type,
+    not required."""
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                branches = schema.get("anyOf", [])
+                kept = [b for b in branches if b.get("type") != "null"]
+                if len(kept) == 1 and len(branches) == 2:
+                    del schema["anyOf"]
+                    schema.update(kept[0])
+    return spec
+
+
 def install(app: FastAPI) -> None:
     """Answer request validation errors, HTTP errors and domain errors as problem details,
     quoting input safely; and say so in the app's OpenAPI document."""
@@ -166,7 +183,7 @@ def install(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = _document(generate())
+            app.openapi_schema = _parameters(_document(generate()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented extension point

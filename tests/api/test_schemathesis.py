@@ -10,8 +10,9 @@ refuses what SQLite lets through: NUL in text, integers over 32 bits), with a se
 demo invoice book and the demo bank day ingested, matched and applied, so ids and numbers
 that exist are there to be hit; requests carry an admin key (every scope) through
 schemathesis' auth, so they get past auth into the handlers — and the cases that test a
-missing key go without it. Each operation gets a fresh database (the `rt` fixture): a
-failure reproduces on its own, whatever ran before it. Bounded and derandomized (the same
+missing key go without it. Each operation gets a fresh database (the `rt` fixture) holding
+the same seeded book (seeded once per backend, then copied): a failure reproduces on its
+own, whatever ran before it. Bounded and derandomized (the same
 examples every run, as CI needs), no deadline.
 
 One check is refined: positive_data_acceptance says a request the schema allows must not be
@@ -40,7 +41,7 @@ from sqlalchemy import func, select, text
 
 from workflows.runtime import Runtime, fixtures_dir
 
-EXAMPLES_PER_OPERATION = 12
+EXAMPLES_PER_OPERATION = 15
 STATEFUL_EXAMPLES = 30
 SETTINGS = settings(
     derandomize=True,  # the same examples every run: a red CI reproduces
@@ -132,12 +133,22 @@ CHECKS: dict[str, Any] = {
 }
 
 
+_SEEDED: dict[str, tuple[Snapshot, str]] = {}  # per backend: the seeded book, its admin key
+
+
 @pytest.fixture
-def live_app(rt: Runtime) -> Any:
+def live_app(rt: Runtime, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The app on this test's freshly seeded database; its admin key goes on every request."""
     from server.app import create_app
 
-    _KEY["token"] = _seed(rt)
+    backend = rt.engine.dialect.name
+    if backend not in _SEEDED:
+        key = _seed(rt)
+        _SEEDED[backend] = Snapshot(rt.engine, tmp_path_factory.mktemp("seeded")), key
+    else:
+        snapshot, key = _SEEDED[backend]
+        snapshot.restore(rt.engine)
+    _KEY["token"] = key
     # No scheduler: nothing polls behind the requests' back.
     return create_app(rt)
 
@@ -161,32 +172,32 @@ def test_every_operation_answers_as_documented(label: str, live_app: Any) -> Non
 
 
 class Snapshot:
-    """The seeded book, put back before each stateful scenario: a scenario's requests depend
-    on what earlier answers said, so each must start from the same book (and the same next
-    ids) or hypothesis cannot replay what it found. SQLite: a copy of the file; PostgreSQL:
-    every row, and each table's next id."""
+    """The seeded book of one backend, put into a test's database instead of seeding it again
+    (seeding takes seconds, this a fraction), and back before each stateful scenario: a
+    scenario's requests depend on what earlier answers said, so each must start from the same
+    book (and the same next ids) or hypothesis cannot replay what it found. SQLite: a copy of
+    the file; PostgreSQL: every row, and each table's next id."""
 
     def __init__(self, engine: Any, scratch: Path) -> None:
         from ledger.models import Base
 
-        self.engine = engine
         self.tables = Base.metadata.sorted_tables
-        self.file = engine.url.database if engine.dialect.name == "sqlite" else None
-        if self.file:
+        self.sqlite = engine.dialect.name == "sqlite"
+        if self.sqlite:
             engine.dispose()
             self.copy = scratch / "seeded.db"
-            shutil.copyfile(self.file, self.copy)
+            shutil.copyfile(engine.url.database, self.copy)
             return
         with engine.connect() as conn:
             self.rows = {t.name: [dict(r._mapping) for r in conn.execute(t.select())]
                          for t in self.tables}
 
-    def restore(self) -> None:
-        if self.file:
-            self.engine.dispose()
-            shutil.copyfile(self.copy, self.file)
+    def restore(self, engine: Any) -> None:
+        if self.sqlite:
+            engine.dispose()
+            shutil.copyfile(self.copy, engine.url.database)
             return
-        with self.engine.begin() as conn:
+        with engine.begin() as conn:
             names = ", ".join(t.name for t in self.tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
             for table in self.tables:
@@ -201,15 +212,15 @@ class Snapshot:
                                      {"s": sequence, "v": (top or 0) + 1})
 
 
-def test_following_the_links(live_app: Any, rt: Runtime, tmp_path: Path) -> None:
+def test_following_the_links(live_app: Any, rt: Runtime) -> None:
     """Stateful: sequences of calls that follow the document's links (a dispute opened, then
     read and resolved; a plan created, read, cancelled; a policy created, replaced, deleted;
     a file uploaded, then read; a queue item read, then acted on), every answer checked."""
-    snapshot = Snapshot(rt.engine, tmp_path)
+    snapshot, _ = _SEEDED[rt.engine.dialect.name]
 
     class Links(SCHEMA.as_state_machine()):  # type: ignore[misc]
         def setup(self) -> None:
-            snapshot.restore()
+            snapshot.restore(rt.engine)
 
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
             return {"app": live_app}
