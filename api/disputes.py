@@ -12,7 +12,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, status
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api import problems
 from api.auth import ArRead, Principal, RequireScope
@@ -37,6 +37,11 @@ DisputeWriter = Annotated[Principal, Depends(RequireScope("ar:write", "treasury:
 
 
 class DisputeIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "invoice_number": "INV-1001", "amount": "120.00", "reason_code": "pricing",
+        "note": "list price charged, contract price agreed",
+    }]})
+
     invoice_number: str = Field(min_length=1, max_length=64, pattern=paging.NO_NUL)
     amount: str = Field(
         pattern=paging.AMOUNT_PATTERN,
@@ -60,6 +65,8 @@ class DisputeIn(BaseModel):
 
 
 class ResolveIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"resolution": "credit"}]})
+
     resolution: Resolution
     note: str | None = Field(default=None, max_length=2000, pattern=paging.NO_NUL)
 

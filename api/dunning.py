@@ -15,7 +15,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -85,6 +85,12 @@ class StepIn(BaseModel):
 
 
 class PolicyIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "name": "large", "segment": "large",
+        "steps": [{"name": "courtesy", "offset_days": -3, "channel": "email"},
+                  {"name": "call", "offset_days": 10, "channel": "call"}],
+    }]})
+
     name: Name
     segment: Segment | None = None
     steps: list[StepIn] = Field(min_length=1, max_length=dunning.MAX_STEPS)
@@ -288,6 +294,10 @@ def preview_reminder(
 
 
 class RunIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"as_of": "2027-01-20", "dry_run": True}]}
+    )
+
     as_of: paging.IsoDate | None = Field(default=None, description="default: today (UTC)")
     dry_run: bool = False
 

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Query, Response, status
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy.orm import Session
 
 from api import problems
@@ -95,12 +95,26 @@ class AllocationIn(BaseModel):
 
 
 class ApplyIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "allocations": [
+            {"invoice_number": "INV-1001", "amount": "980.00", "discount": "20.00"},
+            {"invoice_number": "INV-1002", "amount": "245.00", "write_off": "5.00",
+             "write_off_reason": "bank_charges"},
+        ],
+        "note": "remittance by e-mail",
+        "version": 3,
+    }]})
+
     allocations: list[AllocationIn] = Field(min_length=1, max_length=100)
     note: str | None = Field(default=None, max_length=500, pattern=paging.NO_NUL)
     version: Version = None
 
 
 class ReasonIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "not ours", "version": 3}]}
+    )
+
     reason: str = Field(min_length=1, max_length=500, pattern=paging.NO_NUL)
     version: Version = None
 
@@ -112,11 +126,15 @@ class UnapplyIn(ReasonIn):
 
 
 class AcceptIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"rank": 1, "version": 3}]})
+
     rank: int = Field(default=1, ge=1, le=100, description="the suggestion's rank, 1 = best")
     version: Version = None
 
 
 class AssignIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"assignee": "ann", "version": 3}]})
+
     assignee: str | None = Field(
         max_length=128, pattern=paging.NO_NUL, description="who works on it; null: nobody"
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api import problems
 from api.auth import ArRead, ArWrite
@@ -54,6 +54,8 @@ def fee_exported(session: DbSession, fee_id: paging.RowId, principal: ArWrite) -
 
 
 class VoidIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "waived: goodwill"}]})
+
     reason: str = Field(min_length=1, max_length=500, pattern=paging.NO_NUL)
 
 

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api import problems
 from api.auth import ArRead, ArWrite
@@ -39,6 +39,13 @@ STATUS_PATTERN = paging.comma_list(views.INVOICE_STATUSES)
 
 
 class InvoicesIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"invoices": [{
+        "invoice_number": "INV-1001", "customer_id": "C-1001", "customer_name": "Acme GmbH",
+        "currency": "EUR", "amount": "1250.00", "issue_date": "2026-11-02",
+        "due_date": "2026-12-02", "terms": "2/10 net 30",
+        "customer_accounts": ["DE89370400440532013000"],
+    }]}]})
+
     invoices: list[Any] = Field(
         min_length=1,
         max_length=MAX_ROWS,

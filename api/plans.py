@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api import problems
 from api.auth import ArRead, ArWrite
@@ -35,6 +35,13 @@ _AMOUNT = Annotated[str, Field(pattern=paging.AMOUNT_PATTERN)]
 
 
 class PlanIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"customer_id": "C-1001", "invoice_numbers": ["INV-1001", "INV-1002"],
+         "instalments": 3, "first_due": "2027-01-15", "every": "month"},
+        {"customer_id": "C-1001", "invoice_numbers": ["INV-1001"],
+         "amounts": ["500.00", "750.00"], "due_dates": ["2027-01-15", "2027-02-15"]},
+    ]})
+
     customer_id: _TEXT
     invoice_numbers: list[_TEXT] = Field(min_length=1, max_length=200)
     instalments: int | None = Field(

@@ -13,7 +13,8 @@ operation with a key and parameters can answer) and each route adds what it can 
 besides, `responses=problems.declare(404, 409)`. `install` files the problem models under
 `application/problem+json` (FastAPI would list them as `application/json`), adds 400 and
 413 to every operation that takes a body (a malformed body, one over REMIT_MAX_UPLOAD_BYTES:
-server/boundary.py), and drops the `null` FastAPI allows in optional parameters. DEVELOPERS.md, "Every JSON route declares ...".
+server/boundary.py), and drops the `null` FastAPI allows in optional parameters.
+DEVELOPERS.md, "Every JSON route declares ...".
 """
 
 from __future__ import annotations

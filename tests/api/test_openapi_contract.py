@@ -22,7 +22,10 @@ from server.app import create_app
 from workflows.runtime import Runtime, runtime
 
 # Answers that are not JSON, by design: the Prometheus scrape, and a deletion (no body).
-NOT_JSON = {("get", "/metrics"): "text/plain", ("delete", "/api/v1/dunning/policies/{policy_id}"): None}
+NOT_JSON = {
+    ("get", "/metrics"): "text/plain",
+    ("delete", "/api/v1/dunning/policies/{policy_id}"): None,
+}
 REF = "#/components/schemas/"
 
 
@@ -54,7 +57,9 @@ def _problem_schema(operation: dict[str, Any], code: str) -> str:
 
 
 @pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS, ids=IDS)
-def test_every_operation_declares_its_answers(method: str, path: str, operation: dict[str, Any]) -> None:
+def test_every_operation_declares_its_answers(
+    method: str, path: str, operation: dict[str, Any]
+) -> None:
     responses = operation["responses"]
     success = {code: r for code, r in responses.items() if code.startswith("2")}
     assert success, "no success answer declared"
@@ -100,9 +105,9 @@ def test_links_lead_to_operations_that_take_their_parameters() -> None:
     for _, _, operation in OPERATIONS:
         for answer in operation["responses"].values():
             for name, link in answer.get("links", {}).items():
+                pointer = link["operationRef"].removeprefix("#/paths/")
                 target_path, _, target_method = (
-                    link["operationRef"].removeprefix("#/paths/").replace("~1", "/").replace("~0", "~")
-                    .rpartition("/")
+                    pointer.replace("~1", "/").replace("~0", "~").rpartition("/")
                 )
                 target = SPEC["paths"][target_path][target_method]
                 taken = {p["name"] for p in target.get("parameters", [])}
@@ -167,10 +172,13 @@ def test_dates_in_a_body_are_read_strictly_too(rt: Runtime) -> None:
     from ledger.repositories import api_keys
 
     with transaction(rt.engine) as s:
-        key = api_keys.create(s, name="r", scopes=["treasury:review"], secret=rt.settings.secret_key)
+        key = api_keys.create(
+            s, name="r", scopes=["treasury:review"], secret=rt.settings.secret_key
+        )
     with TestClient(create_app(rt), headers={"Authorization": f"Bearer {key}"}) as c:
         for as_of in (0, "0", "2027-01-20T00:00:00"):
             answer = c.post("/api/v1/reminders/run", json={"as_of": as_of, "dry_run": True})
             assert answer.status_code == 422, (as_of, answer.text)
             assert re.search("YYYY-MM-DD", answer.text)
-        assert c.post("/api/v1/reminders/run", json={"as_of": "2027-01-20", "dry_run": True}).status_code == 200
+        day = c.post("/api/v1/reminders/run", json={"as_of": "2027-01-20", "dry_run": True})
+        assert day.status_code == 200, day.text
