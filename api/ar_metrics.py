@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 
+from api import problems
 from api.auth import ArRead
 from api.schemas import answer
 from api.schemas import ar_metrics as schema
@@ -21,11 +22,11 @@ from web import paging
 from web.csv import csv_response
 from web.session import DbSession
 
-router = APIRouter(prefix="/api/v1/ar-metrics", tags=["ar-metrics"])
+router = APIRouter(prefix="/api/v1/ar-metrics", tags=["ar-metrics"], responses=problems.SECURED)
 
 MAX_PERIOD_DAYS = 3660
 
-AsOf = Annotated[date | None, Query(description="as-of date (default: today, UTC)")]
+AsOf = Annotated[paging.IsoDate | None, Query(description="as-of date (default: today, UTC)")]
 PeriodDays = Annotated[int, Query(ge=1, le=MAX_PERIOD_DAYS, description="days before as_of")]
 CustomerId = Annotated[str | None, Query(min_length=1, max_length=64, pattern=paging.NO_NUL)]
 Currency = Annotated[str | None, Query(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
@@ -101,9 +102,9 @@ def get_trend(
     principal: ArRead,
     metric: Annotated[Literal["dso", "cei", "match_rate", "review_backlog"], Query()],
     from_: Annotated[
-        date | None, Query(alias="from", description="default: 12 months back")
+        paging.IsoDate | None, Query(alias="from", description="default: 12 months back")
     ] = None,
-    to: Annotated[date | None, Query(description="default: today (UTC)")] = None,
+    to: Annotated[paging.IsoDate | None, Query(description="default: today (UTC)")] = None,
     step: Annotated[Literal["day", "week", "month"], Query()] = "month",
     customer: CustomerId = None,
     currency: Currency = None,

@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
+from api import problems
 from api.auth import TreasuryReview
 from api.schemas import answer
 from api.schemas import audit as schema
@@ -17,7 +18,7 @@ from reconcile import views
 from web import paging
 from web.session import DbSession
 
-router = APIRouter(prefix="/api/v1/audit-events", tags=["audit"])
+router = APIRouter(prefix="/api/v1/audit-events", tags=["audit"], responses=problems.SECURED)
 
 
 @router.get("", response_model=answer(schema.AuditEventPage))

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from api import problems
 from api.auth import TreasuryReview
 from api.schemas import answer
 from api.schemas import bank_checks as schema
@@ -16,7 +17,7 @@ from ledger.repositories import change_proposals, statement_checks
 from web import paging
 from web.session import DbSession
 
-router = APIRouter(prefix="/api/v1", tags=["bank-checks"])
+router = APIRouter(prefix="/api/v1", tags=["bank-checks"], responses=problems.SECURED)
 
 Note = Field(min_length=1, max_length=2000, pattern=paging.NO_NUL)
 
@@ -50,7 +51,11 @@ def list_checks(
     return paging.page(rows, limit, "id")
 
 
-@router.post("/statement-checks/{check_id}/close", response_model=answer(schema.StatementCheck))
+@router.post(
+    "/statement-checks/{check_id}/close",
+    response_model=answer(schema.StatementCheck),
+    responses=problems.declare(404, (409, "Closed already")),
+)
 def close_check(session: DbSession, check_id: paging.RowId, body: CheckDecision,
                 principal: TreasuryReview) -> dict[str, Any]:
     """Close an open check with a note: resolved (the cause found and dealt with) or dismissed.
@@ -71,7 +76,14 @@ def list_changes(
                        limit, "id")
 
 
-@router.post("/change-proposals/{proposal_id}/apply", response_model=answer(schema.ChangeProposal))
+@router.post(
+    "/change-proposals/{proposal_id}/apply",
+    response_model=answer(schema.ChangeProposal),
+    responses=problems.declare(
+        (404, "No such proposal, or no such customer"),
+        (409, "Decided already, or the corrected account belongs to another customer"),
+    ),
+)
 def apply_change(session: DbSession, proposal_id: paging.RowId, body: ApplyChange,
                  principal: TreasuryReview) -> dict[str, Any]:
     """Apply the correction to the customer (audited). 404 unknown proposal or customer, 409
@@ -81,7 +93,11 @@ def apply_change(session: DbSession, proposal_id: paging.RowId, body: ApplyChang
     return change_proposals.as_json(done)
 
 
-@router.post("/change-proposals/{proposal_id}/reject", response_model=answer(schema.ChangeProposal))
+@router.post(
+    "/change-proposals/{proposal_id}/reject",
+    response_model=answer(schema.ChangeProposal),
+    responses=problems.declare(404, (409, "Decided already")),
+)
 def reject_change(session: DbSession, proposal_id: paging.RowId, body: RejectChange,
                   principal: TreasuryReview) -> dict[str, Any]:
     """Reject the correction with a note (nothing changes on the customer). 404, 409 as apply."""

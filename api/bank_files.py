@@ -9,8 +9,9 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Request, UploadFile, status
 from fastapi.responses import JSONResponse
 
+from api import problems
 from api.auth import TreasuryReview
-from api.schemas import answer
+from api.schemas import answer, link, links
 from api.schemas import bank_files as schema
 from ingest.views import bank_file_json
 from ledger.models import BankFile
@@ -19,7 +20,7 @@ from web import paging
 from web.session import DbSession
 from workflows.pipeline import ingest_stream, reprocess
 
-router = APIRouter(prefix="/api/v1/bank-files", tags=["bank-files"])
+router = APIRouter(prefix="/api/v1/bank-files", tags=["bank-files"], responses=problems.SECURED)
 
 
 # A received file's name is only what people see (the archive keys the bytes by SHA-256):
@@ -48,8 +49,17 @@ def display_name(raw: str | None) -> str:
     status_code=status.HTTP_201_CREATED,
     response_model=answer(schema.IngestResult),
     responses={
+        201: links(
+            GetBankFile=link("/api/v1/bank-files/{file_id}", "The file as registered",
+                             file_id="$response.body#/file_id"),
+        ),
         200: {"model": schema.IngestResult, "description": "A duplicate: nothing done"},
-        422: {"model": schema.IngestResult, "description": "Rejected: `error` says why"},
+        422: {
+            "model": schema.IngestResult,
+            "description": "Rejected: `error` says why (`application/json`, the file is kept); "
+            "or a request the schema refuses (`application/problem+json`)",
+            "content": problems.VALIDATION_PROBLEM,
+        },
     },
 )
 def upload(request: Request, file: UploadFile, principal: TreasuryReview) -> JSONResponse:
@@ -80,7 +90,9 @@ def list_files(
     return paging.page([bank_file_json(f) for f in rows], limit, "id")
 
 
-@router.get("/{file_id}", response_model=answer(schema.BankFile))
+@router.get(
+    "/{file_id}", response_model=answer(schema.BankFile), responses=problems.declare(404)
+)
 def get_file(
     session: DbSession, file_id: paging.RowId, principal: TreasuryReview
 ) -> dict[str, Any]:
@@ -95,7 +107,13 @@ def get_file(
     response_model=answer(schema.IngestResult),
     responses={
         200: {"model": schema.IngestResult, "description": "Parsed now, or already parsed (a duplicate: nothing done)"},
-        422: {"model": schema.IngestResult, "description": "Rejected again: `error` says why"},
+        422: {
+            "model": schema.IngestResult,
+            "description": "Rejected again: `error` says why (`application/json`); or a request "
+            "the schema refuses (`application/problem+json`)",
+            "content": problems.VALIDATION_PROBLEM,
+        },
+        **problems.declare(404),
     },
 )
 def reprocess_file(request: Request, file_id: paging.RowId, principal: TreasuryReview) -> JSONResponse:

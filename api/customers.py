@@ -16,6 +16,7 @@ from fastapi import APIRouter, HTTPException, Path, Request, status
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from api import problems
 from api.auth import ArRead, ArWrite
 from api.schemas import answer
 from api.schemas import customers as schema
@@ -25,7 +26,7 @@ from web import paging
 from web.session import DbSession
 from workflows.customers import get_customer, import_customer_file
 
-router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
+router = APIRouter(prefix="/api/v1/customers", tags=["customers"], responses=problems.SECURED)
 
 SOURCE = "api"
 MAX_JSON_ROWS = 100_000
@@ -73,7 +74,15 @@ def _json_records(data: bytes) -> CustomerFile:
 @router.post(
     "/import",
     response_model=answer(schema.CustomerImport),
-    responses={422: {"model": schema.CustomerImportRejected, "description": "Lines rejected: none written"}},
+    responses={
+        **problems.declare((415, "Not CSV, JSON Lines or JSON")),
+        422: {
+            "model": schema.CustomerImportRejected,
+            "description": "Lines rejected, none written (`application/json`: every line's errors); "
+            "or a request that cannot be read (`application/problem+json`)",
+            "content": problems.VALIDATION_PROBLEM,
+        },
+    },
     openapi_extra={"requestBody": BODY},
 )
 async def import_customers(request: Request, principal: ArWrite) -> JSONResponse:
@@ -103,7 +112,7 @@ async def import_customers(request: Request, principal: ArWrite) -> JSONResponse
     return JSONResponse(body)
 
 
-@router.get("/{customer_id}", response_model=answer(schema.Customer))
+@router.get("/{customer_id}", response_model=answer(schema.Customer), responses=problems.declare(404))
 def read_customer(
     session: DbSession,
     customer_id: Annotated[str, Path(min_length=1, max_length=64, pattern=paging.NO_NUL)],

@@ -12,17 +12,19 @@ import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, status
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api import problems
 from api.auth import ArRead, Principal, RequireScope
-from api.schemas import answer
+from api.schemas import answer, link, links
 from api.schemas import disputes as schema
 from core.money import AmountError, D
 from receivables import disputes
 from web import paging
 from web.session import DbSession
 
-router = APIRouter(prefix="/api/v1/disputes", tags=["disputes"])
+router = APIRouter(prefix="/api/v1/disputes", tags=["disputes"], responses=problems.SECURED)
+DISPUTE = "/api/v1/disputes/{dispute_id}"
 
 _PLAIN_AMOUNT = re.compile(paging.AMOUNT_PATTERN)  # ASCII digits only
 ReasonCode = Literal[
@@ -35,8 +37,17 @@ DisputeWriter = Annotated[Principal, Depends(RequireScope("ar:write", "treasury:
 
 
 class DisputeIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "invoice_number": "INV-1001", "amount": "120.00", "reason_code": "pricing",
+        "note": "list price charged, contract price agreed",
+    }]})
+
     invoice_number: str = Field(min_length=1, max_length=64, pattern=paging.NO_NUL)
-    amount: str = Field(description='the disputed amount, a decimal string such as "120.00"')
+    amount: str = Field(
+        pattern=paging.AMOUNT_PATTERN,
+        description='the disputed amount, a decimal string such as "120.00"',
+        examples=["120.00"],
+    )
     reason_code: ReasonCode
     note: str | None = Field(default=None, max_length=2000, pattern=paging.NO_NUL)
 
@@ -54,11 +65,28 @@ class DisputeIn(BaseModel):
 
 
 class ResolveIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"resolution": "credit"}]})
+
     resolution: Resolution
     note: str | None = Field(default=None, max_length=2000, pattern=paging.NO_NUL)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=answer(schema.Dispute))
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=answer(schema.Dispute),
+    responses={
+        201: links(
+            GetDispute=link(DISPUTE, "The dispute", dispute_id="$response.body#/dispute_id"),
+            ResolveDispute=link(DISPUTE + "/resolve", "Close it", "post",
+                                dispute_id="$response.body#/dispute_id"),
+        ),
+        **problems.declare(
+            (404, "No such invoice"),
+            (409, "More than the invoice's open, undisputed amount, or the invoice is paid"),
+        ),
+    },
+)
 def open_dispute(session: DbSession, body: DisputeIn, principal: DisputeWriter) -> dict[str, Any]:
     """Open a dispute over part (or all) of an invoice's open, undisputed amount."""
     d = disputes.open_dispute(
@@ -91,12 +119,16 @@ def list_disputes(
     return paging.page(items, limit, "dispute_id")
 
 
-@router.get("/{dispute_id}", response_model=answer(schema.Dispute))
+@router.get("/{dispute_id}", response_model=answer(schema.Dispute), responses=problems.declare(404))
 def get_dispute(session: DbSession, dispute_id: paging.RowId, principal: ArRead) -> dict[str, Any]:
     return disputes.get_dispute(session, dispute_id)
 
 
-@router.post("/{dispute_id}/resolve", response_model=answer(schema.Dispute))
+@router.post(
+    "/{dispute_id}/resolve",
+    response_model=answer(schema.Dispute),
+    responses=problems.declare(404, (409, "Resolved already")),
+)
 def resolve_dispute(
     session: DbSession, dispute_id: paging.RowId, body: ResolveIn, principal: DisputeWriter
 ) -> dict[str, Any]:

@@ -15,12 +15,13 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from api import problems
 from api.auth import ArRead, TreasuryReview
-from api.schemas import answer
+from api.schemas import answer, link, links
 from api.schemas import dunning as schema
 from ledger.models import Customer, DunningPolicy, Reminder
 from ledger.types import utc_now
@@ -30,7 +31,9 @@ from web.session import DbSession
 from workflows.runtime import Runtime
 from workflows.dunning import run_reminders as run_reminder_use_case
 
-router = APIRouter(prefix="/api/v1", tags=["dunning"])
+router = APIRouter(prefix="/api/v1", tags=["dunning"], responses=problems.SECURED)
+POLICY = "/api/v1/dunning/policies/{policy_id}"
+CHANGED = (409, "Changed at the same time by someone else: try again")
 
 # Lower-case slugs, as long as the column that stores them (PostgreSQL refuses longer ones).
 _SLUG = r"^[a-z][a-z0-9_-]*$"
@@ -82,6 +85,12 @@ class StepIn(BaseModel):
 
 
 class PolicyIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "name": "large", "segment": "large",
+        "steps": [{"name": "courtesy", "offset_days": -3, "channel": "email"},
+                  {"name": "call", "offset_days": 10, "channel": "call"}],
+    }]})
+
     name: Name
     segment: Segment | None = None
     steps: list[StepIn] = Field(min_length=1, max_length=dunning.MAX_STEPS)
@@ -117,6 +126,14 @@ def list_policies(
     "/dunning/policies",
     status_code=status.HTTP_201_CREATED,
     response_model=answer(schema.DunningPolicy),
+    responses={
+        201: links(
+            GetPolicy=link(POLICY, "The policy", policy_id="$response.body#/id"),
+            UpdatePolicy=link(POLICY, "Replace its steps", "put", policy_id="$response.body#/id"),
+            DeletePolicy=link(POLICY, "Delete it", "delete", policy_id="$response.body#/id"),
+        ),
+        **problems.declare(CHANGED),
+    },
 )
 def create_policy(
     request: Request, session: DbSession, body: PolicyIn, principal: TreasuryReview
@@ -125,7 +142,11 @@ def create_policy(
     return _save(request, session, body, principal.actor, None)
 
 
-@router.get("/dunning/policies/{policy_id}", response_model=answer(schema.DunningPolicy))
+@router.get(
+    "/dunning/policies/{policy_id}",
+    response_model=answer(schema.DunningPolicy),
+    responses=problems.declare(404),
+)
 def get_policy(session: DbSession, policy_id: paging.RowId, principal: ArRead) -> dict[str, Any]:
     row = session.get(DunningPolicy, policy_id)
     if row is None:
@@ -133,7 +154,11 @@ def get_policy(session: DbSession, policy_id: paging.RowId, principal: ArRead) -
     return reminders.policy_json(row)
 
 
-@router.put("/dunning/policies/{policy_id}", response_model=answer(schema.DunningPolicy))
+@router.put(
+    "/dunning/policies/{policy_id}",
+    response_model=answer(schema.DunningPolicy),
+    responses=problems.declare(404, CHANGED),
+)
 def update_policy(
     request: Request,
     session: DbSession,
@@ -144,7 +169,13 @@ def update_policy(
     return _save(request, session, body, principal.actor, policy_id)
 
 
-@router.delete("/dunning/policies/{policy_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/dunning/policies/{policy_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems.declare(
+        404, (409, "Customers are assigned to it, or reminders were made under it")
+    ),
+)
 def delete_policy(
     session: DbSession, policy_id: paging.RowId, principal: TreasuryReview
 ) -> Response:
@@ -159,7 +190,11 @@ class CustomerDunningIn(BaseModel):
     segment: Segment | None = Field(default=None, description="the customer's segment; null clears")
 
 
-@router.put("/dunning/customers/{customer_id}", response_model=answer(schema.CustomerDunning))
+@router.put(
+    "/dunning/customers/{customer_id}",
+    response_model=answer(schema.CustomerDunning),
+    responses=problems.declare((404, "No such customer, or no policy of that name")),
+)
 def set_customer_dunning(
     session: DbSession,
     customer_id: Annotated[str, Path(min_length=1, max_length=64, pattern=paging.NO_NUL)],
@@ -221,14 +256,18 @@ def _check_as_of(value: date | None) -> date:
     return day
 
 
-@router.get("/reminders/preview", response_model=answer(schema.ReminderPreview))
+@router.get(
+    "/reminders/preview",
+    response_model=answer(schema.ReminderPreview),
+    responses=problems.declare((404, "No such invoice, or no such step")),
+)
 def preview_reminder(
     request: Request,
     session: DbSession,
     principal: ArRead,
     invoice_number: Annotated[str, Query(min_length=1, max_length=64, pattern=paging.NO_NUL)],
     step: Annotated[str | None, Query(max_length=64, pattern=paging.NO_NUL)] = None,
-    as_of: date | None = None,
+    as_of: paging.IsoDate | None = None,
 ) -> dict[str, Any]:
     """The message a step would send for one invoice (without a step: the step due now);
     writes nothing."""
@@ -256,7 +295,11 @@ def preview_reminder(
 
 
 class RunIn(BaseModel):
-    as_of: date | None = Field(default=None, description="default: today (UTC)")
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"as_of": "2027-01-20", "dry_run": True}]}
+    )
+
+    as_of: paging.IsoDate | None = Field(default=None, description="default: today (UTC)")
     dry_run: bool = False
 
     @field_validator("as_of")
@@ -267,7 +310,11 @@ class RunIn(BaseModel):
         return value
 
 
-@router.post("/reminders/run", response_model=answer(list[schema.ReminderRun]))
+@router.post(
+    "/reminders/run",
+    response_model=answer(list[schema.ReminderRun]),
+    responses=problems.declare((409, "Another run claimed the same step at the same moment")),
+)
 def run_reminders(request: Request, body: RunIn, principal: TreasuryReview) -> list[dict[str, Any]]:
     """Run the reminders due as of a date: DESIGN.md §6 rows (invoice_number, customer_id,
     step, channel, days_past_due), plus status and error unless a dry run. The run's own
@@ -278,7 +325,11 @@ def run_reminders(request: Request, body: RunIn, principal: TreasuryReview) -> l
     return run_reminder_use_case(rt, as_of=day, actor=principal.actor, dry_run=body.dry_run)
 
 
-@router.get("/reminders/{reminder_id}", response_model=answer(schema.ReminderDetail))
+@router.get(
+    "/reminders/{reminder_id}",
+    response_model=answer(schema.ReminderDetail),
+    responses=problems.declare(404),
+)
 def get_reminder(
     session: DbSession, reminder_id: paging.RowId, principal: ArRead
 ) -> dict[str, Any]:
@@ -286,7 +337,11 @@ def get_reminder(
     return reminders.get_reminder(session, reminder_id)
 
 
-@router.post("/reminders/{reminder_id}/resend", response_model=answer(schema.Reminder))
+@router.post(
+    "/reminders/{reminder_id}/resend",
+    response_model=answer(schema.Reminder),
+    responses=problems.declare(404, (409, "Not an e-mail that failed, was undeliverable or is unknown")),
+)
 def resend_reminder(
     session: DbSession, reminder_id: paging.RowId, principal: TreasuryReview
 ) -> dict[str, Any]:
@@ -295,7 +350,11 @@ def resend_reminder(
     return reminders.request_resend(session, reminder_id, actor=principal.actor)
 
 
-@router.post("/reminders/{reminder_id}/done", response_model=answer(schema.Reminder))
+@router.post(
+    "/reminders/{reminder_id}/done",
+    response_model=answer(schema.Reminder),
+    responses=problems.declare(404, (409, "Not a queued task")),
+)
 def complete_task(
     session: DbSession, reminder_id: paging.RowId, principal: TreasuryReview
 ) -> dict[str, Any]:

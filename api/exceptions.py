@@ -18,14 +18,16 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Query, Response, status
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy.orm import Session
 
+from api import problems
 from api.auth import ArRead, TreasuryReview
-from api.payments import detail_or_404
-from api.schemas import answer
+from api.payments import ETAG, detail_or_404
+from api.schemas import answer, link, links
 from api.schemas import exceptions as schema
 from api.schemas import payments as payment_schema
+from core.errors import NotFound
 from core.money import AmountError, D
 from ledger.models import Application
 from receivables import disputes
@@ -34,10 +36,20 @@ from reconcile.apply import Applied
 from web import paging
 from web.session import DbSession
 
-router = APIRouter(prefix="/api/v1", tags=["exceptions"])
+router = APIRouter(prefix="/api/v1", tags=["exceptions"], responses=problems.SECURED)
 
 _PLAIN_AMOUNT = re.compile(paging.BODY_AMOUNT_PATTERN)
-_ETAG = re.compile(r'^(?:W/)?"?(\d{1,10})"?$')
+_ETAG = re.compile(r'^(?:W/)?"?([0-9]{1,10})"?$')
+# What If-Match may say: a version, quoted or not, weak or not; or "*" (any version).
+IF_MATCH_PATTERN = r'^\s*(\*|(W/)?"?[0-9]{1,10}"?)\s*$'
+# An action's refusals: no such payment (404); the book refuses it, or the payment changed
+# since the version the caller names (409).
+ACTION_ERRORS = problems.declare(
+    (404, "No such payment"),
+    (409, "Refused by the book (over-application, an invoice paid or unknown, a returned "
+          "payment, nothing open to act on), or the payment changed since `version`: "
+          "nothing written"),
+)
 
 
 # The payment's version as the caller last saw it (optimistic concurrency; None: don't check).
@@ -83,6 +95,16 @@ class AllocationIn(BaseModel):
 
 
 class ApplyIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "allocations": [
+            {"invoice_number": "INV-1001", "amount": "980.00", "discount": "20.00"},
+            {"invoice_number": "INV-1002", "amount": "245.00", "write_off": "5.00",
+             "write_off_reason": "bank_charges"},
+        ],
+        "note": "remittance by e-mail",
+        "version": 3,
+    }]})
+
     allocations: list[AllocationIn] = Field(min_length=1, max_length=100)
     note: str | None = Field(default=None, max_length=500, pattern=paging.NO_NUL)
     version: Version = None
@@ -102,6 +124,10 @@ class ApplyIn(BaseModel):
 
 
 class ReasonIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "not ours", "version": 3}]}
+    )
+
     reason: str = Field(min_length=1, max_length=500, pattern=paging.NO_NUL)
     version: Version = None
 
@@ -113,11 +139,15 @@ class UnapplyIn(ReasonIn):
 
 
 class AcceptIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"rank": 1, "version": 3}]})
+
     rank: int = Field(default=1, ge=1, le=100, description="the suggestion's rank, 1 = best")
     version: Version = None
 
 
 class AssignIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"assignee": "ann", "version": 3}]})
+
     assignee: str | None = Field(
         max_length=128, pattern=paging.NO_NUL, description="who works on it; null: nobody"
     )
@@ -143,10 +173,40 @@ def _expected(body_version: int | None, if_match: str | None) -> int | None:
     return body_version if body_version is not None else header
 
 
-IfMatch = Header(None, alias="If-Match", description='the payment version you saw, e.g. "3"')
+IfMatch = Header(
+    None,
+    alias="If-Match",
+    pattern=IF_MATCH_PATTERN,
+    description='the payment version you saw, e.g. "3"',
+)
 
 
-@router.get("/exceptions", response_model=answer(schema.ExceptionPage))
+def _known(session: Session, transaction_id: int) -> None:
+    """An action on a payment that does not exist is a 404, as its GET is."""
+    if views.payment_version(session, transaction_id) is None:
+        raise NotFound(f"no payment #{transaction_id}")
+
+
+def _actions(transaction_id: str) -> dict[str, Any]:
+    """Links from a payment in the queue to what a reviewer does with it."""
+    def to(action: str, description: str) -> dict[str, Any]:
+        return link(f"/api/v1/exceptions/{{transaction_id}}/{action}", description, "post",
+                    transaction_id=transaction_id)
+
+    return links(
+        AcceptSuggestion=to("accept", "Apply its best suggestion"),
+        AssignException=to("assign", "Give it to someone"),
+        DismissException=to("dismiss", "Not receivables: out of the queue"),
+    )
+
+
+@router.get(
+    "/exceptions",
+    response_model=answer(schema.ExceptionPage),
+    responses={200: links(GetException=link(
+        "/api/v1/exceptions/{transaction_id}", "The first item in full",
+        transaction_id="$response.body#/items/0/transaction_id"))},
+)
 def list_exceptions(
     session: DbSession,
     principal: TreasuryReview,
@@ -188,7 +248,14 @@ def list_exceptions(
     return paging.page(items, limit, "review_id")
 
 
-@router.get("/exceptions/{transaction_id}", response_model=answer(payment_schema.PaymentDetail))
+@router.get(
+    "/exceptions/{transaction_id}",
+    response_model=answer(payment_schema.PaymentDetail),
+    responses={
+        200: {**ETAG, **_actions("$response.body#/transaction_id")},
+        **problems.declare((404, "No such payment")),
+    },
+)
 def get_exception(
     session: DbSession, transaction_id: paging.RowId, principal: TreasuryReview, response: Response
 ) -> dict[str, Any]:
@@ -213,6 +280,7 @@ def _applied(session: Session, transaction_id: int, done: Applied) -> dict[str, 
     "/exceptions/{transaction_id}/apply",
     status_code=status.HTTP_201_CREATED,
     response_model=answer(schema.Applied),
+    responses=ACTION_ERRORS,
 )
 def apply_exception(
     session: DbSession,
@@ -222,6 +290,7 @@ def apply_exception(
     if_match: str | None = IfMatch,
 ) -> dict[str, Any]:
     expected = _expected(body.version, if_match)
+    _known(session, transaction_id)
     lines = [
         manual.ManualLine(a.invoice_number, Decimal(a.amount), Decimal(a.discount),
                           Decimal(a.write_off), a.write_off_reason)
@@ -238,6 +307,7 @@ def apply_exception(
     "/exceptions/{transaction_id}/accept",
     status_code=status.HTTP_201_CREATED,
     response_model=answer(schema.Applied),
+    responses=ACTION_ERRORS,
 )
 def accept_suggestion(
     session: DbSession,
@@ -248,13 +318,18 @@ def accept_suggestion(
 ) -> dict[str, Any]:
     """Apply suggestion number `rank` of the open review item exactly as suggested."""
     expected = _expected(body.version, if_match)
+    _known(session, transaction_id)
     done = manual.accept_suggestion(
         session, transaction_id=transaction_id, rank=body.rank, actor=principal.actor,
         expected_version=expected)
     return _applied(session, transaction_id, done)
 
 
-@router.post("/exceptions/{transaction_id}/assign", response_model=answer(schema.Assigned))
+@router.post(
+    "/exceptions/{transaction_id}/assign",
+    response_model=answer(schema.Assigned),
+    responses=ACTION_ERRORS,
+)
 def assign_exception(
     session: DbSession,
     transaction_id: paging.RowId,
@@ -263,6 +338,7 @@ def assign_exception(
     if_match: str | None = IfMatch,
 ) -> dict[str, Any]:
     expected = _expected(body.version, if_match)
+    _known(session, transaction_id)
     review_id = manual.assign(
         session, transaction_id=transaction_id, assignee=body.assignee, actor=principal.actor,
         expected_version=expected)
@@ -274,7 +350,11 @@ def assign_exception(
     }
 
 
-@router.post("/exceptions/{transaction_id}/dismiss", response_model=answer(schema.Dismissed))
+@router.post(
+    "/exceptions/{transaction_id}/dismiss",
+    response_model=answer(schema.Dismissed),
+    responses=ACTION_ERRORS,
+)
 def dismiss_exception(
     session: DbSession,
     transaction_id: paging.RowId,
@@ -283,6 +363,7 @@ def dismiss_exception(
     if_match: str | None = IfMatch,
 ) -> dict[str, Any]:
     expected = _expected(body.version, if_match)
+    _known(session, transaction_id)
     manual.dismiss(
         session, transaction_id=transaction_id, actor=principal.actor, reason=body.reason,
         expected_version=expected)
@@ -290,7 +371,11 @@ def dismiss_exception(
     return {"transaction_id": transaction_id, "status": "dismissed", "version": version}
 
 
-@router.post("/payments/{transaction_id}/unapply", response_model=answer(schema.Unapplied))
+@router.post(
+    "/payments/{transaction_id}/unapply",
+    response_model=answer(schema.Unapplied),
+    responses=ACTION_ERRORS,
+)
 def unapply_payment(
     session: DbSession,
     transaction_id: paging.RowId,
@@ -299,6 +384,7 @@ def unapply_payment(
     if_match: str | None = IfMatch,
 ) -> dict[str, Any]:
     expected = _expected(body.version, if_match)
+    _known(session, transaction_id)
     reopened = manual.unapply(
         session, transaction_id=transaction_id, actor=principal.actor, reason=body.reason,
         expected_version=expected)

@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from api import problems
 from api.auth import ArRead, ArWrite
 from api.schemas import answer
 from api.schemas import fees as schema
@@ -21,7 +22,7 @@ from receivables import fee_job
 from web import paging
 from web.session import DbSession
 
-router = APIRouter(prefix="/api/v1/fees", tags=["fees"])
+router = APIRouter(prefix="/api/v1/fees", tags=["fees"], responses=problems.SECURED)
 
 
 @router.get("", response_model=answer(schema.FeePage))
@@ -42,17 +43,27 @@ def list_fees(
     return paging.page(items, limit, "fee_id")
 
 
-@router.post("/{fee_id}/exported", response_model=answer(schema.Fee))
+@router.post(
+    "/{fee_id}/exported",
+    response_model=answer(schema.Fee),
+    responses=problems.declare(404, (409, "The fee is void")),
+)
 def fee_exported(session: DbSession, fee_id: paging.RowId, principal: ArWrite) -> dict[str, Any]:
     """The AR system has billed this fee."""
     return fee_job.mark_exported(session, fee_id=fee_id, actor=principal.actor)
 
 
 class VoidIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "waived: goodwill"}]})
+
     reason: str = Field(min_length=1, max_length=500, pattern=paging.NO_NUL)
 
 
-@router.post("/{fee_id}/void", response_model=answer(schema.Fee))
+@router.post(
+    "/{fee_id}/void",
+    response_model=answer(schema.Fee),
+    responses=problems.declare(404, (409, "The fee cannot be voided now")),
+)
 def fee_void(
     session: DbSession, fee_id: paging.RowId, body: VoidIn, principal: ArWrite
 ) -> dict[str, Any]:

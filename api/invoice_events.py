@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Path, Query
 
+from api import problems
 from api.auth import Admin, ArRead
 from api.schemas import answer
 from api.schemas import events as schema
@@ -17,7 +18,9 @@ from ledger.repositories import invoice_events
 from web import paging
 from web.session import DbSession
 
-router = APIRouter(prefix="/api/v1/invoice-events", tags=["invoice-events"])
+router = APIRouter(
+    prefix="/api/v1/invoice-events", tags=["invoice-events"], responses=problems.SECURED
+)
 
 
 @router.get("", response_model=answer(schema.InvoiceEventFeed))
@@ -43,14 +46,22 @@ def list_events(
     }
 
 
-@router.get("/{event_row_id}", response_model=answer(schema.InvoiceEvent))
+@router.get(
+    "/{event_row_id}", response_model=answer(schema.InvoiceEvent), responses=problems.declare(404)
+)
 def get_event(
     session: DbSession, principal: ArRead, event_row_id: int = Path(ge=1, le=paging.MAX_ID)
 ) -> dict[str, Any]:
     return invoice_events.event_json(invoice_events.get(session, event_row_id))
 
 
-@router.post("/{event_row_id}/redeliver", response_model=answer(schema.InvoiceEvent))
+@router.post(
+    "/{event_row_id}/redeliver",
+    response_model=answer(schema.InvoiceEvent),
+    responses=problems.declare(
+        404, (409, "Still pending, or a later event of the invoice was sent already")
+    ),
+)
 def redeliver(
     session: DbSession, principal: Admin, event_row_id: int = Path(ge=1, le=paging.MAX_ID)
 ) -> dict[str, Any]:

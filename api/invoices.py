@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from api import problems
 from api.auth import ArRead, ArWrite
 from api.schemas import answer
 from api.schemas import invoices as schema
@@ -31,14 +31,21 @@ from web import paging
 from web.session import DbSession
 from workflows.invoices import import_batch
 
-router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"])
+router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"], responses=problems.SECURED)
 
 MAX_ROWS = 10_000
 SOURCE = "api"  # the `file` of the import result and of the audit trail
-STATUS_PATTERN = r"^[a-z_]+(,[a-z_]+)*$"
+STATUS_PATTERN = paging.comma_list(views.INVOICE_STATUSES)
 
 
 class InvoicesIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"invoices": [{
+        "invoice_number": "INV-1001", "customer_id": "C-1001", "customer_name": "Acme GmbH",
+        "currency": "EUR", "amount": "1250.00", "issue_date": "2026-11-02",
+        "due_date": "2026-12-02", "terms": "2/10 net 30",
+        "customer_accounts": ["DE89370400440532013000"],
+    }]}]})
+
     invoices: list[Any] = Field(
         min_length=1,
         max_length=MAX_ROWS,
@@ -80,7 +87,14 @@ def _rejected(rows_read: int, errors: Sequence[RowError], warnings: Sequence[str
 @router.post(
     "",
     response_model=answer(schema.ImportResult),
-    responses={422: {"model": schema.ImportRejected, "description": "Rows rejected: none written"}},
+    responses={
+        422: {
+            "model": schema.ImportRejected,
+            "description": "Rows rejected, none written (`application/json`: every row error); "
+            "or a request the schema refuses (`application/problem+json`)",
+            "content": problems.VALIDATION_PROBLEM,
+        }
+    },
 )
 def upsert_invoices(request: Request, body: InvoicesIn, principal: ArWrite) -> JSONResponse:
     """Upsert by invoice_number. 200 with created/updated/unchanged/held counts; 422 with the
@@ -112,8 +126,8 @@ def list_invoices(
         pattern=STATUS_PATTERN,
         description="open | partially_paid | paid | void, or several comma-separated",
     ),
-    due_before: Annotated[date | None, Query(description="due on or before")] = None,
-    due_after: Annotated[date | None, Query(description="due on or after")] = None,
+    due_before: Annotated[paging.IsoDate | None, Query(description="due on or before")] = None,
+    due_after: Annotated[paging.IsoDate | None, Query(description="due on or after")] = None,
     q: str | None = Query(
         None,
         max_length=200,
@@ -140,7 +154,9 @@ def list_invoices(
     return paging.page(items, limit, "invoice_id")
 
 
-@router.get("/{number:path}", response_model=answer(schema.InvoiceDetail))
+@router.get(
+    "/{number:path}", response_model=answer(schema.InvoiceDetail), responses=problems.declare(404)
+)
 def get_invoice(
     session: DbSession,
     number: Annotated[str, Path(max_length=64, pattern=paging.NO_NUL)],

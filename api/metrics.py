@@ -51,6 +51,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api import problems
 from api.auth import ArRead
 from ledger import invoice_status
 from ledger.types import utc_now
@@ -234,10 +235,20 @@ def install(app: FastAPI, rt: Runtime) -> None:
     app.add_middleware(MetricsMiddleware, metrics=HttpMetrics(registry))
 
 
-router = APIRouter(tags=["metrics"])
+# No parameters: nothing to refuse as bad input (422), only the key.
+router = APIRouter(tags=["metrics"], responses=problems.declare(401, 403))
 
 
-@router.get("/metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Prometheus text exposition format",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def metrics(request: Request, principal: ArRead) -> Response:
     """Prometheus text exposition (see the module docstring)."""
     registry: CollectorRegistry = request.app.state.metrics_registry

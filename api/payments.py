@@ -6,25 +6,40 @@ if the payment changed meanwhile; see api/exceptions.py. Unapply lives there too
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from sqlalchemy.orm import Session
 
+from api import problems
 from api.auth import ArRead
-from api.schemas import answer
+from api.schemas import answer, link, links
 from api.schemas import payments as schema
 from reconcile import views
 from web import paging
 from web.session import DbSession
 
-router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
+router = APIRouter(prefix="/api/v1/payments", tags=["payments"], responses=problems.SECURED)
 
-STATUS_PATTERN = r"^[a-z_]+(,[a-z_]+)*$"
+STATUS_PATTERN = paging.comma_list(views.PAYMENT_STATUSES)
+# A payment's answer carries its version as the ETag, for If-Match on the actions.
+ETAG = {
+    "headers": {
+        "ETag": {
+            "description": 'the payment\'s version, quoted ("3"): send it back as If-Match',
+            "schema": {"type": "string"},
+        }
+    }
+}
 
 
-@router.get("", response_model=answer(schema.PaymentPage))
+@router.get(
+    "",
+    response_model=answer(schema.PaymentPage),
+    responses={200: links(GetPayment=link(
+        "/api/v1/payments/{transaction_id}", "The first payment in full",
+        transaction_id="$response.body#/items/0/transaction_id"))},
+)
 def list_payments(
     session: DbSession,
     principal: ArRead,
@@ -36,10 +51,10 @@ def list_payments(
         "or several comma-separated",
     ),
     date_from: Annotated[
-        date | None, Query(description="value date (else booking date) on or after")
+        paging.IsoDate | None, Query(description="value date (else booking date) on or after")
     ] = None,
     date_to: Annotated[
-        date | None, Query(description="value date (else booking date) on or before")
+        paging.IsoDate | None, Query(description="value date (else booking date) on or before")
     ] = None,
     amount_min: str | None = Query(None, pattern=paging.AMOUNT_PATTERN),
     amount_max: str | None = Query(None, pattern=paging.AMOUNT_PATTERN),
@@ -85,7 +100,11 @@ def detail_or_404(session: Session, transaction_id: int, response: Response) -> 
     return found
 
 
-@router.get("/{transaction_id}", response_model=answer(schema.PaymentDetail))
+@router.get(
+    "/{transaction_id}",
+    response_model=answer(schema.PaymentDetail),
+    responses={200: ETAG, **problems.declare((404, "No such payment"))},
+)
 def get_payment(
     session: DbSession, transaction_id: paging.RowId, principal: ArRead, response: Response
 ) -> dict[str, Any]:

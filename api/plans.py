@@ -9,14 +9,14 @@ plan or not open, cancelling a plan that is no longer active) is 409.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from api import problems
 from api.auth import ArRead, ArWrite
-from api.schemas import answer
+from api.schemas import answer, link, links
 from api.schemas import plans as schema
 from core.money import D
 from receivables import plan_service as svc
@@ -24,7 +24,10 @@ from receivables.plans import MAX_GRACE_DAYS, MAX_INSTALMENTS, parse_every
 from web import paging
 from web.session import DbSession
 
-router = APIRouter(prefix="/api/v1/payment-plans", tags=["payment plans"])
+router = APIRouter(
+    prefix="/api/v1/payment-plans", tags=["payment plans"], responses=problems.SECURED
+)
+PLAN = "/api/v1/payment-plans/{plan_id}"
 
 _STATUS = r"^(active|completed|broken|cancelled)$"
 _TEXT = Annotated[str, Field(min_length=1, max_length=64, pattern=paging.NO_NUL)]
@@ -32,6 +35,13 @@ _AMOUNT = Annotated[str, Field(pattern=paging.AMOUNT_PATTERN)]
 
 
 class PlanIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"customer_id": "C-1001", "invoice_numbers": ["INV-1001", "INV-1002"],
+         "instalments": 3, "first_due": "2027-01-15", "every": "month"},
+        {"customer_id": "C-1001", "invoice_numbers": ["INV-1001"],
+         "amounts": ["500.00", "750.00"], "due_dates": ["2027-01-15", "2027-02-15"]},
+    ]})
+
     customer_id: _TEXT
     invoice_numbers: list[_TEXT] = Field(min_length=1, max_length=200)
     instalments: int | None = Field(
@@ -40,7 +50,7 @@ class PlanIn(BaseModel):
         le=MAX_INSTALMENTS,
         description="N equal instalments (the remainder on the last)",
     )
-    first_due: date | None = None
+    first_due: paging.IsoDate | None = None
     every: str = Field(
         default="month",
         max_length=16,
@@ -53,7 +63,9 @@ class PlanIn(BaseModel):
         max_length=MAX_INSTALMENTS,
         description="explicit instalments instead of N equal",
     )
-    due_dates: list[date] | None = Field(default=None, min_length=1, max_length=MAX_INSTALMENTS)
+    due_dates: list[paging.IsoDate] | None = Field(
+        default=None, min_length=1, max_length=MAX_INSTALMENTS
+    )
     grace_days: int = Field(default=5, ge=0, le=MAX_GRACE_DAYS)
     note: str | None = Field(default=None, max_length=500, pattern=paging.NO_NUL)
 
@@ -62,7 +74,21 @@ class CancelIn(BaseModel):
     note: str | None = Field(default=None, max_length=500, pattern=paging.NO_NUL)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=answer(schema.Plan))
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=answer(schema.Plan),
+    responses={
+        201: links(
+            GetPlan=link(PLAN, "The plan", plan_id="$response.body#/id"),
+            CancelPlan=link(PLAN + "/cancel", "Cancel it", "post", plan_id="$response.body#/id"),
+        ),
+        **problems.declare(
+            (404, "No such customer or invoice"),
+            (409, "An invoice is already in an active plan, or not open"),
+        ),
+    },
+)
 def create_plan(body: PlanIn, session: DbSession, principal: ArWrite) -> dict[str, Any]:
     plan = svc.create_plan(
         session,
@@ -95,12 +121,16 @@ def list_plans(
     return paging.page(items, limit, "id")
 
 
-@router.get("/{plan_id}", response_model=answer(schema.Plan))
+@router.get("/{plan_id}", response_model=answer(schema.Plan), responses=problems.declare(404))
 def get_plan(plan_id: paging.RowId, session: DbSession, _: ArRead) -> dict[str, Any]:
     return svc.plan_json(session, svc.get_plan(session, plan_id))
 
 
-@router.post("/{plan_id}/cancel", response_model=answer(schema.Plan))
+@router.post(
+    "/{plan_id}/cancel",
+    response_model=answer(schema.Plan),
+    responses=problems.declare(404, (409, "The plan is no longer active")),
+)
 def cancel_plan(
     plan_id: paging.RowId, session: DbSession, principal: ArWrite, body: CancelIn | None = None
 ) -> dict[str, Any]:

@@ -6,6 +6,15 @@
 `detail` is what remit's answers always carried (a sentence; for a 422 of request
 validation, the list of field errors FastAPI gives), so clients that read `detail` keep
 working; `type`, `title` and `status` are added.
+
+The same module declares them in the OpenAPI document (models in api/schemas/problems.py):
+every api/ router passes `responses=problems.SECURED` (401, 403 and 422, which every
+operation with a key and parameters can answer) and each route adds what it can answer
+besides, `responses=problems.declare(404, 409)`. `install` files the problem models under
+`application/problem+json` (FastAPI would list them as `application/json`), adds 400 and
+413 to every operation that takes a body (a malformed body, one over REMIT_MAX_UPLOAD_BYTES:
+server/boundary.py), and drops the `null` FastAPI allows in optional parameters.
+DEVELOPERS.md, "Every JSON route declares ...".
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.schemas.problems import PROBLEM_MODELS, Problem, ValidationProblem
 from core.errors import RemitError
 
 MEDIA_TYPE = "application/problem+json"
@@ -77,9 +87,104 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     return problem(exc.status_code, printable(str(exc)))
 
 
+# -- declared in the OpenAPI document -----------------------------------------------------
+
+DESCRIPTIONS = {
+    400: "Malformed body: not JSON, not UTF-8, or a broken multipart form",
+    401: "No API key, or an unknown or revoked one",
+    403: "The key lacks the scope this operation needs",
+    404: "No such resource",
+    409: "Refused by the state of the book (nothing written)",
+    413: "Body over REMIT_MAX_UPLOAD_BYTES: refused before it is read, nothing stored",
+    422: "Bad input: the field errors of a request the schema refuses (`detail` a list), or "
+    "a rule the schema cannot state (`detail` a sentence)",
+}
+_AUTHENTICATE = {
+    "WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}
+}
+Responses = dict[int | str, dict[str, Any]]
+
+
+def declare(*codes: int | tuple[int, str]) -> Responses:
+    """`responses=` for the problems a route can answer: `declare(404, (409, "already
+    resolved"))`; each is a `Problem` (a 422 a `ValidationProblem`), described in general
+    words unless the route says more."""
+    found: Responses = {}
+    for entry in codes:
+        code, description = entry if isinstance(entry, tuple) else (entry, DESCRIPTIONS[entry])
+        found[code] = {
+            "model": ValidationProblem if code == 422 else Problem,
+            "description": description,
+        }
+        if code == 401:
+            found[code]["headers"] = _AUTHENTICATE
+    return found
+
+
+# Every api/ router: a key is needed (401 without one, 403 without the scope), and bad input
+# is a 422 (every route with a key takes parameters, a body or both).
+SECURED = declare(401, 403, 422)
+# What the validation 422 of a route whose own 422 is a result (an upload, an upsert) adds
+# beside it.
+_REF = "#/components/schemas/"
+VALIDATION_PROBLEM = {MEDIA_TYPE: {"schema": {"$ref": _REF + "ValidationProblem"}}}
+
+
+def _document(spec: dict[str, Any]) -> dict[str, Any]:
+    """The problem models under `application/problem+json`, and the body's own refusals
+    (400, 413) on every operation that takes one."""
+    names = {model.__name__ for model in PROBLEM_MODELS}
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    for model in PROBLEM_MODELS:  # a route may name one only by $ref (VALIDATION_PROBLEM)
+        if model.__name__ not in schemas:
+            schema = model.model_json_schema(ref_template=_REF + "{model}")
+            schemas.update(schema.pop("$defs", {}))
+            schemas[model.__name__] = schema
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.get("responses", {})
+            if "requestBody" in operation:
+                for code in ("400", "413"):
+                    responses.setdefault(code, {
+                        "description": DESCRIPTIONS[int(code)],
+                        "content": {MEDIA_TYPE: {"schema": {"$ref": _REF + "Problem"}}},
+                    })
+            for answer in responses.values():
+                content = answer.get("content", {})
+                ref = content.get("application/json", {}).get("schema", {}).get("$ref", "")
+                if ref.rpartition("/")[2] in names:
+                    content[MEDIA_TYPE] = content.pop("application/json")
+    return spec
+
+
+def _parameters(spec: dict[str, Any]) -> dict[str, Any]:
+    """A query, header or path parameter is absent or a string, never null: FastAPI writes an
+    optional one (`str | None = None`) as `anyOf: [{...}, {"type": "null"}]`, which tells a
+    client (and schemathesis) it may send the word "null". It is described by its own type,
+    not required."""
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                branches = schema.get("anyOf", [])
+                kept = [b for b in branches if b.get("type") != "null"]
+                if len(kept) == 1 and len(branches) == 2:
+                    del schema["anyOf"]
+                    schema.update(kept[0])
+    return spec
+
+
 def install(app: FastAPI) -> None:
     """Answer request validation errors, HTTP errors and domain errors as problem details,
-    quoting input safely."""
+    quoting input safely; and say so in the app's OpenAPI document."""
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RemitError, _domain_error)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _parameters(_document(generate()))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented extension point

@@ -7,19 +7,20 @@ payments dated since..until (reconcile.cash_metrics defines every count), as `re
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 
+from api import problems
 from api.auth import ArRead
 from api.schemas import answer
 from api.schemas import reports as schema
 from ledger.types import utc_now
 from reconcile import cash_metrics
+from web import paging
 from web.session import DbSession
 
-router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=problems.SECURED)
 
 
 @router.get("/cash-application", response_model=answer(schema.CashApplication))
@@ -27,10 +28,11 @@ def get_cash_application(
     session: DbSession,
     principal: ArRead,
     since: Annotated[
-        date | None, Query(description="first value date (default: 29 days before until)")
+        paging.IsoDate | None,
+        Query(description="first value date (default: 29 days before until)"),
     ] = None,
     until: Annotated[
-        date | None, Query(description="last value date (default: today, UTC)")
+        paging.IsoDate | None, Query(description="last value date (default: today, UTC)")
     ] = None,
 ) -> dict[str, Any]:
     """Auto-match rates per bank account, payment kind, file format, customer and day."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from api import problems
 from api.auth import Admin
 from api.schemas import answer
 from api.schemas import users as schema
@@ -16,7 +17,7 @@ from ledger.repositories import users
 from web import paging
 from web.session import DbSession
 
-router = APIRouter(prefix="/api/v1/users", tags=["users"])
+router = APIRouter(prefix="/api/v1/users", tags=["users"], responses=problems.SECURED)
 
 
 @router.get("", response_model=answer(schema.UserPage))

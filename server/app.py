@@ -35,6 +35,8 @@ from api import (
     users,
 )
 from api import plans as payment_plans
+from api.schemas import answer
+from api.schemas.health import Health
 from core.errors import RemitError
 from server import boundary
 from web.access import DOCS_STATIC_PATH, PUBLIC_PATHS
@@ -93,7 +95,12 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
     app.include_router(dunning.router)
     app.include_router(users.router)
 
-    @app.get("/healthz", tags=["health"])
+    @app.get(
+        "/healthz",
+        tags=["health"],
+        response_model=answer(Health),
+        responses={503: {"model": Health, "description": "The database is unreachable"}},
+    )
     def healthz() -> JSONResponse:
         # Liveness for load balancers and the Docker HEALTHCHECK: 503 while the database is away.
         try:

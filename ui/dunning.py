@@ -108,7 +108,7 @@ def preview_page(
     session: DbSession,
     invoice: Text = None,
     step: Text = None,
-    as_of: date | None = None,
+    as_of: paging.IsoDate | None = None,
 ) -> Response:
     day = as_of or utc_now().date()
     result, error, steps = (None, None, [])
@@ -138,7 +138,7 @@ def letter(
     session: DbSession,
     invoice: Annotated[str, Query(max_length=64, pattern=paging.NO_NUL)],
     step: Text = None,
-    as_of: date | None = None,
+    as_of: paging.IsoDate | None = None,
 ) -> Response:
     """The printable letter by itself (print it from the browser)."""
     day = as_of or utc_now().date()

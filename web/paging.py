@@ -1,11 +1,15 @@
-"""What the list endpoints share: cursor pages and amount query parameters."""
+"""What the list endpoints share: cursor pages, amount and date parameters."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import Path, Query
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from core.money import D
 from ledger.models import column_length  # noqa: F401 - the API's length bounds come from here
@@ -31,6 +35,36 @@ Cursor = Annotated[
     int | None, Query(ge=0, le=MAX_ID, description="cursor: `next` of the previous page")
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+
+
+_ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _iso_day(value: object) -> object:
+    """A day written YYYY-MM-DD (ASCII digits), and nothing else: pydantic alone also takes a
+    number of seconds since 1970 (`as_of=0` was 1970-01-01) and a datetime at midnight."""
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _ISO_DAY.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise PydanticCustomError(
+        "date_parsing", "Input should be a date written YYYY-MM-DD, e.g. 2026-12-31"
+    )
+
+
+# Every date the API reads, in a query or a body: `as_of: paging.IsoDate | None = None`.
+# Documented as `format: date`; anything else is a 422 naming the field.
+IsoDate = Annotated[date, BeforeValidator(_iso_day)]
+
+
+def comma_list(values: tuple[str, ...] | list[str]) -> str:
+    """The pattern of a filter taking one value or several comma-separated ("open,paid"), so
+    the schema names them and an unknown one is refused as bad input before any query."""
+    one = "|".join(values)
+    return f"^({one})(,({one}))*$"
 
 
 def page(items: list[dict[str, Any]], limit: int, key: str) -> dict[str, Any]:

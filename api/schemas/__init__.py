@@ -108,3 +108,17 @@ class Page(Shape, Generic[Item]):
     next: int | None = Field(
         description="the `after` (or `cursor`) of the next page; null on the last page"
     )
+
+
+def link(path: str, description: str, method: str = "get", **parameters: Any) -> dict[str, Any]:
+    """An OpenAPI link from an answer to the operation at `path`, its parameters taken from
+    the answer: `link("/api/v1/disputes/{dispute_id}", "The dispute",
+    dispute_id="$response.body#/dispute_id")`. Clients (and the stateful schemathesis run)
+    follow it from a create to its get."""
+    ref = "#/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method
+    return {"operationRef": ref, "description": description, "parameters": parameters}
+
+
+def links(**named: dict[str, Any]) -> dict[str, Any]:
+    """`responses={201: links(GetDispute=link(...))}`."""
+    return {"links": named}

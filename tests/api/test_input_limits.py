@@ -114,6 +114,28 @@ class World:
         assert r.status_code == 201, r.text
         return int(r.json()["id"])
 
+    def statement_check(self) -> int:
+        """An open statement check: a statement that does not add up, uploaded fresh."""
+        from tests.api.test_response_schemas import _unbalanced_statement
+
+        r = self.client.post("/api/v1/bank-files", files={
+            "file": (f"bad-{next(self.counter)}.xml", _unbalanced_statement(next(self.counter)))},
+            headers={"Authorization": self.headers["Authorization"]})
+        assert r.status_code == 201, r.text
+        items = self.send("GET", "/api/v1/statement-checks", params={"file_id": r.json()["file_id"]}).json()
+        return int(items["items"][0]["id"])
+
+    def change_proposal(self) -> int:
+        """An open notification of change, uploaded fresh."""
+        from tests.api.test_response_schemas import _name_change
+
+        r = self.client.post("/api/v1/bank-files", files={
+            "file": (f"noc-{next(self.counter)}.ach", _name_change(next(self.counter)))},
+            headers={"Authorization": self.headers["Authorization"]})
+        assert r.status_code == 201, r.text
+        items = self.send("GET", "/api/v1/change-proposals", params={"limit": 1000}).json()["items"]
+        return int(items[-1]["id"])
+
     def policy_body(self) -> dict[str, Any]:
         k = next(self.counter)
         return {"name": f"policy-{k}", "segment": f"seg-{k}",
@@ -151,6 +173,12 @@ BODIES: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] = {
     ("post", "/api/v1/reminders/run"): lambda w: (
         "/api/v1/reminders/run", {"as_of": "2027-01-10", "dry_run": True}),
     ("post", "/api/v1/fees/{fee_id}/void"): lambda w: ("/api/v1/fees/1/void", {"reason": "waived"}),
+    ("post", "/api/v1/statement-checks/{check_id}/close"): lambda w: (
+        f"/api/v1/statement-checks/{w.statement_check()}/close", {"status": "resolved", "note": "fee"}),
+    ("post", "/api/v1/change-proposals/{proposal_id}/apply"): lambda w: (
+        f"/api/v1/change-proposals/{w.change_proposal()}/apply", {"customer_id": "C1", "note": "ok"}),
+    ("post", "/api/v1/change-proposals/{proposal_id}/reject"): lambda w: (
+        f"/api/v1/change-proposals/{w.change_proposal()}/reject", {"note": "not ours"}),
 }
 # Free-form rows (`list[Any]`): their columns are listed here instead of in the schema.
 INVOICE_ROW = {"invoice_number": "N-{k}", "customer_id": "C-{k}", "customer_name": "Fabrikam {k}",
@@ -212,7 +240,10 @@ def test_every_json_body_string_is_checked_at_the_boundary(world: World) -> None
     spec = world.client.app.openapi()  # type: ignore[attr-defined]
     with_body = {(m, p) for m, p, op in _operations(spec)
                  if "application/json" in op.get("requestBody", {}).get("content", {})}
-    assert with_body == set(BODIES) | {("post", "/api/v1/invoices")}, "a new body: add it"
+    # Free-form rows, checked column by column below (invoices) and by the customer parser's
+    # own rules (tests/receivables/test_customer_import.py, and the NUL/length test here).
+    free_form = {("post", "/api/v1/invoices"), ("post", "/api/v1/customers/import")}
+    assert with_body == set(BODIES) | free_form, "a new body: add it"
     failures, stored = [], set()
     for method, path, op in _operations(spec):
         if (method, path) not in BODIES:
@@ -397,3 +428,14 @@ def test_a_key_with_the_longest_name_still_fits_the_audit_trail(world: World) ->
         actors = set(s.scalars(select(AuditEvent.actor).where(AuditEvent.actor.like("api-key:k%"))))
     (actor,) = actors
     assert len(actor) == column_length(AuditEvent.actor) and actor.endswith(f"\u2026#{key_id}")
+
+
+def test_customer_rows_with_nul_or_overlong_text_are_refused_per_line(world: World) -> None:
+    rows = [{"customer_id": "N1", "name": "Nul\x00Co", "email": ""},
+            {"customer_id": "N2", "name": "x" * 5000, "email": ""},
+            {"customer_id": "N" * 65, "name": "Long id", "email": ""},
+            {"customer_id": "N3", "name": "Surrogate \ud800", "email": ""}]
+    r = world.send("POST", "/api/v1/customers/import", rows)
+    assert r.status_code == 422, r.text
+    with transaction(world.rt.engine) as s:
+        assert s.scalar(select(Customer.id).where(Customer.id.in_(["N1", "N2", "N3"]))) is None

@@ -318,27 +318,27 @@ def test_every_answer_is_what_its_schema_says(client: TestClient, rt: Runtime) -
     assert check.covered == set(ROUTES) - NO_BODY
 
 
-def _unbalanced_statement() -> bytes:
+def _unbalanced_statement(n: int = 0) -> bytes:
     from core.records import Direction, Entry, Statement
     from iso20022.writer import write_camt053
 
     day = date(2026, 11, 2)
     entry = Entry(amount=Decimal("10.00"), currency="EUR", direction=Direction.CREDIT, booking_date=day,
-                  value_date=day, bank_reference="CHK-1")
-    return write_camt053([Statement(id="CHK", account="DE89370400440532013000", currency="EUR",
+                  value_date=day, bank_reference=f"CHK-{n}")
+    return write_camt053([Statement(id=f"CHK-{n}", account="DE89370400440532013000", currency="EUR",
                                     opening_balance=Decimal("100.00"), closing_balance=Decimal("999.00"),
                                     from_date=day, to_date=day, entries=(entry,))])
 
 
-def _name_change() -> bytes:
+def _name_change(n: int = 1) -> bytes:
     from datetime import UTC, datetime
 
     from ingest.ach.writer import BatchSpec, ChangeSpec, EntrySpec, write_file
 
     entry = EntrySpec(transaction_code=21, routing="091000019", account="12345", amount_cents=0, name="Api AG",
-                      change=ChangeSpec(code="C04", corrected_data="API AKTIENGESELLSCHAFT",
-                                        original_trace="091000010000001"))
+                      trace=f"09100002{n:07d}", change=ChangeSpec(code="C04", corrected_data="API AKTIENGESELLSCHAFT",
+                                        original_trace=f"09100001{n:07d}"))
     batch = BatchSpec(company_name="Remit", company_id="1234567890", odfi="09100001", sec="COR",
                       entry_description="NOC", entries=[entry], effective_date=date(2026, 11, 30))
     return write_file([batch], immediate_destination="091000019", immediate_origin="091000019",
-                      creation=datetime(2026, 11, 30, tzinfo=UTC))
+                      creation=datetime(2026, 11, 30, tzinfo=UTC), file_id_modifier=chr(ord("A") + n % 26))
