@@ -28,7 +28,7 @@ def demo(
 
     settings = load_settings()
     try:
-        with opening_database(str(database) if database else settings.database_url):
+        with opening_database(f"sqlite:///{database}" if database else settings.database_url):
             rt, _ = run_demo(database, settings=settings)
     except RemitError as error:
         fail(f"demo not run: {error}")
