@@ -44,6 +44,7 @@ from workflows.runtime import Runtime
 
 
 API_PREFIX = "/api/"
+SERVICE_PATHS = ("/metrics",)  # keyed like the API (Prometheus scrapes it), answers like it
 
 
 def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
@@ -117,7 +118,8 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
 
 def _api_path(path: str) -> bool:
     """The API's and the service's own paths answer problems (JSON); the rest is the workbench's."""
-    return path.startswith(API_PREFIX) or path == API_PREFIX.rstrip("/") or path in PUBLIC_PATHS
+    return (path.startswith(API_PREFIX) or path == API_PREFIX.rstrip("/") or path in PUBLIC_PATHS
+            or path in SERVICE_PATHS)
 
 
 def _errors_by_prefix(app: FastAPI) -> None:

@@ -22,6 +22,11 @@ outside what a report covers, a file that is no bank file) or a validator's cros
 are the schema's own kind (a pattern, a type, a missing field: FastAPI refusing what the
 document allows) still fails: the document would be lying.
 
+And one is left out where it cannot hold: negative_data_rejection on a file upload
+(multipart/form-data). A file part is bytes, whatever they spell: the "null" schemathesis
+sends as a schema-violating file is a 4-byte file, and remit rightly takes it as one (and
+refuses it as no bank file, or reports a duplicate of that refusal).
+
     .venv/bin/pytest tests/api/test_schemathesis.py
 """
 
@@ -36,7 +41,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 from sqlalchemy import func, select, text
 
 from workflows.runtime import Runtime, fixtures_dir
@@ -163,10 +168,14 @@ def test_every_operation_answers_as_documented(label: str, live_app: Any) -> Non
         operation.as_strategy(generation_mode=GenerationMode.NEGATIVE),
     )
 
+    checks = CHECKS
+    if "multipart/form-data" in (operation.definition.raw.get("requestBody", {}).get("content") or {}):
+        checks = {**CHECKS, "excluded_checks": [*CHECKS["excluded_checks"], negative_data_rejection]}
+
     @given(case=cases)
     @settings(SETTINGS, max_examples=EXAMPLES_PER_OPERATION)
     def run(case: Any) -> None:
-        case.call_and_validate(app=live_app, **CHECKS)
+        case.call_and_validate(app=live_app, **checks)
 
     run()
 

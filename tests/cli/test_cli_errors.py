@@ -52,6 +52,10 @@ ARGS: dict[str, list[str]] = {
     "plans create": ["--customer", "C1", "--invoice", "INV-1", "--instalments", "2",
                      "--first-due", "2027-01-15"],
     "plans list": [], "plans show": ["1"], "plans cancel": ["1"], "plans run": [],
+    "users create": ["ana@example.com", "--role", "reviewer"], "users list": [],
+    "users set-role": ["ana@example.com", "admin"], "users disable": ["ana@example.com"],
+    "users reset-password": ["ana@example.com"], "customers import": ["{customers}"],
+    "reminders resend": ["1"],
 }
 # `remit parse` opens no database (bytes in, JSON out); `remit demo` makes its own SQLite file.
 NO_DATABASE_URL = {"parse", "demo"}
@@ -73,6 +77,7 @@ def test_an_unreachable_database_is_one_line_naming_it(
         "{book}": "invoice_number,customer_id,customer_name,currency,amount,issue_date\n"
                   "INV-1,C1,Acme GmbH,EUR,10.00,2026-10-01\n",
         "{policies}": "policies = []\n",
+        "{customers}": "customer_id,name,email\nC1,Acme GmbH,ap@acme.example\n",
     }
     for name, text in files.items():
         (tmp_path / name.strip("{}")).write_text(text)
