@@ -14,6 +14,7 @@ from cli import (
     cash,
     db,
     disputes,
+    direct_debit,
     dunning,
     fees,
     invoices,
@@ -28,7 +29,7 @@ from cli import (
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="remit: bank files to cash applied.")
 
 # Top-level commands (`remit ingest`, `remit match`, ...): each module's app holds them unnamed.
-for module in (bank_files, serve, cash, metrics):
+for module in (bank_files, serve, cash, metrics, direct_debit):
     app.registered_commands.extend(module.app.registered_commands)
 
 # Command groups (`remit invoices import`, ...).
@@ -36,6 +37,7 @@ app.add_typer(bank_files.files_app, name="files")
 bank_files.files_app.command("checks")(bank_review.checks)
 bank_files.files_app.command("close-check")(bank_review.close_check)
 app.add_typer(bank_review.app, name="nocs")
+app.add_typer(direct_debit.mandates_app, name="mandates")
 for name, module in (
     ("db", db),
     ("apikey", apikey),
