@@ -1,0 +1,142 @@
+"""The bank's word on remit's direct debits: settled (invoice paid, method direct_debit, no
+review) or returned (invoice open again; a final reason deactivates the mandate), in either
+order, nothing applied twice."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ingest.ach.writer import BatchSpec, EntrySpec, ReturnSpec, write_file
+from ledger.db import transaction
+from ledger.models import Application, BankTransaction, Collection, Invoice, Mandate, ReviewItem
+from tests.factories import E, camt
+from tests.receivables.dd_book import MANDATES_CSV, ORIGINATOR, ROUTING, seed
+from workflows.direct_debit import collect, import_mandates
+from workflows.pipeline import ingest_path
+
+DAY = date(2026, 12, 1)
+
+
+def _book(rt, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Seeded, mandates imported, collected for DAY; the runtime and {invoice number: collection}."""
+    seed(rt)
+    rt = dataclasses.replace(rt, settings=rt.settings.model_copy(
+        update={k.removeprefix("REMIT_").lower(): v for k, v in ORIGINATOR.items()}))
+    result = import_mandates(rt, MANDATES_CSV.encode(), file="m.csv", actor="test")
+    assert not result.errors
+    collect(rt, as_of=DAY, out=tmp_path / "out", actor="test")
+    return rt, _collections(rt)
+
+
+def _collections(rt) -> dict[str, Collection]:  # type: ignore[no-untyped-def]
+    with transaction(rt.engine) as s:
+        rows = s.execute(select(Invoice.number, Collection).join(Invoice, Invoice.id == Collection.invoice_id)
+                         .order_by(Collection.id)).all()
+        for _, c in rows:
+            s.expunge(c)
+    return {n: c for n, c in rows}  # the latest per invoice
+
+
+def _ingest(rt, tmp_path: Path, name: str, data: bytes) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / name
+    path.write_bytes(data)
+    result = ingest_path(rt, path, source="test", actor="test")
+    assert result.status != "rejected", result.error
+
+
+def _invoice(rt, number: str) -> tuple[str, int, list[tuple[str, str]]]:  # type: ignore[no-untyped-def]
+    with transaction(rt.engine) as s:
+        inv = s.scalars(select(Invoice).where(Invoice.number == number)).one()
+        apps = s.execute(select(Application.method, Application.status).where(Application.invoice_id == inv.id)
+                         .order_by(Application.id)).all()
+        return inv.status, inv.open_minor, [tuple(a) for a in apps]
+
+
+def test_camt_credit_with_end_to_end_ids_settles_each_invoice_without_review(rt, tmp_path) -> None:
+    rt, cs = _book(rt, tmp_path)
+    eu1, fr1 = cs["INV-EU-1"], cs["INV-FR-1"]
+    # The payer's name and text point elsewhere: the collection link wins.
+    _ingest(rt, tmp_path, "n1.xml", camt("054", [
+        E("120.00", ref="B1", e2e=eu1.end_to_end_id, name="Someone Else", text=["INV-FR-1"]),
+        E("45.00", ref="B2", e2e=fr1.end_to_end_id, name="Dupont SARL")], stmt_id="N1"))
+    assert _invoice(rt, "INV-EU-1") == ("paid", 0, [("direct_debit", "applied")])
+    assert _invoice(rt, "INV-FR-1") == ("paid", 0, [("direct_debit", "applied")])
+    assert _invoice(rt, "INV-EU-2")[0] == "open"
+    cs = _collections(rt)
+    assert cs["INV-EU-1"].status == "settled" and cs["INV-EU-2"].status == "pending"
+    with transaction(rt.engine) as s:
+        assert s.scalars(select(ReviewItem).where(ReviewItem.status == "open")).all() == []
+    # The same notification again (a retried drop): nothing doubles.
+    _ingest(rt, tmp_path, "n1-again.xml", camt("054", [
+        E("120.00", ref="B1", e2e=eu1.end_to_end_id, name="Someone Else")], stmt_id="N1"))
+    assert _invoice(rt, "INV-EU-1") == ("paid", 0, [("direct_debit", "applied")])
+
+
+def test_batch_credit_settles_the_batch_and_a_final_return_reopens_and_deactivates(rt, tmp_path) -> None:
+    rt, cs = _book(rt, tmp_path)
+    batch = cs["INV-EU-1"].batch_ref
+    assert {c.batch_ref for n, c in cs.items() if n.startswith("INV-EU") or n.startswith("INV-FR")} == {batch}
+    _ingest(rt, tmp_path, "s1.xml", camt("053", [E("245.50", ref="BATCH1", text=[f"SEPA DD {batch}"])], stmt_id="S1"))
+    for number in ("INV-EU-1", "INV-EU-2", "INV-FR-1"):
+        assert _invoice(rt, number) == ("paid", 0, [("direct_debit", "applied")])
+    # Then the bank returns INV-FR-1: account closed (final).
+    _ingest(rt, tmp_path, "r1.xml", camt("054", [
+        E("45.00", ref="RET1", e2e=cs["INV-FR-1"].end_to_end_id, direction="DBIT", return_reason="AC04")],
+        stmt_id="R1"))
+    assert _invoice(rt, "INV-FR-1") == ("open", 45_00, [("direct_debit", "reversed")])
+    assert _invoice(rt, "INV-EU-1")[0] == "paid"
+    cs2 = _collections(rt)
+    assert (cs2["INV-FR-1"].status, cs2["INV-FR-1"].return_reason) == ("returned", "AC04")
+    with transaction(rt.engine) as s:
+        mandate = s.scalars(select(Mandate).where(Mandate.mandate_id == "M-FR-1")).one()
+        assert mandate.status == "inactive" and "AC04" in (mandate.status_reason or "")
+        item = s.scalars(select(ReviewItem).where(ReviewItem.status == "open")).one()
+        assert "AC04" in item.explanation and "M-FR-1" in item.explanation and "deactivated" in item.explanation
+    # The next run skips the customer: its mandate is inactive.
+    files, skipped = collect(rt, as_of=DAY, out=tmp_path / "out2", actor="test")
+    assert files == []
+
+
+def test_return_before_batch_credit_keeps_the_invoice_open_and_explains_the_difference(rt, tmp_path) -> None:
+    rt, cs = _book(rt, tmp_path)
+    batch = cs["INV-EU-1"].batch_ref
+    # Insufficient funds (not final) first, then the bank still credits the whole batch.
+    _ingest(rt, tmp_path, "r1.xml", camt("054", [
+        E("80.50", ref="RET1", e2e=cs["INV-EU-2"].end_to_end_id, direction="DBIT", return_reason="AM04")],
+        stmt_id="R1"))
+    assert _invoice(rt, "INV-EU-2") == ("open", 80_50, [])
+    _ingest(rt, tmp_path, "s1.xml", camt("053", [E("245.50", ref="BATCH1", text=[batch])], stmt_id="S1"))
+    assert _invoice(rt, "INV-EU-1") == ("paid", 0, [("direct_debit", "applied")])
+    assert _invoice(rt, "INV-EU-2") == ("open", 80_50, [])  # returned: stays open, nothing applied
+    with transaction(rt.engine) as s:
+        credit = s.scalars(select(BankTransaction).where(BankTransaction.amount_minor == 245_50)).one()
+        assert credit.applied_minor == 165_00
+        item = s.scalars(select(ReviewItem).where(ReviewItem.transaction_id == credit.id)).one()
+        assert "80.50" in item.explanation and "INV-EU-2" in item.explanation and "not applied" in item.explanation
+        assert s.scalar(select(Mandate.status).where(Mandate.mandate_id == "M-EU-1")) == "active"
+    # Not final: the next run collects INV-EU-2 again (RCUR: the mandate has collected before).
+    files, _ = collect(rt, as_of=DAY, out=tmp_path / "out2", actor="test")
+    assert [(f["format"], f["entries"], f["total"]) for f in files] == [("pain.008", 1, "80.50")]
+    assert _collections(rt)["INV-EU-2"].sequence == "RCUR"
+
+
+def test_nacha_return_of_a_pending_ach_debit_and_its_settlement_after(rt, tmp_path) -> None:
+    rt, cs = _book(rt, tmp_path)
+    us = cs["INV-US-1"]
+    ret = EntrySpec(transaction_code=26, routing=ROUTING, account="0012345678", amount_cents=1500_00,
+                    name="GLOBEX INC", returned=ReturnSpec(code="R02", original_trace=us.trace or ""))
+    data = write_file([BatchSpec(company_name="REMIT DEMO INC", company_id="1121042882", odfi="23138010",
+                                 sec="CCD", entry_description="INVOICE", entries=[ret],
+                                 effective_date=date(2026, 12, 3))],
+                      immediate_destination=" 121042882", immediate_origin=" 231380104",
+                      creation=datetime(2026, 12, 3, 8, 0, tzinfo=UTC))
+    _ingest(rt, tmp_path, "ret.ach", data)
+    assert _invoice(rt, "INV-US-1") == ("open", 1500_00, [])
+    c = _collections(rt)["INV-US-1"]
+    assert (c.status, c.return_reason) == ("returned", "R02")
+    with transaction(rt.engine) as s:
+        assert s.scalar(select(Mandate.status).where(Mandate.mandate_id == "M-US-1")) == "inactive"
