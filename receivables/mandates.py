@@ -197,12 +197,18 @@ def import_rows(session: Session, rows: list[MandateRow], errors: list[str], *, 
     return result
 
 
-def for_customer(session: Session, customer_id: str) -> list[dict[str, Any]]:
-    return [as_json(m) for m in session.scalars(
-        select(Mandate).where(Mandate.customer_id == customer_id).order_by(Mandate.signed_on, Mandate.id))]
+def listing(session: Session, *, customer_id: str | None = None, status: str | None = None,
+            after_id: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+    """Mandates in id order (GET /api/v1/mandates), of one customer or all."""
+    query = select(Mandate).where(Mandate.id > after_id).order_by(Mandate.id).limit(limit)
+    if customer_id is not None:
+        query = query.where(Mandate.customer_id == customer_id)
+    if status is not None:
+        query = query.where(Mandate.status == status)
+    return [as_json(m) for m in session.scalars(query)]
 
 
 def as_json(m: Mandate) -> dict[str, Any]:
-    return {"mandate_id": m.mandate_id, "customer_id": m.customer_id, "scheme": m.scheme, "account": m.account,
+    return {"id": m.id, "mandate_id": m.mandate_id, "customer_id": m.customer_id, "scheme": m.scheme, "account": m.account,
             "account_type": m.account_type, "signed_on": m.signed_on.isoformat(), "status": m.status,
             "status_reason": m.status_reason}

@@ -24,6 +24,7 @@ from api import (
     fees,
     invoice_events,
     invoices,
+    mandates,
     metrics,
     payments,
     problems,
@@ -66,6 +67,7 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
     app.include_router(invoice_events.router)
     app.include_router(metrics.router)
     app.include_router(invoices.router)
+    app.include_router(mandates.router)
     app.include_router(payments.router)
     app.include_router(audit_events.router)
     app.include_router(ar_metrics.router)

@@ -140,3 +140,29 @@ def test_nacha_return_of_a_pending_ach_debit_and_its_settlement_after(rt, tmp_pa
     assert (c.status, c.return_reason) == ("returned", "R02")
     with transaction(rt.engine) as s:
         assert s.scalar(select(Mandate.status).where(Mandate.mandate_id == "M-US-1")) == "inactive"
+
+
+def test_api_lists_an_invoices_collections_and_a_customers_mandates(rt, tmp_path) -> None:
+    from fastapi.testclient import TestClient
+
+    from ledger.repositories import api_keys
+    from server.app import create_app
+
+    rt, cs = _book(rt, tmp_path)
+    _ingest(rt, tmp_path, "r1.xml", camt("054", [
+        E("80.50", ref="RET1", e2e=cs["INV-EU-2"].end_to_end_id, direction="DBIT", return_reason="AM04")],
+        stmt_id="R1"))
+    with transaction(rt.engine) as s:
+        key = api_keys.create(s, name="bi", scopes=["ar:read"])
+    with TestClient(create_app(rt)) as client:
+        auth = {"Authorization": f"Bearer {key}"}
+        body = client.get("/api/v1/invoices/INV-EU-2", headers=auth).json()
+        [c] = body["collections"]
+        assert (c["status"], c["return_reason"], c["amount"], c["mandate_id"]) == ("returned", "AM04", "80.50", "M-EU-1")
+        assert c["sequence"] == "FRST" and c["return_detail"] == "insufficient funds"
+        assert client.get("/api/v1/invoices/INV-NONE-1", headers=auth).json()["collections"] == []
+        page = client.get("/api/v1/mandates", params={"customer_id": "C-US"}, headers=auth).json()
+        assert [(m["mandate_id"], m["scheme"], m["account_type"], m["status"]) for m in page["items"]] == [
+            ("M-US-1", "ach", "checking", "active")]
+        assert page["next"] is None
+        assert client.get("/api/v1/mandates").status_code == 401
