@@ -166,3 +166,28 @@ def test_api_lists_an_invoices_collections_and_a_customers_mandates(rt, tmp_path
             ("M-US-1", "ach", "checking", "active")]
         assert page["next"] is None
         assert client.get("/api/v1/mandates").status_code == 401
+
+
+def test_a_noc_on_an_ach_debit_updates_the_mandate_once_applied(rt, tmp_path) -> None:
+    from ingest.ach.writer import ChangeSpec
+    from ledger.models import ChangeProposal
+    from ledger.repositories import change_proposals
+
+    rt, cs = _book(rt, tmp_path)
+    noc = EntrySpec(transaction_code=26, routing=ROUTING, account="0012345678", amount_cents=0, name="GLOBEX INC",
+                    change=ChangeSpec(code="C06", corrected_data="1918171614       37",
+                                      original_trace=cs["INV-US-1"].trace or "", original_rdfi="23138010"))
+    data = write_file([BatchSpec(company_name="REMIT DEMO INC", company_id="1121042882", odfi="23138010",
+                                 sec="COR", entry_description="INVOICE", entries=[noc],
+                                 effective_date=date(2026, 12, 3))],
+                      immediate_destination=" 121042882", immediate_origin=" 231380104",
+                      creation=datetime(2026, 12, 3, 8, 0, tzinfo=UTC))
+    _ingest(rt, tmp_path, "noc.ach", data)
+    with transaction(rt.engine) as s:
+        proposal = s.scalars(select(ChangeProposal)).one()
+        assert proposal.customer_id == "C-US"  # found by the mandate's account
+        assert s.scalar(select(Mandate.account).where(Mandate.mandate_id == "M-US-1")) == f"ABA:{ROUTING}:0012345678"
+        change_proposals.apply(s, proposal.id, actor="reviewer@example.com")
+    with transaction(rt.engine) as s:
+        m = s.scalars(select(Mandate).where(Mandate.mandate_id == "M-US-1")).one()
+        assert (m.account, m.account_type) == (f"ABA:{ROUTING}:1918171614", "savings")
