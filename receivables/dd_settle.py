@@ -6,8 +6,8 @@ of the same text: the transactions claimed here are never matched again.
 
 - **Settlement.** A booked credit whose end-to-end id is a pending collection's (camt TxDtls),
   of its amount, pays that invoice in full; a booked credit carrying a batch's reference
-  (pain.008 PmtInfId, NACHA batch reference) for exactly the batch's total pays every
-  collection of the batch still pending — collections already returned stay open and the
+  (pain.008 PmtInfId, NACHA batch reference) for exactly the batch's total — or the total
+  of its collections not returned — pays every collection of the batch still pending — collections already returned stay open and the
   difference is explained in a review item, never applied. Method `direct_debit`, no review.
 - **Returns.** A return (camt RtrInf / reversal, NACHA return, BAI2 return) whose original
   reference or end-to-end id is a collection's (or a NACHA trace number): the collection is
@@ -154,7 +154,8 @@ def _batch_for(session: Session, tx: _Tx, batch_refs: list[str]) -> list[Collect
         if not any(ref in key for key in tx.keys):
             continue
         batch = list(session.scalars(select(Collection).where(Collection.batch_ref == ref).order_by(Collection.id)))
-        if tx.amount_minor == sum(c.amount_minor for c in batch) and tx.currency in (None, batch[0].currency):
+        standing = sum(c.amount_minor for c in batch if c.status != "returned")
+        if tx.amount_minor in (sum(c.amount_minor for c in batch), standing) and tx.currency in (None, batch[0].currency):
             return batch
     return []
 
@@ -179,9 +180,9 @@ def _settle(session: Session, postings: Postings, tx: _Tx, collections: list[Col
         postings.open_review(tx.id, reason=ReviewReason.RETURNED_PAYMENT.value, candidates=[], actor=actor,
                              explanation=f"Credit for direct debit(s) {', '.join(numbers[c.id] for c in collections)} "
                                          "already returned by the bank: nothing applied.")
-    elif left:
+    elif (tx.amount_minor or 0) > sum(c.amount_minor for c in applied):
         ccy = collections[0].currency
-        gap = sum(c.amount_minor for c in left)
+        gap = (tx.amount_minor or 0) - sum(c.amount_minor for c in applied)
         why = "; ".join(f"{numbers[c.id]} {minor_text(c.amount_minor, ccy)} "
                         f"({'returned ' + (c.return_reason or '') if c in returned else 'not open any more'})"
                         for c in left)

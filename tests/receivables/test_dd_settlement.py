@@ -191,3 +191,40 @@ def test_a_noc_on_an_ach_debit_updates_the_mandate_once_applied(rt, tmp_path) ->
     with transaction(rt.engine) as s:
         m = s.scalars(select(Mandate).where(Mandate.mandate_id == "M-US-1")).one()
         assert (m.account, m.account_type) == (f"ABA:{ROUTING}:1918171614", "savings")
+
+
+def _pain002(batch: str, rows: list[tuple[str, str, str, str | None]]) -> bytes:
+    """A pain.002.001.10: (end-to-end id, amount, status, reason) per transaction."""
+    txs = "".join(
+        f"<TxInfAndSts><StsId>ST-{e2e}</StsId><OrgnlEndToEndId>{e2e}</OrgnlEndToEndId><TxSts>{sts}</TxSts>"
+        + (f"<StsRsnInf><Rsn><Cd>{reason}</Cd></Rsn></StsRsnInf>" if reason else "")
+        + f'<OrgnlTxRef><Amt><InstdAmt Ccy="EUR">{amount}</InstdAmt></Amt></OrgnlTxRef></TxInfAndSts>'
+        for e2e, amount, sts, reason in rows)
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.10"><CstmrPmtStsRpt>
+<GrpHdr><MsgId>STS-1</MsgId><CreDtTm>2026-12-02T07:00:00</CreDtTm></GrpHdr>
+<OrgnlGrpInfAndSts><OrgnlMsgId>{batch[:12]}</OrgnlMsgId><OrgnlMsgNmId>pain.008.001.08</OrgnlMsgNmId>
+<GrpSts>PART</GrpSts></OrgnlGrpInfAndSts>
+<OrgnlPmtInfAndSts><OrgnlPmtInfId>{batch}</OrgnlPmtInfId><PmtInfSts>PART</PmtInfSts>{txs}</OrgnlPmtInfAndSts>
+</CstmrPmtStsRpt></Document>""".encode()
+
+
+def test_a_pain002_reject_returns_the_collection_and_a_final_reason_deactivates(rt, tmp_path) -> None:
+    rt, cs = _book(rt, tmp_path)
+    eu1, fr1 = cs["INV-EU-1"], cs["INV-FR-1"]
+    _ingest(rt, tmp_path, "sts.xml", _pain002(eu1.batch_ref, [
+        (eu1.end_to_end_id, "120.00", "ACCP", None), (fr1.end_to_end_id, "45.00", "RJCT", "MD01")]))
+    after = _collections(rt)
+    assert after["INV-EU-1"].status == "pending"
+    assert (after["INV-FR-1"].status, after["INV-FR-1"].return_reason) == ("returned", "MD01")
+    assert _invoice(rt, "INV-FR-1") == ("open", 45_00, [])
+    with transaction(rt.engine) as s:
+        assert s.scalar(select(Mandate.status).where(Mandate.mandate_id == "M-FR-1")) == "inactive"
+    # The batch credit then carries only what stands: EU-1 and EU-2 applied, FR-1 stays open.
+    _ingest(rt, tmp_path, "s1.xml", camt("053", [E("200.50", ref="BATCH1", text=[eu1.batch_ref])], stmt_id="S1"))
+    with transaction(rt.engine) as s:
+        credit = s.scalars(select(BankTransaction).where(BankTransaction.amount_minor == 200_50)).one()
+        assert (credit.match_status, credit.applied_minor) == ("applied", 200_50)
+        assert s.scalars(select(ReviewItem).where(ReviewItem.transaction_id == credit.id)).all() == []
+    assert _invoice(rt, "INV-EU-2") == ("paid", 0, [("direct_debit", "applied")])
+    assert _invoice(rt, "INV-FR-1") == ("open", 45_00, [])
