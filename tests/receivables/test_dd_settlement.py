@@ -228,3 +228,16 @@ def test_a_pain002_reject_returns_the_collection_and_a_final_reason_deactivates(
         assert s.scalars(select(ReviewItem).where(ReviewItem.transaction_id == credit.id)).all() == []
     assert _invoice(rt, "INV-EU-2") == ("paid", 0, [("direct_debit", "applied")])
     assert _invoice(rt, "INV-FR-1") == ("open", 45_00, [])
+
+
+def test_a_bai2_credit_with_an_ach_batch_reference_settles_that_batch(rt, tmp_path) -> None:
+    rt, cs = _book(rt, tmp_path)
+    batch = cs["INV-US-1"].batch_ref
+    assert batch != cs["INV-JOE-1"].batch_ref  # CCD and PPD are two batches
+    bai = (f"01,BANK,REMIT,261203,0800,1,,,2/\n02,REMIT,121042882,1,261202,,USD,2/\n"
+           f"03,123456789,USD,010,0,,/\n16,165,150000,Z,BR-77,,ACH SETTLEMENT {batch}/\n"
+           f"49,150000,3/\n98,150000,1,5/\n99,150000,1,7/\n")
+    _ingest(rt, tmp_path, "day.bai", bai.encode())
+    assert _invoice(rt, "INV-US-1") == ("paid", 0, [("direct_debit", "applied")])
+    assert _invoice(rt, "INV-JOE-1") == ("open", 75_25, [])
+    assert _collections(rt)["INV-US-1"].status == "settled"
