@@ -72,14 +72,16 @@ class _Tx:
 
 def settle_collections(session: Session, *, actor: str) -> int:
     """Claim what the bank reported about remit's collections; how many transactions."""
-    if session.scalar(select(Collection.id).where(Collection.status.in_(("pending", "settled"))).limit(1)) is None:
+    if session.scalar(select(Collection.id).limit(1)) is None:
         return 0
     hold_match_lock(session)
-    live = list(session.scalars(select(Collection).where(Collection.status.in_(("pending", "settled")))))
-    by_e2e = {c.end_to_end_id: c for c in live}
-    by_trace = {c.trace: c for c in live if c.trace}
-    batch_refs = sorted({c.batch_ref for c in live if c.status == "pending"})
-    txs = _candidates(session, list(by_e2e), list(by_trace), batch_refs)
+    batch_refs = sorted(set(session.scalars(select(Collection.batch_ref).where(Collection.status == "pending"))))
+    txs = _candidates(session, batch_refs)
+    wanted = {k for tx in txs for k in (tx.e2e, tx.original) if k}
+    known = list(session.scalars(select(Collection).where(
+        or_(Collection.end_to_end_id.in_(wanted), Collection.trace.in_(wanted))).order_by(Collection.id)))
+    by_e2e = {c.end_to_end_id: c for c in known}
+    by_trace = {c.trace: c for c in known if c.trace}  # the latest, should a trace number come round again
     plans: list[tuple[_Tx, list[Collection], str]] = []
     for tx in txs:
         if tx.is_return:
@@ -88,7 +90,9 @@ def settle_collections(session: Session, *, actor: str) -> int:
                 plans.append((tx, [found], "return"))
         elif tx.direction == "credit":
             one = by_e2e.get(tx.e2e or "")
-            if one is not None and one.status == "pending" and tx.amount_minor == one.amount_minor \
+            # Pending: settle it. Returned: the credit undoes nothing of ours twice (see _settle).
+            # Settled already: a second credit is ordinary matching's (a duplicate payment).
+            if one is not None and one.status != "settled" and tx.amount_minor == one.amount_minor \
                     and tx.currency in (None, one.currency):
                 plans.append((tx, [one], "settle"))
                 continue
@@ -119,10 +123,14 @@ def settle_collections(session: Session, *, actor: str) -> int:
     return done
 
 
-def _candidates(session: Session, e2es: list[str], traces: list[str], batch_refs: list[str]) -> list[_Tx]:
+def _candidates(session: Session, batch_refs: list[str]) -> list[_Tx]:
+    """Booked transactions not matched yet naming a collection (end-to-end id, or as a return's
+    original reference its end-to-end id or trace number) or a pending batch's reference."""
     remittance = cast(BankTransaction.remittance, String)
     references = cast(BankTransaction.references, String)
-    keyed = [BankTransaction.end_to_end_id.in_(e2es), BankTransaction.return_original_reference.in_(e2es + traces)]
+    e2es = select(Collection.end_to_end_id)
+    keyed = [BankTransaction.end_to_end_id.in_(e2es), BankTransaction.return_original_reference.in_(e2es),
+             BankTransaction.return_original_reference.in_(select(Collection.trace).where(Collection.trace.is_not(None)))]
     for ref in batch_refs:
         keyed += [BankTransaction.end_to_end_id == ref, BankTransaction.instruction_id == ref,
                   BankTransaction.transaction_id == ref, BankEntry.bank_reference == ref,
@@ -203,8 +211,11 @@ def _return(session: Session, postings: Postings, tx: _Tx, c: Collection, mandat
         what = f"the application to {number} is reversed and the invoice reopened"
         if postings.payments[c.settled_by].applied_minor == 0:
             postings.set_status(c.settled_by, "returned")
-    elif c.status == "returned":
-        what = f"{number}'s collection was already returned"
+    elif c.status == "returned":  # told twice (a reject, then a return): nothing more to undo
+        postings.set_status(tx.id, "returned")
+        audit.record(session, actor=actor, action="collection.returned_again", entity_type="collection",
+                     entity_id=c.end_to_end_id, after={"return_reason": code, "transaction_id": tx.id})
+        return
     _mark(session, c, "returned", actor, returned_by=tx.id, reason=code)
     postings.set_status(tx.id, "returned")
     mandate = mandates[c.mandate_id]

@@ -241,3 +241,22 @@ def test_a_bai2_credit_with_an_ach_batch_reference_settles_that_batch(rt, tmp_pa
     assert _invoice(rt, "INV-US-1") == ("paid", 0, [("direct_debit", "applied")])
     assert _invoice(rt, "INV-JOE-1") == ("open", 75_25, [])
     assert _collections(rt)["INV-US-1"].status == "settled"
+
+
+def test_an_individual_credit_after_its_return_applies_nothing(rt, tmp_path) -> None:
+    rt, cs = _book(rt, tmp_path)
+    eu1 = cs["INV-EU-1"]
+    _ingest(rt, tmp_path, "r1.xml", camt("054", [
+        E("120.00", ref="RET1", e2e=eu1.end_to_end_id, direction="DBIT", return_reason="AM04")], stmt_id="R1"))
+    # The credit the bank had booked before (files crossed): it pays nothing, even though it names the invoice.
+    _ingest(rt, tmp_path, "n1.xml", camt("054", [
+        E("120.00", ref="B1", e2e=eu1.end_to_end_id, name="Muster GmbH", text=["INV-EU-1"])], stmt_id="N1"))
+    assert _invoice(rt, "INV-EU-1") == ("open", 120_00, [])
+    with transaction(rt.engine) as s:
+        credit = s.scalars(select(BankTransaction).where(BankTransaction.transaction_id.is_(None),
+                                                         BankTransaction.amount_minor == 120_00)
+                           .order_by(BankTransaction.id.desc())).first()
+        assert credit is not None and credit.match_status == "returned" and credit.applied_minor == 0
+    # Not final: collected again by the next run.
+    files, _ = collect(rt, as_of=DAY, out=tmp_path / "out2", actor="test")
+    assert [(f["entries"], f["total"]) for f in files] == [(1, "120.00")]
