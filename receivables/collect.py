@@ -1,8 +1,8 @@
 """`remit collect`: debit the open invoices of customers with an active mandate (issue 15).
 
 For every open invoice due on or before the as-of date (no due date: its issue date) whose
-customer has an active mandate of the invoice's scheme (EUR: SEPA, USD: ACH) and that has no
-collection under way or settled, one debit of its open amount:
+customer has an active mandate of the invoice's scheme (EUR: SEPA, USD: ACH), that has no
+collection under way or settled and no open dispute, one debit of its open amount:
 
 - SEPA: one pain.008.001.08 file, one PmtInf per sequence type — FRST for a mandate's first
   collection (none before it that was not returned), RCUR after — requested for the first
@@ -36,7 +36,7 @@ from iso20022 import pain008
 from iso20022.validate import validate_pain008
 from ledger import audit
 from ledger.locks import lock_key
-from ledger.models import Collection, Customer, Invoice, Mandate
+from ledger.models import Collection, Customer, Dispute, Invoice, Mandate
 from ledger.types import utc_now
 from reconcile.normalize import LEGAL_FORMS, fold
 
@@ -97,12 +97,13 @@ def due_items(session: Session, as_of: date) -> tuple[list[Item], list[str]]:
     if not mandates:
         return [], []
     live = select(Collection.invoice_id).where(Collection.status.in_(_LIVE))
+    disputed = select(Dispute.invoice_id).where(Dispute.status == "open")
     rows = session.execute(
         select(Invoice.id, Invoice.number, Invoice.open_minor, Invoice.currency, Invoice.customer_id, Customer.name)
         .join(Customer, Customer.id == Invoice.customer_id)
         .where(Invoice.status == "open", Invoice.open_minor > 0,
                func.coalesce(Invoice.due_date, Invoice.issue_date) <= as_of,
-               Invoice.customer_id.in_(list(mandates)), Invoice.id.not_in(live))
+               Invoice.customer_id.in_(list(mandates)), Invoice.id.not_in(live), Invoice.id.not_in(disputed))
         .order_by(Invoice.number)).all()
     items, skipped = [], []
     for invoice_id, number, open_minor, currency, customer_id, name in rows:

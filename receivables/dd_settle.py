@@ -175,7 +175,8 @@ def _settle(session: Session, postings: Postings, tx: _Tx, collections: list[Col
     applied = []
     for c in pending:
         invoice = postings.invoices[c.invoice_id]
-        if invoice.open_minor < c.amount_minor:  # paid otherwise meanwhile: a person decides
+        if invoice.open_minor < c.amount_minor:  # paid otherwise meanwhile: collected, but a person decides
+            _mark(session, c, "settled", actor, settled_by=tx.id)
             continue
         postings.apply(tx.id, [Allocation(c.invoice_id, invoice.number, from_minor(c.amount_minor, c.currency))],
                        method=METHOD, actor=actor, confidence=100,
@@ -183,7 +184,13 @@ def _settle(session: Session, postings: Postings, tx: _Tx, collections: list[Col
         _mark(session, c, "settled", actor, settled_by=tx.id)
         applied.append(c)
     left = [c for c in collections if c not in applied]
-    if not applied:
+    if not applied and pending:
+        postings.set_status(tx.id, "review")
+        postings.open_review(tx.id, reason=ReviewReason.DUPLICATE_PAYMENT.value, candidates=[], actor=actor,
+                             explanation=f"Direct debit(s) of {', '.join(numbers[c.id] for c in pending)} collected, "
+                                         "but the invoice(s) were paid otherwise meanwhile: nothing applied — "
+                                         "refund the customer or apply the cash by hand.")
+    elif not applied:
         postings.set_status(tx.id, "returned")  # it only carries debits already returned
         postings.open_review(tx.id, reason=ReviewReason.RETURNED_PAYMENT.value, candidates=[], actor=actor,
                              explanation=f"Credit for direct debit(s) {', '.join(numbers[c.id] for c in collections)} "

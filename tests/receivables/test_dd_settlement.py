@@ -260,3 +260,26 @@ def test_an_individual_credit_after_its_return_applies_nothing(rt, tmp_path) -> 
     # Not final: collected again by the next run.
     files, _ = collect(rt, as_of=DAY, out=tmp_path / "out2", actor="test")
     assert [(f["entries"], f["total"]) for f in files] == [(1, "120.00")]
+
+
+def test_a_disputed_invoice_is_not_debited_and_one_paid_otherwise_is_not_paid_twice(rt, tmp_path) -> None:
+    from sqlalchemy import insert, update
+
+    from ledger.models import Dispute
+
+    rt, cs = _book(rt, tmp_path)
+    eu1 = cs["INV-EU-1"]
+    with transaction(rt.engine) as s:  # INV-EU-1 paid by transfer meanwhile (as an import would say)
+        s.execute(update(Invoice).where(Invoice.number == "INV-EU-1").values(open_minor=0, status="paid"))
+        late = s.scalar(select(Invoice.id).where(Invoice.number == "INV-EU-LATER"))
+        s.execute(insert(Dispute).values(invoice_id=late, currency="EUR", amount_minor=10_00, reason_code="quality",
+                                         source="manual", status="open", opened_by="test"))
+    _ingest(rt, tmp_path, "n1.xml", camt("054", [E("120.00", ref="B1", e2e=eu1.end_to_end_id)], stmt_id="N1"))
+    with transaction(rt.engine) as s:
+        credit = s.scalars(select(BankTransaction).where(BankTransaction.end_to_end_id == eu1.end_to_end_id)).one()
+        assert (credit.match_status, credit.applied_minor) == ("review", 0)
+        item = s.scalars(select(ReviewItem).where(ReviewItem.transaction_id == credit.id)).one()
+        assert "paid otherwise" in item.explanation
+    assert _collections(rt)["INV-EU-1"].status == "settled"
+    files, _ = collect(rt, as_of=date(2026, 12, 31), out=tmp_path / "out2", actor="test")
+    assert files == []  # INV-EU-LATER is due now, but disputed
