@@ -68,7 +68,7 @@ UNMATCHED = "<unmatched>"
 BANK_FILE_STATUSES = ("received", "parsed", "rejected")
 MATCH_STATUSES = ("unmatched", "applied", "review", "ignored", "returned")
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
-APPLICATION_KEYS = tuple((m, s) for m in ("auto", "manual") for s in ("applied", "reversed"))
+APPLICATION_KEYS = tuple((m, s) for m in ("auto", "manual", "direct_debit") for s in ("applied", "reversed"))
 
 
 class HttpMetrics:

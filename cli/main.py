@@ -21,6 +21,7 @@ from cli import (
     customers,
     db,
     disputes,
+    direct_debit,
     dunning,
     fees,
     invoices,
@@ -54,7 +55,7 @@ def _root(
 
 
 # Top-level commands (`remit ingest`, `remit match`, ...): each module's app holds them unnamed.
-for module in (bank_files, serve, cash, metrics):
+for module in (bank_files, serve, cash, metrics, direct_debit):
     app.registered_commands.extend(module.app.registered_commands)
 
 # Command groups (`remit invoices import`, ...).
@@ -62,6 +63,7 @@ app.add_typer(bank_files.files_app, name="files")
 bank_files.files_app.command("checks")(bank_review.checks)
 bank_files.files_app.command("close-check")(bank_review.close_check)
 app.add_typer(bank_review.app, name="nocs")
+app.add_typer(direct_debit.mandates_app, name="mandates")
 for name, module in (
     ("db", db),
     ("apikey", apikey),

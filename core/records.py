@@ -46,6 +46,7 @@ class Format(StrEnum):
     BAI2 = "bai2"
     LOCKBOX = "lockbox"
     OFX = "ofx"
+    PAIN002 = "pain.002"  # the bank's status report on remit's direct debits (rejects)
 
 
 @dataclass(frozen=True, slots=True)

@@ -102,6 +102,16 @@ class Settings(BaseSettings):
     late_fee_eu_compensation: Decimal = Field(Decimal("40.00"), ge=0)  # EUR invoices only
     late_fee_cron: str = "30 6 * * *"  # UTC, daily after the nightly ingest; when mode != none
     plans_cron: str | None = None  # payment plans' daily run (api/plans.py), e.g. "15 6 * * *" UTC
+    # Direct debits (`remit collect`, receivables/collect.py): who collects. SEPA (pain.008) ...
+    sepa_creditor_id: str | None = None  # creditor identifier, e.g. DE98ZZZ09999999999
+    sepa_creditor_name: str | None = None
+    sepa_creditor_iban: str | None = None  # the account the collections are credited to
+    sepa_creditor_bic: str | None = None  # optional (IBAN-only is allowed in SEPA)
+    # ... and ACH (NACHA): immediate origin, company id and name, originating bank (ODFI) routing.
+    ach_origin: str | None = None  # 10 characters: often " " + routing, or "1" + tax id
+    ach_company_id: str | None = None  # 10 characters
+    ach_company_name: str | None = None  # 16 characters
+    ach_odfi: str | None = None  # 9-digit routing number of the originating bank
 
     @field_validator("fee_tolerances")
     @classmethod

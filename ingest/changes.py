@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from core.accounts import try_normalize_account
 from ingest.ach.addenda import corrected_data
 from ledger import audit
-from ledger.models import BankEntry, BankTransaction, ChangeProposal, CustomerAccount
+from ledger.models import BankEntry, BankTransaction, ChangeProposal, CustomerAccount, Mandate
 from ledger.types import utc_now
 
 # What applying a proposal does, by change code (Nacha Operating Rules, Appendix Five).
@@ -55,6 +55,7 @@ def propose_changes(session: Session, *, file_id: int, actor: str) -> list[int]:
         if values["old_account"]:
             customer = session.scalar(select(CustomerAccount.customer_id)
                                       .where(CustomerAccount.account == values["old_account"]))
+            customer = customer or _mandate_customer(session, values["old_account"])
         proposal_id = session.execute(insert(ChangeProposal).values(
             transaction_id=tx_id, customer_id=customer, change_code=code, status="open",
             created_at=utc_now(), **values).returning(ChangeProposal.id)).scalar_one()
@@ -64,6 +65,18 @@ def propose_changes(session: Session, *, file_id: int, actor: str) -> list[int]:
                                                    "new_name": values["new_name"]})
         made.append(proposal_id)
     return made
+
+
+def _mandate_customer(session: Session, account: str) -> str | None:
+    """The customer whose ACH mandate debits this (normalized) account: the NOC answers our debit."""
+    if not account.startswith("ABA:"):
+        return None
+    routing = account.split(":")[1]
+    for customer, stored in session.execute(select(Mandate.customer_id, Mandate.account).where(
+            Mandate.scheme == "ach", Mandate.account.like(f"ABA:{routing}:%")).order_by(Mandate.id)):
+        if try_normalize_account(stored) == account:
+            return str(customer)
+    return None
 
 
 def proposal(code: str, data: str, account: str | None, name: str | None) -> dict[str, Any]:

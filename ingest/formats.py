@@ -34,6 +34,7 @@ _MODULES: dict[Format, str] = {
     Format.CAMT052: "iso20022.camt",
     Format.CAMT053: "iso20022.camt",
     Format.CAMT054: "iso20022.camt",
+    Format.PAIN002: "iso20022.pain002",
     Format.OFX: "ingest.ofx",
     Format.ACH: "ingest.ach",
     Format.LOCKBOX: "ingest.lockbox",

@@ -154,3 +154,17 @@ def _strip_namespaces(message: str) -> str:
             break
         message = message[:start] + message[end + 1 :]
     return message
+
+
+def validate_pain008(data: bytes) -> list[str]:
+    """Schema errors of a pain.008.001.08 document (bytes) as "line N: message"; [] when valid."""
+    schema = _schema("pain.008.001.08")
+    if schema is None:
+        return ["no bundled schema for pain.008.001.08"]
+    try:
+        document = etree.fromstring(data, etree.XMLParser(**_hardened()))
+    except etree.XMLSyntaxError as error:
+        return [str(_syntax_error(error))]
+    if schema.validate(document):
+        return []
+    return _schema_messages(schema.error_log)

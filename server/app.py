@@ -28,6 +28,7 @@ from api import (
     fees,
     invoice_events,
     invoices,
+    mandates,
     metrics,
     payments,
     problems,
@@ -86,6 +87,7 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(invoices.router)
     app.include_router(customers.router)
+    app.include_router(mandates.router)
     app.include_router(payments.router)
     app.include_router(audit_events.router)
     app.include_router(ar_metrics.router)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from ingest.service import IngestResult
 from ledger.models import BankEntry, BankTransaction
 from ledger.repositories import bank_files
+from receivables.dd_settle import settle_collections
 from receivables.plan_service import sync_for_invoices
 from reconcile import rematch
 from reconcile.service import MatchSummary, decide, dry_run_json, match_pending
@@ -48,7 +49,10 @@ def _credit_plans(session: Session, invoice_ids: set[int], actor: str) -> None:
 def match(
     session: Session, rt: Runtime, *, actor: str, today: date, include_review: bool = False
 ) -> MatchSummary:
-    """One matching run in the caller's transaction: the runtime's settings, plans credited."""
+    """One matching run in the caller's transaction: the runtime's settings, plans credited.
+    What the bank reports about remit's own direct debits is taken first (settled or returned
+    collections, receivables/dd_settle.py): their link to the invoice wins over matching."""
+    settle_collections(session, actor=actor)
     return match_pending(session, actor=actor, today=today, settings=rt.match_settings(),
                          include_review=include_review, after_apply=_credit_plans)
 

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from api.schemas import Amount, Day, Page, Shape, Timestamp
 from api.schemas.audit import AuditEvent
+from api.schemas.direct_debits import Collection
 from api.schemas.disputes import Dispute
 from api.schemas.dunning import Reminder
 from api.schemas.fees import Fee
@@ -50,6 +51,8 @@ class InvoiceDetail(Invoice):
     fees: list[Fee]
     plan: PlanSummary | None = Field(description="the active payment plan")
     reminders: list[Reminder]
+    collections: list[Collection] = Field(
+        description="direct debits `remit collect` sent for it, with status and return reason")
 
 
 class RowError(Shape):

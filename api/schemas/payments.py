@@ -21,7 +21,7 @@ class Application(Shape):
     discount_amount: Amount
     write_off_amount: Amount
     write_off_reason: str | None
-    method: str = Field(description="auto | manual")
+    method: str = Field(description="auto | manual | direct_debit (a settled direct-debit collection)")
     confidence: int | None = Field(description="the matcher's score 0..100 (auto)")
     reasons: list[str]
     status: str = Field(description="applied | reversed")

@@ -18,6 +18,7 @@ from ledger.models.book import (
     Invoice,
     ReviewItem,
 )
+from ledger.models.collections import Collection, Mandate
 from ledger.models.events import AuditEvent, InvoiceEvent
 from ledger.models.receivables import (
     Dispute,
@@ -40,6 +41,7 @@ __all__ = [
     "BankTransaction",
     "Base",
     "ChangeProposal",
+    "Collection",
     "Customer",
     "CustomerAccount",
     "CustomerAlias",
@@ -50,6 +52,7 @@ __all__ = [
     "Invoice",
     "InvoiceEvent",
     "LoginFailure",
+    "Mandate",
     "PaymentPlan",
     "PaymentPlanInvoice",
     "Reminder",

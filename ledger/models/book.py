@@ -110,7 +110,7 @@ class Application(Base):
         CheckConstraint(
             "applied_minor >= 0 AND discount_minor >= 0 AND write_off_minor >= 0", name="amounts_positive"
         ),
-        CheckConstraint("method IN ('auto', 'manual')", name="method"),
+        CheckConstraint("method IN ('auto', 'manual', 'direct_debit')", name="method"),
         CheckConstraint("status IN ('applied', 'reversed')", name="status"),
         # Never two live applications of one payment to one invoice.
         Index(
@@ -135,7 +135,7 @@ class Application(Base):
     discount_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     write_off_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     write_off_reason: Mapped[str | None] = mapped_column(String(64))
-    method: Mapped[str] = mapped_column(String(8))
+    method: Mapped[str] = mapped_column(String(16))  # auto | manual | direct_debit
     confidence: Mapped[int | None] = mapped_column(Integer)
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     actor: Mapped[str] = mapped_column(String(128))

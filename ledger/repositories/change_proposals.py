@@ -4,8 +4,9 @@ customer after a person accepts them, or rejected — each decision audited. Not
 Applying: a corrected account replaces the customer's old one (the bank says the old one is
 wrong: debiting it again would be returned), or is added when the customer did not have it;
 a corrected name is added to the customer's names (the AR system owns the customer's name);
-a transaction code, identification or SEC code is recorded on the proposal for the
-direct-debit mandates that use them.
+a transaction code, identification or SEC code is recorded on the proposal. The customer's
+ACH mandates on the old account (receivables.mandates) follow: their account becomes the
+corrected one, and a corrected transaction code sets checking (2x) or savings (3x).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from core.accounts import try_normalize_account
 from core.errors import Conflict, Invalid, NotFound
 from ledger import audit
-from ledger.models import ChangeProposal, Customer, CustomerAccount, CustomerAlias
+from ledger.models import ChangeProposal, Customer, CustomerAccount, CustomerAlias, Mandate
 from ledger.types import utc_now
 
 STATUSES = ("open", "applied", "rejected")
@@ -54,6 +56,9 @@ def apply(session: Session, proposal_id: int, *, actor: str, customer_id: str | 
             session.execute(insert(CustomerAlias).values(customer_id=customer, alias=proposal.new_name,
                                                          source="imported", created_at=utc_now()))
         changed["alias_added"] = proposal.new_name
+    mandates = _update_mandates(session, customer, proposal, actor=actor)
+    if mandates:
+        changed["mandates"] = mandates
     resolution = note or "applied"
     _close(session, proposal, status="applied", actor=actor, resolution=resolution, customer=customer)
     audit.record(session, actor=actor, action="customer.changed_by_noc", entity_type="customer",
@@ -61,6 +66,29 @@ def apply(session: Session, proposal_id: int, *, actor: str, customer_id: str | 
                  after={**changed, "change_proposal": proposal.id, "change_code": proposal.change_code,
                         **{k: v for k, v in (proposal.detail or {}).items() if k != "problems"}})
     return proposal
+
+
+def _update_mandates(session: Session, customer: str, proposal: ChangeProposal, *, actor: str) -> list[str]:
+    """The customer's ACH mandates on the corrected account take the correction; their ids."""
+    code = str((proposal.detail or {}).get("transaction_code") or "")
+    account_type = {"2": "checking", "3": "savings"}.get(code[:1]) if len(code) == 2 else None
+    if proposal.old_account is None or not (proposal.new_account or account_type):
+        return []
+    changed = []
+    for mandate in session.scalars(select(Mandate).where(Mandate.customer_id == customer, Mandate.scheme == "ach")
+                                   .order_by(Mandate.id).with_for_update()):
+        if try_normalize_account(mandate.account) != proposal.old_account:
+            continue
+        before = {"account": mandate.account, "account_type": mandate.account_type}
+        mandate.account = proposal.new_account or mandate.account
+        mandate.account_type = account_type or mandate.account_type
+        mandate.updated_at = utc_now()
+        audit.record(session, actor=actor, action="mandate.changed_by_noc", entity_type="mandate",
+                     entity_id=mandate.mandate_id, before=before,
+                     after={"account": mandate.account, "account_type": mandate.account_type,
+                            "change_proposal": proposal.id, "change_code": proposal.change_code})
+        changed.append(mandate.mandate_id)
+    return changed
 
 
 def reject(session: Session, proposal_id: int, *, actor: str, note: str) -> ChangeProposal:

@@ -35,6 +35,7 @@ from api import (
     fees,
     invoice_events,
     invoices,
+    mandates,
     metrics,
     payments,
     plans,
@@ -46,7 +47,7 @@ from workflows.runtime import Runtime, fixtures_dir
 
 ROUTERS = (
     ar_metrics, audit_events, bank_checks, bank_files, customers, disputes, dunning, exceptions, fees,
-    invoice_events, invoices, metrics, payments, plans, reports, users,
+    invoice_events, invoices, mandates, metrics, payments, plans, reports, users,
 )
 # Routes without a JSON body to describe.
 NO_BODY = {("GET", "/metrics"), ("DELETE", "/api/v1/dunning/policies/{policy_id}")}
@@ -270,10 +271,12 @@ def test_every_answer_is_what_its_schema_says(client: TestClient, rt: Runtime) -
         check("GET", f"{v1}/exceptions/{{transaction_id}}", transaction_id=e["transaction_id"])
     check("GET", f"{v1}/applications")
     check("GET", f"{v1}/audit-events", params={"limit": 1000})
+    _direct_debit(rt, open_[0]["number"])
+    assert check("GET", f"{v1}/mandates", params={"customer_id": open_[0]["customer_id"]})["items"]
     invoice_rows = check("GET", f"{v1}/invoices", params={"limit": 1000})["items"]
     shown = [check("GET", f"{v1}/invoices/{{number:path}}", number=i["number"])
              for i in invoice_rows]
-    assert all(any(s[k] for s in shown) for k in ("disputes", "fees", "plan", "reminders"))
+    assert all(any(s[k] for s in shown) for k in ("disputes", "fees", "plan", "reminders", "collections"))
     for d in check("GET", f"{v1}/disputes")["items"]:
         check("GET", f"{v1}/disputes/{{dispute_id}}", dispute_id=d["dispute_id"])
     for p in check("GET", f"{v1}/payment-plans")["items"]:
@@ -328,6 +331,25 @@ def _unbalanced_statement(n: int = 0) -> bytes:
     return write_camt053([Statement(id=f"CHK-{n}", account="DE89370400440532013000", currency="EUR",
                                     opening_balance=Decimal("100.00"), closing_balance=Decimal("999.00"),
                                     from_date=day, to_date=day, entries=(entry,))])
+
+
+def _direct_debit(rt: Runtime, number: str) -> None:
+    """A mandate for the invoice's customer and a returned collection of the invoice."""
+    from sqlalchemy import insert, select
+
+    from ledger.db import transaction
+    from ledger.models import Collection, Invoice, Mandate
+
+    with transaction(rt.engine) as s:
+        invoice = s.scalars(select(Invoice).where(Invoice.number == number)).one()
+        mandate = s.execute(insert(Mandate).values(
+            mandate_id="M-API", customer_id=invoice.customer_id, scheme="sepa", account="DE89370400440532013000",
+            signed_on=date(2026, 1, 1), status="active").returning(Mandate.id)).scalar_one()
+        s.execute(insert(Collection).values(
+            invoice_id=invoice.id, mandate_id=mandate, scheme="sepa", end_to_end_id="RDD261201001SF-00001",
+            batch_ref="RDD261201001SF", sequence="FRST", file_name="RDD261201001.pain008.xml",
+            currency=invoice.currency, amount_minor=invoice.open_minor, collection_date=date(2026, 12, 1),
+            status="returned", return_reason="AM04", return_detail="insufficient funds", actor="test"))
 
 
 def _name_change(n: int = 1) -> bytes:
