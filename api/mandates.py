@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Query
 
+from api import problems
 from api.auth import ArRead
 from api.schemas import answer
 from api.schemas import direct_debits as schema
@@ -16,7 +17,7 @@ from receivables import mandates
 from web import paging
 from web.session import DbSession
 
-router = APIRouter(prefix="/api/v1/mandates", tags=["direct debits"])
+router = APIRouter(prefix="/api/v1/mandates", tags=["direct debits"], responses=problems.SECURED)
 
 
 @router.get("", response_model=answer(schema.MandatePage))

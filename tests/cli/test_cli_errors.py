@@ -55,7 +55,8 @@ ARGS: dict[str, list[str]] = {
     "users create": ["ana@example.com", "--role", "reviewer"], "users list": [],
     "users set-role": ["ana@example.com", "admin"], "users disable": ["ana@example.com"],
     "users reset-password": ["ana@example.com"], "customers import": ["{customers}"],
-    "reminders resend": ["1"],
+    "reminders resend": ["1"], "mandates import": ["{mandates}"],
+    "collect": ["--as-of", "2026-12-01", "--out", "out"],
 }
 # `remit parse` opens no database (bytes in, JSON out); `remit demo` makes its own SQLite file.
 NO_DATABASE_URL = {"parse", "demo"}
@@ -78,6 +79,8 @@ def test_an_unreachable_database_is_one_line_naming_it(
                   "INV-1,C1,Acme GmbH,EUR,10.00,2026-10-01\n",
         "{policies}": "policies = []\n",
         "{customers}": "customer_id,name,email\nC1,Acme GmbH,ap@acme.example\n",
+        "{mandates}": "mandate_id,customer_id,scheme,account,signed_on\n"
+                      "M1,C1,sepa,DE89370400440532013000,2026-01-01\n",
     }
     for name, text in files.items():
         (tmp_path / name.strip("{}")).write_text(text)
