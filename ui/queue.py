@@ -16,6 +16,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from core import labels
+from ledger.repositories import users
 from reconcile import bulk, queue, queue_kinds
 from reconcile.model import ReviewReason
 from ui.pages import ME, MAX_PAGE_SIZE, PAGE_SIZE, Cursor, amount_filter, page_url, render
@@ -134,6 +135,7 @@ def queue_page(
         reasons=[(r.value, labels.label("review_reason", r.value)) for r in ReviewReason],
         currencies=queue.currencies(session),
         assignees=queue.assignees(session),
+        people=[p.actor for p in users.assignees(session)],
         sort=sort,
         sorts=SORT_LABELS,
         sort_urls={s: page_url("/exceptions", {**kept, "sort": None if s == "age" else s})

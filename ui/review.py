@@ -26,8 +26,9 @@ from starlette.responses import Response
 from core import labels
 from core.money import AmountError, parse_amount
 from ledger.models import Application
-from receivables import disputes
+from ledger.repositories import users
 from ledger.types import utc_now
+from receivables import disputes
 from reconcile import manual, overview, views
 from reconcile.apply import ApplicationError, StaleVersion
 from ui.pages import ME, amount_filter, not_found, redirect_with, render
@@ -99,6 +100,7 @@ def _payment_page(
         events=history,
         customers=overview.payment_customers(session, transaction_id),
         actor=user.actor,
+        people=[p.actor for p in users.assignees(session)],
         find=find or "",
         found=found,
     )

@@ -290,3 +290,14 @@ def test_tracked_statement_checks_show_both_figures_and_their_status(client, rt,
     assert "12,500.00 USD" in rows[0][1] and "12,490.00 USD" in rows[0][1]
     assert "S9: booked entries do not add up" in rows[0][1]
     assert ">7<" in rows[1][1].replace("\n", "").replace(" ", "") and "got 8 (alice)" in rows[1][1]
+
+
+def test_the_people_who_can_review_are_offered_to_assign_to(client, rt, queue) -> None:
+    from workflows import users as people
+
+    people.create_user(rt, "ana@example.com", role="reviewer", actor="test")
+    people.create_user(rt, "vic@example.com", role="viewer", actor="test")  # cannot review: not offered
+    for page in (client.get("/exceptions").text, client.get(f"/exceptions/{queue['ids']['Echo LLC']}").text):
+        offered = re.findall(r'<datalist id="people">(.*?)</datalist>', page, flags=re.S)
+        assert offered and '<option value="user:ana@example.com">' in offered[0]
+        assert "vic@example.com" not in offered[0]
