@@ -83,9 +83,10 @@ def test_the_headline_is_per_currency_and_adds_up(demo: tuple[Path, str]) -> Non
             " AND t.return_reason IS NULL AND NOT e.reversal"
             " AND coalesce(t.currency, e.currency) = ?", (ccy,)).fetchone()
         received = Decimal(minor + returned[1]) / 100
-        assert lines["payments received"][column].split() == [str(payments + returned[0]), f"{received:.2f}"]
+        assert lines["payments received"][column].split() == [str(payments + returned[0]), f"{received:,.2f}"]
         assert lines["applied automatically"][column].startswith(f"{auto} (")
-        cells = {k: Decimal(v[column].split()[-1]) for k, v in lines.items() if k != "payments received"}
+        cells = {k: Decimal(v[column].split()[-1].replace(",", "")) for k, v in lines.items()
+                 if k != "payments received"}
         parts = (cells["applied automatically"] + cells["applied by a person"] + cells["left on account"]
                  + cells["in review (not applied)"] + cells["returned by the bank"] + cells["not matched yet"])
         assert parts == received, ccy  # every unit of cash received is somewhere, in its own currency

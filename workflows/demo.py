@@ -147,19 +147,27 @@ def _import_invoices(rt: Runtime, path: Path) -> str:
     return f"{path.name}: {result.created} invoices imported, {len(result.errors)} rejected rows"
 
 
+def _money(h: dict[str, Any], amount: str | None) -> str:
+    """An amount of the currency's column: separators and decimals as everywhere else."""
+    return display_amount(amount, h["currency"], show_currency=False)
+
+
+def _count(h: dict[str, Any], key: str, n: str = "payments") -> str:
+    return f"{h[key][n]}  {_money(h, h[key]['amount'])}"
+
+
 HEADLINE_ROWS = (
-    ("payments received", lambda h: f"{h['received']['payments']}  {h['received']['amount']}"),
+    ("payments received", lambda h: _count(h, "received")),
     ("applied automatically", lambda h: f"{h['applied_auto']['payments']} ({h['auto_rate'] or '-'} %)  "
-                                        f"{h['applied_auto']['amount']}"),
-    ("applied by a person", lambda h: f"{h['applied_manual']['payments']}  {h['applied_manual']['amount']}"),
-    ("discounts taken", lambda h: h["discounts"]),
-    ("bank charges written off", lambda h: h["written_off"]),
-    ("left on account", lambda h: h["on_account"]),
-    ("in review (not applied)", lambda h: f"{h['in_review']['payments']}  {h['in_review']['amount']}"),
-    ("returned by the bank", lambda h: f"{h['returned']['payments']}  {h['returned']['amount']}"),
-    ("not matched yet", lambda h: f"{h['unmatched']['payments']}  {h['unmatched']['amount']}"),
-    ("not receivables (outgoing, sent back)", lambda h: f"{h['not_receivable']['bookings']}  "
-                                                        f"{h['not_receivable']['amount']}"),
+                                        f"{_money(h, h['applied_auto']['amount'])}"),
+    ("applied by a person", lambda h: _count(h, "applied_manual")),
+    ("discounts taken", lambda h: _money(h, h["discounts"])),
+    ("bank charges written off", lambda h: _money(h, h["written_off"])),
+    ("left on account", lambda h: _money(h, h["on_account"])),
+    ("in review (not applied)", lambda h: _count(h, "in_review")),
+    ("returned by the bank", lambda h: _count(h, "returned")),
+    ("not matched yet", lambda h: _count(h, "unmatched")),
+    ("not receivables (outgoing, sent back)", lambda h: _count(h, "not_receivable", "bookings")),
 )
 
 
@@ -226,8 +234,10 @@ def _collections_summary(console: Console, rt: Runtime) -> None:
         m = ar_history.metrics_report(session, as_of=as_of)
         due = Counter(d.step.name for d in reminders.decide(session, as_of))
     for currency, f in sorted(m["by_currency"].items()):
-        aging = ", ".join(f"{bucket} {amount}" for bucket, amount in f["aging"].items())
-        console.print(f"receivables {currency} (as of {m['as_of']}, {m['period_days']} days): AR {f['ar_total']}, "
+        aging = ", ".join(f"{bucket} {display_amount(amount, currency, show_currency=False)}"
+                          for bucket, amount in f["aging"].items())
+        console.print(f"receivables {currency} (as of {m['as_of']}, {m['period_days']} days): "
+                      f"AR {display_amount(f['ar_total'], currency)}, "
                       f"DSO {f['dso']}, best possible {f['best_possible_dso']}, CEI {f['cei']}; aging {aging}")
     console.print("reminders due today (`remit reminders run --dry-run --json`): "
                   + (", ".join(f"{step} {n}" for step, n in sorted(due.items())) or "none"))
