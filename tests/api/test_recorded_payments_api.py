@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select
 
 from core.errors import Conflict
+from core.money import D
 from ledger.db import transaction
 from ledger.models import (
     Application,
@@ -28,7 +29,6 @@ from ledger.repositories import api_keys
 from reconcile.recorded import PaymentIn
 from server.app import create_app
 from tests.factories import E, camt
-from core.money import D
 from workflows.recorded_payments import record_payment
 
 BODY = {"amount": "120.00", "currency": "EUR", "customer_id": "C1", "invoice_numbers": ["INV-1"],
@@ -213,3 +213,17 @@ def test_concurrent_requests_with_one_key_record_one_payment(rt) -> None:  # typ
     # The odd body conflicts unless it was the one that won the race; then the three others do.
     assert len(conflicts) == (1 if winner == body.sha256() else 3)
     assert sum(1 for r in results if isinstance(r, tuple) and not r[1]) == 1
+
+
+def test_two_recorded_payments_a_credit_could_settle_are_left_to_matching(client, rt) -> None:
+    """Same customer, amount and window, no reference on the credit: a guess, so no settlement."""
+    _post(client, {**BODY, "invoice_numbers": ["INV-1"], "reference": "cheque 1"}, key="a")
+    _post(client, {**BODY, "invoice_numbers": [], "reference": "cheque 2"}, key="b")
+    bank = camt("053", [E("120.00", ref="DEP-9", name="Contoso Ltd", account=IBAN, text=["deposit"],
+                          date="2026-12-02")])
+    assert client.post("/api/v1/bank-files", headers=client.review,
+                       files={"file": ("dep9.xml", bank)}).status_code == 201
+    items = {i["bank_reference"]: i for i in client.get("/api/v1/payments", headers=client.reader).json()["items"]}
+    assert items["DEP-9"]["match_status"] != "ignored"
+    with transaction(rt.engine) as s:
+        assert s.scalars(select(RecordedPayment.settled_by)).all() == [None, None]
