@@ -30,7 +30,7 @@ from ledger.models import (
     ReviewItem,
 )
 from ledger.repositories import review_items
-from reconcile import queue, queue_kinds
+from reconcile import queue, queue_kinds, recorded
 from reconcile.amount_filters import amount_at_least, amount_at_most, amount_equals
 from reconcile.view_rows import (
     amount_text,
@@ -365,7 +365,13 @@ def payment_detail(session: Session, transaction_id: int) -> dict[str, Any] | No
         applications=apps,
         review=review_json,
         explanation=payment_explanation(t, currency, review_json, apps),
+        # Recorded via POST /api/v1/payments (its key, and the bank credit that settled it),
+        # or the bank's settlement of such a payment (reconcile/recorded.py).
+        recorded=recorded.recorded_json(session, t.id),
+        settles_recorded=recorded.settles(session, t.id),
     )
+    if out["settles_recorded"] is not None:
+        out["explanation"] = recorded.settlement_note(out["settles_recorded"])
     return out
 
 

@@ -28,6 +28,7 @@ from ledger.repositories import bank_files
 from receivables.dd_settle import settle_collections
 from receivables.plan_service import sync_for_invoices
 from reconcile import rematch
+from reconcile.recorded import settle_recorded
 from reconcile.service import MatchSummary, decide, dry_run_json, match_pending
 from workflows.runtime import Runtime
 
@@ -41,7 +42,7 @@ STRANDED_AFTER = timedelta(minutes=10)
 _RETRYABLE = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 
 
-def _credit_plans(session: Session, invoice_ids: set[int], actor: str) -> None:
+def credit_plans(session: Session, invoice_ids: set[int], actor: str) -> None:
     # Instalments of active payment plans are credited from their invoices' open amounts.
     sync_for_invoices(session, invoice_ids, actor=actor)
 
@@ -51,10 +52,13 @@ def match(
 ) -> MatchSummary:
     """One matching run in the caller's transaction: the runtime's settings, plans credited.
     What the bank reports about remit's own direct debits is taken first (settled or returned
-    collections, receivables/dd_settle.py): their link to the invoice wins over matching."""
+    collections, receivables/dd_settle.py): their link to the invoice wins over matching; so
+    are the bank's settlements of payments recorded via the API (reconcile/recorded.py), which
+    apply nothing again."""
     settle_collections(session, actor=actor)
+    settle_recorded(session, actor=actor)
     return match_pending(session, actor=actor, today=today, settings=rt.match_settings(),
-                         include_review=include_review, after_apply=_credit_plans)
+                         include_review=include_review, after_apply=credit_plans)
 
 
 def match_settled(rt: Runtime, *, actor: str, today: date | None = None,
@@ -100,7 +104,7 @@ def rematch_opened(rt: Runtime, numbers: Sequence[str], *, actor: str,
         if not ids:
             return MatchSummary()
         return match_pending(session, actor=actor, today=today, settings=settings, transaction_ids=ids,
-                             rematch=True, after_apply=_credit_plans)
+                             rematch=True, after_apply=credit_plans)
 
     return _with_retry(rt, run)
 

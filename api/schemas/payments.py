@@ -144,6 +144,16 @@ class ChangeInfo(Shape):
     original_rdfi: str | None
 
 
+class RecordedInfo(Shape):
+    """A payment recorded via POST /api/v1/payments: what the caller sent it with."""
+
+    idempotency_key: str
+    customer_id: str
+    reference: str | None
+    received_at: Day
+    settled_by: int | None = Field(description="the bank credit recognised as its settlement")
+
+
 class PaymentDetail(Payment):
     """The payment in full: entry, file, remittance, applications, review item, and why it
     was applied or flagged."""
@@ -164,4 +174,8 @@ class PaymentDetail(Payment):
     applications: list[Application]
     review: ReviewItem | None
     explanation: str = Field(description="one paragraph: why applied, or why in review")
+    recorded: RecordedInfo | None = Field(
+        description="recorded via POST /api/v1/payments (not from a bank file): its key and settlement")
+    settles_recorded: int | None = Field(
+        description="this bank credit is the settlement of that recorded payment: nothing applied again")
 

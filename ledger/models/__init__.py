@@ -7,7 +7,14 @@ alembic's env (ledger/migrations/env.py) all need.
 """
 
 from ledger.models.access import ApiKey, LoginFailure, UiSession, User
-from ledger.models.bank import BankEntry, BankEntrySighting, BankFile, BankTransaction, StatementRow
+from ledger.models.bank import (
+    BankEntry,
+    BankEntrySighting,
+    BankFile,
+    BankTransaction,
+    RecordedPayment,
+    StatementRow,
+)
 from ledger.models.bank_checks import ChangeProposal, StatementCheck, StatementNumberRow
 from ledger.models.base import NAMING_CONVENTION, Base, column_length
 from ledger.models.book import (
@@ -55,6 +62,7 @@ __all__ = [
     "Mandate",
     "PaymentPlan",
     "PaymentPlanInvoice",
+    "RecordedPayment",
     "Reminder",
     "ReviewItem",
     "StatementCheck",

@@ -163,3 +163,29 @@ class BankTransaction(Base):
     # Bumped by every change to the payment's cash or review state: a reviewer's action names
     # the version it saw, and is refused (409) if the payment changed meanwhile.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+
+class RecordedPayment(Base):
+    """A payment received outside the bank files (portal, card, cheque at the counter),
+    recorded with `POST /api/v1/payments` under an Idempotency-Key (issue 15 B).
+
+    The money itself is a BankTransaction of a synthetic file of source `api` (one file,
+    statement and entry per recorded payment), so matching, views, returns and the review
+    queue see it as any payment; this row holds only what is the API's own: the key, the
+    hash of the canonical body it was first sent with (a replay with another body is a 409),
+    and the bank credit that later turned out to be its settlement (reconcile.recorded).
+    """
+
+    __tablename__ = "recorded_payments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("bank_transactions.id"), unique=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    reference: Mapped[str | None] = mapped_column(String(256))
+    received_at: Mapped[date] = mapped_column(Date)
+    # The bank credit recognised as this payment's settlement (card payout, cheque deposit).
+    settled_by: Mapped[int | None] = mapped_column(ForeignKey("bank_transactions.id"), unique=True)
+    actor: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)

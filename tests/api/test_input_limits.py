@@ -84,8 +84,10 @@ class World:
     def send(self, method: str, path: str, body: Any = None, params: Any = None) -> Any:
         # json.dumps escapes an unpaired surrogate as \\ud800, as a client's JSON would.
         content = None if body is None else json.dumps(body).encode()
+        # A payment recorded via the API names its Idempotency-Key: a fresh one per request.
+        key = {"Idempotency-Key": f"limits-{next(self.counter)}"} if path == "/api/v1/payments" else {}
         return self.client.request(method, path, content=content, params=params,
-                                   headers=self.headers)
+                                   headers={**self.headers, **key})
 
     def applied_payment(self) -> int:
         tx = next(self.applied)
@@ -177,6 +179,9 @@ BODIES: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] = {
         f"/api/v1/statement-checks/{w.statement_check()}/close", {"status": "resolved", "note": "fee"}),
     ("post", "/api/v1/change-proposals/{proposal_id}/apply"): lambda w: (
         f"/api/v1/change-proposals/{w.change_proposal()}/apply", {"customer_id": "C1", "note": "ok"}),
+    ("post", "/api/v1/payments"): lambda w: ("/api/v1/payments", {
+        "amount": "1.00", "currency": "EUR", "customer_id": "C1", "invoice_numbers": [next(w.invoices)],
+        "reference": "card ch_123", "received_at": "2026-12-01"}),
     ("post", "/api/v1/change-proposals/{proposal_id}/reject"): lambda w: (
         f"/api/v1/change-proposals/{w.change_proposal()}/reject", {"note": "not ours"}),
 }
@@ -271,6 +276,7 @@ def test_every_json_body_string_is_checked_at_the_boundary(world: World) -> None
         "PUT /api/v1/dunning/customers/{customer_id} segment = longest",
         "POST /api/v1/dunning/policies segment = longest",
         "POST /api/v1/disputes note = longest",
+        "POST /api/v1/payments reference = longest",
     } <= stored, sorted(stored)
 
 

@@ -141,7 +141,7 @@ class Checker:
         self.covered: set[tuple[str, str]] = set()
 
     def __call__(self, method: str, path: str, /, status: int | None = None, **kw: Any) -> Any:
-        ids = {k: kw.pop(k) for k in list(kw) if k not in ("params", "json", "files")}
+        ids = {k: kw.pop(k) for k in list(kw) if k not in ("params", "json", "files", "headers")}
         url = re.sub(r"\{(\w+)(:\w+)?\}", lambda m: str(ids[m.group(1)]), path)
         r = self.client.request(method, url, **kw)
         route = ROUTES[(method, path)]
@@ -252,6 +252,13 @@ def test_every_answer_is_what_its_schema_says(client: TestClient, rt: Runtime) -
     matched = check("GET", f"{v1}/payments", params={"status": "matched"})["items"]
     check("POST", f"{v1}/payments/{{transaction_id}}/unapply",
           transaction_id=matched[0]["transaction_id"], json={"reason": "wrong customer"})
+    # A payment recorded outside the bank files (201), replayed (201), its key reused (409).
+    recorded = {"amount": "1", "currency": open_[0]["currency"], "customer_id": open_[0]["customer_id"],
+                "invoice_numbers": [open_[0]["number"]], "reference": "card ch_1", "received_at": "2026-12-01"}
+    key = {"Idempotency-Key": "schemas-1"}
+    first = check("POST", f"{v1}/payments", json=recorded, headers=key)
+    assert check("POST", f"{v1}/payments", json=recorded, headers=key) == first
+    check("POST", f"{v1}/payments", 409, json={**recorded, "amount": "2"}, headers=key)
 
     # The event feed, with a failed event redelivered.
     with transaction(rt.engine) as session:
