@@ -54,19 +54,24 @@ def _credits() -> Select[Any]:
             .where(BankEntry.direction == "credit", BankEntry.status == "booked", BankEntry.reversal.is_(False)))
 
 
-def _taken(session: Session) -> set[int]:
-    return set(session.scalars(select(RemittanceAdvice.transaction_id)
-                               .where(RemittanceAdvice.transaction_id.is_not(None))))
+def _free(session: Session, ids: list[int], taken: set[int]) -> list[int]:
+    """Those of these payments no advice is linked to yet."""
+    if not ids:
+        return ids
+    linked = set(session.scalars(select(RemittanceAdvice.transaction_id)
+                                 .where(RemittanceAdvice.transaction_id.in_(ids))))
+    return [i for i in ids if i not in linked and i not in taken]
 
 
 def find_payment(session: Session, advice: RemittanceAdvice, taken: set[int]) -> int | None:
-    """The booked credit this advice describes, or None (not here yet, or not one payment)."""
+    """The booked credit this advice describes, or None (not here yet, or not one payment).
+    `taken`: payments linked earlier in this run."""
     ref = advice.payment_reference
     if ref:
         rows = session.execute(_credits().where(
             or_(BankTransaction.end_to_end_id == ref, BankEntry.bank_reference == ref)).order_by(BankTransaction.id)
         ).all()
-        ids = [r.id for r in rows if r.id not in taken and (advice.currency in (None, r.currency))]
+        ids = _free(session, [r.id for r in rows if advice.currency in (None, r.currency)], taken)
         if len(ids) == 1:
             return ids[0]
         if ids:
@@ -77,9 +82,10 @@ def find_payment(session: Session, advice: RemittanceAdvice, taken: set[int]) ->
         BankTransaction.amount_minor == advice.amount_minor,
         BankTransaction.match_status.in_(OPEN_TO_ADVICE)).order_by(BankTransaction.id)).all()
     payer = name_key(advice.payer)
-    ids = [r.id for r in rows if r.id not in taken and (advice.currency in (None, r.currency))
-           and r.counterparty_name and name_key(r.counterparty_name) == payer
-           and (advice.payment_date is None or advice.payment_date in (r.booking_date, r.value_date))]
+    ids = _free(session, [r.id for r in rows if advice.currency in (None, r.currency)
+                          and r.counterparty_name and name_key(r.counterparty_name) == payer
+                          and (advice.payment_date is None or advice.payment_date in (r.booking_date, r.value_date))],
+                taken)
     return ids[0] if len(ids) == 1 else None
 
 
@@ -93,7 +99,7 @@ def settle_advices(session: Session, *, actor: str, settings: MatchSettings | No
                               .order_by(RemittanceAdvice.id)).all()
     if not waiting:
         return summary
-    taken = _taken(session)
+    taken: set[int] = set()  # linked in this run
     for advice in waiting:
         transaction_id = find_payment(session, advice, taken)
         if transaction_id is None:
