@@ -132,3 +132,15 @@ def test_the_same_advice_twice_is_applied_once(rt) -> None:
     assert "was received before" in again.warnings[0]
     status, applied, apps, _, advices = _state(rt, tx)
     assert (status, applied, len(apps), advices) == ("applied", 120000, 2, [("applied", tx, None)])
+
+
+def test_an_advice_for_a_payment_the_matcher_applied_already_is_only_linked(rt) -> None:
+    _book(rt)
+    tx = _pay(rt, E("490.00", ref="B-1", name="ACME Industries, Inc.", date="2026-12-03"), "pay.xml")
+    before = _state(rt, tx)
+    assert before[:3] == ("applied", 49000, [("INV-2", 49000, 0)])
+    result = _ingest(rt, _x12("B-1", "490.00", "RMR*IV*INV-2**490.00"), "acme.820")
+    assert (result.advices, result.applied, result.review) == (1, 0, 0)
+    status, applied, apps, _, advices = _state(rt, tx)
+    assert (status, applied, apps) == before[:3]
+    assert advices[0][:2] == ("linked", tx) and "applied already" in advices[0][2]
