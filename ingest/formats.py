@@ -69,7 +69,8 @@ def detect_format(head: bytes) -> Format:
         raise why
     sample = readable(head, 40)
     raise ParseError(
-        "not a recognised bank file (camt.052/053/054, NACHA ACH, BAI2, BAI lockbox, OFX) or remittance advice (X12 820, advice CSV)",
+        "not a recognised bank file (camt.052/053/054, NACHA ACH, BAI2, BAI lockbox, OFX)"
+        " or remittance advice (X12 820, advice CSV)",
         line=1,
         field="content",
         value=sample,

@@ -61,7 +61,8 @@ def parse(data: bytes) -> list[Advice]:
         if not any(c.strip() for c in row):
             continue
         if len(row) != len(COLUMNS):
-            raise ParseError(f"{len(row)} columns, not {len(COLUMNS)}", line=line, field="row", value=",".join(row)[:80])
+            raise ParseError(f"{len(row)} columns, not {len(COLUMNS)}", line=line, field="row",
+                             value=",".join(row)[:80])
         payer, reference, amount_text, number, paid_text, discount_text = (c.strip() for c in row)
         if not reference and not payer:
             raise ParseError("a row needs a payer or a payment reference", line=line, field="payment_reference",

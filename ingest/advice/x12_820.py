@@ -70,7 +70,7 @@ class _Set:
 
 
 def parse(data: bytes) -> list[Advice]:
-    text = data.decode("latin-1").lstrip("\ufeff")
+    text = data.removeprefix(b"\xef\xbb\xbf").decode("latin-1")
     advices: list[Advice] = []
     current: _Set | None = None
     for line, fields in segments(text):
