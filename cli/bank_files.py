@@ -134,7 +134,10 @@ def _ingest_one(ingestor: Any, path: Path, *, fmt: Any, source: str, show_progre
 
 
 def _print_result(result: Any) -> None:
-    if result.status == "parsed":
+    if result.status == "parsed" and result.advices:
+        line = (f"parsed     {result.file} ({result.format}): {result.advices} remittance advice(s); "
+                f"{result.applied} applied, {result.review} to review")
+    elif result.status == "parsed":
         line = (
             f"parsed     {result.file} ({result.format}): {result.statements} statement(s), "
             f"{result.entries_new} new entries, {result.entries_duplicate} already known, "

@@ -146,6 +146,7 @@ REVIEW_REASONS: dict[str, str] = {
     "no_amount": "No amount from the bank",
     "manual_unapply": "Unapplied by hand",
     "batch_out_of_balance": "Batch out of balance",
+    "advice_mismatch": "Remittance advice does not add up",
 }
 
 METHODS: dict[str, str] = {

@@ -47,6 +47,12 @@ class Format(StrEnum):
     LOCKBOX = "lockbox"
     OFX = "ofx"
     PAIN002 = "pain.002"  # the bank's status report on remit's direct debits (rejects)
+    X12_820 = "x12.820"  # a payer's remittance advice (core/advice.py), not a bank statement
+    ADVICE_CSV = "advice.csv"  # the same as CSV: payer,payment_reference,payment_amount,...
+
+
+# Formats that carry remittance advices (what a payment pays), not bank bookings.
+ADVICE_FORMATS = frozenset({Format.X12_820, Format.ADVICE_CSV})
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,8 @@ _MODULES: dict[Format, str] = {
     Format.ACH: "ingest.ach",
     Format.LOCKBOX: "ingest.lockbox",
     Format.BAI2: "ingest.bai2",
+    Format.X12_820: "ingest.advice",  # remittance advices: stored, not booked (ingest/advice_store.py)
+    Format.ADVICE_CSV: "ingest.advice",
 }
 
 
@@ -67,7 +69,8 @@ def detect_format(head: bytes) -> Format:
         raise why
     sample = readable(head, 40)
     raise ParseError(
-        "not a recognised bank file (camt.052/053/054, NACHA ACH, BAI2, BAI lockbox, OFX)",
+        "not a recognised bank file (camt.052/053/054, NACHA ACH, BAI2, BAI lockbox, OFX)"
+        " or remittance advice (X12 820, advice CSV)",
         line=1,
         field="content",
         value=sample,

@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session
 
 from core.errors import ParseError
 from core.limits import DEFAULT_LIMITS, ParseLimits
-from core.records import Format
+from core.records import ADVICE_FORMATS, Format
+from ingest import advice
+from ingest.advice_store import store_advices
 from ingest.archive import Archive, Archived
 from ingest.formats import HEAD_BYTES, detect_format, iter_records
 from ingest.changes import propose_changes
@@ -54,6 +56,7 @@ class IngestResult:
     entries_upgraded: int = 0
     applied: int = 0  # cash applications made (matching runs in reconcile/)
     review: int = 0  # transactions sent to the review queue
+    advices: int = 0  # remittance advices stored from this file (X12 820, advice CSV)
     error: str | None = None
     duplicate_of: int | None = None
     duplicate_of_status: str | None = None  # parsed | rejected: what became of the first copy
@@ -74,6 +77,7 @@ class IngestResult:
             "entries_duplicate": self.entries_duplicate,
             "applied": self.applied,
             "review": self.review,
+            "advices": self.advices,
             "error": self.error,
             "duplicate_of": self.duplicate_of,
             "duplicate_of_status": self.duplicate_of_status,
@@ -248,6 +252,8 @@ class Ingestor:
                     file=name, status="duplicate", format=known.format, file_id=file_id,
                     sha256=archived.sha256, duplicate_of=file_id, duplicate_of_status=known.status,
                 )
+            if fmt in ADVICE_FORMATS:
+                return self._store_advices(session, file_id, archived, name=name, fmt=fmt)
             with self.archive.open(archived.sha256) as raw:
                 reader = _CountingReader(raw)
                 source = io.BufferedReader(reader, buffer_size=1024 * 1024)
@@ -304,6 +310,22 @@ class Ingestor:
             warnings=counts.warnings,
             new_transaction_ids=counts.new_transaction_ids,
         )
+
+    def _store_advices(self, session: Session, file_id: int, archived: Archived, *, name: str,
+                       fmt: Format) -> IngestResult:
+        """A remittance advice file: its advices stored (ingest/advice_store.py), no bookings."""
+        with self.archive.open(archived.sha256) as raw:
+            data = raw.read(self.limits.max_file_bytes + 1)
+        counts = store_advices(session, advice.parse(fmt, data), file_id=file_id, fmt=fmt.value, actor=self.actor)
+        session.execute(update(BankFile).where(BankFile.id == file_id).values(
+            format=fmt.value, status="parsed", warnings=counts.warnings, statements=0, entries_new=0,
+            entries_duplicate=0, transactions_new=0, processed_at=utc_now()))
+        audit.record(session, actor=self.actor, action="bank_file.parsed", entity_type="bank_file",
+                     entity_id=file_id, before={"status": "received"},
+                     after={"status": "parsed", "format": fmt.value, "advices": counts.stored,
+                            "advices_duplicate": counts.duplicate})
+        return IngestResult(file=name, status="parsed", format=fmt.value, file_id=file_id, sha256=archived.sha256,
+                            advices=counts.stored, warnings=counts.warnings)
 
     def _reject(
         self, file_id: int, archived: Archived, *, name: str, error: ParseError, fmt: Format | None

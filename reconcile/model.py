@@ -113,6 +113,7 @@ class ReviewReason(StrEnum):
     NO_AMOUNT = "no_amount"  # the bank gave no amount for this transaction (batch detail)
     MANUAL_UNAPPLY = "manual_unapply"  # a person took the cash back off the invoices
     BATCH_OUT_OF_BALANCE = "batch_out_of_balance"  # a lockbox batch that does not add up (ingest/held.py)
+    ADVICE_MISMATCH = "advice_mismatch"  # its remittance advice does not add up (reconcile/advice.py)
 
 
 @dataclass(frozen=True, slots=True)

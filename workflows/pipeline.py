@@ -28,6 +28,7 @@ from ledger.repositories import bank_files
 from receivables.dd_settle import settle_collections
 from receivables.plan_service import sync_for_invoices
 from reconcile import rematch
+from reconcile.advice import AdviceSummary, settle_advices
 from reconcile.recorded import settle_recorded
 from reconcile.service import MatchSummary, decide, dry_run_json, match_pending
 from workflows.runtime import Runtime
@@ -113,7 +114,15 @@ def _run_with_retry(rt: Runtime, **options: Any) -> MatchSummary:
     return _with_retry(rt, lambda session: match(session, rt, **options))
 
 
-def _with_retry(rt: Runtime, run: Callable[[Session], MatchSummary]) -> MatchSummary:
+def apply_advices(rt: Runtime, *, actor: str, today: date | None = None) -> AdviceSummary:
+    """Remittance advices linked to the payments they describe and applied per their lines
+    (reconcile/advice.py), in a transaction of their own, before the matcher guesses."""
+    today = today or datetime.now(timezone.utc).date()
+    return _with_retry(rt, lambda session: settle_advices(session, actor=actor, settings=rt.match_settings(),
+                                                          today=today))
+
+
+def _with_retry(rt: Runtime, run: Callable[[Session], Any]) -> Any:
     for attempt in range(3):
         try:
             with rt.unit_of_work() as session:
@@ -126,9 +135,12 @@ def _with_retry(rt: Runtime, run: Callable[[Session], MatchSummary]) -> MatchSum
 
 
 def match_after(rt: Runtime, result: IngestResult, *, actor: str) -> IngestResult:
-    """Match after any file, stored, duplicate or rejected: whatever is unmatched gets its run."""
+    """Match after any file, stored, duplicate or rejected: whatever is unmatched gets its run.
+    Remittance advices first: a payment described by one is applied per its lines."""
+    advices = apply_advices(rt, actor=actor)
     summary = match_settled(rt, actor=actor)
-    result.applied, result.review = summary.applied, summary.review + summary.returned
+    result.applied = summary.applied + advices.applied
+    result.review = summary.review + summary.returned + advices.review
     return result
 
 

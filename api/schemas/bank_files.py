@@ -46,6 +46,7 @@ class IngestResult(Shape):
     entries_duplicate: int
     applied: int
     review: int
+    advices: int = Field(0, description="remittance advices stored (x12.820, advice.csv)")
     error: str | None
     duplicate_of: int | None = Field(description="the file with the same bytes")
     duplicate_of_status: str | None

@@ -8,7 +8,7 @@ segment (typically `RMR*IV*<invoice>**<amount>\\`) in a single addenda.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from core.money import AmountError, D
@@ -93,3 +93,20 @@ def _amount(text: str) -> Decimal | None:
         return D(text)
     except AmountError:
         return None
+
+
+def segments(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Every segment of X12 text as (line, elements), the line counted from 1 where the segment
+    starts; separators from the ISA envelope when there is one, else `*` and `~`/`\\`/newline."""
+    element, terminators = _separators(text)
+    line, position = 1, 0
+    for match in [*terminators.finditer(text), None]:
+        end = len(text) if match is None else match.start()
+        raw = text[position:end]
+        stripped = raw.lstrip()
+        start_line = line + raw[: len(raw) - len(stripped)].count("\n")
+        line += raw.count("\n") + (1 if match is not None and match.group() == "\n" else 0)
+        if match is not None:
+            position = match.end()
+        if stripped.strip():
+            yield start_line, [f.strip() for f in stripped.strip().split(element)]

@@ -6,6 +6,7 @@ every table on `Base.metadata`, which the mappers' relationships by name, create
 alembic's env (ledger/migrations/env.py) all need.
 """
 
+from ledger.models.advice import RemittanceAdvice
 from ledger.models.access import ApiKey, LoginFailure, UiSession, User
 from ledger.models.bank import (
     BankEntry,
@@ -39,6 +40,7 @@ from ledger.models.receivables import (
 
 __all__ = [
     "NAMING_CONVENTION",
+    "RemittanceAdvice",
     "ApiKey",
     "Application",
     "AuditEvent",

@@ -327,6 +327,12 @@ def _snapshots(session: Session, where: Any) -> list[InvoiceSnapshot]:
     return [InvoiceSnapshot._make(row) for row in rows]
 
 
+def snapshots_by_id(session: Session, ids: Iterable[int]) -> dict[int, InvoiceSnapshot]:
+    """These invoices as the matcher reads them, whatever their status."""
+    wanted = sorted(set(ids))
+    return {row.id: row for row in _snapshots(session, Invoice.id.in_(wanted))} if wanted else {}
+
+
 def open_invoices(session: Session, currency: str | None = None) -> list[InvoiceSnapshot]:
     """Every invoice with something still to pay, in id order (deterministic runs)."""
     return _snapshots(session, _OPEN if currency is None else _OPEN & (Invoice.currency == currency.upper()))

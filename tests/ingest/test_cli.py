@@ -68,3 +68,20 @@ def test_db_upgrade(cli_env, tmp_path) -> None:
     head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
     proc = run(["db", "upgrade"], cli_env, tmp_path)
     assert proc.returncode == 0 and f"at revision {head}" in proc.stdout
+
+
+def test_ingest_json_reports_advice_formats_and_a_refusal_naming_the_line(cli_env, tmp_path) -> None:
+    samples = Path(__file__).resolve().parents[2] / "fixtures" / "samples" / "advice"
+    bad = tmp_path / "bad-advice.csv"
+    bad.write_text("payer,payment_reference,payment_amount,invoice_number,paid_amount,discount\n"
+                   "P,R-1,1.00,I-1,1;00,\n")
+    proc = run(["ingest", "--json", str(samples / "acme-remittance.820"), str(samples / "payer-advice.csv"),
+                str(bad)], cli_env, tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    x12, csv, refused = (json.loads(line) for line in proc.stdout.splitlines())
+    assert (x12["format"], x12["status"], x12["advices"]) == ("x12.820", "parsed", 2)
+    assert (csv["format"], csv["status"], csv["advices"]) == ("advice.csv", "parsed", 2)
+    assert refused["status"] == "rejected"
+    assert "line 2" in refused["error"] and "paid_amount" in refused["error"] and "1;00" in refused["error"]
+    human = run(["ingest", str(samples / "payer-advice.csv")], cli_env, tmp_path)
+    assert human.returncode == 0 and "duplicate" in human.stdout

@@ -21,6 +21,8 @@ def _expected(path: Path) -> Format:
     folder = path.parent.parent.name if path.parent.name == "samples" else path.parent.name
     if folder in ("iso20022", "camt"):
         return Format(re.search(r"camt05[234]", path.name).group(0).replace("camt", "camt."))  # type: ignore[union-attr]
+    if folder == "advice":  # remittance advices: X12 820 and CSV
+        return Format.ADVICE_CSV if path.suffix == ".csv" else Format.X12_820
     return FOLDER_FORMAT[folder]
 
 

@@ -1,0 +1,146 @@
+"""Remittance advices (X12 820, CSV) through the pipeline: stored, linked to their payment in
+either order of arrival, applied per their lines; a mismatch goes to review with the advice as
+the suggestion; the same advice twice is applied once. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+
+from sqlalchemy import select
+
+from ledger.db import transaction
+from ledger.models import Application, BankTransaction, Invoice, RemittanceAdvice, ReviewItem
+from reconcile.invoice_rows import parse_book
+from tests.factories import E, camt
+from workflows.invoices import import_invoices
+from workflows.pipeline import ingest_stream
+
+HEADER = "invoice_number,customer_id,customer_name,currency,amount,issue_date,terms"
+CSV_HEADER = "payer,payment_reference,payment_amount,invoice_number,paid_amount,discount\n"
+
+
+def _book(rt) -> None:  # type: ignore[no-untyped-def]
+    rows = ["INV-1,C1,Acme Industries Inc,EUR,1000.00,2026-11-25,2/10 net 30",
+            "INV-2,C1,Acme Industries Inc,EUR,490.00,2026-11-25,net 30",
+            "INV-3,C2,Globex Corporation,EUR,700.00,2026-11-20,net 30",
+            "INV-4,C2,Globex Corporation,EUR,500.00,2026-11-20,net 30"]
+    book = parse_book(("\n".join((HEADER, *rows)) + "\n").encode(), "book.csv")
+    assert not book.errors, book.errors
+    import_invoices(rt, book, file="book.csv", actor="erp-import")
+
+
+def _x12(trace: str, amount: str, *lines: str) -> bytes:
+    isa = "ISA*00*          *00*          *ZZ*ACME           *ZZ*US             *261203*0900*U*00401*000000001*0*P*>~"
+    body = [f"ST*820*0001", f"BPR*C*{amount}*C*ACH*CCP*01*021000021*DA*1*1**01*011000015*DA*2*20261203",
+            f"TRN*1*{trace}", "N1*PR*ACME INDUSTRIES INC", "ENT*1", *lines, "SE*9*0001"]
+    return (isa + "\n" + "~\n".join(body) + "~\n").encode()
+
+
+def _ingest(rt, data: bytes, name: str):  # type: ignore[no-untyped-def]
+    result = ingest_stream(rt, io.BytesIO(data), name=name, source="test", actor="test")
+    assert result.status == "parsed", result.error
+    return result
+
+
+def _pay(rt, entry: E, name: str) -> int:  # type: ignore[no-untyped-def]
+    result = _ingest(rt, camt("053", [entry], stmt_id=name), name)
+    (tx,) = result.new_transaction_ids
+    return tx
+
+
+def _state(rt, tx: int):  # type: ignore[no-untyped-def]
+    with transaction(rt.engine) as s:
+        t = s.get(BankTransaction, tx)
+        apps = s.execute(select(Invoice.number, Application.applied_minor, Application.discount_minor)
+                         .join(Invoice, Invoice.id == Application.invoice_id)
+                         .where(Application.transaction_id == tx, Application.status == "applied")
+                         .order_by(Invoice.number)).all()
+        item = s.scalar(select(ReviewItem).where(ReviewItem.transaction_id == tx).order_by(ReviewItem.id.desc()))
+        review = None if item is None else (item.status, item.reason, item.explanation, item.candidates)
+        advices = s.execute(select(RemittanceAdvice.status, RemittanceAdvice.transaction_id, RemittanceAdvice.reason)
+                            .order_by(RemittanceAdvice.id)).all()
+        return t.match_status, t.applied_minor, [tuple(a) for a in apps], review, [tuple(a) for a in advices]
+
+
+def test_an_820_before_its_payment_applies_it_per_its_lines_with_the_earned_discount(rt) -> None:
+    _book(rt)
+    advice = _ingest(rt, _x12("E2E-ACME-1", "1470.00", "RMR*IV*INV-1**980.00*1000.00*20.00",
+                              "RMR*IV*INV-2**490.00"), "acme.820")
+    assert (advice.format, advice.advices, advice.applied, advice.as_json()["advices"]) == ("x12.820", 1, 0, 1)
+    # Paid by someone the book does not know, no remittance: alone it would go to review.
+    tx = _pay(rt, E("1470.00", ref="BANK-1", e2e="E2E-ACME-1", name="First Payments Agent", date="2026-12-03"),
+              "pay.xml")
+    status, applied, apps, review, advices = _state(rt, tx)
+    assert (status, applied) == ("applied", 147000)
+    assert apps == [("INV-1", 98000, 2000), ("INV-2", 49000, 0)]
+    assert review is None
+    assert advices == [("applied", tx, None)]
+
+
+def test_a_csv_advice_after_its_payment_takes_it_out_of_review(rt) -> None:
+    _book(rt)
+    tx = _pay(rt, E("1200.00", ref="GLX-REF-9", name="Unknown Sender Ltd", date="2026-12-03"), "pay.xml")
+    assert _state(rt, tx)[0] == "review"
+    csv = (CSV_HEADER + "Globex Corporation,GLX-REF-9,1200.00,INV-3,700.00,\n"
+           "Globex Corporation,GLX-REF-9,1200.00,INV-4,500.00,0\n").encode()
+    result = _ingest(rt, csv, "globex.csv")
+    assert (result.format, result.advices, result.applied) == ("advice.csv", 1, 1)
+    status, applied, apps, review, advices = _state(rt, tx)
+    assert (status, applied, apps) == ("applied", 120000, [("INV-3", 70000, 0), ("INV-4", 50000, 0)])
+    assert review is not None and review[0] == "resolved"
+    assert advices == [("applied", tx, None)]
+
+
+def test_payer_amount_and_date_link_an_advice_without_a_reference(rt) -> None:
+    _book(rt)
+    _ingest(rt, _x12("NOT-ON-THE-PAYMENT", "490.00", "RMR*IV*INV-2**490.00"), "acme.820")
+    tx = _pay(rt, E("490.00", ref="B-77", name="Industries Inc ACME", date="2026-12-03"), "pay.xml")
+    status, _, apps, _, advices = _state(rt, tx)
+    assert (status, apps, advices) == ("applied", [("INV-2", 49000, 0)], [("applied", tx, None)])
+
+
+def test_lines_that_do_not_add_up_send_the_payment_to_review_with_the_advice_as_suggestion(rt) -> None:
+    _book(rt)
+    _ingest(rt, _x12("E2E-ACME-2", "1470.00", "RMR*IV*INV-1**1000.00", "RMR*IV*INV-2**400.00"), "acme.820")
+    tx = _pay(rt, E("1470.00", e2e="E2E-ACME-2", name="First Payments Agent", date="2026-12-03"), "pay.xml")
+    status, applied, apps, review, advices = _state(rt, tx)
+    assert (status, applied, apps) == ("review", 0, [])
+    assert review is not None and review[:2] == ("open", "advice_mismatch")
+    assert "its lines pay 1400.00 EUR, the payment is 1470.00 EUR" in review[2]
+    (suggestion,) = review[3]
+    assert [(a["invoice_number"], a["applied"]) for a in suggestion["allocations"]] == [
+        ("INV-1", "1000.00"), ("INV-2", "400.00")]
+    assert advices[0][:2] == ("review", tx) and "1400.00" in advices[0][2]
+
+
+def test_a_discount_the_terms_do_not_grant_goes_to_review(rt) -> None:
+    _book(rt)
+    _ingest(rt, _x12("E2E-ACME-3", "480.00", "RMR*IV*INV-2**480.00*490.00*10.00"), "acme.820")
+    tx = _pay(rt, E("480.00", e2e="E2E-ACME-3", name="First Payments Agent", date="2026-12-03"), "pay.xml")
+    status, _, apps, review, _ = _state(rt, tx)
+    assert (status, apps) == ("review", [])
+    assert review is not None and "discount 10.00 taken, the book's terms grant no discount" in review[2]
+
+
+def test_the_same_advice_twice_is_applied_once(rt) -> None:
+    _book(rt)
+    tx = _pay(rt, E("1200.00", ref="GLX-REF-9", name="Unknown Sender Ltd", date="2026-12-03"), "pay.xml")
+    rows = "Globex Corporation,GLX-REF-9,1200.00,INV-3,700.00,\nGlobex Corporation,GLX-REF-9,1200.00,INV-4,500.00,\n"
+    first = _ingest(rt, (CSV_HEADER + rows).encode(), "globex.csv")
+    again = _ingest(rt, (CSV_HEADER + rows + "\n").encode(), "globex-resent.csv")  # other bytes, same advice
+    assert (first.advices, again.advices, again.applied) == (1, 0, 0)
+    assert "was received before" in again.warnings[0]
+    status, applied, apps, _, advices = _state(rt, tx)
+    assert (status, applied, len(apps), advices) == ("applied", 120000, 2, [("applied", tx, None)])
+
+
+def test_an_advice_for_a_payment_the_matcher_applied_already_is_only_linked(rt) -> None:
+    _book(rt)
+    tx = _pay(rt, E("490.00", ref="B-1", name="ACME Industries, Inc.", date="2026-12-03"), "pay.xml")
+    before = _state(rt, tx)
+    assert before[:3] == ("applied", 49000, [("INV-2", 49000, 0)])
+    result = _ingest(rt, _x12("B-1", "490.00", "RMR*IV*INV-2**490.00"), "acme.820")
+    assert (result.advices, result.applied, result.review) == (1, 0, 0)
+    status, applied, apps, _, advices = _state(rt, tx)
+    assert (status, applied, apps) == before[:3]
+    assert advices[0][:2] == ("linked", tx) and "applied already" in advices[0][2]
