@@ -23,7 +23,7 @@ from api import problems
 from api.auth import ArRead, ArWrite
 from api.schemas import answer
 from api.schemas import invoices as schema
-from receivables import dd_settle, disputes, fee_job, plan_service, reminders
+from receivables import collection_views, disputes, fee_job, plan_service, reminders
 from reconcile import views
 from reconcile.invoice_import import ImportResult
 from reconcile.invoice_rows import BookFileError, RowError, parse_book
@@ -175,5 +175,5 @@ def get_invoice(
         "plan": (plan_service.plan_json(session, plan[found["invoice_id"]], detail=False)
                  if plan else None),
         "reminders": reminders.list_reminders(session, invoice_number=number, limit=1000),
-        "collections": dd_settle.for_invoice(session, found["invoice_id"]),
+        "collections": collection_views.listing(session, invoice_id=found["invoice_id"]),
     }

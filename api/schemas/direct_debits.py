@@ -1,5 +1,5 @@
 """Direct debits: mandates (receivables.mandates.as_json) and an invoice's collections
-(receivables.dd_settle.for_invoice)."""
+(receivables.collection_views)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ class Collection(Shape):
     """A debit `remit collect` sent for the invoice, and what the bank made of it."""
 
     end_to_end_id: str
+    invoice_number: str
     batch_ref: str = Field(description="the pain.008 PmtInfId / NACHA batch reference")
     scheme: str = Field(description="sepa | ach")
     mandate_id: str
