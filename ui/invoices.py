@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
 from ledger.types import utc_now
-from receivables import plan_service
+from receivables import collection_views, plan_service
 from reconcile import views
 from ui import disputes, dunning
 from ui.pages import (
@@ -92,4 +92,5 @@ def invoice_page(
         plans=plan_service.plans_of_invoice(session, detail["invoice_id"]),
         collections=disputes.invoice_collections(session, detail["number"]),
         reminders=dunning.invoice_reminders(session, detail["number"]),
+        debits=collection_views.listing(session, invoice_id=detail["invoice_id"]),
     )

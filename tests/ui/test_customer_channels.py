@@ -41,14 +41,19 @@ def _rows(html: str, table: str) -> list[str]:
 
 
 @pytest.fixture
-def client(rt, tmp_path: Path):  # type: ignore[no-untyped-def]
+def key(rt, tmp_path: Path) -> str:  # type: ignore[no-untyped-def]
+    """The direct-debit book collected for DAY; a reviewer's key."""
     seed(rt)
     dd = dataclasses.replace(rt, settings=rt.settings.model_copy(
         update={k.removeprefix("REMIT_").lower(): v for k, v in ORIGINATOR.items()}))
     assert not import_mandates(dd, MANDATES_CSV.encode(), file="m.csv", actor="test").errors
     collect(dd, as_of=DAY, out=tmp_path / "out", actor="test")
     with transaction(rt.engine) as s:
-        key = api_keys.create(s, name="reviewer", scopes=["treasury:review"], secret=rt.settings.secret_key)
+        return api_keys.create(s, name="reviewer", scopes=["treasury:review"], secret=rt.settings.secret_key)
+
+
+@pytest.fixture
+def client(rt, key: str):  # type: ignore[no-untyped-def]
     with TestClient(create_app(rt)) as c:
         _sign_in(c, key)
         yield c
@@ -77,6 +82,9 @@ def test_mandates_collections_and_a_return_show_on_the_customer_page(client, rt)
     (returned,) = _rows(fr, "collections")
     assert returned.startswith("INV-FR-1 45.00 EUR") and "returned AC04 Closed account" in returned
     assert re.search(r'<a href="/payments/\d+">#\d+</a>', fr)  # the return that did it
+    (debit,) = _rows(client.get("/invoices/INV-FR-1").text, "debits")
+    assert debit.startswith("2026-12-01 FRST 45.00 EUR M-FR-1") and e2e in debit and "AC04" in debit
+    assert "data-debits" not in client.get("/invoices/INV-EU-LATER").text  # never collected
 
     none = client.get("/customers/C-NONE").text
     assert "No mandate: remit does not debit this customer." in none and "data-collections" not in none
@@ -86,7 +94,7 @@ def test_an_advice_shows_waiting_then_applied_with_its_payment(client, rt) -> No
     _ingest(rt, ADVICE.encode(), "advice.csv")
     (waiting,) = _rows(client.get("/customers/C-EU").text, "advices")
     assert "advice.csv" in waiting and "Muster GmbH PAY-77 10.00" in waiting
-    assert waiting.endswith("INV-EU-LATER waiting waiting")  # status, then no payment yet
+    assert waiting.endswith("INV-EU-LATER waiting not booked yet")
     assert "No remittance advice" in client.get("/customers/C-FR").text  # not theirs
 
     _ingest(rt, camt("053", [E("10.00", ref="PAY-77", name="Muster GmbH", text=["thank you"])],
@@ -96,3 +104,23 @@ def test_an_advice_shows_waiting_then_applied_with_its_payment(client, rt) -> No
     assert "INV-EU-LATER applied" in applied
     tx = re.search(r"<table data-advices>.*?href=\"/payments/(\d+)\"", page, re.S)
     assert tx and f'href="/payments/{tx.group(1)}"' in page.split("data-customer-payments", 1)[1]
+
+
+def test_the_channels_read_in_the_browser(page, server, rt, key, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    from tests.ui.conftest import sign_in
+
+    _ingest(rt, ADVICE.encode(), "advice.csv")
+    sign_in(page, server, key)
+    page.wait_for_url(server + "/")
+    page.goto(server + "/customers/C-EU")
+    expect(page.get_by_role("heading", name="Direct debit")).to_be_visible()
+    expect(page.locator("[data-mandates]")).to_contain_text("M-EU-1")
+    expect(page.locator("[data-collections] tbody tr")).to_have_count(2)
+    expect(page.locator("[data-advices]")).to_contain_text("waiting")
+    page.locator("[data-collections] a", has_text="INV-EU-1").click()
+    page.wait_for_url(server + "/invoices/INV-EU-1")
+    page.go_back()
+    page.screenshot(path=str(tmp_path / "customer.png"), full_page=True)
+    assert (tmp_path / "customer.png").stat().st_size > 10_000
