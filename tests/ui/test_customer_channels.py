@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from ledger.db import transaction
+from ledger.models import Collection, Invoice
 from ledger.repositories import api_keys
 from server.app import create_app
 from tests.factories import E, camt
@@ -69,9 +71,6 @@ def test_mandates_collections_and_a_return_show_on_the_customer_page(client, rt)
     assert "80.50 EUR" in collections[0] and "120.00 EUR" in collections[1]
 
     with transaction(rt.engine) as s:
-        from sqlalchemy import select
-
-        from ledger.models import Collection, Invoice
         e2e = s.scalar(select(Collection.end_to_end_id).join(Invoice, Invoice.id == Collection.invoice_id)
                        .where(Invoice.number == "INV-FR-1"))
     _ingest(rt, camt("054", [E("45.00", ref="RET1", e2e=e2e, direction="DBIT", return_reason="AC04")],

@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select
 
 from core import passwords
 from ledger.db import transaction
-from ledger.models import Application, AuditEvent, Customer, Invoice, UiSession, User
+from ledger.models import Application, AuditEvent, BankTransaction, Customer, Invoice, UiSession, User
 from server.app import create_app
 from tests.factories import E, camt
 from ui.security import SESSION_COOKIE
@@ -217,7 +217,18 @@ def test_a_viewer_looks_but_changes_nothing(client, rt, payment) -> None:
     _person(rt, role="viewer")
     assert _login(client, ANA, CHOSEN).status_code == 303
     assert client.get("/").status_code == 200 and "(viewer)" in client.get("/").text
-    r = _apply(client, payment)
+    # The pages offer a viewer no action: no apply, dismiss or assign form, no bulk buttons.
+    page = client.get(f"/exceptions/{payment}").text
+    assert "data-read-only" in page and "Accept suggestion" not in page
+    assert not re.search(rf'action="/exceptions/{payment}/(apply|dismiss|assign|unapply)"', page)
+    queue = client.get("/exceptions").text
+    assert "data-read-only" in queue and "data-bulk-button" not in queue and "data-select" not in queue
+    # A forged post is still refused.
+    with transaction(rt.engine) as s:
+        version = s.scalar(select(BankTransaction.version).where(BankTransaction.id == payment))
+    r = client.post(f"/exceptions/{payment}/apply", follow_redirects=False, data={
+        "csrf_token": _field(page, "csrf_token"), "version": str(version),
+        "invoice_number": ["INV-1", "INV-2"], "amount": ["600.00", "380.00"]})
     assert r.status_code == 403 and "may look at the workbench" in r.text
     with transaction(rt.engine) as s:
         assert s.scalar(select(func.count()).select_from(Application)) == 0
