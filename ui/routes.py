@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ui import dashboard, disputes, dunning, invoices, login, overview, plans, queue, review
+from ui import account, dashboard, disputes, dunning, invoices, login, overview, plans, queue, review
 
-PAGES = (login, dashboard, queue, review, overview, invoices, plans, dunning, disputes)
+PAGES = (login, account, dashboard, queue, review, overview, invoices, plans, dunning, disputes)
 
 router = APIRouter(
     include_in_schema=False, routes=[route for page in PAGES for route in page.router.routes]

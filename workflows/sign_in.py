@@ -104,6 +104,38 @@ def choose_password(
         return PersonSignIn(_open(session, row, secret, hours), row.email)
 
 
+def change_password(engine: Engine, user_id: int, current: str, new: str, *, keep_session: int) -> str | None:
+    """A signed-in person replaces their password: the current one must be right, the new one
+    acceptable and different. Their other sessions end (a password changed because it leaked
+    must lock out whoever holds it); `keep_session` stays. None when done, else why not.
+    The current password is verified outside any transaction, as at sign-in."""
+    with transaction(engine) as session:
+        row = session.get(User, user_id)
+        seen = None if row is None or row.disabled_at is not None else (row.email, row.password_hash)
+    if seen is None:
+        return "This account is disabled."
+    email, old_hash = seen
+    if not passwords.verify(old_hash, current):
+        return WRONG_CURRENT
+    problem = passwords.weakness(new, email=email)
+    if problem is None and new == current:
+        problem = "Choose a password other than the current one."
+    if problem is not None:
+        return problem
+    with transaction(engine) as session:
+        row = session.get(User, user_id)
+        if row is None or row.password_hash != old_hash:  # changed meanwhile (another tab, a reset)
+            return "The password was changed meanwhile: sign in again."
+        users.set_password(session, row, new, one_time=False)
+        ended = users.revoke_sessions(session, user_id, keep=keep_session)
+        audit.record(session, actor=users.user_actor(row.email, row.id), action="user.password_changed",
+                     entity_type="user", entity_id=row.id, after={"other_sessions_ended": ended})
+    return None
+
+
+WRONG_CURRENT = "The current password is wrong."
+
+
 def _open(session: Session, row: User, secret: str, hours: int) -> str:
     row.last_sign_in_at = utc_now()
     token, _csrf = ui_sessions.create(session, user_id=row.id, secret=secret, hours=hours)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select, true, update
 from sqlalchemy.orm import Session
 
 from core import passwords
@@ -160,11 +160,12 @@ def set_password(session: Session, row: User, password: str, *, one_time: bool) 
     session.flush()
 
 
-def revoke_sessions(session: Session, user_id: int) -> int:
-    """End every live workbench session of this user; how many there were."""
+def revoke_sessions(session: Session, user_id: int, *, keep: int | None = None) -> int:
+    """End every live workbench session of this user (but `keep`); how many there were."""
     result = session.execute(
         update(UiSession)
-        .where(UiSession.user_id == user_id, UiSession.revoked_at.is_(None))
+        .where(UiSession.user_id == user_id, UiSession.revoked_at.is_(None),
+               UiSession.id != keep if keep is not None else true())
         .values(revoked_at=utc_now())
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
