@@ -1,8 +1,12 @@
 """Direct-debit collections as the API and the workbench show them: one invoice's (GET
-/api/v1/invoices/{number}) or one customer's (the customer page). Plain data; reads only."""
+/api/v1/invoices/{number}) or one customer's (the customer page); and which invoices are
+being collected (a debit sent, the bank's answer not in yet): reminders and late fees leave
+those alone — the money is on its way — and take them up again if the debit comes back.
+Plain data; reads only."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -25,6 +29,14 @@ def listing(session: Session, *, invoice_id: int | None = None, customer_id: str
     if customer_id is not None:
         query = query.where(Invoice.customer_id == customer_id)
     return [_row(c, mandate_id, number) for c, mandate_id, number in session.execute(query)]
+
+
+def being_collected(session: Session, invoice_ids: Iterable[int] | None = None) -> set[int]:
+    """Ids of the invoices (of `invoice_ids`, or all) with a collection pending at the bank."""
+    query = select(Collection.invoice_id).where(Collection.status == "pending")
+    if invoice_ids is not None:
+        query = query.where(Collection.invoice_id.in_(list(invoice_ids)))
+    return set(session.scalars(query))
 
 
 def _row(c: Collection, mandate_id: str, number: str) -> dict[str, Any]:

@@ -7,7 +7,8 @@ invoice event; the AR system bills it and acknowledges it (POST /api/v1/fees/{id
 Fees do not change the invoice's open amount: they are separate items the AR system bills
 (remit matches cash against its invoices, and a fee is not one of them).
 
-Never charged: paid or void invoices, disputed amounts (receivables.disputes), invoices in
+Never charged: paid or void invoices, disputed amounts (receivables.disputes), invoices
+being collected by direct debit (a debit sent, the bank's answer not in yet), invoices in
 an active payment plan (the plan is the agreement on how the customer pays; fees resume if
 the plan breaks), and a period already charged (the unique index on invoice, kind and period
 end is the last guard if two runs race).
@@ -32,6 +33,7 @@ from ledger import audit
 from ledger.models import FeeItem, Invoice, InvoiceEvent
 from ledger.types import utc_now
 from receivables import fees
+from receivables.collection_views import being_collected
 from receivables.disputes import disputed_minor
 from receivables.plan_service import active_plan_of_invoices
 
@@ -145,10 +147,10 @@ def run_fees(
         held, prior, planned = (
             disputed_minor(session, ids),
             _prior(session, ids),
-            set(active_plan_of_invoices(session, ids)),
+            set(active_plan_of_invoices(session, ids)) | being_collected(session, ids),
         )
         for invoice in invoices:
-            if invoice.id in planned:
+            if invoice.id in planned:  # or being collected
                 continue
             run.invoices_checked += 1
             overdue = fees.OverdueInvoice(

@@ -1,6 +1,7 @@
 """What a reminder run decides on, read from the database: the dunning policies, the open
-invoices and unpaid instalments with what is disputed or in a plan, and the steps already
-done; and the decisions receivables.dunning makes on it."""
+invoices (but those a direct debit is collecting) and unpaid instalments with what is
+disputed or in a plan, and the steps already done; and the decisions receivables.dunning
+makes on it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ledger.models import Customer, DunningPolicy, Instalment, Invoice, PaymentPlan, Reminder
 from receivables import dunning
+from receivables.collection_views import being_collected
 from receivables.disputes import disputed_minor
 from receivables.dunning import (
     DEFAULT_POLICY_NAME,
@@ -87,7 +89,8 @@ def load_book(session: Session, *, customer_id: str | None = None) -> Book:
     inv_q = select(Invoice).where(Invoice.status == "open", Invoice.open_minor > 0)
     if customer_id is not None:
         inv_q = inv_q.where(Invoice.customer_id == customer_id)
-    invoices = session.scalars(inv_q.order_by(Invoice.id)).all()
+    collected = being_collected(session)  # a direct debit under way: no reminder meanwhile
+    invoices = [i for i in session.scalars(inv_q.order_by(Invoice.id)) if i.id not in collected]
     disputed = disputed_minor(session)
     planned = set(active_plan_of_invoices(session))
     ins_q = (
