@@ -1,6 +1,8 @@
 """Write the demo's month (benchmarks/demo_book.py) as the files `remit demo` reads:
 
     fixtures/demo/invoices.csv   the book (customers with their accounts and bank spellings)
+    fixtures/demo/mandates.csv   three customers' direct-debit mandates (two SEPA, one ACH),
+                                 signed mid-month: `remit demo` collects what they owe
     fixtures/demo/bank/          EUR: a camt.053 each Friday and an intraday camt.054 on the
                                  last day (the evening statement repeats it: stored once);
                                  USD: a BAI2 report each Friday (wires, outgoing payments),
@@ -184,6 +186,15 @@ def usd_files(month: Month) -> dict[str, bytes]:
     return files
 
 
+# Customers who signed a direct-debit mandate in the second half of the month, on the accounts
+# they pay from (the book's own): the demo collects what they owe at the month's end.
+MANDATES = b"""mandate_id,customer_id,scheme,account,signed_on,account_type,status
+MND-2004-01,C-2004,sepa,FR7620041010050000500027381,2026-11-16,,
+MND-2014-01,C-2014,sepa,FR7620041010050000500118367,2026-11-16,,
+MND-5012-01,C-5012,ach,026009593:880000507,2026-11-18,checking,
+"""
+
+
 def write(out: Path) -> dict[str, int]:
     month = build()
     bank = out / "bank"
@@ -191,6 +202,7 @@ def write(out: Path) -> dict[str, int]:
     for old in bank.iterdir():
         old.unlink()
     (out / "invoices.csv").write_bytes(invoices_csv(month))
+    (out / "mandates.csv").write_bytes(MANDATES)
     files = {**eur_files(month), **usd_files(month)}
     for name, content in files.items():
         (bank / name).write_bytes(content)

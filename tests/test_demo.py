@@ -70,6 +70,27 @@ def test_the_demo_month_applies_most_cash_and_shows_each_review_kind(demo: tuple
     assert "fixtures/samples" not in out and "AUD" not in out  # third-party samples are not the demo
 
 
+def test_the_month_ends_with_direct_debits_pending_and_their_invoices_not_dunned(demo: tuple[Path, str]) -> None:
+    folder, out = demo
+    db = sqlite3.connect(folder / "remit.db")
+    pending = db.execute("SELECT c.scheme, c.currency, i.customer_id, i.due_date, c.amount_minor, i.open_minor"
+                         " FROM collections c JOIN invoices i ON i.id = c.invoice_id WHERE c.status = 'pending'"
+                         ).fetchall()
+    assert {(scheme, ccy) for scheme, ccy, *_ in pending} == {("sepa", "EUR"), ("ach", "USD")}
+    assert {customer for _, _, customer, *_ in pending} == {"C-2004", "C-2014", "C-5012"}
+    assert all(due <= "2026-11-30" and amount == open_ for *_, due, amount, open_ in pending)
+    files = sorted(p.name for p in (folder / "remit-direct-debits").iterdir())
+    assert [name.rsplit(".", 1)[-1] for name in files] == ["ach", "xml"]
+    line = next(x for x in out.splitlines() if x.startswith("direct debits"))
+    assert f"pain.008: {sum(1 for s, *_ in pending if s == 'sepa')} debits" in line and "3 mandates" in line
+    # The collected invoices get no reminder while their debits are pending.
+    proc = remit(["reminders", "run", "--dry-run", "--json"], folder)
+    assert proc.returncode == 0, proc.stderr
+    reminded = {r["invoice_number"] for r in json.loads(proc.stdout)}
+    collected = {n for (n,) in db.execute("SELECT i.number FROM collections c JOIN invoices i ON i.id = c.invoice_id")}
+    assert reminded and not (reminded & collected)
+
+
 def test_the_headline_is_per_currency_and_adds_up(demo: tuple[Path, str]) -> None:
     folder, out = demo
     db = sqlite3.connect(folder / "remit.db")

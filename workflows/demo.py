@@ -3,10 +3,13 @@
 Imports the demo invoice book (fixtures/demo/invoices.csv: EUR and USD customers) and ingests
 the demo month's bank files in arrival order (fixtures/demo/bank, written by
 benchmarks/generate_demo.py: EUR camt.053/054, USD BAI2, NACHA and lockbox), matching and
-applying cash after each file; sends one file a second time; and prints what happened: files
-per format, then the headline per currency (received, applied on its own, on account, in
-review, returned — never adding EUR and USD), the AR review queue by reason, what is not
-receivables work, collections per currency, and the commands to look further.
+applying cash after each file; sends one file a second time; at the month's end imports three
+customers' direct-debit mandates (fixtures/demo/mandates.csv) and collects what they owe
+(`remit collect`: a pain.008 and a NACHA file, pending until the bank answers); and prints
+what happened: files per format, then the headline per currency (received, applied on its
+own, on account, in review, returned — never adding EUR and USD), the AR review queue by
+reason, what is not receivables work, the direct debits sent, collections per currency, and
+the commands to look further.
 
 The database is the one every later `remit` command in the folder uses: the SQLite file of
 REMIT_DATABASE_URL's default (`remit.db` in the working directory), unless `--database` names
@@ -23,6 +26,7 @@ import shutil
 import sqlite3
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +44,20 @@ from ledger.db import engine_for
 from ledger.models import BankEntry, BankTransaction, ReviewItem
 from reconcile import queue_kinds
 from reconcile.headline import headline
+from workflows.direct_debit import collect, import_mandates
 from workflows.invoices import import_invoices
 from workflows.pipeline import ingest_path
 from workflows.runtime import Runtime, fixtures_dir, runtime
 
 FALLBACK = Path("remit-demo.db")  # when REMIT_DATABASE_URL is not a SQLite file
+MONTH_END = date(2026, 11, 30)  # the demo month's last day: its direct debits are collected then
+# The demo company as a direct-debit originator (the SEPA test creditor identifier).
+ORIGINATOR = {
+    "sepa_creditor_id": "DE98ZZZ09999999999", "sepa_creditor_name": "Remit Demo GmbH",
+    "sepa_creditor_iban": "DE02120300000000202051", "sepa_creditor_bic": "BYLADEM1001",
+    "ach_origin": "1121042882", "ach_company_id": "1121042882", "ach_company_name": "REMIT DEMO INC",
+    "ach_odfi": "121042882",
+}
 
 
 @dataclass(frozen=True)
@@ -102,8 +115,14 @@ def _fresh(database: Path) -> Settings:
         Path(f"{database}{suffix}").unlink(missing_ok=True)
     archive = database.with_name(database.stem + "-archive")
     shutil.rmtree(archive, ignore_errors=True)
+    shutil.rmtree(_debits_dir(database), ignore_errors=True)
     engine_for.cache_clear()
-    return Settings(database_url=f"sqlite:///{database.resolve()}", archive_dir=archive, inbox_dir=None)
+    return Settings(database_url=f"sqlite:///{database.resolve()}", archive_dir=archive, inbox_dir=None,
+                    **ORIGINATOR)
+
+
+def _debits_dir(database: Path) -> Path:
+    return database.with_name(database.stem + "-direct-debits")
 
 
 def demo_files(root: Path) -> list[Path]:
@@ -134,6 +153,7 @@ def run_demo(database: Path | None = None, console: Console | None = None,
         heads = headline(session)
     _headline(console, heads)
     _cash_summary(console, rt)
+    _direct_debits(console, rt, root / "demo" / "mandates.csv", _debits_dir(target.database))
     _collections_summary(console, rt)
     _next_steps(console, target)
     return rt, results
@@ -221,6 +241,19 @@ def _cash_summary(console: Console, rt: Runtime) -> None:
                   + (", ".join(f"{reason} {n}" for reason, n in sorted(other.items())) or "none")
                   + "; outgoing payments are never review items: they stay in the payments list as "
                     "`ignored` (workbench Payments, GET /api/v1/payments?status=ignored)")
+
+
+def _direct_debits(console: Console, rt: Runtime, mandates: Path, out: Path) -> None:
+    """The customers who signed a mandate are debited for what they owe at the month's end:
+    the files a bank would take, and the invoices pending until it answers."""
+    imported = import_mandates(rt, mandates.read_bytes(), file=mandates.name, actor="demo")
+    files, _skipped = collect(rt, as_of=MONTH_END, out=out, actor="demo")
+    sent = "; ".join(f"{f['format']}: {f['entries']} debit{'s' if f['entries'] != 1 else ''} "
+                     f"{display_amount(f['total'], f['currency'])}"
+                     for f in files) or "nothing due"
+    console.print(f"direct debits (`remit collect --as-of {MONTH_END}`): {imported.created} mandates; {sent}; "
+                  f"files in {out}/, invoices pending until the bank reports (no reminders meanwhile)",
+                  soft_wrap=True)
 
 
 def _collections_summary(console: Console, rt: Runtime) -> None:
