@@ -37,6 +37,7 @@ from typing import Any
 
 from jinja2 import TemplateError
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.settings import Settings
@@ -147,10 +148,15 @@ def ensure_default_policy(session: Session, *, actor: str) -> None:
     exists = session.scalar(
         select(DunningPolicy.id).where(DunningPolicy.name == DEFAULT_POLICY_NAME)
     )
-    if exists is None:
-        save_policy(
-            session, name=DEFAULT_POLICY_NAME, segment=None, steps=DEFAULT_STEPS, actor=actor
-        )
+    if exists is not None:
+        return
+    try:
+        with session.begin_nested():
+            save_policy(
+                session, name=DEFAULT_POLICY_NAME, segment=None, steps=DEFAULT_STEPS, actor=actor
+            )
+    except (Conflict, IntegrityError):
+        pass  # another run stored it at the same moment (the unique name decides): theirs stands
 
 
 def save_policy(
