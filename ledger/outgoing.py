@@ -7,7 +7,7 @@ import hashlib
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from ledger import audit
 from ledger.models import OutgoingFile
@@ -35,7 +35,7 @@ def queued(session: Session, connection: str) -> list[int]:
 
 
 def listing(session: Session, statuses: list[str] | None = None) -> list[OutgoingFile]:
-    query = select(OutgoingFile).order_by(OutgoingFile.id)
+    query = select(OutgoingFile).options(defer(OutgoingFile.content)).order_by(OutgoingFile.id)  # not the bytes
     if statuses:
         query = query.where(OutgoingFile.status.in_(statuses))
     return list(session.scalars(query))
