@@ -1,5 +1,5 @@
-"""`remit mandates import FILE` and `remit collect --as-of DATE --out DIR`: direct debits
-(README, Direct debits)."""
+"""`remit mandates import FILE` and `remit collect --as-of DATE --out DIR [--send CONNECTION]`:
+direct debits (README, Direct debits)."""
 
 from __future__ import annotations
 
@@ -47,26 +47,32 @@ def collect(
     as_of: Annotated[str, typer.Option("--as-of", help="collect what is due on or before this date (YYYY-MM-DD)")],
     out: Annotated[Path, typer.Option("--out", help="folder the pain.008 / NACHA files are written to",
                                       file_okay=False)],
-    as_json: Annotated[bool, typer.Option("--json", help='print [{"file","format","entries","total","currency"}]')] = False,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help='print [{"file","format","entries","total","currency","send"}]')] = False,
+    send: Annotated[list[str] | None, typer.Option(
+        "--send", metavar="CONNECTION",
+        help="queue the files for this SFTP connection's upload_dir (repeat for a bank per format; "
+             "`remit sftp send` or the scheduler sends them)")] = None,
 ) -> None:
     """Debit instructions for the open invoices of customers with an active mandate, due on or
     before --as-of: one pain.008 (SEPA, EUR) and one NACHA file (ACH, USD). Each debit is
-    recorded against its invoice; a run again writes nothing new for invoices already being
-    collected."""
+    recorded against its invoice, and each file kept byte for byte for sending; a run again
+    writes nothing new for invoices already being collected."""
     from core.errors import RemitError
     from workflows.direct_debit import collect as run_collect
 
     day = parse_date(as_of)
     settings = load_settings()
     try:
-        files, skipped = run_collect(runtime(settings), as_of=day, out=out, actor="cli:collect")
+        files, skipped = run_collect(runtime(settings), as_of=day, out=out, actor="cli:collect", send=send)
     except RemitError as error:
         fail(f"nothing collected: {error}")
     if as_json:
         print_json(files)
     else:
         for f in files:
-            print(f"{f['file']} ({f['format']}): {f['entries']} debit(s), {f['total']} {f['currency']}")
+            queued = f", queued for {f['send']}" if f["send"] else ""
+            print(f"{f['file']} ({f['format']}): {f['entries']} debit(s), {f['total']} {f['currency']}{queued}")
         if not files:
             print("nothing to collect")
     for why in skipped:

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     inbox_poll_seconds: int = 60
     sftp_connections_file: Path | None = None  # TOML/JSON of bank SFTP connections (ingest.sftp)
     sftp_workdir: Path = Path("remit-sftp")  # downloads land here (as .part) before ingestion
+    # Files queued by `remit collect --send` go to their connection's upload_dir this often
+    # (remit serve / worker; connections with upload_dir only). 0: only `remit sftp send`.
+    sftp_send_seconds: int = Field(300, ge=0)
     max_file_bytes: int = 2 * 1024**3
     # A statement that does not add up (opening + entries != closing) or does not follow on
     # from the account's last one: a warning on the file, or (reject) the file refused.

@@ -28,6 +28,10 @@ file: it names a private key file or a password file. Relative paths are relativ
     pattern = "*.xml"          # fnmatch, default "*"
     after = "move"             # "move" (default) | "keep"
     schedule = "0 2 * * *"     # cron, in `timezone` (default UTC)
+    upload_dir = "/incoming"   # optional: files remit sends go here (ingest/sftp_push.py)
+    upload_formats = ["pain.008", "nacha"]  # optional: which of them this bank takes
+
+A connection with `upload_dir` and neither `remote_dir` nor `schedule` only sends.
 """
 
 from __future__ import annotations
@@ -61,6 +65,7 @@ CHUNK = 32 * 1024
 CONNECT_TIMEOUT = 30.0
 SKIPPED = "skipped"
 ANOTHER_POLL = "another poll is running"
+UPLOAD_FORMATS = ("pain.008", "nacha")  # what remit sends (ledger.models.outgoing)
 
 
 class SftpConfigError(ValueError):
@@ -77,8 +82,8 @@ class SftpConnection:
     host: str
     username: str
     known_hosts_file: Path
-    remote_dir: str
-    schedule: str
+    remote_dir: str = ""  # "" with schedule "": a connection that only sends (upload_dir)
+    schedule: str = ""
     port: int = 22
     private_key_file: Path | None = None
     private_key_passphrase_file: Path | None = None
@@ -86,6 +91,8 @@ class SftpConnection:
     pattern: str = "*"
     after: str = "move"  # move | keep
     timezone: str = "UTC"
+    upload_dir: str | None = None  # where files remit sends go (`remit sftp send`)
+    upload_formats: tuple[str, ...] = UPLOAD_FORMATS
 
     @property
     def lock_key(self) -> str:
@@ -103,7 +110,8 @@ class PollResult:
 # -- configuration ------------------------------------------------------------------------
 _PATH_FIELDS = ("known_hosts_file", "private_key_file", "private_key_passphrase_file", "password_file")
 _NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
-_REQUIRED = ("name", "host", "username", "known_hosts_file", "remote_dir", "schedule")
+_REQUIRED = ("name", "host", "username", "known_hosts_file")
+_POLL = ("remote_dir", "schedule")  # required unless the connection only sends (upload_dir)
 
 
 def load_connections(path: Path) -> list[SftpConnection]:
@@ -137,7 +145,8 @@ def _connection(path: Path, index: int, item: Any) -> SftpConnection:
     unknown = sorted(set(item) - known)
     if unknown:
         raise SftpConfigError(f"{where}: unknown keys: {', '.join(unknown)}")
-    missing = [k for k in _REQUIRED if not item.get(k)]
+    sends_only = item.get("upload_dir") and not any(item.get(k) for k in _POLL)
+    missing = [k for k in _REQUIRED + (() if sends_only else _POLL) if not item.get(k)]
     if missing:
         raise SftpConfigError(f"{where}: missing {', '.join(missing)}")
     if not _NAME.fullmatch(str(item["name"])):
@@ -152,9 +161,16 @@ def _connection(path: Path, index: int, item: Any) -> SftpConnection:
         raise SftpConfigError(f"{where}: after must be 'move' or 'keep', not {values['after']!r}")
     if not isinstance(values.get("port", 22), int):
         raise SftpConfigError(f"{where}: port must be a number")
+    if "upload_dir" in values and not (isinstance(values["upload_dir"], str) and values["upload_dir"]):
+        raise SftpConfigError(f"{where}: upload_dir must be a folder on the server")
+    formats = values.get("upload_formats", list(UPLOAD_FORMATS))
+    if not isinstance(formats, list) or not formats or not set(formats) <= set(UPLOAD_FORMATS):
+        raise SftpConfigError(f"{where}: upload_formats must be a list of {', '.join(UPLOAD_FORMATS)}")
+    values["upload_formats"] = tuple(formats)
     connection = SftpConnection(**values)
     try:
-        _trigger(connection)
+        if connection.schedule:
+            _trigger(connection)
     except ValueError as error:
         raise SftpConfigError(f"{where}: bad schedule {connection.schedule!r}: {error}") from error
     return connection
@@ -353,6 +369,8 @@ def poll_by_name(
         known = ", ".join(sorted(connections)) or "none"
         raise SftpConfigError(f"{connections_file}: no SFTP connection named {name!r} (configured: {known})")
     connection = connections[name]
+    if not connection.remote_dir:
+        raise SftpConfigError(f"{connections_file}: SFTP connection {name!r} only sends (no remote_dir to poll)")
     return poll(connection, ingest, workdir=workdir, lock=PollLock(engine, connection.lock_key))
 
 
@@ -383,6 +401,8 @@ def schedule_polls(
 ) -> None:
     """Add one cron job per connection to an APScheduler 3 scheduler (id `sftp:<name>`)."""
     for connection in connections:
+        if not connection.schedule:
+            continue  # sends only
         scheduler.add_job(
             _scheduled_poll,
             trigger=_trigger(connection),

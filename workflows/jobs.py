@@ -3,11 +3,12 @@
 
 Jobs: the sweep (every REMIT_MATCH_SWEEP_SECONDS: what a crash left unprocessed or
 unmatched, workflows.pipeline.sweep), the inbox poll (REMIT_INBOX_DIR), one cron poll per
-bank SFTP connection (REMIT_SFTP_CONNECTIONS_FILE), webhook delivery of invoice events every
+bank SFTP connection (REMIT_SFTP_CONNECTIONS_FILE), the send of queued outgoing files to
+those with an upload_dir every REMIT_SFTP_SEND_SECONDS (workflows/sftp_send.py), webhook delivery of invoice events every
 REMIT_WEBHOOK_POLL_SECONDS (REMIT_WEBHOOK_URL, workflows/outbox.py), and the daily
 collections runs below: late fees (REMIT_LATE_FEE_MODE, REMIT_LATE_FEE_CRON), payment plans
 (REMIT_PLANS_CRON), reminders (REMIT_REMINDERS_CRON). Every job is safe to run in several
-processes at once (file registry dedupe, SFTP poll locks, webhook claims, unique fee periods
+processes at once (file registry dedupe, SFTP poll and send locks, webhook claims, unique fee periods
 and reminder steps).
 
 In workflows/: each job owns its transaction; the app factory and the CLI only start them.
@@ -34,6 +35,7 @@ SWEEP_JOB_ID = "match-sweep"
 FEES_JOB_ID = "late-fees"
 PLANS_JOB_ID = "payment-plans"
 REMINDERS_JOB_ID = "reminders"
+SFTP_SEND_JOB_ID = "sftp-send"
 
 
 def build_service_scheduler(rt: Runtime) -> BackgroundScheduler:
@@ -53,13 +55,22 @@ def build_service_scheduler(rt: Runtime) -> BackgroundScheduler:
     if settings.sftp_connections_file is not None:
         from ingest.sftp import load_connections, schedule_polls
 
+        connections = load_connections(settings.sftp_connections_file)
         schedule_polls(
             scheduler,
-            load_connections(settings.sftp_connections_file),
+            connections,
             lambda path: ingest_path(rt, path, source="sftp", actor="sftp"),
             engine=rt.engine,
             workdir=settings.sftp_workdir,
         )
+        if settings.sftp_send_seconds and any(c.upload_dir for c in connections):
+            from workflows.sftp_send import send_job
+
+            # One interval job for every sending connection (each under its own lock): a file
+            # queued by `remit collect --send` leaves within minutes, whatever the poll times.
+            scheduler.add_job(send_job, "interval", seconds=settings.sftp_send_seconds, args=[rt],
+                              id=SFTP_SEND_JOB_ID, name="SFTP send of outgoing files", max_instances=1,
+                              coalesce=True, next_run_time=datetime.now(timezone.utc))
     if settings.webhook_url:
         from workflows.outbox import webhook_job
 

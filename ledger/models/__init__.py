@@ -28,6 +28,7 @@ from ledger.models.book import (
 )
 from ledger.models.collections import Collection, Mandate
 from ledger.models.events import AuditEvent, InvoiceEvent
+from ledger.models.outgoing import OutgoingFile
 from ledger.models.receivables import (
     Dispute,
     DunningPolicy,
@@ -62,6 +63,7 @@ __all__ = [
     "InvoiceEvent",
     "LoginFailure",
     "Mandate",
+    "OutgoingFile",
     "PaymentPlan",
     "PaymentPlanInvoice",
     "RecordedPayment",

@@ -81,6 +81,8 @@ class BankEntry(Base):
             "ref_key IS NOT NULL OR e2e_key IS NOT NULL OR content_key IS NOT NULL", name="has_key"
         ),
         Index("ix_bank_entries_account_booking", "account", "booking_date"),
+        # Advices and direct-debit settlement look payments up by bank reference.
+        Index("ix_bank_entries_bank_reference", "bank_reference"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
