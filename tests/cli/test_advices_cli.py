@@ -41,3 +41,23 @@ def test_an_unknown_advice_or_status_is_refused(cli_env, tmp_path) -> None:
     assert missing.returncode == 2 and "no remittance advice #999" in missing.stderr
     bad = run(["advices", "--status", "bogus"], cli_env, tmp_path)
     assert bad.returncode == 1 and "--status" in bad.stderr
+
+
+def test_remit_match_links_an_advice_a_crash_left_waiting(rt, cli_env, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.workflows.test_remittance_advice import CSV_HEADER, _book, _pay, _stored_only
+    from tests.factories import E
+
+    _book(rt)
+    tx = _pay(rt, E("1200.00", ref="GLX-REF-9", name="Unknown Sender Ltd", date="2026-12-03"), "pay.xml")
+    _stored_only(rt, (CSV_HEADER + "Globex Corporation,GLX-REF-9,1200.00,INV-3,700.00,\n"
+                      "Globex Corporation,GLX-REF-9,1200.00,INV-4,500.00,\n").encode(), "globex.csv")
+    first = run(["match", "--json"], cli_env, tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert {k: json.loads(first.stdout)[k] for k in ("advices", "applied", "review")} == {
+        "advices": 1, "applied": 1, "review": 0}
+    (advice,) = json.loads(run(["advices", "--json"], cli_env, tmp_path).stdout)
+    assert (advice["status"], advice["transaction_id"]) == ("applied", tx)
+    again = json.loads(run(["match", "--json"], cli_env, tmp_path).stdout)
+    assert (again["advices"], again["applied"], again["review"]) == (0, 0, 0)
+    human = run(["match"], cli_env, tmp_path)
+    assert human.returncode == 0 and "remittance advices" not in human.stdout
