@@ -95,6 +95,29 @@ def find_payment(session: Session, advice: RemittanceAdvice, taken: set[int]) ->
     return ids[0] if len(ids) == 1 else None
 
 
+def preview(session: Session) -> list[dict[str, Any]]:
+    """What settle_advices would do now, read only (`remit match --dry-run`): one object per
+    payment still open to an advice that a waiting advice would be linked to — applied per
+    its lines if they add up, else sent to review. Locks and writes nothing."""
+    out: list[dict[str, Any]] = []
+    taken: set[int] = set()
+    for advice in session.scalars(select(RemittanceAdvice).where(RemittanceAdvice.status == "waiting")
+                                  .order_by(RemittanceAdvice.id)):
+        transaction_id = find_payment(session, advice, taken)
+        if transaction_id is None:
+            continue
+        taken.add(transaction_id)
+        status = session.scalar(select(BankTransaction.match_status).where(BankTransaction.id == transaction_id))
+        if status not in OPEN_TO_ADVICE:
+            continue  # only linked: the payment does not change
+        out.append({"transaction_id": transaction_id, "action": "advice",
+                    "invoice_numbers": [line["invoice_number"] for line in advice.lines], "score": None,
+                    "reason": "remittance_advice",
+                    "explanation": f"remittance advice #{advice.id} ({advice.format}, file #{advice.file_id}): "
+                                   "applied per its lines if they add up, else review"})
+    return out
+
+
 def settle_advices(session: Session, *, actor: str, settings: MatchSettings | None = None,
                    today: date | None = None) -> AdviceSummary:
     """Link every waiting advice whose payment is here, and apply it (or send it to review).

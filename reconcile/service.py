@@ -112,9 +112,11 @@ def decide(
     settings: MatchSettings | None = None,
     transaction_ids: Sequence[int] | None = None,
     include_review: bool = False,
+    skip: Collection[int] = (),
 ) -> RunPlan:
     """Read and decide; writes nothing."""
-    run, matchable = _read(session, today=today, transaction_ids=transaction_ids, include_review=include_review)
+    run, matchable = _read(session, today=today, transaction_ids=transaction_ids, include_review=include_review,
+                           skip=skip)
     run.decisions = list(_engine(session, run, matchable, settings)())
     return run
 

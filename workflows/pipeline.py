@@ -31,6 +31,7 @@ from receivables.dd_settle import settle_collections
 from receivables.plan_service import sync_for_invoices
 from reconcile import rematch
 from reconcile.advice import AdviceSummary, settle_advices
+from reconcile.advice import preview as advice_preview
 from reconcile.recorded import settle_recorded
 from reconcile.service import MatchSummary, decide, dry_run_json, match_pending
 from workflows.runtime import Runtime
@@ -103,12 +104,14 @@ def match_settled(rt: Runtime, *, actor: str, today: date | None = None,
 
 def decisions(rt: Runtime, *, today: date, include_review: bool = False) -> list[dict[str, object]]:
     """What a run would decide now (`remit match --dry-run`): read in a transaction that is
-    rolled back, so nothing changes."""
+    rolled back, so nothing changes. A payment a waiting remittance advice would be linked to
+    is listed as the advice's (action `advice`), not as the matcher's guess."""
     with Session(rt.engine) as session:
-        out = dry_run_json(decide(session, today=today, settings=rt.match_settings(),
-                                  include_review=include_review))
+        advised = advice_preview(session)
+        out = dry_run_json(decide(session, today=today, settings=rt.match_settings(), include_review=include_review,
+                                  skip={a["transaction_id"] for a in advised}))
         session.rollback()
-    return out
+    return sorted([*out, *advised], key=lambda o: o["transaction_id"])  # type: ignore[arg-type,return-value]
 
 
 def rematch_opened(rt: Runtime, numbers: Sequence[str], *, actor: str,

@@ -243,3 +243,19 @@ def test_the_sweep_links_an_advice_a_crash_left_waiting(rt) -> None:
     assert result.match is not None and (result.match.advices, result.match.applied) == (1, 1)
     assert _state(rt, tx)[0] == "applied"
     assert sweep(rt).match is None  # nothing left waiting
+
+
+def test_the_dry_run_shows_the_payment_a_waiting_advice_would_decide_and_changes_nothing(rt) -> None:
+    from datetime import date
+
+    from workflows.pipeline import decisions
+
+    _book(rt)
+    tx = _pay(rt, E("1200.00", ref="GLX-REF-9", name="Unknown Sender Ltd", date="2026-12-03"), "pay.xml")
+    _stored_only(rt, (CSV_HEADER + "Globex Corporation,GLX-REF-9,1200.00,INV-3,700.00,\n"
+                      "Globex Corporation,GLX-REF-9,1200.00,INV-4,500.00,\n").encode(), "globex.csv")
+    before = (_state(rt, tx), _audit_actions(rt))
+    (only,) = [d for d in decisions(rt, today=date(2026, 12, 4), include_review=True) if d["transaction_id"] == tx]
+    assert (only["action"], only["invoice_numbers"], only["reason"]) == ("advice", ["INV-3", "INV-4"],
+                                                                          "remittance_advice")
+    assert (_state(rt, tx), _audit_actions(rt)) == before
