@@ -51,6 +51,7 @@ class AdviceSummary:
     applied: int = 0
     review: int = 0
     transaction_ids: set[int] = field(default_factory=set)  # the payments linked
+    invoice_ids: set[int] = field(default_factory=set)  # invoices that received cash (plan credit)
 
 
 def _credits() -> Select[Any]:
@@ -138,7 +139,8 @@ def settle_advices(session: Session, *, actor: str, settings: MatchSettings | No
         taken.add(transaction_id)
         summary.linked += 1
         summary.transaction_ids.add(transaction_id)
-        status, reason = _settle(session, advice, transaction_id, actor=actor, settings=settings, today=today)
+        status, reason = _settle(session, advice, transaction_id, actor=actor, settings=settings, today=today,
+                                 touched=summary.invoice_ids)
         summary.applied += status == "applied"
         summary.review += status == "review"
         session.execute(update(RemittanceAdvice).where(RemittanceAdvice.id == advice.id).values(
@@ -150,7 +152,7 @@ def settle_advices(session: Session, *, actor: str, settings: MatchSettings | No
 
 
 def _settle(session: Session, advice: RemittanceAdvice, transaction_id: int, *, actor: str,
-            settings: MatchSettings, today: date | None) -> tuple[str, str | None]:
+            settings: MatchSettings, today: date | None, touched: set[int]) -> tuple[str, str | None]:
     payment = lock_payments(session, [transaction_id])[transaction_id]  # the payment first, then invoices
     if payment.match_status not in OPEN_TO_ADVICE or payment.applied_minor or payment.is_return:
         return "linked", f"payment #{transaction_id} was {payment.match_status} already: not applied again"
@@ -167,6 +169,7 @@ def _settle(session: Session, advice: RemittanceAdvice, transaction_id: int, *, 
         postings.close_review(transaction_id, status="resolved",
                               resolution=f"applied per {label}", actor=actor)
         postings.flush()
+        touched |= postings.touched_invoices
         return "applied", None
     reason = "; ".join(problems)
     customers = {postings.invoices[a.invoice_id].customer_id for a in allocations}

@@ -33,6 +33,7 @@ from reconcile import rematch
 from reconcile.advice import AdviceSummary, settle_advices
 from reconcile.advice import preview as advice_preview
 from reconcile.recorded import settle_recorded
+from reconcile.model import MatchSettings
 from reconcile.service import MatchSummary, decide, dry_run_json, match_pending
 from workflows.runtime import Runtime
 
@@ -65,12 +66,20 @@ def match(
     settle_collections(session, actor=actor)
     settle_recorded(session, actor=actor)
     settings = rt.match_settings()
-    linked = settle_advices(session, actor=actor, settings=settings, today=today) if advices else None
+    linked = _settle_advices(session, actor=actor, settings=settings, today=today) if advices else None
     # A payment its advice applied or sent to review in this run is not decided again
     # (--include-review would read it back).
     summary = match_pending(session, actor=actor, today=today, settings=settings, include_review=include_review,
                             after_apply=credit_plans, skip=linked.transaction_ids if linked else ())
     return _with_advices(summary, linked)
+
+
+def _settle_advices(session: Session, *, actor: str, settings: MatchSettings, today: date) -> AdviceSummary:
+    """The waiting advices linked and applied; plans credited for the invoices they paid."""
+    linked = settle_advices(session, actor=actor, settings=settings, today=today)
+    if linked.invoice_ids:
+        credit_plans(session, linked.invoice_ids, actor)
+    return linked
 
 
 def _with_advices(summary: MatchSummary, linked: AdviceSummary | None) -> MatchSummary:
@@ -126,7 +135,7 @@ def rematch_opened(rt: Runtime, numbers: Sequence[str], *, actor: str,
     settings = rt.match_settings()
 
     def run(session: Session) -> MatchSummary:
-        linked = settle_advices(session, actor=actor, settings=settings, today=today)
+        linked = _settle_advices(session, actor=actor, settings=settings, today=today)
         ids = [i for i in rematch.candidates(session, numbers, settings) if i not in linked.transaction_ids]
         if not ids:
             return _with_advices(MatchSummary(), linked)
