@@ -40,7 +40,8 @@ def match_command(
         print_json(summary.as_json())
     else:
         print(f"applied {summary.applied}, review {summary.review}, ignored {summary.ignored}, "
-              f"returns {summary.returned}" + (f", left for the next run {summary.deferred}" if summary.deferred else ""))
+              f"returns {summary.returned}" + (f", left for the next run {summary.deferred}" if summary.deferred else "")
+              + (f", remittance advices linked {summary.advices}" if summary.advices else ""))
         for error in summary.errors:
             print(f"  not applied: {error}")
 

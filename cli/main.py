@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from cli import (
+    advices,
     apikey,
     bank_files,
     bank_review,
@@ -64,6 +65,7 @@ bank_files.files_app.command("checks")(bank_review.checks)
 bank_files.files_app.command("close-check")(bank_review.close_check)
 app.add_typer(bank_review.app, name="nocs")
 app.add_typer(direct_debit.mandates_app, name="mandates")
+app.add_typer(advices.app, name="advices")
 for name, module in (
     ("db", db),
     ("apikey", apikey),

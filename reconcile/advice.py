@@ -3,8 +3,12 @@
 An advice waits until the payment it describes is booked: the payment whose end-to-end id or
 bank reference is the advice's payment reference (820 TRN02, CSV payment_reference), else the
 one credit from the payer (name, word order aside) for the amount on the advice's date — so
-it does not matter which of the two arrives first. The pipeline runs `settle_advices` before
-the matcher, so a payment with an advice is applied per the advice, not guessed at.
+it does not matter which of the two arrives first. Every matching run (workflows.pipeline.match:
+after a file, `remit match`, the sweep, the rematch after an invoice import) runs
+`settle_advices` first, under the match lock and in the run's transaction, so a payment with
+an advice is applied per the advice, not guessed at — also one that an earlier run sent to
+review, or stored without linking before it crashed. Only waiting advices are looked at: an
+advice is linked once, and its payment applied once.
 
 A linked advice is applied only when it adds up exactly: its lines' paid amounts sum to the
 payment, each invoice is known, open, in the payment's currency, paid + discount does not
@@ -17,7 +21,7 @@ already applied (or returned, ignored) is only linked. Every change goes through
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -28,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from core.money import from_minor, minor_text
 from ledger import audit
+from ledger.locks import hold_match_lock
 from ledger.models import BankEntry, BankTransaction, RemittanceAdvice
 from ledger.repositories import invoices as book
 from ledger.types import utc_now
@@ -45,6 +50,8 @@ class AdviceSummary:
     linked: int = 0
     applied: int = 0
     review: int = 0
+    transaction_ids: set[int] = field(default_factory=set)  # the payments linked
+    invoice_ids: set[int] = field(default_factory=set)  # invoices that received cash (plan credit)
 
 
 def _credits() -> Select[Any]:
@@ -89,11 +96,36 @@ def find_payment(session: Session, advice: RemittanceAdvice, taken: set[int]) ->
     return ids[0] if len(ids) == 1 else None
 
 
+def preview(session: Session) -> list[dict[str, Any]]:
+    """What settle_advices would do now, read only (`remit match --dry-run`): one object per
+    payment still open to an advice that a waiting advice would be linked to — applied per
+    its lines if they add up, else sent to review. Locks and writes nothing."""
+    out: list[dict[str, Any]] = []
+    taken: set[int] = set()
+    for advice in session.scalars(select(RemittanceAdvice).where(RemittanceAdvice.status == "waiting")
+                                  .order_by(RemittanceAdvice.id)):
+        transaction_id = find_payment(session, advice, taken)
+        if transaction_id is None:
+            continue
+        taken.add(transaction_id)
+        status = session.scalar(select(BankTransaction.match_status).where(BankTransaction.id == transaction_id))
+        if status not in OPEN_TO_ADVICE:
+            continue  # only linked: the payment does not change
+        out.append({"transaction_id": transaction_id, "action": "advice",
+                    "invoice_numbers": [line["invoice_number"] for line in advice.lines], "score": None,
+                    "reason": "remittance_advice",
+                    "explanation": f"remittance advice #{advice.id} ({advice.format}, file #{advice.file_id}): "
+                                   "applied per its lines if they add up, else review"})
+    return out
+
+
 def settle_advices(session: Session, *, actor: str, settings: MatchSettings | None = None,
                    today: date | None = None) -> AdviceSummary:
     """Link every waiting advice whose payment is here, and apply it (or send it to review).
-    Runs in the caller's transaction; never commits."""
+    Runs in the caller's transaction under the match lock (runs queue behind one another, so
+    two never link the same advice); never commits."""
     settings = settings or MatchSettings()
+    hold_match_lock(session)
     summary = AdviceSummary()
     waiting = session.scalars(select(RemittanceAdvice).where(RemittanceAdvice.status == "waiting")
                               .order_by(RemittanceAdvice.id)).all()
@@ -106,7 +138,9 @@ def settle_advices(session: Session, *, actor: str, settings: MatchSettings | No
             continue
         taken.add(transaction_id)
         summary.linked += 1
-        status, reason = _settle(session, advice, transaction_id, actor=actor, settings=settings, today=today)
+        summary.transaction_ids.add(transaction_id)
+        status, reason = _settle(session, advice, transaction_id, actor=actor, settings=settings, today=today,
+                                 touched=summary.invoice_ids)
         summary.applied += status == "applied"
         summary.review += status == "review"
         session.execute(update(RemittanceAdvice).where(RemittanceAdvice.id == advice.id).values(
@@ -118,7 +152,7 @@ def settle_advices(session: Session, *, actor: str, settings: MatchSettings | No
 
 
 def _settle(session: Session, advice: RemittanceAdvice, transaction_id: int, *, actor: str,
-            settings: MatchSettings, today: date | None) -> tuple[str, str | None]:
+            settings: MatchSettings, today: date | None, touched: set[int]) -> tuple[str, str | None]:
     payment = lock_payments(session, [transaction_id])[transaction_id]  # the payment first, then invoices
     if payment.match_status not in OPEN_TO_ADVICE or payment.applied_minor or payment.is_return:
         return "linked", f"payment #{transaction_id} was {payment.match_status} already: not applied again"
@@ -135,6 +169,7 @@ def _settle(session: Session, advice: RemittanceAdvice, transaction_id: int, *, 
         postings.close_review(transaction_id, status="resolved",
                               resolution=f"applied per {label}", actor=actor)
         postings.flush()
+        touched |= postings.touched_invoices
         return "applied", None
     reason = "; ".join(problems)
     customers = {postings.invoices[a.invoice_id].customer_id for a in allocations}

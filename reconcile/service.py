@@ -34,7 +34,7 @@ are considered, and a decision is written only against the state it was made on.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -77,10 +77,14 @@ class MatchSummary:
     returned: int = 0
     deferred: int = 0  # payments left unmatched: something they relied on changed meanwhile
     errors: list[str] = field(default_factory=list)
+    # Remittance advices linked to their payment before the matcher ran (reconcile/advice.py;
+    # the payments they applied or sent to review are counted in applied and review too).
+    advices: int = 0
 
     def as_json(self) -> dict[str, object]:
         return {"applied": self.applied, "review": self.review, "ignored": self.ignored,
-                "returned": self.returned, "deferred": self.deferred, "errors": self.errors}
+                "returned": self.returned, "deferred": self.deferred, "errors": self.errors,
+                "advices": self.advices}
 
 
 @dataclass
@@ -108,9 +112,11 @@ def decide(
     settings: MatchSettings | None = None,
     transaction_ids: Sequence[int] | None = None,
     include_review: bool = False,
+    skip: Collection[int] = (),
 ) -> RunPlan:
     """Read and decide; writes nothing."""
-    run, matchable = _read(session, today=today, transaction_ids=transaction_ids, include_review=include_review)
+    run, matchable = _read(session, today=today, transaction_ids=transaction_ids, include_review=include_review,
+                           skip=skip)
     run.decisions = list(_engine(session, run, matchable, settings)())
     return run
 
@@ -125,22 +131,25 @@ def match_pending(
     include_review: bool = False,
     after_apply: AfterApply | None = None,
     rematch: bool = False,
+    skip: Collection[int] = (),
 ) -> MatchSummary:
     """rematch (reconcile/rematch.py): these `transaction_ids` only, in review or applied with
     money left on account; each is matched for what is left of it, and only applications are
-    written (a payment the engine would send to review stays exactly as it was)."""
+    written (a payment the engine would send to review stays exactly as it was).
+    skip: payments decided earlier in the caller's transaction (by their remittance advice),
+    never decided again by the engine."""
     with collector_paused():
         return _match(session, actor=actor, today=today, settings=settings, transaction_ids=transaction_ids,
-                      include_review=include_review, after_apply=after_apply, rematch=rematch)
+                      include_review=include_review, after_apply=after_apply, rematch=rematch, skip=skip)
 
 
 def _match(session: Session, *, actor: str, today: date, settings: MatchSettings | None,
            transaction_ids: Sequence[int] | None, include_review: bool, after_apply: AfterApply | None,
-           rematch: bool = False) -> MatchSummary:
+           rematch: bool = False, skip: Collection[int] = ()) -> MatchSummary:
     hold_match_lock(session)
     summary = MatchSummary()
     run, matchable = _read(session, today=today, transaction_ids=transaction_ids, include_review=include_review,
-                           summary=summary, rematch=rematch)
+                           summary=summary, rematch=rematch, skip=skip)
     if run.locked is None:
         return summary
     postings = Postings(session, payments=run.locked, invoices=run.locked_invoices,
@@ -202,7 +211,8 @@ def dry_run_json(run: RunPlan) -> list[dict[str, object]]:
 
 
 def _read(session: Session, *, today: date, transaction_ids: Sequence[int] | None, include_review: bool,
-          summary: MatchSummary | None = None, rematch: bool = False) -> tuple[RunPlan, list[Payment]]:
+          summary: MatchSummary | None = None, rematch: bool = False,
+          skip: Collection[int] = ()) -> tuple[RunPlan, list[Payment]]:
     """The run's payments, returns and book, and the payments for the engine. With a summary
     (a run that writes), the payments are row-locked as soon as they are read (by id, the
     order every writer uses), those that changed in between are left for the next run, and
@@ -211,6 +221,8 @@ def _read(session: Session, *, today: date, transaction_ids: Sequence[int] | Non
     if rematch:  # money on account: in review, or applied with some of it left
         statuses = ["review", "applied"]
     rows = loader.load_payments(session, statuses, transaction_ids)
+    if skip:
+        rows = [r for r in rows if r.id not in skip]
     if rematch:
         rows = [r for r in rows if r.amount_minor is not None and r.applied_minor < r.amount_minor]
     payments = {r.id: r for r in [*rows, *loader.unresolved_returns(session)]}

@@ -30,7 +30,7 @@ from ledger.models import (
     ReviewItem,
 )
 from ledger.repositories import review_items
-from reconcile import queue, queue_kinds, recorded
+from reconcile import advice_views, queue, queue_kinds, recorded
 from reconcile.amount_filters import amount_at_least, amount_at_most, amount_equals
 from reconcile.view_rows import (
     amount_text,
@@ -369,6 +369,8 @@ def payment_detail(session: Session, transaction_id: int) -> dict[str, Any] | No
         # or the bank's settlement of such a payment (reconcile/recorded.py).
         recorded=recorded.recorded_json(session, t.id),
         settles_recorded=recorded.settles(session, t.id),
+        # Remittance advices linked to it (GET /api/v1/advices/{id} shows one in full).
+        advices=advice_views.for_payment(session, t.id),
     )
     if out["settles_recorded"] is not None:
         out["explanation"] = recorded.settlement_note(out["settles_recorded"])

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import ui
 from api import (
+    advices,
     ar_metrics,
     audit_events,
     bank_checks,
@@ -89,6 +90,7 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
     app.include_router(customers.router)
     app.include_router(mandates.router)
     app.include_router(payments.router)
+    app.include_router(advices.router)
     app.include_router(audit_events.router)
     app.include_router(ar_metrics.router)
     app.include_router(reports.router)

@@ -3,7 +3,9 @@
 Matching runs over every booked transaction still unmatched, not only the file's new ones: a
 booking first reported pending (camt.054) becomes cash when the evening camt.053 confirms it,
 and payments a crashed run stored but never matched are picked up by the next file — the same
-file sent again included (a duplicate still runs the matcher). Nothing waits for an operator.
+file sent again included (a duplicate still runs the matcher); so are remittance advices a
+crashed run stored but never linked (each run links the waiting ones first). Nothing waits
+for an operator.
 
 In workflows/: the use case owns its transactions; the upload route, `remit ingest`, the inbox
 and SFTP jobs and the demo all call it; `remit match` runs match_settled, or with --dry-run
@@ -23,13 +25,15 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ingest.service import IngestResult
-from ledger.models import BankEntry, BankTransaction
+from ledger.models import BankEntry, BankTransaction, RemittanceAdvice
 from ledger.repositories import bank_files
 from receivables.dd_settle import settle_collections
 from receivables.plan_service import sync_for_invoices
 from reconcile import rematch
 from reconcile.advice import AdviceSummary, settle_advices
+from reconcile.advice import preview as advice_preview
 from reconcile.recorded import settle_recorded
+from reconcile.model import MatchSettings
 from reconcile.service import MatchSummary, decide, dry_run_json, match_pending
 from workflows.runtime import Runtime
 
@@ -49,17 +53,41 @@ def credit_plans(session: Session, invoice_ids: set[int], actor: str) -> None:
 
 
 def match(
-    session: Session, rt: Runtime, *, actor: str, today: date, include_review: bool = False
+    session: Session, rt: Runtime, *, actor: str, today: date, include_review: bool = False,
+    advices: bool = True,
 ) -> MatchSummary:
     """One matching run in the caller's transaction: the runtime's settings, plans credited.
     What the bank reports about remit's own direct debits is taken first (settled or returned
     collections, receivables/dd_settle.py): their link to the invoice wins over matching; so
     are the bank's settlements of payments recorded via the API (reconcile/recorded.py), which
-    apply nothing again."""
+    apply nothing again. Then remittance advices still waiting are linked to their payments
+    (unmatched or in review) and those applied per their lines (reconcile/advice.py), before
+    the matcher decides what is left."""
     settle_collections(session, actor=actor)
     settle_recorded(session, actor=actor)
-    return match_pending(session, actor=actor, today=today, settings=rt.match_settings(),
-                         include_review=include_review, after_apply=credit_plans)
+    settings = rt.match_settings()
+    linked = _settle_advices(session, actor=actor, settings=settings, today=today) if advices else None
+    # A payment its advice applied or sent to review in this run is not decided again
+    # (--include-review would read it back).
+    summary = match_pending(session, actor=actor, today=today, settings=settings, include_review=include_review,
+                            after_apply=credit_plans, skip=linked.transaction_ids if linked else ())
+    return _with_advices(summary, linked)
+
+
+def _settle_advices(session: Session, *, actor: str, settings: MatchSettings, today: date) -> AdviceSummary:
+    """The waiting advices linked and applied; plans credited for the invoices they paid."""
+    linked = settle_advices(session, actor=actor, settings=settings, today=today)
+    if linked.invoice_ids:
+        credit_plans(session, linked.invoice_ids, actor)
+    return linked
+
+
+def _with_advices(summary: MatchSummary, linked: AdviceSummary | None) -> MatchSummary:
+    if linked is not None:
+        summary.advices += linked.linked
+        summary.applied += linked.applied
+        summary.review += linked.review
+    return summary
 
 
 def match_settled(rt: Runtime, *, actor: str, today: date | None = None,
@@ -68,7 +96,10 @@ def match_settled(rt: Runtime, *, actor: str, today: date | None = None,
     today = today or datetime.now(timezone.utc).date()
     total = MatchSummary()
     for round_ in range(SETTLE_ROUNDS):
-        summary = _run_with_retry(rt, actor=actor, today=today, include_review=include_review and round_ == 0)
+        # The first round links the waiting advices; a later one only takes what it deferred.
+        summary = _run_with_retry(rt, actor=actor, today=today, include_review=include_review and round_ == 0,
+                                  advices=round_ == 0)
+        total.advices += summary.advices
         total.applied += summary.applied
         total.review += summary.review
         total.ignored += summary.ignored
@@ -82,44 +113,40 @@ def match_settled(rt: Runtime, *, actor: str, today: date | None = None,
 
 def decisions(rt: Runtime, *, today: date, include_review: bool = False) -> list[dict[str, object]]:
     """What a run would decide now (`remit match --dry-run`): read in a transaction that is
-    rolled back, so nothing changes."""
+    rolled back, so nothing changes. A payment a waiting remittance advice would be linked to
+    is listed as the advice's (action `advice`), not as the matcher's guess."""
     with Session(rt.engine) as session:
-        out = dry_run_json(decide(session, today=today, settings=rt.match_settings(),
-                                  include_review=include_review))
+        advised = advice_preview(session)
+        out = dry_run_json(decide(session, today=today, settings=rt.match_settings(), include_review=include_review,
+                                  skip={a["transaction_id"] for a in advised}))
         session.rollback()
-    return out
+    return sorted([*out, *advised], key=lambda o: o["transaction_id"])  # type: ignore[arg-type,return-value]
 
 
 def rematch_opened(rt: Runtime, numbers: Sequence[str], *, actor: str,
                    today: date | None = None) -> MatchSummary:
     """After an import created or reopened the invoices `numbers` (committed already): the
     payments with money on account that may pay them are matched again, for what is left of
-    each, in a transaction of its own — a failure here never undoes the import."""
+    each, in a transaction of its own — a failure here never undoes the import. Remittance
+    advices still waiting are linked first: a payment one describes is applied per its lines."""
     if not numbers:
         return MatchSummary()
     today = today or datetime.now(timezone.utc).date()
     settings = rt.match_settings()
 
     def run(session: Session) -> MatchSummary:
-        ids = rematch.candidates(session, numbers, settings)
+        linked = _settle_advices(session, actor=actor, settings=settings, today=today)
+        ids = [i for i in rematch.candidates(session, numbers, settings) if i not in linked.transaction_ids]
         if not ids:
-            return MatchSummary()
-        return match_pending(session, actor=actor, today=today, settings=settings, transaction_ids=ids,
-                             rematch=True, after_apply=credit_plans)
+            return _with_advices(MatchSummary(), linked)
+        return _with_advices(match_pending(session, actor=actor, today=today, settings=settings,
+                                           transaction_ids=ids, rematch=True, after_apply=credit_plans), linked)
 
     return _with_retry(rt, run)
 
 
 def _run_with_retry(rt: Runtime, **options: Any) -> MatchSummary:
     return _with_retry(rt, lambda session: match(session, rt, **options))
-
-
-def apply_advices(rt: Runtime, *, actor: str, today: date | None = None) -> AdviceSummary:
-    """Remittance advices linked to the payments they describe and applied per their lines
-    (reconcile/advice.py), in a transaction of their own, before the matcher guesses."""
-    today = today or datetime.now(timezone.utc).date()
-    return _with_retry(rt, lambda session: settle_advices(session, actor=actor, settings=rt.match_settings(),
-                                                          today=today))
 
 
 def _with_retry(rt: Runtime, run: Callable[[Session], Any]) -> Any:
@@ -136,11 +163,10 @@ def _with_retry(rt: Runtime, run: Callable[[Session], Any]) -> Any:
 
 def match_after(rt: Runtime, result: IngestResult, *, actor: str) -> IngestResult:
     """Match after any file, stored, duplicate or rejected: whatever is unmatched gets its run.
-    Remittance advices first: a payment described by one is applied per its lines."""
-    advices = apply_advices(rt, actor=actor)
+    The run links remittance advices first: a payment described by one is applied per its lines."""
     summary = match_settled(rt, actor=actor)
-    result.applied = summary.applied + advices.applied
-    result.review = summary.review + summary.returned + advices.review
+    result.applied = summary.applied
+    result.review = summary.review + summary.returned
     return result
 
 
@@ -171,7 +197,8 @@ class SweepResult:
 
 def sweep(rt: Runtime, *, actor: str = "sweep") -> SweepResult:
     """Take up what a crash left behind: files registered but never processed (from the
-    archive, byte for byte), then payments stored but never matched. Cheap when there are none."""
+    archive, byte for byte), then payments stored but never matched and remittance advices
+    never linked (the run links them). Cheap when there are none."""
     result = SweepResult()
     cutoff = datetime.now(timezone.utc) - STRANDED_AFTER
     with rt.unit_of_work() as session:
@@ -183,7 +210,8 @@ def sweep(rt: Runtime, *, actor: str = "sweep") -> SweepResult:
     with rt.unit_of_work() as session:
         waiting = session.scalar(select(exists().where(
             BankTransaction.match_status == "unmatched", BankEntry.id == BankTransaction.entry_id,
-            BankEntry.status == "booked")))
+            BankEntry.status == "booked"))) or session.scalar(select(exists().where(
+                RemittanceAdvice.status == "waiting")))
     if waiting:
         result.match = match_settled(rt, actor=actor)
     return result

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from api.schemas import Amount, Day, Page, Shape, Timestamp
+from api.schemas.advices import AdviceRef
 
 
 class Application(Shape):
@@ -178,4 +179,5 @@ class PaymentDetail(Payment):
         description="recorded via POST /api/v1/payments (not from a bank file): its key and settlement")
     settles_recorded: int | None = Field(
         description="this bank credit is the settlement of that recorded payment: nothing applied again")
-
+    advices: list[AdviceRef] = Field(
+        description="remittance advices linked to it (X12 820, CSV): GET /api/v1/advices/{advice_id}")

@@ -24,6 +24,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import text
 
 from api import (
+    advices,
     ar_metrics,
     audit_events,
     bank_checks,
@@ -46,7 +47,7 @@ from api.schemas import Describes
 from workflows.runtime import Runtime, fixtures_dir
 
 ROUTERS = (
-    ar_metrics, audit_events, bank_checks, bank_files, customers, disputes, dunning, exceptions, fees,
+    advices, ar_metrics, audit_events, bank_checks, bank_files, customers, disputes, dunning, exceptions, fees,
     invoice_events, invoices, mandates, metrics, payments, plans, reports, users,
 )
 # Routes without a JSON body to describe.
@@ -54,6 +55,7 @@ NO_BODY = {("GET", "/metrics"), ("DELETE", "/api/v1/dunning/policies/{policy_id}
 # What a route hands FastAPI: the view's data, serialised as it always was (not the model).
 BUILT_AS = (dict[str, Any], list[dict[str, Any]], Any)
 ACH = fixtures_dir() / "samples" / "ach"
+ADVICE = fixtures_dir() / "samples" / "advice"
 
 
 def _routes() -> dict[tuple[str, str], APIRoute]:
@@ -269,9 +271,26 @@ def test_every_answer_is_what_its_schema_says(client: TestClient, rt: Runtime) -
     for e in events:
         check("GET", f"{v1}/invoice-events/{{event_row_id}}", event_row_id=e["id"])
 
+    # Remittance advices: the samples (no payment for them: waiting), and one naming a
+    # payment in review (linked to it).
+    for sample in ("acme-remittance.820", "payer-advice.csv"):
+        check("POST", f"{v1}/bank-files", files={"file": (sample, (ADVICE / sample).read_bytes())})
+    in_review = next(p for p in check("GET", f"{v1}/payments", params={"status": "review", "limit": 1000})["items"]
+                     if p["amount"] and p["bank_reference"] and p["direction"] == "credit")
+    check("POST", f"{v1}/bank-files", files={"file": ("advice.csv", (
+        "payer,payment_reference,payment_amount,invoice_number,paid_amount,discount\n"
+        f"Api AG,{in_review['bank_reference']},{in_review['amount']},INV-API-1,{in_review['amount']},\n").encode())})
+    advices = check("GET", f"{v1}/advices", params={"limit": 1000})["items"]
+    assert {a["status"] for a in advices} > {"waiting"}
+    assert any(a["transaction_id"] == in_review["transaction_id"] for a in advices)
+    for a in advices:
+        check("GET", f"{v1}/advices/{{advice_id}}", advice_id=a["id"])
+    check("GET", f"{v1}/advices", params={"status": "waiting,review", "q": "inv", "limit": 1})
+
     # Every read, over everything the book now holds.
     details = [check("GET", f"{v1}/payments/{{transaction_id}}", transaction_id=p["transaction_id"])
                for p in check("GET", f"{v1}/payments", params={"limit": 1000})["items"]]
+    assert any(d["advices"] for d in details)
     assert any(d["return_info"] for d in details) and any(d["change_info"] for d in details)
     assert any(d["review"] for d in details) and any(d["applications"] for d in details)
     for e in check("GET", f"{v1}/exceptions", params={"limit": 1000})["items"]:

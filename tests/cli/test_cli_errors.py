@@ -57,7 +57,7 @@ ARGS: dict[str, list[str]] = {
     "users set-role": ["ana@example.com", "admin"], "users disable": ["ana@example.com"],
     "users reset-password": ["ana@example.com"], "customers import": ["{customers}"],
     "reminders resend": ["1"], "mandates import": ["{mandates}"],
-    "collect": ["--as-of", "2026-12-01", "--out", "out"],
+    "collect": ["--as-of", "2026-12-01", "--out", "out"], "advices show": ["1"],
 }
 # `remit parse` opens no database (bytes in, JSON out); `remit demo` makes its own SQLite file.
 NO_DATABASE_URL = {"parse", "demo"}

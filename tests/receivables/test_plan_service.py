@@ -306,3 +306,17 @@ def test_the_daily_job_is_scheduled_when_configured(rt, engine) -> None:  # type
     plan_id, _ = _plan(engine, first_due=date(2020, 1, 1))
     plans_job(rt)  # as of today: the 2020 instalments are long missed
     assert _status(engine, plan_id) == "broken"
+
+
+def test_a_payment_applied_per_its_remittance_advice_credits_the_plan(rt, engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    _book(engine)
+    plan_id, _ = _plan(engine)
+    advice = tmp_path / "advice.csv"
+    advice.write_text("payer,payment_reference,payment_amount,invoice_number,paid_amount,discount\n"
+                      "Northwind Traders GmbH,NW-ADV-1,450.00,INV-1,450.00,\n")
+    assert ingest_path(rt, advice, source="upload", actor="test").advices == 1
+    _pay(rt, tmp_path, "a.xml", E("450.00", ref="NW-ADV-1", name="First Payments Agent", text=["thanks"]))
+    with transaction(engine) as s:
+        assert [(a.applied_minor, a.reasons[0][:28]) for a in s.scalars(select(Application))] == [
+            (45000, "applied per remittance advic")]
+    assert _instalments(engine, plan_id) == [(30000, 30000, "paid"), (30000, 15000, "due"), (30000, 0, "due")]

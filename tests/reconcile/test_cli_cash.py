@@ -76,7 +76,8 @@ def test_ingest_matches_and_the_contract_commands_report_it(rt, cli_env, tmp_pat
 
     # re-running matching changes nothing (idempotent)
     again = json.loads(run(["match", "--json"], cli_env, tmp_path).stdout)
-    assert again == {"applied": 0, "review": 0, "ignored": 0, "returned": 0, "deferred": 0, "errors": []}
+    assert again == {"applied": 0, "review": 0, "ignored": 0, "returned": 0, "deferred": 0, "errors": [],
+                     "advices": 0}
 
 
 def test_thresholds_are_settings(rt, cli_env, tmp_path) -> None:

@@ -144,3 +144,118 @@ def test_an_advice_for_a_payment_the_matcher_applied_already_is_only_linked(rt) 
     status, applied, apps, _, advices = _state(rt, tx)
     assert (status, applied, apps) == before[:3]
     assert advices[0][:2] == ("linked", tx) and "applied already" in advices[0][2]
+
+
+# -- a matching run links the advices still waiting ------------------------------------------
+
+
+def _stored_only(rt, data: bytes, name: str) -> None:  # type: ignore[no-untyped-def]
+    """The file stored and its advices kept, but no link step and no matching run after it:
+    what a process that died between the two leaves behind."""
+    result = rt.ingestor(actor="test").ingest_stream(io.BytesIO(data), name=name, source="test")
+    assert (result.status, result.advices) == ("parsed", 1), result.error
+
+
+def _audit_actions(rt) -> list[str]:  # type: ignore[no-untyped-def]
+    from ledger.models import AuditEvent
+
+    with transaction(rt.engine) as s:
+        return list(s.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+
+
+def test_remit_match_links_a_waiting_advice_to_a_payment_in_review_and_applies_it_once(rt) -> None:
+    from workflows.pipeline import match_settled
+
+    _book(rt)
+    tx = _pay(rt, E("1200.00", ref="GLX-REF-9", name="Unknown Sender Ltd", date="2026-12-03"), "pay.xml")
+    assert _state(rt, tx)[0] == "review"
+    _stored_only(rt, (CSV_HEADER + "Globex Corporation,GLX-REF-9,1200.00,INV-3,700.00,\n"
+                      "Globex Corporation,GLX-REF-9,1200.00,INV-4,500.00,\n").encode(), "globex.csv")
+    assert _state(rt, tx)[4] == [("waiting", None, None)]
+
+    summary = match_settled(rt, actor="cli:match")  # what `remit match` runs
+    assert (summary.advices, summary.applied, summary.review) == (1, 1, 0)
+    status, applied, apps, review, advices = _state(rt, tx)
+    assert (status, applied, apps) == ("applied", 120000, [("INV-3", 70000, 0), ("INV-4", 50000, 0)])
+    assert review is not None and review[0] == "resolved"  # the matcher's item, closed by the advice
+    assert advices == [("applied", tx, None)]
+
+    before = (_state(rt, tx), _audit_actions(rt))
+    again = match_settled(rt, actor="cli:match", include_review=True)
+    assert (again.advices, again.applied, again.review) == (0, 0, 0)
+    assert (_state(rt, tx), _audit_actions(rt)) == before  # nothing changed, nothing recorded
+
+
+def test_a_waiting_advice_whose_payment_is_still_unmatched_decides_it_before_the_matcher(rt) -> None:
+    """The payment stored, the run that would have matched it never ran (a crash): the next run
+    applies it per the advice, not per the matcher's guess."""
+    from workflows.pipeline import match_settled
+
+    _book(rt)
+    _stored_only(rt, _x12("E2E-ACME-9", "490.00", "RMR*IV*INV-2**490.00"), "acme.820")
+    result = rt.ingestor(actor="test").ingest_stream(
+        io.BytesIO(camt("053", [E("490.00", e2e="E2E-ACME-9", name="First Payments Agent", date="2026-12-03")],
+                        stmt_id="pay.xml")), name="pay.xml", source="test")
+    (tx,) = result.new_transaction_ids
+    assert _state(rt, tx)[0] == "unmatched"
+    summary = match_settled(rt, actor="cli:match")
+    assert (summary.advices, summary.applied) == (1, 1)
+    status, _, apps, _, advices = _state(rt, tx)
+    assert (status, apps, advices) == ("applied", [("INV-2", 49000, 0)], [("applied", tx, None)])
+
+
+def test_an_advice_that_does_not_add_up_is_not_decided_again_by_include_review(rt) -> None:
+    from workflows.pipeline import match_settled
+
+    _book(rt)
+    tx = _pay(rt, E("1470.00", e2e="E2E-ACME-2", name="First Payments Agent", date="2026-12-03"), "pay.xml")
+    _stored_only(rt, _x12("E2E-ACME-2", "1470.00", "RMR*IV*INV-1**1000.00", "RMR*IV*INV-2**400.00"), "acme.820")
+    summary = match_settled(rt, actor="cli:match", include_review=True)
+    assert (summary.advices, summary.applied, summary.review) == (1, 0, 1)
+    status, _, apps, review, advices = _state(rt, tx)
+    assert (status, apps) == ("review", [])
+    assert review is not None and review[:2] == ("open", "advice_mismatch")  # the advice's item stands
+    assert advices[0][:2] == ("review", tx)
+
+
+def test_an_invoice_import_links_a_waiting_advice_before_it_rematches(rt) -> None:
+    """The advice names invoices the book does not have yet; its payment waits in review. The
+    import that brings them runs the rematch, which links the advice first and applies per it."""
+    _book(rt)
+    tx = _pay(rt, E("300.00", ref="NEW-REF-1", name="Unknown Sender Ltd", date="2026-12-03"), "pay.xml")
+    assert _state(rt, tx)[0] == "review"
+    _stored_only(rt, (CSV_HEADER + "Globex Corporation,NEW-REF-1,300.00,INV-7,300.00,\n").encode(), "globex.csv")
+    book = parse_book((HEADER + "\nINV-7,C2,Globex Corporation,EUR,300.00,2026-11-28,net 30\n").encode(), "more.csv")
+    assert not book.errors, book.errors
+    imported = import_invoices(rt, book, file="more.csv", actor="erp-import")
+    assert imported.rematched["applied"] == 1, imported.rematched
+    status, applied, apps, _, advices = _state(rt, tx)
+    assert (status, applied, apps, advices) == ("applied", 30000, [("INV-7", 30000, 0)], [("applied", tx, None)])
+
+
+def test_the_sweep_links_an_advice_a_crash_left_waiting(rt) -> None:
+    from workflows.pipeline import sweep
+
+    _book(rt)
+    tx = _pay(rt, E("490.00", ref="B-SWEEP", name="Unknown Sender Ltd", date="2026-12-03"), "pay.xml")
+    _stored_only(rt, _x12("B-SWEEP", "490.00", "RMR*IV*INV-2**490.00"), "acme.820")
+    result = sweep(rt)
+    assert result.match is not None and (result.match.advices, result.match.applied) == (1, 1)
+    assert _state(rt, tx)[0] == "applied"
+    assert sweep(rt).match is None  # nothing left waiting
+
+
+def test_the_dry_run_shows_the_payment_a_waiting_advice_would_decide_and_changes_nothing(rt) -> None:
+    from datetime import date
+
+    from workflows.pipeline import decisions
+
+    _book(rt)
+    tx = _pay(rt, E("1200.00", ref="GLX-REF-9", name="Unknown Sender Ltd", date="2026-12-03"), "pay.xml")
+    _stored_only(rt, (CSV_HEADER + "Globex Corporation,GLX-REF-9,1200.00,INV-3,700.00,\n"
+                      "Globex Corporation,GLX-REF-9,1200.00,INV-4,500.00,\n").encode(), "globex.csv")
+    before = (_state(rt, tx), _audit_actions(rt))
+    (only,) = [d for d in decisions(rt, today=date(2026, 12, 4), include_review=True) if d["transaction_id"] == tx]
+    assert (only["action"], only["invoice_numbers"], only["reason"]) == ("advice", ["INV-3", "INV-4"],
+                                                                          "remittance_advice")
+    assert (_state(rt, tx), _audit_actions(rt)) == before
