@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import Session
 
-from core.money import D, format_amount, minor_text
+from core.money import D, format_amount
 from ledger.models import (
     Application,
     BankTransaction,
@@ -27,7 +27,7 @@ from ledger.models import (
     RemittanceAdvice,
 )
 from receivables import collection_views, disputes, mandates, plan_service, reminders
-from reconcile import views
+from reconcile import advice_views, views
 
 SHOWN = 50  # of each list: the page links to the full lists
 
@@ -115,9 +115,4 @@ def _advices(session: Session, customer_id: str, accounts: list[str]) -> list[di
 
 
 def _advice(a: RemittanceAdvice) -> dict[str, Any]:
-    return {
-        "id": a.id, "format": a.format, "payer": a.payer, "payment_reference": a.payment_reference,
-        "amount": minor_text(a.amount_minor, a.currency), "currency": a.currency, "payment_date": a.payment_date.isoformat() if a.payment_date else None,
-        "status": a.status, "reason": a.reason, "transaction_id": a.transaction_id,
-        "invoice_numbers": [line.get("invoice_number") for line in a.lines],
-    }
+    return {**advice_views.summary(a), "invoice_numbers": [line.get("invoice_number") for line in a.lines]}

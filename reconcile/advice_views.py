@@ -31,7 +31,7 @@ def _statuses(status: str | None) -> list[str] | None:
     return wanted
 
 
-def _summary(a: RemittanceAdvice) -> dict[str, Any]:
+def summary(a: RemittanceAdvice) -> dict[str, Any]:
     return {
         "id": a.id,
         "format": a.format,
@@ -84,7 +84,7 @@ def listing(
             # The lines as the database writes their JSON: an invoice number is in there.
             cast(RemittanceAdvice.lines, String).icontains(term, autoescape=True),
         ))
-    return [_summary(a) for a in session.scalars(query)]
+    return [summary(a) for a in session.scalars(query)]
 
 
 def detail(session: Session, advice_id: int) -> dict[str, Any] | None:
@@ -99,7 +99,7 @@ def detail(session: Session, advice_id: int) -> dict[str, Any] | None:
         return None
     a, f = row
     known = book.ids_by_number(session, [line["invoice_number"] for line in a.lines])
-    out = _summary(a)
+    out = summary(a)
     out["lines"] = [
         {
             "line": line.get("line"),

@@ -103,6 +103,8 @@ def test_an_advice_shows_waiting_then_applied_with_its_payment(client, rt) -> No
     assert "INV-EU-LATER applied" in applied
     tx = re.search(r"<table data-advices>.*?href=\"/payments/(\d+)\"", page, re.S)
     assert tx and f'href="/payments/{tx.group(1)}"' in page.split("data-customer-payments", 1)[1]
+    payment = client.get(f"/payments/{tx.group(1)}").text
+    assert re.search(r"data-advices>#\d+ <span class=\"tag\">advice.csv</span> applied<", payment)
 
 
 def test_the_channels_read_in_the_browser(page, server, rt, key, tmp_path: Path) -> None:
