@@ -29,6 +29,7 @@ from receivables.dd_settle import settle_collections
 from receivables.plan_service import sync_for_invoices
 from reconcile import rematch
 from reconcile.advice import AdviceSummary, settle_advices
+from reconcile.payouts import settle_payouts
 from reconcile.recorded import settle_recorded
 from reconcile.service import MatchSummary, decide, dry_run_json, match_pending
 from workflows.runtime import Runtime
@@ -58,6 +59,7 @@ def match(
     apply nothing again."""
     settle_collections(session, actor=actor)
     settle_recorded(session, actor=actor)
+    settle_payouts(session, actor=actor)  # a day's recorded payments paid out in one credit
     return match_pending(session, actor=actor, today=today, settings=rt.match_settings(),
                          include_review=include_review, after_apply=credit_plans)
 
