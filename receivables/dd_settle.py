@@ -125,6 +125,8 @@ def settle_collections(session: Session, *, actor: str) -> int:
     for tx, collections, kind in sorted(plans, key=lambda p: (p[2] != "return", p[0].id)):
         if payments[tx.id].match_status not in ("unmatched", "review"):
             continue
+        if kind == "reject" and payments[tx.id].match_status == "review":
+            continue  # decided before and left to a person (settled, or a control sum not ours): not again
         if kind == "return":
             _return(session, postings, tx, collections[0], mandates, apps, actor)
         elif kind == "reject":

@@ -147,3 +147,18 @@ def test_the_batch_credit_after_a_whole_reject_applies_nothing(rt, tmp_path) -> 
         # No collection of the batch is pending any more: the credit is ordinary matching's, which
         # applies nothing (its text names no invoice) and leaves it to a person.
         assert (credit.match_status, credit.applied_minor) == ("review", 0)
+
+
+def test_a_reject_left_to_a_person_is_not_decided_again_by_later_runs(rt, tmp_path) -> None:
+    from workflows.pipeline import match_settled
+
+    rt, cs = _book(rt, tmp_path)
+    batch, message = cs["INV-EU-1"].batch_ref, cs["INV-EU-1"].file_name.removesuffix(".pain008.xml")
+    _ingest(rt, tmp_path, "s1.xml", camt("053", [E("245.50", ref="B1", text=[batch])], stmt_id="S1"))
+    _ingest(rt, tmp_path, "sts1.xml", _report("STS-1", message, blocks=_block(batch, reason="AC04")))
+    match_settled(rt, actor="test")
+    match_settled(rt, actor="test")
+    with transaction(rt.engine) as s:
+        events = s.scalars(select(AuditEvent).where(AuditEvent.action == "collection.batch_rejected")).all()
+        assert len(events) == 1 and events[0].after["settled_not_reversed"] != []
+    assert len(_open_reviews(rt)) == 1
