@@ -145,7 +145,8 @@ def _candidates(session: Session, batch_refs: list[str]) -> list[_Tx]:
     references = cast(BankTransaction.references, String)
     e2es = select(Collection.end_to_end_id)
     keyed = [BankTransaction.end_to_end_id.in_(e2es), BankTransaction.return_original_reference.in_(e2es),
-             BankTransaction.return_original_reference.in_(select(Collection.trace).where(Collection.trace.is_not(None))),
+             BankTransaction.return_original_reference.in_(
+                 select(Collection.trace).where(Collection.trace.is_not(None))),
              BankTransaction.return_original_reference.in_(select(Collection.batch_ref)),
              (BankTransaction.return_original_reference + SEPA_FILE_SUFFIX).in_(select(Collection.file_name))]
     for ref in batch_refs:
@@ -294,7 +295,8 @@ def _reject(session: Session, postings: Postings, tx: _Tx, collections: list[Col
         postings.set_status(tx.id, "review")
         postings.open_review(tx.id, reason=ReviewReason.RETURNED_PAYMENT.value, candidates=[], actor=actor,
                              explanation=f"The bank rejected {what} ({label}) for "
-                                         f"{minor_text(tx.amount_minor or 0, tx.currency or ccy)} {tx.currency or ccy}, "
+                                         f"{minor_text(tx.amount_minor or 0, tx.currency or ccy)} "
+                                         f"{tx.currency or ccy}, "
                                          f"but remit's debits there total {minor_text(total, ccy)} {ccy}: nothing "
                                          "returned — check with the bank which debits it refused.")
         return

@@ -87,7 +87,8 @@ def settle_payouts(session: Session, *, actor: str) -> int:
     on = func.coalesce(BankEntry.value_date, BankEntry.booking_date)
     ccy = func.coalesce(BankTransaction.currency, BankEntry.currency)
     # Only credits that could be a group's gross or net payout, each group's window its own.
-    windows = [and_(ccy == d.currency, BankTransaction.amount_minor.between(d.total - d.total * FEE_SHARE // 100, d.total),
+    windows = [and_(ccy == d.currency,
+                    BankTransaction.amount_minor.between(d.total - d.total * FEE_SHARE // 100, d.total),
                     on.between(d.day, d.day + timedelta(days=SETTLE_DAYS))) for d in multi]
     rows = session.execute(
         select(BankTransaction, BankEntry.bank_reference, ccy, on)
@@ -121,9 +122,11 @@ def settle_payouts(session: Session, *, actor: str) -> int:
             if len(sure) == 1:
                 group = sure[0]
                 taken.add((group.day, group.currency))
-                why = ("its amount is exactly their total" + (" and it names all their references" if group in named else "")
-                       + "".join(f"; note: credit #{c} was recognised as their payout before — one of the two is "
-                                 "something else" for c in earlier.get(frozenset(p.transaction_id for p in group.payments), [])))
+                before = earlier.get(frozenset(p.transaction_id for p in group.payments), [])
+                why = ("its amount is exactly their total"
+                       + (" and it names all their references" if group in named else "")
+                       + "".join(f"; note: credit #{c} was recognised as their payout before — one of the two "
+                                 "is something else" for c in before))
                 decisions.append((tx.id, "payout", group, why))
             else:
                 listed = [d.describe() for d in exact] + [f"the single payment {r}" for r in rivals]
@@ -138,8 +141,9 @@ def settle_payouts(session: Session, *, actor: str) -> int:
             listed = "; ".join(f"{d.describe()}, less {minor_text(d.total - (tx.amount_minor or 0), currency)} "
                                f"{currency}" for d in nets)
             decisions.append((tx.id, "review", None,
-                              f"This credit of {minor_text(tx.amount_minor or 0, currency)} {currency} looks like a net "
-                              f"card payout of payments recorded via the API — {listed} (a processor's fee?). "
+                              f"This credit of {minor_text(tx.amount_minor or 0, currency)} {currency} looks "
+                              f"like a net card payout of payments recorded via the API — {listed} "
+                              "(a processor's fee?). "
                               "Not settled automatically: those payments already carry the cash; book the fee and "
                               "ignore this credit as their settlement, or apply it if it is a payment of its own."))
     return _write(session, decisions, actor)
@@ -160,8 +164,9 @@ def _days(session: Session) -> list[_Day]:
 def _recognised(session: Session) -> dict[frozenset[int], list[int]]:
     """The credits recognised before as the payout of each set of recorded payments (audit)."""
     out: dict[frozenset[int], list[int]] = {}
-    for entity_id, after in session.execute(select(AuditEvent.entity_id, AuditEvent.after)
-                                            .where(AuditEvent.entity_type == "payment", AuditEvent.action == RECOGNISED).order_by(AuditEvent.id)):
+    for entity_id, after in session.execute(
+            select(AuditEvent.entity_id, AuditEvent.after)
+            .where(AuditEvent.entity_type == "payment", AuditEvent.action == RECOGNISED).order_by(AuditEvent.id)):
         out.setdefault(frozenset((after or {}).get("recorded_payments", ())), []).append(int(entity_id))
     return out
 

@@ -97,8 +97,10 @@ def test_a_gross_daily_payout_is_recognised_and_applies_nothing_again(client, rt
 
 
 def test_two_days_that_add_up_to_the_credit_go_to_review_with_both_sets(client, rt) -> None:
-    day1 = [_record(client, "INV-4", "50.00", "2026-12-01", "card a"), _record(client, "INV-5", "70.00", "2026-12-01", "card b")]
-    day2 = [_record(client, "INV-2", "80.00", "2026-12-02", "card c"), _record(client, "INV-3", "40.00", "2026-12-02", "card d")]
+    day1 = [_record(client, "INV-4", "50.00", "2026-12-01", "card a"),
+            _record(client, "INV-5", "70.00", "2026-12-01", "card b")]
+    day2 = [_record(client, "INV-2", "80.00", "2026-12-02", "card c"),
+            _record(client, "INV-3", "40.00", "2026-12-02", "card d")]
     got = _bank(client, "p1.xml", [E("120.00", ref="PAYOUT-X", name="Card Acquirer BV", account=ACQUIRER,
                                      date="2026-12-04")])["PAYOUT-X"]
     assert got["match_status"] == "review" and got["applications"] == []
@@ -109,8 +111,10 @@ def test_two_days_that_add_up_to_the_credit_go_to_review_with_both_sets(client, 
 
 
 def test_the_credit_naming_every_reference_of_one_day_is_that_days_payout_among_two(client, rt) -> None:
-    day1 = [_record(client, "INV-4", "50.00", "2026-12-01", "ch_A1"), _record(client, "INV-5", "70.00", "2026-12-01", "ch_A2")]
-    day2 = [_record(client, "INV-2", "80.00", "2026-12-02", "ch_B1"), _record(client, "INV-3", "40.00", "2026-12-02", "ch_B2")]
+    day1 = [_record(client, "INV-4", "50.00", "2026-12-01", "ch_A1"),
+            _record(client, "INV-5", "70.00", "2026-12-01", "ch_A2")]
+    day2 = [_record(client, "INV-2", "80.00", "2026-12-02", "ch_B1"),
+            _record(client, "INV-3", "40.00", "2026-12-02", "ch_B2")]
     got = _bank(client, "p1.xml", [E("120.00", ref="PAYOUT-Y", name="Card Acquirer BV", account=ACQUIRER,
                                      text=["payout ch_B1 ch_B2"], date="2026-12-04")])["PAYOUT-Y"]
     reason = got["review"]["explanation"]
@@ -139,5 +143,6 @@ def test_a_known_customers_own_credit_of_the_days_total_is_not_taken_for_a_payou
     assert set(_settled_by(rt).values()) == {None}
     with transaction(rt.engine) as s:  # whatever matching made of it, the invoices were not paid twice
         assert s.scalar(select(func.sum(Application.applied_minor)).where(Application.status == "applied")) == 200_00
-        items = s.scalars(select(ReviewItem.explanation).where(ReviewItem.transaction_id == got["TRF-1"]["transaction_id"])).all()
+        items = s.scalars(select(ReviewItem.explanation)
+                          .where(ReviewItem.transaction_id == got["TRF-1"]["transaction_id"])).all()
         assert not any("payout" in e for e in items)
