@@ -41,6 +41,9 @@ from ledger.types import utc_now
 from reconcile.normalize import LEGAL_FORMS, fold
 
 COLLECT_LOCK = lock_key("remit:collect")
+# A pain.008's file is named after its GrpHdr/MsgId: a pain.002 naming that OrgnlMsgId finds
+# the collections of the message by file name (receivables/dd_settle.py).
+SEPA_FILE_SUFFIX = ".pain008.xml"
 SCHEME_CURRENCY = {"sepa": "EUR", "ach": "USD"}
 _LIVE = ("pending", "settled")
 
@@ -172,7 +175,7 @@ def _sepa_file(session: Session, settings: Settings, items: list[Item], run_id: 
     _missing(settings, ("sepa_creditor_id", "sepa_creditor_name", "sepa_creditor_iban"), "SEPA")
     collected_before = set(session.scalars(select(Collection.mandate_id).where(
         Collection.mandate_id.in_({i.mandate.id for i in items}), Collection.status.in_(_LIVE))))
-    name = f"{run_id}.pain008.xml"
+    name = f"{run_id}{SEPA_FILE_SUFFIX}"
     batches = []
     for sequence in ("FRST", "RCUR"):
         chosen = [i for i in items if (i.mandate.id in collected_before) == (sequence == "RCUR")]

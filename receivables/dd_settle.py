@@ -15,6 +15,13 @@ of the same text: the transactions claimed here are never matched again.
   invoice reopened. A final reason (FINAL_REASONS: account closed, no mandate, ...)
   deactivates the mandate and opens a review item that says why; any other (R01, AM04, ...)
   keeps it, and the next `remit collect` debits the invoice again.
+- **Whole rejects.** A pain.002 reject of a payment information block (its original
+  reference a batch_ref) or of a whole message (the pain.008 MsgId, found by its file name)
+  returns every collection of it still pending, with the reason, as a return does (a final
+  reason deactivates the mandates, said in a review item). One already returned stays as
+  it is (a report sent again returns nothing twice); one already settled is not reversed
+  on a status report's word: a review item says so. A control sum that is neither the
+  batch's total nor what still stands of it returns nothing and goes to review.
 - **Either order.** A return that comes first leaves the invoice open; the credit that comes
   after it applies nothing to that invoice. Nothing is applied twice.
 
@@ -34,6 +41,7 @@ from ledger import audit
 from ledger.locks import hold_match_lock
 from ledger.models import BankEntry, BankTransaction, Collection, Invoice, Mandate
 from ledger.types import utc_now
+from receivables.collect import SEPA_FILE_SUFFIX
 from reconcile.model import Allocation, ReviewReason
 from reconcile.postings import LiveApplication, Postings, live_applications, lock_invoices, lock_payments
 
@@ -82,12 +90,15 @@ def settle_collections(session: Session, *, actor: str) -> int:
         or_(Collection.end_to_end_id.in_(wanted), Collection.trace.in_(wanted))).order_by(Collection.id)))
     by_e2e = {c.end_to_end_id: c for c in known}
     by_trace = {c.trace: c for c in known if c.trace}  # the latest, should a trace number come round again
+    groups = _groups(session, {tx.original for tx in txs if tx.is_return and tx.original} - set(by_e2e) - set(by_trace))
     plans: list[tuple[_Tx, list[Collection], str]] = []
     for tx in txs:
         if tx.is_return:
             found = by_e2e.get(tx.original or "") or by_e2e.get(tx.e2e or "") or by_trace.get(tx.original or "")
             if found is not None:
                 plans.append((tx, [found], "return"))
+            elif tx.original in groups:  # a whole batch or message rejected (pain.002)
+                plans.append((tx, groups[tx.original], "reject"))
         elif tx.direction == "credit":
             one = by_e2e.get(tx.e2e or "")
             # Pending: settle it. Returned: the credit undoes nothing of ours twice (see _settle).
@@ -114,8 +125,12 @@ def settle_collections(session: Session, *, actor: str) -> int:
     for tx, collections, kind in sorted(plans, key=lambda p: (p[2] != "return", p[0].id)):
         if payments[tx.id].match_status not in ("unmatched", "review"):
             continue
+        if kind == "reject" and payments[tx.id].match_status == "review":
+            continue  # decided before and left to a person (settled, or a control sum not ours): not again
         if kind == "return":
             _return(session, postings, tx, collections[0], mandates, apps, actor)
+        elif kind == "reject":
+            _reject(session, postings, tx, collections, mandates, actor)
         else:
             _settle(session, postings, tx, collections, actor)
         done += 1
@@ -130,7 +145,10 @@ def _candidates(session: Session, batch_refs: list[str]) -> list[_Tx]:
     references = cast(BankTransaction.references, String)
     e2es = select(Collection.end_to_end_id)
     keyed = [BankTransaction.end_to_end_id.in_(e2es), BankTransaction.return_original_reference.in_(e2es),
-             BankTransaction.return_original_reference.in_(select(Collection.trace).where(Collection.trace.is_not(None)))]
+             BankTransaction.return_original_reference.in_(
+                 select(Collection.trace).where(Collection.trace.is_not(None))),
+             BankTransaction.return_original_reference.in_(select(Collection.batch_ref)),
+             (BankTransaction.return_original_reference + SEPA_FILE_SUFFIX).in_(select(Collection.file_name))]
     for ref in batch_refs:
         keyed += [BankTransaction.end_to_end_id == ref, BankTransaction.instruction_id == ref,
                   BankTransaction.transaction_id == ref, BankEntry.bank_reference == ref,
@@ -153,6 +171,19 @@ def _candidates(session: Session, batch_refs: list[str]) -> list[_Tx]:
         keys = frozenset(k for k in (e2e, instr, txid, bank_ref, *(remit or ()), *(refs or ())) if k)
         out.append(_Tx(tx_id, amount, ccy or entry_ccy, direction, is_return, e2e, original,
                        reason or (info or {}).get("reason_code"), keys))
+    return out
+
+
+def _groups(session: Session, refs: set[str]) -> dict[str, list[Collection]]:
+    """The collections of each batch (batch_ref) or pain.008 message (MsgId, by its file) named."""
+    if not refs:
+        return {}
+    files = {f"{r}{SEPA_FILE_SUFFIX}": r for r in refs}
+    out: dict[str, list[Collection]] = {}
+    for c in session.scalars(select(Collection).where(or_(Collection.batch_ref.in_(refs), Collection.file_name.in_(
+            files))).order_by(Collection.id)):
+        for ref in {c.batch_ref if c.batch_ref in refs else None, files.get(c.file_name)} - {None}:
+            out.setdefault(ref, []).append(c)
     return out
 
 
@@ -241,6 +272,71 @@ def _return(session: Session, postings: Postings, tx: _Tx, c: Collection, mandat
                                          "`remit collect` no longer debits this customer — arrange another way to pay "
                                          "or a new mandate.")
     # Not final (R01, AM04, ...): the mandate stands; the next `remit collect` debits the invoice again.
+
+
+def _reject(session: Session, postings: Postings, tx: _Tx, collections: list[Collection],
+            mandates: dict[int, Mandate], actor: str) -> None:
+    """A whole payment information block or message rejected (pain.002): return what is pending.
+
+    What is settled already is not reversed on a status report's word: a reject after the
+    bank's credit contradicts it, so a person looks (review item) while the cash stays applied.
+    What is returned already stays so: a report sent again returns nothing twice."""
+    code = (tx.reason or "unknown").upper()
+    text = REASON_TEXT.get(code, "")
+    label = f"{code}{' ' + text if text else ''}"
+    ref = tx.original or ""
+    what = f"payment information {ref}" if collections[0].batch_ref == ref else f"pain.008 message {ref}"
+    ccy = collections[0].currency
+    numbers = _numbers(session, collections)
+    total = sum(c.amount_minor for c in collections)
+    standing = sum(c.amount_minor for c in collections if c.status != "returned")
+    if tx.currency not in (None, ccy) or tx.amount_minor not in (None, total, standing):
+        # The bank's control sum is not what remit sent there: it may mean another file.
+        postings.set_status(tx.id, "review")
+        postings.open_review(tx.id, reason=ReviewReason.RETURNED_PAYMENT.value, candidates=[], actor=actor,
+                             explanation=f"The bank rejected {what} ({label}) for "
+                                         f"{minor_text(tx.amount_minor or 0, tx.currency or ccy)} "
+                                         f"{tx.currency or ccy}, "
+                                         f"but remit's debits there total {minor_text(total, ccy)} {ccy}: nothing "
+                                         "returned — check with the bank which debits it refused.")
+        return
+    pending = [c for c in collections if c.status == "pending"]
+    settled = [c for c in collections if c.status == "settled"]
+    for c in pending:
+        _mark(session, c, "returned", actor, returned_by=tx.id, reason=code)
+    deactivated = []
+    if code in FINAL_REASONS:
+        for mandate in sorted({mandates[c.mandate_id] for c in pending}, key=lambda m: m.id):
+            if mandate.status != "active":
+                continue
+            before = {"status": mandate.status, "status_reason": mandate.status_reason}
+            mandate.status, mandate.status_reason, mandate.updated_at = "inactive", f"rejected {label}", utc_now()
+            audit.record(session, actor=actor, action="mandate.deactivated", entity_type="mandate",
+                         entity_id=mandate.mandate_id, before=before,
+                         after={"status": "inactive", "status_reason": mandate.status_reason, "transaction_id": tx.id})
+            deactivated.append(mandate.mandate_id)
+    audit.record(session, actor=actor, action="collection.batch_rejected", entity_type="collection_batch",
+                 entity_id=ref, after={"reason": code, "transaction_id": tx.id,
+                                       "returned": [c.end_to_end_id for c in pending],
+                                       "settled_not_reversed": [c.end_to_end_id for c in settled],
+                                       "returned_before": [c.end_to_end_id for c in collections
+                                                           if c not in pending and c not in settled]})
+    postings.set_status(tx.id, "review" if settled else "returned")
+    if not settled and code not in FINAL_REASONS:
+        return  # not final: the mandates stand; the next `remit collect` debits the invoices again
+    said = []
+    if pending:
+        said.append(f"Direct debits of {', '.join(numbers[c.id] for c in pending)} returned: the invoices stay open.")
+    if deactivated:
+        said.append(f"A final reason: mandate(s) {', '.join(deactivated)} deactivated, so `remit collect` no longer "
+                    "debits these customers — arrange another way to pay or a new mandate.")
+    if settled:
+        said.append(f"{', '.join(numbers[c.id] for c in settled)} already settled by the bank's credit: the reject "
+                    "does not reverse them — check with the bank whether it took the money back, then unapply by hand.")
+    if not said:
+        return  # returned before, final reason: said then
+    postings.open_review(tx.id, reason=ReviewReason.RETURNED_PAYMENT.value, candidates=[], actor=actor,
+                         explanation=f"The bank rejected {what} as a whole ({label}). " + " ".join(said))
 
 
 def _mark(session: Session, c: Collection, status: str, actor: str, *, settled_by: int | None = None,

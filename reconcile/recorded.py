@@ -31,7 +31,8 @@ settlement of a recorded payment not settled yet if
 
 The credit is then `ignored` (nothing applied: the recorded payment already applied the
 cash), linked (`recorded_payments.settled_by`), explained in its detail, and audited
-(`payment.recorded_settled`). Oldest recorded payment first; a credit settles one payment.
+(`payment.recorded_settled`). Oldest recorded payment first; a credit settles one payment
+here — a card payout of a whole day's payments in one credit is reconcile/payouts.py's.
 """
 
 from __future__ import annotations
@@ -168,7 +169,8 @@ def store(session: Session, key: str, body: PaymentIn, amount_minor: int, *, act
 # -- settlement in a bank file ---------------------------------------------------------------
 
 
-def _norm(text: str | None) -> str:
+def norm(text: str | None) -> str:
+    """A reference as compared: case and spaces ignored."""
     return "".join((text or "").split()).casefold()
 
 
@@ -188,7 +190,7 @@ def settle_recorded(session: Session, *, actor: str) -> int:
     if session.scalar(select(RecordedPayment.id).where(RecordedPayment.settled_by.is_(None)).limit(1)) is None:
         return 0
     hold_match_lock(session)
-    opened = [_Open(r.id, r.transaction_id, r.customer_id, _norm(r.reference), r.received_at, amount, ccy)
+    opened = [_Open(r.id, r.transaction_id, r.customer_id, norm(r.reference), r.received_at, amount, ccy)
               for r, amount, ccy in session.execute(
                   select(RecordedPayment, BankTransaction.amount_minor, BankTransaction.currency)
                   .join(BankTransaction, BankTransaction.id == RecordedPayment.transaction_id)
@@ -216,8 +218,8 @@ def settle_recorded(session: Session, *, actor: str) -> int:
                 and on is not None and o.received_at <= on <= o.received_at + timedelta(days=SETTLE_DAYS)]
         if not fits:
             continue
-        texts = [_norm(t) for t in (tx.end_to_end_id, tx.instruction_id, tx.transaction_id, bank_ref,
-                                    *(tx.remittance or ()), *(tx.references or ())) if t]
+        texts = [norm(t) for t in (tx.end_to_end_id, tx.instruction_id, tx.transaction_id, bank_ref,
+                                   *(tx.remittance or ()), *(tx.references or ())) if t]
         found = next(((o, f"it carries the reference {o.reference!r}") for o in fits
                       if o.reference and any(o.reference in t for t in texts)), None)
         if found is None:

@@ -32,6 +32,7 @@ from receivables.plan_service import sync_for_invoices
 from reconcile import rematch
 from reconcile.advice import AdviceSummary, settle_advices
 from reconcile.advice import preview as advice_preview
+from reconcile.payouts import settle_payouts
 from reconcile.recorded import settle_recorded
 from reconcile.model import MatchSettings
 from reconcile.service import MatchSummary, decide, dry_run_json, match_pending
@@ -65,6 +66,7 @@ def match(
     the matcher decides what is left."""
     settle_collections(session, actor=actor)
     settle_recorded(session, actor=actor)
+    settle_payouts(session, actor=actor)  # a day's recorded payments paid out in one credit
     settings = rt.match_settings()
     linked = _settle_advices(session, actor=actor, settings=settings, today=today) if advices else None
     # A payment its advice applied or sent to review in this run is not decided again

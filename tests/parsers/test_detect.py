@@ -12,7 +12,8 @@ from core.records import Format
 from ingest.formats import HEAD_BYTES, detect_format
 from tests.support import SAMPLES, shared_samples
 
-FOLDER_FORMAT = {"ach": Format.ACH, "bai2": Format.BAI2, "lockbox": Format.LOCKBOX, "ofx": Format.OFX}
+FOLDER_FORMAT = {"ach": Format.ACH, "bai2": Format.BAI2, "lockbox": Format.LOCKBOX, "ofx": Format.OFX,
+                 "pain002": Format.PAIN002}
 # Samples that are not valid files of their folder's format: rejected by detection.
 NOT_DETECTED = {"moov-sample-parseError.txt"}
 
