@@ -9,10 +9,11 @@ pass of credits × days). A credit dated from the group's day to SETTLE_DAYS aft
 - **Gross payout** — its amount is exactly the group's total, the group has two payments or
   more, and no other group or single unsettled recorded payment has that amount in the
   window (several fit: a group whose references the credit all names wins). It is
-  recognised as their payout and put in review naming them — nothing applied, nothing
-  settled automatically: `recorded_payments.settled_by` is unique (migration 0013), one
-  credit per recorded payment, so linking one credit to several needs a schema change;
-  until then a reviewer ignores the credit as their settlement.
+  recognised as their payout. When the credit also names every one of their references
+  (a processor's payout text listing the charges), that is strong evidence: the credit is
+  their settlement — `ignored`, nothing applied, each payment's `settled_by` set to it
+  (migration 0016 lets one credit settle several), audited. The amount alone is a
+  coincidence away from hiding a customer's money: review naming them, nothing applied.
 - **Ambiguous** — several groups (or a group and single payments) fit and the text does not
   tell them apart: review, every candidate in the reason.
 - **Net payout** — its amount is a group's total less a fee (more than nothing, at most
@@ -43,6 +44,7 @@ from reconcile.postings import Postings, lock_payments
 from reconcile.recorded import SETTLE_DAYS, norm
 
 RECOGNISED = "payment.payout_recognised"  # the audit action naming a credit and the payments it pays out
+SETTLED = "payment.payout_settled"  # ... and the one settling them (the credit names them all)
 FEE_SHARE = 5  # percent of the payout's gross a processor fee may be, for a net payout to be suggested
 
 
@@ -127,7 +129,7 @@ def settle_payouts(session: Session, *, actor: str) -> int:
                        + (" and it names all their references" if group in named else "")
                        + "".join(f"; note: credit #{c} was recognised as their payout before — one of the two "
                                  "is something else" for c in before))
-                decisions.append((tx.id, "payout", group, why))
+                decisions.append((tx.id, "settle" if group in named else "payout", group, why))
             else:
                 listed = [d.describe() for d in exact] + [f"the single payment {r}" for r in rivals]
                 decisions.append((tx.id, "review", None,
@@ -189,9 +191,19 @@ def _write(session: Session, decisions: list[tuple[int, str, _Day | None, str]],
         state = payments.get(credit)
         if state is None or state.match_status != "unmatched":
             continue  # moved meanwhile (a reviewer): the next run decides
+        if kind == "settle":
+            assert group is not None
+            postings.set_status(credit, "ignored")
+            for paid in group.payments:
+                row = session.get(RecordedPayment, paid.id)
+                row.settled_by = credit  # type: ignore[union-attr]
+            audit.record(session, actor=actor, action=SETTLED, entity_type="payment", entity_id=credit,
+                         after={"recorded_payments": [p.transaction_id for p in group.payments],
+                                "day": group.day.isoformat(), "why": why})
+            done += 1
+            continue
         if kind == "payout":
-            # Recognised, but settled_by holds one credit per recorded payment (unique): a person
-            # ignores the credit as their settlement (module doc).
+            # Recognised by its amount alone: a person confirms it (module doc).
             assert group is not None
             why = (f"This credit is the card payout of the payments recorded via the API on {group.day.isoformat()} — "
                    f"{group.describe()}: {why}. Those payments already carry the cash, so nothing is applied; "

@@ -249,15 +249,19 @@ def settle_recorded(session: Session, *, actor: str) -> int:
     return done
 
 
-def settles(session: Session, transaction_id: int) -> int | None:
-    """The recorded payment this bank credit is the settlement of, if any."""
-    return session.scalar(select(RecordedPayment.transaction_id).where(RecordedPayment.settled_by == transaction_id))
+def settles(session: Session, transaction_id: int) -> list[int]:
+    """The recorded payments this bank credit is the settlement of (several: a card payout)."""
+    return list(session.scalars(select(RecordedPayment.transaction_id)
+                                .where(RecordedPayment.settled_by == transaction_id)
+                                .order_by(RecordedPayment.transaction_id)))
 
 
-def settlement_note(recorded_transaction_id: int) -> str:
-    """Why a bank credit applied nothing: it is a recorded payment's settlement."""
-    return (f"The bank's settlement of payment #{recorded_transaction_id}, recorded via the API before the "
-            "money arrived: nothing applied again (the recorded payment carries the applications).")
+def settlement_note(recorded_transaction_ids: list[int]) -> str:
+    """Why a bank credit applied nothing: it is the settlement of recorded payments."""
+    named = ", ".join(f"#{t}" for t in recorded_transaction_ids)
+    what = f"payment {named}" if len(recorded_transaction_ids) == 1 else f"payments {named} (a payout)"
+    return (f"The bank's settlement of {what}, recorded via the API before the money arrived: nothing "
+            "applied again (the recorded payments carry the applications).")
 
 
 def recorded_json(session: Session, transaction_id: int) -> dict[str, Any] | None:

@@ -368,12 +368,14 @@ def payment_detail(session: Session, transaction_id: int) -> dict[str, Any] | No
         # Recorded via POST /api/v1/payments (its key, and the bank credit that settled it),
         # or the bank's settlement of such a payment (reconcile/recorded.py).
         recorded=recorded.recorded_json(session, t.id),
-        settles_recorded=recorded.settles(session, t.id),
         # Remittance advices linked to it (GET /api/v1/advices/{id} shows one in full).
         advices=advice_views.for_payment(session, t.id),
     )
-    if out["settles_recorded"] is not None:
-        out["explanation"] = recorded.settlement_note(out["settles_recorded"])
+    settled = recorded.settles(session, t.id)
+    out["settles_recorded"] = settled[0] if settled else None  # the first: the field predates payouts
+    out["settles_recorded_payments"] = settled
+    if settled:
+        out["explanation"] = recorded.settlement_note(settled)
     return out
 
 

@@ -178,6 +178,9 @@ class PaymentDetail(Payment):
     recorded: RecordedInfo | None = Field(
         description="recorded via POST /api/v1/payments (not from a bank file): its key and settlement")
     settles_recorded: int | None = Field(
-        description="this bank credit is the settlement of that recorded payment: nothing applied again")
+        description="this bank credit is the settlement of that recorded payment (the first, for a "
+                    "payout of several): nothing applied again")
+    settles_recorded_payments: list[int] = Field(
+        description="every recorded payment this credit settles: one, or a day's card payments paid out at once")
     advices: list[AdviceRef] = Field(
         description="remittance advices linked to it (X12 820, CSV): GET /api/v1/advices/{advice_id}")

@@ -188,6 +188,7 @@ class RecordedPayment(Base):
     reference: Mapped[str | None] = mapped_column(String(256))
     received_at: Mapped[date] = mapped_column(Date)
     # The bank credit recognised as this payment's settlement (card payout, cheque deposit).
-    settled_by: Mapped[int | None] = mapped_column(ForeignKey("bank_transactions.id"), unique=True)
+    # (One card payout may settle a whole day's recorded payments: reconcile/payouts.py.)
+    settled_by: Mapped[int | None] = mapped_column(ForeignKey("bank_transactions.id"), index=True)
     actor: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)

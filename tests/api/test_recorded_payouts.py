@@ -1,7 +1,8 @@
 """A card processor's payout of a whole day's payments recorded via the API, in one bank credit
-(reconcile/payouts.py): the gross total is recognised as their payout and applies nothing
-again; two sets that fit, or a net payout less a fee, go to review with the candidates and
-the difference. None is linked automatically (one credit settles one recorded payment)."""
+(reconcile/payouts.py): the gross total naming every one of their references settles them
+(the credit ignored, each payment's settled_by set, nothing applied again); the gross total
+alone is recognised and reviewed; two sets that fit, or a net payout less a fee, go to review
+with the candidates and the difference."""
 
 from __future__ import annotations
 
@@ -78,8 +79,8 @@ def test_a_gross_daily_payout_is_recognised_and_applies_nothing_again(client, rt
     got = _bank(client, "p1.xml", [E("245.50", ref="PAYOUT-1201", name="Card Acquirer BV", account=ACQUIRER,
                                      text=["CARD PAYOUT 2026-12-01"], date="2026-12-03")])
     payout = got["PAYOUT-1201"]
-    # Recognised as their payout, but one credit cannot be linked to three recorded payments
-    # (recorded_payments.settled_by is unique): a person ignores it as their settlement.
+    # Recognised as their payout by its amount alone: a person confirms it (a coincidence would
+    # hide a customer's money).
     assert payout["match_status"] == "review" and payout["applications"] == []
     reason = payout["review"]["explanation"]
     assert "card payout" in reason and "exactly their total" in reason and "2026-12-01" in reason
@@ -110,16 +111,28 @@ def test_two_days_that_add_up_to_the_credit_go_to_review_with_both_sets(client, 
     assert set(_settled_by(rt).values()) == {None}
 
 
-def test_the_credit_naming_every_reference_of_one_day_is_that_days_payout_among_two(client, rt) -> None:
+def test_the_credit_naming_every_reference_of_one_day_settles_that_day_among_two(client, rt) -> None:
     day1 = [_record(client, "INV-4", "50.00", "2026-12-01", "ch_A1"),
             _record(client, "INV-5", "70.00", "2026-12-01", "ch_A2")]
     day2 = [_record(client, "INV-2", "80.00", "2026-12-02", "ch_B1"),
             _record(client, "INV-3", "40.00", "2026-12-02", "ch_B2")]
+    applied = _applications(rt)
     got = _bank(client, "p1.xml", [E("120.00", ref="PAYOUT-Y", name="Card Acquirer BV", account=ACQUIRER,
                                      text=["payout ch_B1 ch_B2"], date="2026-12-04")])["PAYOUT-Y"]
-    reason = got["review"]["explanation"]
-    assert got["match_status"] == "review" and "card payout" in reason and "names all their references" in reason
-    assert all(f"#{i}" in reason for i in day2) and not any(f"#{i} " in reason for i in day1)
+    # Its text names every reference of the second day: their settlement, nothing applied again.
+    assert got["match_status"] == "ignored" and got["applications"] == [] and got["review"] is None
+    assert got["settles_recorded_payments"] == day2 and got["settles_recorded"] == day2[0]
+    assert f"payments #{day2[0]}, #{day2[1]} (a payout)" in got["explanation"]
+    settled = _settled_by(rt)
+    assert [settled[i] for i in day2] == [got["transaction_id"]] * 2 and [settled[i] for i in day1] == [None, None]
+    assert _applications(rt) == applied
+    with transaction(rt.engine) as s:
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "payment.payout_settled")).one()
+        assert event.after["recorded_payments"] == day2 and "names all their references" in event.after["why"]
+    # The first day's payout later: only day one is left to fit.
+    got = _bank(client, "p2.xml", [E("120.00", ref="PAYOUT-Z", name="Card Acquirer BV", account=ACQUIRER,
+                                     text=["payout ch_A1 ch_A2"], date="2026-12-05")])["PAYOUT-Z"]
+    assert got["match_status"] == "ignored" and got["settles_recorded_payments"] == day1
 
 
 def test_a_net_payout_less_a_fee_is_not_settled_but_reviewed_with_the_difference(client, rt) -> None:
