@@ -21,6 +21,7 @@ already applied (or returned, ignored) is only linked. Every change goes through
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -120,13 +121,17 @@ def preview(session: Session) -> list[dict[str, Any]]:
 
 
 def settle_advices(session: Session, *, actor: str, settings: MatchSettings | None = None,
-                   today: date | None = None) -> AdviceSummary:
+                   today: date | None = None, retry: Iterable[str] = ()) -> AdviceSummary:
     """Link every waiting advice whose payment is here, and apply it (or send it to review).
-    Runs in the caller's transaction under the match lock (runs queue behind one another, so
-    two never link the same advice); never commits."""
+    `retry`: invoice numbers just imported — an advice in review that names one of them is
+    tried again while its payment is still in review with nothing applied (a line's invoice
+    was not in the book then). Runs in the caller's transaction under the match lock (runs
+    queue behind one another, so two never link the same advice); never commits."""
     settings = settings or MatchSettings()
     hold_match_lock(session)
     summary = AdviceSummary()
+    if retry:
+        _retry(session, set(retry), summary, actor=actor, settings=settings, today=today)
     waiting = session.scalars(select(RemittanceAdvice).where(RemittanceAdvice.status == "waiting")
                               .order_by(RemittanceAdvice.id)).all()
     if not waiting:
@@ -149,6 +154,31 @@ def settle_advices(session: Session, *, actor: str, settings: MatchSettings | No
                      entity_id=advice.id, before={"status": "waiting"},
                      after={"status": status, "transaction_id": transaction_id, "reason": reason})
     return summary
+
+
+def _retry(session: Session, numbers: set[str], summary: AdviceSummary, *, actor: str,
+           settings: MatchSettings, today: date | None) -> None:
+    """Advices in review naming one of `numbers`, their payment untouched since: again."""
+    in_review = session.execute(
+        select(RemittanceAdvice, BankTransaction.match_status, BankTransaction.applied_minor)
+        .join(BankTransaction, BankTransaction.id == RemittanceAdvice.transaction_id)
+        .where(RemittanceAdvice.status == "review").order_by(RemittanceAdvice.id)).all()
+    for advice, match_status, applied in in_review:
+        if match_status != "review" or applied or not any(line["invoice_number"] in numbers for line in advice.lines):
+            continue  # a reviewer took it up, or nothing it names is new
+        transaction_id = advice.transaction_id
+        assert transaction_id is not None
+        status, reason = _settle(session, advice, transaction_id, actor=actor, settings=settings, today=today,
+                                 touched=summary.invoice_ids)
+        summary.transaction_ids.add(transaction_id)
+        if status == "review" and reason == advice.reason:
+            continue  # the same problems: nothing new to record
+        summary.applied += status == "applied"
+        session.execute(update(RemittanceAdvice).where(RemittanceAdvice.id == advice.id).values(
+            status=status, reason=reason))
+        audit.record(session, actor=actor, action=f"remittance_advice.{status}", entity_type="remittance_advice",
+                     entity_id=advice.id, before={"status": "review", "reason": advice.reason},
+                     after={"status": status, "transaction_id": transaction_id, "reason": reason})
 
 
 def _settle(session: Session, advice: RemittanceAdvice, transaction_id: int, *, actor: str,

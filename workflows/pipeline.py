@@ -76,9 +76,11 @@ def match(
     return _with_advices(summary, linked)
 
 
-def _settle_advices(session: Session, *, actor: str, settings: MatchSettings, today: date) -> AdviceSummary:
-    """The waiting advices linked and applied; plans credited for the invoices they paid."""
-    linked = settle_advices(session, actor=actor, settings=settings, today=today)
+def _settle_advices(session: Session, *, actor: str, settings: MatchSettings, today: date,
+                    retry: Sequence[str] = ()) -> AdviceSummary:
+    """The waiting advices linked and applied (and those in review that name an invoice of
+    `retry`, just imported, tried again); plans credited for the invoices they paid."""
+    linked = settle_advices(session, actor=actor, settings=settings, today=today, retry=retry)
     if linked.invoice_ids:
         credit_plans(session, linked.invoice_ids, actor)
     return linked
@@ -130,14 +132,15 @@ def rematch_opened(rt: Runtime, numbers: Sequence[str], *, actor: str,
     """After an import created or reopened the invoices `numbers` (committed already): the
     payments with money on account that may pay them are matched again, for what is left of
     each, in a transaction of its own — a failure here never undoes the import. Remittance
-    advices still waiting are linked first: a payment one describes is applied per its lines."""
+    advices still waiting are linked first: a payment one describes is applied per its lines;
+    an advice in review that names one of `numbers` is tried again (its invoice was missing)."""
     if not numbers:
         return MatchSummary()
     today = today or datetime.now(timezone.utc).date()
     settings = rt.match_settings()
 
     def run(session: Session) -> MatchSummary:
-        linked = _settle_advices(session, actor=actor, settings=settings, today=today)
+        linked = _settle_advices(session, actor=actor, settings=settings, today=today, retry=numbers)
         ids = [i for i in rematch.candidates(session, numbers, settings) if i not in linked.transaction_ids]
         if not ids:
             return _with_advices(MatchSummary(), linked)

@@ -259,3 +259,29 @@ def test_the_dry_run_shows_the_payment_a_waiting_advice_would_decide_and_changes
     assert (only["action"], only["invoice_numbers"], only["reason"]) == ("advice", ["INV-3", "INV-4"],
                                                                           "remittance_advice")
     assert (_state(rt, tx), _audit_actions(rt)) == before
+
+
+def test_an_advice_in_review_for_an_invoice_not_in_the_book_applies_once_the_import_brings_it(rt) -> None:
+    """Linked on arrival, but INV-8 was not in the book: review. The import that brings INV-8
+    tries the advice again — applied per its lines; an import of something else changes nothing."""
+    _book(rt)
+    tx = _pay(rt, E("750.00", ref="GLX-REF-8", name="Unknown Sender Ltd", date="2026-12-03"), "pay.xml")
+    _ingest(rt, (CSV_HEADER + "Globex Corporation,GLX-REF-8,750.00,INV-3,700.00,\n"
+                 "Globex Corporation,GLX-REF-8,750.00,INV-8,50.00,\n").encode(), "globex.csv")
+    status, _, apps, review, advices = _state(rt, tx)
+    assert (status, apps) == ("review", []) and review[1] == "advice_mismatch"
+    assert advices[0][:2] == ("review", tx) and "invoice INV-8 is not in the book" in advices[0][2]
+
+    def _import(row: str, name: str) -> dict[str, int]:
+        book = parse_book((HEADER + "\n" + row + "\n").encode(), name)
+        assert not book.errors, book.errors
+        return import_invoices(rt, book, file=name, actor="erp-import").rematched
+
+    _import("INV-9,C1,Acme Industries Inc,EUR,80.00,2026-11-28,net 30", "other.csv")
+    assert _state(rt, tx)[0] == "review"  # names nothing new: not tried again
+    assert _import("INV-8,C2,Globex Corporation,EUR,50.00,2026-11-28,net 30", "more.csv")["applied"] == 1
+    status, applied, apps, review, advices = _state(rt, tx)
+    assert (status, applied, apps) == ("applied", 75000, [("INV-3", 70000, 0), ("INV-8", 5000, 0)])
+    assert review[0] == "resolved" and advices == [("applied", tx, None)]
+    _import("INV-8,C2,Globex Corporation,EUR,50.00,2026-11-28,net 30", "again.csv")  # re-sent: nothing doubles
+    assert _state(rt, tx)[:3] == ("applied", 75000, [("INV-3", 70000, 0), ("INV-8", 5000, 0)])
