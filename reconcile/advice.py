@@ -156,6 +156,12 @@ def settle_advices(session: Session, *, actor: str, settings: MatchSettings | No
     return summary
 
 
+def in_review_by_advice(session: Session) -> set[int]:
+    """The payments their advice sent to review: a person decides them, with the advice."""
+    return set(session.scalars(select(RemittanceAdvice.transaction_id).where(
+        RemittanceAdvice.status == "review", RemittanceAdvice.transaction_id.is_not(None))))
+
+
 def _retry(session: Session, numbers: set[str], summary: AdviceSummary, *, actor: str,
            settings: MatchSettings, today: date | None) -> None:
     """Advices in review naming one of `numbers`, their payment untouched since: again."""

@@ -30,7 +30,7 @@ from ledger.repositories import bank_files
 from receivables.dd_settle import settle_collections
 from receivables.plan_service import sync_for_invoices
 from reconcile import rematch
-from reconcile.advice import AdviceSummary, settle_advices
+from reconcile.advice import AdviceSummary, in_review_by_advice, settle_advices
 from reconcile.advice import preview as advice_preview
 from reconcile.payouts import settle_payouts
 from reconcile.recorded import settle_recorded
@@ -69,10 +69,11 @@ def match(
     settle_payouts(session, actor=actor)  # a day's recorded payments paid out in one credit
     settings = rt.match_settings()
     linked = _settle_advices(session, actor=actor, settings=settings, today=today) if advices else None
-    # A payment its advice applied or sent to review in this run is not decided again
-    # (--include-review would read it back).
+    # A payment its advice applied or sent to review is not decided again (--include-review
+    # would read it back): the payer's own word, in review, is not replaced by a guess.
+    skip = (linked.transaction_ids if linked else set()) | (in_review_by_advice(session) if include_review else set())
     summary = match_pending(session, actor=actor, today=today, settings=settings, include_review=include_review,
-                            after_apply=credit_plans, skip=linked.transaction_ids if linked else ())
+                            after_apply=credit_plans, skip=skip)
     return _with_advices(summary, linked)
 
 

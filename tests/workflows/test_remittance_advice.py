@@ -216,6 +216,10 @@ def test_an_advice_that_does_not_add_up_is_not_decided_again_by_include_review(r
     assert (status, apps) == ("review", [])
     assert review is not None and review[:2] == ("open", "advice_mismatch")  # the advice's item stands
     assert advices[0][:2] == ("review", tx)
+    # A later run with --include-review leaves it too: the payer's own word is in review, not a guess.
+    before = _state(rt, tx)
+    match_settled(rt, actor="cli:match", include_review=True)
+    assert _state(rt, tx) == before
 
 
 def test_an_invoice_import_links_a_waiting_advice_before_it_rematches(rt) -> None:
