@@ -73,6 +73,28 @@ def sftp_send(
         raise typer.Exit(EXIT_FAILED)
 
 
+@app.command("queue")
+def sftp_queue(
+    file: Annotated[str, typer.Argument(help="the outgoing file's name (remit sftp outgoing)")],
+    connection: Annotated[str, typer.Option("--connection", help="the SFTP connection to send it to")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the file as `remit sftp outgoing --json` does")] = False,
+) -> None:
+    """Queue a kept file (collected without --send) or a failed one (after you checked what is
+    on the server) for CONNECTION: pending again; the next `remit sftp send` sends it. A sent
+    file is never queued again (exit 1)."""
+    from core.errors import RemitError
+    from workflows.sftp_send import queue_file
+
+    try:
+        row = queue_file(runtime(), file, connection, actor="cli:sftp-queue")
+    except RemitError as error:
+        fail(str(error), code=EXIT_FAILED)
+    if as_json:
+        print_json(row)
+    else:
+        print(f"queued {row['name']} for {row['connection']} (attempts so far {row['attempts']})")
+
+
 @app.command("outgoing")
 def sftp_outgoing(
     status: Annotated[str | None, typer.Option(

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, defer
 
+from core.errors import Conflict, NotFound
 from ledger import audit
 from ledger.models import OutgoingFile
 from ledger.types import utc_now
@@ -46,6 +47,23 @@ def as_json(row: OutgoingFile) -> dict[str, Any]:
             "connection": row.connection, "status": row.status, "attempts": row.attempts,
             "last_error": row.last_error, "created_at": row.created_at.isoformat(),
             "sent_at": row.sent_at.isoformat() if row.sent_at else None, "actor": row.actor}
+
+
+def queue(session: Session, name: str, connection: str, *, actor: str) -> OutgoingFile:
+    """A person queues a kept or failed file for `connection` (after checking the server,
+    for a failed one): pending again, its attempts kept. Audited. Conflict for a sent file,
+    NotFound for no such file."""
+    row = session.scalars(select(OutgoingFile).where(OutgoingFile.name == name).with_for_update()).one_or_none()
+    if row is None:
+        raise NotFound(f"no outgoing file {name!r}")
+    if row.status == "sent":
+        raise Conflict(f"{name} was sent already ({row.sent_at:%Y-%m-%d %H:%M} UTC): not queued again")
+    before = {"status": row.status, "connection": row.connection, "last_error": row.last_error}
+    row.status, row.connection, row.last_error, row.renaming_since = "pending", connection, None, None
+    session.flush()
+    audit.record(session, actor=actor, action="outgoing_file.queued", entity_type="outgoing_file",
+                 entity_id=name, before=before, after={"status": "pending", "connection": connection})
+    return row
 
 
 def attempt_failed(session: Session, ids: list[int], error: str, *, keep_renaming: bool = False) -> None:

@@ -178,6 +178,20 @@ def _send_one(rt: Runtime, sftp: paramiko.SFTPClient, connection: SftpConnection
     return done("sent", uploaded=True)
 
 
+def queue_file(rt: Runtime, name: str, connection: str, *, actor: str) -> dict[str, Any]:
+    """`remit sftp queue`: a kept or failed file queued for `connection`, which must have an
+    upload_dir and take the file's format."""
+    try:
+        (chosen,) = sending_connections(rt, connection)
+    except SftpConfigError as error:
+        raise Invalid(str(error)) from error
+    with rt.unit_of_work() as session:
+        row = session.scalars(select(OutgoingFile).where(OutgoingFile.name == name)).one_or_none()
+        if row is not None and row.format not in chosen.upload_formats:
+            raise Invalid(f"SFTP connection {connection!r} does not take {row.format} files (upload_formats)")
+        return outgoing.as_json(outgoing.queue(session, name, connection, actor=actor))
+
+
 def list_outgoing(rt: Runtime, statuses: list[str] | None = None) -> list[dict[str, Any]]:
     """`remit sftp outgoing`: the files kept for the bank, oldest first (without their bytes)."""
     with rt.unit_of_work() as session:

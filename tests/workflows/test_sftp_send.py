@@ -253,3 +253,34 @@ def test_the_scheduler_sends_queued_files(rt, cli_env, server, sender, tmp_path)
         assert set(s.scalars(select(AuditEvent.actor).where(AuditEvent.action == "outgoing_file.sent"))) == {"job:sftp-send"}
     off = Runtime(settings=run.settings.model_copy(update={"sftp_send_seconds": 0}), engine=rt.engine, archive=rt.archive)
     assert build_service_scheduler(off).get_job(SFTP_SEND_JOB_ID) is None
+
+
+def test_a_person_queues_a_kept_or_failed_file_and_a_sent_one_never_again(rt, cli_env, server, sender, tmp_path) -> None:
+    from core.errors import Conflict, Invalid, NotFound
+    from workflows.sftp_send import queue_file
+
+    seed(rt)
+    import_mandates(cli_env, tmp_path)
+    run = _rt(rt, _config(tmp_path, sender, replace(sender, name="us-bank", upload_formats=("nacha",))))
+    direct_debit.collect(run, as_of=DAY, out=tmp_path / "out", actor="test")  # kept, not queued
+    pain, nacha = sorted(_rows(rt), key=lambda r: r.format != "pain.008")
+    with pytest.raises(Invalid, match="does not take pain.008"):
+        queue_file(run, pain.name, "us-bank", actor="ana")
+    with pytest.raises(NotFound):
+        queue_file(run, "nope.xml", sender.name, actor="ana")
+    # The bank's folder holds something else under the pain.008's name: it fails, never overwritten.
+    (server.root / "incoming" / pain.name).write_bytes(b"an old file")
+    assert queue_file(run, pain.name, sender.name, actor="ana")["status"] == "pending"
+    assert [r.status for r in send_pending(run, actor="test")] == ["failed"]
+    # A person moves the old file away and queues it again: sent, exactly our bytes.
+    (server.root / "incoming" / pain.name).unlink()
+    again = queue_file(run, pain.name, sender.name, actor="ana")
+    assert (again["status"], again["attempts"], again["last_error"]) == ("pending", 1, None)
+    assert [(r.file, r.status) for r in send_pending(run, actor="test")] == [(pain.name, "sent")]
+    assert (server.root / "incoming" / pain.name).read_bytes() == pain.content
+    with pytest.raises(Conflict, match="sent already"):
+        queue_file(run, pain.name, sender.name, actor="ana")
+    assert nacha.status == "pending" and _rows(rt)[1 if nacha.id > pain.id else 0].connection is None
+    with transaction(rt.engine) as s:
+        queued = s.scalars(select(AuditEvent).where(AuditEvent.action == "outgoing_file.queued")).all()
+        assert [(e.actor, e.entity_id) for e in queued] == [("ana", pain.name)] * 2
