@@ -43,6 +43,7 @@ ARGS: dict[str, list[str]] = {
     "nocs reject": ["1", "--note", "x"], "db upgrade": [],
     "apikey create": ["erp", "--scope", "ar:read"], "apikey revoke": ["1"],
     "invoices import": ["{book}"], "sftp poll": ["bank"], "sftp send": [], "sftp outgoing": [],
+    "sftp queue": ["f.xml", "--connection", "bank"],
     "webhooks deliver": [],
     "disputes open": ["INV-1", "--reason", "damaged", "--amount", "1.00"],
     "disputes resolve": ["1", "--resolution", "rebill"], "disputes list": [], "fees run": [],
