@@ -358,16 +358,3 @@ def _numbers(session: Session, collections: list[Collection]) -> dict[int, str]:
     ids = {c.invoice_id for c in collections}
     names = dict(session.execute(select(Invoice.id, Invoice.number).where(Invoice.id.in_(ids))).all())
     return {c.id: names[c.invoice_id] for c in collections}
-
-
-def for_invoice(session: Session, invoice_id: int) -> list[dict[str, object]]:
-    """The invoice's collections, oldest first (GET /api/v1/invoices/{number})."""
-    rows = session.execute(select(Collection, Mandate.mandate_id).join(Mandate, Mandate.id == Collection.mandate_id)
-                           .where(Collection.invoice_id == invoice_id).order_by(Collection.id)).all()
-    return [{"end_to_end_id": c.end_to_end_id, "batch_ref": c.batch_ref, "scheme": c.scheme,
-             "mandate_id": mandate_id, "sequence": c.sequence, "trace": c.trace, "file": c.file_name,
-             "amount": minor_text(c.amount_minor, c.currency), "currency": c.currency,
-             "collection_date": c.collection_date.isoformat(), "status": c.status,
-             "return_reason": c.return_reason, "return_detail": c.return_detail,
-             "settled_by": c.settled_by, "returned_by": c.returned_by, "created_at": c.created_at.isoformat()}
-            for c, mandate_id in rows]
