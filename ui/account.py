@@ -41,8 +41,8 @@ def change_password(request: Request, user: User, form: AccountForm) -> Response
     current, new, confirm = (str(form.get(name) or "") for name in ("current", "password", "confirm"))
     rt = request.app.state.runtime
     limiter: sign_in.LoginLimiter = request.app.state.ui_login_limiter
-    counted = [security.client_address(request), sign_in.email_client(user.name, rt.settings.secret_key)]
-    wait = max((limiter.retry_after(rt.engine, who) or 0) for who in counted)
+    counted = security.lockout_clients(request, user.name)
+    wait = limiter.wait(rt.engine, counted)
     if wait:
         response = _page(request, user, status_code=429,
                          error=f"Too many wrong passwords: wait {wait} seconds and try again.")

@@ -112,11 +112,9 @@ def login(
     if ticket:
         return _choose_password(request, ticket, email, password, confirm, next)
     rt = request.app.state.runtime
-    counted = [security.client_address(request)]
-    if email:
-        counted.append(sign_in.email_client(email, rt.settings.secret_key))
+    counted = security.lockout_clients(request, email)
     limiter: sign_in.LoginLimiter = request.app.state.ui_login_limiter
-    wait = max((limiter.retry_after(rt.engine, who) or 0) for who in counted)
+    wait = limiter.wait(rt.engine, counted)
     if wait:
         response = _login_page(
             request,

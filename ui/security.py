@@ -240,6 +240,15 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def lockout_clients(request: Request, email: str = "") -> list[str]:
+    """What a wrong password counts against: the client's address and, for a person, the
+    e-mail address named (as a keyed digest, never the address itself)."""
+    counted = [client_address(request)]
+    if email:
+        counted.append(sign_in.email_client(email, request.app.state.runtime.settings.secret_key))
+    return counted
+
+
 # -- flash messages (post-redirect-get) -------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -211,6 +212,10 @@ class LoginLimiter:
         # Free again once the oldest of the last `limit` failures leaves the window.
         free_at = recent[-1] + timedelta(seconds=self.window)
         return max(1, math.ceil((free_at - now).total_seconds()))
+
+    def wait(self, engine: Engine, clients: Iterable[str]) -> int:
+        """Seconds to wait before any of `clients` may try again (0: none is locked out)."""
+        return max((self.retry_after(engine, client) or 0) for client in clients)
 
     def failed(self, engine: Engine, client: str, *, now: datetime | None = None) -> None:
         now = now or utc_now()
