@@ -136,15 +136,12 @@ def _send_one(rt: Runtime, sftp: paramiko.SFTPClient, connection: SftpConnection
     def done(status: str, note: str | None = None, uploaded: bool = False) -> tuple[SendResult, bool]:
         with rt.unit_of_work() as session:
             outgoing.finish(session, row_id, status, actor=actor, note=note)
-        log.log(logging.INFO if status == "sent" else logging.WARNING, "sftp send %s: %s %s%s",
-                connection.name, name, status, f" ({note})" if note else "")
         return SendResult(connection.name, name, status, note if status == "failed" else None, uploaded), False
 
     def retry(error: PushError, *, renamed_maybe: bool = False) -> tuple[SendResult, bool]:
         message = f"{where}: {error}"
         with rt.unit_of_work() as session:
             outgoing.attempt_failed(session, [row_id], message, keep_renaming=renamed_maybe)
-        log.warning("sftp send %s: %s still pending: %s", connection.name, name, message)
         return SendResult(connection.name, name, "pending", message), error.fatal
 
     try:
@@ -199,7 +196,8 @@ def list_outgoing(rt: Runtime, statuses: list[str] | None = None) -> list[dict[s
 
 
 def send_job(rt: Runtime) -> None:
-    """The scheduler's send (REMIT_SFTP_SEND_SECONDS): never raises, logs what it did."""
+    """The scheduler's send (REMIT_SFTP_SEND_SECONDS): never raises, logs what it did — each
+    file once, here (`remit sftp send` prints its results instead)."""
     try:
         results = send_pending(rt, actor="job:sftp-send")
     except Exception:  # noqa: BLE001 - a bad connections file or the database: the next run tries again
