@@ -21,7 +21,7 @@ already applied (or returned, ignored) is only linked. Every change goes through
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -97,18 +97,26 @@ def find_payment(session: Session, advice: RemittanceAdvice, taken: set[int]) ->
     return ids[0] if len(ids) == 1 else None
 
 
+def _linkable(session: Session) -> Iterator[tuple[RemittanceAdvice, int]]:
+    """Each waiting advice whose payment is here, oldest first, with that payment's id; a
+    payment goes to one advice only. Read as the caller goes: what it did with the earlier
+    pairs is seen by the later lookups."""
+    taken: set[int] = set()
+    waiting = session.scalars(select(RemittanceAdvice).where(RemittanceAdvice.status == "waiting")
+                              .order_by(RemittanceAdvice.id)).all()
+    for advice in waiting:
+        transaction_id = find_payment(session, advice, taken)
+        if transaction_id is not None:
+            taken.add(transaction_id)
+            yield advice, transaction_id
+
+
 def preview(session: Session) -> list[dict[str, Any]]:
     """What settle_advices would do now, read only (`remit match --dry-run`): one object per
     payment still open to an advice that a waiting advice would be linked to — applied per
     its lines if they add up, else sent to review. Locks and writes nothing."""
     out: list[dict[str, Any]] = []
-    taken: set[int] = set()
-    for advice in session.scalars(select(RemittanceAdvice).where(RemittanceAdvice.status == "waiting")
-                                  .order_by(RemittanceAdvice.id)):
-        transaction_id = find_payment(session, advice, taken)
-        if transaction_id is None:
-            continue
-        taken.add(transaction_id)
+    for advice, transaction_id in _linkable(session):
         status = session.scalar(select(BankTransaction.match_status).where(BankTransaction.id == transaction_id))
         if status not in OPEN_TO_ADVICE:
             continue  # only linked: the payment does not change
@@ -132,16 +140,7 @@ def settle_advices(session: Session, *, actor: str, settings: MatchSettings | No
     summary = AdviceSummary()
     if retry:
         _retry(session, set(retry), summary, actor=actor, settings=settings, today=today)
-    waiting = session.scalars(select(RemittanceAdvice).where(RemittanceAdvice.status == "waiting")
-                              .order_by(RemittanceAdvice.id)).all()
-    if not waiting:
-        return summary
-    taken: set[int] = set()  # linked in this run
-    for advice in waiting:
-        transaction_id = find_payment(session, advice, taken)
-        if transaction_id is None:
-            continue
-        taken.add(transaction_id)
+    for advice, transaction_id in _linkable(session):
         summary.linked += 1
         summary.transaction_ids.add(transaction_id)
         status, reason = _settle(session, advice, transaction_id, actor=actor, settings=settings, today=today,
