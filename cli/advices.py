@@ -10,21 +10,10 @@ from typing import Annotated, Optional
 import typer
 
 from cli.common import fail, print_json, runtime
-from core.errors import RemitError
+from core.errors import Invalid, RemitError
 from core.money import D, display_amount
 
 app = typer.Typer(help="Remittance advices (X12 820, CSV): what payers say their payments pay.")
-
-
-def _status(value: Optional[str]) -> Optional[str]:
-    from ledger.models.advice import ADVICE_STATUSES
-
-    if value is None or value == "all":
-        return None
-    if any(s not in ADVICE_STATUSES for s in value.split(",")):
-        fail(f"--status is one or more of {', '.join(ADVICE_STATUSES)} (comma-separated) or all, "
-             f"not {value!r}", code=1)
-    return value
 
 
 @app.callback(invoke_without_command=True)
@@ -43,7 +32,11 @@ def advices(
         return
     from workflows.advices import advices as read
 
-    rows = read(runtime(), status=_status(status), transaction_id=payment, q=search, limit=limit)
+    try:  # the views check the statuses (an unknown one is Invalid)
+        rows = read(runtime(), status=None if status == "all" else status, transaction_id=payment, q=search,
+                    limit=limit)
+    except Invalid as error:
+        fail(f"--status (or all): {error}", code=1)
     if as_json:
         print_json(rows)
         return

@@ -105,10 +105,11 @@ def sftp_outgoing(
 ) -> None:
     """The files remit keeps for the bank (`remit collect`), oldest first: pending (queued for
     a connection, or kept only when it has none), sent, or failed (with why)."""
+    from ledger.models.outgoing import OUTGOING_STATUSES
     from workflows.sftp_send import list_outgoing
 
     wanted = [s.strip() for s in status.split(",")] if status else None
-    if wanted and not set(wanted) <= {"pending", "sent", "failed"}:
+    if wanted and not set(wanted) <= set(OUTGOING_STATUSES):
         fail(f"--status is pending, sent or failed (comma-separated), not {status!r}", code=1)
     rows = list_outgoing(runtime(), wanted)
     if as_json:
