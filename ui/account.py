@@ -36,8 +36,7 @@ def password_page(request: Request, user: User) -> Response:
 @router.post(PATH)
 def change_password(request: Request, user: User, form: AccountForm) -> Response:
     if user.user_id is None:
-        return _page(request, user, status_code=409,
-                     error="You signed in with an API key: it has no password to change.")
+        return _page(request, user, status_code=409)  # the page says an API key has no password
     current, new, confirm = (str(form.get(name) or "") for name in ("current", "password", "confirm"))
     rt = request.app.state.runtime
     limiter: sign_in.LoginLimiter = request.app.state.ui_login_limiter
